@@ -1,0 +1,93 @@
+# fedplan: one plain Makefile.  `make` builds ./fedplan; `make test` runs every test;
+# `make check` runs them again under AddressSanitizer + UndefinedBehaviorSanitizer.
+
+PREFIX  ?= /usr/local
+CC      ?= cc
+BUILD   ?= build
+VERSION := 0.1.0
+
+WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion \
+           -Wstrict-prototypes -Wmissing-prototypes -Werror
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -DFEDPLAN_VERSION='"$(VERSION)"' -MMD -MP
+CFLAGS  ?= -O2 -g
+CFLAGS  += $(WARN) -fopenmp
+LDLIBS  += -lyaml -ljansson -lglpk -lm -fopenmp
+
+LIB_SRC := common/fperror.c common/units.c common/text.c \
+           estimator/params.c estimator/footprint.c estimator/names.c \
+           inventory/ydoc.c inventory/hfconfig.c inventory/catalog.c
+CLI_SRC := cli/main.c cli/common.c cli/cmd_estimate.c cli/cmd_catalog.c
+UNIT_SRC := $(wildcard tests/unit/*.c)
+CATALOGS := inventory/models.yaml inventory/gpus.yaml
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/catalog_data.o
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+
+.PHONY: all deps test check bench demo install uninstall clean
+all: deps-ok fedplan
+
+fedplan: $(BUILD)/fedplan
+	cp $< $@
+
+$(BUILD)/fedplan: $(LIB_OBJ) $(CLI_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/test_unit: $(LIB_OBJ) $(UNIT_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench_estimate: $(LIB_OBJ) $(BUILD)/bench/bench_estimate.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/catalog_data.c: $(CATALOGS) inventory/embed.sh
+	@mkdir -p $(BUILD)
+	sh inventory/embed.sh $@ inv_builtin_models_yaml=inventory/models.yaml inv_builtin_gpus_yaml=inventory/gpus.yaml
+
+$(BUILD)/catalog_data.o: $(BUILD)/catalog_data.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# ---------------------------------------------------------------- dependencies
+# Debian packages the build needs; installed when root, otherwise the exact command is printed.
+DEB_PKGS := libyaml-dev libjansson-dev libglpk-dev pkg-config gcc make
+
+deps:
+	@sh tests/deps.sh install $(DEB_PKGS)
+
+deps-ok:
+	@sh tests/deps.sh check $(DEB_PKGS)
+
+# ---------------------------------------------------------------- tests
+test: deps-ok fedplan $(BUILD)/test_unit
+	@sh tests/run_all.sh ./fedplan $(BUILD)/test_unit
+
+check:
+	$(MAKE) BUILD=build-san CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    LDFLAGS="-fsanitize=address,undefined" build-san/fedplan build-san/test_unit
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    sh tests/run_all.sh build-san/fedplan build-san/test_unit
+
+bench: deps-ok fedplan $(BUILD)/bench_estimate
+	@$(BUILD)/bench_estimate
+
+demo: deps-ok fedplan
+	@sh scenarios/demo.sh ./fedplan
+
+# ---------------------------------------------------------------- install
+install: fedplan
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/fedplan $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 fedplan $(DESTDIR)$(PREFIX)/bin/fedplan
+	install -m 644 $(CATALOGS) $(DESTDIR)$(PREFIX)/share/fedplan/
+	install -m 644 docs/fedplan.1 $(DESTDIR)$(PREFIX)/share/man/man1/fedplan.1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/fedplan $(DESTDIR)$(PREFIX)/share/man/man1/fedplan.1
+	rm -rf $(DESTDIR)$(PREFIX)/share/fedplan
+
+clean:
+	rm -rf build build-san fedplan
+
+-include $(shell find build build-san -name '*.d' 2>/dev/null)

@@ -1,0 +1,60 @@
+/* cli.h: the command table and the helpers every subcommand shares.  Only this
+ * layer prints. */
+#ifndef FEDPLAN_CLI_H
+#define FEDPLAN_CLI_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "../common/fperror.h"
+
+/* Exit codes (design notes: 0 ok, 1 "does not fit / infeasible", 2 bad input). */
+enum { EXIT_OK = 0, EXIT_NOFIT = 1, EXIT_BADINPUT = 2 };
+
+typedef enum { FMT_TABLE, FMT_JSON, FMT_YAML, FMT_CSV } out_format;
+
+typedef struct cli_command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
+    void (*help)(FILE *out);
+} cli_command;
+
+extern const cli_command cmd_estimate;
+extern const cli_command cmd_catalog;
+
+/* ---------------------------------------------------------------- option parsing
+ * Options are "--name value" or "--name=value"; flags take no value. A table of
+ * cli_opt rows describes them (conventions: tables, not strcmp chains). */
+typedef struct cli_opt {
+    const char *name; /* without the leading "--" */
+    int takes_value;
+    int id;
+} cli_opt;
+
+typedef struct cli_args {
+    int argc;
+    char **argv;
+    int i;            /* next argv index */
+} cli_args;
+
+/* Next option or positional.  Returns 1 with *id (or -1 for a positional, *value is it)
+ * and *value set; 0 at the end; -1 on an error already written into err. */
+int cli_next(cli_args *a, const cli_opt *opts, size_t nopts, int *id, const char **value, fp_error *err);
+
+int cli_parse_format(const char *s, out_format *f, fp_error *err);
+
+/* Print err as "fedplan: file:line:col: error: ..." and return EXIT_BADINPUT. */
+int cli_report(const fp_error *err);
+
+/* Write a JSON value as JSON, YAML or CSV (flattened dotted keys) to out. */
+void out_json(FILE *out, const json_t *v);
+void out_yaml(FILE *out, const json_t *v);
+void out_csv(FILE *out, const json_t *v);
+
+/* "12.34 GiB" */
+const char *fmt_gib(char *buf, size_t n, unsigned long long bytes);
+/* "6,738,415,616" */
+const char *fmt_int(char *buf, size_t n, unsigned long long v);
+
+#endif

@@ -1,0 +1,133 @@
+/* cmd_catalog.c: fedplan catalog models|gpus */
+#include <stdio.h>
+#include <string.h>
+
+#include "../estimator/estimator.h"
+#include "../inventory/inventory.h"
+#include "cli.h"
+
+enum { O_FORMAT };
+static const cli_opt opts[] = {{"format", 1, O_FORMAT}};
+
+static void help(FILE *out)
+{
+    fputs("usage: fedplan catalog models|gpus [--format table|json|yaml|csv]\n"
+          "\n"
+          "Lists the built-in catalogs: models with their exact parameter counts and KV-cache\n"
+          "bytes per token (16-bit), GPUs with the memory the platform reports.\n",
+          out);
+}
+
+static json_t *models_json(const inv_catalog *cat)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < cat->nmodels; i++) {
+        const inv_model *m = &cat->models[i];
+        est_params p;
+        if (est_params_count(&m->arch, &p, NULL) != 0)
+            continue;
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string(m->name));
+        json_object_set_new(o, "hf_id", json_string(m->hf_id));
+        json_object_set_new(o, "model_type", json_string(m->arch.model_type));
+        json_object_set_new(o, "params", json_integer((json_int_t)p.total));
+        json_object_set_new(o, "active_params", json_integer((json_int_t)p.active));
+        json_object_set_new(o, "layers", json_integer((json_int_t)m->arch.layers));
+        json_object_set_new(o, "hidden", json_integer((json_int_t)m->arch.hidden));
+        json_object_set_new(o, "kv_bytes_per_token_16bit", json_integer((json_int_t)est_kv_bytes_per_token(&m->arch, 2.0)));
+        json_object_set_new(o, "max_positions", json_integer((json_int_t)m->arch.max_positions));
+        json_object_set_new(o, "source", json_string(m->source));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+static json_t *gpus_json(const inv_catalog *cat)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < cat->ngpus; i++) {
+        const inv_gpu *g = &cat->gpus[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string(g->name));
+        json_object_set_new(o, "memory_bytes", json_integer((json_int_t)g->memory));
+        json_object_set_new(o, "memory_mib", json_integer((json_int_t)(g->memory >> 20)));
+        json_object_set_new(o, "nominal_bytes", json_integer((json_int_t)g->nominal));
+        json_object_set_new(o, "architecture", json_string(g->architecture));
+        json_object_set_new(o, "bf16", json_boolean(g->bf16));
+        json_object_set_new(o, "fp8", json_boolean(g->fp8));
+        json_object_set_new(o, "source", json_string(g->source));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+static int run(int argc, char **argv)
+{
+    fp_error err = {0};
+    out_format fmt = FMT_TABLE;
+    const char *what = NULL;
+    cli_args a = {.argc = argc, .argv = argv, .i = 1};
+    int id, r;
+    const char *v;
+    while ((r = cli_next(&a, opts, 1, &id, &v, &err)) == 1) {
+        if (id == -1) {
+            if (what)
+                return fp_fail(&err, NULL, 0, 0, "catalog takes one of models or gpus"), cli_report(&err);
+            what = v;
+        } else if (cli_parse_format(v, &fmt, &err) != 0) {
+            return cli_report(&err);
+        }
+    }
+    if (r < 0)
+        return cli_report(&err);
+    int models = what && !strcmp(what, "models"), gpus = what && !strcmp(what, "gpus");
+    if (!models && !gpus) {
+        fp_fail(&err, NULL, 0, 0, "catalog: say which one: models or gpus%s%s%s", what ? " (got '" : "",
+                what ? what : "", what ? "')" : "");
+        return cli_report(&err);
+    }
+    inv_catalog cat;
+    if (inv_catalog_load(&cat, &err) != 0)
+        return cli_report(&err);
+    json_t *arr = models ? models_json(&cat) : gpus_json(&cat);
+    if (fmt == FMT_JSON)
+        out_json(stdout, arr);
+    else if (fmt == FMT_YAML)
+        out_yaml(stdout, arr);
+    else if (fmt == FMT_CSV)
+        out_csv(stdout, arr);
+    else if (models) {
+        char b1[32], b2[32];
+        printf("%-30s %-12s %18s %18s %10s\n", "model", "type", "params", "active", "KV B/token");
+        size_t i;
+        json_t *o;
+        json_array_foreach(arr, i, o)
+        {
+            printf("%-30s %-12s %18s %18s %10lld\n", json_string_value(json_object_get(o, "name")),
+                   json_string_value(json_object_get(o, "model_type")),
+                   fmt_int(b1, sizeof b1, (unsigned long long)json_integer_value(json_object_get(o, "params"))),
+                   fmt_int(b2, sizeof b2, (unsigned long long)json_integer_value(json_object_get(o, "active_params"))),
+                   (long long)json_integer_value(json_object_get(o, "kv_bytes_per_token_16bit")));
+        }
+    } else {
+        printf("%-16s %12s %10s  %s\n", "gpu", "MiB", "GiB", "architecture");
+        size_t i;
+        json_t *o;
+        json_array_foreach(arr, i, o)
+        {
+            long long bytes = (long long)json_integer_value(json_object_get(o, "memory_bytes"));
+            printf("%-16s %12lld %10.2f  %s\n", json_string_value(json_object_get(o, "name")), bytes >> 20,
+                   (double)bytes / 1073741824.0, json_string_value(json_object_get(o, "architecture")));
+        }
+    }
+    json_decref(arr);
+    inv_catalog_free(&cat);
+    return EXIT_OK;
+}
+
+const cli_command cmd_catalog = {
+    .name = "catalog",
+    .summary = "list the built-in model and GPU catalogs",
+    .run = run,
+    .help = help,
+};

@@ -1,0 +1,649 @@
+/* cmd_estimate.c: fedplan estimate MODEL [options] */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/units.h"
+#include "../estimator/estimator.h"
+#include "../inventory/inventory.h"
+#include "cli.h"
+
+enum {
+    O_FORMAT, O_EXPLAIN, O_GPU, O_PARAMS, O_MODE, O_METHOD, O_DTYPE, O_COMPUTE, O_KV, O_BATCH, O_CONTEXT, O_PREFILL,
+    O_TP, O_RUNTIME, O_GMU, O_BLOCK, O_SEQS, O_EAGER, O_NOFLASH, O_QHEAD, O_RANK, O_ALPHA, O_TARGETS, O_OPT,
+    O_PREC, O_CKPT, O_ACCUM, O_FREEZE, O_ZERO, O_FSDP, O_GPUS, O_CHUNK,
+};
+
+static const cli_opt opts[] = {
+    {"format", 1, O_FORMAT},
+    {"explain", 0, O_EXPLAIN},
+    {"gpu", 1, O_GPU},
+    {"params", 1, O_PARAMS},
+    {"mode", 1, O_MODE},
+    {"method", 1, O_METHOD},
+    {"dtype", 1, O_DTYPE},
+    {"compute-dtype", 1, O_COMPUTE},
+    {"kv-dtype", 1, O_KV},
+    {"batch", 1, O_BATCH},
+    {"context", 1, O_CONTEXT},
+    {"prefill", 1, O_PREFILL},
+    {"tp", 1, O_TP},
+    {"runtime", 1, O_RUNTIME},
+    {"gpu-memory-utilization", 1, O_GMU},
+    {"block-size", 1, O_BLOCK},
+    {"max-num-seqs", 1, O_SEQS},
+    {"enforce-eager", 0, O_EAGER},
+    {"no-flash-attention", 0, O_NOFLASH},
+    {"quantize-lm-head", 0, O_QHEAD},
+    {"lora-rank", 1, O_RANK},
+    {"lora-alpha", 1, O_ALPHA},
+    {"lora-targets", 1, O_TARGETS},
+    {"optimizer", 1, O_OPT},
+    {"precision", 1, O_PREC},
+    {"grad-checkpointing", 0, O_CKPT},
+    {"grad-accum", 1, O_ACCUM},
+    {"freeze-layers", 1, O_FREEZE},
+    {"zero", 1, O_ZERO},
+    {"fsdp", 0, O_FSDP},
+    {"gpus", 1, O_GPUS},
+    {"loss-chunk", 1, O_CHUNK},
+};
+
+static void help(FILE *out)
+{
+    fputs("usage: fedplan estimate MODEL [options]\n"
+          "       fedplan estimate --params N [options]\n"
+          "\n"
+          "MODEL is a catalog name (fedplan catalog models), a Hugging Face id, or a path to a\n"
+          "config.json.  --params N (e.g. 6.7e9) is the rough fallback: weights, gradients and\n"
+          "optimizer only.\n"
+          "\n"
+          "output:\n"
+          "  --format table|json|yaml|csv   (table)\n"
+          "  --explain                      print each component with its formula\n"
+          "  --gpu NAME                     does it fit; headroom; largest batch and context\n"
+          "inference:\n"
+          "  --dtype D          weights: fp32 bf16 fp16 fp8 int8 int4 (GPTQ/AWQ) nf4 nf4-dq,\n"
+          "                     q8_0 q6_k q4_k q4_0 (llama.cpp)               (bf16)\n"
+          "  --compute-dtype D  activations and unquantized tensors: bf16 fp16 fp32 (bf16)\n"
+          "  --kv-dtype D       KV cache: bf16 fp16 fp32 fp8 q8_0 q4_0       (bf16)\n"
+          "  --batch N          sequences (training: micro-batch)           (1)\n"
+          "  --context N        tokens per sequence                         (2048)\n"
+          "  --prefill N        tokens in one forward step (prompt chunk)   (context; vLLM 8192)\n"
+          "  --tp N             tensor-parallel degree                      (1)\n"
+          "  --runtime R        transformers vllm llama.cpp none            (transformers)\n"
+          "  --gpu-memory-utilization F   vLLM's fraction of the GPU       (0.9)\n"
+          "  --block-size N     vLLM paged KV block, tokens                 (16)\n"
+          "  --max-num-seqs N   vLLM sequences in the profile run           (256)\n"
+          "  --enforce-eager    vLLM without CUDA graphs\n"
+          "  --no-flash-attention  eager attention materializes scores\n"
+          "  --quantize-lm-head quantize the output head like the layers\n"
+          "training (any of these, or --mode train, selects training):\n"
+          "  --method full|lora|qlora                                       (lora)\n"
+          "  --precision mixed|bf16|fp16|fp32   mixed = 16-bit compute + fp32 master (mixed)\n"
+          "  --optimizer adamw|adamw8bit|adafactor|sgd|sgd-momentum|lion   (adamw)\n"
+          "  --lora-rank N      (8)   --lora-targets LIST (q,v; or all-linear, attn, mlp)\n"
+          "  --lora-alpha N     accepted and reported: alpha costs no memory\n"
+          "  --grad-checkpointing   --loss-chunk N (fused chunked loss)\n"
+          "  --grad-accum N     no memory effect (reported)\n"
+          "  --freeze-layers N  full fine-tune with the first N layers frozen\n"
+          "  --zero 0|1|2|3  --fsdp (= zero 3)  --gpus N (data-parallel ranks)\n"
+          "\n"
+          "exit: 0 ok (fits), 1 does not fit the --gpu, 2 bad input\n",
+          out);
+}
+
+typedef struct est_cli {
+    out_format format;
+    int explain;
+    const char *gpu;
+    const char *model;
+    double params;
+    int have_params;
+    int train_opt;
+    double lora_alpha;
+    int have_alpha;
+    est_workload w;
+} est_cli;
+
+static int parse_u64(const char *opt, const char *v, uint64_t *out, fp_error *err)
+{
+    if (v[0] == '-')
+        return fp_fail(err, NULL, 0, 0, "--%s: must not be negative, got '%s'", opt, v);
+    if (fp_uint_parse(v, out) != 0)
+        return fp_fail(err, NULL, 0, 0, "--%s: expected a whole number, got '%s'", opt, v);
+    return 0;
+}
+
+static int parse_dtype(const char *opt, const char *v, est_dtype *d, fp_error *err)
+{
+    if (est_dtype_parse(v, d) != 0)
+        return fp_fail(err, NULL, 0, 0,
+                       "--%s: unknown dtype '%s'; use fp32, bf16, fp16, fp8, int8, int4, nf4, nf4-dq, q8_0, q6_k, "
+                       "q4_k or q4_0",
+                       opt, v);
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, est_cli *c, fp_error *err)
+{
+    memset(c, 0, sizeof *c);
+    est_workload_default(&c->w);
+    cli_args a = {.argc = argc, .argv = argv, .i = 1};
+    int id;
+    const char *v;
+    int r;
+    int kv_set = 0, compute_set = 0;
+    while ((r = cli_next(&a, opts, sizeof opts / sizeof opts[0], &id, &v, err)) == 1) {
+        uint64_t u;
+        switch (id) {
+        case -1:
+            if (c->model)
+                return fp_fail(err, NULL, 0, 0, "more than one MODEL given ('%s' and '%s')", c->model, v);
+            c->model = v;
+            break;
+        case O_FORMAT:
+            if (cli_parse_format(v, &c->format, err))
+                return -1;
+            break;
+        case O_EXPLAIN: c->explain = 1; break;
+        case O_GPU: c->gpu = v; break;
+        case O_PARAMS:
+            if (fp_number_parse(v, &c->params) != 0 || c->params < 1 || c->params > 1e15)
+                return fp_fail(err, NULL, 0, 0, "--params: expected a parameter count such as 6.7e9, got '%s'", v);
+            c->have_params = 1;
+            break;
+        case O_MODE:
+            if (!strcmp(v, "infer") || !strcmp(v, "inference"))
+                c->w.mode = EST_MODE_INFER;
+            else if (!strcmp(v, "train") || !strcmp(v, "training"))
+                c->train_opt = 1;
+            else
+                return fp_fail(err, NULL, 0, 0, "--mode: use infer or train, got '%s'", v);
+            break;
+        case O_METHOD:
+            if (!strcmp(v, "full"))
+                c->w.finetune = EST_FT_FULL;
+            else if (!strcmp(v, "lora"))
+                c->w.finetune = EST_FT_LORA;
+            else if (!strcmp(v, "qlora")) {
+                c->w.finetune = EST_FT_QLORA;
+                if (c->w.weight_dtype == EST_DT_BF16)
+                    c->w.weight_dtype = EST_DT_NF4;
+            } else
+                return fp_fail(err, NULL, 0, 0, "--method: use full, lora or qlora, got '%s'", v);
+            c->train_opt = 1;
+            break;
+        case O_DTYPE:
+            if (parse_dtype("dtype", v, &c->w.weight_dtype, err))
+                return -1;
+            break;
+        case O_COMPUTE:
+            if (parse_dtype("compute-dtype", v, &c->w.compute_dtype, err))
+                return -1;
+            compute_set = 1;
+            break;
+        case O_KV:
+            if (parse_dtype("kv-dtype", v, &c->w.kv_dtype, err))
+                return -1;
+            kv_set = 1;
+            break;
+        case O_BATCH:
+            if (parse_u64("batch", v, &c->w.batch, err))
+                return -1;
+            break;
+        case O_CONTEXT:
+            if (parse_u64("context", v, &c->w.context, err))
+                return -1;
+            break;
+        case O_PREFILL:
+            if (parse_u64("prefill", v, &c->w.prefill, err))
+                return -1;
+            if (c->w.prefill == 0)
+                return fp_fail(err, NULL, 0, 0, "--prefill: must be at least 1");
+            break;
+        case O_TP:
+            if (parse_u64("tp", v, &c->w.tp, err))
+                return -1;
+            break;
+        case O_RUNTIME:
+            if (est_runtime_parse(v, &c->w.runtime) != 0)
+                return fp_fail(err, NULL, 0, 0, "--runtime: unknown runtime '%s'; use transformers, vllm, llama.cpp or none",
+                               v);
+            break;
+        case O_GMU:
+            if (fp_number_parse(v, &c->w.gpu_memory_utilization) != 0 || !(c->w.gpu_memory_utilization > 0) ||
+                c->w.gpu_memory_utilization > 1)
+                return fp_fail(err, NULL, 0, 0, "--gpu-memory-utilization: expected a number in (0, 1], got '%s'", v);
+            break;
+        case O_BLOCK:
+            if (parse_u64("block-size", v, &c->w.block_size, err))
+                return -1;
+            break;
+        case O_SEQS:
+            if (parse_u64("max-num-seqs", v, &c->w.max_num_seqs, err))
+                return -1;
+            if (c->w.max_num_seqs == 0)
+                return fp_fail(err, NULL, 0, 0, "--max-num-seqs: must be at least 1");
+            break;
+        case O_EAGER: c->w.cuda_graphs = 0; break;
+        case O_NOFLASH: c->w.flash_attention = 0; break;
+        case O_QHEAD: c->w.quantize_lm_head = 1; break;
+        case O_RANK:
+            if (parse_u64("lora-rank", v, &u, err))
+                return -1;
+            if (u == 0 || u > 65536)
+                return fp_fail(err, NULL, 0, 0, "--lora-rank: must be between 1 and 65536, got '%s'", v);
+            c->w.lora_rank = (uint32_t)u;
+            c->train_opt = 1;
+            break;
+        case O_ALPHA:
+            if (fp_number_parse(v, &c->lora_alpha) != 0 || c->lora_alpha <= 0)
+                return fp_fail(err, NULL, 0, 0, "--lora-alpha: expected a positive number, got '%s'", v);
+            c->have_alpha = 1;
+            c->train_opt = 1;
+            break;
+        case O_TARGETS:
+            if (est_lora_targets_parse(v, &c->w.lora_targets, err))
+                return -1;
+            c->train_opt = 1;
+            break;
+        case O_OPT:
+            if (est_optimizer_parse(v, &c->w.optimizer) != 0)
+                return fp_fail(err, NULL, 0, 0,
+                               "--optimizer: unknown optimizer '%s'; use adamw, adamw8bit, adafactor, sgd, "
+                               "sgd-momentum or lion",
+                               v);
+            c->train_opt = 1;
+            break;
+        case O_PREC:
+            if (!strcmp(v, "mixed"))
+                c->w.precision = EST_PREC_MIXED;
+            else if (!strcmp(v, "bf16") || !strcmp(v, "fp16")) {
+                c->w.precision = EST_PREC_PURE;
+                c->w.compute_dtype = !strcmp(v, "bf16") ? EST_DT_BF16 : EST_DT_FP16;
+                compute_set = 1;
+            } else if (!strcmp(v, "fp32")) {
+                c->w.precision = EST_PREC_FP32;
+                c->w.compute_dtype = EST_DT_FP32;
+                compute_set = 1;
+            } else
+                return fp_fail(err, NULL, 0, 0, "--precision: use mixed, bf16, fp16 or fp32, got '%s'", v);
+            c->train_opt = 1;
+            break;
+        case O_CKPT: c->w.grad_checkpointing = 1; c->train_opt = 1; break;
+        case O_ACCUM:
+            if (parse_u64("grad-accum", v, &c->w.grad_accum, err))
+                return -1;
+            if (c->w.grad_accum == 0)
+                return fp_fail(err, NULL, 0, 0, "--grad-accum: must be at least 1");
+            c->train_opt = 1;
+            break;
+        case O_FREEZE:
+            if (parse_u64("freeze-layers", v, &c->w.frozen_layers, err))
+                return -1;
+            c->train_opt = 1;
+            break;
+        case O_ZERO:
+            if (parse_u64("zero", v, &u, err))
+                return -1;
+            if (u > 3)
+                return fp_fail(err, NULL, 0, 0, "--zero: stage must be 0, 1, 2 or 3, got '%s'", v);
+            c->w.zero_stage = (int)u;
+            c->train_opt = 1;
+            break;
+        case O_FSDP: c->w.zero_stage = 3; c->train_opt = 1; break;
+        case O_GPUS:
+            if (parse_u64("gpus", v, &c->w.dp, err))
+                return -1;
+            if (c->w.dp == 0)
+                return fp_fail(err, NULL, 0, 0, "--gpus: must be at least 1");
+            c->train_opt = 1;
+            break;
+        case O_CHUNK:
+            if (parse_u64("loss-chunk", v, &c->w.loss_chunk, err))
+                return -1;
+            if (c->w.loss_chunk == 0)
+                return fp_fail(err, NULL, 0, 0, "--loss-chunk: must be at least 1 token");
+            c->train_opt = 1;
+            break;
+        }
+    }
+    if (r < 0)
+        return -1;
+    if (c->train_opt)
+        c->w.mode = EST_MODE_TRAIN;
+    if (!c->model && !c->have_params)
+        return fp_fail(err, NULL, 0, 0, "estimate needs a MODEL (catalog name or config.json path) or --params N");
+    if (c->model && c->have_params)
+        return fp_fail(err, NULL, 0, 0, "give either a MODEL or --params, not both");
+    /* KV cache follows the compute dtype unless given */
+    if (!kv_set && compute_set && c->w.mode == EST_MODE_INFER)
+        c->w.kv_dtype = c->w.compute_dtype;
+    if (!kv_set && c->w.runtime == EST_RT_LLAMACPP)
+        c->w.kv_dtype = EST_DT_FP16;
+    if (c->w.runtime == EST_RT_LLAMACPP && !compute_set)
+        c->w.compute_dtype = EST_DT_FP16;
+    if (c->w.mode == EST_MODE_TRAIN && c->w.finetune == EST_FT_FULL && c->w.precision == EST_PREC_FP32)
+        c->w.weight_dtype = EST_DT_FP32;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- model resolution */
+
+static int is_path(const char *s)
+{
+    return strchr(s, '/') && (strstr(s, ".json") || s[0] == '.' || s[0] == '/');
+}
+
+static int resolve_model(const est_cli *c, const inv_catalog *cat, est_arch *arch, est_params *p, char *name,
+                         char *hf_id, size_t hf_len, fp_error *err)
+{
+    hf_id[0] = 0;
+    if (c->have_params) {
+        memset(arch, 0, sizeof *arch);
+        snprintf(arch->model_type, sizeof arch->model_type, "params-only");
+        memset(p, 0, sizeof *p);
+        uint64_t n = (uint64_t)llround(c->params);
+        p->total = p->linear = p->active = n;
+        p->nlinears = 1;
+        p->linears[0] = (est_linear){.mod = EST_MOD_O, .block = EST_BLK_ATTN, .d_in = n, .d_out = 1, .count = 1,
+                                     .per_layer = 1};
+        snprintf(name, INV_NAME, "%.4g B params", c->params / 1e9);
+        return 0;
+    }
+    const inv_model *m = inv_model_find(cat, c->model);
+    if (m) {
+        *arch = m->arch;
+        snprintf(name, INV_NAME, "%s", m->name);
+        snprintf(hf_id, hf_len, "%s", m->hf_id);
+    } else if (is_path(c->model) || strstr(c->model, ".json")) {
+        if (inv_config_load(c->model, arch, name, err) != 0)
+            return -1;
+    } else {
+        const char *near = inv_model_suggest(cat, c->model);
+        if (near)
+            return fp_fail(err, NULL, 0, 0, "unknown model '%s' (did you mean '%s'? 'fedplan catalog models' lists all)",
+                           c->model, near);
+        return fp_fail(err, NULL, 0, 0,
+                       "unknown model '%s': not a catalog name ('fedplan catalog models' lists them) nor a path to a "
+                       "config.json",
+                       c->model);
+    }
+    return est_params_count(arch, p, err);
+}
+
+/* ---------------------------------------------------------------- the result */
+
+typedef struct result {
+    est_footprint fp;
+    est_explain ex;
+    const inv_gpu *gpu;
+    int fits;
+    int64_t headroom;
+    uint64_t max_batch, max_context, vllm_kv_tokens;
+    double vllm_needed_util;
+} result;
+
+static json_t *build_json(const est_cli *c, const char *name, const char *hf_id, const est_arch *a,
+                          const est_params *p, const result *r)
+{
+    const est_workload *w = &c->w;
+    int train = w->mode == EST_MODE_TRAIN;
+    json_t *o = json_object();
+    json_object_set_new(o, "model", json_string(name));
+    if (hf_id[0])
+        json_object_set_new(o, "hf_id", json_string(hf_id));
+    json_object_set_new(o, "model_type", json_string(a->model_type));
+    json_object_set_new(o, "mode", json_string(train ? "training" : "inference"));
+
+    json_t *wl = json_object();
+    json_object_set_new(wl, "runtime", json_string(est_runtime_name(w->runtime)));
+    json_object_set_new(wl, "dtype", json_string(est_dtype_name(w->weight_dtype)));
+    json_object_set_new(wl, "compute_dtype", json_string(est_dtype_name(w->compute_dtype)));
+    if (!train)
+        json_object_set_new(wl, "kv_dtype", json_string(est_dtype_name(w->kv_dtype)));
+    json_object_set_new(wl, "batch", json_integer((json_int_t)w->batch));
+    json_object_set_new(wl, "context", json_integer((json_int_t)w->context));
+    json_object_set_new(wl, "tp", json_integer((json_int_t)w->tp));
+    json_object_set_new(wl, "flash_attention", json_boolean(w->flash_attention));
+    if (w->runtime == EST_RT_VLLM) {
+        json_object_set_new(wl, "gpu_memory_utilization", json_real(w->gpu_memory_utilization));
+        json_object_set_new(wl, "block_size", json_integer((json_int_t)w->block_size));
+    }
+    if (train) {
+        static const char *const methods[] = {"full", "lora", "qlora"};
+        static const char *const precs[] = {"mixed", "pure", "fp32"};
+        json_object_set_new(wl, "method", json_string(methods[w->finetune]));
+        json_object_set_new(wl, "precision", json_string(precs[w->precision]));
+        json_object_set_new(wl, "optimizer", json_string(est_optimizer_name(w->optimizer)));
+        if (w->finetune != EST_FT_FULL) {
+            json_object_set_new(wl, "lora_rank", json_integer(w->lora_rank));
+            if (c->have_alpha)
+                json_object_set_new(wl, "lora_alpha", json_real(c->lora_alpha));
+            json_t *t = json_array();
+            for (int m = 0; m < EST_MOD_COUNT; m++)
+                if (w->lora_targets & (1u << m))
+                    json_array_append_new(t, json_string(est_module_name((est_module)m)));
+            json_object_set_new(wl, "lora_targets", t);
+        }
+        json_object_set_new(wl, "grad_checkpointing", json_boolean(w->grad_checkpointing));
+        json_object_set_new(wl, "grad_accum", json_integer((json_int_t)w->grad_accum));
+        json_object_set_new(wl, "zero_stage", json_integer(w->zero_stage));
+        json_object_set_new(wl, "gpus", json_integer((json_int_t)w->dp));
+        if (w->frozen_layers)
+            json_object_set_new(wl, "frozen_layers", json_integer((json_int_t)w->frozen_layers));
+        if (w->loss_chunk)
+            json_object_set_new(wl, "loss_chunk", json_integer((json_int_t)w->loss_chunk));
+    }
+    json_object_set_new(o, "workload", wl);
+
+    json_t *pp = json_object();
+    json_object_set_new(pp, "total", json_integer((json_int_t)p->total));
+    json_object_set_new(pp, "trainable", json_integer((json_int_t)(train ? r->fp.trainable : 0)));
+    json_object_set_new(pp, "active", json_integer((json_int_t)p->active));
+    json_object_set_new(pp, "embedding", json_integer((json_int_t)p->embedding));
+    json_object_set_new(pp, "lm_head", json_integer((json_int_t)p->lm_head));
+    json_object_set_new(o, "params", pp);
+
+    json_t *bb = json_object();
+    for (int k = 0; k < EST_C_COUNT; k++)
+        json_object_set_new(bb, est_component_name((est_component)k), json_integer((json_int_t)r->fp.bytes[k]));
+    json_object_set_new(bb, "total", json_integer((json_int_t)r->fp.total));
+    json_object_set_new(o, "bytes", bb);
+    if (!train && a->layers) {
+        json_object_set_new(o, "kv_bytes_per_token", json_integer((json_int_t)r->fp.kv_bytes_per_token));
+        json_object_set_new(o, "kv_tokens", json_integer((json_int_t)r->fp.kv_tokens));
+    }
+    if (r->gpu) {
+        json_t *g = json_object();
+        json_object_set_new(g, "name", json_string(r->gpu->name));
+        json_object_set_new(g, "memory_bytes", json_integer((json_int_t)r->gpu->memory));
+        json_object_set_new(o, "gpu", g);
+        json_object_set_new(o, "fits", json_boolean(r->fits));
+        json_object_set_new(o, "headroom_bytes", json_integer((json_int_t)r->headroom));
+        json_object_set_new(o, "max_batch", json_integer((json_int_t)r->max_batch));
+        json_object_set_new(o, "max_context", json_integer((json_int_t)r->max_context));
+        if (w->runtime == EST_RT_VLLM) {
+            json_object_set_new(o, "vllm_kv_capacity_tokens", json_integer((json_int_t)r->vllm_kv_tokens));
+            json_object_set_new(o, "vllm_min_gpu_memory_utilization", json_real(r->vllm_needed_util));
+        }
+    }
+    if (train && w->grad_accum > 1)
+        json_object_set_new(o, "note", json_string("gradient accumulation changes no memory: each micro-batch's "
+                                                   "activations are freed before the next"));
+    if (c->have_alpha)
+        json_object_set_new(o, "lora_alpha_note", json_string("alpha only scales the adapter's update; it costs no memory"));
+    if (c->explain) {
+        json_t *e = json_object();
+        for (int k = 0; k < EST_C_COUNT; k++)
+            if (r->ex.text[k][0])
+                json_object_set_new(e, est_component_name((est_component)k), json_string(r->ex.text[k]));
+        json_object_set_new(o, "explain", e);
+    }
+    return o;
+}
+
+static void print_table(const est_cli *c, const char *name, const char *hf_id, const est_params *p, const result *r)
+{
+    const est_workload *w = &c->w;
+    int train = w->mode == EST_MODE_TRAIN;
+    char b1[64], b2[64];
+    printf("model      %s%s%s%s\n", name, hf_id[0] ? " (" : "", hf_id, hf_id[0] ? ")" : "");
+    printf("params     %s total", fmt_int(b1, sizeof b1, p->total));
+    if (p->active != p->total)
+        printf(", %s active per token", fmt_int(b2, sizeof b2, p->active));
+    if (train)
+        printf(", %s trainable", fmt_int(b2, sizeof b2, r->fp.trainable));
+    printf("\n");
+    if (train) {
+        static const char *const methods[] = {"full fine-tune", "LoRA", "QLoRA"};
+        static const char *const precs[] = {"mixed precision", "pure", "fp32"};
+        printf("workload   training, %s, %s %s, %s, micro-batch %llu x %llu tokens", methods[w->finetune],
+               precs[w->precision], est_dtype_name(w->precision == EST_PREC_MIXED ? w->compute_dtype : w->compute_dtype),
+               est_optimizer_name(w->optimizer), (unsigned long long)w->batch, (unsigned long long)w->context);
+        if (w->finetune != EST_FT_FULL)
+            printf(", r=%u", w->lora_rank);
+        if (w->grad_checkpointing)
+            printf(", checkpointing");
+        if (w->zero_stage || w->dp > 1)
+            printf(", ZeRO-%d over %llu GPUs", w->zero_stage, (unsigned long long)w->dp);
+        printf("\n");
+    } else {
+        printf("workload   inference, %s, weights %s, kv %s, batch %llu x %llu tokens", est_runtime_name(w->runtime),
+               est_dtype_name(w->weight_dtype), est_dtype_name(w->kv_dtype), (unsigned long long)w->batch,
+               (unsigned long long)w->context);
+        if (w->tp > 1)
+            printf(", tp %llu", (unsigned long long)w->tp);
+        printf("\n");
+    }
+    printf("\n%-18s %12s %16s\n", "component", "GiB", "bytes");
+    for (int k = 0; k < EST_C_COUNT; k++) {
+        if (!r->fp.bytes[k] && !(k == EST_C_KV && !train))
+            continue;
+        printf("%-18s %12.2f %16llu\n", est_component_name((est_component)k), (double)r->fp.bytes[k] / FP_GIB,
+               (unsigned long long)r->fp.bytes[k]);
+        if (c->explain && r->ex.text[k][0])
+            printf("    = %s\n", r->ex.text[k]);
+    }
+    printf("%-18s %12.2f %16llu\n", "total per GPU", (double)r->fp.total / FP_GIB, (unsigned long long)r->fp.total);
+    if (train && w->grad_accum > 1)
+        printf("\ngradient accumulation (%llu steps) changes no memory: each micro-batch's activations are freed first\n",
+               (unsigned long long)w->grad_accum);
+    if (c->have_alpha)
+        printf("\nlora alpha %g only scales the update: it costs no memory\n", c->lora_alpha);
+    if (r->gpu) {
+        printf("\ngpu        %s, %s (%llu MiB reported)\n", r->gpu->name, fmt_gib(b1, sizeof b1, r->gpu->memory),
+               (unsigned long long)(r->gpu->memory >> 20));
+        if (w->runtime == EST_RT_VLLM)
+            printf("budget     gpu_memory_utilization %.2f x total = %s\n", w->gpu_memory_utilization,
+                   fmt_gib(b1, sizeof b1, (unsigned long long)(w->gpu_memory_utilization * (double)r->gpu->memory)));
+        if (r->fits)
+            printf("fits       yes, headroom %s\n", fmt_gib(b1, sizeof b1, (unsigned long long)r->headroom));
+        else
+            printf("fits       NO, short by %s\n", fmt_gib(b1, sizeof b1, (unsigned long long)-r->headroom));
+        printf("max batch  %llu at context %llu\n", (unsigned long long)r->max_batch, (unsigned long long)w->context);
+        printf("max context %llu at batch %llu\n", (unsigned long long)r->max_context, (unsigned long long)w->batch);
+        if (w->runtime == EST_RT_VLLM)
+            printf("vllm       KV capacity %llu tokens; --gpu-memory-utilization must be at least %.3f\n",
+                   (unsigned long long)r->vllm_kv_tokens, r->vllm_needed_util);
+    }
+}
+
+static int run(int argc, char **argv)
+{
+    fp_error err = {0};
+    est_cli c;
+    if (parse_args(argc, argv, &c, &err) != 0)
+        return cli_report(&err);
+
+    inv_catalog cat;
+    if (inv_catalog_load(&cat, &err) != 0)
+        return cli_report(&err);
+
+    int rc = EXIT_BADINPUT;
+    est_arch arch;
+    est_params p;
+    char name[INV_NAME], hf_id[128];
+    result r;
+    memset(&r, 0, sizeof r);
+    if (resolve_model(&c, &cat, &arch, &p, name, hf_id, sizeof hf_id, &err) != 0)
+        goto out;
+    if (c.have_params && (c.w.mode == EST_MODE_TRAIN && c.w.finetune != EST_FT_FULL)) {
+        fp_fail(&err, NULL, 0, 0, "--params gives no architecture: LoRA sizes need a MODEL; use --method full");
+        goto out;
+    }
+    if (c.gpu) {
+        r.gpu = inv_gpu_find(&cat, c.gpu);
+        if (!r.gpu) {
+            const char *near = inv_gpu_suggest(&cat, c.gpu);
+            if (near)
+                fp_fail(&err, NULL, 0, 0, "--gpu: unknown GPU '%s' (did you mean '%s'? 'fedplan catalog gpus' lists all)",
+                        c.gpu, near);
+            else
+                fp_fail(&err, NULL, 0, 0, "--gpu: unknown GPU '%s' ('fedplan catalog gpus' lists all)", c.gpu);
+            goto out;
+        }
+    }
+    if (c.have_params) {
+        /* no architecture: only what the parameter count alone determines */
+        est_arch fake = {.vocab = 1, .hidden = 1, .layers = 1, .heads = 1, .kv_heads = 1, .head_dim = 1,
+                         .intermediate = 1};
+        snprintf(fake.model_type, sizeof fake.model_type, "params-only");
+        arch = fake;
+    }
+    if (est_footprint_compute(&arch, &p, &c.w, &r.fp, c.explain ? &r.ex : NULL, &err) != 0)
+        goto out;
+    if (c.have_params) { /* drop the placeholders the fake architecture produced */
+        r.fp.total -= r.fp.bytes[EST_C_KV] + r.fp.bytes[EST_C_ACTIVATIONS] + r.fp.bytes[EST_C_LOGITS];
+        r.fp.bytes[EST_C_KV] = r.fp.bytes[EST_C_ACTIVATIONS] = r.fp.bytes[EST_C_LOGITS] = 0;
+        r.fp.kv_bytes_per_token = 0;
+        if (c.explain) {
+            snprintf(r.ex.text[EST_C_KV], sizeof r.ex.text[EST_C_KV], "unknown without the architecture");
+            snprintf(r.ex.text[EST_C_ACTIVATIONS], sizeof r.ex.text[EST_C_ACTIVATIONS], "unknown without the architecture");
+        }
+        arch.layers = 0;
+    }
+    if (r.gpu) {
+        double cap = (double)r.gpu->memory;
+        if (c.w.runtime == EST_RT_VLLM)
+            cap *= c.w.gpu_memory_utilization;
+        r.headroom = (int64_t)llround(cap) - (int64_t)r.fp.total;
+        r.fits = r.headroom >= 0;
+        if (!c.have_params) {
+            r.max_batch = est_max_batch(&arch, &p, &c.w, r.gpu->memory);
+            r.max_context = est_max_context(&arch, &p, &c.w, r.gpu->memory);
+        }
+        if (c.w.runtime == EST_RT_VLLM) {
+            est_vllm_kv_capacity(&r.fp, &c.w, r.gpu->memory, &r.vllm_kv_tokens);
+            r.vllm_needed_util = (double)r.fp.total / (double)r.gpu->memory;
+        }
+    }
+
+    if (c.format == FMT_TABLE) {
+        print_table(&c, name, hf_id, &p, &r);
+    } else {
+        json_t *o = build_json(&c, name, hf_id, &arch, &p, &r);
+        if (c.format == FMT_JSON)
+            out_json(stdout, o);
+        else if (c.format == FMT_YAML)
+            out_yaml(stdout, o);
+        else
+            out_csv(stdout, o);
+        json_decref(o);
+    }
+    rc = (r.gpu && !r.fits) ? EXIT_NOFIT : EXIT_OK;
+out:
+    if (rc == EXIT_BADINPUT)
+        cli_report(&err);
+    inv_catalog_free(&cat);
+    return rc;
+}
+
+const cli_command cmd_estimate = {
+    .name = "estimate",
+    .summary = "memory footprint of one model for inference or training",
+    .run = run,
+    .help = help,
+};

@@ -1,0 +1,338 @@
+/* common.c: option parsing, error reporting and the JSON/YAML/CSV writers. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/text.h"
+#include "cli.h"
+
+/* ====================================================================== options */
+
+int cli_next(cli_args *a, const cli_opt *opts, size_t nopts, int *id, const char **value, fp_error *err)
+{
+    if (a->i >= a->argc)
+        return 0;
+    const char *arg = a->argv[a->i++];
+    if (strncmp(arg, "--", 2) != 0 || arg[2] == 0) {
+        if (arg[0] == '-' && arg[1] && !isdigit((unsigned char)arg[1]))
+            return fp_fail(err, NULL, 0, 0, "unknown option '%s' (options start with '--')", arg);
+        *id = -1;
+        *value = arg;
+        return 1;
+    }
+    const char *name = arg + 2;
+    const char *eq = strchr(name, '=');
+    size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+    for (size_t k = 0; k < nopts; k++) {
+        if (strlen(opts[k].name) != nlen || strncmp(opts[k].name, name, nlen) != 0)
+            continue;
+        *id = opts[k].id;
+        if (!opts[k].takes_value) {
+            if (eq)
+                return fp_fail(err, NULL, 0, 0, "option '--%s' takes no value", opts[k].name);
+            *value = NULL;
+            return 1;
+        }
+        if (eq) {
+            *value = eq + 1;
+        } else {
+            if (a->i >= a->argc)
+                return fp_fail(err, NULL, 0, 0, "option '--%s' needs a value", opts[k].name);
+            *value = a->argv[a->i++];
+        }
+        return 1;
+    }
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.*s", (int)(nlen < 60 ? nlen : 60), name);
+    const char *names[128];
+    size_t n = nopts < 128 ? nopts : 128;
+    for (size_t k = 0; k < n; k++)
+        names[k] = opts[k].name;
+    const char *near = fp_closest(buf, names, n);
+    if (near)
+        return fp_fail(err, NULL, 0, 0, "unknown option '--%s' (did you mean '--%s'?)", buf, near);
+    return fp_fail(err, NULL, 0, 0, "unknown option '--%s'", buf);
+}
+
+int cli_parse_format(const char *s, out_format *f, fp_error *err)
+{
+    static const struct {
+        const char *name;
+        out_format f;
+    } rows[] = {{"table", FMT_TABLE}, {"json", FMT_JSON}, {"yaml", FMT_YAML}, {"csv", FMT_CSV}};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        if (!strcmp(s, rows[i].name)) {
+            *f = rows[i].f;
+            return 0;
+        }
+    return fp_fail(err, NULL, 0, 0, "--format: unknown format '%s'; use table, json, yaml or csv", s);
+}
+
+int cli_report(const fp_error *err)
+{
+    char buf[FP_ERR_MSG + FP_ERR_FILE + 64];
+    fp_error_format(err, buf, sizeof buf);
+    fprintf(stderr, "fedplan: %s\n", buf);
+    return EXIT_BADINPUT;
+}
+
+/* ====================================================================== writers */
+
+void out_json(FILE *out, const json_t *v)
+{
+    json_dumpf(v, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    fputc('\n', out);
+}
+
+static int yaml_plain_ok(const char *s)
+{
+    if (!*s)
+        return 0;
+    static const char *const words[] = {"true", "false", "yes", "no", "on", "off", "null", "~", "True", "False",
+                                        "Yes", "No", "On", "Off", "Null", "NULL", "TRUE", "FALSE", "y", "n"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (!strcmp(s, words[i]))
+            return 0;
+    if (isdigit((unsigned char)s[0]) || s[0] == '-' || s[0] == '.' || s[0] == '+')
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!(isalnum((unsigned char)*p) || strchr("_-./+()@", *p)))
+            return 0;
+    return 1;
+}
+
+static void yaml_scalar(FILE *out, const json_t *v)
+{
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        if (yaml_plain_ok(s)) {
+            fputs(s, out);
+        } else {
+            char *q = json_dumps(v, JSON_ENCODE_ANY);
+            fputs(q ? q : "\"\"", out);
+            free(q);
+        }
+    } else if (json_is_null(v)) {
+        fputs("~", out);
+    } else {
+        char *q = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(10));
+        fputs(q ? q : "~", out);
+        free(q);
+    }
+}
+
+static void yaml_node(FILE *out, const json_t *v, int indent, int in_seq);
+
+static void yaml_key(FILE *out, const char *k)
+{
+    if (yaml_plain_ok(k)) {
+        fputs(k, out);
+    } else {
+        json_t *s = json_string(k);
+        char *q = json_dumps(s, JSON_ENCODE_ANY);
+        fputs(q ? q : "\"\"", out);
+        free(q);
+        json_decref(s);
+    }
+}
+
+static void yaml_node(FILE *out, const json_t *v, int indent, int first_inline)
+{
+    if (json_is_object(v)) {
+        const char *k;
+        const json_t *x;
+        int first = 1;
+        if (json_object_size(v) == 0) {
+            fputs(" {}\n", out);
+            return;
+        }
+        if (!first_inline)
+            fputc('\n', out);
+        json_object_foreach((json_t *)v, k, x)
+        {
+            if (!(first && first_inline))
+                fprintf(out, "%*s", indent, "");
+            first = 0;
+            yaml_key(out, k);
+            fputc(':', out);
+            if (json_is_object(x) || json_is_array(x)) {
+                if ((json_is_object(x) && json_object_size(x) == 0) || (json_is_array(x) && json_array_size(x) == 0)) {
+                    fputs(json_is_object(x) ? " {}\n" : " []\n", out);
+                    continue;
+                }
+                yaml_node(out, x, indent + 2, 0);
+            } else {
+                fputc(' ', out);
+                yaml_scalar(out, x);
+                fputc('\n', out);
+            }
+        }
+        return;
+    }
+    if (json_is_array(v)) {
+        size_t i;
+        const json_t *x;
+        if (!first_inline)
+            fputc('\n', out);
+        json_array_foreach(v, i, x)
+        {
+            fprintf(out, "%*s- ", indent, "");
+            if (json_is_object(x) && json_object_size(x) > 0)
+                yaml_node(out, x, indent + 2, 1);
+            else if (json_is_array(x) && json_array_size(x) > 0)
+                yaml_node(out, x, indent + 2, 0);
+            else {
+                yaml_scalar(out, x);
+                fputc('\n', out);
+            }
+        }
+        return;
+    }
+    yaml_scalar(out, v);
+    fputc('\n', out);
+}
+
+void out_yaml(FILE *out, const json_t *v)
+{
+    if (json_is_object(v) || json_is_array(v))
+        yaml_node(out, v, 0, 1);
+    else
+        yaml_node(out, v, 0, 1);
+}
+
+/* ---------------------------------------------------------------- CSV */
+
+static void flatten(json_t *acc, const char *prefix, const json_t *v)
+{
+    char key[256];
+    if (json_is_object(v)) {
+        const char *k;
+        const json_t *x;
+        json_object_foreach((json_t *)v, k, x)
+        {
+            snprintf(key, sizeof key, "%s%s%s", prefix, *prefix ? "." : "", k);
+            flatten(acc, key, x);
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        const json_t *x;
+        json_array_foreach(v, i, x)
+        {
+            snprintf(key, sizeof key, "%s%s%zu", prefix, *prefix ? "." : "", i);
+            flatten(acc, key, x);
+        }
+    } else {
+        json_object_set(acc, prefix, (json_t *)v);
+    }
+}
+
+static void csv_cell(FILE *out, const json_t *v)
+{
+    if (!v || json_is_null(v))
+        return;
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        if (strpbrk(s, ",\"\n\r")) {
+            fputc('"', out);
+            for (; *s; s++) {
+                if (*s == '"')
+                    fputc('"', out);
+                fputc(*s, out);
+            }
+            fputc('"', out);
+        } else {
+            fputs(s, out);
+        }
+        return;
+    }
+    if (json_is_true(v)) {
+        fputs("true", out);
+        return;
+    }
+    if (json_is_false(v)) {
+        fputs("false", out);
+        return;
+    }
+    char *q = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(10));
+    fputs(q ? q : "", out);
+    free(q);
+}
+
+void out_csv(FILE *out, const json_t *v)
+{
+    json_t *rows = json_array();
+    if (json_is_array(v)) {
+        size_t i;
+        const json_t *x;
+        json_array_foreach(v, i, x)
+        {
+            json_t *flat = json_object();
+            flatten(flat, "", x);
+            json_array_append_new(rows, flat);
+        }
+    } else {
+        json_t *flat = json_object();
+        flatten(flat, "", v);
+        json_array_append_new(rows, flat);
+    }
+    /* header: keys of all rows, in first-seen order */
+    json_t *header = json_object();
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        const char *k;
+        json_t *x;
+        json_object_foreach(row, k, x) if (!json_object_get(header, k)) json_object_set_new(header, k, json_true());
+    }
+    const char *k;
+    json_t *x;
+    int first = 1;
+    json_object_foreach(header, k, x)
+    {
+        if (!first)
+            fputc(',', out);
+        first = 0;
+        json_t *s = json_string(k);
+        csv_cell(out, s);
+        json_decref(s);
+    }
+    fputc('\n', out);
+    json_array_foreach(rows, i, row)
+    {
+        first = 1;
+        json_object_foreach(header, k, x)
+        {
+            if (!first)
+                fputc(',', out);
+            first = 0;
+            csv_cell(out, json_object_get(row, k));
+        }
+        fputc('\n', out);
+    }
+    json_decref(header);
+    json_decref(rows);
+}
+
+/* ====================================================================== numbers */
+
+const char *fmt_gib(char *buf, size_t n, unsigned long long bytes)
+{
+    snprintf(buf, n, "%.2f GiB", (double)bytes / 1073741824.0);
+    return buf;
+}
+
+const char *fmt_int(char *buf, size_t n, unsigned long long v)
+{
+    char tmp[32];
+    int len = snprintf(tmp, sizeof tmp, "%llu", v);
+    size_t o = 0;
+    for (int i = 0; i < len && o + 2 < n; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = tmp[i];
+    }
+    buf[o] = 0;
+    return buf;
+}

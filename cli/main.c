@@ -1,0 +1,52 @@
+/* main.c: looks the subcommand up in the table and maps results to exit codes. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#ifndef FEDPLAN_VERSION
+#define FEDPLAN_VERSION "0.1.0"
+#endif
+
+static const cli_command *const commands[] = {
+    &cmd_estimate,
+    &cmd_catalog,
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: fedplan <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+    fprintf(out, "\n'fedplan <command> --help' shows a command's options; docs/ has the manual.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_BADINPUT;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("fedplan %s\n", FEDPLAN_VERSION);
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(argv[1], commands[i]->name)) {
+            for (int k = 2; k < argc; k++)
+                if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
+                    commands[i]->help(stdout);
+                    return EXIT_OK;
+                }
+            return commands[i]->run(argc - 1, argv + 1);
+        }
+    fprintf(stderr, "fedplan: error: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return EXIT_BADINPUT;
+}

@@ -1,0 +1,238 @@
+/* estimator.h: exact parameter counts and per-GPU memory footprints.
+ *
+ * Pure functions: no I/O, no globals, no allocation.  Inputs are an architecture
+ * (est_arch, filled by the inventory module from a catalog entry or a config.json)
+ * and a workload (est_workload); outputs are plain structs.  Every formula is
+ * documented in docs/methodology.md with its source.
+ */
+#ifndef FEDPLAN_ESTIMATOR_H
+#define FEDPLAN_ESTIMATOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/fperror.h"
+
+/* ====================================================================== architecture */
+
+typedef enum {
+    EST_MLP_GATED, /* SwiGLU/GeGLU: gate, up, down (llama, mistral, qwen2, gemma, phi3) */
+    EST_MLP_PLAIN  /* fc, act, proj (gpt2, gpt_bigcode) */
+} est_mlp_kind;
+
+typedef enum {
+    EST_NORM_RMS,  /* weight only */
+    EST_NORM_LAYER /* weight and bias */
+} est_norm_kind;
+
+#define EST_MAX_LAYERS 1024
+
+typedef struct est_arch {
+    char model_type[32];
+    uint64_t vocab;
+    uint64_t hidden;
+    uint64_t layers;
+    uint64_t heads;
+    uint64_t kv_heads;      /* == heads for MHA, 1 for MQA */
+    uint64_t head_dim;      /* explicit or hidden / heads */
+    uint64_t intermediate;  /* dense MLP width */
+    uint64_t max_positions; /* context the model was built for */
+    int tied_embeddings;
+    int learned_positions;  /* gpt2-style position embedding table */
+    int qkv_bias;           /* biases on q, k, v (qwen2, gpt2) */
+    int o_bias;             /* bias on the attention output projection */
+    int mlp_bias;           /* biases in the MLP */
+    int fused_qkv;          /* one qkv matrix (phi3, gpt2): same count, LoRA sees one module */
+    int fused_gate_up;      /* phi3 */
+    est_mlp_kind mlp;
+    est_norm_kind norm;
+    int norms_per_layer;    /* 2 (pre-attn, pre-mlp); gemma2 has 4 */
+    int final_norm;         /* 1 when a final norm follows the last layer */
+
+    /* sliding-window attention: window > 0 caps the KV of sliding layers */
+    uint64_t sliding_window;
+    uint64_t sliding_layers; /* how many layers use the window (all for mistral, half for gemma2) */
+
+    /* mixture of experts (0 experts = dense) */
+    uint64_t experts;           /* routed experts per MoE layer */
+    uint64_t experts_per_tok;
+    uint64_t moe_intermediate;  /* width of one routed expert */
+    uint64_t shared_experts;    /* deepseek: count of shared experts of width moe_intermediate */
+    uint64_t shared_intermediate; /* qwen2_moe: one shared expert of this width (plus a 1-unit gate) */
+    int shared_expert_gate;     /* qwen2_moe: sigmoid gate h -> 1 on the shared expert */
+    uint64_t moe_layers;        /* how many of the layers have an MoE block (the rest are dense);
+                                   the loader applies each model type's rule (first_k_dense_replace, ...) */
+    int router_bias;            /* deepseek_v3: e_score_correction_bias (experts values) */
+
+    /* multi-head latent attention (deepseek_v2/v3); kv_lora_rank > 0 turns it on */
+    uint64_t q_lora_rank;       /* 0: q projected directly */
+    uint64_t kv_lora_rank;
+    uint64_t qk_nope_head_dim;
+    uint64_t qk_rope_head_dim;
+    uint64_t v_head_dim;
+} est_arch;
+
+/* Fill the derived fields and reject inconsistent values (zero sizes, heads not
+ * divisible, ...). Returns 0 or -1 with err naming the field. */
+int est_arch_check(est_arch *a, fp_error *err);
+
+/* One class of linear (matrix) modules: d_in x d_out, count copies in the model. */
+typedef enum {
+    EST_MOD_Q, EST_MOD_K, EST_MOD_V, EST_MOD_QKV, EST_MOD_O,
+    EST_MOD_GATE, EST_MOD_UP, EST_MOD_GATE_UP, EST_MOD_DOWN,
+    EST_MOD_Q_A, EST_MOD_Q_B, EST_MOD_KV_A, EST_MOD_KV_B, /* MLA */
+    EST_MOD_ROUTER, EST_MOD_SHARED_GATE,
+    EST_MOD_LM_HEAD,
+    EST_MOD_COUNT
+} est_module;
+
+typedef enum { EST_BLK_ATTN, EST_BLK_DENSE_MLP, EST_BLK_MOE, EST_BLK_HEAD } est_block;
+
+typedef struct est_linear {
+    est_module mod;
+    est_block block;
+    int expert;      /* 1: inside a routed expert */
+    uint64_t d_in, d_out;
+    uint64_t count;  /* instances in the whole model */
+    uint64_t per_layer; /* instances in one layer where present */
+    int bias;
+} est_linear;
+
+#define EST_MAX_LINEARS 24
+
+/* Parameter counts, exact. */
+typedef struct est_params {
+    uint64_t total;
+    uint64_t embedding;     /* token (+ position) embeddings */
+    uint64_t lm_head;       /* 0 when tied */
+    uint64_t linear;        /* matrices of the decoder layers (quantizable) */
+    uint64_t other;         /* norms, biases, router correction biases */
+    uint64_t active;        /* used per token (MoE: top-k routed + shared) */
+    uint64_t per_layer_max; /* largest single decoder layer (for ZeRO-3 gathering) */
+    size_t nlinears;
+    est_linear linears[EST_MAX_LINEARS];
+} est_params;
+
+int est_params_count(const est_arch *a, est_params *p, fp_error *err);
+
+/* Bytes of KV cache per token summed over layers, at kv_bytes per value, for layers
+ * without a window (sliding layers are counted too; the cap is applied per sequence). */
+uint64_t est_kv_bytes_per_token(const est_arch *a, double kv_bytes);
+
+/* ====================================================================== workload */
+
+typedef enum {
+    EST_DT_FP32, EST_DT_BF16, EST_DT_FP16, EST_DT_FP8, EST_DT_INT8, EST_DT_INT4,
+    EST_DT_NF4, EST_DT_NF4_DQ, EST_DT_Q8_0, EST_DT_Q6_K, EST_DT_Q4_K, EST_DT_Q4_0,
+    EST_DT_COUNT
+} est_dtype;
+
+typedef enum { EST_MODE_INFER, EST_MODE_TRAIN } est_mode;
+typedef enum { EST_RT_TRANSFORMERS, EST_RT_VLLM, EST_RT_LLAMACPP, EST_RT_NONE, EST_RT_COUNT } est_runtime;
+typedef enum { EST_FT_FULL, EST_FT_LORA, EST_FT_QLORA } est_finetune;
+typedef enum { EST_OPT_ADAMW, EST_OPT_ADAMW8, EST_OPT_ADAFACTOR, EST_OPT_SGD, EST_OPT_SGDM, EST_OPT_LION,
+               EST_OPT_COUNT } est_optimizer;
+typedef enum { EST_PREC_MIXED, EST_PREC_PURE, EST_PREC_FP32 } est_precision;
+
+typedef struct est_workload {
+    est_mode mode;
+    est_runtime runtime;
+    est_dtype weight_dtype;   /* storage of the quantizable matrices */
+    est_dtype compute_dtype;  /* bf16 / fp16 / fp32: activations, unquantized tensors */
+    est_dtype kv_dtype;       /* KV cache values */
+    uint64_t batch;           /* sequences (inference) or micro-batch (training) */
+    uint64_t context;         /* tokens per sequence held in the KV cache / trained on */
+    uint64_t prefill;         /* tokens processed in one forward step (0: runtime default) */
+    uint64_t tp;              /* tensor-parallel degree (>= 1) */
+    int quantize_lm_head;     /* 1: the output head is quantized like the layers */
+    int flash_attention;      /* 1: no s^2 score matrix is materialized */
+
+    /* vLLM */
+    double gpu_memory_utilization; /* (0, 1]; used with a GPU size */
+    uint64_t block_size;           /* paged KV block, tokens */
+    uint64_t max_num_seqs;         /* sequences sampled in the profile run */
+    int cuda_graphs;               /* 1 unless --enforce-eager */
+
+    /* training */
+    est_finetune finetune;
+    est_precision precision;
+    est_optimizer optimizer;
+    uint32_t lora_rank;
+    uint32_t lora_targets;    /* bit set of est_module */
+    uint64_t frozen_layers;   /* full fine-tune: first N decoder layers (and embeddings) frozen */
+    int grad_checkpointing;
+    uint64_t grad_accum;      /* no memory effect; kept for the report */
+    int zero_stage;           /* 0..3 (3 == FSDP full shard) */
+    uint64_t dp;              /* data-parallel ranks sharing ZeRO state */
+    uint64_t loss_chunk;      /* 0: logits materialized whole; else tokens per loss chunk */
+    double lora_dropout;      /* > 0: each targeted module keeps a dropped-out input copy and a mask */
+    int bnb_legacy;           /* bitsandbytes < 0.43.2: frozen 4-bit linears keep their inputs */
+} est_workload;
+
+/* Defaults: inference, transformers, bf16 everywhere, batch 1, context 2048, tp 1,
+ * flash attention on; training defaults (when mode is switched): LoRA r=8 on q,v, AdamW, mixed. */
+void est_workload_default(est_workload *w);
+
+/* Validate the workload against the architecture; err names the option. */
+int est_workload_check(const est_arch *a, const est_workload *w, fp_error *err);
+
+/* ====================================================================== footprint */
+
+typedef enum {
+    EST_C_WEIGHTS, EST_C_KV, EST_C_ACTIVATIONS, EST_C_LOGITS, EST_C_GRADIENTS, EST_C_OPTIMIZER,
+    EST_C_ADAPTER, EST_C_RUNTIME, EST_C_COUNT
+} est_component;
+
+#define EST_EXPLAIN_LEN 320
+
+typedef struct est_explain {
+    char text[EST_C_COUNT][EST_EXPLAIN_LEN]; /* formula with the numbers put in */
+} est_explain;
+
+typedef struct est_footprint {
+    uint64_t bytes[EST_C_COUNT]; /* per GPU (or per host for llama.cpp) */
+    uint64_t total;
+    uint64_t trainable;          /* trainable parameters (training) */
+    uint64_t kv_tokens;          /* tokens of KV cache allocated (after block rounding) */
+    uint64_t kv_bytes_per_token; /* per GPU, summed over layers */
+    uint64_t outside_allocator;  /* part of runtime_overhead the framework's allocator never sees
+                                    (CUDA context; vLLM: also its CUDA graphs, outside its budget) */
+} est_footprint;
+
+/* Does fp fit a GPU of gpu_bytes?  vLLM: what it profiles must fit
+ * gpu_memory_utilization x total and everything must fit the total; others: the
+ * total must fit. */
+int est_fits(const est_footprint *fp, const est_workload *w, uint64_t gpu_bytes);
+
+/* Compute the footprint.  ex may be NULL (the fast path, used by sweeps and the
+ * solver); when given, each component's formula is written into it. */
+int est_footprint_compute(const est_arch *a, const est_params *p, const est_workload *w,
+                          est_footprint *fp, est_explain *ex, fp_error *err);
+
+/* vLLM with a GPU of gpu_bytes: bytes the process takes (utilization x total), and
+ * the KV tokens that fit in what is left after weights, activations and overhead.
+ * Returns 0, or -1 when weights and overheads alone exceed the budget. */
+int est_vllm_kv_capacity(const est_footprint *fp, const est_workload *w, uint64_t gpu_bytes,
+                         uint64_t *kv_tokens);
+
+/* Largest batch (context fixed) and largest context (batch fixed) whose total fits
+ * in gpu_bytes; 0 when even 1 does not fit.  Context is capped at max_positions. */
+uint64_t est_max_batch(const est_arch *a, const est_params *p, const est_workload *w, uint64_t gpu_bytes);
+uint64_t est_max_context(const est_arch *a, const est_params *p, const est_workload *w, uint64_t gpu_bytes);
+
+/* ====================================================================== names */
+
+const char *est_dtype_name(est_dtype d);
+int est_dtype_parse(const char *s, est_dtype *d);       /* 0 or -1 */
+double est_dtype_bytes(est_dtype d);                     /* plain bytes per value (fp/int types) */
+const char *est_runtime_name(est_runtime r);
+int est_runtime_parse(const char *s, est_runtime *r);
+const char *est_optimizer_name(est_optimizer o);
+int est_optimizer_parse(const char *s, est_optimizer *o);
+const char *est_component_name(est_component c);         /* JSON key: "weights", "kv_cache", ... */
+const char *est_module_name(est_module m);               /* "q_proj", ... */
+/* Parse a comma list of LoRA targets ("q,v", "q_proj,v_proj", "all-linear", "attn", "mlp")
+ * into a bit set; bad names are reported with the accepted ones. */
+int est_lora_targets_parse(const char *s, uint32_t *bits, fp_error *err);
+
+#endif

@@ -1,0 +1,739 @@
+/* footprint.c: per-GPU memory of one deployment, component by component.
+ *
+ * Every formula here is written out, with its source, in docs/methodology.md; the
+ * --explain text repeats it with the numbers put in.  Conventions:
+ *   B   bytes per value of the compute dtype (2 for bf16/fp16, 4 for fp32)
+ *   T   tokens in one step (batch x sequence)
+ *   h   hidden size, I intermediate size, V vocabulary, L layers
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "estimator.h"
+
+/* ====================================================================== constants
+ * Each is a measured or documented default of the runtime named; see docs/methodology.md. */
+
+#define MIB (1024ULL * 1024ULL)
+#define GIB (1024ULL * MIB)
+
+/* CUDA context of a process, outside every allocator: 287 MB with CUDA lazy module
+ * loading (PyTorch PR #86509), 300-400 MB typical (PyTorch forum answers); 400 MiB used. */
+#define CUDA_CONTEXT (400ULL * MIB)
+/* cuBLAS workspace, allocated through PyTorch's caching allocator: 32 MiB on sm90,
+ * about 8 MiB elsewhere (ATen CublasHandlePool.cpp); the larger is used. */
+#define CUBLAS_WORKSPACE (32ULL * MIB)
+/* vLLM: memory outside torch measured during profiling (logs show 0.01-0.12 GiB). */
+#define VLLM_NON_TORCH (100ULL * MIB)
+/* vLLM: CUDA graphs are captured after the KV cache is sized, outside the
+ * gpu_memory_utilization budget (logs show 0.17-0.5 GiB). */
+#define VLLM_CUDA_GRAPHS (256ULL * MIB)
+/* llama.cpp: fixed host buffers beyond weights, KV and compute graph. */
+#define LLAMACPP_FIXED (64ULL * MIB)
+#define LLAMACPP_UBATCH 512
+/* DeepSpeed defaults (docs: reduce_bucket_size 5e8, allgather_bucket_size 5e8,
+ * stage3_prefetch_bucket_size 5e7 elements). */
+#define DS_BUCKET 500000000ULL
+#define DS_PREFETCH 50000000ULL
+/* bitsandbytes 8-bit optimizers keep 32-bit state for tensors under 4096 elements
+ * (min_8bit_size) and one fp32 absmax per 256-value block for the rest. */
+#define BNB_MIN_8BIT 4096ULL
+#define BNB_OPT_BLOCK 256ULL
+
+/* ====================================================================== helpers */
+
+static void explain(est_explain *ex, est_component c, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static void explain(est_explain *ex, est_component c, const char *fmt, ...)
+{
+    if (!ex)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ex->text[c], sizeof ex->text[c], fmt, ap);
+    va_end(ap);
+}
+
+static uint64_t ceil_div(uint64_t a, uint64_t b)
+{
+    return b ? (a + b - 1) / b : a;
+}
+
+static uint64_t round_up(uint64_t a, uint64_t m)
+{
+    return m ? ceil_div(a, m) * m : a;
+}
+
+static double gib(uint64_t b)
+{
+    return (double)b / (double)GIB;
+}
+
+static int is_float(est_dtype d)
+{
+    return d == EST_DT_FP32 || d == EST_DT_BF16 || d == EST_DT_FP16;
+}
+
+static int is_ggml(est_dtype d)
+{
+    return d == EST_DT_Q8_0 || d == EST_DT_Q6_K || d == EST_DT_Q4_K || d == EST_DT_Q4_0;
+}
+
+/* Bytes of `count` matrices d_in x d_out stored as dt (biases excluded). */
+static uint64_t matrix_bytes(est_dtype dt, uint64_t d_in, uint64_t d_out, uint64_t count)
+{
+    uint64_t n = d_in * d_out;
+    switch (dt) {
+    case EST_DT_FP32: return count * n * 4;
+    case EST_DT_BF16:
+    case EST_DT_FP16: return count * n * 2;
+    case EST_DT_FP8: return count * (n + 4); /* one fp32 scale per tensor */
+    case EST_DT_INT8: return count * (n + d_out * 4); /* LLM.int8: fp32 scale per output row */
+    case EST_DT_INT4: /* GPTQ/AWQ: 4-bit values; per 128-input group and output column an fp16 scale + 4-bit zero */
+        return count * (n / 2 + ceil_div(d_in, 128) * d_out * 5 / 2);
+    case EST_DT_NF4: /* QLoRA: 4-bit codes + one fp32 absmax per 64-value block */
+        return count * (n / 2 + ceil_div(n, 64) * 4);
+    case EST_DT_NF4_DQ: { /* double quantization: 8-bit absmax per block, fp32 per 256 blocks */
+        uint64_t blocks = ceil_div(n, 64);
+        return count * (n / 2 + blocks + ceil_div(blocks, 256) * 4);
+    }
+    case EST_DT_Q8_0: return count * d_out * ceil_div(d_in, 32) * 34;
+    case EST_DT_Q6_K: return count * d_out * ceil_div(d_in, 256) * 210;
+    case EST_DT_Q4_K: return count * d_out * ceil_div(d_in, 256) * 144;
+    case EST_DT_Q4_0: return count * d_out * ceil_div(d_in, 32) * 18;
+    default: return count * n * 2;
+    }
+}
+
+static int targeted(const est_linear *l, uint32_t targets)
+{
+    uint32_t b = targets;
+    if (b & (1u << l->mod))
+        return 1;
+    if (l->mod == EST_MOD_QKV && (b & ((1u << EST_MOD_Q) | (1u << EST_MOD_K) | (1u << EST_MOD_V))))
+        return 1;
+    if (l->mod == EST_MOD_GATE_UP && (b & ((1u << EST_MOD_GATE) | (1u << EST_MOD_UP))))
+        return 1;
+    return 0;
+}
+
+/* ====================================================================== workload */
+
+void est_workload_default(est_workload *w)
+{
+    memset(w, 0, sizeof *w);
+    w->mode = EST_MODE_INFER;
+    w->runtime = EST_RT_TRANSFORMERS;
+    w->weight_dtype = EST_DT_BF16;
+    w->compute_dtype = EST_DT_BF16;
+    w->kv_dtype = EST_DT_BF16;
+    w->batch = 1;
+    w->context = 2048;
+    w->tp = 1;
+    w->flash_attention = 1;
+    w->gpu_memory_utilization = 0.9;
+    w->block_size = 16;
+    w->max_num_seqs = 256;
+    w->cuda_graphs = 1;
+    w->finetune = EST_FT_LORA;
+    w->precision = EST_PREC_MIXED;
+    w->optimizer = EST_OPT_ADAMW;
+    w->lora_rank = 8;
+    w->lora_targets = (1u << EST_MOD_Q) | (1u << EST_MOD_V);
+    w->grad_accum = 1;
+    w->dp = 1;
+}
+
+static int wfail(fp_error *err, const char *opt, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static int wfail(fp_error *err, const char *opt, const char *fmt, ...)
+{
+    char msg[FP_ERR_MSG - 64];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return fp_fail(err, NULL, 0, 0, "%s: %s", opt, msg);
+}
+
+int est_workload_check(const est_arch *a, const est_workload *w, fp_error *err)
+{
+    if (w->batch == 0 || w->batch > (1ULL << 20))
+        return wfail(err, "--batch", "must be between 1 and 1048576, got %llu", (unsigned long long)w->batch);
+    if (w->context == 0 || w->context > (1ULL << 24))
+        return wfail(err, "--context", "must be between 1 and 16777216 tokens, got %llu",
+                     (unsigned long long)w->context);
+    if (w->batch * w->context > (1ULL << 34))
+        return wfail(err, "--batch", "batch x context is too large (%llu tokens)",
+                     (unsigned long long)(w->batch * w->context));
+    if (w->tp == 0 || w->tp > 64)
+        return wfail(err, "--tp", "must be between 1 and 64, got %llu", (unsigned long long)w->tp);
+    if (w->tp > 1 && a->heads % w->tp != 0)
+        return wfail(err, "--tp", "%llu does not divide the %llu attention heads", (unsigned long long)w->tp,
+                     (unsigned long long)a->heads);
+    if (!is_float(w->compute_dtype))
+        return wfail(err, "--compute-dtype", "must be fp32, bf16 or fp16, got '%s'", est_dtype_name(w->compute_dtype));
+    if (!(is_float(w->kv_dtype) || w->kv_dtype == EST_DT_FP8 || w->kv_dtype == EST_DT_Q8_0 ||
+          w->kv_dtype == EST_DT_Q4_0))
+        return wfail(err, "--kv-dtype", "must be fp32, bf16, fp16, fp8, q8_0 or q4_0, got '%s'",
+                     est_dtype_name(w->kv_dtype));
+    if (is_ggml(w->weight_dtype) && w->runtime != EST_RT_LLAMACPP)
+        return wfail(err, "--dtype", "'%s' is a GGUF format: use it with --runtime llama.cpp",
+                     est_dtype_name(w->weight_dtype));
+    if (w->runtime == EST_RT_VLLM && !(w->gpu_memory_utilization > 0.0 && w->gpu_memory_utilization <= 1.0))
+        return wfail(err, "--gpu-memory-utilization", "must be in (0, 1], got %g", w->gpu_memory_utilization);
+    if (w->block_size == 0 || w->block_size > 4096)
+        return wfail(err, "--block-size", "must be between 1 and 4096, got %llu", (unsigned long long)w->block_size);
+    if (w->mode == EST_MODE_INFER)
+        return 0;
+
+    if (w->runtime == EST_RT_VLLM || w->runtime == EST_RT_LLAMACPP)
+        return wfail(err, "--runtime", "'%s' does not train; use transformers or none", est_runtime_name(w->runtime));
+    if (w->finetune != EST_FT_FULL) {
+        if (w->lora_rank == 0 || w->lora_rank > 65536)
+            return wfail(err, "--lora-rank", "must be between 1 and 65536, got %u", w->lora_rank);
+        if (w->lora_targets == 0)
+            return wfail(err, "--lora-targets", "no module selected");
+    }
+    if (w->finetune == EST_FT_QLORA && !(w->weight_dtype == EST_DT_NF4 || w->weight_dtype == EST_DT_NF4_DQ ||
+                                         w->weight_dtype == EST_DT_INT4 || w->weight_dtype == EST_DT_INT8))
+        return wfail(err, "--method", "qlora needs quantized base weights (--dtype nf4, nf4-dq, int4 or int8), got '%s'",
+                     est_dtype_name(w->weight_dtype));
+    if (w->finetune == EST_FT_FULL && !is_float(w->weight_dtype))
+        return wfail(err, "--dtype", "full fine-tuning needs fp32, bf16 or fp16 weights, got '%s'",
+                     est_dtype_name(w->weight_dtype));
+    if (w->frozen_layers > a->layers)
+        return wfail(err, "--freeze-layers", "%llu is more than the model's %llu layers",
+                     (unsigned long long)w->frozen_layers, (unsigned long long)a->layers);
+    if (w->zero_stage < 0 || w->zero_stage > 3)
+        return wfail(err, "--zero", "stage must be 0, 1, 2 or 3, got %d", w->zero_stage);
+    if (w->dp == 0 || w->dp > 65536)
+        return wfail(err, "--gpus", "must be between 1 and 65536, got %llu", (unsigned long long)w->dp);
+    if (w->grad_accum == 0)
+        return wfail(err, "--grad-accum", "must be at least 1");
+    return 0;
+}
+
+/* ====================================================================== inference */
+
+/* Working set per token of one layer's forward step (values, not bytes): the
+ * residual stream, its normed copy and the block output (3h), plus the larger of
+ * the attention projections or the MLP intermediates, split by tp. */
+static double layer_transient_values(const est_arch *a, const est_workload *w, int moe)
+{
+    double h = (double)a->hidden, tp = (double)w->tp, attn, mlp;
+    if (a->kv_lora_rank) {
+        double qk = (double)(a->qk_nope_head_dim + a->qk_rope_head_dim);
+        attn = (double)a->heads * (2 * qk + 2 * (double)a->v_head_dim) / tp +
+               (double)(a->kv_lora_rank + a->qk_rope_head_dim + a->q_lora_rank);
+    } else {
+        attn = (double)((a->heads * 2 + 2 * a->kv_heads) * a->head_dim) / tp;
+    }
+    double width_factor = a->mlp == EST_MLP_GATED ? 3.0 : 2.0;
+    if (moe) {
+        double shared = (double)(a->shared_experts * a->moe_intermediate + a->shared_intermediate);
+        mlp = ((double)a->experts_per_tok * (width_factor * (double)a->moe_intermediate + h) +
+               width_factor * shared) / tp + (double)a->experts * 2.0; /* router logits in fp32 = 2 values */
+    } else {
+        mlp = width_factor * (double)a->intermediate / tp;
+    }
+    return 3.0 * h + (attn > mlp ? attn : mlp);
+}
+
+/* ====================================================================== training */
+
+typedef struct train_parts {
+    uint64_t trainable;       /* parameters with gradients */
+    uint64_t opt_state_bytes; /* before ZeRO division */
+    uint64_t lora_params;
+} train_parts;
+
+/* Optimizer state bytes for one tensor of n values shaped rows x cols (cols 0 for 1-D). */
+static uint64_t opt_tensor_bytes(est_optimizer o, double state_bytes, uint64_t rows, uint64_t cols)
+{
+    uint64_t n = cols ? rows * cols : rows;
+    switch (o) {
+    case EST_OPT_ADAMW: return (uint64_t)(2.0 * state_bytes * (double)n);
+    case EST_OPT_ADAMW8:
+        if (n < BNB_MIN_8BIT)
+            return 2 * 4 * n;
+        return 2 * (n + ceil_div(n, BNB_OPT_BLOCK) * 4);
+    case EST_OPT_ADAFACTOR: /* factored second moment for matrices (Shazeer & Stern 2018), no first moment */
+        return cols ? (rows + cols) * 4 : n * 4;
+    case EST_OPT_SGD: return 0;
+    case EST_OPT_SGDM:
+    case EST_OPT_LION: return (uint64_t)(state_bytes * (double)n);
+    default: return 0;
+    }
+}
+
+/* Saved activations per token for one decoder layer (values, scaled by B later), for
+ * the tensors autograd keeps for the backward pass.  Derived in docs/methodology.md
+ * from Korthikanti et al. 2022 (section 4.1) for gated MLPs, GQA and frozen weights. */
+static double layer_saved_values(const est_arch *a, const est_workload *w, int moe, double B)
+{
+    int full = w->finetune == EST_FT_FULL;
+    uint32_t t = full ? 0xffffffffu : w->lora_targets;
+    int train_qkv = full || (t & ((1u << EST_MOD_Q) | (1u << EST_MOD_K) | (1u << EST_MOD_V) | (1u << EST_MOD_QKV) |
+                                  (1u << EST_MOD_Q_A) | (1u << EST_MOD_KV_A)));
+    int train_mlp_in = full || (t & ((1u << EST_MOD_GATE) | (1u << EST_MOD_UP) | (1u << EST_MOD_GATE_UP)));
+    int train_down = full || (t & (1u << EST_MOD_DOWN));
+    double h = (double)a->hidden, tp = (double)w->tp;
+    double v = (double)a->norms_per_layer * h; /* norm inputs */
+    if (train_qkv)
+        v += h; /* normed input of q/k/v, kept for the weight gradient */
+    if (a->kv_lora_rank) {
+        double qk = (double)(a->qk_nope_head_dim + a->qk_rope_head_dim);
+        v += (double)(a->q_lora_rank + a->kv_lora_rank + a->qk_rope_head_dim);
+        v += (double)a->heads * (2 * qk + 2 * (double)a->v_head_dim) / tp;
+    } else {
+        /* q, k, v and the attention output, kept by the attention kernel */
+        v += (double)((2 * a->heads + 2 * a->kv_heads) * a->head_dim) / tp;
+    }
+    if (!w->flash_attention) /* eager attention: fp32 softmax output + its B-byte copy, per head per key */
+        v += (double)a->heads / tp * (double)w->context * (4.0 + B) / B;
+    double width, shared = 0, copies = 1;
+    if (moe) {
+        width = (double)a->moe_intermediate;
+        copies = (double)a->experts_per_tok;
+        shared = (double)(a->shared_experts * a->moe_intermediate + a->shared_intermediate);
+        v += (double)a->experts * 4.0 / B; /* router logits, fp32 */
+    } else {
+        width = (double)a->intermediate;
+    }
+    if (train_mlp_in)
+        v += h * (moe ? copies : 1.0);
+    double per_width = a->mlp == EST_MLP_GATED ? 3.0 : 1.0; /* gate, up, act(gate) | act input */
+    if (train_down)
+        per_width += 1.0; /* input of the down projection */
+    v += per_width * (width * copies + shared) / tp;
+    return v;
+}
+
+static void training_parts(const est_arch *a, const est_params *p, const est_workload *w, double state_bytes,
+                           train_parts *tp_out)
+{
+    memset(tp_out, 0, sizeof *tp_out);
+    if (w->finetune != EST_FT_FULL) {
+        for (size_t i = 0; i < p->nlinears; i++) {
+            const est_linear *l = &p->linears[i];
+            if (!targeted(l, w->lora_targets))
+                continue;
+            uint64_t r = w->lora_rank;
+            tp_out->lora_params += l->count * r * (l->d_in + l->d_out);
+            tp_out->opt_state_bytes += l->count * (opt_tensor_bytes(w->optimizer, state_bytes, r, l->d_in) +
+                                                   opt_tensor_bytes(w->optimizer, state_bytes, l->d_out, r));
+        }
+        tp_out->trainable = tp_out->lora_params;
+        return;
+    }
+    /* full fine-tune; the first frozen_layers layers (and the embeddings, when any layer is frozen) are frozen.
+     * Layers are counted as equal shares of each linear class (exact for dense models). */
+    double keep = (double)(a->layers - w->frozen_layers) / (double)a->layers;
+    uint64_t trainable = 0, opt = 0;
+    for (size_t i = 0; i < p->nlinears; i++) {
+        const est_linear *l = &p->linears[i];
+        uint64_t count = l->mod == EST_MOD_LM_HEAD ? l->count : (uint64_t)llround((double)l->count * keep);
+        trainable += count * (l->d_in * l->d_out + (l->bias ? l->d_out : 0));
+        opt += count * opt_tensor_bytes(w->optimizer, state_bytes, l->d_out, l->d_in);
+        if (l->bias)
+            opt += count * opt_tensor_bytes(w->optimizer, state_bytes, l->d_out, 0);
+    }
+    uint64_t biases = 0;
+    for (size_t i = 0; i < p->nlinears; i++)
+        biases += p->linears[i].bias ? p->linears[i].count * p->linears[i].d_out : 0;
+    uint64_t norms = p->other - biases;
+    uint64_t norms_kept = (uint64_t)llround((double)norms * keep);
+    trainable += norms_kept;
+    opt += opt_tensor_bytes(w->optimizer, state_bytes, norms_kept, 0);
+    if (w->frozen_layers == 0) {
+        trainable += p->embedding;
+        opt += opt_tensor_bytes(w->optimizer, state_bytes, a->vocab, a->hidden);
+        if (a->learned_positions)
+            opt += opt_tensor_bytes(w->optimizer, state_bytes, a->max_positions, a->hidden);
+    }
+    tp_out->trainable = trainable;
+    tp_out->opt_state_bytes = opt;
+}
+
+/* ====================================================================== footprint */
+
+int est_footprint_compute(const est_arch *a, const est_params *p, const est_workload *w, est_footprint *fp,
+                          est_explain *ex, fp_error *err)
+{
+    if (est_workload_check(a, w, err) != 0)
+        return -1;
+    memset(fp, 0, sizeof *fp);
+    if (ex)
+        memset(ex, 0, sizeof *ex);
+
+    const double B = est_dtype_bytes(w->compute_dtype);
+    const uint64_t Bi = (uint64_t)B;
+    const uint64_t tp = w->tp, h = a->hidden, V = a->vocab;
+    const int train = w->mode == EST_MODE_TRAIN;
+    const int ggml = w->runtime == EST_RT_LLAMACPP;
+    uint64_t *b = fp->bytes;
+
+    /* ---------------------------------------------------------------- weights */
+    est_dtype wdt = w->weight_dtype;
+    int mixed_full = train && w->finetune == EST_FT_FULL && w->precision == EST_PREC_MIXED;
+    if (train && w->finetune == EST_FT_FULL && w->precision == EST_PREC_FP32)
+        wdt = EST_DT_FP32;
+    uint64_t layer_w = 0, head_w = 0, bias_w = 0;
+    for (size_t i = 0; i < p->nlinears; i++) {
+        const est_linear *l = &p->linears[i];
+        if (l->mod == EST_MOD_LM_HEAD) {
+            est_dtype hdt = (w->quantize_lm_head || ggml || is_float(wdt)) ? wdt
+                            : (Bi == 4 ? EST_DT_FP16 : w->compute_dtype);
+            head_w = matrix_bytes(hdt, l->d_in, l->d_out, 1);
+            continue;
+        }
+        layer_w += matrix_bytes(wdt, l->d_in, l->d_out, l->count);
+        bias_w += l->bias ? l->count * l->d_out : 0;
+    }
+    uint64_t norms = p->other - bias_w;
+    /* tensors left unquantized (embeddings, norms, biases, usually the head) stay in the
+     * compute dtype, or fp16 when that is fp32 (how transformers loads 4-/8-bit models) */
+    uint64_t keep_b = is_float(wdt) ? (uint64_t)est_dtype_bytes(wdt) : (Bi == 4 ? 2 : Bi);
+    uint64_t emb_bytes = ggml ? matrix_bytes(wdt, h, a->vocab, 1) + (a->learned_positions ? a->max_positions * h * 2 : 0)
+                              : p->embedding * keep_b;
+    uint64_t small = (norms + bias_w) * keep_b;
+    uint64_t weights = ceil_div(layer_w + head_w + emb_bytes, tp) + small;
+    uint64_t buffers = 0;
+    if (w->runtime == EST_RT_TRANSFORMERS && !strcmp(a->model_type, "gpt_bigcode"))
+        buffers = a->max_positions * a->max_positions; /* GPTBigCode's causal-mask buffer, bool */
+    uint64_t rope_cache = 0;
+    if (w->runtime == EST_RT_VLLM && !a->learned_positions) {
+        /* vLLM precomputes cos/sin for every position: max_positions x rotary_dim x B */
+        uint64_t rot = a->kv_lora_rank ? a->qk_rope_head_dim : a->head_dim;
+        rope_cache = a->max_positions * rot * Bi;
+    }
+    b[EST_C_WEIGHTS] = weights + rope_cache + buffers;
+    explain(ex, EST_C_WEIGHTS,
+            "%.4g B params: layer matrices as %s (%.2f GiB), embeddings %.2f GiB, lm_head %.2f GiB, norms+biases %.3f GiB"
+            "%s%s; / tp %llu%s",
+            (double)p->total / 1e9, est_dtype_name(wdt), gib(layer_w), gib(emb_bytes), gib(head_w), gib(small),
+            rope_cache ? "; + vLLM rotary cos/sin cache max_positions x rotary_dim x B"
+                       : buffers ? "; + causal-mask buffer max_positions^2 x 1 B" : "",
+            w->quantize_lm_head ? " (lm_head quantized)" : "", (unsigned long long)tp,
+            mixed_full ? "; + fp32 master copy of trainable params (4 B each)" : "");
+
+    /* bitsandbytes 4-bit layers are dequantized one at a time for each matmul: into fp16,
+     * then cast to the compute dtype when that differs (bitsandbytes functional.py,
+     * dequantize_4bit + .to(A.dtype)); the largest quantized matrix sets the peak */
+    uint64_t dequant = 0;
+    if (w->runtime == EST_RT_TRANSFORMERS && (wdt == EST_DT_NF4 || wdt == EST_DT_NF4_DQ)) {
+        uint64_t largest = 0;
+        for (size_t i = 0; i < p->nlinears; i++) {
+            const est_linear *l = &p->linears[i];
+            if (l->mod == EST_MOD_LM_HEAD && !w->quantize_lm_head)
+                continue;
+            if (l->d_in * l->d_out > largest)
+                largest = l->d_in * l->d_out;
+        }
+        dequant = ceil_div(largest, tp) * (2 + (w->compute_dtype == EST_DT_FP16 ? 0 : Bi));
+    }
+
+    /* ---------------------------------------------------------------- KV cache (inference) */
+    double kvb = est_dtype_bytes(w->kv_dtype);
+    if (!train) {
+        uint64_t kvh = ceil_div(a->kv_heads, tp);
+        int latent = a->kv_lora_rank && w->runtime != EST_RT_TRANSFORMERS;
+        double per_layer_values;
+        if (latent)
+            per_layer_values = (double)(a->kv_lora_rank + a->qk_rope_head_dim);
+        else if (a->kv_lora_rank)
+            per_layer_values = (double)(a->heads / tp) * (double)(a->qk_nope_head_dim + a->qk_rope_head_dim + a->v_head_dim);
+        else
+            per_layer_values = 2.0 * (double)(kvh * a->head_dim);
+        uint64_t per_layer_tok = (uint64_t)(per_layer_values * kvb + 0.5);
+        uint64_t tokens = w->context;
+        if (w->runtime == EST_RT_VLLM)
+            tokens = round_up(tokens, w->block_size);
+        uint64_t sliding_layers = 0;
+        if (a->sliding_window && a->sliding_window < tokens)
+            sliding_layers = a->sliding_layers;
+        uint64_t win_tokens = a->sliding_window;
+        if (w->runtime == EST_RT_VLLM)
+            win_tokens = round_up(win_tokens, w->block_size);
+        if (win_tokens > tokens)
+            win_tokens = tokens;
+        uint64_t full_layers = a->layers - sliding_layers;
+        b[EST_C_KV] = w->batch * per_layer_tok * (full_layers * tokens + sliding_layers * win_tokens);
+        fp->kv_tokens = w->batch * tokens;
+        fp->kv_bytes_per_token = per_layer_tok * a->layers;
+        explain(ex, EST_C_KV,
+                "batch %llu x %llu tokens%s x %s: %s = %llu B/token/layer x %llu layers%s",
+                (unsigned long long)w->batch, (unsigned long long)tokens,
+                w->runtime == EST_RT_VLLM ? " (rounded to blocks)" : "", est_dtype_name(w->kv_dtype),
+                latent ? "MLA latent (kv_lora_rank + rope_dim) values" :
+                a->kv_lora_rank ? "expanded MLA k and v, heads x (nope + rope + v_dim)" :
+                "2 x kv_heads/tp x head_dim",
+                (unsigned long long)per_layer_tok, (unsigned long long)a->layers,
+                sliding_layers ? "; sliding-window layers hold at most the window" : "");
+    }
+
+    /* ---------------------------------------------------------------- inference transients */
+    if (!train) {
+        uint64_t prefill = w->prefill;
+        if (!prefill)
+            prefill = w->runtime == EST_RT_VLLM ? 8192 : ggml ? LLAMACPP_UBATCH : w->context;
+        if (prefill > w->context && w->runtime != EST_RT_VLLM)
+            prefill = w->context;
+        uint64_t T = w->runtime == EST_RT_VLLM ? prefill : w->batch * prefill;
+        if (ggml && T > LLAMACPP_UBATCH)
+            T = LLAMACPP_UBATCH;
+        double actB = ggml ? 4.0 : B; /* ggml computes in fp32 */
+        double dense = layer_transient_values(a, w, 0), moe = a->moe_layers ? layer_transient_values(a, w, 1) : 0;
+        double per_tok = dense > moe ? dense : moe;
+        double act = (double)T * per_tok * actB;
+        double keys = (double)w->context;
+        if (!w->flash_attention || ggml) /* scores of one layer: heads x queries x keys, compute dtype + fp32 softmax */
+            act += (double)(a->heads / tp) * (double)T * keys * (ggml ? 4.0 : B + 4.0);
+        b[EST_C_ACTIVATIONS] = (uint64_t)act + dequant;
+        explain(ex, EST_C_ACTIVATIONS,
+                "one layer's working set for %llu tokens in one step: %.0f values/token x %g B%s%s",
+                (unsigned long long)T, per_tok, actB,
+                (!w->flash_attention || ggml) ? " + attention scores heads x tokens x keys" : " (flash attention)",
+                dequant ? " + one 4-bit matrix dequantized (fp16 + cast to the compute dtype)" : "");
+        /* logits of the last position of each sequence, in B and in fp32 for sampling */
+        uint64_t seqs = w->runtime == EST_RT_VLLM ? w->max_num_seqs : w->batch;
+        b[EST_C_LOGITS] = seqs * V * (ggml ? 4 : Bi + 4) / (ggml ? 1 : tp);
+        explain(ex, EST_C_LOGITS, "%llu sequences x vocab %llu x (%s + 4 B fp32 for sampling)%s",
+                (unsigned long long)seqs, (unsigned long long)V, ggml ? "0" : est_dtype_name(w->compute_dtype),
+                w->runtime == EST_RT_VLLM ? " (vLLM profiles max_num_seqs)" : "");
+    }
+
+    /* ---------------------------------------------------------------- training */
+    if (train) {
+        double state_bytes = w->precision == EST_PREC_PURE ? B : 4.0;
+        train_parts tpart;
+        training_parts(a, p, w, state_bytes, &tpart);
+        fp->trainable = tpart.trainable;
+        uint64_t dp = w->dp, zs = (uint64_t)w->zero_stage;
+        /* the weight copy used in compute; ZeRO-3 shards it and gathers two layers at a time */
+        uint64_t wcopy = b[EST_C_WEIGHTS];
+        if (zs >= 3 && dp > 1)
+            wcopy = ceil_div(wcopy, dp) + 2 * p->per_layer_max * Bi;
+        uint64_t master = mixed_full ? tpart.trainable * 4 : 0;
+        if (zs >= 1)
+            master = ceil_div(master, dp);
+        b[EST_C_WEIGHTS] = wcopy + master;
+
+        double grad_bytes;
+        if (w->finetune == EST_FT_FULL)
+            grad_bytes = w->precision == EST_PREC_FP32 ? 4.0 : B; /* ZeRO accounting: 16-bit grads */
+        else
+            grad_bytes = w->precision == EST_PREC_PURE ? B : 4.0; /* fp32 adapters in mixed precision */
+        uint64_t grads = (uint64_t)((double)tpart.trainable * grad_bytes);
+        if (zs >= 2)
+            grads = ceil_div(grads, dp);
+        b[EST_C_GRADIENTS] = grads;
+        explain(ex, EST_C_GRADIENTS, "%llu trainable params x %g B%s", (unsigned long long)tpart.trainable, grad_bytes,
+                zs >= 2 ? " / dp (ZeRO-2/3)" : "");
+
+        uint64_t opt = tpart.opt_state_bytes;
+        if (zs >= 1)
+            opt = ceil_div(opt, dp);
+        b[EST_C_OPTIMIZER] = opt;
+        explain(ex, EST_C_OPTIMIZER, "%s states for %llu trainable params (%s)%s", est_optimizer_name(w->optimizer),
+                (unsigned long long)tpart.trainable,
+                w->optimizer == EST_OPT_ADAMW ? "m and v" : w->optimizer == EST_OPT_ADAMW8 ? "8-bit m and v + block absmax"
+                : w->optimizer == EST_OPT_ADAFACTOR ? "row + column second moments" : w->optimizer == EST_OPT_SGD ? "none"
+                : "one momentum",
+                zs >= 1 ? " / dp (ZeRO-1+)" : "");
+
+        if (w->finetune != EST_FT_FULL) {
+            double ab = w->precision == EST_PREC_PURE ? B : 4.0;
+            b[EST_C_ADAPTER] = (uint64_t)((double)tpart.lora_params * ab);
+            explain(ex, EST_C_ADAPTER, "LoRA r=%u: r x (d_in + d_out) per targeted matrix = %llu params x %g B "
+                    "(alpha scales the update, it costs no memory)", w->lora_rank,
+                    (unsigned long long)tpart.lora_params, ab);
+        }
+
+        /* saved activations */
+        uint64_t T = w->batch * w->context;
+        uint64_t Lbw = w->finetune == EST_FT_FULL ? a->layers - w->frozen_layers : a->layers;
+        double dense_v = layer_saved_values(a, w, 0, B), moe_v = a->moe_layers ? layer_saved_values(a, w, 1, B) : 0;
+        double frac_moe = (double)a->moe_layers / (double)a->layers;
+        double per_layer = dense_v * (1 - frac_moe) + moe_v * frac_moe;
+        double big = dense_v > moe_v ? dense_v : moe_v;
+        double act;
+        if (w->grad_checkpointing)
+            act = (double)T * ((double)Lbw * (double)h + big) * B;
+        else
+            act = (double)T * (double)Lbw * per_layer * B;
+        act += (double)T * 2.0 * (double)h * B; /* final norm input and lm_head input */
+        double extra = 0; /* per token per layer, bytes */
+        if (w->finetune != EST_FT_FULL && w->lora_dropout > 0) {
+            /* each targeted module sees dropout(x): a B-byte copy of its input and a 1-byte mask */
+            for (size_t i = 0; i < p->nlinears; i++) {
+                const est_linear *l = &p->linears[i];
+                if (targeted(l, w->lora_targets) && l->block != EST_BLK_HEAD)
+                    extra += (double)l->per_layer * (double)l->d_in * (B + 1.0) *
+                             (l->block == EST_BLK_MOE ? (double)a->moe_layers / (double)a->layers : 1.0);
+            }
+        }
+        if (w->finetune == EST_FT_QLORA && w->bnb_legacy)
+            /* bitsandbytes < 0.43.2 kept the input of every frozen 4-bit linear: the two normed
+             * block inputs and the down-projection input (the o_proj input is already kept) */
+            extra += (2.0 * (double)h + (double)a->intermediate / (double)w->tp) * B;
+        if (!w->grad_checkpointing)
+            act += (double)T * (double)Lbw * extra;
+        else
+            act += (double)T * extra;
+        b[EST_C_ACTIVATIONS] = (uint64_t)act + dequant;
+        explain(ex, EST_C_ACTIVATIONS,
+                w->grad_checkpointing ? "checkpointing: %llu tokens x (%llu layers x h + one layer's %.0f values) x %g B"
+                                      : "%llu tokens x %llu layers x %.0f saved values/token/layer x %g B",
+                (unsigned long long)T, (unsigned long long)Lbw, w->grad_checkpointing ? big : per_layer, B);
+        if (ex && (extra > 0 || dequant)) {
+            size_t len = strlen(ex->text[EST_C_ACTIVATIONS]);
+            snprintf(ex->text[EST_C_ACTIVATIONS] + len, sizeof ex->text[EST_C_ACTIVATIONS] - len, "%s%s%s",
+                     w->lora_dropout > 0 ? " + LoRA dropout copies and masks" : "",
+                     w->bnb_legacy && w->finetune == EST_FT_QLORA ? " + inputs kept by frozen 4-bit layers (bnb < 0.43.2)" : "",
+                     dequant ? " + one dequantized 4-bit matrix" : "");
+        }
+
+        /* logits: B-byte logits, their fp32 upcast kept by the loss, and the fp32 gradient */
+        uint64_t lt = w->loss_chunk ? (w->loss_chunk < T ? w->loss_chunk : T) : T;
+        b[EST_C_LOGITS] = lt * V * (Bi + 8) / tp;
+        explain(ex, EST_C_LOGITS, "%llu tokens x vocab %llu x (%g B logits + 4 B fp32 copy + 4 B fp32 gradient)%s",
+                (unsigned long long)lt, (unsigned long long)V, B,
+                w->loss_chunk ? " (chunked loss: one chunk at a time)" : "");
+    }
+
+    /* ---------------------------------------------------------------- runtime overhead */
+    uint64_t rt = 0, outside = 0;
+    const char *rt_text = "";
+    switch (w->runtime) {
+    case EST_RT_TRANSFORMERS:
+        outside = CUDA_CONTEXT;
+        rt = CUDA_CONTEXT + CUBLAS_WORKSPACE;
+        rt_text = "CUDA context (outside torch's allocator) + cuBLAS workspace";
+        break;
+    case EST_RT_VLLM:
+        outside = CUDA_CONTEXT + (w->cuda_graphs ? VLLM_CUDA_GRAPHS : 0);
+        rt = VLLM_NON_TORCH + outside;
+        rt_text = w->cuda_graphs ? "vLLM non-torch memory (in its budget) + CUDA context and CUDA graphs (outside it)"
+                                 : "vLLM non-torch memory (in its budget) + CUDA context (outside it)";
+        break;
+    case EST_RT_LLAMACPP:
+        rt = LLAMACPP_FIXED;
+        rt_text = "llama.cpp fixed host buffers";
+        break;
+    default:
+        rt_text = "none (bare tensors)";
+        break;
+    }
+    fp->outside_allocator = outside;
+    if (train && w->dp > 1) {
+        uint64_t tr = fp->trainable;
+        if (w->zero_stage == 0)
+            rt += (uint64_t)((double)tr * B); /* DDP bucket copy of the gradients */
+        else
+            rt += ((tr < DS_BUCKET ? tr : DS_BUCKET) * 2 +
+                   (w->zero_stage == 3 ? (p->total < DS_PREFETCH ? p->total : DS_PREFETCH) : 0)) * Bi;
+    }
+    b[EST_C_RUNTIME] = rt;
+    explain(ex, EST_C_RUNTIME, "%s%s", rt_text,
+            train && w->dp > 1 ? (w->zero_stage ? " + DeepSpeed reduce/all-gather buckets" : " + DDP gradient buckets") : "");
+
+    uint64_t total = 0;
+    for (int c = 0; c < EST_C_COUNT; c++)
+        total += b[c];
+    fp->total = total;
+    return 0;
+}
+
+/* ====================================================================== capacity */
+
+int est_vllm_kv_capacity(const est_footprint *fp, const est_workload *w, uint64_t gpu_bytes, uint64_t *kv_tokens)
+{
+    double budget = w->gpu_memory_utilization * (double)gpu_bytes;
+    double fixed = (double)(fp->total - fp->bytes[EST_C_KV] - fp->outside_allocator);
+    *kv_tokens = 0;
+    if (fixed >= budget || fp->kv_bytes_per_token == 0)
+        return -1;
+    uint64_t tokens = (uint64_t)((budget - fixed) / (double)fp->kv_bytes_per_token);
+    *kv_tokens = tokens / w->block_size * w->block_size;
+    return 0;
+}
+
+int est_fits(const est_footprint *fp, const est_workload *w, uint64_t gpu_bytes)
+{
+    if (fp->total > gpu_bytes)
+        return 0;
+    if (w->runtime == EST_RT_VLLM)
+        return (double)(fp->total - fp->outside_allocator) <= w->gpu_memory_utilization * (double)gpu_bytes;
+    return 1;
+}
+
+static int fits(const est_arch *a, const est_params *p, const est_workload *w, uint64_t gpu_bytes)
+{
+    est_footprint fp;
+    if (est_footprint_compute(a, p, w, &fp, NULL, NULL) != 0)
+        return 0;
+    return est_fits(&fp, w, gpu_bytes);
+}
+
+uint64_t est_max_batch(const est_arch *a, const est_params *p, const est_workload *w, uint64_t gpu_bytes)
+{
+    est_workload t = *w;
+    uint64_t lo = 0, hi = 1;
+    const uint64_t limit = 1ULL << 20;
+    t.batch = 1;
+    if (!fits(a, p, &t, gpu_bytes))
+        return 0;
+    lo = 1;
+    while (hi < limit) {
+        t.batch = hi * 2 > limit ? limit : hi * 2;
+        if (!fits(a, p, &t, gpu_bytes))
+            break;
+        lo = hi = t.batch;
+    }
+    if (lo == limit)
+        return limit;
+    hi = t.batch; /* does not fit */
+    while (hi - lo > 1) {
+        t.batch = lo + (hi - lo) / 2;
+        if (fits(a, p, &t, gpu_bytes))
+            lo = t.batch;
+        else
+            hi = t.batch;
+    }
+    return lo;
+}
+
+uint64_t est_max_context(const est_arch *a, const est_params *p, const est_workload *w, uint64_t gpu_bytes)
+{
+    est_workload t = *w;
+    uint64_t limit = a->max_positions ? a->max_positions : (1ULL << 24);
+    t.context = 1;
+    if (t.prefill > 1)
+        t.prefill = 0;
+    if (!fits(a, p, &t, gpu_bytes))
+        return 0;
+    t.context = limit;
+    if (fits(a, p, &t, gpu_bytes))
+        return limit;
+    uint64_t lo = 1, hi = limit;
+    while (hi - lo > 1) {
+        t.context = lo + (hi - lo) / 2;
+        if (fits(a, p, &t, gpu_bytes))
+            lo = t.context;
+        else
+            hi = t.context;
+    }
+    return lo;
+}

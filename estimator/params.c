@@ -1,0 +1,214 @@
+/* params.c: exact parameter counts from the architecture.
+ *
+ * The model is described as a list of linear-module classes (d_in x d_out, count)
+ * plus embeddings, norms and biases.  The same list drives quantized weight sizes,
+ * LoRA adapter sizes and optimizer state shapes, so the three can never disagree.
+ * Checked against the released checkpoints' totals in tests/unit/test_params.c.
+ */
+#include <string.h>
+
+#include "estimator.h"
+
+static int fail_field(fp_error *err, const char *field, const char *why)
+{
+    return fp_fail(err, NULL, 0, 0, "architecture: '%s' %s", field, why);
+}
+
+int est_arch_check(est_arch *a, fp_error *err)
+{
+    if (a->vocab == 0)
+        return fail_field(err, "vocab_size", "must be positive");
+    if (a->hidden == 0)
+        return fail_field(err, "hidden_size", "must be positive");
+    if (a->layers == 0 || a->layers > EST_MAX_LAYERS)
+        return fail_field(err, "num_hidden_layers", "must be between 1 and 1024");
+    if (a->heads == 0)
+        return fail_field(err, "num_attention_heads", "must be positive");
+    if (a->kv_heads == 0)
+        a->kv_heads = a->heads;
+    if (a->kv_heads > a->heads || a->heads % a->kv_heads != 0)
+        return fail_field(err, "num_key_value_heads", "must divide num_attention_heads");
+    if (a->head_dim == 0) {
+        if (a->hidden % a->heads != 0)
+            return fail_field(err, "head_dim", "is needed: hidden_size is not a multiple of num_attention_heads");
+        a->head_dim = a->hidden / a->heads;
+    }
+    if (a->intermediate == 0 && a->moe_layers < a->layers)
+        return fail_field(err, "intermediate_size", "must be positive");
+    if (a->experts) {
+        if (a->experts_per_tok == 0 || a->experts_per_tok > a->experts)
+            return fail_field(err, "num_experts_per_tok", "must be between 1 and the number of experts");
+        if (a->moe_intermediate == 0)
+            return fail_field(err, "moe_intermediate_size", "must be positive");
+        if (a->moe_layers > a->layers)
+            return fail_field(err, "num_hidden_layers", "is smaller than the number of MoE layers");
+    } else {
+        a->moe_layers = 0;
+    }
+    if (a->kv_lora_rank) {
+        if (a->qk_rope_head_dim == 0 || a->v_head_dim == 0 || a->qk_nope_head_dim == 0)
+            return fail_field(err, "kv_lora_rank",
+                              "needs qk_nope_head_dim, qk_rope_head_dim and v_head_dim (multi-head latent attention)");
+    }
+    if (a->sliding_layers > a->layers)
+        return fail_field(err, "sliding_window", "applies to more layers than the model has");
+    if (!a->sliding_window)
+        a->sliding_layers = 0;
+    if (a->norms_per_layer == 0)
+        a->norms_per_layer = 2;
+    /* guard the products below against overflow: every dimension under 2^24, vocab under 2^26 */
+    const uint64_t big = 1ULL << 24;
+    if (a->hidden > big || a->intermediate > big || a->heads > 65536 || a->head_dim > 65536 ||
+        a->moe_intermediate > big || a->experts > 65536 || a->vocab > (1ULL << 26) ||
+        a->kv_lora_rank > big || a->q_lora_rank > big || a->max_positions > (1ULL << 32) ||
+        a->shared_intermediate > big || a->shared_experts > 1024)
+        return fp_fail(err, NULL, 0, 0, "architecture: a dimension is implausibly large");
+    return 0;
+}
+
+static void add_linear(est_params *p, est_block block, est_module mod, int expert, uint64_t d_in, uint64_t d_out,
+                       uint64_t per_layer, uint64_t layers, int bias)
+{
+    if (!layers || !per_layer || p->nlinears >= EST_MAX_LINEARS)
+        return;
+    est_linear *l = &p->linears[p->nlinears++];
+    l->mod = mod;
+    l->block = block;
+    l->expert = expert;
+    l->d_in = d_in;
+    l->d_out = d_out;
+    l->per_layer = per_layer;
+    l->count = per_layer * layers;
+    l->bias = bias;
+}
+
+/* Linear classes of the attention block of one layer, over n layers. */
+static void attention_linears(const est_arch *a, est_params *p, uint64_t n)
+{
+    uint64_t h = a->hidden, hd = a->head_dim;
+    if (a->kv_lora_rank) { /* MLA, DeepSeek-V2 paper section 2.1 */
+        uint64_t qk = a->qk_nope_head_dim + a->qk_rope_head_dim;
+        if (a->q_lora_rank) {
+            add_linear(p, EST_BLK_ATTN, EST_MOD_Q_A, 0, h, a->q_lora_rank, 1, n, 0);
+            add_linear(p, EST_BLK_ATTN, EST_MOD_Q_B, 0, a->q_lora_rank, a->heads * qk, 1, n, 0);
+        } else {
+            add_linear(p, EST_BLK_ATTN, EST_MOD_Q, 0, h, a->heads * qk, 1, n, 0);
+        }
+        add_linear(p, EST_BLK_ATTN, EST_MOD_KV_A, 0, h, a->kv_lora_rank + a->qk_rope_head_dim, 1, n, 0);
+        add_linear(p, EST_BLK_ATTN, EST_MOD_KV_B, 0, a->kv_lora_rank, a->heads * (a->qk_nope_head_dim + a->v_head_dim), 1, n, 0);
+        add_linear(p, EST_BLK_ATTN, EST_MOD_O, 0, a->heads * a->v_head_dim, h, 1, n, a->o_bias);
+        return;
+    }
+    if (a->fused_qkv) {
+        add_linear(p, EST_BLK_ATTN, EST_MOD_QKV, 0, h, (a->heads + 2 * a->kv_heads) * hd, 1, n, a->qkv_bias);
+    } else {
+        add_linear(p, EST_BLK_ATTN, EST_MOD_Q, 0, h, a->heads * hd, 1, n, a->qkv_bias);
+        add_linear(p, EST_BLK_ATTN, EST_MOD_K, 0, h, a->kv_heads * hd, 1, n, a->qkv_bias);
+        add_linear(p, EST_BLK_ATTN, EST_MOD_V, 0, h, a->kv_heads * hd, 1, n, a->qkv_bias);
+    }
+    add_linear(p, EST_BLK_ATTN, EST_MOD_O, 0, a->heads * hd, h, 1, n, a->o_bias);
+}
+
+/* An MLP of width w, `copies` per layer, over n layers. */
+static void mlp_linears(const est_arch *a, est_params *p, est_block blk, uint64_t w, uint64_t copies, uint64_t n,
+                        int expert)
+{
+    uint64_t h = a->hidden;
+    if (a->mlp == EST_MLP_PLAIN) {
+        add_linear(p, blk, EST_MOD_UP, expert, h, w, copies, n, a->mlp_bias);
+        add_linear(p, blk, EST_MOD_DOWN, expert, w, h, copies, n, a->mlp_bias);
+        return;
+    }
+    if (a->fused_gate_up) {
+        add_linear(p, blk, EST_MOD_GATE_UP, expert, h, 2 * w, copies, n, a->mlp_bias);
+    } else {
+        add_linear(p, blk, EST_MOD_GATE, expert, h, w, copies, n, a->mlp_bias);
+        add_linear(p, blk, EST_MOD_UP, expert, h, w, copies, n, a->mlp_bias);
+    }
+    add_linear(p, blk, EST_MOD_DOWN, expert, w, h, copies, n, a->mlp_bias);
+}
+
+static uint64_t linear_params(const est_linear *l)
+{
+    return l->count * (l->d_in * l->d_out + (l->bias ? l->d_out : 0));
+}
+
+int est_params_count(const est_arch *a, est_params *p, fp_error *err)
+{
+    est_arch chk = *a;
+    if (est_arch_check(&chk, err) != 0)
+        return -1;
+    a = &chk;
+    memset(p, 0, sizeof *p);
+    const uint64_t h = a->hidden, L = a->layers;
+    const uint64_t moe = a->moe_layers, dense = L - moe;
+
+    attention_linears(a, p, L);
+    mlp_linears(a, p, EST_BLK_DENSE_MLP, a->intermediate, 1, dense, 0);
+    if (moe) {
+        add_linear(p, EST_BLK_MOE, EST_MOD_ROUTER, 0, h, a->experts, 1, moe, 0);
+        mlp_linears(a, p, EST_BLK_MOE, a->moe_intermediate, a->experts, moe, 1);
+        if (a->shared_experts) /* deepseek: the shared experts are one MLP of n x moe width */
+            mlp_linears(a, p, EST_BLK_MOE, a->shared_experts * a->moe_intermediate, 1, moe, 0);
+        if (a->shared_intermediate)
+            mlp_linears(a, p, EST_BLK_MOE, a->shared_intermediate, 1, moe, 0);
+        if (a->shared_expert_gate)
+            add_linear(p, EST_BLK_MOE, EST_MOD_SHARED_GATE, 0, h, 1, 1, moe, 0);
+    }
+
+    uint64_t norm_w = a->norm == EST_NORM_LAYER ? 2 : 1;
+    uint64_t other = (uint64_t)a->norms_per_layer * h * norm_w * L;
+    if (a->kv_lora_rank) /* q_a_layernorm, kv_a_layernorm */
+        other += (a->q_lora_rank + a->kv_lora_rank) * norm_w * L;
+    if (a->final_norm)
+        other += h * norm_w;
+    if (a->router_bias)
+        other += a->experts * moe;
+
+    uint64_t linear = 0, routed = 0, biases = 0;
+    for (size_t i = 0; i < p->nlinears; i++) {
+        const est_linear *l = &p->linears[i];
+        linear += l->count * l->d_in * l->d_out;
+        biases += l->bias ? l->count * l->d_out : 0;
+        if (l->expert)
+            routed += linear_params(l);
+    }
+    other += biases;
+
+    p->embedding = a->vocab * h + (a->learned_positions ? a->max_positions * h : 0);
+    p->lm_head = a->tied_embeddings ? 0 : a->vocab * h;
+    if (p->lm_head)
+        add_linear(p, EST_BLK_HEAD, EST_MOD_LM_HEAD, 0, h, a->vocab, 1, 1, 0);
+    p->linear = linear;
+    p->other = other;
+    p->total = p->embedding + p->lm_head + linear + other;
+    p->active = p->total;
+    if (moe)
+        p->active -= routed / a->experts * (a->experts - a->experts_per_tok);
+
+    /* the largest layer: attention + norms + the bigger of a dense or an MoE block */
+    uint64_t attn = 0, dense_mlp = 0, moe_mlp = 0;
+    for (size_t i = 0; i < p->nlinears; i++) {
+        const est_linear *l = &p->linears[i];
+        uint64_t per = l->per_layer * (l->d_in * l->d_out + (l->bias ? l->d_out : 0));
+        if (l->block == EST_BLK_ATTN)
+            attn += per;
+        else if (l->block == EST_BLK_DENSE_MLP)
+            dense_mlp += per;
+        else if (l->block == EST_BLK_MOE)
+            moe_mlp += per;
+    }
+    p->per_layer_max = attn + (dense_mlp > moe_mlp ? dense_mlp : moe_mlp) +
+                       (uint64_t)a->norms_per_layer * h * norm_w;
+    return 0;
+}
+
+uint64_t est_kv_bytes_per_token(const est_arch *a, double kv_bytes)
+{
+    uint64_t values;
+    if (a->kv_lora_rank)
+        values = a->layers * (a->kv_lora_rank + a->qk_rope_head_dim);
+    else
+        values = 2 * a->layers * a->kv_heads * a->head_dim;
+    return (uint64_t)((double)values * kv_bytes + 0.5);
+}

@@ -1,0 +1,369 @@
+/* catalog.c: the model and GPU catalogs, read from YAML with a schema table each. */
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/text.h"
+#include "../common/units.h"
+#include "hfconfig_int.h"
+#include "inventory.h"
+#include "ydoc.h"
+
+/* ====================================================================== YAML -> JSON */
+
+static json_t *scalar_to_json(const ynode *n)
+{
+    if (!n->plain)
+        return json_string(n->str);
+    if (ynode_is_null(n))
+        return json_null();
+    if (!strcmp(n->str, "true") || !strcmp(n->str, "True"))
+        return json_true();
+    if (!strcmp(n->str, "false") || !strcmp(n->str, "False"))
+        return json_false();
+    uint64_t u;
+    if (fp_uint_parse(n->str, &u) == 0 && u <= (uint64_t)LLONG_MAX)
+        return json_integer((json_int_t)u);
+    double d;
+    if (fp_number_parse(n->str, &d) == 0)
+        return json_real(d);
+    return json_string(n->str);
+}
+
+static json_t *ynode_to_json(const ynode *n)
+{
+    if (n->type == YN_SCALAR)
+        return scalar_to_json(n);
+    if (n->type == YN_SEQ) {
+        json_t *a = json_array();
+        for (size_t i = 0; a && i < n->n; i++)
+            json_array_append_new(a, ynode_to_json(n->vals[i]));
+        return a;
+    }
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < n->n; i++)
+        json_object_set_new(o, n->keys[i]->str, ynode_to_json(n->vals[i]));
+    return o;
+}
+
+/* ====================================================================== models */
+
+typedef struct model_ctx {
+    inv_model *m;
+    const ynode *config;
+} model_ctx;
+
+static int copy_str(const ydoc *d, const ynode *v, const char *key, char *dst, size_t size, fp_error *err)
+{
+    const char *s;
+    if (ynode_str(d, v, key, &s, err))
+        return -1;
+    if (strlen(s) >= size)
+        return ydoc_fail(d, v, err, "'%s' is longer than %zu characters", key, size - 1);
+    memcpy(dst, s, strlen(s) + 1);
+    return 0;
+}
+
+static int m_name(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    model_ctx *c = o;
+    return copy_str(d, v, k, c->m->name, sizeof c->m->name, e);
+}
+static int m_hf(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    model_ctx *c = o;
+    return copy_str(d, v, k, c->m->hf_id, sizeof c->m->hf_id, e);
+}
+static int m_source(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    model_ctx *c = o;
+    return copy_str(d, v, k, c->m->source, sizeof c->m->source, e);
+}
+static int m_expected(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    model_ctx *c = o;
+    return ynode_u64(d, v, k, &c->m->expected_params, e);
+}
+static int m_config(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    model_ctx *c = o;
+    if (v->type != YN_MAP)
+        return ydoc_fail(d, v, e, "'%s' must be a mapping of config.json keys", k);
+    c->config = v;
+    return 0;
+}
+
+static const yfield model_fields[] = {
+    {"name", 1, m_name},
+    {"hf_id", 0, m_hf},
+    {"source", 1, m_source},
+    {"expected_params", 0, m_expected},
+    {"config", 1, m_config},
+};
+
+int inv_models_parse(inv_catalog *cat, const char *name, const char *buf, size_t len, fp_error *err)
+{
+    ydoc doc;
+    if (ydoc_parse(&doc, name, buf, len, err) != 0)
+        return -1;
+    int rc = -1;
+    const ynode *list = ynode_get(doc.root, "models");
+    if (!doc.root || doc.root->type != YN_MAP || doc.root->n != 1 || !list || list->type != YN_SEQ) {
+        ydoc_fail(&doc, doc.root, err, "a model catalog is a mapping with one key 'models' holding a list");
+        goto out;
+    }
+    inv_model *grown = realloc(cat->models, (cat->nmodels + list->n + 1) * sizeof *grown);
+    if (!grown) {
+        fp_fail(err, name, 0, 0, "out of memory");
+        goto out;
+    }
+    cat->models = grown;
+    for (size_t i = 0; i < list->n; i++) {
+        inv_model *m = &cat->models[cat->nmodels];
+        memset(m, 0, sizeof *m);
+        model_ctx c = {.m = m};
+        if (ymap_apply(&doc, list->vals[i], "a model entry", model_fields,
+                       sizeof model_fields / sizeof model_fields[0], &c, err) != 0)
+            goto out;
+        for (size_t j = 0; j < cat->nmodels; j++)
+            if (fp_streq_ci(cat->models[j].name, m->name)) {
+                ydoc_fail(&doc, ynode_get(list->vals[i], "name"), err, "duplicate model name '%s'", m->name);
+                goto out;
+            }
+        json_t *obj = ynode_to_json(c.config);
+        cfg_src src = {.file = name, .obj = obj, .ymap = c.config};
+        int arc = inv_arch_from_src(&src, &m->arch, err);
+        json_decref(obj);
+        if (arc != 0)
+            goto out;
+        cat->nmodels++;
+    }
+    rc = 0;
+out:
+    ydoc_free(&doc);
+    return rc;
+}
+
+/* ====================================================================== GPUs */
+
+static int g_name(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    inv_gpu *g = o;
+    return copy_str(d, v, k, g->name, sizeof g->name, e);
+}
+static int g_aliases(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    inv_gpu *g = o;
+    if (v->type != YN_SEQ)
+        return ydoc_fail(d, v, e, "'%s' must be a list of names", k);
+    if (v->n > sizeof g->aliases / sizeof g->aliases[0])
+        return ydoc_fail(d, v, e, "'%s' has more than %zu names", k, sizeof g->aliases / sizeof g->aliases[0]);
+    for (size_t i = 0; i < v->n; i++)
+        if (copy_str(d, v->vals[i], k, g->aliases[i], sizeof g->aliases[i], e))
+            return -1;
+    g->naliases = v->n;
+    return 0;
+}
+static int g_memory(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    inv_gpu *g = o;
+    if (ynode_size(d, v, k, &g->memory, e))
+        return -1;
+    if (g->memory == 0)
+        return ydoc_fail(d, v, e, "'%s' must be positive", k);
+    return 0;
+}
+static int g_nominal(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    inv_gpu *g = o;
+    return ynode_size(d, v, k, &g->nominal, e);
+}
+static int g_arch(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    inv_gpu *g = o;
+    return copy_str(d, v, k, g->architecture, sizeof g->architecture, e);
+}
+static int g_bf16(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    inv_gpu *g = o;
+    return ynode_bool(d, v, k, &g->bf16, e);
+}
+static int g_fp8(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    inv_gpu *g = o;
+    return ynode_bool(d, v, k, &g->fp8, e);
+}
+static int g_source(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    inv_gpu *g = o;
+    return copy_str(d, v, k, g->source, sizeof g->source, e);
+}
+static int g_ignore_str(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    (void)o;
+    const char *s;
+    return ynode_str(d, v, k, &s, e);
+}
+
+static const yfield gpu_fields[] = {
+    {"name", 1, g_name},
+    {"aliases", 0, g_aliases},
+    {"memory", 1, g_memory},
+    {"nominal", 0, g_nominal},
+    {"architecture", 0, g_arch},
+    {"compute_capability", 0, g_ignore_str},
+    {"vendor", 0, g_ignore_str},
+    {"bf16", 0, g_bf16},
+    {"fp8", 0, g_fp8},
+    {"source", 1, g_source},
+};
+
+int inv_gpus_parse(inv_catalog *cat, const char *name, const char *buf, size_t len, fp_error *err)
+{
+    ydoc doc;
+    if (ydoc_parse(&doc, name, buf, len, err) != 0)
+        return -1;
+    int rc = -1;
+    const ynode *list = ynode_get(doc.root, "gpus");
+    if (!doc.root || doc.root->type != YN_MAP || doc.root->n != 1 || !list || list->type != YN_SEQ) {
+        ydoc_fail(&doc, doc.root, err, "a GPU catalog is a mapping with one key 'gpus' holding a list");
+        goto out;
+    }
+    inv_gpu *grown = realloc(cat->gpus, (cat->ngpus + list->n + 1) * sizeof *grown);
+    if (!grown) {
+        fp_fail(err, name, 0, 0, "out of memory");
+        goto out;
+    }
+    cat->gpus = grown;
+    for (size_t i = 0; i < list->n; i++) {
+        inv_gpu *g = &cat->gpus[cat->ngpus];
+        memset(g, 0, sizeof *g);
+        if (ymap_apply(&doc, list->vals[i], "a GPU entry", gpu_fields, sizeof gpu_fields / sizeof gpu_fields[0], g,
+                       err) != 0)
+            goto out;
+        for (size_t j = 0; j < cat->ngpus; j++)
+            if (fp_streq_ci(cat->gpus[j].name, g->name)) {
+                ydoc_fail(&doc, ynode_get(list->vals[i], "name"), err, "duplicate GPU name '%s'", g->name);
+                goto out;
+            }
+        cat->ngpus++;
+    }
+    rc = 0;
+out:
+    ydoc_free(&doc);
+    return rc;
+}
+
+/* ====================================================================== catalog */
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap)
+            break;
+        if (cap >= (64u << 20)) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        char *nb = realloc(buf, cap * 2);
+        if (!nb) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = nb;
+        cap *= 2;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+static int load_one(inv_catalog *cat, const char *dir, const char *file, const char *builtin, size_t builtin_len,
+                    int (*parse)(inv_catalog *, const char *, const char *, size_t, fp_error *), fp_error *err)
+{
+    if (!dir || !*dir) {
+        char name[64];
+        snprintf(name, sizeof name, "inventory/%s", file);
+        return parse(cat, name, builtin, builtin_len, err);
+    }
+    char path[FP_ERR_FILE];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    size_t len;
+    char *buf = read_all(path, &len);
+    if (!buf)
+        return fp_fail(err, path, 0, 0, "cannot read the catalog (FEDPLAN_DATA_DIR is set)");
+    int rc = parse(cat, path, buf, len, err);
+    free(buf);
+    return rc;
+}
+
+int inv_catalog_load(inv_catalog *cat, fp_error *err)
+{
+    memset(cat, 0, sizeof *cat);
+    const char *dir = getenv("FEDPLAN_DATA_DIR");
+    if (load_one(cat, dir, "models.yaml", inv_builtin_models_yaml, inv_builtin_models_yaml_len, inv_models_parse,
+                 err) != 0 ||
+        load_one(cat, dir, "gpus.yaml", inv_builtin_gpus_yaml, inv_builtin_gpus_yaml_len, inv_gpus_parse, err) != 0) {
+        inv_catalog_free(cat);
+        return -1;
+    }
+    return 0;
+}
+
+void inv_catalog_free(inv_catalog *cat)
+{
+    if (!cat)
+        return;
+    free(cat->models);
+    free(cat->gpus);
+    memset(cat, 0, sizeof *cat);
+}
+
+const inv_model *inv_model_find(const inv_catalog *cat, const char *name)
+{
+    for (size_t i = 0; i < cat->nmodels; i++)
+        if (fp_streq_ci(cat->models[i].name, name) || (cat->models[i].hf_id[0] && fp_streq_ci(cat->models[i].hf_id, name)))
+            return &cat->models[i];
+    return NULL;
+}
+
+const inv_gpu *inv_gpu_find(const inv_catalog *cat, const char *name)
+{
+    for (size_t i = 0; i < cat->ngpus; i++) {
+        if (fp_streq_ci(cat->gpus[i].name, name))
+            return &cat->gpus[i];
+        for (size_t k = 0; k < cat->gpus[i].naliases; k++)
+            if (fp_streq_ci(cat->gpus[i].aliases[k], name))
+                return &cat->gpus[i];
+    }
+    return NULL;
+}
+
+const char *inv_model_suggest(const inv_catalog *cat, const char *name)
+{
+    const char *names[512];
+    size_t n = cat->nmodels < 512 ? cat->nmodels : 512;
+    for (size_t i = 0; i < n; i++)
+        names[i] = cat->models[i].name;
+    return fp_closest(name, names, n);
+}
+
+const char *inv_gpu_suggest(const inv_catalog *cat, const char *name)
+{
+    const char *names[512];
+    size_t n = cat->ngpus < 512 ? cat->ngpus : 512;
+    for (size_t i = 0; i < n; i++)
+        names[i] = cat->gpus[i].name;
+    return fp_closest(name, names, n);
+}

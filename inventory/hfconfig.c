@@ -1,0 +1,434 @@
+/* hfconfig.c: Hugging Face config.json (or a catalog entry's `config:` mapping,
+ * converted to the same JSON object) -> est_arch.
+ *
+ * Each supported model_type has one reader below that names exactly the keys its
+ * transformers implementation uses, with transformers' defaults for absent keys.
+ * Missing required keys are collected and reported together.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hfconfig_int.h"
+#include "inventory.h"
+
+/* ====================================================================== positions */
+
+/* Line and column of `"key"` followed by ':' in JSON text: jansson keeps no positions
+ * for values, so semantic errors find the key in the text. */
+static void json_key_pos(const char *text, size_t len, const char *key, unsigned long *line, unsigned long *col)
+{
+    size_t kl = strlen(key);
+    unsigned long ln = 1, cl = 1;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '"' && i + kl + 1 < len && !strncmp(text + i + 1, key, kl) && text[i + kl + 1] == '"') {
+            size_t j = i + kl + 2;
+            while (j < len && isspace((unsigned char)text[j]))
+                j++;
+            if (j < len && text[j] == ':') {
+                *line = ln;
+                *col = cl;
+                return;
+            }
+        }
+        if (text[i] == '\n') {
+            ln++;
+            cl = 1;
+        } else {
+            cl++;
+        }
+    }
+    *line = 1;
+    *col = 1;
+}
+
+static void src_pos(const cfg_src *s, const char *key, unsigned long *line, unsigned long *col)
+{
+    *line = 1;
+    *col = 1;
+    if (s->ymap) {
+        for (size_t i = 0; i < s->ymap->n; i++)
+            if (!strcmp(s->ymap->keys[i]->str, key)) {
+                *line = s->ymap->vals[i]->line;
+                *col = s->ymap->vals[i]->col;
+                return;
+            }
+        *line = s->ymap->line;
+        *col = s->ymap->col;
+    } else if (s->text) {
+        json_key_pos(s->text, s->len, key, line, col);
+    }
+}
+
+static int src_fail(const cfg_src *s, const char *key, fp_error *err, const char *fmt, const char *a1)
+{
+    unsigned long line, col;
+    src_pos(s, key, &line, &col);
+    char msg[FP_ERR_MSG];
+    snprintf(msg, sizeof msg, fmt, key, a1);
+    return fp_fail(err, s->file, line, col, "%s", msg);
+}
+
+/* ====================================================================== typed reads */
+
+typedef struct reader {
+    const cfg_src *src;
+    char missing[256];
+    int failed;
+    fp_error *err;
+} reader;
+
+static const json_t *get(const reader *r, const char *key)
+{
+    const json_t *v = json_object_get(r->src->obj, key);
+    return v && !json_is_null(v) ? v : NULL;
+}
+
+/* Read a non-negative integer; absent -> dflt (or, when required, noted as missing). */
+static uint64_t u64(reader *r, const char *key, int required, uint64_t dflt)
+{
+    const json_t *v = get(r, key);
+    if (!v) {
+        if (required && strlen(r->missing) + strlen(key) + 8 < sizeof r->missing) {
+            if (r->missing[0])
+                strcat(r->missing, ", ");
+            strcat(r->missing, "'");
+            strcat(r->missing, key);
+            strcat(r->missing, "'");
+        }
+        return dflt;
+    }
+    if (r->failed)
+        return dflt;
+    if (json_is_real(v) && json_real_value(v) == (double)(json_int_t)json_real_value(v) && json_real_value(v) >= 0) {
+        return (uint64_t)json_real_value(v);
+    }
+    if (!json_is_integer(v)) {
+        src_fail(r->src, key, r->err, "'%s' must be a whole number%s", "");
+        r->failed = 1;
+        return dflt;
+    }
+    json_int_t i = json_integer_value(v);
+    if (i < 0) {
+        src_fail(r->src, key, r->err, "'%s' must not be negative%s", "");
+        r->failed = 1;
+        return dflt;
+    }
+    return (uint64_t)i;
+}
+
+/* First present key of two spellings (gpt2's n_embd vs hidden_size). */
+static uint64_t u64_2(reader *r, const char *k1, const char *k2, int required, uint64_t dflt)
+{
+    if (get(r, k1) || !get(r, k2))
+        return u64(r, k1, required && !get(r, k2), dflt);
+    return u64(r, k2, required, dflt);
+}
+
+static int boolean(reader *r, const char *key, int dflt)
+{
+    const json_t *v = get(r, key);
+    if (!v)
+        return dflt;
+    if (!json_is_boolean(v)) {
+        if (!r->failed)
+            src_fail(r->src, key, r->err, "'%s' must be true or false%s", "");
+        r->failed = 1;
+        return dflt;
+    }
+    return json_is_true(v);
+}
+
+static const char *string(reader *r, const char *key)
+{
+    const json_t *v = get(r, key);
+    return v && json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* ====================================================================== per model type */
+
+static void rd_llama_like(reader *r, est_arch *a)
+{
+    a->vocab = u64(r, "vocab_size", 1, 0);
+    a->hidden = u64(r, "hidden_size", 1, 0);
+    a->intermediate = u64(r, "intermediate_size", 1, 0);
+    a->layers = u64(r, "num_hidden_layers", 1, 0);
+    a->heads = u64(r, "num_attention_heads", 1, 0);
+    a->kv_heads = u64(r, "num_key_value_heads", 0, a->heads);
+    a->head_dim = u64(r, "head_dim", 0, 0);
+    a->max_positions = u64(r, "max_position_embeddings", 0, 0);
+    a->tied_embeddings = boolean(r, "tie_word_embeddings", 0);
+    a->mlp = EST_MLP_GATED;
+    a->norm = EST_NORM_RMS;
+    a->norms_per_layer = 2;
+    a->final_norm = 1;
+    int ab = boolean(r, "attention_bias", 0);
+    a->qkv_bias = a->o_bias = ab;
+    a->mlp_bias = boolean(r, "mlp_bias", 0);
+}
+
+static int rd_llama(reader *r, est_arch *a)
+{
+    rd_llama_like(r, a);
+    return 0;
+}
+
+static int rd_mistral(reader *r, est_arch *a)
+{
+    rd_llama_like(r, a);
+    a->qkv_bias = a->o_bias = 0;
+    a->sliding_window = u64(r, "sliding_window", 0, 0);
+    a->sliding_layers = a->layers;
+    return 0;
+}
+
+static int rd_mixtral(reader *r, est_arch *a)
+{
+    rd_mistral(r, a);
+    a->experts = u64(r, "num_local_experts", 1, 0);
+    a->experts_per_tok = u64(r, "num_experts_per_tok", 1, 0);
+    a->moe_intermediate = a->intermediate;
+    a->moe_layers = a->layers;
+    return 0;
+}
+
+static int rd_qwen2(reader *r, est_arch *a)
+{
+    rd_llama_like(r, a);
+    a->qkv_bias = 1; /* Qwen2Attention: q/k/v have biases, o_proj none (not a config key) */
+    a->o_bias = 0;
+    a->mlp_bias = 0;
+    if (boolean(r, "use_sliding_window", 0)) {
+        a->sliding_window = u64(r, "sliding_window", 0, 0);
+        uint64_t full = u64(r, "max_window_layers", 0, a->layers);
+        a->sliding_layers = full < a->layers ? a->layers - full : 0;
+    }
+    return 0;
+}
+
+static int rd_qwen2_moe(reader *r, est_arch *a)
+{
+    rd_qwen2(r, a);
+    a->experts = u64(r, "num_experts", 1, 0);
+    a->experts_per_tok = u64(r, "num_experts_per_tok", 1, 0);
+    a->moe_intermediate = u64(r, "moe_intermediate_size", 1, 0);
+    a->shared_intermediate = u64(r, "shared_expert_intermediate_size", 0, 0);
+    a->shared_expert_gate = a->shared_intermediate > 0;
+    uint64_t step = u64(r, "decoder_sparse_step", 0, 1);
+    if (step == 0)
+        step = 1;
+    const json_t *only = get(r, "mlp_only_layers");
+    uint64_t moe = 0;
+    for (uint64_t i = 0; i < a->layers && i < EST_MAX_LAYERS; i++) {
+        int dense = 0;
+        if (only && json_is_array(only)) {
+            size_t k;
+            const json_t *e;
+            json_array_foreach(only, k, e) if (json_is_integer(e) && (uint64_t)json_integer_value(e) == i) dense = 1;
+        }
+        if (!dense && a->experts > 0 && (i + 1) % step == 0)
+            moe++;
+    }
+    a->moe_layers = moe;
+    return 0;
+}
+
+static int rd_gemma(reader *r, est_arch *a)
+{
+    rd_llama_like(r, a);
+    a->tied_embeddings = boolean(r, "tie_word_embeddings", 1);
+    a->qkv_bias = a->o_bias = boolean(r, "attention_bias", 0);
+    return 0;
+}
+
+static int rd_gemma2(reader *r, est_arch *a)
+{
+    rd_gemma(r, a);
+    a->norms_per_layer = 4; /* input, post-attention, pre- and post-feedforward */
+    a->sliding_window = u64(r, "sliding_window", 0, 4096);
+    a->sliding_layers = (a->layers + 1) / 2; /* even-numbered layers use the window */
+    return 0;
+}
+
+static int rd_phi3(reader *r, est_arch *a)
+{
+    rd_llama_like(r, a);
+    a->qkv_bias = a->o_bias = a->mlp_bias = 0;
+    a->fused_qkv = 1;
+    a->fused_gate_up = 1;
+    return 0;
+}
+
+static int rd_gpt2(reader *r, est_arch *a)
+{
+    a->vocab = u64(r, "vocab_size", 1, 0);
+    a->hidden = u64_2(r, "n_embd", "hidden_size", 1, 0);
+    a->layers = u64_2(r, "n_layer", "num_hidden_layers", 1, 0);
+    a->heads = u64_2(r, "n_head", "num_attention_heads", 1, 0);
+    a->kv_heads = a->heads;
+    a->intermediate = u64(r, "n_inner", 0, 4 * a->hidden);
+    a->max_positions = u64_2(r, "n_positions", "max_position_embeddings", 1, 0);
+    a->tied_embeddings = boolean(r, "tie_word_embeddings", 1);
+    a->learned_positions = 1;
+    a->mlp = EST_MLP_PLAIN;
+    a->norm = EST_NORM_LAYER;
+    a->norms_per_layer = 2;
+    a->final_norm = 1;
+    a->qkv_bias = a->o_bias = a->mlp_bias = 1;
+    a->fused_qkv = 1;
+    return 0;
+}
+
+static int rd_gpt_bigcode(reader *r, est_arch *a)
+{
+    rd_gpt2(r, a);
+    if (boolean(r, "multi_query", 1))
+        a->kv_heads = 1;
+    return 0;
+}
+
+static int rd_deepseek(reader *r, est_arch *a, int v3)
+{
+    rd_llama_like(r, a);
+    a->qkv_bias = a->o_bias = boolean(r, "attention_bias", 0);
+    a->mlp_bias = 0;
+    a->q_lora_rank = u64(r, "q_lora_rank", 0, 0);
+    a->kv_lora_rank = u64(r, "kv_lora_rank", 1, 0);
+    a->qk_nope_head_dim = u64(r, "qk_nope_head_dim", 1, 0);
+    a->qk_rope_head_dim = u64(r, "qk_rope_head_dim", 1, 0);
+    a->v_head_dim = u64(r, "v_head_dim", 1, 0);
+    a->head_dim = a->qk_nope_head_dim + a->qk_rope_head_dim;
+    a->experts = u64(r, "n_routed_experts", 0, 0);
+    if (a->experts) {
+        a->experts_per_tok = u64(r, "num_experts_per_tok", 1, 0);
+        a->moe_intermediate = u64(r, "moe_intermediate_size", 1, 0);
+        a->shared_experts = u64(r, "n_shared_experts", 0, 0);
+        uint64_t first = u64(r, "first_k_dense_replace", 0, 0);
+        uint64_t freq = u64(r, "moe_layer_freq", 0, 1);
+        if (freq == 0)
+            freq = 1;
+        uint64_t moe = 0;
+        for (uint64_t i = first; i < a->layers && i < EST_MAX_LAYERS; i++)
+            if (i % freq == 0)
+                moe++;
+        a->moe_layers = moe;
+        /* V3's router keeps a per-expert score-correction bias (DeepseekV3TopkRouter) */
+        const char *m = string(r, "topk_method");
+        a->router_bias = v3 || (m && !strcmp(m, "noaux_tc"));
+    }
+    return 0;
+}
+
+static int rd_deepseek_v2(reader *r, est_arch *a) { return rd_deepseek(r, a, 0); }
+static int rd_deepseek_v3(reader *r, est_arch *a) { return rd_deepseek(r, a, 1); }
+
+typedef struct type_row {
+    const char *model_type;
+    int (*read)(reader *r, est_arch *a);
+} type_row;
+
+static const type_row types[] = {
+    {"llama", rd_llama},       {"mistral", rd_mistral},         {"mixtral", rd_mixtral},
+    {"qwen2", rd_qwen2},       {"qwen2_moe", rd_qwen2_moe},     {"gemma", rd_gemma},
+    {"gemma2", rd_gemma2},     {"phi3", rd_phi3},               {"gpt2", rd_gpt2},
+    {"gpt_bigcode", rd_gpt_bigcode}, {"deepseek_v2", rd_deepseek_v2}, {"deepseek_v3", rd_deepseek_v3},
+};
+
+int inv_arch_from_src(const cfg_src *src, est_arch *a, fp_error *err)
+{
+    memset(a, 0, sizeof *a);
+    if (!json_is_object(src->obj))
+        return fp_fail(err, src->file, 1, 1, "a model config must be a JSON object");
+    reader r = {.src = src, .err = err};
+    const char *mt = string(&r, "model_type");
+    if (!mt) {
+        if (json_object_get(src->obj, "model_type"))
+            return src_fail(src, "model_type", err, "'%s' must be a string%s", "");
+        return fp_fail(err, src->file, 1, 1, "config has no 'model_type' (supported: llama, mistral, mixtral, qwen2, "
+                                             "qwen2_moe, gemma, gemma2, phi3, gpt2, gpt_bigcode, deepseek_v2, deepseek_v3)");
+    }
+    size_t i = 0;
+    for (; i < sizeof types / sizeof types[0]; i++)
+        if (!strcmp(types[i].model_type, mt))
+            break;
+    if (i == sizeof types / sizeof types[0])
+        return src_fail(src, "model_type", err,
+                        "%s '%s' is not supported (supported: llama, mistral, mixtral, qwen2, qwen2_moe, gemma, "
+                        "gemma2, phi3, gpt2, gpt_bigcode, deepseek_v2, deepseek_v3); use --params for a rough estimate",
+                        mt);
+    snprintf(a->model_type, sizeof a->model_type, "%s", mt);
+    types[i].read(&r, a);
+    if (r.failed)
+        return -1;
+    if (r.missing[0]) {
+        unsigned long line, col;
+        src_pos(src, "model_type", &line, &col);
+        return fp_fail(err, src->file, line, col, "model_type '%s' config is missing %s", mt, r.missing);
+    }
+    fp_error aerr;
+    if (est_arch_check(a, &aerr) != 0) {
+        /* est_arch_check names the config key; find it for a position */
+        const char *q1 = strchr(aerr.msg, '\''), *q2 = q1 ? strchr(q1 + 1, '\'') : NULL;
+        unsigned long line = 1, col = 1;
+        if (q1 && q2 && q2 - q1 < 64) {
+            char key[64];
+            memcpy(key, q1 + 1, (size_t)(q2 - q1 - 1));
+            key[q2 - q1 - 1] = 0;
+            src_pos(src, key, &line, &col);
+        }
+        return fp_fail(err, src->file, line, col, "%s", aerr.msg);
+    }
+    return 0;
+}
+
+/* ====================================================================== config.json */
+
+int inv_config_parse(const char *file, const char *text, size_t len, est_arch *arch, fp_error *err)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root)
+        return fp_fail(err, file, (unsigned long)(jerr.line > 0 ? jerr.line : 1),
+                       (unsigned long)(jerr.column > 0 ? jerr.column : 1), "invalid JSON: %s", jerr.text);
+    cfg_src src = {.file = file, .obj = root, .text = text, .len = len};
+    /* multimodal wrappers keep the language model under text_config */
+    const json_t *tc = json_object_get(root, "text_config");
+    if (tc && json_is_object(tc) && !json_object_get(root, "hidden_size"))
+        src.obj = tc;
+    int rc = inv_arch_from_src(&src, arch, err);
+    json_decref(root);
+    return rc;
+}
+
+#define CONFIG_MAX (16u << 20)
+
+int inv_config_load(const char *path, est_arch *arch, char *name_out, fp_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return fp_fail(err, path, 0, 0, "cannot open: %s", strerror(errno));
+    char *buf = malloc(CONFIG_MAX + 1);
+    if (!buf) {
+        fclose(f);
+        return fp_fail(err, path, 0, 0, "out of memory");
+    }
+    size_t len = fread(buf, 1, CONFIG_MAX + 1, f);
+    int rerr = ferror(f);
+    fclose(f);
+    int rc;
+    if (rerr)
+        rc = fp_fail(err, path, 0, 0, "cannot read: %s", strerror(errno));
+    else if (len > CONFIG_MAX)
+        rc = fp_fail(err, path, 0, 0, "file is larger than %u MiB: not a config.json", CONFIG_MAX >> 20);
+    else
+        rc = inv_config_parse(path, buf, len, arch, err);
+    if (rc == 0 && name_out) {
+        const char *base = strrchr(path, '/');
+        snprintf(name_out, INV_NAME, "%s", base ? base + 1 : path);
+    }
+    free(buf);
+    return rc;
+}

@@ -1,0 +1,75 @@
+/* inventory.h: the built-in catalogs (models, GPUs) and the readers of model
+ * descriptions (catalog entries and Hugging Face config.json files).
+ *
+ * The catalogs are YAML files under inventory/, compiled into the binary (so the
+ * tool works from any directory) and installed to $(PREFIX)/share/fedplan for
+ * reading.  FEDPLAN_DATA_DIR, when set, names a folder whose models.yaml and
+ * gpus.yaml replace the compiled-in ones.
+ */
+#ifndef FEDPLAN_INVENTORY_H
+#define FEDPLAN_INVENTORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/fperror.h"
+#include "../estimator/estimator.h"
+
+#define INV_NAME 64
+
+typedef struct inv_model {
+    char name[INV_NAME];
+    char hf_id[128];
+    char source[512];
+    uint64_t expected_params; /* 0 when no exact published total is known */
+    est_arch arch;
+} inv_model;
+
+typedef struct inv_gpu {
+    char name[INV_NAME];
+    char aliases[8][INV_NAME];
+    size_t naliases;
+    uint64_t memory;  /* bytes, as the platform reports the total */
+    uint64_t nominal; /* marketing figure, bytes; 0 if not given */
+    int bf16, fp8;
+    char architecture[32];
+    char source[512];
+} inv_gpu;
+
+typedef struct inv_catalog {
+    inv_model *models;
+    size_t nmodels;
+    inv_gpu *gpus;
+    size_t ngpus;
+} inv_catalog;
+
+/* Load the built-in catalogs (or those under $FEDPLAN_DATA_DIR).  On success the
+ * catalog owns its arrays; free with inv_catalog_free. */
+int inv_catalog_load(inv_catalog *cat, fp_error *err);
+void inv_catalog_free(inv_catalog *cat);
+
+/* Parse one model catalog / GPU catalog from a YAML buffer (name is used in errors).
+ * Appends to cat. */
+int inv_models_parse(inv_catalog *cat, const char *name, const char *buf, size_t len, fp_error *err);
+int inv_gpus_parse(inv_catalog *cat, const char *name, const char *buf, size_t len, fp_error *err);
+
+/* Find by catalog name or hub id (case-insensitive); NULL when absent. */
+const inv_model *inv_model_find(const inv_catalog *cat, const char *name);
+const inv_gpu *inv_gpu_find(const inv_catalog *cat, const char *name);
+/* Closest model / GPU name for "did you mean"; NULL if none is close. */
+const char *inv_model_suggest(const inv_catalog *cat, const char *name);
+const char *inv_gpu_suggest(const inv_catalog *cat, const char *name);
+
+/* Read a Hugging Face config.json into an architecture.  name_out (size INV_NAME)
+ * receives a display name (the file's "_name_or_path" or its base name). */
+int inv_config_load(const char *path, est_arch *arch, char *name_out, fp_error *err);
+/* Same, from a buffer already in memory. */
+int inv_config_parse(const char *file, const char *text, size_t len, est_arch *arch, fp_error *err);
+
+/* The compiled-in catalog texts (generated at build time from the inventory YAML files). */
+extern const char inv_builtin_models_yaml[];
+extern const size_t inv_builtin_models_yaml_len;
+extern const char inv_builtin_gpus_yaml[];
+extern const size_t inv_builtin_gpus_yaml_len;
+
+#endif
