@@ -353,7 +353,9 @@ static void training_parts(const est_arch *a, const est_params *p, const est_wor
     for (size_t i = 0; i < p->nlinears; i++)
         biases += p->linears[i].bias ? p->linears[i].count * p->linears[i].d_out : 0;
     uint64_t norms = p->other - biases;
-    uint64_t norms_kept = (uint64_t)llround((double)norms * keep);
+    /* the final norm sits after the last layer and is never frozen */
+    uint64_t final = a->final_norm ? a->hidden * (a->norm == EST_NORM_LAYER ? 2 : 1) : 0;
+    uint64_t norms_kept = (uint64_t)llround((double)(norms - final) * keep) + final;
     trainable += norms_kept;
     opt += opt_tensor_bytes(w->optimizer, state_bytes, norms_kept, 0);
     if (w->frozen_layers == 0) {

@@ -1,0 +1,333 @@
+/* Footprint formulas, each pinned with numbers worked out by hand from the
+ * formula in docs/methodology.md (not by calling the code under test). */
+#include "../../estimator/estimator.h"
+#include "../../inventory/inventory.h"
+#include "test.h"
+
+typedef struct fx {
+    inv_catalog cat;
+    est_arch a;
+    est_params p;
+    est_workload w;
+} fx;
+
+static int setup(test_ctx *t, fx *f, const char *name)
+{
+    fp_error e;
+    if (inv_catalog_load(&f->cat, &e) != 0) {
+        t->failures++;
+        return -1;
+    }
+    const inv_model *m = inv_model_find(&f->cat, name);
+    if (!m) {
+        t->failures++;
+        inv_catalog_free(&f->cat);
+        return -1;
+    }
+    f->a = m->arch;
+    CHECK(t, est_params_count(&f->a, &f->p, NULL) == 0);
+    est_workload_default(&f->w);
+    f->w.runtime = EST_RT_NONE;
+    return 0;
+}
+
+static est_footprint run(test_ctx *t, fx *f)
+{
+    est_footprint fp;
+    fp_error e;
+    memset(&fp, 0, sizeof fp);
+    if (est_footprint_compute(&f->a, &f->p, &f->w, &fp, NULL, &e) != 0) {
+        fprintf(stderr, "  unexpected error: %s\n", e.msg);
+        t->failures++;
+    }
+    return fp;
+}
+
+/* weights: params x bytes; KV: 2 x L x kv_heads x head_dim x bytes x tokens x batch */
+static void test_bf16_weights_and_kv(test_ctx *t)
+{
+    fx f;
+    if (setup(t, &f, "llama-2-7b"))
+        return;
+    f.w.batch = 2;
+    f.w.context = 1000;
+    est_footprint fp = run(t, &f);
+    CHECK_U64(t, fp.bytes[EST_C_WEIGHTS], 2ULL * 6738415616ULL);
+    CHECK_U64(t, fp.bytes[EST_C_KV], 2ULL * 1000ULL * 524288ULL);
+    CHECK_U64(t, fp.bytes[EST_C_RUNTIME], 0);
+    uint64_t sum = 0;
+    for (int c = 0; c < EST_C_COUNT; c++)
+        sum += fp.bytes[c];
+    CHECK_U64(t, fp.total, sum);
+
+    f.w.weight_dtype = EST_DT_FP32;
+    CHECK_U64(t, run(t, &f).bytes[EST_C_WEIGHTS], 4ULL * 6738415616ULL);
+    f.w.weight_dtype = EST_DT_BF16;
+    f.w.kv_dtype = EST_DT_FP8;
+    CHECK_U64(t, run(t, &f).bytes[EST_C_KV], 2ULL * 1000ULL * 262144ULL);
+    inv_catalog_free(&f.cat);
+}
+
+/* Quantized Llama-2-7B weights, per layer 4 matrices 4096x4096 and 3 of 4096x11008;
+ * embeddings, lm_head (2 x 131,072,000) and norms (266,240) stay bf16.
+ *  nf4:    0.5 + 4/64 bytes per value:           6,476,005,376 x 0.5625 = 3,642,753,024
+ *  nf4-dq: n/2 + n/64 + ceil(n/64/256) x 4:      4096^2 -> 8,654,848; 4096x11008 -> 23,259,904
+ *  int4:   n/2 + ceil(d_in/128) x d_out x 2.5:   4096^2 -> 8,716,288; 4096x11008 either way -> 23,425,024 */
+static void test_quantized_weights(test_ctx *t)
+{
+    fx f;
+    if (setup(t, &f, "llama-2-7b"))
+        return;
+    const uint64_t rest = 262144000ULL + 262144000ULL + 532480ULL;
+    f.w.weight_dtype = EST_DT_NF4;
+    CHECK_U64(t, run(t, &f).bytes[EST_C_WEIGHTS], 3642753024ULL + rest);
+    f.w.weight_dtype = EST_DT_NF4_DQ;
+    CHECK_U64(t, run(t, &f).bytes[EST_C_WEIGHTS], 32ULL * (4 * 8654848ULL + 3 * 23259904ULL) + rest);
+    f.w.weight_dtype = EST_DT_INT4;
+    CHECK_U64(t, run(t, &f).bytes[EST_C_WEIGHTS], 32ULL * (4 * 8716288ULL + 3 * 23425024ULL) + rest);
+    /* int8 (LLM.int8): 1 byte + an fp32 scale per output row */
+    f.w.weight_dtype = EST_DT_INT8;
+    CHECK_U64(t, run(t, &f).bytes[EST_C_WEIGHTS],
+              6476005376ULL + 32ULL * 4 * (4 * 4096 + 2 * 11008 + 4096) + rest);
+    /* the head quantized too: 32000 x 4096 in nf4 */
+    f.w.weight_dtype = EST_DT_NF4;
+    f.w.quantize_lm_head = 1;
+    CHECK_U64(t, run(t, &f).bytes[EST_C_WEIGHTS],
+              3642753024ULL + 131072000ULL * 9 / 16 + 262144000ULL + 532480ULL);
+    inv_catalog_free(&f.cat);
+}
+
+/* GQA, tensor parallelism, vLLM blocks, sliding windows, MLA */
+static void test_kv_variants(test_ctx *t)
+{
+    fx f;
+    if (setup(t, &f, "llama-3.1-8b"))
+        return;
+    f.w.context = 1000;
+    CHECK_U64(t, run(t, &f).bytes[EST_C_KV], 1000ULL * 131072ULL);
+    f.w.tp = 2; /* 8 KV heads -> 4 per GPU */
+    CHECK_U64(t, run(t, &f).bytes[EST_C_KV], 1000ULL * 65536ULL);
+    f.w.tp = 16; /* fewer KV heads than GPUs: one replicated head each */
+    CHECK_U64(t, run(t, &f).bytes[EST_C_KV], 1000ULL * 16384ULL);
+    f.w.tp = 1;
+    f.w.runtime = EST_RT_VLLM; /* 1000 tokens -> 63 blocks of 16 = 1008 */
+    CHECK_U64(t, run(t, &f).bytes[EST_C_KV], 1008ULL * 131072ULL);
+    inv_catalog_free(&f.cat);
+
+    if (setup(t, &f, "mistral-7b")) /* window 4096 on every layer */
+        return;
+    f.w.context = 8192;
+    CHECK_U64(t, run(t, &f).bytes[EST_C_KV], 4096ULL * 131072ULL);
+    f.w.context = 3000;
+    CHECK_U64(t, run(t, &f).bytes[EST_C_KV], 3000ULL * 131072ULL);
+    inv_catalog_free(&f.cat);
+
+    if (setup(t, &f, "gemma-2-9b")) /* 42 layers, 21 with a 4096 window; 2 x 8 x 256 x 2 = 8192 B/layer/token */
+        return;
+    f.w.context = 8192;
+    CHECK_U64(t, run(t, &f).bytes[EST_C_KV], 8192ULL * (21ULL * 8192 + 21ULL * 4096));
+    inv_catalog_free(&f.cat);
+
+    if (setup(t, &f, "deepseek-v3")) /* vLLM caches the latent: 576 values x 61 layers x 2 B */
+        return;
+    f.w.runtime = EST_RT_VLLM;
+    f.w.context = 4096;
+    CHECK_U64(t, run(t, &f).bytes[EST_C_KV], 4096ULL * 70272ULL);
+    f.w.runtime = EST_RT_TRANSFORMERS; /* transformers expands k and v: 128 x (128 + 64 + 128) */
+    CHECK_U64(t, run(t, &f).bytes[EST_C_KV], 4096ULL * 61ULL * 128ULL * 320ULL * 2ULL);
+    inv_catalog_free(&f.cat);
+}
+
+/* LoRA: r x (d_in + d_out) per targeted matrix; alpha is not an input at all */
+static void test_lora(test_ctx *t)
+{
+    fx f;
+    if (setup(t, &f, "llama-2-7b"))
+        return;
+    f.w.mode = EST_MODE_TRAIN;
+    f.w.finetune = EST_FT_LORA;
+    f.w.context = 512;
+    est_footprint fp = run(t, &f); /* r=8 on q,v: 32 layers x 2 x 8 x 8192 */
+    CHECK_U64(t, fp.trainable, 4194304);
+    CHECK_U64(t, fp.bytes[EST_C_ADAPTER], 4194304ULL * 4);   /* fp32 adapters (mixed precision) */
+    CHECK_U64(t, fp.bytes[EST_C_GRADIENTS], 4194304ULL * 4);
+    CHECK_U64(t, fp.bytes[EST_C_OPTIMIZER], 4194304ULL * 8); /* AdamW m, v in fp32 */
+    CHECK_U64(t, fp.bytes[EST_C_WEIGHTS], 2ULL * 6738415616ULL); /* frozen base, bf16 */
+    f.w.lora_rank = 16;
+    CHECK_U64(t, run(t, &f).trainable, 2ULL * 4194304);
+    /* all-linear r=8: (4 x 8 x 8192 + 3 x 8 x 15104) x 32 = 19,988,480 (~20 M, not GBs) */
+    f.w.lora_rank = 8;
+    fp_error e;
+    CHECK(t, est_lora_targets_parse("all-linear", &f.w.lora_targets, &e) == 0);
+    CHECK_U64(t, run(t, &f).trainable, 19988480);
+    /* 8-bit AdamW: 2 x (n + ceil(n/256) x 4) per tensor; A and B are 32768 values each */
+    CHECK(t, est_lora_targets_parse("q_proj,v_proj", &f.w.lora_targets, &e) == 0);
+    f.w.optimizer = EST_OPT_ADAMW8;
+    CHECK_U64(t, run(t, &f).bytes[EST_C_OPTIMIZER], 32ULL * 2 * 2 * 2 * (32768 + 128 * 4));
+    f.w.optimizer = EST_OPT_SGD;
+    CHECK_U64(t, run(t, &f).bytes[EST_C_OPTIMIZER], 0);
+    f.w.optimizer = EST_OPT_LION;
+    CHECK_U64(t, run(t, &f).bytes[EST_C_OPTIMIZER], 4194304ULL * 4);
+    f.w.optimizer = EST_OPT_ADAFACTOR; /* (rows + cols) x 4 per matrix: A 8x4096, B 4096x8 */
+    CHECK_U64(t, run(t, &f).bytes[EST_C_OPTIMIZER], 32ULL * 2 * 2 * (8 + 4096) * 4);
+    inv_catalog_free(&f.cat);
+}
+
+/* Full fine-tune with mixed precision: 2 (bf16 copy) + 4 (fp32 master) + 2 (grads) + 8 (Adam) = 16 B/param
+ * (Rajbhandari et al. 2020); ZeRO stages divide the optimizer, then gradients, then parameters. */
+static void test_full_and_zero(test_ctx *t)
+{
+    fx f;
+    if (setup(t, &f, "gpt2"))
+        return;
+    const uint64_t P = 124439808ULL;
+    f.w.mode = EST_MODE_TRAIN;
+    f.w.finetune = EST_FT_FULL;
+    f.w.context = 256;
+    est_footprint fp = run(t, &f);
+    CHECK_U64(t, fp.trainable, P);
+    CHECK_U64(t, fp.bytes[EST_C_WEIGHTS], 6 * P);
+    CHECK_U64(t, fp.bytes[EST_C_GRADIENTS], 2 * P);
+    CHECK_U64(t, fp.bytes[EST_C_OPTIMIZER], 8 * P);
+    CHECK_U64(t, fp.bytes[EST_C_ADAPTER], 0);
+
+    f.w.dp = 4;
+    f.w.zero_stage = 1;
+    fp = run(t, &f);
+    CHECK_U64(t, fp.bytes[EST_C_OPTIMIZER], 2 * P);
+    CHECK_U64(t, fp.bytes[EST_C_WEIGHTS], 2 * P + P);
+    CHECK_U64(t, fp.bytes[EST_C_GRADIENTS], 2 * P);
+    f.w.zero_stage = 2;
+    CHECK_U64(t, run(t, &f).bytes[EST_C_GRADIENTS], P / 2);
+    f.w.zero_stage = 3; /* bf16 copy / 4 + two gathered layers of 7,087,872 params + 1536 norm values */
+    CHECK_U64(t, run(t, &f).bytes[EST_C_WEIGHTS], P / 2 + P + 2 * 2 * (7087872ULL));
+
+    f.w.dp = 1;
+    f.w.zero_stage = 0;
+    f.w.precision = EST_PREC_PURE; /* pure bf16: 2 + 2 + 4 */
+    fp = run(t, &f);
+    CHECK_U64(t, fp.bytes[EST_C_WEIGHTS], 2 * P);
+    CHECK_U64(t, fp.bytes[EST_C_GRADIENTS], 2 * P);
+    CHECK_U64(t, fp.bytes[EST_C_OPTIMIZER], 4 * P);
+    f.w.precision = EST_PREC_FP32;
+    f.w.compute_dtype = EST_DT_FP32;
+    f.w.weight_dtype = EST_DT_FP32;
+    fp = run(t, &f);
+    CHECK_U64(t, fp.bytes[EST_C_WEIGHTS], 4 * P);
+    CHECK_U64(t, fp.bytes[EST_C_GRADIENTS], 4 * P);
+    CHECK_U64(t, fp.bytes[EST_C_OPTIMIZER], 8 * P);
+    inv_catalog_free(&f.cat);
+}
+
+/* Activations: Korthikanti et al. 2022 for a GPT layer with flash attention and no dropout is
+ * s*b*h*(34 - 2) bytes in 16-bit: (2 norms + attn input + q,k,v + attn out + mlp input + 4h + 4h) = 16h
+ * values, x 2 B.  Checkpointing keeps h per layer plus one layer. */
+static void test_activations(test_ctx *t)
+{
+    fx f;
+    if (setup(t, &f, "gpt2"))
+        return;
+    const uint64_t h = 768, L = 12, T = 2 * 512;
+    f.w.mode = EST_MODE_TRAIN;
+    f.w.finetune = EST_FT_FULL;
+    f.w.batch = 2;
+    f.w.context = 512;
+    est_footprint fp = run(t, &f);
+    CHECK_U64(t, fp.bytes[EST_C_ACTIVATIONS], T * L * 16 * h * 2 + T * 2 * h * 2);
+    f.w.grad_checkpointing = 1;
+    CHECK_U64(t, run(t, &f).bytes[EST_C_ACTIVATIONS], T * (L * h + 16 * h) * 2 + T * 2 * h * 2);
+    f.w.grad_checkpointing = 0;
+    f.w.flash_attention = 0; /* + heads x s x (4 + 2) bytes per token per layer */
+    CHECK_U64(t, run(t, &f).bytes[EST_C_ACTIVATIONS], T * L * (16 * h * 2 + 12 * 512 * 6) + T * 2 * h * 2);
+    f.w.flash_attention = 1;
+    /* logits: T x V x (2 + 4 + 4); chunked: one chunk */
+    CHECK_U64(t, fp.bytes[EST_C_LOGITS], T * 50257ULL * 10);
+    f.w.loss_chunk = 128;
+    CHECK_U64(t, run(t, &f).bytes[EST_C_LOGITS], 128ULL * 50257ULL * 10);
+    f.w.loss_chunk = 0;
+    /* gradient accumulation changes nothing */
+    f.w.grad_accum = 16;
+    CHECK_U64(t, run(t, &f).total, fp.total);
+    inv_catalog_free(&f.cat);
+}
+
+/* The largest batch fits and one more does not. */
+static void test_max_batch_context(test_ctx *t)
+{
+    fx f;
+    if (setup(t, &f, "llama-3.1-8b"))
+        return;
+    f.w.runtime = EST_RT_TRANSFORMERS;
+    f.w.context = 8192;
+    const uint64_t gpu = 22888ULL << 20;
+    uint64_t mb = est_max_batch(&f.a, &f.p, &f.w, gpu);
+    CHECK(t, mb >= 1);
+    f.w.batch = mb;
+    est_footprint fp = run(t, &f);
+    CHECK(t, est_fits(&fp, &f.w, gpu));
+    f.w.batch = mb + 1;
+    fp = run(t, &f);
+    CHECK(t, !est_fits(&fp, &f.w, gpu));
+    f.w.batch = 1;
+    uint64_t mc = est_max_context(&f.a, &f.p, &f.w, gpu);
+    CHECK(t, mc > 8192 && mc <= 131072);
+    f.w.context = mc;
+    fp = run(t, &f);
+    CHECK(t, est_fits(&fp, &f.w, gpu));
+    if (mc < 131072) {
+        f.w.context = mc + 1;
+        fp = run(t, &f);
+        CHECK(t, !est_fits(&fp, &f.w, gpu));
+    }
+    /* 70B in bf16 does not fit 24 GB at all */
+    inv_catalog_free(&f.cat);
+    if (setup(t, &f, "llama-3.1-70b"))
+        return;
+    CHECK_U64(t, est_max_batch(&f.a, &f.p, &f.w, gpu), 0);
+    inv_catalog_free(&f.cat);
+}
+
+static void test_bad_workloads(test_ctx *t)
+{
+    fx f;
+    if (setup(t, &f, "llama-3.1-8b"))
+        return;
+    est_footprint fp;
+    fp_error e;
+    f.w.batch = 0;
+    CHECK(t, est_footprint_compute(&f.a, &f.p, &f.w, &fp, NULL, &e) != 0);
+    CHECK_HAS(t, e.msg, "--batch");
+    f.w.batch = 1;
+    f.w.tp = 3;
+    CHECK(t, est_footprint_compute(&f.a, &f.p, &f.w, &fp, NULL, &e) != 0);
+    CHECK_HAS(t, e.msg, "does not divide the 32 attention heads");
+    f.w.tp = 1;
+    f.w.mode = EST_MODE_TRAIN;
+    f.w.lora_rank = 0;
+    CHECK(t, est_footprint_compute(&f.a, &f.p, &f.w, &fp, NULL, &e) != 0);
+    CHECK_HAS(t, e.msg, "--lora-rank");
+    f.w.lora_rank = 8;
+    f.w.finetune = EST_FT_QLORA;
+    CHECK(t, est_footprint_compute(&f.a, &f.p, &f.w, &fp, NULL, &e) != 0);
+    CHECK_HAS(t, e.msg, "quantized base weights");
+    f.w.finetune = EST_FT_FULL;
+    f.w.frozen_layers = 40;
+    CHECK(t, est_footprint_compute(&f.a, &f.p, &f.w, &fp, NULL, &e) != 0);
+    CHECK_HAS(t, e.msg, "--freeze-layers");
+    f.w.frozen_layers = 16; /* half the layers and the embeddings frozen */
+    CHECK(t, est_footprint_compute(&f.a, &f.p, &f.w, &fp, NULL, &e) == 0);
+    CHECK_U64(t, fp.trainable, (8030261248ULL - 2 * 128256ULL * 4096ULL - 4096) / 2 + 128256ULL * 4096ULL + 4096);
+    inv_catalog_free(&f.cat);
+}
+
+const test_case footprint_tests[] = {
+    {"footprint/bf16_weights_and_kv", test_bf16_weights_and_kv},
+    {"footprint/quantized_weights", test_quantized_weights},
+    {"footprint/kv_variants", test_kv_variants},
+    {"footprint/lora", test_lora},
+    {"footprint/full_and_zero", test_full_and_zero},
+    {"footprint/activations", test_activations},
+    {"footprint/max_batch_context", test_max_batch_context},
+    {"footprint/bad_workloads", test_bad_workloads},
+    {NULL, NULL},
+};
