@@ -12,7 +12,7 @@
 enum {
     O_FORMAT, O_EXPLAIN, O_GPU, O_PARAMS, O_MODE, O_METHOD, O_DTYPE, O_COMPUTE, O_KV, O_BATCH, O_CONTEXT, O_PREFILL,
     O_TP, O_RUNTIME, O_GMU, O_BLOCK, O_SEQS, O_EAGER, O_NOFLASH, O_QHEAD, O_RANK, O_ALPHA, O_TARGETS, O_OPT,
-    O_PREC, O_CKPT, O_ACCUM, O_FREEZE, O_ZERO, O_FSDP, O_GPUS, O_CHUNK,
+    O_PREC, O_CKPT, O_ACCUM, O_FREEZE, O_ZERO, O_FSDP, O_GPUS, O_CHUNK, O_GPUMEM, O_DROPOUT, O_BNBLEGACY,
 };
 
 static const cli_opt opts[] = {
@@ -48,6 +48,9 @@ static const cli_opt opts[] = {
     {"fsdp", 0, O_FSDP},
     {"gpus", 1, O_GPUS},
     {"loss-chunk", 1, O_CHUNK},
+    {"gpu-memory", 1, O_GPUMEM},
+    {"lora-dropout", 1, O_DROPOUT},
+    {"bnb-legacy", 0, O_BNBLEGACY},
 };
 
 static void help(FILE *out)
@@ -63,6 +66,7 @@ static void help(FILE *out)
           "  --format table|json|yaml|csv   (table)\n"
           "  --explain                      print each component with its formula\n"
           "  --gpu NAME                     does it fit; headroom; largest batch and context\n"
+          "  --gpu-memory SIZE              a GPU not in the catalog, e.g. '22.07 GiB'\n"
           "inference:\n"
           "  --dtype D          weights: fp32 bf16 fp16 fp8 int8 int4 (GPTQ/AWQ) nf4 nf4-dq,\n"
           "                     q8_0 q6_k q4_k q4_0 (llama.cpp)               (bf16)\n"
@@ -89,6 +93,8 @@ static void help(FILE *out)
           "  --grad-accum N     no memory effect (reported)\n"
           "  --freeze-layers N  full fine-tune with the first N layers frozen\n"
           "  --zero 0|1|2|3  --fsdp (= zero 3)  --gpus N (data-parallel ranks)\n"
+          "  --lora-dropout P   dropout on the adapters' input (keeps a copy and a mask)  (0)\n"
+          "  --bnb-legacy       bitsandbytes < 0.43.2: frozen 4-bit layers keep their inputs\n"
           "\n"
           "exit: 0 ok (fits), 1 does not fit the --gpu, 2 bad input\n",
           out);
@@ -98,6 +104,8 @@ typedef struct est_cli {
     out_format format;
     int explain;
     const char *gpu;
+    uint64_t gpu_memory;
+    inv_gpu custom_gpu;
     const char *model;
     double params;
     int have_params;
@@ -301,6 +309,20 @@ static int parse_args(int argc, char **argv, est_cli *c, fp_error *err)
                 return fp_fail(err, NULL, 0, 0, "--gpus: must be at least 1");
             c->train_opt = 1;
             break;
+        case O_GPUMEM: {
+            char why[256];
+            if (fp_size_parse(v, &c->gpu_memory, why, sizeof why) != 0)
+                return fp_fail(err, NULL, 0, 0, "--gpu-memory: %s", why);
+            if (c->gpu_memory == 0)
+                return fp_fail(err, NULL, 0, 0, "--gpu-memory: must be positive");
+            break;
+        }
+        case O_DROPOUT:
+            if (fp_number_parse(v, &c->w.lora_dropout) != 0 || c->w.lora_dropout < 0 || c->w.lora_dropout >= 1)
+                return fp_fail(err, NULL, 0, 0, "--lora-dropout: expected a probability in [0, 1), got '%s'", v);
+            c->train_opt = 1;
+            break;
+        case O_BNBLEGACY: c->w.bnb_legacy = 1; c->train_opt = 1; break;
         case O_CHUNK:
             if (parse_u64("loss-chunk", v, &c->w.loss_chunk, err))
                 return -1;
@@ -318,6 +340,13 @@ static int parse_args(int argc, char **argv, est_cli *c, fp_error *err)
         return fp_fail(err, NULL, 0, 0, "estimate needs a MODEL (catalog name or config.json path) or --params N");
     if (c->model && c->have_params)
         return fp_fail(err, NULL, 0, 0, "give either a MODEL or --params, not both");
+    if (c->gpu && c->gpu_memory)
+        return fp_fail(err, NULL, 0, 0, "give either --gpu or --gpu-memory, not both");
+    /* a 16- or 32-bit model computes in its own dtype unless told otherwise */
+    if (!compute_set && (c->w.weight_dtype == EST_DT_FP16 || c->w.weight_dtype == EST_DT_FP32)) {
+        c->w.compute_dtype = c->w.weight_dtype;
+        compute_set = 1;
+    }
     /* KV cache follows the compute dtype unless given */
     if (!kv_set && compute_set && c->w.mode == EST_MODE_INFER)
         c->w.kv_dtype = c->w.compute_dtype;
@@ -384,6 +413,7 @@ typedef struct result {
     int64_t headroom;
     uint64_t max_batch, max_context, vllm_kv_tokens;
     double vllm_needed_util;
+    char warning[160];
 } result;
 
 static json_t *build_json(const est_cli *c, const char *name, const char *hf_id, const est_arch *a,
@@ -452,6 +482,8 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
         json_object_set_new(bb, est_component_name((est_component)k), json_integer((json_int_t)r->fp.bytes[k]));
     json_object_set_new(bb, "total", json_integer((json_int_t)r->fp.total));
     json_object_set_new(o, "bytes", bb);
+    /* what the framework's own allocator peaks at: compare with torch.cuda.max_memory_allocated */
+    json_object_set_new(o, "allocated_bytes", json_integer((json_int_t)(r->fp.total - r->fp.outside_allocator)));
     if (!train && a->layers) {
         json_object_set_new(o, "kv_bytes_per_token", json_integer((json_int_t)r->fp.kv_bytes_per_token));
         json_object_set_new(o, "kv_tokens", json_integer((json_int_t)r->fp.kv_tokens));
@@ -470,6 +502,8 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
             json_object_set_new(o, "vllm_min_gpu_memory_utilization", json_real(r->vllm_needed_util));
         }
     }
+    if (r->warning[0])
+        json_object_set_new(o, "warning", json_string(r->warning));
     if (train && w->grad_accum > 1)
         json_object_set_new(o, "note", json_string("gradient accumulation changes no memory: each micro-batch's "
                                                    "activations are freed before the next"));
@@ -545,6 +579,8 @@ static void print_table(const est_cli *c, const char *name, const char *hf_id, c
             printf("fits       NO, short by %s\n", fmt_gib(b1, sizeof b1, (unsigned long long)-r->headroom));
         printf("max batch  %llu at context %llu\n", (unsigned long long)r->max_batch, (unsigned long long)w->context);
         printf("max context %llu at batch %llu\n", (unsigned long long)r->max_context, (unsigned long long)w->batch);
+        if (r->warning[0])
+            printf("warning    %s\n", r->warning);
         if (w->runtime == EST_RT_VLLM)
             printf("vllm       KV capacity %llu tokens; --gpu-memory-utilization must be at least %.3f\n",
                    (unsigned long long)r->vllm_kv_tokens, r->vllm_needed_util);
@@ -574,7 +610,12 @@ static int run(int argc, char **argv)
         fp_fail(&err, NULL, 0, 0, "--params gives no architecture: LoRA sizes need a MODEL; use --method full");
         goto out;
     }
-    if (c.gpu) {
+    if (c.gpu_memory) {
+        memset(&c.custom_gpu, 0, sizeof c.custom_gpu);
+        snprintf(c.custom_gpu.name, sizeof c.custom_gpu.name, "custom");
+        c.custom_gpu.memory = c.gpu_memory;
+        r.gpu = &c.custom_gpu;
+    } else if (c.gpu) {
         r.gpu = inv_gpu_find(&cat, c.gpu);
         if (!r.gpu) {
             const char *near = inv_gpu_suggest(&cat, c.gpu);
@@ -606,21 +647,27 @@ static int run(int argc, char **argv)
         arch.layers = 0;
     }
     if (r.gpu) {
-        double cap = (double)r.gpu->memory;
-        if (c.w.runtime == EST_RT_VLLM)
-            cap *= c.w.gpu_memory_utilization;
-        r.headroom = (int64_t)llround(cap) - (int64_t)r.fp.total;
-        r.fits = r.headroom >= 0;
+        r.headroom = (int64_t)r.gpu->memory - (int64_t)r.fp.total;
+        if (c.w.runtime == EST_RT_VLLM) { /* what vLLM profiles must fit its budget */
+            int64_t in_budget = (int64_t)llround(c.w.gpu_memory_utilization * (double)r.gpu->memory) -
+                                (int64_t)(r.fp.total - r.fp.outside_allocator);
+            if (in_budget < r.headroom)
+                r.headroom = in_budget;
+        }
+        r.fits = est_fits(&r.fp, &c.w, r.gpu->memory);
         if (!c.have_params) {
             r.max_batch = est_max_batch(&arch, &p, &c.w, r.gpu->memory);
             r.max_context = est_max_context(&arch, &p, &c.w, r.gpu->memory);
         }
         if (c.w.runtime == EST_RT_VLLM) {
             est_vllm_kv_capacity(&r.fp, &c.w, r.gpu->memory, &r.vllm_kv_tokens);
-            r.vllm_needed_util = (double)r.fp.total / (double)r.gpu->memory;
+            r.vllm_needed_util = (double)(r.fp.total - r.fp.outside_allocator) / (double)r.gpu->memory;
         }
     }
 
+    if (r.gpu && r.gpu != &c.custom_gpu && !r.gpu->bf16 && c.w.compute_dtype == EST_DT_BF16)
+        snprintf(r.warning, sizeof r.warning, "%s has no bf16 support: use --compute-dtype fp16 (or --precision fp16)",
+                 r.gpu->name);
     if (c.format == FMT_TABLE) {
         print_table(&c, name, hf_id, &p, &r);
     } else {

@@ -395,8 +395,10 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
     for (size_t i = 0; i < p->nlinears; i++) {
         const est_linear *l = &p->linears[i];
         if (l->mod == EST_MOD_LM_HEAD) {
-            est_dtype hdt = (w->quantize_lm_head || ggml || is_float(wdt)) ? wdt
+            est_dtype hdt = (w->quantize_lm_head || is_float(wdt)) ? wdt
                             : (Bi == 4 ? EST_DT_FP16 : w->compute_dtype);
+            if (ggml) /* llama.cpp's quantizer stores output.weight as Q6_K unless the model is Q8_0 */
+                hdt = wdt == EST_DT_Q8_0 ? EST_DT_Q8_0 : EST_DT_Q6_K;
             head_w = matrix_bytes(hdt, l->d_in, l->d_out, 1);
             continue;
         }
@@ -409,7 +411,7 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
     uint64_t keep_b = is_float(wdt) ? (uint64_t)est_dtype_bytes(wdt) : (Bi == 4 ? 2 : Bi);
     uint64_t emb_bytes = ggml ? matrix_bytes(wdt, h, a->vocab, 1) + (a->learned_positions ? a->max_positions * h * 2 : 0)
                               : p->embedding * keep_b;
-    uint64_t small = (norms + bias_w) * keep_b;
+    uint64_t small = (norms + bias_w) * (ggml ? 4 : keep_b); /* GGUF keeps 1-D tensors in f32 */
     uint64_t weights = ceil_div(layer_w + head_w + emb_bytes, tp) + small;
     uint64_t buffers = 0;
     if (w->runtime == EST_RT_TRANSFORMERS && !strcmp(a->model_type, "gpt_bigcode"))
@@ -531,6 +533,12 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
         if (zs >= 1)
             master = ceil_div(master, dp);
         b[EST_C_WEIGHTS] = wcopy + master;
+        if (zs >= 1 && dp > 1)
+            explain(ex, EST_C_WEIGHTS,
+                    "%.4g B params as %s%s; + fp32 master copy (4 B x %llu trainable) / dp %llu (ZeRO-1+)",
+                    (double)p->total / 1e9, est_dtype_name(wdt),
+                    zs >= 3 ? " / dp (ZeRO-3) + 2 gathered layers" : "", (unsigned long long)tpart.trainable,
+                    (unsigned long long)dp);
 
         double grad_bytes;
         if (w->finetune == EST_FT_FULL)
@@ -722,8 +730,6 @@ uint64_t est_max_context(const est_arch *a, const est_params *p, const est_workl
     est_workload t = *w;
     uint64_t limit = a->max_positions ? a->max_positions : (1ULL << 24);
     t.context = 1;
-    if (t.prefill > 1)
-        t.prefill = 0;
     if (!fits(a, p, &t, gpu_bytes))
         return 0;
     t.context = limit;

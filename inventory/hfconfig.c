@@ -107,13 +107,19 @@ static uint64_t u64(reader *r, const char *key, int required, uint64_t dflt)
         return (uint64_t)json_real_value(v);
     }
     if (!json_is_integer(v)) {
-        src_fail(r->src, key, r->err, "'%s' must be a whole number%s", "");
+        char *txt = json_dumps(v, JSON_ENCODE_ANY);
+        char got[64];
+        snprintf(got, sizeof got, ", got %.40s", txt ? txt : "?");
+        free(txt);
+        src_fail(r->src, key, r->err, "'%s' must be a whole number%s", got);
         r->failed = 1;
         return dflt;
     }
     json_int_t i = json_integer_value(v);
     if (i < 0) {
-        src_fail(r->src, key, r->err, "'%s' must not be negative%s", "");
+        char got[40];
+        snprintf(got, sizeof got, ", got %lld", (long long)i);
+        src_fail(r->src, key, r->err, "'%s' must not be negative%s", got);
         r->failed = 1;
         return dflt;
     }
@@ -134,8 +140,12 @@ static int boolean(reader *r, const char *key, int dflt)
     if (!v)
         return dflt;
     if (!json_is_boolean(v)) {
+        char *txt = json_dumps(v, JSON_ENCODE_ANY);
+        char got[64];
+        snprintf(got, sizeof got, ", got %.40s", txt ? txt : "?");
+        free(txt);
         if (!r->failed)
-            src_fail(r->src, key, r->err, "'%s' must be true or false%s", "");
+            src_fail(r->src, key, r->err, "'%s' must be true or false%s", got);
         r->failed = 1;
         return dflt;
     }

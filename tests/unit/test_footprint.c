@@ -320,7 +320,30 @@ static void test_bad_workloads(test_ctx *t)
     inv_catalog_free(&f.cat);
 }
 
+/* llama.cpp: Llama-2-7B in Q4_0 is 18 bytes per 32 values for the layers and the token embedding,
+ * Q6_K (210 bytes per 256) for output.weight, f32 norms: 3,825,065,984 B = 3.56 GiB, the "model size"
+ * llama.cpp prints for this file.  KV at n_ctx 512 in f16: 32 x 2 x 512 x 4096 x 2 = 256 MiB. */
+static void test_llamacpp(test_ctx *t)
+{
+    fx f;
+    if (setup(t, &f, "llama-2-7b"))
+        return;
+    f.w.runtime = EST_RT_LLAMACPP;
+    f.w.weight_dtype = EST_DT_Q4_0;
+    f.w.kv_dtype = EST_DT_FP16;
+    f.w.compute_dtype = EST_DT_FP16;
+    f.w.context = 512;
+    est_footprint fp = run(t, &f);
+    CHECK_U64(t, fp.bytes[EST_C_WEIGHTS], 6476005376ULL / 32 * 18 + 131072000ULL / 32 * 18 + 16ULL * 210 * 32000 +
+                                              266240ULL * 4);
+    CHECK_U64(t, fp.bytes[EST_C_KV], 256ULL << 20);
+    f.w.weight_dtype = EST_DT_Q8_0; /* 34 bytes per 32, output too */
+    CHECK_U64(t, run(t, &f).bytes[EST_C_WEIGHTS], (6476005376ULL + 2 * 131072000ULL) / 32 * 34 + 266240ULL * 4);
+    inv_catalog_free(&f.cat);
+}
+
 const test_case footprint_tests[] = {
+    {"footprint/llamacpp", test_llamacpp},
     {"footprint/bf16_weights_and_kv", test_bf16_weights_and_kv},
     {"footprint/quantized_weights", test_quantized_weights},
     {"footprint/kv_variants", test_kv_variants},

@@ -1,0 +1,33 @@
+#!/bin/sh
+# run_cli.sh FEDPLAN [--update]: golden CLI tests.  Each tests/cli/NAME/ holds
+#   cmd           one shell line; $FEDPLAN is the binary under test
+#   expected.out  its standard output and standard error, together
+#   expected.rc   its exit code
+# --update rewrites expected.* from the current binary (then read them before committing).
+set -u
+FEDPLAN=$1
+export FEDPLAN
+update=${2:-}
+pass=0
+fail=0
+for d in tests/cli/*/; do
+    name=$(basename "$d")
+    [ -f "$d/cmd" ] || continue
+    out=$(sh -c "$(cat "$d/cmd")" 2>&1)
+    rc=$?
+    if [ "$update" = --update ]; then
+        printf '%s\n' "$out" > "$d/expected.out"
+        echo "$rc" > "$d/expected.rc"
+    fi
+    want_rc=$(cat "$d/expected.rc" 2>/dev/null || echo missing)
+    if [ "$rc" = "$want_rc" ] && printf '%s\n' "$out" | cmp -s - "$d/expected.out"; then
+        pass=$((pass + 1))
+        echo "ok   cli/$name"
+    else
+        fail=$((fail + 1))
+        echo "FAIL cli/$name (exit $rc, want $want_rc)"
+        printf '%s\n' "$out" | diff "$d/expected.out" - | head -20 | sed 's/^/    /'
+    fi
+done
+echo "cli: $pass passed, $fail failed"
+[ $fail -eq 0 ]
