@@ -10,7 +10,8 @@ WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-con
            -Wstrict-prototypes -Wmissing-prototypes -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -DFEDPLAN_VERSION='"$(VERSION)"' -MMD -MP
 CFLAGS  ?= -O2 -g
-CFLAGS  += $(WARN) -fopenmp
+# project flags stay on whatever CFLAGS the caller passes (make check passes its own)
+FP_CFLAGS := $(WARN) -fopenmp
 LDLIBS  += -lyaml -ljansson -lglpk -lm -fopenmp
 
 LIB_SRC := common/fperror.c common/units.c common/text.c \
@@ -31,24 +32,24 @@ fedplan: $(BUILD)/fedplan
 	cp $< $@
 
 $(BUILD)/fedplan: $(LIB_OBJ) $(CLI_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(FP_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/test_unit: $(LIB_OBJ) $(UNIT_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(FP_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bench_estimate: $(LIB_OBJ) $(BUILD)/bench/bench_estimate.o
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(FP_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(FP_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/catalog_data.c: $(CATALOGS) inventory/embed.sh
 	@mkdir -p $(BUILD)
 	sh inventory/embed.sh $@ inv_builtin_models_yaml=inventory/models.yaml inv_builtin_gpus_yaml=inventory/gpus.yaml
 
 $(BUILD)/catalog_data.o: $(BUILD)/catalog_data.c
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(FP_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 # ---------------------------------------------------------------- dependencies
 # Debian packages the build needs; installed when root, otherwise the exact command is printed.
