@@ -9,6 +9,7 @@ status=0
 "$unit" > "$log" 2>&1 || status=1
 sh tests/run_cli.sh "$fedplan" >> "$log" 2>&1 || status=1
 sh tests/validation/run.sh "$fedplan" >> "$log" 2>&1 || status=1
+sh tests/validation/doc_check.sh "$fedplan" >> "$log" 2>&1 || status=1
 grep -v '^ok ' "$log"
 awk '/^[a-z]+: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 } END { printf "%d passed, %d failed\n", p, f; exit f > 0 }' "$log" || status=1
 exit $status
