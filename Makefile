@@ -53,7 +53,7 @@ $(BUILD)/catalog_data.o: $(BUILD)/catalog_data.c
 
 # ---------------------------------------------------------------- dependencies
 # Debian packages the build needs; installed when root, otherwise the exact command is printed.
-DEB_PKGS := libyaml-dev libjansson-dev libglpk-dev pkg-config gcc make
+DEB_PKGS := libyaml-dev libjansson-dev libglpk-dev gcc make
 
 deps:
 	@sh tests/deps.sh install $(DEB_PKGS)

@@ -561,7 +561,8 @@ static void print_table(const est_cli *c, const char *name, const char *hf_id, c
         if (c->explain && r->ex.text[k][0])
             printf("    = %s\n", r->ex.text[k]);
     }
-    printf("%-18s %12.2f %16llu\n", "total per GPU", (double)r->fp.total / FP_GIB, (unsigned long long)r->fp.total);
+    printf("%-18s %12.2f %16llu\n", w->runtime == EST_RT_LLAMACPP ? "total (host RAM)" : "total per GPU",
+           (double)r->fp.total / FP_GIB, (unsigned long long)r->fp.total);
     if (train && w->grad_accum > 1)
         printf("\ngradient accumulation (%llu steps) changes no memory: each micro-batch's activations are freed first\n",
                (unsigned long long)w->grad_accum);

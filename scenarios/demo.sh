@@ -3,7 +3,8 @@
 # `fedplan estimate` from the built-in catalogs.
 set -u
 f=${1:-./fedplan}
-say() { printf '\n\033[1m## %s\033[0m\n$ fedplan %s\n' "$1" "$2"; }
+if [ -t 1 ]; then b='\033[1m'; n='\033[0m'; else b=''; n=''; fi
+say() { printf "\n${b}## %s${n}\n\$ fedplan %s\n" "$1" "$2"; }
 run() { say "$1" "$2"; "$f" $2; rc=$?; [ $rc -le 1 ] || exit $rc; }
 
 run "How much memory does DeepSeek-Coder 6.7B need to serve in fp16, and does it fit a 24 GB A10G?" \
