@@ -16,7 +16,8 @@ LDLIBS  += -lyaml -ljansson -lglpk -lm -fopenmp
 
 LIB_SRC := common/fperror.c common/units.c common/text.c \
            estimator/params.c estimator/footprint.c estimator/names.c \
-           inventory/ydoc.c inventory/hfconfig.c inventory/catalog.c
+           inventory/ydoc.c inventory/hfconfig.c inventory/catalog.c \
+           solver/solver.c solver/greedy.c solver/verify.c
 CLI_SRC := cli/main.c cli/common.c cli/cmd_estimate.c cli/cmd_catalog.c
 UNIT_SRC := $(wildcard tests/unit/*.c)
 CATALOGS := inventory/models.yaml inventory/gpus.yaml

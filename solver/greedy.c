@@ -1,0 +1,264 @@
+/* greedy.c: first-fit decreasing over nodes and GPUs: an incumbent plan at once, and
+ * the seed columns of the column generation. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "solver_int.h"
+
+typedef struct rep {
+    uint32_t dep, replica;
+    uint64_t size; /* largest variant's total bytes, for the order */
+    int priority;
+} rep;
+
+static int rep_cmp(const void *a, const void *b)
+{
+    const rep *x = a, *y = b;
+    if (x->priority != y->priority)
+        return x->priority > y->priority ? -1 : 1;
+    if (x->size != y->size)
+        return x->size > y->size ? -1 : 1;
+    if (x->dep != y->dep)
+        return x->dep < y->dep ? -1 : 1;
+    return x->replica < y->replica ? -1 : (x->replica > y->replica);
+}
+
+typedef struct gnode {
+    uint32_t type;
+    uint64_t *gfree; /* per GPU, units */
+    uint64_t hfree;
+    size_t nshards, cap;
+    sol_shard *shards;
+} gnode;
+
+static int gnode_push(gnode *n, sol_shard s)
+{
+    if (n->nshards == n->cap) {
+        size_t cap = n->cap ? n->cap * 2 : 8;
+        sol_shard *p = realloc(n->shards, cap * sizeof *p);
+        if (!p)
+            return -1;
+        n->shards = p;
+        n->cap = cap;
+    }
+    n->shards[n->nshards++] = s;
+    return 0;
+}
+
+static int holds_dep(const gnode *n, uint32_t dep)
+{
+    for (size_t i = 0; i < n->nshards; i++)
+        if (n->shards[i].dep == dep)
+            return 1;
+    return 0;
+}
+
+/* Try to put variant v of replica r on node n: choose tp distinct GPUs, best fit
+ * (least free space that still fits).  Returns 1 placed, 0 no room, -1 oom. */
+static int try_place(const sol_ctx *c, gnode *n, const vitem *v, uint32_t replica)
+{
+    const sol_deployment *d = &c->pb->deps[v->dep];
+    if (d->allowed && !d->allowed[n->type])
+        return 0;
+    if (d->anti_affinity && holds_dep(n, v->dep))
+        return 0;
+    if (v->on_host) {
+        if (n->hfree < v->w)
+            return 0;
+        n->hfree -= v->w;
+        sol_shard s = {v->dep, replica, v->variant, 0, -1};
+        return gnode_push(n, s) ? -1 : 1;
+    }
+    uint32_t G = c->pb->types[n->type].gpus;
+    if (v->tp > G || v->tp > 32)
+        return 0;
+    int chosen[32];
+    unsigned char used[256] = {0};
+    for (uint32_t k = 0; k < v->tp; k++) {
+        int best = -1;
+        for (uint32_t g = 0; g < G && g < 256; g++)
+            if (!used[g] && n->gfree[g] >= v->w && (best < 0 || n->gfree[g] < n->gfree[best]))
+                best = (int)g;
+        if (best < 0)
+            return 0;
+        used[best] = 1;
+        chosen[k] = best;
+    }
+    for (uint32_t k = 0; k < v->tp; k++) {
+        n->gfree[chosen[k]] -= v->w;
+        sol_shard s = {v->dep, replica, v->variant, k, chosen[k]};
+        if (gnode_push(n, s))
+            return -1;
+    }
+    return 1;
+}
+
+static int fits_empty(const sol_ctx *c, uint32_t t, const vitem *v)
+{
+    const sol_deployment *d = &c->pb->deps[v->dep];
+    if (d->allowed && !d->allowed[t])
+        return 0;
+    if (v->on_host)
+        return c->hcap[t] >= v->w;
+    return v->tp <= c->pb->types[t].gpus && c->gcap[t] >= v->w;
+}
+
+/* One greedy pass.  prefer: node type tried first when a node must be opened (or -1:
+ * the cheapest per unit of capacity that fits). */
+static int greedy_pass(const sol_ctx *c, const rep *reps, size_t nreps, int prefer, sol_plan *out)
+{
+    const sol_problem *pb = c->pb;
+    size_t nn = 0, capn = 0;
+    gnode *nodes = NULL;
+    size_t *opened = calloc(pb->ntypes + 1, sizeof *opened);
+    uint32_t *unplaced = calloc(pb->ndeps + 1, sizeof *unplaced);
+    int rc = -1;
+    if (!opened || !unplaced)
+        goto out;
+    for (size_t i = 0; i < nreps; i++) {
+        const rep *r = &reps[i];
+        int placed = 0;
+        for (size_t n = 0; n < nn && !placed; n++)
+            for (size_t k = 0; k < c->nvi && !placed; k++) {
+                if (c->vi[k].dep != r->dep)
+                    continue;
+                int p = try_place(c, &nodes[n], &c->vi[k], r->replica);
+                if (p < 0)
+                    goto out;
+                placed = p;
+            }
+        if (placed)
+            continue;
+        /* open a node: the preferred type if it can take the replica, else the type
+         * with the lowest objective per unit of capacity that can */
+        int best_t = -1, best_k = -1;
+        double best_score = 0;
+        for (size_t t = 0; t < pb->ntypes; t++) {
+            if (pb->types[t].available >= 0 && opened[t] >= (size_t)pb->types[t].available)
+                continue;
+            for (size_t k = 0; k < c->nvi; k++) {
+                if (c->vi[k].dep != r->dep || !fits_empty(c, (uint32_t)t, &c->vi[k]))
+                    continue;
+                double capu = (double)(c->vi[k].on_host ? c->hcap[t] : c->gcap[t] * pb->types[t].gpus);
+                double score = (int)t == prefer ? -1.0 : c->obj[t] / (capu > 0 ? capu : 1);
+                if (best_t < 0 || score < best_score) {
+                    best_t = (int)t;
+                    best_k = (int)k;
+                    best_score = score;
+                }
+            }
+        }
+        if (best_t < 0) {
+            unplaced[r->dep]++;
+            continue;
+        }
+        if (nn == capn) {
+            size_t cap = capn ? capn * 2 : 16;
+            gnode *p = realloc(nodes, cap * sizeof *p);
+            if (!p)
+                goto out;
+            nodes = p;
+            capn = cap;
+        }
+        gnode *g = &nodes[nn];
+        memset(g, 0, sizeof *g);
+        g->type = (uint32_t)best_t;
+        g->gfree = malloc((pb->types[best_t].gpus + 1) * sizeof *g->gfree);
+        if (!g->gfree)
+            goto out;
+        nn++;
+        for (uint32_t q = 0; q < pb->types[best_t].gpus; q++)
+            g->gfree[q] = c->gcap[best_t];
+        g->hfree = c->hcap[best_t];
+        opened[best_t]++;
+        if (try_place(c, g, &c->vi[best_k], r->replica) != 1)
+            goto out;
+    }
+    /* to a plan */
+    memset(out, 0, sizeof *out);
+    out->nodes = calloc(nn + 1, sizeof *out->nodes);
+    out->unplaced = calloc(pb->ndeps + 1, sizeof *out->unplaced);
+    if (!out->nodes || !out->unplaced)
+        goto out;
+    for (size_t n = 0; n < nn; n++) {
+        out->nodes[n].type = nodes[n].type;
+        out->nodes[n].nshards = nodes[n].nshards;
+        out->nodes[n].shards = nodes[n].shards;
+        nodes[n].shards = NULL;
+        out->cost += pb->types[nodes[n].type].cost;
+    }
+    out->nnodes = nn;
+    out->nodes_used = nn;
+    for (size_t d = 0; d < pb->ndeps; d++)
+        if (unplaced[d]) {
+            sol_unplaced *u = &out->unplaced[out->nunplaced++];
+            u->dep = (uint32_t)d;
+            u->count = unplaced[d];
+        }
+    out->status = SOL_FEASIBLE;
+    rc = 0;
+out:
+    for (size_t n = 0; n < nn; n++) {
+        free(nodes[n].gfree);
+        free(nodes[n].shards);
+    }
+    free(nodes);
+    free(opened);
+    free(unplaced);
+    if (rc != 0)
+        sol_plan_free(out);
+    return rc;
+}
+
+/* Best of several passes (one per preferred node type, plus the cheapest-per-capacity rule). */
+int ctx_greedy(const sol_ctx *c, sol_plan *best)
+{
+    const sol_problem *pb = c->pb;
+    size_t nreps = 0;
+    for (size_t d = 0; d < pb->ndeps; d++)
+        nreps += pb->deps[d].replicas;
+    rep *reps = malloc((nreps + 1) * sizeof *reps);
+    if (!reps)
+        return -1;
+    size_t k = 0;
+    for (size_t d = 0; d < pb->ndeps; d++) {
+        uint64_t size = 0;
+        for (size_t v = 0; v < pb->deps[d].nvariants; v++) {
+            const sol_variant *va = &pb->deps[d].variants[v];
+            uint64_t s = va->shard_bytes * (va->on_host ? 1 : va->tp);
+            if (s > size)
+                size = s;
+        }
+        for (uint32_t r = 0; r < pb->deps[d].replicas; r++)
+            reps[k++] = (rep){(uint32_t)d, r, size, pb->deps[d].priority};
+    }
+    qsort(reps, nreps, sizeof *reps, rep_cmp);
+    int have = 0;
+    double best_obj = 0;
+    size_t passes = pb->ntypes < 16 ? pb->ntypes + 1 : 1;
+    for (size_t p = 0; p < passes; p++) {
+        sol_plan cand;
+        if (greedy_pass(c, reps, nreps, (int)p - 1, &cand) != 0) {
+            free(reps);
+            if (have)
+                sol_plan_free(best);
+            return -1;
+        }
+        double obj = 0;
+        for (size_t n = 0; n < cand.nnodes; n++)
+            obj += c->obj[cand.nodes[n].type];
+        for (size_t u = 0; u < cand.nunplaced; u++)
+            obj += c->penalty[cand.unplaced[u].dep] * cand.unplaced[u].count;
+        if (!have || obj < best_obj) {
+            if (have)
+                sol_plan_free(best);
+            *best = cand;
+            best_obj = obj;
+            have = 1;
+        } else {
+            sol_plan_free(&cand);
+        }
+    }
+    free(reps);
+    return 0;
+}

@@ -1,0 +1,1022 @@
+/* solver.c: column generation over node patterns, with GLPK for the master LP and the
+ * final integer program.  See docs/solver.md for the model and why it is exact. */
+#include <glpk.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "solver_int.h"
+
+
+/* ====================================================================== helpers */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static uint64_t gcd64(uint64_t a, uint64_t b)
+{
+    while (b) {
+        uint64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+void sol_plan_free(sol_plan *plan)
+{
+    if (!plan)
+        return;
+    for (size_t n = 0; n < plan->nnodes; n++)
+        free(plan->nodes[n].shards);
+    free(plan->nodes);
+    free(plan->unplaced);
+    memset(plan, 0, sizeof *plan);
+}
+
+void pattern_free(pattern *p)
+{
+    if (p)
+        free(p->copies);
+}
+
+static uint64_t pattern_key(const sol_ctx *c, const pattern *p)
+{
+    uint64_t h = 1469598103934665603ULL ^ p->type;
+    /* order-independent: sum of per-copy hashes */
+    uint64_t s = 0;
+    for (uint32_t i = 0; i < p->ncopies; i++) {
+        uint64_t x = (p->copies[i].vi + 1) * 0x9E3779B97F4A7C15ULL;
+        x ^= x >> 29;
+        s += x * 0xBF58476D1CE4E5B9ULL;
+    }
+    (void)c;
+    return h * 1099511628211ULL + s;
+}
+
+int ctx_add_pattern(sol_ctx *c, const pattern *p)
+{
+    uint64_t key = pattern_key(c, p);
+    for (size_t i = 0; i < c->npat; i++)
+        if (c->pats[i].key == key && c->pats[i].type == p->type && c->pats[i].ncopies == p->ncopies)
+            return 0;
+    if (c->npat == c->cappat) {
+        size_t cap = c->cappat ? c->cappat * 2 : 64;
+        pattern *np = realloc(c->pats, cap * sizeof *np);
+        if (!np)
+            return -1;
+        c->pats = np;
+        c->cappat = cap;
+    }
+    pattern *q = &c->pats[c->npat];
+    *q = *p;
+    q->key = key;
+    q->copies = malloc((p->ncopies + 1) * sizeof *q->copies);
+    if (!q->copies)
+        return -1;
+    memcpy(q->copies, p->copies, p->ncopies * sizeof *q->copies);
+    c->npat++;
+    return 1;
+}
+
+static void ctx_free(sol_ctx *c)
+{
+    for (size_t i = 0; i < c->npat; i++)
+        pattern_free(&c->pats[i]);
+    free(c->pats);
+    free(c->vi);
+    free(c->gcap);
+    free(c->hcap);
+    free(c->obj);
+    free(c->penalty);
+    memset(c, 0, sizeof *c);
+}
+
+/* ====================================================================== setup */
+
+#define MAX_UNITS 20000ULL
+
+static int ctx_build(sol_ctx *c, const sol_problem *pb, fp_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->pb = pb;
+    if (pb->ntypes == 0)
+        return fp_fail(err, NULL, 0, 0, "no node types to place deployments on");
+    size_t nvi = 0;
+    uint64_t g = 0, maxcap = 1, total_shards = 0;
+    for (size_t d = 0; d < pb->ndeps; d++) {
+        const sol_deployment *dp = &pb->deps[d];
+        if (dp->nvariants == 0 || dp->nvariants > SOL_MAX_VARIANTS)
+            return fp_fail(err, NULL, 0, 0, "deployment '%s' has no way to run", dp->name);
+        nvi += dp->nvariants;
+        for (size_t v = 0; v < dp->nvariants; v++) {
+            if (dp->variants[v].shard_bytes == 0)
+                return fp_fail(err, NULL, 0, 0, "deployment '%s' has a zero footprint", dp->name);
+            if (!dp->variants[v].on_host && (dp->variants[v].tp == 0 || dp->variants[v].tp > 32))
+                return fp_fail(err, NULL, 0, 0, "deployment '%s': tensor-parallel degree must be 1 to 32", dp->name);
+            g = gcd64(g, dp->variants[v].shard_bytes);
+        }
+        total_shards += (uint64_t)dp->replicas * 32;
+    }
+    for (size_t t = 0; t < pb->ntypes; t++) {
+        const sol_node_type *nt = &pb->types[t];
+        if (nt->gpus > 255)
+            return fp_fail(err, NULL, 0, 0, "node type '%s' has more than 255 GPUs", nt->name);
+        if (nt->gpus) {
+            g = gcd64(g, nt->gpu_bytes);
+            if (nt->gpu_bytes > maxcap)
+                maxcap = nt->gpu_bytes;
+        }
+        g = gcd64(g, nt->host_bytes);
+        if (nt->host_bytes > maxcap)
+            maxcap = nt->host_bytes;
+    }
+    if (g == 0)
+        g = 1;
+    /* exact when the sizes share a divisor that leaves few units; otherwise round items up
+     * and capacities down to a granularity of maxcap / MAX_UNITS (never overcommits) */
+    c->unit = maxcap / g <= MAX_UNITS ? g : (maxcap + MAX_UNITS - 1) / MAX_UNITS;
+    c->nvi = nvi;
+    c->vi = calloc(nvi + 1, sizeof *c->vi);
+    c->gcap = calloc(pb->ntypes + 1, sizeof *c->gcap);
+    c->hcap = calloc(pb->ntypes + 1, sizeof *c->hcap);
+    c->obj = calloc(pb->ntypes + 1, sizeof *c->obj);
+    c->penalty = calloc(pb->ndeps + 1, sizeof *c->penalty);
+    if (!c->vi || !c->gcap || !c->hcap || !c->obj || !c->penalty)
+        return fp_fail(err, NULL, 0, 0, "out of memory");
+    size_t k = 0;
+    for (size_t d = 0; d < pb->ndeps; d++)
+        for (size_t v = 0; v < pb->deps[d].nvariants; v++) {
+            const sol_variant *va = &pb->deps[d].variants[v];
+            c->vi[k++] = (vitem){(uint32_t)d, (uint32_t)v, va->on_host ? 1 : va->tp, va->on_host,
+                                 (va->shard_bytes + c->unit - 1) / c->unit};
+        }
+    /* objective in integer units: milli-dollars per hour and nodes, lexicographic */
+    double maxcost = 0;
+    for (size_t t = 0; t < pb->ntypes; t++) {
+        c->gcap[t] = pb->types[t].gpu_bytes / c->unit;
+        c->hcap[t] = pb->types[t].host_bytes / c->unit;
+        if (!(pb->types[t].cost >= 0) || pb->types[t].cost > 1e6)
+            return fp_fail(err, NULL, 0, 0, "node type '%s' has an invalid cost", pb->types[t].name);
+        double m = round(pb->types[t].cost * 1000.0);
+        if (m > maxcost)
+            maxcost = m;
+    }
+    double max_nodes = (double)total_shards + 1;
+    c->gm = 0;
+    c->min_m = -1;
+    for (size_t t = 0; t < pb->ntypes; t++) {
+        double m = round(pb->types[t].cost * 1000.0);
+        c->gm = (double)gcd64((uint64_t)c->gm, (uint64_t)m);
+        if (c->min_m < 0 || m < c->min_m)
+            c->min_m = m;
+    }
+    c->max_m = maxcost;
+    int all_free = maxcost == 0;
+    if (pb->goal == SOL_GOAL_COST)
+        c->node_unit = all_free ? 1.0 : max_nodes;
+    else
+        c->node_unit = maxcost * max_nodes + 1.0;
+    for (size_t t = 0; t < pb->ntypes; t++) {
+        double m = round(pb->types[t].cost * 1000.0);
+        if (pb->goal == SOL_GOAL_COST)
+            c->obj[t] = all_free ? 1.0 : m * max_nodes + 1.0;
+        else
+            c->obj[t] = c->node_unit + m;
+    }
+    /* unplaced replicas cost more than any plan of every node: higher priority costs more */
+    double worst = 0;
+    for (size_t t = 0; t < pb->ntypes; t++)
+        worst = fmax(worst, c->obj[t]);
+    worst = worst * max_nodes + 1.0;
+    int minp = 0, maxp = 0;
+    for (size_t d = 0; d < pb->ndeps; d++) {
+        if (d == 0 || pb->deps[d].priority < minp)
+            minp = pb->deps[d].priority;
+        if (d == 0 || pb->deps[d].priority > maxp)
+            maxp = pb->deps[d].priority;
+    }
+    for (size_t d = 0; d < pb->ndeps; d++) {
+        int rank = pb->deps[d].priority - minp;
+        if (rank > 20)
+            rank = 20;
+        c->penalty[d] = worst * (double)(1 << rank);
+    }
+    if (worst * (double)(1 << (maxp - minp > 20 ? 20 : maxp - minp)) > 4e15)
+        return fp_fail(err, NULL, 0, 0, "problem too large for exact objective arithmetic (costs x nodes)");
+    return 0;
+}
+
+/* ====================================================================== plan <-> patterns */
+
+static int plan_to_patterns(sol_ctx *c, const sol_plan *plan)
+{
+    for (size_t n = 0; n < plan->nnodes; n++) {
+        const sol_node *nd = &plan->nodes[n];
+        pattern p = {.type = nd->type};
+        p.copies = calloc(nd->nshards + 1, sizeof *p.copies);
+        if (!p.copies)
+            return -1;
+        for (size_t s = 0; s < nd->nshards; s++) {
+            const sol_shard *sh = &nd->shards[s];
+            uint32_t vi = 0;
+            while (vi < c->nvi && !(c->vi[vi].dep == sh->dep && c->vi[vi].variant == sh->variant))
+                vi++;
+            /* one copy per replica: find it or start it */
+            uint32_t k = 0;
+            for (; k < p.ncopies; k++)
+                if (p.copies[k].vi == vi && p.copies[k].gpu[31] == (int8_t)(sh->replica & 0x7f))
+                    break;
+            if (k == p.ncopies) {
+                memset(&p.copies[k], -1, sizeof p.copies[k]);
+                p.copies[k].vi = vi;
+                p.copies[k].gpu[31] = (int8_t)(sh->replica & 0x7f);
+                p.ncopies++;
+            }
+            p.copies[k].gpu[sh->shard] = (int8_t)sh->gpu;
+        }
+        for (uint32_t k = 0; k < p.ncopies; k++)
+            if (c->vi[p.copies[k].vi].tp < 32)
+                p.copies[k].gpu[31] = -1;
+        int rc = ctx_add_pattern(c, &p);
+        free(p.copies);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ====================================================================== pricing */
+
+typedef struct pricer {
+    const sol_ctx *c;
+    uint32_t t;
+    const double *pi;   /* per deployment */
+    /* candidates for this type */
+    size_t n;
+    uint32_t *cand;     /* vitem indices */
+    uint32_t *bound;    /* max copies of each candidate's deployment on one node */
+    /* DFS state */
+    uint64_t *gfree;
+    uint32_t *depcount;
+    pcopy *cur, *best;
+    uint32_t ncur, nbest;
+    double best_val;
+    long nodes_left;
+    int exhausted;
+} pricer;
+
+static double density(const pricer *pr, uint32_t k)
+{
+    const vitem *v = &pr->c->vi[pr->cand[k]];
+    return pr->pi[v->dep] / (double)(v->w * v->tp);
+}
+
+/* Fractional upper bound: fill the free capacity by density from candidate k on. */
+static double frac_bound(const pricer *pr, size_t k, uint64_t free_units)
+{
+    double val = 0, left = (double)free_units;
+    for (; k < pr->n && left > 0; k++) {
+        const vitem *v = &pr->c->vi[pr->cand[k]];
+        uint32_t room = pr->bound[k] > pr->depcount[v->dep] ? pr->bound[k] - pr->depcount[v->dep] : 0;
+        double size = (double)(v->w * v->tp);
+        double take = fmin((double)room, left / size);
+        val += take * pr->pi[v->dep];
+        left -= take * size;
+    }
+    return val;
+}
+
+static void dfs(pricer *pr, size_t k, double val, uint64_t free_units);
+
+/* Place `copies` more copies of candidate k, shard by shard, over the GPUs; then go on. */
+static void place_copy(pricer *pr, size_t k, uint32_t shard, uint32_t left, double val, uint64_t free_units,
+                       int mingpu)
+{
+    const vitem *v = &pr->c->vi[pr->cand[k]];
+    uint32_t G = pr->c->pb->types[pr->t].gpus;
+    if (pr->nodes_left-- <= 0) {
+        pr->exhausted = 1;
+        return;
+    }
+    if (shard == v->tp) { /* one copy complete */
+        pr->depcount[v->dep]++;
+        pr->ncur++;
+        double nval = val + pr->pi[v->dep];
+        if (nval > pr->best_val + 1e-9) {
+            pr->best_val = nval;
+            pr->nbest = pr->ncur;
+            memcpy(pr->best, pr->cur, pr->ncur * sizeof *pr->cur);
+        }
+        if (left > 1 && pr->depcount[v->dep] < pr->bound[k]) {
+            memset(&pr->cur[pr->ncur], -1, sizeof pr->cur[0]);
+            pr->cur[pr->ncur].vi = pr->cand[k];
+            place_copy(pr, k, 0, left - 1, nval, free_units - v->w * v->tp, 0);
+        }
+        dfs(pr, k + 1, nval, free_units - v->w * v->tp);
+        pr->ncur--;
+        pr->depcount[v->dep]--;
+        return;
+    }
+    /* GPUs with the same free space are interchangeable when none of this copy's shards is on them:
+     * try each distinct free value once */
+    for (uint32_t g = (uint32_t)mingpu; g < G; g++) {
+        if (pr->gfree[g] < v->w)
+            continue;
+        int dup = 0;
+        for (uint32_t q = (uint32_t)mingpu; q < g && !dup; q++)
+            if (pr->gfree[q] == pr->gfree[g])
+                dup = 1;
+        if (dup)
+            continue;
+        pr->gfree[g] -= v->w;
+        pr->cur[pr->ncur].gpu[shard] = (int8_t)g;
+        /* shards of one copy go on increasing GPU indices: distinct GPUs, no permutations */
+        place_copy(pr, k, shard + 1, left, val, free_units, (int)g + 1);
+        pr->gfree[g] += v->w;
+        pr->cur[pr->ncur].gpu[shard] = -1;
+        if (pr->exhausted)
+            return;
+    }
+}
+
+static void dfs(pricer *pr, size_t k, double val, uint64_t free_units)
+{
+    if (pr->exhausted || k >= pr->n)
+        return;
+    if (val + frac_bound(pr, k, free_units) <= pr->best_val + 1e-9)
+        return;
+    const vitem *v = &pr->c->vi[pr->cand[k]];
+    if (pr->depcount[v->dep] < pr->bound[k] && v->w * v->tp <= free_units) {
+        memset(&pr->cur[pr->ncur], -1, sizeof pr->cur[0]);
+        pr->cur[pr->ncur].vi = pr->cand[k];
+        place_copy(pr, k, 0, pr->bound[k] - pr->depcount[v->dep], val, free_units, 0);
+    }
+    dfs(pr, k + 1, val, free_units);
+}
+
+/* Bounded knapsack by dynamic programming over capacity units, for one bin (a CPU
+ * node's memory or a single-GPU node): exact.  Fills best/nbest; returns the value. */
+static double knapsack(pricer *pr, uint64_t cap, int host)
+{
+    /* expand candidates into binary-split pieces */
+    size_t np = 0, capp = 64;
+    uint32_t *pk = malloc(capp * sizeof *pk), *pc = malloc(capp * sizeof *pc);
+    double best = 0;
+    double *dp = NULL;
+    unsigned char *take = NULL;
+    if (!pk || !pc)
+        goto out;
+    for (size_t k = 0; k < pr->n; k++) {
+        const vitem *v = &pr->c->vi[pr->cand[k]];
+        if (v->on_host != host || v->w > cap || (!host && v->tp != 1))
+            continue;
+        uint32_t b = pr->bound[k];
+        for (uint32_t m = 1; b > 0; m *= 2) {
+            uint32_t q = m < b ? m : b;
+            if (np == capp) {
+                capp *= 2;
+                uint32_t *a1 = realloc(pk, capp * sizeof *pk), *a2 = a1 ? realloc(pc, capp * sizeof *pc) : NULL;
+                if (a1)
+                    pk = a1;
+                if (!a1 || !a2)
+                    goto out;
+                pc = a2;
+            }
+            pk[np] = (uint32_t)k;
+            pc[np] = q;
+            np++;
+            b -= q;
+        }
+    }
+    dp = calloc(cap + 1, sizeof *dp);
+    take = calloc((np + 1) * (cap + 1), 1);
+    if (!dp || !take)
+        goto out;
+    for (size_t i = 0; i < np; i++) {
+        const vitem *v = &pr->c->vi[pr->cand[pk[i]]];
+        uint64_t w = v->w * pc[i];
+        double val = pr->pi[v->dep] * pc[i];
+        if (w > cap || val <= 0)
+            continue;
+        for (uint64_t x = cap; x >= w; x--) {
+            if (dp[x - w] + val > dp[x] + 1e-12) {
+                dp[x] = dp[x - w] + val;
+                take[i * (cap + 1) + x] = 1;
+            }
+            if (x == w)
+                break;
+        }
+    }
+    best = dp[cap];
+    /* reconstruct */
+    pr->nbest = 0;
+    uint64_t x = cap;
+    for (size_t i = np; i-- > 0;) {
+        if (!take[i * (cap + 1) + x])
+            continue;
+        const vitem *v = &pr->c->vi[pr->cand[pk[i]]];
+        for (uint32_t q = 0; q < pc[i]; q++) {
+            memset(&pr->best[pr->nbest], -1, sizeof pr->best[0]);
+            pr->best[pr->nbest].vi = pr->cand[pk[i]];
+            if (!host)
+                pr->best[pr->nbest].gpu[0] = 0;
+            pr->nbest++;
+        }
+        x -= v->w * pc[i];
+    }
+out:
+    free(pk);
+    free(pc);
+    free(dp);
+    free(take);
+    return best;
+}
+
+
+/* Best pattern of type t under duals pi.  Returns its value (sum of pi), fills *p
+ * (caller frees p->copies); *exact = 0 when the search was cut short (then the
+ * returned value is an upper bound, not attained by *p). */
+static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, int *exact, long budget)
+{
+    const sol_problem *pb = c->pb;
+    const sol_node_type *nt = &pb->types[t];
+    pricer pr = {.c = c, .t = t, .pi = pi};
+    double value = 0;
+    *exact = 1;
+    p->type = t;
+    p->ncopies = 0;
+    p->copies = NULL;
+    pr.cand = malloc((c->nvi + 1) * sizeof *pr.cand);
+    pr.bound = malloc((c->nvi + 1) * sizeof *pr.bound);
+    pr.depcount = calloc(pb->ndeps + 1, sizeof *pr.depcount);
+    pr.gfree = malloc((nt->gpus + 1) * sizeof *pr.gfree);
+    size_t maxcopies = 0;
+    for (size_t k = 0; k < c->nvi; k++) {
+        const vitem *v = &c->vi[k];
+        const sol_deployment *d = &pb->deps[v->dep];
+        if (pi[v->dep] <= 1e-12 || (d->allowed && !d->allowed[t]))
+            continue;
+        if (v->on_host ? v->w > c->hcap[t] : (v->tp > nt->gpus || v->w > c->gcap[t]))
+            continue;
+        uint32_t b = d->anti_affinity ? 1 : d->replicas;
+        uint64_t fit = v->on_host ? c->hcap[t] / v->w : (c->gcap[t] / v->w) * nt->gpus / v->tp;
+        if (fit < b)
+            b = (uint32_t)fit;
+        if (b == 0)
+            continue;
+        pr.cand[pr.n] = (uint32_t)k;
+        pr.bound[pr.n] = b;
+        pr.n++;
+        maxcopies += b;
+    }
+    pr.cur = malloc((maxcopies + 1) * sizeof *pr.cur);
+    pr.best = malloc((maxcopies + 1) * sizeof *pr.best);
+    if (!pr.cand || !pr.bound || !pr.depcount || !pr.gfree || !pr.cur || !pr.best) {
+        *exact = 0;
+        value = 1e300;
+        goto out;
+    }
+    /* host part: a knapsack over host memory */
+    double hv = knapsack(&pr, c->hcap[t], 1);
+    pattern hostp = {.type = t, .ncopies = pr.nbest};
+    hostp.copies = malloc((pr.nbest + 1) * sizeof *hostp.copies);
+    if (!hostp.copies) {
+        *exact = 0;
+        value = 1e300;
+        goto out;
+    }
+    memcpy(hostp.copies, pr.best, pr.nbest * sizeof *pr.best);
+    /* GPU part */
+    double gv = 0;
+    pr.nbest = 0;
+    if (nt->gpus == 1) {
+        gv = knapsack(&pr, c->gcap[t], 0);
+    } else if (nt->gpus > 1) {
+        /* order candidates by density for the bound */
+        for (size_t i = 1; i < pr.n; i++)
+            for (size_t j = i; j > 0 && density(&pr, (uint32_t)j) > density(&pr, (uint32_t)(j - 1)); j--) {
+                uint32_t a = pr.cand[j], bb = pr.bound[j];
+                pr.cand[j] = pr.cand[j - 1];
+                pr.bound[j] = pr.bound[j - 1];
+                pr.cand[j - 1] = a;
+                pr.bound[j - 1] = bb;
+            }
+        /* only GPU candidates take part */
+        size_t m = 0;
+        for (size_t i = 0; i < pr.n; i++)
+            if (!c->vi[pr.cand[i]].on_host) {
+                pr.cand[m] = pr.cand[i];
+                pr.bound[m] = pr.bound[i];
+                m++;
+            }
+        pr.n = m;
+        for (uint32_t g = 0; g < nt->gpus; g++)
+            pr.gfree[g] = c->gcap[t];
+        memset(pr.depcount, 0, (pb->ndeps + 1) * sizeof *pr.depcount);
+        pr.best_val = 0;
+        pr.nodes_left = budget;
+        dfs(&pr, 0, 0, c->gcap[t] * nt->gpus);
+        gv = pr.best_val;
+        if (pr.exhausted) {
+            *exact = 0;
+            memset(pr.depcount, 0, (pb->ndeps + 1) * sizeof *pr.depcount);
+            gv = frac_bound(&pr, 0, c->gcap[t] * nt->gpus); /* an upper bound */
+        }
+    }
+    value = hv + gv;
+    p->copies = malloc((hostp.ncopies + pr.nbest + 1) * sizeof *p->copies);
+    if (!p->copies) {
+        free(hostp.copies);
+        *exact = 0;
+        value = 1e300;
+        goto out;
+    }
+    memcpy(p->copies, hostp.copies, hostp.ncopies * sizeof *p->copies);
+    memcpy(p->copies + hostp.ncopies, pr.best, pr.nbest * sizeof *p->copies);
+    p->ncopies = hostp.ncopies + pr.nbest;
+    free(hostp.copies);
+out:
+    free(pr.cand);
+    free(pr.bound);
+    free(pr.depcount);
+    free(pr.gfree);
+    free(pr.cur);
+    free(pr.best);
+    return value;
+}
+
+/* ====================================================================== GLPK */
+
+typedef struct glpk_guard {
+    jmp_buf jb;
+} glpk_guard;
+
+static void glpk_hook(void *info)
+{
+    glpk_guard *g = info;
+    longjmp(g->jb, 1);
+}
+
+static int column_of(const sol_ctx *c, const pattern *p, int *ind, double *val)
+{
+    /* covering rows 1..ndeps: copies per deployment */
+    int len = 0;
+    for (uint32_t i = 0; i < p->ncopies; i++) {
+        int row = (int)c->vi[p->copies[i].vi].dep + 1;
+        int k = 1;
+        while (k <= len && ind[k] != row)
+            k++;
+        if (k > len) {
+            ind[++len] = row;
+            val[len] = 0;
+        }
+        val[k] += 1;
+    }
+    return len;
+}
+
+typedef struct mip_cb {
+    const double *x;    /* incumbent to inject, 1-based */
+    const sol_ctx *c;
+    int injected;
+    double target;      /* stop when an integer solution's primary objective reaches this */
+} mip_cb;
+
+static double primary_of(const sol_ctx *c, double z);
+
+static void mip_callback(glp_tree *tree, void *info)
+{
+    mip_cb *cb = info;
+    switch (glp_ios_reason(tree)) {
+    case GLP_IHEUR:
+        if (cb->x && !cb->injected) {
+            cb->injected = 1;
+            glp_ios_heur_sol(tree, cb->x);
+        }
+        break;
+    case GLP_IBINGO: {
+        glp_prob *mip = glp_ios_get_prob(tree);
+        if (primary_of(cb->c, glp_mip_obj_val(mip)) <= cb->target)
+            glp_ios_terminate(tree);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* ====================================================================== solve */
+
+/* Turn a chosen multiset of patterns into a plan: drop surplus replicas, number
+ * replicas, drop emptied nodes. */
+static int patterns_to_plan(const sol_ctx *c, const size_t *pat, size_t npat, sol_plan *out)
+{
+    const sol_problem *pb = c->pb;
+    memset(out, 0, sizeof *out);
+    uint32_t *next = calloc(pb->ndeps + 1, sizeof *next);
+    out->nodes = calloc(npat + 1, sizeof *out->nodes);
+    out->unplaced = calloc(pb->ndeps + 1, sizeof *out->unplaced);
+    if (!next || !out->nodes || !out->unplaced) {
+        free(next);
+        sol_plan_free(out);
+        return -1;
+    }
+    for (size_t i = 0; i < npat; i++) {
+        const pattern *p = &c->pats[pat[i]];
+        sol_node *nd = &out->nodes[out->nnodes];
+        nd->type = p->type;
+        size_t shards = 0;
+        for (uint32_t k = 0; k < p->ncopies; k++)
+            shards += c->vi[p->copies[k].vi].tp;
+        nd->shards = malloc((shards + 1) * sizeof *nd->shards);
+        if (!nd->shards) {
+            free(next);
+            sol_plan_free(out);
+            return -1;
+        }
+        for (uint32_t k = 0; k < p->ncopies; k++) {
+            const vitem *v = &c->vi[p->copies[k].vi];
+            if (next[v->dep] >= pb->deps[v->dep].replicas)
+                continue; /* surplus copy */
+            uint32_t r = next[v->dep]++;
+            for (uint32_t s = 0; s < v->tp; s++)
+                nd->shards[nd->nshards++] = (sol_shard){v->dep, r, v->variant, s, v->on_host ? -1 : p->copies[k].gpu[s]};
+        }
+        if (nd->nshards == 0) {
+            free(nd->shards);
+            nd->shards = NULL;
+            continue;
+        }
+        out->nnodes++;
+        out->cost += pb->types[p->type].cost;
+    }
+    out->nodes_used = out->nnodes;
+    for (size_t d = 0; d < pb->ndeps; d++)
+        if (next[d] < pb->deps[d].replicas) {
+            out->unplaced[out->nunplaced].dep = (uint32_t)d;
+            out->unplaced[out->nunplaced].count = pb->deps[d].replicas - next[d];
+            out->nunplaced++;
+        }
+    free(next);
+    return 0;
+}
+
+static double plan_obj(const sol_ctx *c, const sol_plan *p)
+{
+    double obj = 0;
+    for (size_t n = 0; n < p->nnodes; n++)
+        obj += c->obj[p->nodes[n].type];
+    for (size_t u = 0; u < p->nunplaced; u++)
+        obj += c->penalty[p->unplaced[u].dep] * p->unplaced[u].count;
+    return obj;
+}
+
+double sol_objective(const sol_problem *pb, const sol_plan *plan)
+{
+    sol_ctx c;
+    if (ctx_build(&c, pb, NULL) != 0) {
+        ctx_free(&c);
+        return -1;
+    }
+    double o = plan_obj(&c, plan);
+    ctx_free(&c);
+    return o;
+}
+
+int sol_greedy(const sol_problem *pb, sol_plan *plan, fp_error *err)
+{
+    sol_ctx c;
+    int rc = -1;
+    memset(plan, 0, sizeof *plan);
+    if (ctx_build(&c, pb, err) == 0) {
+        rc = ctx_greedy(&c, plan);
+        if (rc != 0)
+            fp_fail(err, NULL, 0, 0, "out of memory");
+    }
+    ctx_free(&c);
+    return rc;
+}
+
+/* Objective value -> natural units for the report. */
+/* The primary objective (milli-dollars for the cost goal, nodes for the nodes goal or
+ * when every node is free) of an objective value in solver units. */
+static double primary_of(const sol_ctx *c, double z)
+{
+    return floor((z + 0.5) / c->node_unit);
+}
+
+/* A lower bound on the primary objective of any integer plan, from an LP bound z on the
+ * combined objective: the secondary term is taken off, then the bound is rounded up to
+ * a value plans can take (whole nodes; multiples of the costs' gcd). */
+static double primary_bound(const sol_ctx *c, double z)
+{
+    const sol_problem *pb = c->pb;
+    if (c->node_unit == 1.0) /* all nodes free: objective = nodes */
+        return ceil(z - 1e-6);
+    if (pb->goal == SOL_GOAL_NODES) /* z <= K n + maxcost n */
+        return ceil(z / (c->node_unit + c->max_m) - 1e-9);
+    /* cost goal: z <= N P + nodes; nodes <= P / min_m when every node costs something */
+    double raw = c->min_m > 0 ? z / (c->node_unit + 1.0 / c->min_m) : z / c->node_unit - 1.0;
+    double g = c->gm > 0 ? c->gm : 1;
+    double lb = ceil(raw / g - 1e-9) * g;
+    return lb > 0 ? lb : 0;
+}
+
+static void report_bound(const sol_ctx *c, double lb_obj, sol_plan *plan, double obj)
+{
+    double prim = primary_of(c, obj), lb = primary_bound(c, lb_obj);
+    if (lb > prim)
+        lb = prim;
+    int cost_goal = c->pb->goal == SOL_GOAL_COST && c->node_unit != 1.0;
+    plan->bound = cost_goal ? lb / 1000.0 : lb;
+    plan->gap = prim > 0 ? (prim - lb) / prim : 0;
+    if (plan->gap < 1e-12)
+        plan->gap = 0;
+}
+
+int sol_solve(const sol_problem *pb, sol_plan *plan, fp_error *err)
+{
+    double t0 = now_s();
+    sol_ctx c;
+    memset(plan, 0, sizeof *plan);
+    if (ctx_build(&c, pb, err) != 0) {
+        ctx_free(&c);
+        return -1;
+    }
+    int rc = -1;
+    glp_prob *lp = NULL;
+    int *ind = NULL;
+    double *val = NULL, *duals = NULL, *xinit = NULL;
+    size_t *chosen = NULL;
+    sol_plan best;
+    memset(&best, 0, sizeof best);
+    glpk_guard guard;
+    int *avail_row = calloc(pb->ntypes + 1, sizeof *avail_row);
+    int nrows = (int)pb->ndeps;
+    if (!avail_row) {
+        fp_fail(err, NULL, 0, 0, "out of memory");
+        ctx_free(&c);
+        return -1;
+    }
+    for (size_t t = 0; t < pb->ntypes; t++)
+        if (pb->types[t].available >= 0)
+            avail_row[t] = ++nrows;
+    ind = malloc(((size_t)nrows + 2) * sizeof *ind);
+    val = malloc(((size_t)nrows + 2) * sizeof *val);
+    duals = calloc((size_t)nrows + 2, sizeof *duals);
+
+    /* 1. incumbent */
+    if (ctx_greedy(&c, &best) != 0) {
+        fp_fail(err, NULL, 0, 0, "out of memory");
+        goto out;
+    }
+    double best_obj = plan_obj(&c, &best);
+    if (plan_to_patterns(&c, &best) != 0) {
+        fp_fail(err, NULL, 0, 0, "out of memory");
+        goto out;
+    }
+
+    /* 2. column generation */
+    glp_term_out(pb->verbose ? GLP_ON : GLP_OFF);
+    if (setjmp(guard.jb)) {
+        glp_error_hook(NULL, NULL);
+        glp_free_env();
+        lp = NULL;
+        fp_fail(err, NULL, 0, 0, "internal error in GLPK (its error hook caught it)");
+        goto out;
+    }
+    glp_error_hook(glpk_hook, &guard);
+    lp = glp_create_prob();
+    glp_set_obj_dir(lp, GLP_MIN);
+    glp_add_rows(lp, nrows);
+    for (size_t d = 0; d < pb->ndeps; d++)
+        glp_set_row_bnds(lp, (int)d + 1, GLP_LO, (double)pb->deps[d].replicas, 0);
+    for (size_t t = 0; t < pb->ntypes; t++)
+        if (avail_row[t])
+            glp_set_row_bnds(lp, avail_row[t], GLP_UP, 0, (double)pb->types[t].available);
+    if (!ind || !val || !duals)
+        goto oom;
+    /* slack columns: unplaced replicas */
+    for (size_t d = 0; d < pb->ndeps; d++) {
+        int j = glp_add_cols(lp, 1);
+        glp_set_col_bnds(lp, j, GLP_DB, 0, (double)pb->deps[d].replicas);
+        glp_set_obj_coef(lp, j, c.penalty[d]);
+        ind[1] = (int)d + 1;
+        val[1] = 1;
+        glp_set_mat_col(lp, j, 1, ind, val);
+    }
+    size_t ncols_in_lp = 0;
+#define ADD_PATTERN_COLS()                                                                         \
+    for (; ncols_in_lp < c.npat; ncols_in_lp++) {                                                  \
+        const pattern *p_ = &c.pats[ncols_in_lp];                                                  \
+        int j_ = glp_add_cols(lp, 1);                                                              \
+        glp_set_col_bnds(lp, j_, GLP_LO, 0, 0);                                                    \
+        glp_set_obj_coef(lp, j_, c.obj[p_->type]);                                                 \
+        int len_ = column_of(&c, p_, ind, val);                                                    \
+        if (avail_row[p_->type]) {                                                                 \
+            ind[++len_] = avail_row[p_->type];                                                     \
+            val[len_] = 1;                                                                         \
+        }                                                                                          \
+        glp_set_mat_col(lp, j_, len_, ind, val);                                                   \
+    }
+    ADD_PATTERN_COLS();
+
+    glp_smcp smcp;
+    glp_init_smcp(&smcp);
+    smcp.msg_lev = pb->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
+    double lb_obj = 0;
+    int proven_lp = 0;
+    double deadline = t0 + pb->time_limit_s;
+    for (int iter = 0;; iter++) {
+        if (glp_simplex(lp, &smcp) != 0 || glp_get_status(lp) != GLP_OPT) {
+            fp_fail(err, NULL, 0, 0, "the master LP did not solve (GLPK status %d)", glp_get_status(lp));
+            goto out;
+        }
+        plan->lp_iterations = iter + 1;
+        double z = glp_get_obj_val(lp);
+        for (int i = 1; i <= nrows; i++)
+            duals[i] = glp_get_row_dual(lp, i);
+        /* price every node type; the Lagrangian bound z + sum_t U_t * min(0, rc_t) holds whatever
+         * the duals, and equals z when no column prices out */
+        double lagr = z;
+        int added = 0, all_exact = 1;
+        int out_of_time = now_s() > deadline * 0.6 + t0 * 0.4;
+        for (size_t t = 0; t < pb->ntypes; t++) {
+            pattern p;
+            int exact;
+            double value = price(&c, (uint32_t)t, duals + 1, &p, &exact, out_of_time ? 2000 : 200000);
+            double mu = avail_row[t] ? duals[avail_row[t]] : 0;
+            double rc_t = c.obj[t] - mu - value;
+            if (!exact)
+                all_exact = 0;
+            if (rc_t < 0) {
+                double U = pb->types[t].available >= 0 ? (double)pb->types[t].available : 0;
+                if (U == 0) /* unlimited: at most one node per replica shard */
+                    for (size_t d = 0; d < pb->ndeps; d++)
+                        U += pb->deps[d].replicas;
+                lagr += U * rc_t;
+            }
+            if (p.copies && exact && rc_t < -1e-6 * fmax(1.0, c.obj[t])) {
+                int a = ctx_add_pattern(&c, &p);
+                if (a < 0) {
+                    free(p.copies);
+                    goto oom;
+                }
+                added += a;
+            } else if (p.copies && !exact && p.ncopies) {
+                /* the search was cut short: its best pattern may still price out */
+                double v2 = 0;
+                for (uint32_t k = 0; k < p.ncopies; k++)
+                    v2 += duals[c.vi[p.copies[k].vi].dep + 1];
+                if (c.obj[t] - mu - v2 < -1e-6 * fmax(1.0, c.obj[t])) {
+                    int a = ctx_add_pattern(&c, &p);
+                    if (a < 0) {
+                        free(p.copies);
+                        goto oom;
+                    }
+                    added += a;
+                }
+            }
+            free(p.copies);
+        }
+        if (lagr > lb_obj)
+            lb_obj = lagr;
+        if (!added) {
+            proven_lp = all_exact;
+            if (all_exact)
+                lb_obj = fmax(lb_obj, z);
+            break;
+        }
+        ADD_PATTERN_COLS();
+        /* stop early when the incumbent already meets the bound, or when time is short */
+        if (primary_bound(&c, lb_obj) >= primary_of(&c, best_obj) || now_s() > t0 + pb->time_limit_s * 0.7)
+            break;
+    }
+    (void)proven_lp;
+
+    /* 3. integer program over the generated patterns, unless the incumbent is proven */
+    if (primary_bound(&c, lb_obj) < primary_of(&c, best_obj) && now_s() < deadline) {
+        int ncols = glp_get_num_cols(lp);
+        for (int j = 1; j <= ncols; j++)
+            glp_set_col_kind(lp, j, GLP_IV);
+        /* the greedy plan as a starting solution: its patterns are columns */
+        xinit = calloc((size_t)ncols + 1, sizeof *xinit);
+        if (!xinit)
+            goto oom;
+        for (size_t n = 0; n < best.nnodes; n++) {
+            /* the column of this node's pattern, found by its key */
+            sol_ctx probe = c;
+            probe.npat = probe.cappat = 0;
+            probe.pats = NULL;
+            sol_plan one = {.nnodes = 1, .nodes = &best.nodes[n]};
+            if (plan_to_patterns(&probe, &one) == 0 && probe.npat == 1) {
+                const pattern *p = &probe.pats[0];
+                for (size_t i = 0; i < c.npat; i++)
+                    if (c.pats[i].key == p->key && c.pats[i].type == p->type && c.pats[i].ncopies == p->ncopies) {
+                        xinit[(int)pb->ndeps + 1 + (int)i] += 1;
+                        break;
+                    }
+            }
+            for (size_t i = 0; i < probe.npat; i++)
+                pattern_free(&probe.pats[i]);
+            free(probe.pats);
+        }
+        for (size_t u = 0; u < best.nunplaced; u++)
+            xinit[best.unplaced[u].dep + 1] += best.unplaced[u].count;
+        glp_iocp iocp;
+        glp_init_iocp(&iocp);
+        iocp.msg_lev = pb->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
+        iocp.presolve = GLP_ON;
+        iocp.br_tech = GLP_BR_DTH;
+        iocp.bt_tech = GLP_BT_BLB;
+        iocp.mip_gap = pb->gap_limit;
+        double left = deadline - now_s();
+        iocp.tm_lim = left > 0.01 ? (int)(left * 1000.0) : 10;
+        mip_cb cb = {.x = xinit, .c = &c, .target = primary_bound(&c, lb_obj)};
+        iocp.cb_func = mip_callback;
+        iocp.cb_info = &cb;
+        plan->used_mip = 1;
+        int r = glp_intopt(lp, &iocp);
+        int ms = glp_mip_status(lp);
+        if ((r == 0 || r == GLP_ETMLIM || r == GLP_ESTOP || r == GLP_EMIPGAP) && (ms == GLP_OPT || ms == GLP_FEAS)) {
+            double z = glp_mip_obj_val(lp);
+            if (z < best_obj - 0.5) {
+                chosen = malloc((c.npat * 8 + 1) * sizeof *chosen);
+                size_t nch = 0, capch = c.npat * 8 + 1;
+                if (!chosen)
+                    goto oom;
+                for (size_t i = 0; i < c.npat; i++) {
+                    long cnt = lround(glp_mip_col_val(lp, (int)pb->ndeps + 1 + (int)i));
+                    for (long q = 0; q < cnt; q++) {
+                        if (nch == capch) {
+                            capch *= 2;
+                            size_t *nc = realloc(chosen, capch * sizeof *nc);
+                            if (!nc)
+                                goto oom;
+                            chosen = nc;
+                        }
+                        chosen[nch++] = i;
+                    }
+                }
+                sol_plan cand;
+                if (patterns_to_plan(&c, chosen, nch, &cand) != 0)
+                    goto oom;
+                double co = plan_obj(&c, &cand);
+                if (co < best_obj) {
+                    sol_plan_free(&best);
+                    best = cand;
+                    best_obj = co;
+                } else {
+                    sol_plan_free(&cand);
+                }
+            }
+        }
+    }
+    glp_error_hook(NULL, NULL);
+
+    /* 4. status, bound, gap */
+    *plan = (sol_plan){.lp_iterations = plan->lp_iterations, .used_mip = plan->used_mip};
+    plan->nodes = best.nodes;
+    plan->nnodes = best.nnodes;
+    plan->unplaced = best.unplaced;
+    plan->nunplaced = best.nunplaced;
+    plan->cost = best.cost;
+    plan->nodes_used = best.nnodes;
+    memset(&best, 0, sizeof best);
+    plan->columns = c.npat;
+    double obj = plan_obj(&c, plan);
+    report_bound(&c, lb_obj, plan, obj);
+    int proven = primary_bound(&c, lb_obj) >= primary_of(&c, obj);
+    plan->status = proven || plan->gap <= pb->gap_limit ? SOL_OPTIMAL : SOL_FEASIBLE;
+    if (!proven && plan->gap > 0 && pb->gap_limit > 0 && plan->gap <= pb->gap_limit)
+        plan->status = SOL_FEASIBLE; /* within the accepted gap, but not proven */
+    if (plan->nunplaced && !pb->allow_partial)
+        plan->status = SOL_INFEASIBLE;
+    plan->seconds = now_s() - t0;
+    rc = 0;
+    goto out;
+oom:
+    fp_fail(err, NULL, 0, 0, "out of memory");
+out:
+    if (lp)
+        glp_delete_prob(lp);
+    free(avail_row);
+    free(ind);
+    free(val);
+    free(duals);
+    free(xinit);
+    free(chosen);
+    sol_plan_free(&best);
+    ctx_free(&c);
+    if (rc != 0)
+        sol_plan_free(plan);
+    return rc;
+}

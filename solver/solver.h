@@ -1,0 +1,121 @@
+/* solver.h: pack deployments onto nodes at the lowest cost (or with the fewest nodes),
+ * with a proof of how good the answer is.
+ *
+ * The model (docs/solver.md): node patterns with integer counts per node type.  A
+ * pattern is one node of one type with what it holds, shard by shard on its GPUs.
+ * Column generation over patterns gives the LP bound (exact pricing); a greedy
+ * first-fit-decreasing plan gives an incumbent; GLPK's branch and bound over the
+ * generated patterns improves it; when incumbent and ceil(bound) meet, the plan is
+ * proven optimal.  Every plan passes plan_verify (plain C) before it is returned.
+ *
+ * This is the only module that includes glpk.h.
+ */
+#ifndef FEDPLAN_SOLVER_H
+#define FEDPLAN_SOLVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/fperror.h"
+
+/* One way to run a deployment: `tp` shards of `shard_bytes` on distinct GPUs of one
+ * node, or (on_host) one block of host memory.  A deployment with several allowed
+ * tensor-parallel degrees has one variant per degree. */
+typedef struct sol_variant {
+    uint32_t tp;
+    int on_host;
+    uint64_t shard_bytes;
+} sol_variant;
+
+#define SOL_MAX_VARIANTS 8
+
+typedef struct sol_deployment {
+    char name[64];
+    uint32_t replicas;
+    int anti_affinity;          /* replicas on distinct nodes */
+    int priority;               /* higher is placed first when not everything fits */
+    size_t nvariants;
+    sol_variant variants[SOL_MAX_VARIANTS];
+    const unsigned char *allowed; /* ntypes flags (1 = may use that node type); NULL = all */
+} sol_deployment;
+
+typedef struct sol_node_type {
+    char name[64];
+    uint32_t gpus;        /* 0: a CPU-only node */
+    uint64_t gpu_bytes;   /* usable per GPU (reserve already taken off) */
+    uint64_t host_bytes;  /* usable host memory */
+    double cost;          /* per hour */
+    int64_t available;    /* how many may be used; -1 = unlimited */
+} sol_node_type;
+
+typedef enum { SOL_GOAL_COST, SOL_GOAL_NODES } sol_goal;
+
+typedef struct sol_problem {
+    const sol_deployment *deps;
+    size_t ndeps;
+    const sol_node_type *types;
+    size_t ntypes;
+    sol_goal goal;          /* cost then nodes, or nodes then cost */
+    int allow_partial;      /* place what fits (by priority) and list the rest */
+    double time_limit_s;    /* > 0 */
+    double gap_limit;       /* accepted relative gap, e.g. 0.0 */
+    int verbose;
+} sol_problem;
+
+typedef enum { SOL_OPTIMAL, SOL_FEASIBLE, SOL_INFEASIBLE } sol_status;
+
+/* One placed shard: deployment, replica, variant, shard index and the GPU it is on
+ * (gpu = -1 for host placements). */
+typedef struct sol_shard {
+    uint32_t dep, replica, variant, shard;
+    int32_t gpu;
+} sol_shard;
+
+typedef struct sol_node {
+    uint32_t type;
+    size_t nshards;
+    sol_shard *shards;
+} sol_node;
+
+typedef struct sol_unplaced {
+    uint32_t dep;
+    uint32_t count;
+    char reason[256];
+} sol_unplaced;
+
+typedef struct sol_plan {
+    sol_status status;
+    double cost;          /* per hour */
+    uint64_t nodes_used;
+    double bound;         /* lower bound on the objective (cost, or nodes for SOL_GOAL_NODES) */
+    double gap;           /* (objective - bound) / objective; 0 when proven */
+    size_t nnodes;
+    sol_node *nodes;
+    size_t nunplaced;
+    sol_unplaced *unplaced;
+    char reason[512];     /* infeasible: why, in words */
+    /* statistics */
+    size_t columns;       /* patterns generated */
+    int lp_iterations;    /* column-generation rounds */
+    int used_mip;         /* 1 when branch and bound ran */
+    double seconds;
+} sol_plan;
+
+/* Solve.  On success returns 0 and fills *plan (free with sol_plan_free), whose
+ * status may be SOL_INFEASIBLE with a reason.  Returns -1 only for malformed
+ * problems or internal errors (GLPK's included), with err filled. */
+int sol_solve(const sol_problem *pb, sol_plan *plan, fp_error *err);
+void sol_plan_free(sol_plan *plan);
+
+/* The greedy plan alone (first-fit decreasing), used as incumbent; exposed for tests. */
+int sol_greedy(const sol_problem *pb, sol_plan *plan, fp_error *err);
+
+/* Independent verifier: capacities (exact bytes), every replica placed once or listed
+ * unplaced, tensor-parallel shards on distinct GPUs of one node, anti-affinity,
+ * allowed node types, availability.  Returns 0 or -1 with err saying what is broken. */
+int plan_verify(const sol_problem *pb, const sol_plan *plan, fp_error *err);
+
+/* The objective value of a plan in the solver's integer units (exposed for tests). */
+double sol_objective(const sol_problem *pb, const sol_plan *plan);
+
+#endif

@@ -1,0 +1,50 @@
+/* solver_int.h: private to solver/: the discretized problem and patterns. */
+#ifndef FEDPLAN_SOLVER_INT_H
+#define FEDPLAN_SOLVER_INT_H
+
+#include "solver.h"
+
+/* A variant of a deployment, flattened, in capacity units. */
+typedef struct vitem {
+    uint32_t dep, variant;
+    uint32_t tp;     /* shards (1 for host) */
+    int on_host;
+    uint64_t w;      /* units per shard, rounded up */
+} vitem;
+
+/* One copy of a vitem inside a pattern, with the GPU of each shard. */
+typedef struct pcopy {
+    uint32_t vi;
+    int8_t gpu[32];  /* shard -> GPU; -1 host */
+} pcopy;
+
+typedef struct pattern {
+    uint32_t type;
+    uint32_t ncopies;
+    pcopy *copies;
+    uint64_t key;    /* hash of (type, counts) for duplicate detection */
+} pattern;
+
+typedef struct sol_ctx {
+    const sol_problem *pb;
+    uint64_t unit;             /* bytes per capacity unit */
+    size_t nvi;
+    vitem *vi;
+    uint64_t *gcap, *hcap;     /* per type, in units */
+    double *obj;               /* per type: objective coefficient (integer-valued) */
+    double *penalty;           /* per deployment: unplaced replica */
+    double node_unit;          /* cost goal: objective = N x milli-dollars + nodes, node_unit = N;
+                                  nodes goal: objective = K x nodes + milli-dollars, node_unit = K;
+                                  all nodes free: objective = nodes, node_unit = 1 */
+    double gm;                 /* gcd of the node costs in milli-dollars (cost goal) */
+    double min_m, max_m;       /* smallest and largest node cost, milli-dollars */
+    size_t npat, cappat;
+    pattern *pats;
+} sol_ctx;
+
+int ctx_add_pattern(sol_ctx *c, const pattern *p); /* copies p; returns 1 added, 0 duplicate, -1 oom */
+void pattern_free(pattern *p);
+/* The best of several first-fit-decreasing passes (greedy.c). */
+int ctx_greedy(const sol_ctx *c, sol_plan *best);
+
+#endif

@@ -1,0 +1,171 @@
+/* verify.c: the independent plan verifier.  Plain C, no GLPK, nothing shared with the
+ * model builder: it recomputes every load from the plan and the problem alone. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "solver.h"
+
+static int vfail(fp_error *err, const char *fmt, const char *a, unsigned long x, unsigned long y)
+{
+    return fp_fail(err, NULL, 0, 0, fmt, a, x, y);
+}
+
+int plan_verify(const sol_problem *pb, const sol_plan *plan, fp_error *err)
+{
+    int rc = -1;
+    size_t total_rep = 0;
+    for (size_t d = 0; d < pb->ndeps; d++)
+        total_rep += pb->deps[d].replicas;
+    /* placed[dep][replica]: shards seen; which node; which variant */
+    size_t *base = calloc(pb->ndeps + 1, sizeof *base);
+    uint32_t *seen = NULL;
+    int64_t *node_of = NULL, *var_of = NULL;
+    uint64_t *gpu_load = NULL;
+    size_t *type_count = calloc(pb->ntypes + 1, sizeof *type_count);
+    if (!base || !type_count)
+        goto oom;
+    for (size_t d = 0; d < pb->ndeps; d++)
+        base[d + 1] = base[d] + pb->deps[d].replicas;
+    seen = calloc(total_rep + 1, sizeof *seen);
+    node_of = malloc((total_rep + 1) * sizeof *node_of);
+    var_of = malloc((total_rep + 1) * sizeof *var_of);
+    if (!seen || !node_of || !var_of)
+        goto oom;
+    for (size_t i = 0; i < total_rep; i++)
+        node_of[i] = var_of[i] = -1;
+
+    for (size_t n = 0; n < plan->nnodes; n++) {
+        const sol_node *nd = &plan->nodes[n];
+        if (nd->type >= pb->ntypes) {
+            vfail(err, "plan: node %s%lu has an unknown type %lu", "", n, nd->type);
+            goto out;
+        }
+        const sol_node_type *t = &pb->types[nd->type];
+        type_count[nd->type]++;
+        free(gpu_load);
+        gpu_load = calloc(t->gpus + 1, sizeof *gpu_load);
+        if (!gpu_load)
+            goto oom;
+        uint64_t host = 0;
+        for (size_t s = 0; s < nd->nshards; s++) {
+            const sol_shard *sh = &nd->shards[s];
+            if (sh->dep >= pb->ndeps || sh->replica >= pb->deps[sh->dep].replicas) {
+                vfail(err, "plan: node %s%lu holds a shard of an unknown deployment or replica (%lu)", "", n, sh->dep);
+                goto out;
+            }
+            const sol_deployment *dp = &pb->deps[sh->dep];
+            if (sh->variant >= dp->nvariants) {
+                vfail(err, "plan: '%s' replica %lu uses unknown variant %lu", dp->name, sh->replica, sh->variant);
+                goto out;
+            }
+            if (dp->allowed && !dp->allowed[nd->type]) {
+                vfail(err, "plan: '%s' replica %lu is on node %lu, a type it is not allowed on", dp->name, sh->replica, n);
+                goto out;
+            }
+            const sol_variant *v = &dp->variants[sh->variant];
+            size_t r = base[sh->dep] + sh->replica;
+            if (node_of[r] >= 0 && (node_of[r] != (int64_t)n || var_of[r] != (int64_t)sh->variant)) {
+                vfail(err, "plan: '%s' replica %lu is split across nodes or variants (node %lu)", dp->name, sh->replica, n);
+                goto out;
+            }
+            node_of[r] = (int64_t)n;
+            var_of[r] = (int64_t)sh->variant;
+            if (sh->shard >= (v->on_host ? 1 : v->tp) || (seen[r] & (1u << sh->shard))) {
+                vfail(err, "plan: '%s' replica %lu has a duplicate or unknown shard %lu", dp->name, sh->replica, sh->shard);
+                goto out;
+            }
+            seen[r] |= 1u << sh->shard;
+            if (v->on_host) {
+                if (sh->gpu != -1) {
+                    vfail(err, "plan: '%s' replica %lu is a host deployment placed on GPU %lu", dp->name, sh->replica,
+                          (unsigned long)sh->gpu);
+                    goto out;
+                }
+                host += v->shard_bytes;
+            } else {
+                if (sh->gpu < 0 || (uint32_t)sh->gpu >= t->gpus) {
+                    vfail(err, "plan: '%s' replica %lu names GPU %lu, which its node does not have", dp->name,
+                          sh->replica, (unsigned long)(sh->gpu < 0 ? 0 : sh->gpu));
+                    goto out;
+                }
+                gpu_load[sh->gpu] += v->shard_bytes;
+                /* tensor-parallel shards of one replica on distinct GPUs */
+                for (size_t s2 = 0; s2 < s; s2++) {
+                    const sol_shard *o = &nd->shards[s2];
+                    if (o->dep == sh->dep && o->replica == sh->replica && o->gpu == sh->gpu) {
+                        vfail(err, "plan: two shards of '%s' replica %lu share GPU %lu", dp->name, sh->replica,
+                              (unsigned long)sh->gpu);
+                        goto out;
+                    }
+                }
+            }
+            /* anti-affinity: no other replica of this deployment on this node */
+            if (dp->anti_affinity)
+                for (size_t s2 = 0; s2 < s; s2++) {
+                    const sol_shard *o = &nd->shards[s2];
+                    if (o->dep == sh->dep && o->replica != sh->replica) {
+                        vfail(err, "plan: '%s' replicas %lu and %lu share a node despite anti-affinity", dp->name,
+                              sh->replica, o->replica);
+                        goto out;
+                    }
+                }
+        }
+        for (uint32_t g = 0; g < t->gpus; g++)
+            if (gpu_load[g] > t->gpu_bytes) {
+                vfail(err, "plan: node %s%lu GPU %lu is over capacity", "", n, g);
+                goto out;
+            }
+        if (host > t->host_bytes) {
+            vfail(err, "plan: node %s%lu host memory over capacity (%lu bytes too many)", "", n,
+                  (unsigned long)(host - t->host_bytes));
+            goto out;
+        }
+    }
+    for (size_t k = 0; k < pb->ntypes; k++)
+        if (pb->types[k].available >= 0 && type_count[k] > (size_t)pb->types[k].available) {
+            vfail(err, "plan: uses %s%lu nodes of a type with %lu available", "", type_count[k],
+                  (unsigned long)pb->types[k].available);
+            goto out;
+        }
+    /* every replica placed whole, or counted unplaced */
+    for (size_t d = 0; d < pb->ndeps; d++) {
+        uint32_t unplaced = 0;
+        for (size_t u = 0; u < plan->nunplaced; u++)
+            if (plan->unplaced[u].dep == d)
+                unplaced += plan->unplaced[u].count;
+        uint32_t placed = 0;
+        for (uint32_t r = 0; r < pb->deps[d].replicas; r++) {
+            size_t i = base[d] + r;
+            if (node_of[i] < 0)
+                continue;
+            const sol_variant *v = &pb->deps[d].variants[var_of[i]];
+            uint32_t want = v->on_host ? 1u : (v->tp >= 32 ? 0xffffffffu : (1u << v->tp) - 1);
+            if (seen[i] != want) {
+                vfail(err, "plan: '%s' replica %lu is missing shards (%lu)", pb->deps[d].name, r, seen[i]);
+                goto out;
+            }
+            placed++;
+        }
+        if (placed + unplaced != pb->deps[d].replicas) {
+            vfail(err, "plan: '%s' has %lu replicas placed or listed unplaced, not %lu", pb->deps[d].name,
+                  placed + unplaced, pb->deps[d].replicas);
+            goto out;
+        }
+    }
+    if (plan->status == SOL_OPTIMAL && plan->nunplaced && !pb->allow_partial) {
+        fp_fail(err, NULL, 0, 0, "plan: marked optimal with unplaced deployments");
+        goto out;
+    }
+    rc = 0;
+    goto out;
+oom:
+    fp_fail(err, NULL, 0, 0, "verifier: out of memory");
+out:
+    free(base);
+    free(seen);
+    free(node_of);
+    free(var_of);
+    free(gpu_load);
+    free(type_count);
+    return rc;
+}
