@@ -553,6 +553,154 @@ out:
     return value;
 }
 
+/* ====================================================================== enumeration
+ * When a problem is small enough, every maximal pattern of every node type is listed;
+ * the integer program over all of them is then the exact model, and GLPK's branch and
+ * bound proves optimality on its own. */
+
+typedef struct enumer {
+    sol_ctx *c;
+    uint32_t t;
+    size_t n;
+    uint32_t *cand, *bound;
+    uint64_t *gfree, hfree;
+    uint32_t *depcount;
+    pcopy *cur;
+    uint32_t ncur;
+    long budget;
+    size_t limit;
+    int failed; /* 1: over budget or limit; -1: out of memory */
+} enumer;
+
+static int copy_fits(const enumer *e, uint32_t k)
+{
+    const vitem *v = &e->c->vi[e->cand[k]];
+    if (e->depcount[v->dep] >= e->bound[k])
+        return 0;
+    if (v->on_host)
+        return e->hfree >= v->w;
+    uint32_t G = e->c->pb->types[e->t].gpus, room = 0;
+    for (uint32_t g = 0; g < G; g++)
+        room += e->gfree[g] >= v->w;
+    return room >= v->tp;
+}
+
+static void enum_rec(enumer *e, size_t k);
+
+static void enum_copy(enumer *e, size_t k, uint32_t shard, uint32_t from)
+{
+    const vitem *v = &e->c->vi[e->cand[k]];
+    if (e->failed || e->budget-- <= 0) {
+        if (!e->failed)
+            e->failed = 1;
+        return;
+    }
+    if (shard == (v->on_host ? 1 : v->tp)) {
+        e->depcount[v->dep]++;
+        e->ncur++;
+        enum_rec(e, k); /* more copies of k, or move on */
+        e->ncur--;
+        e->depcount[v->dep]--;
+        return;
+    }
+    if (v->on_host) {
+        e->hfree -= v->w;
+        e->cur[e->ncur].gpu[0] = -1;
+        enum_copy(e, k, 1, 0);
+        e->hfree += v->w;
+        return;
+    }
+    uint32_t G = e->c->pb->types[e->t].gpus;
+    for (uint32_t g = from; g < G; g++) {
+        if (e->gfree[g] < v->w)
+            continue;
+        int dup = 0;
+        for (uint32_t q = from; q < g && !dup; q++)
+            dup = e->gfree[q] == e->gfree[g];
+        if (dup)
+            continue;
+        e->gfree[g] -= v->w;
+        e->cur[e->ncur].gpu[shard] = (int8_t)g;
+        enum_copy(e, k, shard + 1, g + 1);
+        e->gfree[g] += v->w;
+        if (e->failed)
+            return;
+    }
+}
+
+static void enum_rec(enumer *e, size_t k)
+{
+    if (e->failed)
+        return;
+    if (k == e->n) {
+        if (e->ncur == 0)
+            return;
+        for (uint32_t q = 0; q < e->n; q++)
+            if (copy_fits(e, q))
+                return; /* not maximal: a larger pattern is listed elsewhere */
+        pattern p = {.type = e->t, .ncopies = e->ncur, .copies = e->cur};
+        int a = ctx_add_pattern(e->c, &p);
+        if (a < 0)
+            e->failed = -1;
+        else if (e->c->npat > e->limit)
+            e->failed = 1;
+        return;
+    }
+    if (copy_fits(e, (uint32_t)k)) {
+        memset(&e->cur[e->ncur], -1, sizeof e->cur[0]);
+        e->cur[e->ncur].vi = e->cand[k];
+        enum_copy(e, k, 0, 0);
+    }
+    enum_rec(e, k + 1);
+}
+
+/* List every maximal pattern of type t.  Returns 1 when complete, 0 when the budget or
+ * the limit ran out, -1 when out of memory. */
+static int enum_type(sol_ctx *c, uint32_t t, long budget, size_t limit)
+{
+    const sol_problem *pb = c->pb;
+    const sol_node_type *nt = &pb->types[t];
+    enumer e = {.c = c, .t = t, .budget = budget, .limit = limit, .hfree = c->hcap[t]};
+    e.cand = malloc((c->nvi + 1) * sizeof *e.cand);
+    e.bound = malloc((c->nvi + 1) * sizeof *e.bound);
+    e.gfree = malloc((nt->gpus + 1) * sizeof *e.gfree);
+    e.depcount = calloc(pb->ndeps + 1, sizeof *e.depcount);
+    size_t maxcopies = 0;
+    int rc = -1;
+    if (!e.cand || !e.bound || !e.gfree || !e.depcount)
+        goto out;
+    for (size_t k = 0; k < c->nvi; k++) {
+        const vitem *v = &c->vi[k];
+        const sol_deployment *d = &pb->deps[v->dep];
+        if (d->allowed && !d->allowed[t])
+            continue;
+        if (v->on_host ? v->w > c->hcap[t] : (v->tp > nt->gpus || v->w > c->gcap[t]))
+            continue;
+        uint32_t b = d->anti_affinity ? 1 : d->replicas;
+        uint64_t fit = v->on_host ? c->hcap[t] / v->w : (c->gcap[t] / v->w) * nt->gpus / v->tp;
+        if (fit < b)
+            b = (uint32_t)fit;
+        e.cand[e.n] = (uint32_t)k;
+        e.bound[e.n] = b;
+        e.n++;
+        maxcopies += b;
+    }
+    e.cur = malloc((maxcopies + 1) * sizeof *e.cur);
+    if (!e.cur)
+        goto out;
+    for (uint32_t g = 0; g < nt->gpus; g++)
+        e.gfree[g] = c->gcap[t];
+    enum_rec(&e, 0);
+    rc = e.failed < 0 ? -1 : e.failed ? 0 : 1;
+out:
+    free(e.cand);
+    free(e.bound);
+    free(e.gfree);
+    free(e.depcount);
+    free(e.cur);
+    return rc;
+}
+
 /* ====================================================================== GLPK */
 
 typedef struct glpk_guard {
@@ -588,6 +736,7 @@ typedef struct mip_cb {
     const sol_ctx *c;
     int injected;
     double target;      /* stop when an integer solution's primary objective reaches this */
+    double tree_bound;  /* best bound of the open tree (valid when every pattern is a column) */
 } mip_cb;
 
 static double primary_of(const sol_ctx *c, double z);
@@ -602,6 +751,12 @@ static void mip_callback(glp_tree *tree, void *info)
             glp_ios_heur_sol(tree, cb->x);
         }
         break;
+    case GLP_ISELECT: {
+        int best = glp_ios_best_node(tree);
+        if (best)
+            cb->tree_bound = glp_ios_node_bound(tree, best);
+        break;
+    }
     case GLP_IBINGO: {
         glp_prob *mip = glp_ios_get_prob(tree);
         if (primary_of(cb->c, glp_mip_obj_val(mip)) <= cb->target)
@@ -778,7 +933,7 @@ int sol_solve(const sol_problem *pb, sol_plan *plan, fp_error *err)
         fp_fail(err, NULL, 0, 0, "out of memory");
         goto out;
     }
-    double best_obj = plan_obj(&c, &best);
+    volatile double best_obj = plan_obj(&c, &best);
     if (plan_to_patterns(&c, &best) != 0) {
         fp_fail(err, NULL, 0, 0, "out of memory");
         goto out;
@@ -902,17 +1057,36 @@ int sol_solve(const sol_problem *pb, sol_plan *plan, fp_error *err)
     }
     (void)proven_lp;
 
-    /* 3. integer program over the generated patterns, unless the incumbent is proven */
-    if (primary_bound(&c, lb_obj) < primary_of(&c, best_obj) && now_s() < deadline) {
+    /* 3. integer program over the generated patterns, unless the incumbent is proven;
+     * then, if still unproven and every maximal pattern can be listed, over all of them
+     * (the exact model, whose own branch and bound then proves optimality) */
+    for (int round = 0; round < 2; round++) {
+        if (primary_bound(&c, lb_obj) >= primary_of(&c, best_obj) || now_s() >= deadline)
+            break;
+        int full_model = 0;
+        if (round == 1) {
+            size_t before = c.npat;
+            full_model = 1;
+            for (size_t t = 0; t < pb->ntypes && full_model; t++) {
+                int er = enum_type(&c, (uint32_t)t, 2000000, before + 20000);
+                if (er < 0)
+                    goto oom;
+                if (er == 0)
+                    full_model = 0;
+            }
+            if (!full_model)
+                break;
+            ADD_PATTERN_COLS();
+        }
         int ncols = glp_get_num_cols(lp);
         for (int j = 1; j <= ncols; j++)
             glp_set_col_kind(lp, j, GLP_IV);
-        /* the greedy plan as a starting solution: its patterns are columns */
+        /* the best plan so far as a starting solution: its patterns are columns */
+        free(xinit);
         xinit = calloc((size_t)ncols + 1, sizeof *xinit);
         if (!xinit)
             goto oom;
         for (size_t n = 0; n < best.nnodes; n++) {
-            /* the column of this node's pattern, found by its key */
             sol_ctx probe = c;
             probe.npat = probe.cappat = 0;
             probe.pats = NULL;
@@ -939,18 +1113,25 @@ int sol_solve(const sol_problem *pb, sol_plan *plan, fp_error *err)
         iocp.bt_tech = GLP_BT_BLB;
         iocp.mip_gap = pb->gap_limit;
         double left = deadline - now_s();
+        if (round == 0 && left > 1.0) /* leave time for the exact model */
+            left *= 0.5;
         iocp.tm_lim = left > 0.01 ? (int)(left * 1000.0) : 10;
-        mip_cb cb = {.x = xinit, .c = &c, .target = primary_bound(&c, lb_obj)};
+        mip_cb cb = {.x = xinit, .c = &c, .target = primary_bound(&c, lb_obj), .tree_bound = -1};
         iocp.cb_func = mip_callback;
         iocp.cb_info = &cb;
         plan->used_mip = 1;
         int r = glp_intopt(lp, &iocp);
         int ms = glp_mip_status(lp);
+        if (full_model && r == 0 && ms == GLP_OPT)
+            lb_obj = fmax(lb_obj, glp_mip_obj_val(lp)); /* the exact model, solved to optimality */
+        else if (full_model && cb.tree_bound > lb_obj)
+            lb_obj = cb.tree_bound;
         if ((r == 0 || r == GLP_ETMLIM || r == GLP_ESTOP || r == GLP_EMIPGAP) && (ms == GLP_OPT || ms == GLP_FEAS)) {
             double z = glp_mip_obj_val(lp);
             if (z < best_obj - 0.5) {
-                chosen = malloc((c.npat * 8 + 1) * sizeof *chosen);
-                size_t nch = 0, capch = c.npat * 8 + 1;
+                size_t nch = 0, capch = c.npat + 16;
+                free(chosen);
+                chosen = malloc(capch * sizeof *chosen);
                 if (!chosen)
                     goto oom;
                 for (size_t i = 0; i < c.npat; i++) {
@@ -979,6 +1160,9 @@ int sol_solve(const sol_problem *pb, sol_plan *plan, fp_error *err)
                 }
             }
         }
+        /* back to continuous columns for the next round */
+        for (int j = 1; j <= ncols; j++)
+            glp_set_col_kind(lp, j, GLP_CV);
     }
     glp_error_hook(NULL, NULL);
 

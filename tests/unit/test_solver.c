@@ -1,5 +1,6 @@
 /* The solver: proven optima on Falkenauer's u120 set, brute force on small random
  * instances, and a verifier that rejects every kind of broken plan. */
+#include <math.h>
 #include <stdlib.h>
 
 #include "../../solver/solver.h"
@@ -117,7 +118,184 @@ static void test_u120(test_ctx *t)
     fclose(f);
 }
 
+/* ---------------------------------------------------------------- brute force */
+
+typedef struct bf {
+    const sol_problem *pb;
+    uint32_t reps[16][2]; /* dep, replica */
+    size_t nreps;
+    uint32_t ntype[8];    /* nodes opened per type */
+    uint32_t node_type[16];
+    uint64_t gfree[16][4];
+    uint64_t hfree[16];
+    uint32_t holds[16][8]; /* replicas of each deployment on each node */
+    size_t nnodes;
+    double cost, best;
+} bf;
+
+static void bf_rec(bf *b, size_t i);
+
+/* put variant v of replica i on node n, choosing GPUs from `from` on (distinct, increasing) */
+static void bf_gpus(bf *b, size_t i, size_t n, const sol_variant *v, uint32_t shard, uint32_t from)
+{
+    if (shard == v->tp) {
+        bf_rec(b, i + 1);
+        return;
+    }
+    uint32_t G = b->pb->types[b->node_type[n]].gpus;
+    for (uint32_t g = from; g < G; g++)
+        if (b->gfree[n][g] >= v->shard_bytes) {
+            b->gfree[n][g] -= v->shard_bytes;
+            bf_gpus(b, i, n, v, shard + 1, g + 1);
+            b->gfree[n][g] += v->shard_bytes;
+        }
+}
+
+static void bf_try(bf *b, size_t i, size_t n)
+{
+    uint32_t d = b->reps[i][0];
+    const sol_deployment *dp = &b->pb->deps[d];
+    uint32_t t = b->node_type[n];
+    if (dp->allowed && !dp->allowed[t])
+        return;
+    if (dp->anti_affinity && b->holds[n][d])
+        return;
+    b->holds[n][d]++;
+    for (size_t v = 0; v < dp->nvariants; v++) {
+        const sol_variant *va = &dp->variants[v];
+        if (va->on_host) {
+            if (b->hfree[n] >= va->shard_bytes) {
+                b->hfree[n] -= va->shard_bytes;
+                bf_rec(b, i + 1);
+                b->hfree[n] += va->shard_bytes;
+            }
+        } else {
+            bf_gpus(b, i, n, va, 0, 0);
+        }
+    }
+    b->holds[n][d]--;
+}
+
+static void bf_rec(bf *b, size_t i)
+{
+    if (b->cost >= b->best)
+        return;
+    if (i == b->nreps) {
+        b->best = b->cost;
+        return;
+    }
+    for (size_t n = 0; n < b->nnodes; n++)
+        bf_try(b, i, n);
+    if (b->nnodes >= 16)
+        return;
+    for (uint32_t t = 0; t < b->pb->ntypes; t++) {
+        const sol_node_type *nt = &b->pb->types[t];
+        if (nt->available >= 0 && b->ntype[t] >= (uint32_t)nt->available)
+            continue;
+        size_t n = b->nnodes++;
+        b->node_type[n] = t;
+        for (uint32_t g = 0; g < nt->gpus; g++)
+            b->gfree[n][g] = nt->gpu_bytes;
+        b->hfree[n] = nt->host_bytes;
+        memset(b->holds[n], 0, sizeof b->holds[n]);
+        b->ntype[t]++;
+        double m = round(nt->cost * 1000.0);
+        b->cost += m;
+        bf_try(b, i, n);
+        b->cost -= m;
+        b->ntype[t]--;
+        b->nnodes--;
+    }
+}
+
+static uint32_t rnd(uint64_t *s, uint32_t n)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)((*s >> 33) % n);
+}
+
+static void test_brute_force(test_ctx *t)
+{
+    uint64_t seed = 12345;
+    int optimal = 0, infeasible = 0;
+    for (int inst = 0; inst < 300; inst++) {
+        sol_deployment deps[3];
+        sol_node_type types[2];
+        unsigned char allowed[3][2];
+        size_t nd = 1 + rnd(&seed, 3), nt = 1 + rnd(&seed, 2);
+        for (size_t k = 0; k < nt; k++) {
+            memset(&types[k], 0, sizeof types[k]);
+            snprintf(types[k].name, sizeof types[k].name, "type%zu", k);
+            types[k].gpus = rnd(&seed, 4);
+            types[k].gpu_bytes = (8 + rnd(&seed, 9)) * GB;
+            types[k].host_bytes = (10 + rnd(&seed, 21)) * GB;
+            types[k].cost = 1 + rnd(&seed, 5) + 0.5 * rnd(&seed, 2);
+            types[k].available = rnd(&seed, 3) == 0 ? (int64_t)(1 + rnd(&seed, 3)) : -1;
+        }
+        size_t nreps = 0;
+        for (size_t k = 0; k < nd; k++) {
+            memset(&deps[k], 0, sizeof deps[k]);
+            snprintf(deps[k].name, sizeof deps[k].name, "dep%zu", k);
+            deps[k].replicas = 1 + rnd(&seed, 3);
+            deps[k].anti_affinity = rnd(&seed, 2);
+            int host = rnd(&seed, 3) == 0;
+            deps[k].nvariants = host ? 1 : 1 + rnd(&seed, 2);
+            for (size_t v = 0; v < deps[k].nvariants; v++)
+                deps[k].variants[v] = (sol_variant){host ? 1 : (uint32_t)(v + 1), host,
+                                                    (uint64_t)(2 + rnd(&seed, 9)) * GB / (v + 1)};
+            if (nt > 1 && rnd(&seed, 4) == 0) {
+                allowed[k][0] = 1;
+                allowed[k][1] = 0;
+                deps[k].allowed = allowed[k];
+            }
+            nreps += deps[k].replicas;
+        }
+        sol_problem pb = {.deps = deps, .ndeps = nd, .types = types, .ntypes = nt, .goal = SOL_GOAL_COST,
+                          .time_limit_s = 10, .allow_partial = 1};
+        bf b = {.pb = &pb, .best = 1e18};
+        for (size_t k = 0; k < nd; k++)
+            for (uint32_t r = 0; r < deps[k].replicas; r++) {
+                b.reps[b.nreps][0] = (uint32_t)k;
+                b.reps[b.nreps][1] = r;
+                b.nreps++;
+            }
+        bf_rec(&b, 0);
+        sol_plan plan;
+        fp_error e;
+        if (sol_solve(&pb, &plan, &e) != 0) {
+            fprintf(stderr, "  instance %d: %s\n", inst, e.msg);
+            t->failures++;
+            continue;
+        }
+        if (plan_verify(&pb, &plan, &e) != 0) {
+            fprintf(stderr, "  instance %d: verifier: %s\n", inst, e.msg);
+            t->failures++;
+        }
+        if (b.best < 1e18) {
+            double got = 0;
+            for (size_t n = 0; n < plan.nnodes; n++)
+                got += round(types[plan.nodes[n].type].cost * 1000.0);
+            if (plan.nunplaced || plan.status != SOL_OPTIMAL || fabs(got - b.best) > 0.5) {
+                fprintf(stderr, "  instance %d: brute force %.0f, solver %.0f (status %d, %zu unplaced)\n", inst,
+                        b.best, got, plan.status, plan.nunplaced);
+                t->failures++;
+            }
+            optimal++;
+        } else {
+            if (plan.nunplaced == 0) {
+                fprintf(stderr, "  instance %d: brute force finds no full plan, solver placed all\n", inst);
+                t->failures++;
+            }
+            infeasible++;
+        }
+        sol_plan_free(&plan);
+    }
+    CHECK(t, optimal > 150);
+    CHECK(t, infeasible > 5);
+}
+
 const test_case solver_tests[] = {
+    {"solver/brute_force_small_instances", test_brute_force},
     {"solver/u120_optimal_and_proven", test_u120},
     {NULL, NULL},
 };
