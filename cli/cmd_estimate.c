@@ -142,7 +142,7 @@ static int parse_args(int argc, char **argv, est_cli *c, fp_error *err)
     int id;
     const char *v;
     int r;
-    int kv_set = 0, compute_set = 0;
+    int kv_set = 0, compute_set = 0, infer_said = 0;
     while ((r = cli_next(&a, opts, sizeof opts / sizeof opts[0], &id, &v, err)) == 1) {
         uint64_t u;
         switch (id) {
@@ -164,7 +164,7 @@ static int parse_args(int argc, char **argv, est_cli *c, fp_error *err)
             break;
         case O_MODE:
             if (!strcmp(v, "infer") || !strcmp(v, "inference"))
-                c->w.mode = EST_MODE_INFER;
+                infer_said = 1;
             else if (!strcmp(v, "train") || !strcmp(v, "training"))
                 c->train_opt = 1;
             else
@@ -334,6 +334,8 @@ static int parse_args(int argc, char **argv, est_cli *c, fp_error *err)
     }
     if (r < 0)
         return -1;
+    if (c->train_opt && infer_said)
+        return fp_fail(err, NULL, 0, 0, "--mode infer contradicts the training options given");
     if (c->train_opt)
         c->w.mode = EST_MODE_TRAIN;
     if (!c->model && !c->have_params)
@@ -356,6 +358,11 @@ static int parse_args(int argc, char **argv, est_cli *c, fp_error *err)
         c->w.compute_dtype = EST_DT_FP16;
     if (c->w.mode == EST_MODE_TRAIN && c->w.finetune == EST_FT_FULL && c->w.precision == EST_PREC_FP32)
         c->w.weight_dtype = EST_DT_FP32;
+    /* full fine-tuning of fp32 weights is fp32 training, not mixed precision */
+    if (c->w.mode == EST_MODE_TRAIN && c->w.finetune == EST_FT_FULL && c->w.weight_dtype == EST_DT_FP32) {
+        c->w.precision = EST_PREC_FP32;
+        c->w.compute_dtype = EST_DT_FP32;
+    }
     return 0;
 }
 
@@ -438,9 +445,15 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
     json_object_set_new(wl, "context", json_integer((json_int_t)w->context));
     json_object_set_new(wl, "tp", json_integer((json_int_t)w->tp));
     json_object_set_new(wl, "flash_attention", json_boolean(w->flash_attention));
+    if (w->prefill)
+        json_object_set_new(wl, "prefill", json_integer((json_int_t)w->prefill));
+    if (w->quantize_lm_head)
+        json_object_set_new(wl, "quantize_lm_head", json_true());
     if (w->runtime == EST_RT_VLLM) {
         json_object_set_new(wl, "gpu_memory_utilization", json_real(w->gpu_memory_utilization));
         json_object_set_new(wl, "block_size", json_integer((json_int_t)w->block_size));
+        json_object_set_new(wl, "max_num_seqs", json_integer((json_int_t)w->max_num_seqs));
+        json_object_set_new(wl, "cuda_graphs", json_boolean(w->cuda_graphs));
     }
     if (train) {
         static const char *const methods[] = {"full", "lora", "qlora"};
@@ -466,6 +479,10 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
             json_object_set_new(wl, "frozen_layers", json_integer((json_int_t)w->frozen_layers));
         if (w->loss_chunk)
             json_object_set_new(wl, "loss_chunk", json_integer((json_int_t)w->loss_chunk));
+        if (w->lora_dropout > 0)
+            json_object_set_new(wl, "lora_dropout", json_real(w->lora_dropout));
+        if (w->bnb_legacy)
+            json_object_set_new(wl, "bnb_legacy", json_true());
     }
     json_object_set_new(o, "workload", wl);
 
@@ -534,9 +551,15 @@ static void print_table(const est_cli *c, const char *name, const char *hf_id, c
     if (train) {
         static const char *const methods[] = {"full fine-tune", "LoRA", "QLoRA"};
         static const char *const precs[] = {"mixed precision", "pure", "fp32"};
-        printf("workload   training, %s, %s %s, %s, micro-batch %llu x %llu tokens", methods[w->finetune],
-               precs[w->precision], est_dtype_name(w->precision == EST_PREC_MIXED ? w->compute_dtype : w->compute_dtype),
+        printf("workload   training, %s, %s %s, weights %s, %s, micro-batch %llu x %llu tokens", methods[w->finetune],
+               precs[w->precision], est_dtype_name(w->compute_dtype), est_dtype_name(w->weight_dtype),
                est_optimizer_name(w->optimizer), (unsigned long long)w->batch, (unsigned long long)w->context);
+        if (w->tp > 1)
+            printf(", tp %llu", (unsigned long long)w->tp);
+        if (w->frozen_layers)
+            printf(", first %llu layers frozen", (unsigned long long)w->frozen_layers);
+        if (w->loss_chunk)
+            printf(", loss in %llu-token chunks", (unsigned long long)w->loss_chunk);
         if (w->finetune != EST_FT_FULL)
             printf(", r=%u", w->lora_rank);
         if (w->grad_checkpointing)
@@ -578,8 +601,10 @@ static void print_table(const est_cli *c, const char *name, const char *hf_id, c
             printf("fits       yes, headroom %s\n", fmt_gib(b1, sizeof b1, (unsigned long long)r->headroom));
         else
             printf("fits       NO, short by %s\n", fmt_gib(b1, sizeof b1, (unsigned long long)-r->headroom));
-        printf("max batch  %llu at context %llu\n", (unsigned long long)r->max_batch, (unsigned long long)w->context);
-        printf("max context %llu at batch %llu\n", (unsigned long long)r->max_context, (unsigned long long)w->batch);
+        if (p->linears[0].d_out != 1 || p->nlinears != 1) { /* not --params */
+            printf("max batch  %llu at context %llu\n", (unsigned long long)r->max_batch, (unsigned long long)w->context);
+            printf("max context %llu at batch %llu\n", (unsigned long long)r->max_context, (unsigned long long)w->batch);
+        }
         if (r->warning[0])
             printf("warning    %s\n", r->warning);
         if (w->runtime == EST_RT_VLLM)
@@ -630,8 +655,12 @@ static int run(int argc, char **argv)
     }
     if (c.have_params) {
         /* no architecture: only what the parameter count alone determines */
-        est_arch fake = {.vocab = 1, .hidden = 1, .layers = 1, .heads = 1, .kv_heads = 1, .head_dim = 1,
+        est_arch fake = {.vocab = 1, .hidden = 64, .layers = 1, .heads = 64, .kv_heads = 64, .head_dim = 1,
                          .intermediate = 1};
+        if (c.w.frozen_layers) {
+            fp_fail(&err, NULL, 0, 0, "--params gives no architecture: --freeze-layers needs a MODEL");
+            goto out;
+        }
         snprintf(fake.model_type, sizeof fake.model_type, "params-only");
         arch = fake;
     }

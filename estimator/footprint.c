@@ -70,6 +70,16 @@ static uint64_t round_up(uint64_t a, uint64_t m)
     return m ? ceil_div(a, m) * m : a;
 }
 
+/* A double count of bytes to uint64, saturating (inputs are bounded, but never trust a cast). */
+static uint64_t sat(double x)
+{
+    if (!(x > 0))
+        return 0;
+    if (x >= 1.8e19)
+        return UINT64_MAX / 4;
+    return (uint64_t)x;
+}
+
 static double gib(uint64_t b)
 {
     return (double)b / (double)GIB;
@@ -181,17 +191,31 @@ int est_workload_check(const est_arch *a, const est_workload *w, fp_error *err)
     if (w->tp > 1 && a->heads % w->tp != 0)
         return wfail(err, "--tp", "%llu does not divide the %llu attention heads", (unsigned long long)w->tp,
                      (unsigned long long)a->heads);
+    if (w->tp > 1 && a->kv_heads % w->tp != 0 && w->tp % a->kv_heads != 0)
+        return wfail(err, "--tp", "%llu neither divides nor is a multiple of the %llu KV heads",
+                     (unsigned long long)w->tp, (unsigned long long)a->kv_heads);
     if (!is_float(w->compute_dtype))
         return wfail(err, "--compute-dtype", "must be fp32, bf16 or fp16, got '%s'", est_dtype_name(w->compute_dtype));
     if (!(is_float(w->kv_dtype) || w->kv_dtype == EST_DT_FP8 || w->kv_dtype == EST_DT_Q8_0 ||
           w->kv_dtype == EST_DT_Q4_0))
         return wfail(err, "--kv-dtype", "must be fp32, bf16, fp16, fp8, q8_0 or q4_0, got '%s'",
                      est_dtype_name(w->kv_dtype));
+    if (w->runtime == EST_RT_LLAMACPP && !is_ggml(w->weight_dtype) && !is_float(w->weight_dtype))
+        return wfail(err, "--dtype", "llama.cpp runs GGUF files: use fp32, fp16, bf16, q8_0, q6_k, q4_k or q4_0, not '%s'",
+                     est_dtype_name(w->weight_dtype));
+    if (w->runtime != EST_RT_LLAMACPP && (w->kv_dtype == EST_DT_Q8_0 || w->kv_dtype == EST_DT_Q4_0))
+        return wfail(err, "--kv-dtype", "'%s' is a llama.cpp cache type: use it with --runtime llama.cpp",
+                     est_dtype_name(w->kv_dtype));
     if (is_ggml(w->weight_dtype) && w->runtime != EST_RT_LLAMACPP)
         return wfail(err, "--dtype", "'%s' is a GGUF format: use it with --runtime llama.cpp",
                      est_dtype_name(w->weight_dtype));
     if (w->runtime == EST_RT_VLLM && !(w->gpu_memory_utilization > 0.0 && w->gpu_memory_utilization <= 1.0))
         return wfail(err, "--gpu-memory-utilization", "must be in (0, 1], got %g", w->gpu_memory_utilization);
+    if (w->prefill > (1ULL << 24))
+        return wfail(err, "--prefill", "must be at most 16777216 tokens, got %llu", (unsigned long long)w->prefill);
+    if (w->max_num_seqs == 0 || w->max_num_seqs > 65536)
+        return wfail(err, "--max-num-seqs", "must be between 1 and 65536, got %llu",
+                     (unsigned long long)w->max_num_seqs);
     if (w->block_size == 0 || w->block_size > 4096)
         return wfail(err, "--block-size", "must be between 1 and 4096, got %llu", (unsigned long long)w->block_size);
     if (w->mode == EST_MODE_INFER)
@@ -212,6 +236,8 @@ int est_workload_check(const est_arch *a, const est_workload *w, fp_error *err)
     if (w->finetune == EST_FT_FULL && !is_float(w->weight_dtype))
         return wfail(err, "--dtype", "full fine-tuning needs fp32, bf16 or fp16 weights, got '%s'",
                      est_dtype_name(w->weight_dtype));
+    if (w->frozen_layers && w->finetune != EST_FT_FULL)
+        return wfail(err, "--freeze-layers", "applies to full fine-tuning (LoRA already freezes the base model)");
     if (w->frozen_layers > a->layers)
         return wfail(err, "--freeze-layers", "%llu is more than the model's %llu layers",
                      (unsigned long long)w->frozen_layers, (unsigned long long)a->layers);
@@ -336,6 +362,7 @@ static void training_parts(const est_arch *a, const est_params *p, const est_wor
         }
         tp_out->trainable = tp_out->lora_params;
         return;
+        /* (an empty selection is rejected in est_footprint_compute) */
     }
     /* full fine-tune; the first frozen_layers layers (and the embeddings, when any layer is frozen) are frozen.
      * Layers are counted as equal shares of each linear class (exact for dense models). */
@@ -504,7 +531,7 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
         double keys = (double)w->context;
         if (!w->flash_attention || ggml) /* scores of one layer: heads x queries x keys, compute dtype + fp32 softmax */
             act += (double)(a->heads / tp) * (double)T * keys * (ggml ? 4.0 : B + 4.0);
-        b[EST_C_ACTIVATIONS] = (uint64_t)act + dequant;
+        b[EST_C_ACTIVATIONS] = sat(act) + dequant;
         explain(ex, EST_C_ACTIVATIONS,
                 "one layer's working set for %llu tokens in one step: %.0f values/token x %g B%s%s",
                 (unsigned long long)T, per_tok, actB,
@@ -524,12 +551,24 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
         train_parts tpart;
         training_parts(a, p, w, state_bytes, &tpart);
         fp->trainable = tpart.trainable;
+        if (w->finetune != EST_FT_FULL && tpart.lora_params == 0) {
+            char mods[256] = "";
+            for (size_t i = 0; i < p->nlinears; i++) {
+                const char *nm = est_module_name(p->linears[i].mod);
+                if (strstr(mods, nm) || strlen(mods) + strlen(nm) + 3 >= sizeof mods)
+                    continue;
+                if (mods[0])
+                    strcat(mods, ", ");
+                strcat(mods, nm);
+            }
+            return fp_fail(err, NULL, 0, 0, "--lora-targets: no such module in this model; it has %s", mods);
+        }
         uint64_t dp = w->dp, zs = (uint64_t)w->zero_stage;
         /* the weight copy used in compute; ZeRO-3 shards it and gathers two layers at a time */
         uint64_t wcopy = b[EST_C_WEIGHTS];
         if (zs >= 3 && dp > 1)
-            wcopy = ceil_div(wcopy, dp) + 2 * p->per_layer_max * Bi;
-        uint64_t master = mixed_full ? tpart.trainable * 4 : 0;
+            wcopy = ceil_div(wcopy, dp) + (2 * p->per_layer_max > p->embedding ? 2 * p->per_layer_max : p->embedding) * Bi;
+        uint64_t master = mixed_full ? ceil_div(tpart.trainable * 4, tp) : 0;
         if (zs >= 1)
             master = ceil_div(master, dp);
         b[EST_C_WEIGHTS] = wcopy + master;
@@ -545,14 +584,14 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
             grad_bytes = w->precision == EST_PREC_FP32 ? 4.0 : B; /* ZeRO accounting: 16-bit grads */
         else
             grad_bytes = w->precision == EST_PREC_PURE ? B : 4.0; /* fp32 adapters in mixed precision */
-        uint64_t grads = (uint64_t)((double)tpart.trainable * grad_bytes);
+        uint64_t grads = ceil_div(sat((double)tpart.trainable * grad_bytes), tp);
         if (zs >= 2)
             grads = ceil_div(grads, dp);
         b[EST_C_GRADIENTS] = grads;
         explain(ex, EST_C_GRADIENTS, "%llu trainable params x %g B%s", (unsigned long long)tpart.trainable, grad_bytes,
                 zs >= 2 ? " / dp (ZeRO-2/3)" : "");
 
-        uint64_t opt = tpart.opt_state_bytes;
+        uint64_t opt = ceil_div(tpart.opt_state_bytes, tp);
         if (zs >= 1)
             opt = ceil_div(opt, dp);
         b[EST_C_OPTIMIZER] = opt;
@@ -565,7 +604,7 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
 
         if (w->finetune != EST_FT_FULL) {
             double ab = w->precision == EST_PREC_PURE ? B : 4.0;
-            b[EST_C_ADAPTER] = (uint64_t)((double)tpart.lora_params * ab);
+            b[EST_C_ADAPTER] = ceil_div(sat((double)tpart.lora_params * ab), tp);
             explain(ex, EST_C_ADAPTER, "LoRA r=%u: r x (d_in + d_out) per targeted matrix = %llu params x %g B "
                     "(alpha scales the update, it costs no memory)", w->lora_rank,
                     (unsigned long long)tpart.lora_params, ab);
@@ -673,9 +712,11 @@ int est_vllm_kv_capacity(const est_footprint *fp, const est_workload *w, uint64_
     double budget = w->gpu_memory_utilization * (double)gpu_bytes;
     double fixed = (double)(fp->total - fp->bytes[EST_C_KV] - fp->outside_allocator);
     *kv_tokens = 0;
-    if (fixed >= budget || fp->kv_bytes_per_token == 0)
+    if (fixed >= budget || fp->kv_bytes_per_token == 0 || fp->kv_tokens == 0)
         return -1;
-    uint64_t tokens = (uint64_t)((budget - fixed) / (double)fp->kv_bytes_per_token);
+    /* bytes per token as this workload uses them (sliding windows make long contexts cheaper) */
+    double per_token = (double)fp->bytes[EST_C_KV] / (double)fp->kv_tokens;
+    uint64_t tokens = sat((budget - fixed) / per_token);
     *kv_tokens = tokens / w->block_size * w->block_size;
     return 0;
 }
@@ -701,7 +742,7 @@ uint64_t est_max_batch(const est_arch *a, const est_params *p, const est_workloa
 {
     est_workload t = *w;
     uint64_t lo = 0, hi = 1;
-    const uint64_t limit = 1ULL << 20;
+    const uint64_t limit = w->runtime == EST_RT_VLLM ? w->max_num_seqs : 1ULL << 20;
     t.batch = 1;
     if (!fits(a, p, &t, gpu_bytes))
         return 0;

@@ -25,7 +25,7 @@ int est_arch_check(est_arch *a, fp_error *err)
     if (a->heads == 0)
         return fail_field(err, "num_attention_heads", "must be positive");
     if (a->kv_heads == 0)
-        a->kv_heads = a->heads;
+        return fail_field(err, "num_key_value_heads", "must be positive");
     if (a->kv_heads > a->heads || a->heads % a->kv_heads != 0)
         return fail_field(err, "num_key_value_heads", "must divide num_attention_heads");
     if (a->head_dim == 0) {
@@ -61,7 +61,8 @@ int est_arch_check(est_arch *a, fp_error *err)
     if (a->hidden > big || a->intermediate > big || a->heads > 65536 || a->head_dim > 65536 ||
         a->moe_intermediate > big || a->experts > 65536 || a->vocab > (1ULL << 26) ||
         a->kv_lora_rank > big || a->q_lora_rank > big || a->max_positions > (1ULL << 32) ||
-        a->shared_intermediate > big || a->shared_experts > 1024)
+        a->shared_intermediate > big || a->shared_experts > 1024 || a->v_head_dim > 65536 ||
+        a->qk_nope_head_dim > 65536 || a->qk_rope_head_dim > 65536 || a->sliding_window > (1ULL << 32))
         return fp_fail(err, NULL, 0, 0, "architecture: a dimension is implausibly large");
     return 0;
 }
@@ -181,6 +182,15 @@ int est_params_count(const est_arch *a, est_params *p, fp_error *err)
         add_linear(p, EST_BLK_HEAD, EST_MOD_LM_HEAD, 0, h, a->vocab, 1, 1, 0);
     p->linear = linear;
     p->other = other;
+    /* the products above stay far below 2^64 only for plausible shapes: check in floating point */
+    {
+        long double lt = 0;
+        for (size_t i = 0; i < p->nlinears; i++)
+            lt += (long double)p->linears[i].count * (long double)p->linears[i].d_in * (long double)p->linears[i].d_out;
+        lt += (long double)a->vocab * (long double)h * 2.0L;
+        if (lt > 1e15L)
+            return fp_fail(err, NULL, 0, 0, "architecture: more than 10^15 parameters; check the dimensions");
+    }
     p->total = p->embedding + p->lm_head + linear + other;
     p->active = p->total;
     if (moe)

@@ -103,7 +103,8 @@ static uint64_t u64(reader *r, const char *key, int required, uint64_t dflt)
     }
     if (r->failed)
         return dflt;
-    if (json_is_real(v) && json_real_value(v) == (double)(json_int_t)json_real_value(v) && json_real_value(v) >= 0) {
+    if (json_is_real(v) && json_real_value(v) >= 0 && json_real_value(v) < 9.0e18 &&
+        json_real_value(v) == (double)(json_int_t)json_real_value(v)) {
         return (uint64_t)json_real_value(v);
     }
     if (!json_is_integer(v)) {
@@ -228,8 +229,11 @@ static int rd_qwen2_moe(reader *r, est_arch *a)
     a->shared_intermediate = u64(r, "shared_expert_intermediate_size", 0, 0);
     a->shared_expert_gate = a->shared_intermediate > 0;
     uint64_t step = u64(r, "decoder_sparse_step", 0, 1);
-    if (step == 0)
-        step = 1;
+    if (step == 0 && !r->failed) {
+        src_fail(r->src, "decoder_sparse_step", r->err, "'%s' must be at least 1%s", "");
+        r->failed = 1;
+        return -1;
+    }
     const json_t *only = get(r, "mlp_only_layers");
     uint64_t moe = 0;
     for (uint64_t i = 0; i < a->layers && i < EST_MAX_LAYERS; i++) {
@@ -280,6 +284,10 @@ static int rd_gpt2(reader *r, est_arch *a)
     a->heads = u64_2(r, "n_head", "num_attention_heads", 1, 0);
     a->kv_heads = a->heads;
     a->intermediate = u64(r, "n_inner", 0, 4 * a->hidden);
+    if (get(r, "n_inner") && a->intermediate == 0 && !r->failed) {
+        src_fail(r->src, "n_inner", r->err, "'%s' must be positive (or null for 4 x n_embd)%s", "");
+        r->failed = 1;
+    }
     a->max_positions = u64_2(r, "n_positions", "max_position_embeddings", 1, 0);
     a->tied_embeddings = boolean(r, "tie_word_embeddings", 1);
     a->learned_positions = 1;
@@ -318,8 +326,11 @@ static int rd_deepseek(reader *r, est_arch *a, int v3)
         a->shared_experts = u64(r, "n_shared_experts", 0, 0);
         uint64_t first = u64(r, "first_k_dense_replace", 0, 0);
         uint64_t freq = u64(r, "moe_layer_freq", 0, 1);
-        if (freq == 0)
-            freq = 1;
+        if (freq == 0 && !r->failed) {
+            src_fail(r->src, "moe_layer_freq", r->err, "'%s' must be at least 1%s", "");
+            r->failed = 1;
+            return -1;
+        }
         uint64_t moe = 0;
         for (uint64_t i = first; i < a->layers && i < EST_MAX_LAYERS; i++)
             if (i % freq == 0)

@@ -90,6 +90,15 @@ int ydoc_fail(const ydoc *doc, const ynode *n, fp_error *err, const char *fmt, .
     return fp_fail(err, doc->file, n ? n->line : 1, n ? n->col : 1, "%s", msg);
 }
 
+static int key_cmp(const void *a, const void *b)
+{
+    const ynode *x = *(const ynode *const *)a, *y = *(const ynode *const *)b;
+    int c = strcmp(x->str, y->str);
+    if (c)
+        return c;
+    return x->line != y->line ? (x->line < y->line ? -1 : 1) : (x->col < y->col ? -1 : x->col > y->col);
+}
+
 static int finish_container(arena *a, frame *f, const char *file, fp_error *err)
 {
     ynode *n = f->node;
@@ -109,15 +118,26 @@ static int finish_container(arena *a, frame *f, const char *file, fp_error *err)
     if (!n->keys || !n->vals)
         return fp_fail(err, file, 0, 0, "out of memory");
     for (size_t i = 0; i < pairs; i++) {
-        ynode *k = f->kids[2 * i];
-        n->keys[i] = k;
+        n->keys[i] = f->kids[2 * i];
         n->vals[i] = f->kids[2 * i + 1];
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(n->keys[j]->str, k->str) == 0)
-                return fp_fail(err, file, k->line, k->col,
-                               "duplicate key '%s' (first at line %lu)", k->str, n->keys[j]->line);
     }
-    return 0;
+    if (pairs < 2)
+        return 0;
+    /* duplicate keys: sort a copy of the key pointers (n log n, hostile files have many keys) */
+    ynode **sorted = malloc(pairs * sizeof *sorted);
+    if (!sorted)
+        return fp_fail(err, file, 0, 0, "out of memory");
+    memcpy(sorted, n->keys, pairs * sizeof *sorted);
+    qsort(sorted, pairs, sizeof *sorted, key_cmp);
+    int rc = 0;
+    for (size_t i = 1; i < pairs && rc == 0; i++)
+        if (strcmp(sorted[i - 1]->str, sorted[i]->str) == 0) {
+            const ynode *first = sorted[i - 1], *second = sorted[i]; /* sorted by position among equals */
+            rc = fp_fail(err, file, second->line, second->col, "duplicate key '%s' (first at line %lu)", second->str,
+                         first->line);
+        }
+    free(sorted);
+    return rc;
 }
 
 int ydoc_parse(ydoc *doc, const char *name, const char *buf, size_t len, fp_error *err)

@@ -199,8 +199,10 @@ static void test_full_and_zero(test_ctx *t)
     CHECK_U64(t, fp.bytes[EST_C_GRADIENTS], 2 * P);
     f.w.zero_stage = 2;
     CHECK_U64(t, run(t, &f).bytes[EST_C_GRADIENTS], P / 2);
-    f.w.zero_stage = 3; /* bf16 copy / 4 + two gathered layers of 7,087,872 params + 1536 norm values */
-    CHECK_U64(t, run(t, &f).bytes[EST_C_WEIGHTS], P / 2 + P + 2 * 2 * (7087872ULL));
+    /* ZeRO-3: bf16 copy / 4 + the largest gathered unit: two layers of 7,087,872 params, or the
+     * 39,383,808-param embedding, whichever is larger */
+    f.w.zero_stage = 3;
+    CHECK_U64(t, run(t, &f).bytes[EST_C_WEIGHTS], P / 2 + P + 2 * 39383808ULL);
 
     f.w.dp = 1;
     f.w.zero_stage = 0;
