@@ -15,7 +15,7 @@ FP_CFLAGS := $(WARN) -fopenmp
 LDLIBS  += -lyaml -ljansson -lglpk -lm -fopenmp
 
 LIB_SRC := common/fperror.c common/units.c common/text.c \
-           estimator/params.c estimator/footprint.c estimator/names.c \
+           estimator/params.c estimator/footprint.c estimator/names.c estimator/options.c \
            inventory/ydoc.c inventory/hfconfig.c inventory/catalog.c \
            solver/solver.c solver/greedy.c solver/verify.c
 CLI_SRC := cli/main.c cli/common.c cli/cmd_estimate.c cli/cmd_catalog.c

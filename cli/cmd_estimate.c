@@ -9,48 +9,14 @@
 #include "../inventory/inventory.h"
 #include "cli.h"
 
-enum {
-    O_FORMAT, O_EXPLAIN, O_GPU, O_PARAMS, O_MODE, O_METHOD, O_DTYPE, O_COMPUTE, O_KV, O_BATCH, O_CONTEXT, O_PREFILL,
-    O_TP, O_RUNTIME, O_GMU, O_BLOCK, O_SEQS, O_EAGER, O_NOFLASH, O_QHEAD, O_RANK, O_ALPHA, O_TARGETS, O_OPT,
-    O_PREC, O_CKPT, O_ACCUM, O_FREEZE, O_ZERO, O_FSDP, O_GPUS, O_CHUNK, O_GPUMEM, O_DROPOUT, O_BNBLEGACY,
-};
+enum { O_FORMAT, O_EXPLAIN, O_GPU, O_PARAMS, O_GPUMEM };
 
 static const cli_opt opts[] = {
     {"format", 1, O_FORMAT},
     {"explain", 0, O_EXPLAIN},
     {"gpu", 1, O_GPU},
     {"params", 1, O_PARAMS},
-    {"mode", 1, O_MODE},
-    {"method", 1, O_METHOD},
-    {"dtype", 1, O_DTYPE},
-    {"compute-dtype", 1, O_COMPUTE},
-    {"kv-dtype", 1, O_KV},
-    {"batch", 1, O_BATCH},
-    {"context", 1, O_CONTEXT},
-    {"prefill", 1, O_PREFILL},
-    {"tp", 1, O_TP},
-    {"runtime", 1, O_RUNTIME},
-    {"gpu-memory-utilization", 1, O_GMU},
-    {"block-size", 1, O_BLOCK},
-    {"max-num-seqs", 1, O_SEQS},
-    {"enforce-eager", 0, O_EAGER},
-    {"no-flash-attention", 0, O_NOFLASH},
-    {"quantize-lm-head", 0, O_QHEAD},
-    {"lora-rank", 1, O_RANK},
-    {"lora-alpha", 1, O_ALPHA},
-    {"lora-targets", 1, O_TARGETS},
-    {"optimizer", 1, O_OPT},
-    {"precision", 1, O_PREC},
-    {"grad-checkpointing", 0, O_CKPT},
-    {"grad-accum", 1, O_ACCUM},
-    {"freeze-layers", 1, O_FREEZE},
-    {"zero", 1, O_ZERO},
-    {"fsdp", 0, O_FSDP},
-    {"gpus", 1, O_GPUS},
-    {"loss-chunk", 1, O_CHUNK},
     {"gpu-memory", 1, O_GPUMEM},
-    {"lora-dropout", 1, O_DROPOUT},
-    {"bnb-legacy", 0, O_BNBLEGACY},
 };
 
 static void help(FILE *out)
@@ -109,42 +75,26 @@ typedef struct est_cli {
     const char *model;
     double params;
     int have_params;
-    int train_opt;
-    double lora_alpha;
-    int have_alpha;
-    est_workload w;
+    est_options o;
 } est_cli;
-
-static int parse_u64(const char *opt, const char *v, uint64_t *out, fp_error *err)
-{
-    if (v[0] == '-')
-        return fp_fail(err, NULL, 0, 0, "--%s: must not be negative, got '%s'", opt, v);
-    if (fp_uint_parse(v, out) != 0)
-        return fp_fail(err, NULL, 0, 0, "--%s: expected a whole number, got '%s'", opt, v);
-    return 0;
-}
-
-static int parse_dtype(const char *opt, const char *v, est_dtype *d, fp_error *err)
-{
-    if (est_dtype_parse(v, d) != 0)
-        return fp_fail(err, NULL, 0, 0,
-                       "--%s: unknown dtype '%s'; use fp32, bf16, fp16, fp8, int8, int4, nf4, nf4-dq, q8_0, q6_k, "
-                       "q4_k or q4_0",
-                       opt, v);
-    return 0;
-}
 
 static int parse_args(int argc, char **argv, est_cli *c, fp_error *err)
 {
     memset(c, 0, sizeof *c);
-    est_workload_default(&c->w);
+    est_options_init(&c->o);
+    /* the command line's table: its own options, then every workload option */
+    cli_opt table[64];
+    size_t n = 0, nrows;
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+        table[n++] = opts[i];
+    const est_option_row *rows = est_option_rows(&nrows);
+    for (size_t i = 0; i < nrows && n < 64; i++)
+        table[n++] = (cli_opt){rows[i].name, rows[i].takes_value, 100 + (int)i};
     cli_args a = {.argc = argc, .argv = argv, .i = 1};
     int id;
     const char *v;
     int r;
-    int kv_set = 0, compute_set = 0, infer_said = 0;
-    while ((r = cli_next(&a, opts, sizeof opts / sizeof opts[0], &id, &v, err)) == 1) {
-        uint64_t u;
+    while ((r = cli_next(&a, table, n, &id, &v, err)) == 1) {
         switch (id) {
         case -1:
             if (c->model)
@@ -162,153 +112,6 @@ static int parse_args(int argc, char **argv, est_cli *c, fp_error *err)
                 return fp_fail(err, NULL, 0, 0, "--params: expected a parameter count such as 6.7e9, got '%s'", v);
             c->have_params = 1;
             break;
-        case O_MODE:
-            if (!strcmp(v, "infer") || !strcmp(v, "inference"))
-                infer_said = 1;
-            else if (!strcmp(v, "train") || !strcmp(v, "training"))
-                c->train_opt = 1;
-            else
-                return fp_fail(err, NULL, 0, 0, "--mode: use infer or train, got '%s'", v);
-            break;
-        case O_METHOD:
-            if (!strcmp(v, "full"))
-                c->w.finetune = EST_FT_FULL;
-            else if (!strcmp(v, "lora"))
-                c->w.finetune = EST_FT_LORA;
-            else if (!strcmp(v, "qlora")) {
-                c->w.finetune = EST_FT_QLORA;
-                if (c->w.weight_dtype == EST_DT_BF16)
-                    c->w.weight_dtype = EST_DT_NF4;
-            } else
-                return fp_fail(err, NULL, 0, 0, "--method: use full, lora or qlora, got '%s'", v);
-            c->train_opt = 1;
-            break;
-        case O_DTYPE:
-            if (parse_dtype("dtype", v, &c->w.weight_dtype, err))
-                return -1;
-            break;
-        case O_COMPUTE:
-            if (parse_dtype("compute-dtype", v, &c->w.compute_dtype, err))
-                return -1;
-            compute_set = 1;
-            break;
-        case O_KV:
-            if (parse_dtype("kv-dtype", v, &c->w.kv_dtype, err))
-                return -1;
-            kv_set = 1;
-            break;
-        case O_BATCH:
-            if (parse_u64("batch", v, &c->w.batch, err))
-                return -1;
-            break;
-        case O_CONTEXT:
-            if (parse_u64("context", v, &c->w.context, err))
-                return -1;
-            break;
-        case O_PREFILL:
-            if (parse_u64("prefill", v, &c->w.prefill, err))
-                return -1;
-            if (c->w.prefill == 0)
-                return fp_fail(err, NULL, 0, 0, "--prefill: must be at least 1");
-            break;
-        case O_TP:
-            if (parse_u64("tp", v, &c->w.tp, err))
-                return -1;
-            break;
-        case O_RUNTIME:
-            if (est_runtime_parse(v, &c->w.runtime) != 0)
-                return fp_fail(err, NULL, 0, 0, "--runtime: unknown runtime '%s'; use transformers, vllm, llama.cpp or none",
-                               v);
-            break;
-        case O_GMU:
-            if (fp_number_parse(v, &c->w.gpu_memory_utilization) != 0 || !(c->w.gpu_memory_utilization > 0) ||
-                c->w.gpu_memory_utilization > 1)
-                return fp_fail(err, NULL, 0, 0, "--gpu-memory-utilization: expected a number in (0, 1], got '%s'", v);
-            break;
-        case O_BLOCK:
-            if (parse_u64("block-size", v, &c->w.block_size, err))
-                return -1;
-            break;
-        case O_SEQS:
-            if (parse_u64("max-num-seqs", v, &c->w.max_num_seqs, err))
-                return -1;
-            if (c->w.max_num_seqs == 0)
-                return fp_fail(err, NULL, 0, 0, "--max-num-seqs: must be at least 1");
-            break;
-        case O_EAGER: c->w.cuda_graphs = 0; break;
-        case O_NOFLASH: c->w.flash_attention = 0; break;
-        case O_QHEAD: c->w.quantize_lm_head = 1; break;
-        case O_RANK:
-            if (parse_u64("lora-rank", v, &u, err))
-                return -1;
-            if (u == 0 || u > 65536)
-                return fp_fail(err, NULL, 0, 0, "--lora-rank: must be between 1 and 65536, got '%s'", v);
-            c->w.lora_rank = (uint32_t)u;
-            c->train_opt = 1;
-            break;
-        case O_ALPHA:
-            if (fp_number_parse(v, &c->lora_alpha) != 0 || c->lora_alpha <= 0)
-                return fp_fail(err, NULL, 0, 0, "--lora-alpha: expected a positive number, got '%s'", v);
-            c->have_alpha = 1;
-            c->train_opt = 1;
-            break;
-        case O_TARGETS:
-            if (est_lora_targets_parse(v, &c->w.lora_targets, err))
-                return -1;
-            c->train_opt = 1;
-            break;
-        case O_OPT:
-            if (est_optimizer_parse(v, &c->w.optimizer) != 0)
-                return fp_fail(err, NULL, 0, 0,
-                               "--optimizer: unknown optimizer '%s'; use adamw, adamw8bit, adafactor, sgd, "
-                               "sgd-momentum or lion",
-                               v);
-            c->train_opt = 1;
-            break;
-        case O_PREC:
-            if (!strcmp(v, "mixed"))
-                c->w.precision = EST_PREC_MIXED;
-            else if (!strcmp(v, "bf16") || !strcmp(v, "fp16")) {
-                c->w.precision = EST_PREC_PURE;
-                c->w.compute_dtype = !strcmp(v, "bf16") ? EST_DT_BF16 : EST_DT_FP16;
-                compute_set = 1;
-            } else if (!strcmp(v, "fp32")) {
-                c->w.precision = EST_PREC_FP32;
-                c->w.compute_dtype = EST_DT_FP32;
-                compute_set = 1;
-            } else
-                return fp_fail(err, NULL, 0, 0, "--precision: use mixed, bf16, fp16 or fp32, got '%s'", v);
-            c->train_opt = 1;
-            break;
-        case O_CKPT: c->w.grad_checkpointing = 1; c->train_opt = 1; break;
-        case O_ACCUM:
-            if (parse_u64("grad-accum", v, &c->w.grad_accum, err))
-                return -1;
-            if (c->w.grad_accum == 0)
-                return fp_fail(err, NULL, 0, 0, "--grad-accum: must be at least 1");
-            c->train_opt = 1;
-            break;
-        case O_FREEZE:
-            if (parse_u64("freeze-layers", v, &c->w.frozen_layers, err))
-                return -1;
-            c->train_opt = 1;
-            break;
-        case O_ZERO:
-            if (parse_u64("zero", v, &u, err))
-                return -1;
-            if (u > 3)
-                return fp_fail(err, NULL, 0, 0, "--zero: stage must be 0, 1, 2 or 3, got '%s'", v);
-            c->w.zero_stage = (int)u;
-            c->train_opt = 1;
-            break;
-        case O_FSDP: c->w.zero_stage = 3; c->train_opt = 1; break;
-        case O_GPUS:
-            if (parse_u64("gpus", v, &c->w.dp, err))
-                return -1;
-            if (c->w.dp == 0)
-                return fp_fail(err, NULL, 0, 0, "--gpus: must be at least 1");
-            c->train_opt = 1;
-            break;
         case O_GPUMEM: {
             char why[256];
             if (fp_size_parse(v, &c->gpu_memory, why, sizeof why) != 0)
@@ -317,52 +120,22 @@ static int parse_args(int argc, char **argv, est_cli *c, fp_error *err)
                 return fp_fail(err, NULL, 0, 0, "--gpu-memory: must be positive");
             break;
         }
-        case O_DROPOUT:
-            if (fp_number_parse(v, &c->w.lora_dropout) != 0 || c->w.lora_dropout < 0 || c->w.lora_dropout >= 1)
-                return fp_fail(err, NULL, 0, 0, "--lora-dropout: expected a probability in [0, 1), got '%s'", v);
-            c->train_opt = 1;
-            break;
-        case O_BNBLEGACY: c->w.bnb_legacy = 1; c->train_opt = 1; break;
-        case O_CHUNK:
-            if (parse_u64("loss-chunk", v, &c->w.loss_chunk, err))
+        default:
+            if (est_option_apply(&c->o, rows[id - 100].name, v, err) < 0)
                 return -1;
-            if (c->w.loss_chunk == 0)
-                return fp_fail(err, NULL, 0, 0, "--loss-chunk: must be at least 1 token");
-            c->train_opt = 1;
             break;
         }
     }
     if (r < 0)
         return -1;
-    if (c->train_opt && infer_said)
-        return fp_fail(err, NULL, 0, 0, "--mode infer contradicts the training options given");
-    if (c->train_opt)
-        c->w.mode = EST_MODE_TRAIN;
+    if (est_options_finish(&c->o, err) != 0)
+        return -1;
     if (!c->model && !c->have_params)
         return fp_fail(err, NULL, 0, 0, "estimate needs a MODEL (catalog name or config.json path) or --params N");
     if (c->model && c->have_params)
         return fp_fail(err, NULL, 0, 0, "give either a MODEL or --params, not both");
     if (c->gpu && c->gpu_memory)
         return fp_fail(err, NULL, 0, 0, "give either --gpu or --gpu-memory, not both");
-    /* a 16- or 32-bit model computes in its own dtype unless told otherwise */
-    if (!compute_set && (c->w.weight_dtype == EST_DT_FP16 || c->w.weight_dtype == EST_DT_FP32)) {
-        c->w.compute_dtype = c->w.weight_dtype;
-        compute_set = 1;
-    }
-    /* KV cache follows the compute dtype unless given */
-    if (!kv_set && compute_set && c->w.mode == EST_MODE_INFER)
-        c->w.kv_dtype = c->w.compute_dtype;
-    if (!kv_set && c->w.runtime == EST_RT_LLAMACPP)
-        c->w.kv_dtype = EST_DT_FP16;
-    if (c->w.runtime == EST_RT_LLAMACPP && !compute_set)
-        c->w.compute_dtype = EST_DT_FP16;
-    if (c->w.mode == EST_MODE_TRAIN && c->w.finetune == EST_FT_FULL && c->w.precision == EST_PREC_FP32)
-        c->w.weight_dtype = EST_DT_FP32;
-    /* full fine-tuning of fp32 weights is fp32 training, not mixed precision */
-    if (c->w.mode == EST_MODE_TRAIN && c->w.finetune == EST_FT_FULL && c->w.weight_dtype == EST_DT_FP32) {
-        c->w.precision = EST_PREC_FP32;
-        c->w.compute_dtype = EST_DT_FP32;
-    }
     return 0;
 }
 
@@ -426,7 +199,7 @@ typedef struct result {
 static json_t *build_json(const est_cli *c, const char *name, const char *hf_id, const est_arch *a,
                           const est_params *p, const result *r)
 {
-    const est_workload *w = &c->w;
+    const est_workload *w = &c->o.w;
     int train = w->mode == EST_MODE_TRAIN;
     json_t *o = json_object();
     json_object_set_new(o, "model", json_string(name));
@@ -463,8 +236,8 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
         json_object_set_new(wl, "optimizer", json_string(est_optimizer_name(w->optimizer)));
         if (w->finetune != EST_FT_FULL) {
             json_object_set_new(wl, "lora_rank", json_integer(w->lora_rank));
-            if (c->have_alpha)
-                json_object_set_new(wl, "lora_alpha", json_real(c->lora_alpha));
+            if (c->o.have_alpha)
+                json_object_set_new(wl, "lora_alpha", json_real(c->o.lora_alpha));
             json_t *t = json_array();
             for (int m = 0; m < EST_MOD_COUNT; m++)
                 if (w->lora_targets & (1u << m))
@@ -524,7 +297,7 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
     if (train && w->grad_accum > 1)
         json_object_set_new(o, "note", json_string("gradient accumulation changes no memory: each micro-batch's "
                                                    "activations are freed before the next"));
-    if (c->have_alpha)
+    if (c->o.have_alpha)
         json_object_set_new(o, "lora_alpha_note", json_string("alpha only scales the adapter's update; it costs no memory"));
     if (c->explain) {
         json_t *e = json_object();
@@ -538,7 +311,7 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
 
 static void print_table(const est_cli *c, const char *name, const char *hf_id, const est_params *p, const result *r)
 {
-    const est_workload *w = &c->w;
+    const est_workload *w = &c->o.w;
     int train = w->mode == EST_MODE_TRAIN;
     char b1[64], b2[64];
     printf("model      %s%s%s%s\n", name, hf_id[0] ? " (" : "", hf_id, hf_id[0] ? ")" : "");
@@ -589,8 +362,8 @@ static void print_table(const est_cli *c, const char *name, const char *hf_id, c
     if (train && w->grad_accum > 1)
         printf("\ngradient accumulation (%llu steps) changes no memory: each micro-batch's activations are freed first\n",
                (unsigned long long)w->grad_accum);
-    if (c->have_alpha)
-        printf("\nlora alpha %g only scales the update: it costs no memory\n", c->lora_alpha);
+    if (c->o.have_alpha)
+        printf("\nlora alpha %g only scales the update: it costs no memory\n", c->o.lora_alpha);
     if (r->gpu) {
         printf("\ngpu        %s, %s (%llu MiB reported)\n", r->gpu->name, fmt_gib(b1, sizeof b1, r->gpu->memory),
                (unsigned long long)(r->gpu->memory >> 20));
@@ -632,7 +405,7 @@ static int run(int argc, char **argv)
     memset(&r, 0, sizeof r);
     if (resolve_model(&c, &cat, &arch, &p, name, hf_id, sizeof hf_id, &err) != 0)
         goto out;
-    if (c.have_params && (c.w.mode == EST_MODE_TRAIN && c.w.finetune != EST_FT_FULL)) {
+    if (c.have_params && (c.o.w.mode == EST_MODE_TRAIN && c.o.w.finetune != EST_FT_FULL)) {
         fp_fail(&err, NULL, 0, 0, "--params gives no architecture: LoRA sizes need a MODEL; use --method full");
         goto out;
     }
@@ -657,14 +430,14 @@ static int run(int argc, char **argv)
         /* no architecture: only what the parameter count alone determines */
         est_arch fake = {.vocab = 1, .hidden = 64, .layers = 1, .heads = 64, .kv_heads = 64, .head_dim = 1,
                          .intermediate = 1};
-        if (c.w.frozen_layers) {
+        if (c.o.w.frozen_layers) {
             fp_fail(&err, NULL, 0, 0, "--params gives no architecture: --freeze-layers needs a MODEL");
             goto out;
         }
         snprintf(fake.model_type, sizeof fake.model_type, "params-only");
         arch = fake;
     }
-    if (est_footprint_compute(&arch, &p, &c.w, &r.fp, c.explain ? &r.ex : NULL, &err) != 0)
+    if (est_footprint_compute(&arch, &p, &c.o.w, &r.fp, c.explain ? &r.ex : NULL, &err) != 0)
         goto out;
     if (c.have_params) { /* drop the placeholders the fake architecture produced */
         r.fp.total -= r.fp.bytes[EST_C_KV] + r.fp.bytes[EST_C_ACTIVATIONS] + r.fp.bytes[EST_C_LOGITS];
@@ -678,24 +451,24 @@ static int run(int argc, char **argv)
     }
     if (r.gpu) {
         r.headroom = (int64_t)r.gpu->memory - (int64_t)r.fp.total;
-        if (c.w.runtime == EST_RT_VLLM) { /* what vLLM profiles must fit its budget */
-            int64_t in_budget = (int64_t)llround(c.w.gpu_memory_utilization * (double)r.gpu->memory) -
+        if (c.o.w.runtime == EST_RT_VLLM) { /* what vLLM profiles must fit its budget */
+            int64_t in_budget = (int64_t)llround(c.o.w.gpu_memory_utilization * (double)r.gpu->memory) -
                                 (int64_t)(r.fp.total - r.fp.outside_allocator);
             if (in_budget < r.headroom)
                 r.headroom = in_budget;
         }
-        r.fits = est_fits(&r.fp, &c.w, r.gpu->memory);
+        r.fits = est_fits(&r.fp, &c.o.w, r.gpu->memory);
         if (!c.have_params) {
-            r.max_batch = est_max_batch(&arch, &p, &c.w, r.gpu->memory);
-            r.max_context = est_max_context(&arch, &p, &c.w, r.gpu->memory);
+            r.max_batch = est_max_batch(&arch, &p, &c.o.w, r.gpu->memory);
+            r.max_context = est_max_context(&arch, &p, &c.o.w, r.gpu->memory);
         }
-        if (c.w.runtime == EST_RT_VLLM) {
-            est_vllm_kv_capacity(&r.fp, &c.w, r.gpu->memory, &r.vllm_kv_tokens);
+        if (c.o.w.runtime == EST_RT_VLLM) {
+            est_vllm_kv_capacity(&r.fp, &c.o.w, r.gpu->memory, &r.vllm_kv_tokens);
             r.vllm_needed_util = (double)(r.fp.total - r.fp.outside_allocator) / (double)r.gpu->memory;
         }
     }
 
-    if (r.gpu && r.gpu != &c.custom_gpu && !r.gpu->bf16 && c.w.compute_dtype == EST_DT_BF16)
+    if (r.gpu && r.gpu != &c.custom_gpu && !r.gpu->bf16 && c.o.w.compute_dtype == EST_DT_BF16)
         snprintf(r.warning, sizeof r.warning, "%s has no bf16 support: use --compute-dtype fp16 (or --precision fp16)",
                  r.gpu->name);
     if (c.format == FMT_TABLE) {

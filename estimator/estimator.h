@@ -220,6 +220,29 @@ int est_vllm_kv_capacity(const est_footprint *fp, const est_workload *w, uint64_
 uint64_t est_max_batch(const est_arch *a, const est_params *p, const est_workload *w, uint64_t gpu_bytes);
 uint64_t est_max_context(const est_arch *a, const est_params *p, const est_workload *w, uint64_t gpu_bytes);
 
+/* ====================================================================== options
+ * The workload as named options ("context" = "4096"), shared by the command line and
+ * scenario files.  init, apply each, then finish (which settles dependent defaults). */
+
+typedef struct est_option_row {
+    const char *name;  /* without "--" */
+    int takes_value;   /* 0: a flag */
+    int id;
+} est_option_row;
+
+typedef struct est_options {
+    est_workload w;
+    int train_opt, infer_said, kv_set, compute_set;
+    double lora_alpha;
+    int have_alpha;
+} est_options;
+
+const est_option_row *est_option_rows(size_t *n);
+void est_options_init(est_options *o);
+/* 1 applied, 0 not a workload option, -1 bad value (err names the option). */
+int est_option_apply(est_options *o, const char *name, const char *value, fp_error *err);
+int est_options_finish(est_options *o, fp_error *err);
+
 /* ====================================================================== names */
 
 const char *est_dtype_name(est_dtype d);

@@ -1,0 +1,280 @@
+/* options.c: the workload options, by name, shared by the command line
+ * (`--context 4096`) and scenario files (`context: 4096`), so both mean the same. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../common/units.h"
+#include "estimator.h"
+
+enum {
+    O_MODE, O_METHOD, O_DTYPE, O_COMPUTE, O_KV, O_BATCH, O_CONTEXT, O_PREFILL, O_TP, O_RUNTIME, O_GMU, O_BLOCK,
+    O_SEQS, O_EAGER, O_NOFLASH, O_QHEAD, O_RANK, O_ALPHA, O_TARGETS, O_OPT, O_PREC, O_CKPT, O_ACCUM, O_FREEZE,
+    O_ZERO, O_FSDP, O_GPUS, O_CHUNK, O_DROPOUT, O_BNBLEGACY,
+};
+
+static const est_option_row rows[] = {
+    {"mode", 1, O_MODE},
+    {"method", 1, O_METHOD},
+    {"dtype", 1, O_DTYPE},
+    {"compute-dtype", 1, O_COMPUTE},
+    {"kv-dtype", 1, O_KV},
+    {"batch", 1, O_BATCH},
+    {"context", 1, O_CONTEXT},
+    {"prefill", 1, O_PREFILL},
+    {"tp", 1, O_TP},
+    {"runtime", 1, O_RUNTIME},
+    {"gpu-memory-utilization", 1, O_GMU},
+    {"block-size", 1, O_BLOCK},
+    {"max-num-seqs", 1, O_SEQS},
+    {"enforce-eager", 0, O_EAGER},
+    {"no-flash-attention", 0, O_NOFLASH},
+    {"quantize-lm-head", 0, O_QHEAD},
+    {"lora-rank", 1, O_RANK},
+    {"lora-alpha", 1, O_ALPHA},
+    {"lora-targets", 1, O_TARGETS},
+    {"optimizer", 1, O_OPT},
+    {"precision", 1, O_PREC},
+    {"grad-checkpointing", 0, O_CKPT},
+    {"grad-accum", 1, O_ACCUM},
+    {"freeze-layers", 1, O_FREEZE},
+    {"zero", 1, O_ZERO},
+    {"fsdp", 0, O_FSDP},
+    {"gpus", 1, O_GPUS},
+    {"loss-chunk", 1, O_CHUNK},
+    {"lora-dropout", 1, O_DROPOUT},
+    {"bnb-legacy", 0, O_BNBLEGACY},
+};
+
+const est_option_row *est_option_rows(size_t *n)
+{
+    *n = sizeof rows / sizeof rows[0];
+    return rows;
+}
+
+void est_options_init(est_options *o)
+{
+    memset(o, 0, sizeof *o);
+    est_workload_default(&o->w);
+}
+
+static int opt_u64(const char *opt, const char *v, uint64_t *out, fp_error *err)
+{
+    if (v[0] == '-')
+        return fp_fail(err, NULL, 0, 0, "--%s: must not be negative, got '%s'", opt, v);
+    if (fp_uint_parse(v, out) != 0)
+        return fp_fail(err, NULL, 0, 0, "--%s: expected a whole number, got '%s'", opt, v);
+    return 0;
+}
+
+static int opt_dtype(const char *opt, const char *v, est_dtype *d, fp_error *err)
+{
+    if (est_dtype_parse(v, d) != 0)
+        return fp_fail(err, NULL, 0, 0,
+                       "--%s: unknown dtype '%s'; use fp32, bf16, fp16, fp8, int8, int4, nf4, nf4-dq, q8_0, q6_k, "
+                       "q4_k or q4_0",
+                       opt, v);
+    return 0;
+}
+
+int est_option_apply(est_options *o, const char *name, const char *v, fp_error *err)
+{
+    size_t k = 0;
+    while (k < sizeof rows / sizeof rows[0] && strcmp(rows[k].name, name) != 0)
+        k++;
+    if (k == sizeof rows / sizeof rows[0])
+        return 0;
+    if (rows[k].takes_value && !v)
+        return fp_fail(err, NULL, 0, 0, "option '--%s' needs a value", name);
+    uint64_t u;
+    switch (rows[k].id) {
+        case O_MODE:
+            if (!strcmp(v, "infer") || !strcmp(v, "inference"))
+                o->infer_said = 1;
+            else if (!strcmp(v, "train") || !strcmp(v, "training"))
+                o->train_opt = 1;
+            else
+                return fp_fail(err, NULL, 0, 0, "--mode: use infer or train, got '%s'", v);
+            break;
+        case O_METHOD:
+            if (!strcmp(v, "full"))
+                o->w.finetune = EST_FT_FULL;
+            else if (!strcmp(v, "lora"))
+                o->w.finetune = EST_FT_LORA;
+            else if (!strcmp(v, "qlora")) {
+                o->w.finetune = EST_FT_QLORA;
+                if (o->w.weight_dtype == EST_DT_BF16)
+                    o->w.weight_dtype = EST_DT_NF4;
+            } else
+                return fp_fail(err, NULL, 0, 0, "--method: use full, lora or qlora, got '%s'", v);
+            o->train_opt = 1;
+            break;
+        case O_DTYPE:
+            if (opt_dtype("dtype", v, &o->w.weight_dtype, err))
+                return -1;
+            break;
+        case O_COMPUTE:
+            if (opt_dtype("compute-dtype", v, &o->w.compute_dtype, err))
+                return -1;
+            o->compute_set = 1;
+            break;
+        case O_KV:
+            if (opt_dtype("kv-dtype", v, &o->w.kv_dtype, err))
+                return -1;
+            o->kv_set = 1;
+            break;
+        case O_BATCH:
+            if (opt_u64("batch", v, &o->w.batch, err))
+                return -1;
+            break;
+        case O_CONTEXT:
+            if (opt_u64("context", v, &o->w.context, err))
+                return -1;
+            break;
+        case O_PREFILL:
+            if (opt_u64("prefill", v, &o->w.prefill, err))
+                return -1;
+            if (o->w.prefill == 0)
+                return fp_fail(err, NULL, 0, 0, "--prefill: must be at least 1");
+            break;
+        case O_TP:
+            if (opt_u64("tp", v, &o->w.tp, err))
+                return -1;
+            break;
+        case O_RUNTIME:
+            if (est_runtime_parse(v, &o->w.runtime) != 0)
+                return fp_fail(err, NULL, 0, 0, "--runtime: unknown runtime '%s'; use transformers, vllm, llama.cpp or none",
+                               v);
+            break;
+        case O_GMU:
+            if (fp_number_parse(v, &o->w.gpu_memory_utilization) != 0 || !(o->w.gpu_memory_utilization > 0) ||
+                o->w.gpu_memory_utilization > 1)
+                return fp_fail(err, NULL, 0, 0, "--gpu-memory-utilization: expected a number in (0, 1], got '%s'", v);
+            break;
+        case O_BLOCK:
+            if (opt_u64("block-size", v, &o->w.block_size, err))
+                return -1;
+            break;
+        case O_SEQS:
+            if (opt_u64("max-num-seqs", v, &o->w.max_num_seqs, err))
+                return -1;
+            if (o->w.max_num_seqs == 0)
+                return fp_fail(err, NULL, 0, 0, "--max-num-seqs: must be at least 1");
+            break;
+        case O_EAGER: o->w.cuda_graphs = 0; break;
+        case O_NOFLASH: o->w.flash_attention = 0; break;
+        case O_QHEAD: o->w.quantize_lm_head = 1; break;
+        case O_RANK:
+            if (opt_u64("lora-rank", v, &u, err))
+                return -1;
+            if (u == 0 || u > 65536)
+                return fp_fail(err, NULL, 0, 0, "--lora-rank: must be between 1 and 65536, got '%s'", v);
+            o->w.lora_rank = (uint32_t)u;
+            o->train_opt = 1;
+            break;
+        case O_ALPHA:
+            if (fp_number_parse(v, &o->lora_alpha) != 0 || o->lora_alpha <= 0)
+                return fp_fail(err, NULL, 0, 0, "--lora-alpha: expected a positive number, got '%s'", v);
+            o->have_alpha = 1;
+            o->train_opt = 1;
+            break;
+        case O_TARGETS:
+            if (est_lora_targets_parse(v, &o->w.lora_targets, err))
+                return -1;
+            o->train_opt = 1;
+            break;
+        case O_OPT:
+            if (est_optimizer_parse(v, &o->w.optimizer) != 0)
+                return fp_fail(err, NULL, 0, 0,
+                               "--optimizer: unknown optimizer '%s'; use adamw, adamw8bit, adafactor, sgd, "
+                               "sgd-momentum or lion",
+                               v);
+            o->train_opt = 1;
+            break;
+        case O_PREC:
+            if (!strcmp(v, "mixed"))
+                o->w.precision = EST_PREC_MIXED;
+            else if (!strcmp(v, "bf16") || !strcmp(v, "fp16")) {
+                o->w.precision = EST_PREC_PURE;
+                o->w.compute_dtype = !strcmp(v, "bf16") ? EST_DT_BF16 : EST_DT_FP16;
+                o->compute_set = 1;
+            } else if (!strcmp(v, "fp32")) {
+                o->w.precision = EST_PREC_FP32;
+                o->w.compute_dtype = EST_DT_FP32;
+                o->compute_set = 1;
+            } else
+                return fp_fail(err, NULL, 0, 0, "--precision: use mixed, bf16, fp16 or fp32, got '%s'", v);
+            o->train_opt = 1;
+            break;
+        case O_CKPT: o->w.grad_checkpointing = 1; o->train_opt = 1; break;
+        case O_ACCUM:
+            if (opt_u64("grad-accum", v, &o->w.grad_accum, err))
+                return -1;
+            if (o->w.grad_accum == 0)
+                return fp_fail(err, NULL, 0, 0, "--grad-accum: must be at least 1");
+            o->train_opt = 1;
+            break;
+        case O_FREEZE:
+            if (opt_u64("freeze-layers", v, &o->w.frozen_layers, err))
+                return -1;
+            o->train_opt = 1;
+            break;
+        case O_ZERO:
+            if (opt_u64("zero", v, &u, err))
+                return -1;
+            if (u > 3)
+                return fp_fail(err, NULL, 0, 0, "--zero: stage must be 0, 1, 2 or 3, got '%s'", v);
+            o->w.zero_stage = (int)u;
+            o->train_opt = 1;
+            break;
+        case O_FSDP: o->w.zero_stage = 3; o->train_opt = 1; break;
+        case O_GPUS:
+            if (opt_u64("gpus", v, &o->w.dp, err))
+                return -1;
+            if (o->w.dp == 0)
+                return fp_fail(err, NULL, 0, 0, "--gpus: must be at least 1");
+            o->train_opt = 1;
+            break;
+        case O_DROPOUT:
+            if (fp_number_parse(v, &o->w.lora_dropout) != 0 || o->w.lora_dropout < 0 || o->w.lora_dropout >= 1)
+                return fp_fail(err, NULL, 0, 0, "--lora-dropout: expected a probability in [0, 1), got '%s'", v);
+            o->train_opt = 1;
+            break;
+        case O_BNBLEGACY: o->w.bnb_legacy = 1; o->train_opt = 1; break;
+        case O_CHUNK:
+            if (opt_u64("loss-chunk", v, &o->w.loss_chunk, err))
+                return -1;
+            if (o->w.loss_chunk == 0)
+                return fp_fail(err, NULL, 0, 0, "--loss-chunk: must be at least 1 token");
+            o->train_opt = 1;
+            break;
+    }
+    return 1;
+}
+
+int est_options_finish(est_options *o, fp_error *err)
+{
+    if (o->train_opt && o->infer_said)
+        return fp_fail(err, NULL, 0, 0, "--mode infer contradicts the training options given");
+    if (o->train_opt)
+        o->w.mode = EST_MODE_TRAIN;
+    /* a 16- or 32-bit model computes in its own dtype unless told otherwise */
+    if (!o->compute_set && (o->w.weight_dtype == EST_DT_FP16 || o->w.weight_dtype == EST_DT_FP32)) {
+        o->w.compute_dtype = o->w.weight_dtype;
+        o->compute_set = 1;
+    }
+    /* KV cache follows the compute dtype unless given */
+    if (!o->kv_set && o->compute_set && o->w.mode == EST_MODE_INFER)
+        o->w.kv_dtype = o->w.compute_dtype;
+    if (!o->kv_set && o->w.runtime == EST_RT_LLAMACPP)
+        o->w.kv_dtype = EST_DT_FP16;
+    if (o->w.runtime == EST_RT_LLAMACPP && !o->compute_set)
+        o->w.compute_dtype = EST_DT_FP16;
+    if (o->w.mode == EST_MODE_TRAIN && o->w.finetune == EST_FT_FULL && o->w.precision == EST_PREC_FP32)
+        o->w.weight_dtype = EST_DT_FP32;
+    /* full fine-tuning of fp32 weights is fp32 training, not mixed precision */
+    if (o->w.mode == EST_MODE_TRAIN && o->w.finetune == EST_FT_FULL && o->w.weight_dtype == EST_DT_FP32) {
+        o->w.precision = EST_PREC_FP32;
+        o->w.compute_dtype = EST_DT_FP32;
+    }
+    return 0;
+}
