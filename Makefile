@@ -17,10 +17,10 @@ LDLIBS  += -lyaml -ljansson -lglpk -lm -fopenmp
 LIB_SRC := common/fperror.c common/units.c common/text.c \
            estimator/params.c estimator/footprint.c estimator/names.c estimator/options.c \
            inventory/ydoc.c inventory/hfconfig.c inventory/catalog.c \
-           solver/solver.c solver/greedy.c solver/verify.c
-CLI_SRC := cli/main.c cli/common.c cli/cmd_estimate.c cli/cmd_catalog.c
+           solver/solver.c solver/greedy.c solver/verify.c scenarios/scenario.c
+CLI_SRC := cli/main.c cli/common.c cli/cmd_estimate.c cli/cmd_catalog.c cli/cmd_plan.c
 UNIT_SRC := $(wildcard tests/unit/*.c)
-CATALOGS := inventory/models.yaml inventory/gpus.yaml
+CATALOGS := inventory/models.yaml inventory/gpus.yaml inventory/nodes.yaml inventory/instances.yaml
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/catalog_data.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -47,7 +47,8 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/catalog_data.c: $(CATALOGS) inventory/embed.sh
 	@mkdir -p $(BUILD)
-	sh inventory/embed.sh $@ inv_builtin_models_yaml=inventory/models.yaml inv_builtin_gpus_yaml=inventory/gpus.yaml
+	sh inventory/embed.sh $@ inv_builtin_models_yaml=inventory/models.yaml inv_builtin_gpus_yaml=inventory/gpus.yaml \
+	    inv_builtin_nodes_yaml=inventory/nodes.yaml inv_builtin_instances_yaml=inventory/instances.yaml
 
 $(BUILD)/catalog_data.o: $(BUILD)/catalog_data.c
 	$(CC) $(CPPFLAGS) $(FP_CFLAGS) $(CFLAGS) -c -o $@ $<

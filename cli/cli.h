@@ -22,6 +22,7 @@ typedef struct cli_command {
 
 extern const cli_command cmd_estimate;
 extern const cli_command cmd_catalog;
+extern const cli_command cmd_plan;
 
 /* ---------------------------------------------------------------- option parsing
  * Options are "--name value" or "--name=value"; flags take no value. A table of

@@ -10,6 +10,7 @@
 
 static const cli_command *const commands[] = {
     &cmd_estimate,
+    &cmd_plan,
     &cmd_catalog,
 };
 

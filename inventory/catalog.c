@@ -120,6 +120,7 @@ int inv_models_parse(inv_catalog *cat, const char *name, const char *buf, size_t
         goto out;
     }
     cat->models = grown;
+    size_t first = cat->nmodels; /* entries of this file start here */
     for (size_t i = 0; i < list->n; i++) {
         inv_model *m = &cat->models[cat->nmodels];
         memset(m, 0, sizeof *m);
@@ -127,10 +128,14 @@ int inv_models_parse(inv_catalog *cat, const char *name, const char *buf, size_t
         if (ymap_apply(&doc, list->vals[i], "a model entry", model_fields,
                        sizeof model_fields / sizeof model_fields[0], &c, err) != 0)
             goto out;
+        size_t same = cat->nmodels;
         for (size_t j = 0; j < cat->nmodels; j++)
             if (fp_streq_ci(cat->models[j].name, m->name)) {
-                ydoc_fail(&doc, ynode_get(list->vals[i], "name"), err, "duplicate model name '%s'", m->name);
-                goto out;
+                if (j >= first) {
+                    ydoc_fail(&doc, ynode_get(list->vals[i], "name"), err, "duplicate model name '%s'", m->name);
+                    goto out;
+                }
+                same = j; /* a later catalog overrides an earlier one */
             }
         json_t *obj = ynode_to_json(c.config);
         cfg_src src = {.file = name, .obj = obj, .ymap = c.config};
@@ -138,7 +143,10 @@ int inv_models_parse(inv_catalog *cat, const char *name, const char *buf, size_t
         json_decref(obj);
         if (arc != 0)
             goto out;
-        cat->nmodels++;
+        if (same < cat->nmodels)
+            cat->models[same] = *m;
+        else
+            cat->nmodels++;
     }
     rc = 0;
 out:
@@ -237,23 +245,193 @@ int inv_gpus_parse(inv_catalog *cat, const char *name, const char *buf, size_t l
         goto out;
     }
     cat->gpus = grown;
+    size_t first = cat->ngpus;
     for (size_t i = 0; i < list->n; i++) {
         inv_gpu *g = &cat->gpus[cat->ngpus];
         memset(g, 0, sizeof *g);
         if (ymap_apply(&doc, list->vals[i], "a GPU entry", gpu_fields, sizeof gpu_fields / sizeof gpu_fields[0], g,
                        err) != 0)
             goto out;
+        size_t same = cat->ngpus;
         for (size_t j = 0; j < cat->ngpus; j++)
             if (fp_streq_ci(cat->gpus[j].name, g->name)) {
-                ydoc_fail(&doc, ynode_get(list->vals[i], "name"), err, "duplicate GPU name '%s'", g->name);
-                goto out;
+                if (j >= first) {
+                    ydoc_fail(&doc, ynode_get(list->vals[i], "name"), err, "duplicate GPU name '%s'", g->name);
+                    goto out;
+                }
+                same = j;
             }
-        cat->ngpus++;
+        if (same < cat->ngpus)
+            cat->gpus[same] = *g;
+        else
+            cat->ngpus++;
     }
     rc = 0;
 out:
     ydoc_free(&doc);
     return rc;
+}
+
+/* ====================================================================== nodes */
+
+typedef struct node_ctx {
+    inv_node *n;
+    const inv_catalog *cat;
+} node_ctx;
+
+static int n_name(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    return copy_str(d, v, k, ((node_ctx *)o)->n->name, INV_NAME, e);
+}
+static int n_provider(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    return copy_str(d, v, k, ((node_ctx *)o)->n->provider, sizeof ((node_ctx *)o)->n->provider, e);
+}
+static int n_region(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    return copy_str(d, v, k, ((node_ctx *)o)->n->region, sizeof ((node_ctx *)o)->n->region, e);
+}
+static int n_source(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    return copy_str(d, v, k, ((node_ctx *)o)->n->source, sizeof ((node_ctx *)o)->n->source, e);
+}
+static int n_gpu(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    node_ctx *c = o;
+    if (copy_str(d, v, k, c->n->gpu, INV_NAME, e))
+        return -1;
+    const inv_gpu *g = inv_gpu_find(c->cat, c->n->gpu);
+    if (!g) {
+        const char *near = inv_gpu_suggest(c->cat, c->n->gpu);
+        return ydoc_fail(d, v, e, "'%s': unknown GPU '%s'%s%s%s", k, c->n->gpu, near ? " (did you mean '" : "",
+                         near ? near : "", near ? "'?)" : "");
+    }
+    snprintf(c->n->gpu, INV_NAME, "%s", g->name);
+    c->n->gpu_memory = g->memory;
+    return 0;
+}
+static int n_gpus(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    uint64_t u;
+    if (ynode_u64(d, v, k, &u, e))
+        return -1;
+    if (u > 64)
+        return ydoc_fail(d, v, e, "'%s' must be at most 64, got %llu", k, (unsigned long long)u);
+    ((node_ctx *)o)->n->gpus = (uint32_t)u;
+    return 0;
+}
+static int n_vcpus(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    uint64_t u;
+    if (ynode_u64(d, v, k, &u, e))
+        return -1;
+    ((node_ctx *)o)->n->vcpus = (uint32_t)(u > 100000 ? 100000 : u);
+    return 0;
+}
+static int n_memory(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    return ynode_size(d, v, k, &((node_ctx *)o)->n->host_memory, e);
+}
+static int n_price(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    node_ctx *c = o;
+    if (ynode_double(d, v, k, &c->n->price, e))
+        return -1;
+    if (c->n->price < 0 || c->n->price > 1e5)
+        return ydoc_fail(d, v, e, "'%s' must be between 0 and 100000 per hour, got %s", k, v->str);
+    c->n->has_price = 1;
+    return 0;
+}
+
+static const yfield node_fields[] = {
+    {"name", 1, n_name},
+    {"provider", 0, n_provider},
+    {"gpu", 0, n_gpu},
+    {"gpus", 1, n_gpus},
+    {"memory", 0, n_memory},
+    {"host_memory", 0, n_memory},
+    {"vcpus", 0, n_vcpus},
+    {"price_per_hour", 0, n_price},
+    {"region", 0, n_region},
+    {"source", 0, n_source},
+    {"price_source", 0, n_source},
+    {"price_date", 0, g_ignore_str},
+};
+
+int inv_nodes_parse(inv_catalog *cat, const char *name, const char *buf, size_t len, fp_error *err)
+{
+    ydoc doc;
+    if (ydoc_parse(&doc, name, buf, len, err) != 0)
+        return -1;
+    int rc = -1;
+    const ynode *list = ynode_get(doc.root, "nodes");
+    int cloud = 0;
+    if (!list) {
+        list = ynode_get(doc.root, "instances");
+        cloud = 1;
+    }
+    if (!doc.root || doc.root->type != YN_MAP || doc.root->n != 1 || !list || list->type != YN_SEQ) {
+        ydoc_fail(&doc, doc.root, err, "a node catalog is a mapping with one key, 'nodes' or 'instances', holding a list");
+        goto out;
+    }
+    inv_node *grown = realloc(cat->nodes, (cat->nnodes + list->n + 1) * sizeof *grown);
+    if (!grown) {
+        fp_fail(err, name, 0, 0, "out of memory");
+        goto out;
+    }
+    cat->nodes = grown;
+    size_t first = cat->nnodes;
+    for (size_t i = 0; i < list->n; i++) {
+        inv_node *n = &cat->nodes[cat->nnodes];
+        memset(n, 0, sizeof *n);
+        snprintf(n->provider, sizeof n->provider, "%s", cloud ? "cloud" : "on-prem");
+        node_ctx c = {n, cat};
+        if (ymap_apply(&doc, list->vals[i], cloud ? "an instance entry" : "a node entry", node_fields,
+                       sizeof node_fields / sizeof node_fields[0], &c, err) != 0)
+            goto out;
+        const ynode *at = ynode_get(list->vals[i], "name");
+        if (n->gpus && !n->gpu[0]) {
+            ydoc_fail(&doc, at, err, "'%s' has %u GPUs but no 'gpu' model", n->name, n->gpus);
+            goto out;
+        }
+        if (!n->gpus && !n->host_memory) {
+            ydoc_fail(&doc, at, err, "'%s' has neither GPUs nor 'memory'", n->name);
+            goto out;
+        }
+        const inv_node *prev = inv_node_find(cat, n->name);
+        if (prev && (size_t)(prev - cat->nodes) >= first) {
+            ydoc_fail(&doc, at, err, "duplicate node name '%s'", n->name);
+            goto out;
+        }
+        if (prev)
+            cat->nodes[prev - cat->nodes] = *n; /* a later catalog overrides an earlier one */
+        else
+            cat->nnodes++;
+    }
+    rc = 0;
+out:
+    ydoc_free(&doc);
+    return rc;
+}
+
+const inv_node *inv_node_find(const inv_catalog *cat, const char *name)
+{
+    for (size_t i = 0; i < cat->nnodes; i++)
+        if (fp_streq_ci(cat->nodes[i].name, name))
+            return &cat->nodes[i];
+    return NULL;
+}
+
+const char *inv_node_suggest(const inv_catalog *cat, const char *name)
+{
+    const char **names = malloc((cat->nnodes + 1) * sizeof *names);
+    if (!names)
+        return NULL;
+    for (size_t i = 0; i < cat->nnodes; i++)
+        names[i] = cat->nodes[i].name;
+    const char *r = fp_closest(name, names, cat->nnodes);
+    free(names);
+    return r;
 }
 
 /* ====================================================================== catalog */
@@ -314,7 +492,10 @@ int inv_catalog_load(inv_catalog *cat, fp_error *err)
     const char *dir = getenv("FEDPLAN_DATA_DIR");
     if (load_one(cat, dir, "models.yaml", inv_builtin_models_yaml, inv_builtin_models_yaml_len, inv_models_parse,
                  err) != 0 ||
-        load_one(cat, dir, "gpus.yaml", inv_builtin_gpus_yaml, inv_builtin_gpus_yaml_len, inv_gpus_parse, err) != 0) {
+        load_one(cat, dir, "gpus.yaml", inv_builtin_gpus_yaml, inv_builtin_gpus_yaml_len, inv_gpus_parse, err) != 0 ||
+        load_one(cat, dir, "nodes.yaml", inv_builtin_nodes_yaml, inv_builtin_nodes_yaml_len, inv_nodes_parse, err) != 0 ||
+        load_one(cat, dir, "instances.yaml", inv_builtin_instances_yaml, inv_builtin_instances_yaml_len,
+                 inv_nodes_parse, err) != 0) {
         inv_catalog_free(cat);
         return -1;
     }
@@ -327,6 +508,7 @@ void inv_catalog_free(inv_catalog *cat)
         return;
     free(cat->models);
     free(cat->gpus);
+    free(cat->nodes);
     memset(cat, 0, sizeof *cat);
 }
 

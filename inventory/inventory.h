@@ -36,11 +36,29 @@ typedef struct inv_gpu {
     char source[512];
 } inv_gpu;
 
+/* A machine a deployment can be placed on: an owned server (nodes.yaml) or a cloud
+ * instance (instances.yaml). */
+typedef struct inv_node {
+    char name[INV_NAME];
+    char provider[16];    /* "on-prem", "aws", "gcp", "azure", "sagemaker", "kaggle" */
+    char gpu[INV_NAME];   /* GPU catalog name, "" when gpus == 0 */
+    uint32_t gpus;
+    uint64_t gpu_memory;  /* per GPU, bytes, from the GPU catalog */
+    uint64_t host_memory; /* bytes */
+    uint32_t vcpus;
+    double price;         /* per hour */
+    int has_price;
+    char region[32];
+    char source[512];
+} inv_node;
+
 typedef struct inv_catalog {
     inv_model *models;
     size_t nmodels;
     inv_gpu *gpus;
     size_t ngpus;
+    inv_node *nodes;
+    size_t nnodes;
 } inv_catalog;
 
 /* Load the built-in catalogs (or those under $FEDPLAN_DATA_DIR).  On success the
@@ -52,6 +70,12 @@ void inv_catalog_free(inv_catalog *cat);
  * Appends to cat. */
 int inv_models_parse(inv_catalog *cat, const char *name, const char *buf, size_t len, fp_error *err);
 int inv_gpus_parse(inv_catalog *cat, const char *name, const char *buf, size_t len, fp_error *err);
+
+/* Parse a node catalog ("nodes:" for owned servers, "instances:" for cloud instances)
+ * from YAML; GPU names are resolved against the GPUs already in cat. Appends to cat. */
+int inv_nodes_parse(inv_catalog *cat, const char *name, const char *buf, size_t len, fp_error *err);
+const inv_node *inv_node_find(const inv_catalog *cat, const char *name);
+const char *inv_node_suggest(const inv_catalog *cat, const char *name);
 
 /* Find by catalog name or hub id (case-insensitive); NULL when absent. */
 const inv_model *inv_model_find(const inv_catalog *cat, const char *name);
@@ -71,5 +95,9 @@ extern const char inv_builtin_models_yaml[];
 extern const size_t inv_builtin_models_yaml_len;
 extern const char inv_builtin_gpus_yaml[];
 extern const size_t inv_builtin_gpus_yaml_len;
+extern const char inv_builtin_nodes_yaml[];
+extern const size_t inv_builtin_nodes_yaml_len;
+extern const char inv_builtin_instances_yaml[];
+extern const size_t inv_builtin_instances_yaml_len;
 
 #endif

@@ -892,6 +892,8 @@ static void report_bound(const sol_ctx *c, double lb_obj, sol_plan *plan, double
         lb = prim;
     int cost_goal = c->pb->goal == SOL_GOAL_COST && c->node_unit != 1.0;
     plan->bound = cost_goal ? lb / 1000.0 : lb;
+    if (lb >= prim) /* proven: the bound is the plan's own value (costs are rounded to milli-dollars) */
+        plan->bound = cost_goal ? plan->cost : prim;
     plan->gap = prim > 0 ? (prim - lb) / prim : 0;
     if (plan->gap < 1e-12)
         plan->gap = 0;

@@ -1,0 +1,712 @@
+/* scenario.c: scenario files -> a solver problem. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/text.h"
+#include "../common/units.h"
+#include "../inventory/ydoc.h"
+#include "scenario.h"
+
+/* ====================================================================== helpers */
+
+static int copy_str(const ydoc *d, const ynode *v, const char *key, char *dst, size_t size, fp_error *err)
+{
+    const char *s;
+    if (ynode_str(d, v, key, &s, err))
+        return -1;
+    if (!*s)
+        return ydoc_fail(d, v, err, "'%s' must not be empty", key);
+    if (strlen(s) >= size)
+        return ydoc_fail(d, v, err, "'%s' is longer than %zu characters", key, size - 1);
+    memcpy(dst, s, strlen(s) + 1);
+    return 0;
+}
+
+/* "unlimited" or a whole number */
+static int count_or_unlimited(const ydoc *d, const ynode *v, const char *key, int64_t *out, fp_error *err)
+{
+    if (v->type == YN_SCALAR && !strcmp(v->str, "unlimited")) {
+        *out = -1;
+        return 0;
+    }
+    uint64_t u;
+    if (v->type == YN_SCALAR && v->str[0] == '-')
+        return ydoc_fail(d, v, err, "'%s' must not be negative, got '%s'", key, v->str);
+    if (ynode_u64(d, v, key, &u, err))
+        return ydoc_fail(d, v, err, "'%s' must be a whole number or 'unlimited', got '%s'", key,
+                         v->type == YN_SCALAR ? v->str : "a collection");
+    if (u > 1000000)
+        return ydoc_fail(d, v, err, "'%s' is implausibly large (%llu)", key, (unsigned long long)u);
+    *out = (int64_t)u;
+    return 0;
+}
+
+static int cost_value(const ydoc *d, const ynode *v, const char *key, double *out, fp_error *err)
+{
+    if (ynode_double(d, v, key, out, err))
+        return -1;
+    if (*out < 0 || *out > 1e5)
+        return ydoc_fail(d, v, err, "'%s' must be between 0 and 100000 (dollars per hour), got '%s'", key, v->str);
+    return 0;
+}
+
+/* ====================================================================== top level */
+
+typedef struct load_ctx {
+    scenario *s;
+    const inv_catalog *cat;
+    scn_node_choice *nc;
+    scn_deployment *dp;
+} load_ctx;
+
+static int t_name(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    return copy_str(d, v, k, ((load_ctx *)o)->s->name, sizeof ((load_ctx *)o)->s->name, e);
+}
+static int t_ignore(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    (void)o;
+    const char *s;
+    return ynode_str(d, v, k, &s, e);
+}
+static int t_goal(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    scenario *s = ((load_ctx *)o)->s;
+    const char *g;
+    if (ynode_str(d, v, k, &g, e))
+        return -1;
+    if (!strcmp(g, "cost"))
+        s->goal = SOL_GOAL_COST;
+    else if (!strcmp(g, "nodes"))
+        s->goal = SOL_GOAL_NODES;
+    else
+        return ydoc_fail(d, v, e, "'%s' must be 'cost' (cheapest, then fewest nodes) or 'nodes' (fewest, then "
+                                  "cheapest), got '%s'", k, g);
+    return 0;
+}
+static int t_time(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    scenario *s = ((load_ctx *)o)->s;
+    if (ynode_double(d, v, k, &s->time_limit, e))
+        return -1;
+    if (!(s->time_limit > 0) || s->time_limit > 86400)
+        return ydoc_fail(d, v, e, "'%s' must be between 0 and 86400 seconds, got '%s'", k, v->str);
+    return 0;
+}
+static int t_gap(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    scenario *s = ((load_ctx *)o)->s;
+    if (ynode_double(d, v, k, &s->gap, e))
+        return -1;
+    if (s->gap < 0 || s->gap >= 1)
+        return ydoc_fail(d, v, e, "'%s' must be a fraction in [0, 1), got '%s'", k, v->str);
+    return 0;
+}
+static int t_partial(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    return ynode_bool(d, v, k, &((load_ctx *)o)->s->allow_partial, e);
+}
+
+/* ---------------------------------------------------------------- node choices */
+
+static int c_type(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    load_ctx *c = o;
+    char name[INV_NAME];
+    if (copy_str(d, v, k, name, sizeof name, e))
+        return -1;
+    const inv_node *n = inv_node_find(c->cat, name);
+    if (!n) {
+        const char *near = inv_node_suggest(c->cat, name);
+        return ydoc_fail(d, v, e, "'%s': unknown node type '%s'%s%s%s ('fedplan catalog nodes' and 'fedplan catalog "
+                                  "instances' list them)",
+                         k, name, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+    }
+    c->nc->node = *n;
+    snprintf(c->nc->name, sizeof c->nc->name, "%s", n->name);
+    c->nc->cost = n->has_price ? n->price : 0;
+    return 0;
+}
+static int c_name(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    load_ctx *c = o;
+    if (copy_str(d, v, k, c->nc->name, sizeof c->nc->name, e))
+        return -1;
+    snprintf(c->nc->node.name, sizeof c->nc->node.name, "%s", c->nc->name);
+    snprintf(c->nc->node.provider, sizeof c->nc->node.provider, "inline");
+    return 0;
+}
+static int c_memory(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    return ynode_size(d, v, k, &((load_ctx *)o)->nc->node.host_memory, e);
+}
+static int c_gpus(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    uint64_t u;
+    if (ynode_u64(d, v, k, &u, e))
+        return -1;
+    if (u > 64)
+        return ydoc_fail(d, v, e, "'%s' must be at most 64, got %llu", k, (unsigned long long)u);
+    ((load_ctx *)o)->nc->node.gpus = (uint32_t)u;
+    return 0;
+}
+static int c_gpu(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    load_ctx *c = o;
+    char name[INV_NAME];
+    if (copy_str(d, v, k, name, sizeof name, e))
+        return -1;
+    const inv_gpu *g = inv_gpu_find(c->cat, name);
+    if (!g) {
+        const char *near = inv_gpu_suggest(c->cat, name);
+        return ydoc_fail(d, v, e, "'%s': unknown GPU '%s'%s%s%s", k, name, near ? " (did you mean '" : "",
+                         near ? near : "", near ? "'?)" : "");
+    }
+    snprintf(c->nc->node.gpu, sizeof c->nc->node.gpu, "%s", g->name);
+    c->nc->node.gpu_memory = g->memory;
+    return 0;
+}
+static int c_gpu_memory(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    load_ctx *c = o;
+    if (ynode_size(d, v, k, &c->nc->node.gpu_memory, e))
+        return -1;
+    if (!c->nc->node.gpu[0])
+        snprintf(c->nc->node.gpu, sizeof c->nc->node.gpu, "custom");
+    return 0;
+}
+static int c_count(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    return count_or_unlimited(d, v, k, &((load_ctx *)o)->nc->count, e);
+}
+static int c_cost(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    return cost_value(d, v, k, &((load_ctx *)o)->nc->cost, e);
+}
+static int c_reserve(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    return ynode_size(d, v, k, &((load_ctx *)o)->nc->reserve_host, e);
+}
+static int c_reserve_gpu(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    return ynode_size(d, v, k, &((load_ctx *)o)->nc->reserve_gpu, e);
+}
+
+static const yfield node_fields[] = {
+    {"type", 0, c_type},           {"name", 0, c_name},       {"memory", 0, c_memory},
+    {"gpus", 0, c_gpus},           {"gpu", 0, c_gpu},         {"gpu_memory", 0, c_gpu_memory},
+    {"count", 0, c_count},         {"cost", 0, c_cost},       {"reserve", 0, c_reserve},
+    {"reserve_per_gpu", 0, c_reserve_gpu},
+};
+
+/* ---------------------------------------------------------------- deployments */
+
+static int d_name(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    return copy_str(d, v, k, ((load_ctx *)o)->dp->name, sizeof ((load_ctx *)o)->dp->name, e);
+}
+static int d_model(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    load_ctx *c = o;
+    c->dp->model_line = v->line;
+    c->dp->model_col = v->col;
+    return copy_str(d, v, k, c->dp->model, sizeof c->dp->model, e);
+}
+static int d_memory(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    load_ctx *c = o;
+    if (ynode_size(d, v, k, &c->dp->memory, e))
+        return -1;
+    if (c->dp->memory == 0)
+        return ydoc_fail(d, v, e, "'%s' must be positive", k);
+    return 0;
+}
+static int d_replicas(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    uint64_t u;
+    if (ynode_u64(d, v, k, &u, e))
+        return -1;
+    if (u == 0 || u > 100000)
+        return ydoc_fail(d, v, e, "'%s' must be between 1 and 100000, got %llu", k, (unsigned long long)u);
+    ((load_ctx *)o)->dp->replicas = (uint32_t)u;
+    return 0;
+}
+static int d_anti(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    return ynode_bool(d, v, k, &((load_ctx *)o)->dp->anti_affinity, e);
+}
+static int d_priority(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    double p;
+    if (ynode_double(d, v, k, &p, e))
+        return -1;
+    if (p != floor(p) || p < -1000 || p > 1000)
+        return ydoc_fail(d, v, e, "'%s' must be a whole number between -1000 and 1000, got '%s'", k, v->str);
+    ((load_ctx *)o)->dp->priority = (int)p;
+    return 0;
+}
+static int tp_one(const ydoc *d, const ynode *v, const char *k, scn_deployment *dp, fp_error *e)
+{
+    uint64_t u;
+    if (ynode_u64(d, v, k, &u, e))
+        return -1;
+    if (u == 0 || u > 32 || (u & (u - 1)))
+        return ydoc_fail(d, v, e, "'%s': a tensor-parallel degree is 1, 2, 4, 8, 16 or 32, got %llu", k,
+                         (unsigned long long)u);
+    for (size_t i = 0; i < dp->ntp; i++)
+        if (dp->tp[i] == u)
+            return ydoc_fail(d, v, e, "'%s': degree %llu is listed twice", k, (unsigned long long)u);
+    if (dp->ntp >= SCN_MAX_TP)
+        return ydoc_fail(d, v, e, "'%s': at most %d degrees", k, SCN_MAX_TP);
+    dp->tp[dp->ntp++] = (uint32_t)u;
+    return 0;
+}
+static int d_tp(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    scn_deployment *dp = ((load_ctx *)o)->dp;
+    dp->ntp = 0;
+    if (v->type == YN_SEQ) {
+        if (v->n == 0)
+            return ydoc_fail(d, v, e, "'%s' must list at least one degree", k);
+        for (size_t i = 0; i < v->n; i++)
+            if (tp_one(d, v->vals[i], k, dp, e))
+                return -1;
+        return 0;
+    }
+    return tp_one(d, v, k, dp, e);
+}
+static int d_on(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    scn_deployment *dp = ((load_ctx *)o)->dp;
+    const char *s;
+    if (ynode_str(d, v, k, &s, e))
+        return -1;
+    if (!strcmp(s, "gpu"))
+        dp->on_host = 0;
+    else if (!strcmp(s, "host"))
+        dp->on_host = 1;
+    else
+        return ydoc_fail(d, v, e, "'%s' must be 'gpu' or 'host', got '%s'", k, s);
+    dp->on_set = 1;
+    return 0;
+}
+static int d_pin(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    scn_deployment *dp = ((load_ctx *)o)->dp;
+    if (v->type == YN_SCALAR)
+        return copy_str(d, v, k, dp->pin[dp->npin++], INV_NAME, e);
+    if (v->type != YN_SEQ || v->n == 0 || v->n > SCN_MAX_PIN)
+        return ydoc_fail(d, v, e, "'%s' must be a node type or a list of up to %d", k, SCN_MAX_PIN);
+    for (size_t i = 0; i < v->n; i++)
+        if (copy_str(d, v->vals[i], k, dp->pin[dp->npin++], INV_NAME, e))
+            return -1;
+    return 0;
+}
+static int d_workload(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    scn_deployment *dp = ((load_ctx *)o)->dp;
+    if (v->type != YN_MAP)
+        return ydoc_fail(d, v, e, "'%s' must be a mapping of estimator options (context: 4096, dtype: int4, ...)", k);
+    for (size_t i = 0; i < v->n; i++) {
+        const ynode *key = v->keys[i], *val = v->vals[i];
+        char name[64];
+        snprintf(name, sizeof name, "%s", key->str);
+        for (char *p = name; *p; p++)
+            if (*p == '_')
+                *p = '-';
+        size_t nrows;
+        const est_option_row *rows = est_option_rows(&nrows);
+        size_t r = 0;
+        while (r < nrows && strcmp(rows[r].name, name) != 0)
+            r++;
+        if (r == nrows) {
+            const char *names[64];
+            for (size_t j = 0; j < nrows && j < 64; j++)
+                names[j] = rows[j].name;
+            const char *near = fp_closest(name, names, nrows < 64 ? nrows : 64);
+            return ydoc_fail(d, key, e, "unknown workload option '%s'%s%s%s", key->str, near ? " (did you mean '" : "",
+                             near ? near : "", near ? "'?)" : "");
+        }
+        if (val->type != YN_SCALAR)
+            return ydoc_fail(d, val, e, "workload option '%s' must be a single value", key->str);
+        const char *value = val->str;
+        fp_error oe;
+        if (!rows[r].takes_value) {
+            int b;
+            if (ynode_bool(d, val, key->str, &b, e))
+                return -1;
+            if (!b)
+                continue;
+            value = NULL;
+        }
+        if (est_option_apply(&dp->opts, name, value, &oe) < 0) {
+            const char *msg = oe.msg;
+            if (!strncmp(msg, "--", 2)) { /* "--context: ..." -> "'context': ..." */
+                const char *colon = strchr(msg, ':');
+                if (colon)
+                    msg = colon + 2;
+            }
+            return ydoc_fail(d, val, e, "workload '%s': %s", key->str, msg);
+        }
+        if (!strcmp(name, "tp"))
+            return ydoc_fail(d, key, e, "give tensor-parallel degrees as the deployment's 'tp', not in its workload");
+    }
+    fp_error fe;
+    if (est_options_finish(&dp->opts, &fe) != 0)
+        return ydoc_fail(d, v, e, "%s", fe.msg);
+    return 0;
+}
+
+static const yfield dep_fields[] = {
+    {"name", 1, d_name},       {"model", 0, d_model},       {"memory", 0, d_memory},
+    {"replicas", 0, d_replicas}, {"anti_affinity", 0, d_anti}, {"priority", 0, d_priority},
+    {"tp", 0, d_tp},           {"on", 0, d_on},             {"node_type", 0, d_pin},
+    {"workload", 0, d_workload},
+};
+
+/* ---------------------------------------------------------------- lists */
+
+static int t_nodes(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    load_ctx *c = o;
+    scenario *s = c->s;
+    if (v->type != YN_SEQ || v->n == 0)
+        return ydoc_fail(d, v, e, "'%s' must be a non-empty list of node choices", k);
+    if (v->n > 10000)
+        return ydoc_fail(d, v, e, "'%s' has more than 10000 node choices", k);
+    s->nodes = calloc(v->n, sizeof *s->nodes);
+    if (!s->nodes)
+        return fp_fail(e, d->file, 0, 0, "out of memory");
+    for (size_t i = 0; i < v->n; i++) {
+        scn_node_choice *nc = &s->nodes[i];
+        nc->count = -1;
+        nc->line = v->vals[i]->line;
+        nc->col = v->vals[i]->col;
+        c->nc = nc;
+        const ynode *m = v->vals[i];
+        if (ymap_apply(d, m, "a node choice", node_fields, sizeof node_fields / sizeof node_fields[0], c, e))
+            return -1;
+        int has_type = ynode_get(m, "type") != NULL, has_name = ynode_get(m, "name") != NULL;
+        if (!has_type && !has_name)
+            return ydoc_fail(d, m, e, "a node choice needs 'type' (from the catalogs) or 'name' (defined inline)");
+        if (has_type && (ynode_get(m, "memory") || ynode_get(m, "gpus") || ynode_get(m, "gpu") || ynode_get(m, "gpu_memory"))) {
+            if (!has_name)
+                return ydoc_fail(d, m, e, "a catalog node type keeps its hardware: give a 'name' to define a node inline");
+        }
+        if (!has_type) {
+            if (nc->node.gpus && !nc->node.gpu_memory)
+                return ydoc_fail(d, m, e, "node '%s' has GPUs: say which ('gpu: a10g') or how large ('gpu_memory: 24 GB')",
+                                 nc->name);
+            if (!nc->node.gpus && !nc->node.host_memory)
+                return ydoc_fail(d, m, e, "node '%s' needs 'memory' (host RAM) or GPUs", nc->name);
+        }
+        if (nc->node.gpus && nc->reserve_gpu >= nc->node.gpu_memory)
+            return ydoc_fail(d, ynode_get(m, "reserve_per_gpu"), e, "'reserve_per_gpu' leaves nothing of the GPU's memory");
+        if (nc->reserve_host && nc->reserve_host >= nc->node.host_memory)
+            return ydoc_fail(d, ynode_get(m, "reserve"), e, "'reserve' leaves nothing of the node's memory");
+        for (size_t j = 0; j < i; j++)
+            if (fp_streq_ci(s->nodes[j].name, nc->name))
+                return ydoc_fail(d, m, e, "node choice '%s' is listed twice", nc->name);
+        s->nnodes++;
+    }
+    return 0;
+}
+
+static int t_deployments(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    load_ctx *c = o;
+    scenario *s = c->s;
+    if (v->type != YN_SEQ || v->n == 0)
+        return ydoc_fail(d, v, e, "'%s' must be a non-empty list", k);
+    if (v->n > 100000)
+        return ydoc_fail(d, v, e, "'%s' has more than 100000 deployments", k);
+    s->deps = calloc(v->n, sizeof *s->deps);
+    if (!s->deps)
+        return fp_fail(e, d->file, 0, 0, "out of memory");
+    for (size_t i = 0; i < v->n; i++) {
+        scn_deployment *dp = &s->deps[i];
+        dp->replicas = 1;
+        dp->line = v->vals[i]->line;
+        dp->col = v->vals[i]->col;
+        est_options_init(&dp->opts);
+        c->dp = dp;
+        const ynode *m = v->vals[i];
+        if (ymap_apply(d, m, "a deployment", dep_fields, sizeof dep_fields / sizeof dep_fields[0], c, e))
+            return -1;
+        if (!ynode_get(m, "workload")) {
+            fp_error fe;
+            est_options_finish(&dp->opts, &fe);
+        }
+        if (!dp->model[0] && !dp->memory)
+            return ydoc_fail(d, m, e, "deployment '%s' needs 'model' (to estimate) or 'memory' (a fixed footprint)",
+                             dp->name);
+        if (dp->model[0] && dp->memory)
+            return ydoc_fail(d, ynode_get(m, "memory"), e, "deployment '%s' has both 'model' and 'memory': keep one",
+                             dp->name);
+        if (dp->memory && ynode_get(m, "workload"))
+            return ydoc_fail(d, ynode_get(m, "workload"), e,
+                             "deployment '%s' has a fixed 'memory': a workload would not change it", dp->name);
+        if (dp->ntp == 0)
+            dp->tp[dp->ntp++] = 1;
+        if (!dp->on_set && dp->opts.w.runtime == EST_RT_LLAMACPP)
+            dp->on_host = 1;
+        if (dp->on_host && (dp->ntp > 1 || dp->tp[0] != 1))
+            return ydoc_fail(d, ynode_get(m, "tp"), e, "deployment '%s' runs on host memory: 'tp' does not apply",
+                             dp->name);
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(s->deps[j].name, dp->name))
+                return ydoc_fail(d, ynode_get(m, "name"), e, "deployment name '%s' is used twice", dp->name);
+        s->ndeps++;
+    }
+    return 0;
+}
+
+static const yfield top_fields[] = {
+    {"name", 0, t_name},           {"description", 0, t_ignore}, {"goal", 0, t_goal},
+    {"time_limit", 0, t_time},     {"gap", 0, t_gap},            {"allow_partial", 0, t_partial},
+    {"nodes", 1, t_nodes},         {"deployments", 1, t_deployments},
+};
+
+/* ====================================================================== load */
+
+int scn_load(scenario *s, const char *path, const inv_catalog *cat, fp_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->goal = SOL_GOAL_COST;
+    s->time_limit = 10;
+    ydoc doc;
+    if (ydoc_load_file(&doc, path, err) != 0)
+        return -1;
+    snprintf(s->file, sizeof s->file, "%s", doc.file);
+    int rc = -1;
+    if (!doc.root) {
+        fp_fail(err, doc.file, 1, 1, "the scenario is empty: it needs 'nodes' and 'deployments'");
+        goto out;
+    }
+    load_ctx c = {.s = s, .cat = cat};
+    /* nodes before deployments, whatever the order in the file: pins refer to node names */
+    if (ymap_apply(&doc, doc.root, "the scenario", top_fields, sizeof top_fields / sizeof top_fields[0], &c, err))
+        goto out;
+    /* default placement: host memory when no node choice has a GPU */
+    int any_gpu = 0;
+    for (size_t i = 0; i < s->nnodes; i++)
+        any_gpu |= s->nodes[i].node.gpus > 0;
+    const ynode *dl = ynode_get(doc.root, "deployments");
+    for (size_t i = 0; i < s->ndeps; i++) {
+        scn_deployment *dp = &s->deps[i];
+        if (!dp->on_set && !any_gpu)
+            dp->on_host = 1;
+        dp->allowed = calloc(s->nnodes + 1, 1);
+        if (!dp->allowed) {
+            fp_fail(err, doc.file, 0, 0, "out of memory");
+            goto out;
+        }
+        for (size_t n = 0; n < s->nnodes; n++)
+            dp->allowed[n] = dp->npin == 0;
+        for (size_t p = 0; p < dp->npin; p++) {
+            size_t n = 0;
+            while (n < s->nnodes && !fp_streq_ci(s->nodes[n].name, dp->pin[p]))
+                n++;
+            if (n == s->nnodes) {
+                ydoc_fail(&doc, ynode_get(dl->vals[i], "node_type"), err,
+                          "'node_type': '%s' is not one of this scenario's node choices", dp->pin[p]);
+                goto out;
+            }
+            dp->allowed[n] = 1;
+        }
+        /* contradictions */
+        uint32_t maxtp = 0;
+        for (size_t n = 0; n < s->nnodes; n++)
+            if (dp->allowed[n] && s->nodes[n].node.gpus > maxtp)
+                maxtp = s->nodes[n].node.gpus;
+        int tp_ok = 0;
+        for (size_t t = 0; t < dp->ntp; t++)
+            tp_ok |= dp->tp[t] <= maxtp || dp->on_host;
+        if (!tp_ok) {
+            ydoc_fail(&doc, ynode_get(dl->vals[i], "tp") ? ynode_get(dl->vals[i], "tp") : dl->vals[i], err,
+                      "deployment '%s': tensor-parallel degree %u needs %u GPUs in one node; its node choices have at "
+                      "most %u",
+                      dp->name, dp->tp[0], dp->tp[0], maxtp);
+            goto out;
+        }
+        if (dp->anti_affinity && dp->replicas > 1) {
+            int64_t nodes = 0;
+            int unlimited = 0;
+            for (size_t n = 0; n < s->nnodes; n++)
+                if (dp->allowed[n]) {
+                    if (s->nodes[n].count < 0)
+                        unlimited = 1;
+                    else
+                        nodes += s->nodes[n].count;
+                }
+            if (!unlimited && nodes < (int64_t)dp->replicas) {
+                ydoc_fail(&doc, ynode_get(dl->vals[i], "anti_affinity"), err,
+                          "deployment '%s': %u replicas on distinct nodes, but only %lld nodes may be used", dp->name,
+                          dp->replicas, (long long)nodes);
+                goto out;
+            }
+        }
+    }
+    rc = 0;
+out:
+    ydoc_free(&doc);
+    if (rc != 0)
+        scn_free(s);
+    return rc;
+}
+
+void scn_free(scenario *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->ndeps; i++)
+        free(s->deps[i].allowed);
+    free(s->deps);
+    free(s->nodes);
+    memset(s, 0, sizeof *s);
+}
+
+/* ====================================================================== build */
+
+static int is_path(const char *m)
+{
+    return strchr(m, '/') != NULL && (strstr(m, ".json") != NULL || m[0] == '.' || m[0] == '/');
+}
+
+int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *err)
+{
+    memset(pb, 0, sizeof *pb);
+    sol_deployment *deps = calloc(s->ndeps + 1, sizeof *deps);
+    sol_node_type *types = calloc(s->nnodes + 1, sizeof *types);
+    if (!deps || !types) {
+        free(deps);
+        free(types);
+        return fp_fail(err, s->file, 0, 0, "out of memory");
+    }
+    pb->deps = deps;
+    pb->types = types;
+    pb->ndeps = s->ndeps;
+    pb->ntypes = s->nnodes;
+    pb->goal = s->goal;
+    pb->time_limit_s = s->time_limit;
+    pb->gap_limit = s->gap;
+    pb->allow_partial = s->allow_partial;
+    for (size_t n = 0; n < s->nnodes; n++) {
+        const scn_node_choice *nc = &s->nodes[n];
+        sol_node_type *t = &types[n];
+        snprintf(t->name, sizeof t->name, "%s", nc->name);
+        t->gpus = nc->node.gpus;
+        t->gpu_bytes = nc->node.gpus ? nc->node.gpu_memory - nc->reserve_gpu : 0;
+        t->host_bytes = nc->node.host_memory > nc->reserve_host ? nc->node.host_memory - nc->reserve_host : 0;
+        t->cost = nc->cost;
+        t->available = nc->count;
+    }
+    for (size_t i = 0; i < s->ndeps; i++) {
+        scn_deployment *dp = &s->deps[i];
+        sol_deployment *sd = &deps[i];
+        snprintf(sd->name, sizeof sd->name, "%s", dp->name);
+        sd->replicas = dp->replicas;
+        sd->anti_affinity = dp->anti_affinity;
+        sd->priority = dp->priority;
+        sd->allowed = dp->allowed;
+        est_arch arch;
+        est_params params;
+        if (dp->model[0]) {
+            const inv_model *m = inv_model_find(cat, dp->model);
+            if (m) {
+                arch = m->arch;
+            } else if (is_path(dp->model)) {
+                /* a config.json path, relative to the scenario file's folder */
+                char path[FP_ERR_FILE * 2];
+                const char *slash = strrchr(s->file, '/');
+                if (dp->model[0] != '/' && slash)
+                    snprintf(path, sizeof path, "%.*s/%s", (int)(slash - s->file), s->file, dp->model);
+                else
+                    snprintf(path, sizeof path, "%s", dp->model);
+                if (inv_config_load(path, &arch, NULL, err) != 0)
+                    goto fail;
+            } else {
+                const char *near = inv_model_suggest(cat, dp->model);
+                fp_fail(err, s->file, dp->model_line, dp->model_col, "'model': unknown model '%s'%s%s%s", dp->model,
+                        near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+                goto fail;
+            }
+            if (est_params_count(&arch, &params, err) != 0)
+                goto fail;
+        }
+        for (size_t t = 0; t < dp->ntp; t++) {
+            sol_variant *v = &sd->variants[sd->nvariants];
+            v->tp = dp->on_host ? 1 : dp->tp[t];
+            v->on_host = dp->on_host;
+            if (dp->memory) {
+                v->shard_bytes = (dp->memory + v->tp - 1) / v->tp;
+            } else {
+                est_workload w = dp->opts.w;
+                w.tp = dp->tp[t];
+                est_footprint fp;
+                fp_error fe;
+                if (est_footprint_compute(&arch, &params, &w, &fp, NULL, &fe) != 0) {
+                    fp_fail(err, s->file, dp->line, dp->col, "deployment '%s': %s", dp->name, fe.msg);
+                    goto fail;
+                }
+                v->shard_bytes = fp.total;
+                dp->outside_bytes[t] = fp.outside_allocator;
+            }
+            dp->shard_bytes[t] = v->shard_bytes;
+            sd->nvariants++;
+        }
+    }
+    return 0;
+fail:
+    scn_problem_free(pb);
+    return -1;
+}
+
+void scn_problem_free(sol_problem *pb)
+{
+    if (!pb)
+        return;
+    free((void *)pb->deps);
+    free((void *)pb->types);
+    memset(pb, 0, sizeof *pb);
+}
+
+void scn_why_unplaceable(const scenario *s, const sol_problem *pb, size_t d, char *buf, size_t n)
+{
+    const sol_deployment *dp = &pb->deps[d];
+    buf[0] = 0;
+    uint64_t best_gpu = 0, best_host = 0;
+    uint32_t most_gpus = 0;
+    for (size_t t = 0; t < pb->ntypes; t++) {
+        if (dp->allowed && !dp->allowed[t])
+            continue;
+        const sol_node_type *nt = &pb->types[t];
+        if (nt->gpus && nt->gpu_bytes > best_gpu)
+            best_gpu = nt->gpu_bytes;
+        if (nt->gpus > most_gpus)
+            most_gpus = nt->gpus;
+        if (nt->host_bytes > best_host)
+            best_host = nt->host_bytes;
+        for (size_t v = 0; v < dp->nvariants; v++) {
+            const sol_variant *va = &dp->variants[v];
+            if (va->on_host ? va->shard_bytes <= nt->host_bytes
+                            : (va->tp <= nt->gpus && va->shard_bytes <= nt->gpu_bytes))
+                return; /* placeable somewhere */
+        }
+    }
+    const sol_variant *va = &dp->variants[0];
+    for (size_t v = 1; v < dp->nvariants; v++)
+        if (dp->variants[v].shard_bytes < va->shard_bytes)
+            va = &dp->variants[v];
+    (void)s;
+    if (va->on_host)
+        snprintf(buf, n, "needs %.2f GiB of host memory and the largest node offered has %.2f GiB",
+                 (double)va->shard_bytes / FP_GIB, (double)best_host / FP_GIB);
+    else if (!most_gpus)
+        snprintf(buf, n, "needs a GPU and none of its node choices has one");
+    else
+        snprintf(buf, n, "needs %.2f GiB per GPU (tp %u) and the largest GPU offered has %.2f GiB", 
+                 (double)va->shard_bytes / FP_GIB, va->tp, (double)best_gpu / FP_GIB);
+}
