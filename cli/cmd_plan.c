@@ -358,6 +358,7 @@ static int run(int argc, char **argv)
     for (size_t i = 0; i < ninv; i++)
         if (load_inventory(&cat, inventory[i], &err) != 0)
             goto out;
+    inv_catalog_relink(&cat);
     if (scn_load(&s, file, &cat, &err) != 0)
         goto out;
     if (time_limit > 0)

@@ -414,6 +414,16 @@ out:
     return rc;
 }
 
+void inv_catalog_relink(inv_catalog *cat)
+{
+    for (size_t i = 0; i < cat->nnodes; i++) {
+        inv_node *n = &cat->nodes[i];
+        const inv_gpu *g = n->gpu[0] ? inv_gpu_find(cat, n->gpu) : NULL;
+        if (g)
+            n->gpu_memory = g->memory;
+    }
+}
+
 const inv_node *inv_node_find(const inv_catalog *cat, const char *name)
 {
     for (size_t i = 0; i < cat->nnodes; i++)

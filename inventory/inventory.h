@@ -75,6 +75,8 @@ int inv_gpus_parse(inv_catalog *cat, const char *name, const char *buf, size_t l
  * from YAML; GPU names are resolved against the GPUs already in cat. Appends to cat. */
 int inv_nodes_parse(inv_catalog *cat, const char *name, const char *buf, size_t len, fp_error *err);
 const inv_node *inv_node_find(const inv_catalog *cat, const char *name);
+/* After a GPU catalog overrides entries: give every node its GPU's (new) memory. */
+void inv_catalog_relink(inv_catalog *cat);
 const char *inv_node_suggest(const inv_catalog *cat, const char *name);
 
 /* Find by catalog name or hub id (case-insensitive); NULL when absent. */

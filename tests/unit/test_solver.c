@@ -294,7 +294,126 @@ static void test_brute_force(test_ctx *t)
     CHECK(t, infeasible > 5);
 }
 
+/* ---------------------------------------------------------------- verifier */
+
+/* One 2-GPU node type (10 GB each, 20 GB host, 2 available); a tp-2 deployment with anti-affinity
+ * and two replicas, and a host deployment. */
+static void verifier_fixture(sol_deployment *deps, sol_node_type *type, sol_problem *pb)
+{
+    memset(deps, 0, 2 * sizeof *deps);
+    snprintf(deps[0].name, sizeof deps[0].name, "tp2");
+    deps[0].replicas = 2;
+    deps[0].anti_affinity = 1;
+    deps[0].nvariants = 1;
+    deps[0].variants[0] = (sol_variant){2, 0, 6 * GB};
+    snprintf(deps[1].name, sizeof deps[1].name, "host");
+    deps[1].replicas = 1;
+    deps[1].nvariants = 1;
+    deps[1].variants[0] = (sol_variant){1, 1, 15 * GB};
+    memset(type, 0, sizeof *type);
+    snprintf(type->name, sizeof type->name, "box");
+    type->gpus = 2;
+    type->gpu_bytes = 10 * GB;
+    type->host_bytes = 20 * GB;
+    type->cost = 1;
+    type->available = 2;
+    memset(pb, 0, sizeof *pb);
+    pb->deps = deps;
+    pb->ndeps = 2;
+    pb->types = type;
+    pb->ntypes = 1;
+    pb->time_limit_s = 5;
+}
+
+static void test_verifier_rejects(test_ctx *t)
+{
+    sol_deployment deps[2];
+    sol_node_type type;
+    sol_problem pb;
+    verifier_fixture(deps, &type, &pb);
+    sol_shard n1[3] = {{0, 0, 0, 0, 0}, {0, 0, 0, 1, 1}, {1, 0, 0, 0, -1}};
+    sol_shard n2[2] = {{0, 1, 0, 0, 0}, {0, 1, 0, 1, 1}};
+    sol_node nodes[2] = {{0, 3, n1}, {0, 2, n2}};
+    sol_plan plan = {.status = SOL_OPTIMAL, .nnodes = 2, .nodes = nodes};
+    fp_error e;
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0); /* the good plan */
+
+    n1[1].gpu = 0; /* both shards of one replica on GPU 0 */
+    CHECK(t, plan_verify(&pb, &plan, &e) != 0);
+    CHECK_HAS(t, e.msg, "share GPU");
+    n1[1].gpu = 1;
+
+    n1[1].gpu = 2; /* a GPU the node does not have */
+    CHECK(t, plan_verify(&pb, &plan, &e) != 0);
+    CHECK_HAS(t, e.msg, "does not have");
+    n1[1].gpu = 1;
+
+    n2[0].replica = 0; /* replica 0 twice, replica 1 missing */
+    n2[1].replica = 0;
+    CHECK(t, plan_verify(&pb, &plan, &e) != 0);
+    n2[0].replica = n2[1].replica = 1;
+
+    deps[0].variants[0].shard_bytes = 11 * GB; /* over a GPU's capacity */
+    CHECK(t, plan_verify(&pb, &plan, &e) != 0);
+    CHECK_HAS(t, e.msg, "over capacity");
+    deps[0].variants[0].shard_bytes = 6 * GB;
+
+    deps[1].variants[0].shard_bytes = 21 * GB; /* over host memory */
+    CHECK(t, plan_verify(&pb, &plan, &e) != 0);
+    CHECK_HAS(t, e.msg, "host memory");
+    deps[1].variants[0].shard_bytes = 15 * GB;
+
+    plan.nnodes = 1; /* replica 1 neither placed nor listed */
+    CHECK(t, plan_verify(&pb, &plan, &e) != 0);
+    CHECK_HAS(t, e.msg, "replicas placed");
+    plan.nnodes = 2;
+
+    sol_shard both[4] = {{0, 0, 0, 0, 0}, {0, 0, 0, 1, 1}, {0, 1, 0, 0, 0}, {0, 1, 0, 1, 1}};
+    sol_node one[2] = {{0, 4, both}, {0, 0, NULL}}; /* anti-affinity broken */
+    sol_plan p2 = {.nnodes = 1, .nodes = one};
+    sol_unplaced un = {1, 1, ""};
+    p2.unplaced = &un;
+    p2.nunplaced = 1;
+    pb.allow_partial = 1;
+    CHECK(t, plan_verify(&pb, &p2, &e) != 0);
+    CHECK_HAS(t, e.msg, "anti-affinity");
+    pb.allow_partial = 0;
+
+    sol_shard half[1] = {{0, 0, 0, 0, 0}}; /* a replica with one of its two shards */
+    sol_node h1[1] = {{0, 1, half}};
+    sol_unplaced un2[2] = {{0, 1, ""}, {1, 1, ""}};
+    sol_plan p3 = {.nnodes = 1, .nodes = h1, .unplaced = un2, .nunplaced = 2};
+    CHECK(t, plan_verify(&pb, &p3, &e) != 0);
+    CHECK_HAS(t, e.msg, "missing shards");
+
+    type.available = 1; /* more nodes than available */
+    CHECK(t, plan_verify(&pb, &plan, &e) != 0);
+    CHECK_HAS(t, e.msg, "available");
+    type.available = 2;
+
+    unsigned char allowed[1] = {0}; /* a type the deployment may not use */
+    deps[1].allowed = allowed;
+    CHECK(t, plan_verify(&pb, &plan, &e) != 0);
+    CHECK_HAS(t, e.msg, "not allowed");
+    deps[1].allowed = NULL;
+
+    n1[2].gpu = 0; /* a host deployment on a GPU */
+    CHECK(t, plan_verify(&pb, &plan, &e) != 0);
+    CHECK_HAS(t, e.msg, "host deployment");
+    n1[2].gpu = -1;
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+
+    /* and the solver's own plan for the fixture verifies, optimal with two nodes */
+    sol_plan sp;
+    CHECK(t, sol_solve(&pb, &sp, &e) == 0);
+    CHECK(t, plan_verify(&pb, &sp, &e) == 0);
+    CHECK_U64(t, sp.nnodes, 2);
+    CHECK(t, sp.status == SOL_OPTIMAL);
+    sol_plan_free(&sp);
+}
+
 const test_case solver_tests[] = {
+    {"solver/verifier_rejects_broken_plans", test_verifier_rejects},
     {"solver/brute_force_small_instances", test_brute_force},
     {"solver/u120_optimal_and_proven", test_u120},
     {NULL, NULL},
