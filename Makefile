@@ -41,6 +41,9 @@ $(BUILD)/test_unit: $(LIB_OBJ) $(UNIT_OBJ)
 $(BUILD)/bench_estimate: $(LIB_OBJ) $(BUILD)/bench/bench_estimate.o
 	$(CC) $(FP_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/bench_solver: $(LIB_OBJ) $(BUILD)/bench/bench_solver.o
+	$(CC) $(FP_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(FP_CFLAGS) $(CFLAGS) -c -o $@ $<
@@ -73,8 +76,14 @@ check:
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    sh tests/run_all.sh build-san/fedplan build-san/test_unit
 
-bench: deps-ok fedplan $(BUILD)/bench_estimate
+# Falkenauer sets from the shared folder when present (BPP_DIR), else the copy of u120 in tests/
+BPP_DIR  ?= $(if $(wildcard ../shared/bench/bpp/OPTIMA.tsv),../shared/bench/bpp,tests/data/bpp)
+BPP_SETS ?= $(if $(wildcard ../shared/bench/bpp/OPTIMA.tsv),u120 u250 u500 t120 t249,u120)
+
+bench: deps-ok fedplan $(BUILD)/bench_estimate $(BUILD)/bench_solver
 	@$(BUILD)/bench_estimate
+	@echo
+	@$(BUILD)/bench_solver $(BPP_DIR) $(BPP_SETS)
 
 demo: deps-ok fedplan
 	@sh scenarios/demo.sh ./fedplan

@@ -11,10 +11,11 @@ static const cli_opt opts[] = {{"format", 1, O_FORMAT}};
 
 static void help(FILE *out)
 {
-    fputs("usage: fedplan catalog models|gpus [--format table|json|yaml|csv]\n"
+    fputs("usage: fedplan catalog models|gpus|nodes|instances [--format table|json|yaml|csv]\n"
           "\n"
           "Lists the built-in catalogs: models with their exact parameter counts and KV-cache\n"
-          "bytes per token (16-bit), GPUs with the memory the platform reports.\n",
+          "bytes per token (16-bit; MLA models: the latent vLLM caches), GPUs with the memory\n"
+          "the platform reports, owned node sizes, and cloud instances with on-demand prices.\n",
           out);
 }
 
@@ -61,6 +62,31 @@ static json_t *gpus_json(const inv_catalog *cat)
     return arr;
 }
 
+static json_t *nodes_json(const inv_catalog *cat, int cloud)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < cat->nnodes; i++) {
+        const inv_node *n = &cat->nodes[i];
+        if ((strcmp(n->provider, "on-prem") != 0) != cloud)
+            continue;
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string(n->name));
+        json_object_set_new(o, "provider", json_string(n->provider));
+        json_object_set_new(o, "gpus", json_integer(n->gpus));
+        json_object_set_new(o, "gpu", json_string(n->gpu));
+        json_object_set_new(o, "gpu_memory_bytes", json_integer((json_int_t)n->gpu_memory));
+        json_object_set_new(o, "host_memory_bytes", json_integer((json_int_t)n->host_memory));
+        if (n->vcpus)
+            json_object_set_new(o, "vcpus", json_integer(n->vcpus));
+        json_object_set_new(o, "price_per_hour", n->has_price ? json_real(n->price) : json_null());
+        if (n->region[0])
+            json_object_set_new(o, "region", json_string(n->region));
+        json_object_set_new(o, "source", json_string(n->source));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
 static int run(int argc, char **argv)
 {
     fp_error err = {0};
@@ -81,22 +107,40 @@ static int run(int argc, char **argv)
     if (r < 0)
         return cli_report(&err);
     int models = what && !strcmp(what, "models"), gpus = what && !strcmp(what, "gpus");
-    if (!models && !gpus) {
-        fp_fail(&err, NULL, 0, 0, "catalog: say which one: models or gpus%s%s%s", what ? " (got '" : "",
+    int nodes = what && !strcmp(what, "nodes"), instances = what && !strcmp(what, "instances");
+    if (!models && !gpus && !nodes && !instances) {
+        fp_fail(&err, NULL, 0, 0, "catalog: say which one: models, gpus, nodes or instances%s%s%s", what ? " (got '" : "",
                 what ? what : "", what ? "')" : "");
         return cli_report(&err);
     }
     inv_catalog cat;
     if (inv_catalog_load(&cat, &err) != 0)
         return cli_report(&err);
-    json_t *arr = models ? models_json(&cat) : gpus_json(&cat);
+    json_t *arr = models ? models_json(&cat) : gpus ? gpus_json(&cat) : nodes_json(&cat, instances);
     if (fmt == FMT_JSON)
         out_json(stdout, arr);
     else if (fmt == FMT_YAML)
         out_yaml(stdout, arr);
     else if (fmt == FMT_CSV)
         out_csv(stdout, arr);
-    else if (models) {
+    else if (nodes || instances) {
+        printf("%-26s %5s %-12s %10s %10s %10s\n", "name", "gpus", "gpu", "GPU GiB", "host GiB", "$/hour");
+        size_t i;
+        json_t *o;
+        json_array_foreach(arr, i, o)
+        {
+            const json_t *pr = json_object_get(o, "price_per_hour");
+            char price[32];
+            if (json_is_null(pr))
+                snprintf(price, sizeof price, "-");
+            else
+                snprintf(price, sizeof price, "%.3f", json_real_value(pr));
+            printf("%-26s %5lld %-12s %10.2f %10.2f %10s\n", json_string_value(json_object_get(o, "name")),
+                   (long long)json_integer_value(json_object_get(o, "gpus")), json_string_value(json_object_get(o, "gpu")),
+                   (double)json_integer_value(json_object_get(o, "gpu_memory_bytes")) / 1073741824.0,
+                   (double)json_integer_value(json_object_get(o, "host_memory_bytes")) / 1073741824.0, price);
+        }
+    } else if (models) {
         char b1[32], b2[32];
         printf("%-30s %-12s %18s %18s %10s\n", "model", "type", "params", "active", "KV B/token");
         size_t i;

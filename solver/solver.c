@@ -824,6 +824,35 @@ static int patterns_to_plan(const sol_ctx *c, const size_t *pat, size_t npat, so
     return 0;
 }
 
+/* The plan given by the (integral) values of the pattern columns, from the LP or the MIP. */
+static int plan_from_columns(const sol_ctx *c, glp_prob *lp, int mip, sol_plan *out)
+{
+    size_t nch = 0, capch = c->npat + 16;
+    size_t *chosen = malloc(capch * sizeof *chosen);
+    if (!chosen)
+        return -1;
+    int base = (int)c->pb->ndeps;
+    for (size_t i = 0; i < c->npat; i++) {
+        double x = mip ? glp_mip_col_val(lp, base + 1 + (int)i) : glp_get_col_prim(lp, base + 1 + (int)i);
+        long cnt = lround(x);
+        for (long q = 0; q < cnt; q++) {
+            if (nch == capch) {
+                capch *= 2;
+                size_t *nc = realloc(chosen, capch * sizeof *nc);
+                if (!nc) {
+                    free(chosen);
+                    return -1;
+                }
+                chosen = nc;
+            }
+            chosen[nch++] = i;
+        }
+    }
+    int rc = patterns_to_plan(c, chosen, nch, out);
+    free(chosen);
+    return rc;
+}
+
 static double plan_obj(const sol_ctx *c, const sol_plan *p)
 {
     double obj = 0;
@@ -992,12 +1021,14 @@ int sol_solve(const sol_problem *pb, sol_plan *plan, fp_error *err)
     double lb_obj = 0;
     int proven_lp = 0;
     double deadline = t0 + pb->time_limit_s;
+    int diving = 0;
+cg_again:
     for (int iter = 0;; iter++) {
         if (glp_simplex(lp, &smcp) != 0 || glp_get_status(lp) != GLP_OPT) {
             fp_fail(err, NULL, 0, 0, "the master LP did not solve (GLPK status %d)", glp_get_status(lp));
             goto out;
         }
-        plan->lp_iterations = iter + 1;
+        plan->lp_iterations++;
         double z = glp_get_obj_val(lp);
         for (int i = 1; i <= nrows; i++)
             duals[i] = glp_get_row_dual(lp, i);
@@ -1044,20 +1075,69 @@ int sol_solve(const sol_problem *pb, sol_plan *plan, fp_error *err)
             }
             free(p.copies);
         }
-        if (lagr > lb_obj)
+        if (!diving && lagr > lb_obj) /* a dive's bounds make the LP a restriction: no bound from it */
             lb_obj = lagr;
         if (!added) {
-            proven_lp = all_exact;
-            if (all_exact)
-                lb_obj = fmax(lb_obj, z);
+            if (!diving) {
+                proven_lp = all_exact;
+                if (all_exact)
+                    lb_obj = fmax(lb_obj, z);
+            }
             break;
         }
         ADD_PATTERN_COLS();
         /* stop early when the incumbent already meets the bound, or when time is short */
-        if (primary_bound(&c, lb_obj) >= primary_of(&c, best_obj) || now_s() > t0 + pb->time_limit_s * 0.7)
+        if ((!diving && primary_bound(&c, lb_obj) >= primary_of(&c, best_obj)) ||
+            now_s() > t0 + pb->time_limit_s * 0.7)
             break;
+        (void)iter;
     }
     (void)proven_lp;
+
+    /* 2b. diving: round the LP up one pattern at a time (columns at 1 or more are kept, the most
+     * fractional one is raised to its ceiling), generating columns again after each step, until the
+     * LP is integral: the classic residual heuristic for cutting stock, which finds the optimum of
+     * most instances whose LP bound rounds up to it */
+    if (primary_bound(&c, lb_obj) < primary_of(&c, best_obj) && now_s() < t0 + pb->time_limit_s * 0.6) {
+        int ncols = glp_get_num_cols(lp), base = (int)pb->ndeps, frac_j = -1, integral = 1;
+        double best_frac = 0;
+        for (int j = base + 1; j <= ncols; j++) {
+            double x = glp_get_col_prim(lp, j), f = x - floor(x + 1e-9);
+            if (x >= 1 - 1e-6 && glp_get_col_lb(lp, j) < floor(x + 1e-6))
+                glp_set_col_bnds(lp, j, GLP_LO, floor(x + 1e-6), 0);
+            if (f > 1e-6 && f < 1 - 1e-6) {
+                integral = 0;
+                if (f > best_frac) {
+                    best_frac = f;
+                    frac_j = j;
+                }
+            }
+        }
+        if (!integral && frac_j > 0) {
+            glp_set_col_bnds(lp, frac_j, GLP_LO, ceil(glp_get_col_prim(lp, frac_j)), 0);
+            diving = 1;
+            goto cg_again;
+        }
+        if (integral && diving) {
+            sol_plan cand;
+            if (plan_from_columns(&c, lp, 0, &cand) != 0)
+                goto oom;
+            double co = plan_obj(&c, &cand);
+            if (co < best_obj) {
+                sol_plan_free(&best);
+                best = cand;
+                best_obj = co;
+            } else {
+                sol_plan_free(&cand);
+            }
+        }
+    }
+    if (diving) { /* undo the dive's bounds */
+        int ncols = glp_get_num_cols(lp);
+        for (int j = (int)pb->ndeps + 1; j <= ncols; j++)
+            glp_set_col_bnds(lp, j, GLP_LO, 0, 0);
+        diving = 0;
+    }
 
     /* 3. integer program over the generated patterns, unless the incumbent is proven;
      * then, if still unproven and every maximal pattern can be listed, over all of them
@@ -1080,10 +1160,14 @@ int sol_solve(const sol_problem *pb, sol_plan *plan, fp_error *err)
                 break;
             ADD_PATTERN_COLS();
         }
+        /* the best plan so far as a starting solution: its patterns become columns (a plan from
+         * the dive dropped surplus copies, so its nodes may be patterns not generated yet) */
+        if (plan_to_patterns(&c, &best) != 0)
+            goto oom;
+        ADD_PATTERN_COLS();
         int ncols = glp_get_num_cols(lp);
         for (int j = 1; j <= ncols; j++)
             glp_set_col_kind(lp, j, GLP_IV);
-        /* the best plan so far as a starting solution: its patterns are columns */
         free(xinit);
         xinit = calloc((size_t)ncols + 1, sizeof *xinit);
         if (!xinit)
@@ -1107,6 +1191,27 @@ int sol_solve(const sol_problem *pb, sol_plan *plan, fp_error *err)
         }
         for (size_t u = 0; u < best.nunplaced; u++)
             xinit[best.unplaced[u].dep + 1] += best.unplaced[u].count;
+        /* GLPK trusts a heuristic solution's rows: inject it only when every row holds */
+        int xinit_ok = 1;
+        int *rind = malloc(((size_t)ncols + 1) * sizeof *rind);
+        double *rval = malloc(((size_t)ncols + 1) * sizeof *rval);
+        if (!rind || !rval) {
+            free(rind);
+            free(rval);
+            goto oom;
+        }
+        for (int i = 1; i <= nrows && xinit_ok; i++) {
+            int len = glp_get_mat_row(lp, i, rind, rval);
+            double act = 0;
+            for (int q = 1; q <= len; q++)
+                act += rval[q] * xinit[rind[q]];
+            int type = glp_get_row_type(lp, i);
+            if ((type == GLP_LO && act < glp_get_row_lb(lp, i) - 1e-6) ||
+                (type == GLP_UP && act > glp_get_row_ub(lp, i) + 1e-6))
+                xinit_ok = 0;
+        }
+        free(rind);
+        free(rval);
         glp_iocp iocp;
         glp_init_iocp(&iocp);
         iocp.msg_lev = pb->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
@@ -1118,7 +1223,7 @@ int sol_solve(const sol_problem *pb, sol_plan *plan, fp_error *err)
         if (round == 0 && left > 1.0) /* leave time for the exact model */
             left *= 0.5;
         iocp.tm_lim = left > 0.01 ? (int)(left * 1000.0) : 10;
-        mip_cb cb = {.x = xinit, .c = &c, .target = primary_bound(&c, lb_obj), .tree_bound = -1};
+        mip_cb cb = {.x = xinit_ok ? xinit : NULL, .c = &c, .target = primary_bound(&c, lb_obj), .tree_bound = -1};
         iocp.cb_func = mip_callback;
         iocp.cb_info = &cb;
         plan->used_mip = 1;
@@ -1131,26 +1236,8 @@ int sol_solve(const sol_problem *pb, sol_plan *plan, fp_error *err)
         if ((r == 0 || r == GLP_ETMLIM || r == GLP_ESTOP || r == GLP_EMIPGAP) && (ms == GLP_OPT || ms == GLP_FEAS)) {
             double z = glp_mip_obj_val(lp);
             if (z < best_obj - 0.5) {
-                size_t nch = 0, capch = c.npat + 16;
-                free(chosen);
-                chosen = malloc(capch * sizeof *chosen);
-                if (!chosen)
-                    goto oom;
-                for (size_t i = 0; i < c.npat; i++) {
-                    long cnt = lround(glp_mip_col_val(lp, (int)pb->ndeps + 1 + (int)i));
-                    for (long q = 0; q < cnt; q++) {
-                        if (nch == capch) {
-                            capch *= 2;
-                            size_t *nc = realloc(chosen, capch * sizeof *nc);
-                            if (!nc)
-                                goto oom;
-                            chosen = nc;
-                        }
-                        chosen[nch++] = i;
-                    }
-                }
                 sol_plan cand;
-                if (patterns_to_plan(&c, chosen, nch, &cand) != 0)
+                if (plan_from_columns(&c, lp, 1, &cand) != 0)
                     goto oom;
                 double co = plan_obj(&c, &cand);
                 if (co < best_obj) {
