@@ -385,7 +385,33 @@ static int run(int argc, char **argv)
         goto out;
     }
     {
-        /* a lower bound on nodes for what could not be placed in the nodes available */
+        /* when availability is what stops a plan: how many nodes would everything need? (the
+         * same problem with every count unlimited, fewest nodes, its proven bound) */
+        double need_nodes = 0;
+        int limited = 0;
+        for (size_t t = 0; t < pb.ntypes; t++)
+            limited |= pb.types[t].available >= 0;
+        if (plan.nunplaced && limited) {
+            sol_node_type *open = malloc(pb.ntypes * sizeof *open);
+            if (open) {
+                memcpy(open, pb.types, pb.ntypes * sizeof *open);
+                for (size_t t = 0; t < pb.ntypes; t++)
+                    open[t].available = -1;
+                sol_problem all = pb;
+                all.types = open;
+                all.goal = SOL_GOAL_NODES;
+                all.allow_partial = 1;
+                all.time_limit_s = pb.time_limit_s < 2 ? pb.time_limit_s : 2;
+                sol_plan ap;
+                fp_error ae;
+                if (sol_solve(&all, &ap, &ae) == 0) {
+                    if (ap.nunplaced == 0)
+                        need_nodes = ap.bound;
+                    sol_plan_free(&ap);
+                }
+                free(open);
+            }
+        }
         for (size_t u = 0; u < plan.nunplaced; u++) {
             reasons[u] = malloc(256);
             if (!reasons[u])
@@ -401,7 +427,12 @@ static int run(int argc, char **argv)
                         else
                             avail += pb.types[t].available;
                     }
-                if (!unlimited)
+                if (!unlimited && need_nodes > 0)
+                    snprintf(reasons[u], 256,
+                             "placing every replica needs at least %.0f nodes and %lld are available (the "
+                             "highest priorities went first)",
+                             need_nodes, (long long)avail);
+                else if (!unlimited)
                     snprintf(reasons[u], 256,
                              "fits a node on its own, but the %lld nodes available are full (higher priorities, or "
                              "larger deployments, went first)",

@@ -23,4 +23,10 @@ run "Llama-3.1-70B in 4-bit on two A100-80GB (tensor parallel)" \
     "estimate llama-3.1-70b --dtype int4 --tp 2 --runtime vllm --context 32768 --gpu a100-80gb"
 run "A 7B model on a CPU server with llama.cpp (Q4_0 weights, host RAM)" \
     "estimate llama-2-7b --runtime llama.cpp --dtype q4_0 --context 4096"
+run "Seven DeepSeek-Coder 6.7B fp16 deployments: one 128 GB server..." "plan scenarios/seven-deepseek-128gb.yaml"
+run "...or 64 GB servers..." "plan scenarios/seven-deepseek-64gb.yaml"
+run "...or 32 GB servers?" "plan scenarios/seven-deepseek-32gb.yaml"
+run "Fine-tuning 7B models: 16 GB P100/V100/T4 or a 24 GB A10G, cheapest per hour" \
+    "plan scenarios/finetune-7b-16gb-vs-24gb.yaml"
+run "A mixed serving fleet on AWS at the lowest hourly cost, proven" "plan scenarios/aws-mixed-fleet.yaml"
 printf '\nEvery component and its formula: add --explain.  Machine-readable: --format json.\n'
