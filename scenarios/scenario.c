@@ -235,7 +235,10 @@ static int d_replicas(const ydoc *d, const ynode *v, const char *k, void *o, fp_
 }
 static int d_anti(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
 {
-    return ynode_bool(d, v, k, &((load_ctx *)o)->dp->anti_affinity, e);
+    scn_deployment *dp = ((load_ctx *)o)->dp;
+    dp->anti_line = v->line;
+    dp->anti_col = v->col;
+    return ynode_bool(d, v, k, &dp->anti_affinity, e);
 }
 static int d_priority(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
 {
@@ -266,6 +269,8 @@ static int tp_one(const ydoc *d, const ynode *v, const char *k, scn_deployment *
 static int d_tp(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
 {
     scn_deployment *dp = ((load_ctx *)o)->dp;
+    dp->tp_line = v->line;
+    dp->tp_col = v->col;
     dp->ntp = 0;
     if (v->type == YN_SEQ) {
         if (v->n == 0)
@@ -295,6 +300,8 @@ static int d_on(const ydoc *d, const ynode *v, const char *k, void *o, fp_error 
 static int d_pin(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
 {
     scn_deployment *dp = ((load_ctx *)o)->dp;
+    dp->pin_line = v->line;
+    dp->pin_col = v->col;
     if (v->type == YN_SCALAR)
         return copy_str(d, v, k, dp->pin[dp->npin++], INV_NAME, e);
     if (v->type != YN_SEQ || v->n == 0 || v->n > SCN_MAX_PIN)
@@ -304,11 +311,28 @@ static int d_pin(const ydoc *d, const ynode *v, const char *k, void *o, fp_error
             return -1;
     return 0;
 }
+/* Rebuild a deployment's options from its written workload, plus one override. */
+static int rebuild_opts(scn_deployment *dp, const char *oname, const char *ovalue, fp_error *err)
+{
+    est_options_init(&dp->opts);
+    for (size_t i = 0; i <= dp->nwl; i++) {
+        const char *name = i < dp->nwl ? dp->wl_name[i] : oname;
+        const char *value = i < dp->nwl ? dp->wl_value[i] : ovalue;
+        if (!name)
+            break;
+        if (est_option_apply(&dp->opts, name, value[0] ? value : NULL, err) < 0)
+            return -1;
+    }
+    return est_options_finish(&dp->opts, err);
+}
+
 static int d_workload(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
 {
     scn_deployment *dp = ((load_ctx *)o)->dp;
     if (v->type != YN_MAP)
         return ydoc_fail(d, v, e, "'%s' must be a mapping of estimator options (context: 4096, dtype: int4, ...)", k);
+    if (v->n > SCN_MAX_WL)
+        return ydoc_fail(d, v, e, "'%s' has more than %d options", k, SCN_MAX_WL);
     for (size_t i = 0; i < v->n; i++) {
         const ynode *key = v->keys[i], *val = v->vals[i];
         char name[64];
@@ -329,6 +353,8 @@ static int d_workload(const ydoc *d, const ynode *v, const char *k, void *o, fp_
             return ydoc_fail(d, key, e, "unknown workload option '%s'%s%s%s", key->str, near ? " (did you mean '" : "",
                              near ? near : "", near ? "'?)" : "");
         }
+        if (!strcmp(name, "tp"))
+            return ydoc_fail(d, key, e, "give tensor-parallel degrees as the deployment's 'tp', not in its workload");
         if (val->type != YN_SCALAR)
             return ydoc_fail(d, val, e, "workload option '%s' must be a single value", key->str);
         const char *value = val->str;
@@ -339,9 +365,11 @@ static int d_workload(const ydoc *d, const ynode *v, const char *k, void *o, fp_
                 return -1;
             if (!b)
                 continue;
-            value = NULL;
+            value = "";
         }
-        if (est_option_apply(&dp->opts, name, value, &oe) < 0) {
+        if (strlen(value) >= sizeof dp->wl_value[0])
+            return ydoc_fail(d, val, e, "workload option '%s' is too long", key->str);
+        if (est_option_apply(&dp->opts, name, value[0] ? value : NULL, &oe) < 0) {
             const char *msg = oe.msg;
             if (!strncmp(msg, "--", 2)) { /* "--context: ..." -> "'context': ..." */
                 const char *colon = strchr(msg, ':');
@@ -350,8 +378,9 @@ static int d_workload(const ydoc *d, const ynode *v, const char *k, void *o, fp_
             }
             return ydoc_fail(d, val, e, "workload '%s': %s", key->str, msg);
         }
-        if (!strcmp(name, "tp"))
-            return ydoc_fail(d, key, e, "give tensor-parallel degrees as the deployment's 'tp', not in its workload");
+        snprintf(dp->wl_name[dp->nwl], sizeof dp->wl_name[0], "%s", name);
+        snprintf(dp->wl_value[dp->nwl], sizeof dp->wl_value[0], "%s", value);
+        dp->nwl++;
     }
     fp_error fe;
     if (est_options_finish(&dp->opts, &fe) != 0)
@@ -368,19 +397,21 @@ static const yfield dep_fields[] = {
 
 /* ---------------------------------------------------------------- lists */
 
-static int t_nodes(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+/* Parse a list of node choices into *out. */
+static int parse_node_set(const ydoc *d, const ynode *v, const char *k, load_ctx *c, scn_node_choice **out,
+                          size_t *nout, fp_error *e)
 {
-    load_ctx *c = o;
-    scenario *s = c->s;
     if (v->type != YN_SEQ || v->n == 0)
         return ydoc_fail(d, v, e, "'%s' must be a non-empty list of node choices", k);
     if (v->n > 10000)
         return ydoc_fail(d, v, e, "'%s' has more than 10000 node choices", k);
-    s->nodes = calloc(v->n, sizeof *s->nodes);
-    if (!s->nodes)
+    scn_node_choice *set = calloc(v->n, sizeof *set);
+    if (!set)
         return fp_fail(e, d->file, 0, 0, "out of memory");
+    *out = set;
+    *nout = 0;
     for (size_t i = 0; i < v->n; i++) {
-        scn_node_choice *nc = &s->nodes[i];
+        scn_node_choice *nc = &set[i];
         nc->count = -1;
         nc->line = v->vals[i]->line;
         nc->col = v->vals[i]->col;
@@ -391,10 +422,9 @@ static int t_nodes(const ydoc *d, const ynode *v, const char *k, void *o, fp_err
         int has_type = ynode_get(m, "type") != NULL, has_name = ynode_get(m, "name") != NULL;
         if (!has_type && !has_name)
             return ydoc_fail(d, m, e, "a node choice needs 'type' (from the catalogs) or 'name' (defined inline)");
-        if (has_type && (ynode_get(m, "memory") || ynode_get(m, "gpus") || ynode_get(m, "gpu") || ynode_get(m, "gpu_memory"))) {
-            if (!has_name)
-                return ydoc_fail(d, m, e, "a catalog node type keeps its hardware: give a 'name' to define a node inline");
-        }
+        if (has_type && !has_name &&
+            (ynode_get(m, "memory") || ynode_get(m, "gpus") || ynode_get(m, "gpu") || ynode_get(m, "gpu_memory")))
+            return ydoc_fail(d, m, e, "a catalog node type keeps its hardware: give a 'name' to define a node inline");
         if (!has_type) {
             if (nc->node.gpus && !nc->node.gpu_memory)
                 return ydoc_fail(d, m, e, "node '%s' has GPUs: say which ('gpu: a10g') or how large ('gpu_memory: 24 GB')",
@@ -407,9 +437,65 @@ static int t_nodes(const ydoc *d, const ynode *v, const char *k, void *o, fp_err
         if (nc->reserve_host && nc->reserve_host >= nc->node.host_memory)
             return ydoc_fail(d, ynode_get(m, "reserve"), e, "'reserve' leaves nothing of the node's memory");
         for (size_t j = 0; j < i; j++)
-            if (fp_streq_ci(s->nodes[j].name, nc->name))
+            if (fp_streq_ci(set[j].name, nc->name))
                 return ydoc_fail(d, m, e, "node choice '%s' is listed twice", nc->name);
-        s->nnodes++;
+        (*nout)++;
+    }
+    return 0;
+}
+
+static int add_variant(scenario *s, const char *name, fp_error *e)
+{
+    scn_variant *v = realloc(s->variants, (s->nvariants + 1) * sizeof *v);
+    if (!v)
+        return fp_fail(e, s->file, 0, 0, "out of memory");
+    s->variants = v;
+    memset(&v[s->nvariants], 0, sizeof v[0]);
+    snprintf(v[s->nvariants].name, sizeof v[0].name, "%s", name);
+    s->nvariants++;
+    return 0;
+}
+
+static int t_nodes(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    load_ctx *c = o;
+    scenario *s = c->s;
+    /* the base set goes first, whatever the order of the keys */
+    if (add_variant(s, "base", e))
+        return -1;
+    scn_variant tmp = s->variants[s->nvariants - 1];
+    memmove(&s->variants[1], &s->variants[0], (s->nvariants - 1) * sizeof s->variants[0]);
+    s->variants[0] = tmp;
+    return parse_node_set(d, v, k, c, &s->variants[0].nodes, &s->variants[0].nnodes, e);
+}
+
+static int v_name(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    scenario *s = ((load_ctx *)o)->s;
+    return copy_str(d, v, k, s->variants[s->nvariants - 1].name, sizeof s->variants[0].name, e);
+}
+static int v_nodes(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    load_ctx *c = o;
+    scn_variant *var = &c->s->variants[c->s->nvariants - 1];
+    return parse_node_set(d, v, k, c, &var->nodes, &var->nnodes, e);
+}
+static const yfield variant_fields[] = {{"name", 1, v_name}, {"nodes", 1, v_nodes}};
+
+static int t_variants(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    load_ctx *c = o;
+    if (v->type != YN_SEQ || v->n == 0 || v->n > 256)
+        return ydoc_fail(d, v, e, "'%s' must be a list of 1 to 256 named node sets", k);
+    for (size_t i = 0; i < v->n; i++) {
+        if (add_variant(c->s, "", e))
+            return -1;
+        if (ymap_apply(d, v->vals[i], "a variant", variant_fields, 2, c, e))
+            return -1;
+        for (size_t j = 0; j + 1 < c->s->nvariants; j++)
+            if (!strcmp(c->s->variants[j].name, c->s->variants[c->s->nvariants - 1].name))
+                return ydoc_fail(d, ynode_get(v->vals[i], "name"), e, "variant name '%s' is used twice",
+                                 c->s->variants[j].name);
     }
     return 0;
 }
@@ -466,54 +552,83 @@ static int t_deployments(const ydoc *d, const ynode *v, const char *k, void *o, 
 static const yfield top_fields[] = {
     {"name", 0, t_name},           {"description", 0, t_ignore}, {"goal", 0, t_goal},
     {"time_limit", 0, t_time},     {"gap", 0, t_gap},            {"allow_partial", 0, t_partial},
-    {"nodes", 1, t_nodes},         {"deployments", 1, t_deployments},
+    {"nodes", 0, t_nodes},         {"variants", 0, t_variants},  {"deployments", 1, t_deployments},
 };
 
 /* ====================================================================== load */
 
-int scn_load(scenario *s, const char *path, const inv_catalog *cat, fp_error *err)
+static int load_doc(scenario *s, ydoc *doc, const inv_catalog *cat, fp_error *err)
 {
     memset(s, 0, sizeof *s);
     s->goal = SOL_GOAL_COST;
     s->time_limit = 10;
+    snprintf(s->file, sizeof s->file, "%s", doc->file);
+    if (!doc->root)
+        return fp_fail(err, doc->file, 1, 1, "the scenario is empty: it needs 'nodes' and 'deployments'");
+    load_ctx c = {.s = s, .cat = cat};
+    if (ymap_apply(doc, doc->root, "the scenario", top_fields, sizeof top_fields / sizeof top_fields[0], &c, err))
+        return -1;
+    if (s->nvariants == 0)
+        return ydoc_fail(doc, doc->root, err, "the scenario needs 'nodes' (or 'variants' of node choices)");
+    return scn_use_variant(s, 0, err);
+}
+
+int scn_parse(scenario *s, const char *name, const char *buf, size_t len, const inv_catalog *cat, fp_error *err)
+{
     ydoc doc;
+    memset(s, 0, sizeof *s);
+    if (ydoc_parse(&doc, name, buf, len, err) != 0)
+        return -1;
+    int rc = load_doc(s, &doc, cat, err);
+    ydoc_free(&doc);
+    if (rc != 0)
+        scn_free(s);
+    return rc;
+}
+
+int scn_load(scenario *s, const char *path, const inv_catalog *cat, fp_error *err)
+{
+    ydoc doc;
+    memset(s, 0, sizeof *s);
     if (ydoc_load_file(&doc, path, err) != 0)
         return -1;
-    snprintf(s->file, sizeof s->file, "%s", doc.file);
-    int rc = -1;
-    if (!doc.root) {
-        fp_fail(err, doc.file, 1, 1, "the scenario is empty: it needs 'nodes' and 'deployments'");
-        goto out;
-    }
-    load_ctx c = {.s = s, .cat = cat};
-    /* nodes before deployments, whatever the order in the file: pins refer to node names */
-    if (ymap_apply(&doc, doc.root, "the scenario", top_fields, sizeof top_fields / sizeof top_fields[0], &c, err))
-        goto out;
+    int rc = load_doc(s, &doc, cat, err);
+    ydoc_free(&doc);
+    if (rc != 0)
+        scn_free(s);
+    return rc;
+}
+
+int scn_use_variant(scenario *s, size_t vi, fp_error *err)
+{
+    if (vi >= s->nvariants)
+        return fp_fail(err, s->file, 0, 0, "no node set %zu", vi);
+    s->current = vi;
+    s->nodes = s->variants[vi].nodes;
+    s->nnodes = s->variants[vi].nnodes;
     /* default placement: host memory when no node choice has a GPU */
     int any_gpu = 0;
     for (size_t i = 0; i < s->nnodes; i++)
         any_gpu |= s->nodes[i].node.gpus > 0;
-    const ynode *dl = ynode_get(doc.root, "deployments");
     for (size_t i = 0; i < s->ndeps; i++) {
         scn_deployment *dp = &s->deps[i];
-        if (!dp->on_set && !any_gpu)
-            dp->on_host = 1;
+        if (!dp->on_set)
+            dp->on_host = !any_gpu || dp->opts.w.runtime == EST_RT_LLAMACPP;
+        free(dp->allowed);
         dp->allowed = calloc(s->nnodes + 1, 1);
-        if (!dp->allowed) {
-            fp_fail(err, doc.file, 0, 0, "out of memory");
-            goto out;
-        }
+        if (!dp->allowed)
+            return fp_fail(err, s->file, 0, 0, "out of memory");
         for (size_t n = 0; n < s->nnodes; n++)
             dp->allowed[n] = dp->npin == 0;
         for (size_t p = 0; p < dp->npin; p++) {
             size_t n = 0;
             while (n < s->nnodes && !fp_streq_ci(s->nodes[n].name, dp->pin[p]))
                 n++;
-            if (n == s->nnodes) {
-                ydoc_fail(&doc, ynode_get(dl->vals[i], "node_type"), err,
-                          "'node_type': '%s' is not one of this scenario's node choices", dp->pin[p]);
-                goto out;
-            }
+            if (n == s->nnodes)
+                return fp_fail(err, s->file, dp->pin_line, dp->pin_col,
+                               "'node_type': '%s' is not one of the node choices%s%s%s", dp->pin[p],
+                               s->nvariants > 1 ? " of variant '" : "", s->nvariants > 1 ? s->variants[vi].name : "",
+                               s->nvariants > 1 ? "'" : "");
             dp->allowed[n] = 1;
         }
         /* contradictions */
@@ -524,13 +639,11 @@ int scn_load(scenario *s, const char *path, const inv_catalog *cat, fp_error *er
         int tp_ok = 0;
         for (size_t t = 0; t < dp->ntp; t++)
             tp_ok |= dp->tp[t] <= maxtp || dp->on_host;
-        if (!tp_ok) {
-            ydoc_fail(&doc, ynode_get(dl->vals[i], "tp") ? ynode_get(dl->vals[i], "tp") : dl->vals[i], err,
-                      "deployment '%s': tensor-parallel degree %u needs %u GPUs in one node; its node choices have at "
-                      "most %u",
-                      dp->name, dp->tp[0], dp->tp[0], maxtp);
-            goto out;
-        }
+        if (!tp_ok)
+            return fp_fail(err, s->file, dp->tp_line ? dp->tp_line : dp->line, dp->tp_line ? dp->tp_col : dp->col,
+                           "deployment '%s': tensor-parallel degree %u needs %u GPUs in one node; its node choices "
+                           "have at most %u",
+                           dp->name, dp->tp[0], dp->tp[0], maxtp);
         if (dp->anti_affinity && dp->replicas > 1) {
             int64_t nodes = 0;
             int unlimited = 0;
@@ -541,20 +654,57 @@ int scn_load(scenario *s, const char *path, const inv_catalog *cat, fp_error *er
                     else
                         nodes += s->nodes[n].count;
                 }
-            if (!unlimited && nodes < (int64_t)dp->replicas) {
-                ydoc_fail(&doc, ynode_get(dl->vals[i], "anti_affinity"), err,
-                          "deployment '%s': %u replicas on distinct nodes, but only %lld nodes may be used", dp->name,
-                          dp->replicas, (long long)nodes);
-                goto out;
-            }
+            if (!unlimited && nodes < (int64_t)dp->replicas)
+                return fp_fail(err, s->file, dp->anti_line, dp->anti_col,
+                               "deployment '%s': %u replicas on distinct nodes, but only %lld nodes may be used",
+                               dp->name, dp->replicas, (long long)nodes);
         }
     }
-    rc = 0;
-out:
-    ydoc_free(&doc);
-    if (rc != 0)
-        scn_free(s);
-    return rc;
+    return 0;
+}
+
+int scn_override(scenario *s, const char *key, const char *value, fp_error *err)
+{
+    const char *dot = strchr(key, '.');
+    char depname[64] = "", name[64];
+    if (dot) {
+        snprintf(depname, sizeof depname, "%.*s", (int)(dot - key), key);
+        snprintf(name, sizeof name, "%s", dot + 1);
+    } else {
+        snprintf(name, sizeof name, "%s", key);
+    }
+    for (char *p = name; *p; p++)
+        if (*p == '_')
+            *p = '-';
+    int matched = 0;
+    for (size_t i = 0; i < s->ndeps; i++) {
+        scn_deployment *dp = &s->deps[i];
+        if (depname[0] && strcmp(dp->name, depname) != 0)
+            continue;
+        matched = 1;
+        if (!strcmp(name, "replicas")) {
+            uint64_t u;
+            if (fp_uint_parse(value, &u) != 0 || u == 0 || u > 100000)
+                return fp_fail(err, NULL, 0, 0, "'%s': replicas must be between 1 and 100000, got '%s'", key, value);
+            dp->replicas = (uint32_t)u;
+            continue;
+        }
+        if (dp->memory)
+            continue; /* a fixed footprint has no workload */
+        fp_error oe;
+        if (rebuild_opts(dp, name, value, &oe) != 0)
+            return fp_fail(err, NULL, 0, 0, "'%s' = '%s': %s", key, value, oe.msg);
+    }
+    if (depname[0] && !matched)
+        return fp_fail(err, NULL, 0, 0, "'%s': no deployment named '%s'", key, depname);
+    size_t nrows;
+    const est_option_row *rows = est_option_rows(&nrows);
+    size_t r = 0;
+    while (r < nrows && strcmp(rows[r].name, name) != 0)
+        r++;
+    if (r == nrows && strcmp(name, "replicas") != 0)
+        return fp_fail(err, NULL, 0, 0, "'%s': not a workload option nor 'replicas'", key);
+    return scn_use_variant(s, s->current, err);
 }
 
 void scn_free(scenario *s)
@@ -564,7 +714,9 @@ void scn_free(scenario *s)
     for (size_t i = 0; i < s->ndeps; i++)
         free(s->deps[i].allowed);
     free(s->deps);
-    free(s->nodes);
+    for (size_t v = 0; v < s->nvariants; v++)
+        free(s->variants[v].nodes);
+    free(s->variants);
     memset(s, 0, sizeof *s);
 }
 

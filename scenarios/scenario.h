@@ -24,6 +24,14 @@ typedef struct scn_node_choice {
     unsigned long line, col;
 } scn_node_choice;
 
+#define SCN_MAX_WL 48
+
+typedef struct scn_variant {
+    char name[64];
+    scn_node_choice *nodes;
+    size_t nnodes;
+} scn_variant;
+
 typedef struct scn_deployment {
     char name[64];
     char model[256];      /* catalog name or config.json path; "" when memory is fixed */
@@ -40,6 +48,11 @@ typedef struct scn_deployment {
     size_t npin;
     unsigned long line, col;
     unsigned long model_line, model_col;
+    unsigned long pin_line, pin_col, tp_line, tp_col, anti_line, anti_col;
+    /* the workload as written, re-applied (with overrides) by scn_apply */
+    char wl_name[SCN_MAX_WL][64];
+    char wl_value[SCN_MAX_WL][64];
+    size_t nwl;
     /* filled by scn_build */
     uint64_t shard_bytes[SCN_MAX_TP];
     uint64_t outside_bytes[SCN_MAX_TP]; /* part of the footprint outside the runtime's budget */
@@ -53,15 +66,28 @@ typedef struct scenario {
     double time_limit;
     double gap;
     int allow_partial;
-    scn_node_choice *nodes;
+    scn_node_choice *nodes;   /* the node set in use: one of the variants' */
     size_t nnodes;
+    scn_variant *variants;    /* "nodes:" is variant 0 named "base"; "variants:" add named sets */
+    size_t nvariants;
+    size_t current;
     scn_deployment *deps;
     size_t ndeps;
 } scenario;
 
-/* Load path ("-" = standard input) against the catalog.  Free with scn_free. */
+/* Load path ("-" = standard input) against the catalog.  Free with scn_free.  The first
+ * node set is in use. */
 int scn_load(scenario *s, const char *path, const inv_catalog *cat, fp_error *err);
+/* The same from a buffer; name is used in errors. */
+int scn_parse(scenario *s, const char *name, const char *buf, size_t len, const inv_catalog *cat, fp_error *err);
 void scn_free(scenario *s);
+
+/* Use node set i (0 = the first): resolves pins and checks contradictions against it. */
+int scn_use_variant(scenario *s, size_t i, fp_error *err);
+
+/* Apply an override to every deployment (name "context", "dtype", ... any workload option,
+ * or "replicas"), or to one ("chat.context").  Returns 0, or -1 with err. */
+int scn_override(scenario *s, const char *key, const char *value, fp_error *err);
 
 /* Estimate every deployment and build the solver problem.  pb points into s (and into
  * arrays it allocates: free them with scn_problem_free). */
