@@ -63,7 +63,7 @@ static void bar(char *buf, size_t width, double used, double cap)
     buf[width] = 0;
 }
 
-static json_t *plan_json(const scenario *s, const sol_problem *pb, const sol_plan *plan, const char *const *reasons)
+static json_t *plan_json(const scenario *s, const sol_problem *pb, const sol_plan *plan, char (*reasons)[256])
 {
     json_t *o = json_object();
     json_object_set_new(o, "scenario", json_string(s->file));
@@ -168,7 +168,7 @@ static json_t *plan_json(const scenario *s, const sol_problem *pb, const sol_pla
     return o;
 }
 
-static void plan_table(const scenario *s, const sol_problem *pb, const sol_plan *plan, const char *const *reasons)
+static void plan_table(const scenario *s, const sol_problem *pb, const sol_plan *plan, char (*reasons)[256])
 {
     char b[64];
     size_t placed = 0, total = 0;
@@ -349,12 +349,9 @@ static int run(int argc, char **argv)
         return cli_report(&err);
     int rc = EXIT_BADINPUT;
     scenario s;
-    sol_problem pb;
-    sol_plan plan;
-    char **reasons = NULL;
+    scn_result res;
     memset(&s, 0, sizeof s);
-    memset(&pb, 0, sizeof pb);
-    memset(&plan, 0, sizeof plan);
+    memset(&res, 0, sizeof res);
     for (size_t i = 0; i < ninv; i++)
         if (load_inventory(&cat, inventory[i], &err) != 0)
             goto out;
@@ -367,88 +364,17 @@ static int run(int argc, char **argv)
         s.goal = (sol_goal)goal;
     if (partial)
         s.allow_partial = 1;
-    if (scn_build(&s, &cat, &pb, &err) != 0)
+    if (scn_plan(&s, &cat, verbose, &res, &err) != 0)
         goto out;
-    pb.verbose = verbose;
-    if (sol_solve(&pb, &plan, &err) != 0)
-        goto out;
-    if (plan_verify(&pb, &plan, &err) != 0) {
-        /* never print a plan that does not hold */
-        char msg[FP_ERR_MSG];
-        snprintf(msg, sizeof msg, "internal error: the plan failed verification (%.400s)", err.msg);
-        fp_fail(&err, NULL, 0, 0, "%s", msg);
-        goto out;
-    }
-    reasons = calloc(plan.nunplaced + 1, sizeof *reasons);
-    if (!reasons) {
-        fp_fail(&err, NULL, 0, 0, "out of memory");
-        goto out;
-    }
-    {
-        /* when availability is what stops a plan: how many nodes would everything need? (the
-         * same problem with every count unlimited, fewest nodes, its proven bound) */
-        double need_nodes = 0;
-        int limited = 0;
-        for (size_t t = 0; t < pb.ntypes; t++)
-            limited |= pb.types[t].available >= 0;
-        if (plan.nunplaced && limited) {
-            sol_node_type *open = malloc(pb.ntypes * sizeof *open);
-            if (open) {
-                memcpy(open, pb.types, pb.ntypes * sizeof *open);
-                for (size_t t = 0; t < pb.ntypes; t++)
-                    open[t].available = -1;
-                sol_problem all = pb;
-                all.types = open;
-                all.goal = SOL_GOAL_NODES;
-                all.allow_partial = 1;
-                all.time_limit_s = pb.time_limit_s < 2 ? pb.time_limit_s : 2;
-                sol_plan ap;
-                fp_error ae;
-                if (sol_solve(&all, &ap, &ae) == 0) {
-                    if (ap.nunplaced == 0)
-                        need_nodes = ap.bound;
-                    sol_plan_free(&ap);
-                }
-                free(open);
-            }
-        }
-        for (size_t u = 0; u < plan.nunplaced; u++) {
-            reasons[u] = malloc(256);
-            if (!reasons[u])
-                continue;
-            scn_why_unplaceable(&s, &pb, plan.unplaced[u].dep, reasons[u], 256);
-            if (!reasons[u][0]) {
-                int64_t avail = 0;
-                int unlimited = 0;
-                for (size_t t = 0; t < pb.ntypes; t++)
-                    if (!pb.deps[plan.unplaced[u].dep].allowed || pb.deps[plan.unplaced[u].dep].allowed[t]) {
-                        if (pb.types[t].available < 0)
-                            unlimited = 1;
-                        else
-                            avail += pb.types[t].available;
-                    }
-                if (!unlimited && need_nodes > 0)
-                    snprintf(reasons[u], 256,
-                             "placing every replica needs at least %.0f nodes and %lld are available (the "
-                             "highest priorities went first)",
-                             need_nodes, (long long)avail);
-                else if (!unlimited)
-                    snprintf(reasons[u], 256,
-                             "fits a node on its own, but the %lld nodes available are full (higher priorities, or "
-                             "larger deployments, went first)",
-                             (long long)avail);
-                else
-                    snprintf(reasons[u], 256, "no room left within the solver's time limit");
-            }
-        }
-    }
+    const sol_problem *pbp = &res.pb;
+    const sol_plan *planp = &res.plan;
     if (stats)
-        fprintf(stderr, "fedplan: solver: %.3f s, %zu patterns, %d LP rounds, branch and bound %s\n", plan.seconds,
-                plan.columns, plan.lp_iterations, plan.used_mip ? "used" : "not needed");
+        fprintf(stderr, "fedplan: solver: %.3f s, %zu patterns, %d LP rounds, branch and bound %s\n", planp->seconds,
+                planp->columns, planp->lp_iterations, planp->used_mip ? "used" : "not needed");
     if (fmt == FMT_TABLE) {
-        plan_table(&s, &pb, &plan, (const char *const *)reasons);
+        plan_table(&s, pbp, planp, res.reasons);
     } else {
-        json_t *o = plan_json(&s, &pb, &plan, (const char *const *)reasons);
+        json_t *o = plan_json(&s, pbp, planp, res.reasons);
         if (fmt == FMT_JSON)
             out_json(stdout, o);
         else if (fmt == FMT_YAML)
@@ -456,18 +382,18 @@ static int run(int argc, char **argv)
         else {
             /* CSV: one row per placed shard */
             json_t *rows = json_array();
-            for (size_t n = 0; n < plan.nnodes; n++)
-                for (size_t k = 0; k < plan.nodes[n].nshards; k++) {
-                    const sol_shard *sh = &plan.nodes[n].shards[k];
+            for (size_t n = 0; n < planp->nnodes; n++)
+                for (size_t k = 0; k < planp->nodes[n].nshards; k++) {
+                    const sol_shard *sh = &planp->nodes[n].shards[k];
                     json_t *x = json_object();
                     json_object_set_new(x, "node", json_integer((json_int_t)n + 1));
-                    json_object_set_new(x, "type", json_string(pb.types[plan.nodes[n].type].name));
+                    json_object_set_new(x, "type", json_string(pbp->types[planp->nodes[n].type].name));
                     json_object_set_new(x, "gpu", sh->gpu < 0 ? json_string("host") : json_integer(sh->gpu));
-                    json_object_set_new(x, "deployment", json_string(pb.deps[sh->dep].name));
+                    json_object_set_new(x, "deployment", json_string(pbp->deps[sh->dep].name));
                     json_object_set_new(x, "replica", json_integer(sh->replica + 1));
                     json_object_set_new(x, "shard", json_integer(sh->shard));
                     json_object_set_new(x, "bytes",
-                                        json_integer((json_int_t)pb.deps[sh->dep].variants[sh->variant].shard_bytes));
+                                        json_integer((json_int_t)pbp->deps[sh->dep].variants[sh->variant].shard_bytes));
                     json_array_append_new(rows, x);
                 }
             out_csv(stdout, rows);
@@ -475,16 +401,11 @@ static int run(int argc, char **argv)
         }
         json_decref(o);
     }
-    rc = plan.nunplaced ? EXIT_NOFIT : EXIT_OK;
+    rc = planp->nunplaced ? EXIT_NOFIT : EXIT_OK;
 out:
     if (rc == EXIT_BADINPUT)
         cli_report(&err);
-    if (reasons)
-        for (size_t u = 0; u < plan.nunplaced; u++)
-            free(reasons[u]);
-    free(reasons);
-    sol_plan_free(&plan);
-    scn_problem_free(&pb);
+    scn_result_free(&res);
     scn_free(&s);
     inv_catalog_free(&cat);
     return rc;

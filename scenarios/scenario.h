@@ -94,6 +94,18 @@ int scn_override(scenario *s, const char *key, const char *value, fp_error *err)
 int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *err);
 void scn_problem_free(sol_problem *pb);
 
+/* A scenario planned: the problem, the verified plan, a reason per unplaced entry. */
+typedef struct scn_result {
+    sol_problem pb;
+    sol_plan plan;
+    char (*reasons)[256];
+} scn_result;
+
+/* Estimate, solve and verify the scenario with its node set in use.  A plan that fails
+ * the verifier is never returned (that is an internal error). */
+int scn_plan(scenario *s, const inv_catalog *cat, int verbose, scn_result *r, fp_error *err);
+void scn_result_free(scn_result *r);
+
 /* Why deployment d cannot be placed on any node choice at all (empty string if it can). */
 void scn_why_unplaceable(const scenario *s, const sol_problem *pb, size_t d, char *buf, size_t n);
 

@@ -1,0 +1,98 @@
+/* plan.c: one scenario planned: footprints, solve, verify, and the reasons for what
+ * could not be placed.  Shared by plan, compare and sweep. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario.h"
+
+int scn_plan(scenario *s, const inv_catalog *cat, int verbose, scn_result *r, fp_error *err)
+{
+    memset(r, 0, sizeof *r);
+    if (scn_build(s, cat, &r->pb, err) != 0)
+        goto fail;
+    r->pb.verbose = verbose;
+    if (sol_solve(&r->pb, &r->plan, err) != 0)
+        goto fail;
+    if (plan_verify(&r->pb, &r->plan, err) != 0) {
+        /* never print a plan that does not hold */
+        char msg[FP_ERR_MSG];
+        snprintf(msg, sizeof msg, "internal error: the plan failed verification (%.400s)", err->msg);
+        fp_fail(err, NULL, 0, 0, "%s", msg);
+        goto fail;
+    }
+    r->reasons = calloc(r->plan.nunplaced + 1, sizeof *r->reasons);
+    if (!r->reasons) {
+        fp_fail(err, NULL, 0, 0, "out of memory");
+        goto fail;
+    }
+    {
+        /* when availability is what stops a plan: how many nodes would everything need? (the
+         * same problem with every count unlimited, fewest nodes, its proven bound) */
+        double need_nodes = 0;
+        int limited = 0;
+        for (size_t t = 0; t < r->pb.ntypes; t++)
+            limited |= r->pb.types[t].available >= 0;
+        if (r->plan.nunplaced && limited) {
+            sol_node_type *open = malloc(r->pb.ntypes * sizeof *open);
+            if (open) {
+                memcpy(open, r->pb.types, r->pb.ntypes * sizeof *open);
+                for (size_t t = 0; t < r->pb.ntypes; t++)
+                    open[t].available = -1;
+                sol_problem all = r->pb;
+                all.types = open;
+                all.goal = SOL_GOAL_NODES;
+                all.allow_partial = 1;
+                all.time_limit_s = r->pb.time_limit_s < 2 ? r->pb.time_limit_s : 2;
+                sol_plan ap;
+                fp_error ae;
+                if (sol_solve(&all, &ap, &ae) == 0) {
+                    if (ap.nunplaced == 0)
+                        need_nodes = ap.bound;
+                    sol_plan_free(&ap);
+                }
+                free(open);
+            }
+        }
+        for (size_t u = 0; u < r->plan.nunplaced; u++) {
+            scn_why_unplaceable(s, &r->pb, r->plan.unplaced[u].dep, r->reasons[u], 256);
+            if (!r->reasons[u][0]) {
+                int64_t avail = 0;
+                int unlimited = 0;
+                for (size_t t = 0; t < r->pb.ntypes; t++)
+                    if (!r->pb.deps[r->plan.unplaced[u].dep].allowed || r->pb.deps[r->plan.unplaced[u].dep].allowed[t]) {
+                        if (r->pb.types[t].available < 0)
+                            unlimited = 1;
+                        else
+                            avail += r->pb.types[t].available;
+                    }
+                if (!unlimited && need_nodes > 0)
+                    snprintf(r->reasons[u], 256,
+                             "placing every replica needs at least %.0f nodes and %lld are available (the "
+                             "highest priorities went first)",
+                             need_nodes, (long long)avail);
+                else if (!unlimited)
+                    snprintf(r->reasons[u], 256,
+                             "fits a node on its own, but the %lld nodes available are full (higher priorities, or "
+                             "larger deployments, went first)",
+                             (long long)avail);
+                else
+                    snprintf(r->reasons[u], 256, "no room left within the solver's time limit");
+            }
+        }
+    }
+    return 0;
+fail:
+    scn_result_free(r);
+    return -1;
+}
+
+void scn_result_free(scn_result *r)
+{
+    if (!r)
+        return;
+    free(r->reasons);
+    sol_plan_free(&r->plan);
+    scn_problem_free(&r->pb);
+    memset(r, 0, sizeof *r);
+}
