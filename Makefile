@@ -14,11 +14,11 @@ CFLAGS  ?= -O2 -g
 FP_CFLAGS := $(WARN) -fopenmp
 LDLIBS  += -lyaml -ljansson -lglpk -lm -fopenmp
 
-LIB_SRC := common/fperror.c common/units.c common/text.c \
+LIB_SRC := common/fperror.c common/units.c common/text.c common/atomic.c \
            estimator/params.c estimator/footprint.c estimator/names.c estimator/options.c \
            inventory/ydoc.c inventory/hfconfig.c inventory/catalog.c \
            solver/solver.c solver/greedy.c solver/verify.c scenarios/scenario.c scenarios/plan.c
-CLI_SRC := cli/main.c cli/common.c cli/cmd_estimate.c cli/cmd_catalog.c cli/cmd_plan.c
+CLI_SRC := cli/main.c cli/common.c cli/report.c cli/html.c cli/cmd_estimate.c cli/cmd_catalog.c cli/cmd_plan.c
 UNIT_SRC := $(wildcard tests/unit/*.c)
 CATALOGS := inventory/models.yaml inventory/gpus.yaml inventory/nodes.yaml inventory/instances.yaml
 

@@ -1,0 +1,279 @@
+/* report.c: what a plan, a comparison and a sweep look like: JSON objects (the contract;
+ * YAML, CSV and HTML are renderings of them) and tables for people. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/units.h"
+#include "report.h"
+
+
+
+static const char *status_name(sol_status s)
+{
+    return s == SOL_OPTIMAL ? "optimal" : s == SOL_FEASIBLE ? "feasible" : "infeasible";
+}
+
+/* vLLM starts with --gpu-memory-utilization = its profiled need / the GPU's total memory */
+static double vllm_util(const scenario *s, const sol_shard *sh, const inv_node *node)
+{
+    const scn_deployment *dp = &s->deps[sh->dep];
+    if (dp->memory || dp->on_host || dp->opts.w.runtime != EST_RT_VLLM || !node->gpu_memory)
+        return 0;
+    double need = (double)(dp->shard_bytes[sh->variant] - dp->outside_bytes[sh->variant]);
+    return ceil(need / (double)node->gpu_memory * 1000.0) / 1000.0;
+}
+
+static void bar(char *buf, size_t width, double used, double cap)
+{
+    size_t fill = cap > 0 ? (size_t)lround(used / cap * (double)width) : 0;
+    if (fill > width)
+        fill = width;
+    for (size_t i = 0; i < width; i++)
+        buf[i] = i < fill ? '#' : '.';
+    buf[width] = 0;
+}
+
+json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_plan *plan, char (*reasons)[256])
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "scenario", json_string(s->file));
+    if (s->name[0])
+        json_object_set_new(o, "name", json_string(s->name));
+    json_object_set_new(o, "status", json_string(status_name(plan->status)));
+    json_object_set_new(o, "goal", json_string(pb->goal == SOL_GOAL_COST ? "cost" : "nodes"));
+    json_t *obj = json_object();
+    json_object_set_new(obj, "cost_per_hour", json_real(round(plan->cost * 1000.0) / 1000.0));
+    json_object_set_new(obj, "cost_per_month", json_real(round(plan->cost * 730.0 * 100.0) / 100.0));
+    json_object_set_new(obj, "nodes", json_integer((json_int_t)plan->nnodes));
+    json_object_set_new(o, "objective", obj);
+    json_object_set_new(o, "bound", json_real(plan->bound));
+    json_object_set_new(o, "bound_unit", json_string(pb->goal == SOL_GOAL_NODES || plan->cost == 0 ? "nodes" : "dollars_per_hour"));
+    json_object_set_new(o, "gap", json_real(round(plan->gap * 1e6) / 1e6));
+    json_t *nodes = json_array();
+    for (size_t n = 0; n < plan->nnodes; n++) {
+        const sol_node *nd = &plan->nodes[n];
+        const sol_node_type *t = &pb->types[nd->type];
+        const scn_node_choice *nc = &s->nodes[nd->type];
+        json_t *j = json_object();
+        json_object_set_new(j, "id", json_integer((json_int_t)n + 1));
+        json_object_set_new(j, "type", json_string(t->name));
+        json_object_set_new(j, "cost_per_hour", json_real(t->cost));
+        uint64_t host_used = 0;
+        json_t *hostd = json_array();
+        json_t *gpus = json_array();
+        for (uint32_t g = 0; g < t->gpus; g++) {
+            json_t *gj = json_object();
+            uint64_t used = 0;
+            json_t *shards = json_array();
+            for (size_t k = 0; k < nd->nshards; k++) {
+                const sol_shard *sh = &nd->shards[k];
+                if (sh->gpu != (int32_t)g)
+                    continue;
+                const sol_variant *v = &pb->deps[sh->dep].variants[sh->variant];
+                used += v->shard_bytes;
+                json_t *x = json_object();
+                json_object_set_new(x, "deployment", json_string(pb->deps[sh->dep].name));
+                json_object_set_new(x, "replica", json_integer(sh->replica + 1));
+                json_object_set_new(x, "shard", json_integer(sh->shard));
+                json_object_set_new(x, "tp", json_integer(v->tp));
+                json_object_set_new(x, "bytes", json_integer((json_int_t)v->shard_bytes));
+                double u = vllm_util(s, sh, &nc->node);
+                if (u > 0)
+                    json_object_set_new(x, "vllm_gpu_memory_utilization", json_real(u));
+                json_array_append_new(shards, x);
+            }
+            json_object_set_new(gj, "index", json_integer(g));
+            json_object_set_new(gj, "capacity_bytes", json_integer((json_int_t)t->gpu_bytes));
+            json_object_set_new(gj, "used_bytes", json_integer((json_int_t)used));
+            json_object_set_new(gj, "shards", shards);
+            json_array_append_new(gpus, gj);
+        }
+        for (size_t k = 0; k < nd->nshards; k++) {
+            const sol_shard *sh = &nd->shards[k];
+            if (sh->gpu != -1)
+                continue;
+            const sol_variant *v = &pb->deps[sh->dep].variants[sh->variant];
+            host_used += v->shard_bytes;
+            json_t *x = json_object();
+            json_object_set_new(x, "deployment", json_string(pb->deps[sh->dep].name));
+            json_object_set_new(x, "replica", json_integer(sh->replica + 1));
+            json_object_set_new(x, "bytes", json_integer((json_int_t)v->shard_bytes));
+            json_array_append_new(hostd, x);
+        }
+        json_t *host = json_object();
+        json_object_set_new(host, "capacity_bytes", json_integer((json_int_t)t->host_bytes));
+        json_object_set_new(host, "used_bytes", json_integer((json_int_t)host_used));
+        json_object_set_new(host, "deployments", hostd);
+        json_object_set_new(j, "host", host);
+        json_object_set_new(j, "gpus", gpus);
+        json_array_append_new(nodes, j);
+    }
+    json_object_set_new(o, "nodes", nodes);
+    json_t *un = json_array();
+    for (size_t u = 0; u < plan->nunplaced; u++) {
+        json_t *x = json_object();
+        json_object_set_new(x, "deployment", json_string(pb->deps[plan->unplaced[u].dep].name));
+        json_object_set_new(x, "count", json_integer(plan->unplaced[u].count));
+        json_object_set_new(x, "reason", json_string(reasons[u]));
+        json_array_append_new(un, x);
+    }
+    json_object_set_new(o, "unplaced", un);
+    json_t *deps = json_array();
+    for (size_t d = 0; d < pb->ndeps; d++) {
+        json_t *x = json_object();
+        json_object_set_new(x, "name", json_string(pb->deps[d].name));
+        json_object_set_new(x, "replicas", json_integer(pb->deps[d].replicas));
+        json_object_set_new(x, "on", json_string(pb->deps[d].variants[0].on_host ? "host" : "gpu"));
+        json_t *vs = json_array();
+        for (size_t v = 0; v < pb->deps[d].nvariants; v++) {
+            json_t *y = json_object();
+            json_object_set_new(y, "tp", json_integer(pb->deps[d].variants[v].tp));
+            json_object_set_new(y, "bytes_per_shard", json_integer((json_int_t)pb->deps[d].variants[v].shard_bytes));
+            json_array_append_new(vs, y);
+        }
+        json_object_set_new(x, "variants", vs);
+        json_array_append_new(deps, x);
+    }
+    json_object_set_new(o, "deployments", deps);
+    return o;
+}
+
+void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan *plan, char (*reasons)[256])
+{
+    char b[64];
+    size_t placed = 0, total = 0;
+    for (size_t d = 0; d < pb->ndeps; d++)
+        total += pb->deps[d].replicas;
+    placed = total;
+    for (size_t u = 0; u < plan->nunplaced; u++)
+        placed -= plan->unplaced[u].count;
+    printf("plan       %s%s%s%s\n", s->file, s->name[0] ? " (" : "", s->name, s->name[0] ? ")" : "");
+    int nodes_bound = pb->goal == SOL_GOAL_NODES || plan->cost == 0;
+    printf("status     %s: bound %s%.*f%s, gap %.1f %%\n", status_name(plan->status), nodes_bound ? "" : "$",
+           nodes_bound ? 0 : 3, plan->bound, nodes_bound ? " nodes" : "/h", plan->gap * 100.0);
+    printf("placed     %zu of %zu replicas on %zu node%s", placed, total, plan->nnodes, plan->nnodes == 1 ? "" : "s");
+    /* nodes by type */
+    const char *sep = ": ";
+    for (size_t t = 0; t < pb->ntypes; t++) {
+        size_t k = 0;
+        for (size_t n = 0; n < plan->nnodes; n++)
+            k += plan->nodes[n].type == t;
+        if (k) {
+            printf("%s%zu x %s", sep, k, pb->types[t].name);
+            sep = ", ";
+        }
+    }
+    printf("\ncost       $%.3f per hour, $%.2f per month (730 h)\n", plan->cost, plan->cost * 730.0);
+    for (size_t n = 0; n < plan->nnodes; n++) {
+        const sol_node *nd = &plan->nodes[n];
+        const sol_node_type *t = &pb->types[nd->type];
+        const scn_node_choice *nc = &s->nodes[nd->type];
+        printf("\nnode %zu: %s", n + 1, t->name);
+        if (t->gpus)
+            printf(" (%u x %s)", t->gpus, nc->node.gpu);
+        printf(", $%.3f/h\n", t->cost);
+        char bb[41];
+        uint64_t host = 0;
+        int any_host = 0;
+        for (size_t k = 0; k < nd->nshards; k++)
+            if (nd->shards[k].gpu == -1) {
+                host += pb->deps[nd->shards[k].dep].variants[nd->shards[k].variant].shard_bytes;
+                any_host = 1;
+            }
+        if (any_host || !t->gpus) {
+            bar(bb, 30, (double)host, (double)t->host_bytes);
+            printf("  host  [%s] %7.2f / %7.2f GiB ", bb, (double)host / FP_GIB, (double)t->host_bytes / FP_GIB);
+            for (size_t k = 0; k < nd->nshards; k++)
+                if (nd->shards[k].gpu == -1)
+                    printf(" %s#%u", pb->deps[nd->shards[k].dep].name, nd->shards[k].replica + 1);
+            printf("\n");
+        }
+        for (uint32_t g = 0; g < t->gpus; g++) {
+            uint64_t used = 0;
+            for (size_t k = 0; k < nd->nshards; k++)
+                if (nd->shards[k].gpu == (int32_t)g)
+                    used += pb->deps[nd->shards[k].dep].variants[nd->shards[k].variant].shard_bytes;
+            bar(bb, 30, (double)used, (double)t->gpu_bytes);
+            printf("  gpu%-2u [%s] %7.2f / %7.2f GiB ", g, bb, (double)used / FP_GIB, (double)t->gpu_bytes / FP_GIB);
+            for (size_t k = 0; k < nd->nshards; k++) {
+                const sol_shard *sh = &nd->shards[k];
+                if (sh->gpu != (int32_t)g)
+                    continue;
+                const sol_variant *v = &pb->deps[sh->dep].variants[sh->variant];
+                printf(" %s#%u", pb->deps[sh->dep].name, sh->replica + 1);
+                if (v->tp > 1)
+                    printf("[%u/%u]", sh->shard + 1, v->tp);
+                double u = vllm_util(s, sh, &nc->node);
+                if (u > 0)
+                    printf("(util %.3f)", u);
+            }
+            printf("\n");
+        }
+    }
+    if (plan->nunplaced) {
+        printf("\nunplaced\n");
+        for (size_t u = 0; u < plan->nunplaced; u++)
+            printf("  %s: %u replica%s: %s\n", pb->deps[plan->unplaced[u].dep].name, plan->unplaced[u].count,
+                   plan->unplaced[u].count == 1 ? "" : "s", reasons[u]);
+    }
+    int any_vllm = 0;
+    for (size_t d = 0; d < s->ndeps; d++)
+        any_vllm |= !s->deps[d].memory && !s->deps[d].on_host && s->deps[d].opts.w.runtime == EST_RT_VLLM;
+    if (any_vllm)
+        printf("\n(util x.xxx): the --gpu-memory-utilization each vLLM process must be started with\n");
+    (void)b;
+}
+
+
+/* ---------------------------------------------------------------- summaries */
+
+json_t *report_summary_json(const scenario *s, const scn_result *r, const char *label)
+{
+    const sol_problem *pb = &r->pb;
+    const sol_plan *plan = &r->plan;
+    json_t *o = json_object();
+    json_object_set_new(o, "scenario", json_string(label));
+    json_object_set_new(o, "status", json_string(status_name(plan->status)));
+    char bytype[512] = "";
+    for (size_t t = 0; t < pb->ntypes; t++) {
+        size_t k = 0;
+        for (size_t n = 0; n < plan->nnodes; n++)
+            k += plan->nodes[n].type == t;
+        if (k) {
+            size_t len = strlen(bytype);
+            snprintf(bytype + len, sizeof bytype - len, "%s%zu x %s", len ? ", " : "", k, pb->types[t].name);
+        }
+    }
+    json_object_set_new(o, "nodes_by_type", json_string(bytype));
+    json_object_set_new(o, "nodes", json_integer((json_int_t)plan->nnodes));
+    json_object_set_new(o, "cost_per_hour", json_real(round(plan->cost * 1000.0) / 1000.0));
+    json_object_set_new(o, "cost_per_month", json_real(round(plan->cost * 730.0 * 100.0) / 100.0));
+    uint64_t cap = 0, used = 0;
+    for (size_t n = 0; n < plan->nnodes; n++) {
+        const sol_node *nd = &plan->nodes[n];
+        const sol_node_type *t = &pb->types[nd->type];
+        int gpu_node = t->gpus > 0;
+        int host_used = 0;
+        for (size_t k = 0; k < nd->nshards; k++) {
+            const sol_variant *v = &pb->deps[nd->shards[k].dep].variants[nd->shards[k].variant];
+            used += v->shard_bytes;
+            host_used |= nd->shards[k].gpu < 0;
+        }
+        cap += gpu_node ? t->gpu_bytes * t->gpus : 0;
+        if (!gpu_node || host_used)
+            cap += t->host_bytes;
+    }
+    json_object_set_new(o, "memory_used_bytes", json_integer((json_int_t)used));
+    json_object_set_new(o, "memory_capacity_bytes", json_integer((json_int_t)cap));
+    json_object_set_new(o, "utilization", json_real(cap ? round((double)used / (double)cap * 10000.0) / 10000.0 : 0));
+    json_object_set_new(o, "headroom_bytes", json_integer((json_int_t)(cap - used)));
+    uint32_t un = 0;
+    for (size_t u = 0; u < plan->nunplaced; u++)
+        un += plan->unplaced[u].count;
+    json_object_set_new(o, "unplaced", json_integer(un));
+    json_object_set_new(o, "gap", json_real(round(plan->gap * 1e6) / 1e6));
+    (void)s;
+    return o;
+}

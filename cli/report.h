@@ -1,0 +1,20 @@
+/* report.h: plans, comparisons and sweeps as JSON (the contract) and as tables. */
+#ifndef FEDPLAN_REPORT_H
+#define FEDPLAN_REPORT_H
+
+#include <jansson.h>
+
+#include "../scenarios/scenario.h"
+
+json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_plan *plan, char (*reasons)[256]);
+void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan *plan, char (*reasons)[256]);
+/* One row of a comparison: status, nodes by type, cost, utilization, headroom, unplaced, gap. */
+json_t *report_summary_json(const scenario *s, const scn_result *r, const char *label);
+
+/* Self-contained HTML (inline SVG, no external resources) of a plan / comparison / sweep
+ * JSON object, written atomically to path.  Return 0 or -1 with err. */
+int html_write_plan(const char *path, const json_t *plan, fp_error *err);
+int html_write_compare(const char *path, const json_t *cmp, fp_error *err);
+int html_write_sweep(const char *path, const json_t *sweep, fp_error *err);
+
+#endif
