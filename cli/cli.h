@@ -23,6 +23,13 @@ typedef struct cli_command {
 extern const cli_command cmd_estimate;
 extern const cli_command cmd_catalog;
 extern const cli_command cmd_plan;
+extern const cli_command cmd_compare;
+extern const cli_command cmd_sweep;
+extern const cli_command cmd_fit;
+
+/* Read an extra catalog file (models, gpus, nodes or instances) into cat. */
+struct inv_catalog;
+int cli_load_inventory(struct inv_catalog *cat, const char *path, fp_error *err);
 
 /* ---------------------------------------------------------------- option parsing
  * Options are "--name value" or "--name=value"; flags take no value. A table of

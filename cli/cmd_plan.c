@@ -42,7 +42,7 @@ static void help(FILE *out)
 
 /* ---------------------------------------------------------------- run */
 
-static int load_inventory(inv_catalog *cat, const char *path, fp_error *err)
+int cli_load_inventory(inv_catalog *cat, const char *path, fp_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -142,7 +142,7 @@ static int run(int argc, char **argv)
     memset(&s, 0, sizeof s);
     memset(&res, 0, sizeof res);
     for (size_t i = 0; i < ninv; i++)
-        if (load_inventory(&cat, inventory[i], &err) != 0)
+        if (cli_load_inventory(&cat, inventory[i], &err) != 0)
             goto out;
     inv_catalog_relink(&cat);
     if (scn_load(&s, file, &cat, &err) != 0)

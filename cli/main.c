@@ -11,6 +11,9 @@
 static const cli_command *const commands[] = {
     &cmd_estimate,
     &cmd_plan,
+    &cmd_compare,
+    &cmd_sweep,
+    &cmd_fit,
     &cmd_catalog,
 };
 

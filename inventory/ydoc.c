@@ -301,11 +301,12 @@ out:
 
 #define YDOC_MAX_FILE (64u << 20)
 
-int ydoc_load_file(ydoc *doc, const char *path, fp_error *err)
+int ydoc_read_file(const char *path, char **out, size_t *outlen, fp_error *err)
 {
-    memset(doc, 0, sizeof *doc);
     int is_stdin = strcmp(path, "-") == 0;
     const char *name = is_stdin ? "<stdin>" : path;
+    *out = NULL;
+    *outlen = 0;
     FILE *f = is_stdin ? stdin : fopen(path, "rb");
     if (!f)
         return fp_fail(err, name, 0, 0, "cannot open: %s", strerror(errno));
@@ -340,11 +341,26 @@ int ydoc_load_file(ydoc *doc, const char *path, fp_error *err)
             break;
         }
     }
-    rc = ydoc_parse(doc, name, buf, len, err);
+    *out = buf;
+    *outlen = len;
+    buf = NULL;
+    rc = 0;
 out:
     free(buf);
     if (!is_stdin)
         fclose(f);
+    return rc;
+}
+
+int ydoc_load_file(ydoc *doc, const char *path, fp_error *err)
+{
+    memset(doc, 0, sizeof *doc);
+    char *buf;
+    size_t len;
+    if (ydoc_read_file(path, &buf, &len, err) != 0)
+        return -1;
+    int rc = ydoc_parse(doc, strcmp(path, "-") == 0 ? "<stdin>" : path, buf, len, err);
+    free(buf);
     return rc;
 }
 

@@ -42,6 +42,9 @@ typedef struct ydoc {
  * On success *doc owns everything; release it with ydoc_free. */
 int ydoc_parse(ydoc *doc, const char *name, const char *buf, size_t len, fp_error *err);
 
+/* Read a whole file ("-" reads standard input, at most 64 MiB) into *buf (caller frees). */
+int ydoc_read_file(const char *path, char **buf, size_t *len, fp_error *err);
+
 /* Read a whole file ("-" reads standard input) and parse it. */
 int ydoc_load_file(ydoc *doc, const char *path, fp_error *err);
 

@@ -1293,3 +1293,8 @@ out:
         sol_plan_free(plan);
     return rc;
 }
+
+void sol_thread_done(void)
+{
+    glp_free_env(); /* GLPK's environment is per thread (Debian's 5.0 build is thread-local) */
+}

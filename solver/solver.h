@@ -115,6 +115,9 @@ int sol_greedy(const sol_problem *pb, sol_plan *plan, fp_error *err);
  * allowed node types, availability.  Returns 0 or -1 with err saying what is broken. */
 int plan_verify(const sol_problem *pb, const sol_plan *plan, fp_error *err);
 
+/* Release this thread's GLPK environment; each thread that solved calls it once at its end. */
+void sol_thread_done(void);
+
 /* The objective value of a plan in the solver's integer units (exposed for tests). */
 double sol_objective(const sol_problem *pb, const sol_plan *plan);
 

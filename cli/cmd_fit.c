@@ -1,0 +1,218 @@
+/* cmd_fit.c: fedplan fit MODEL --node TYPE: how many replicas of a model fit one node,
+ * and the largest context at which that many still fit. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/units.h"
+#include "../estimator/estimator.h"
+#include "../inventory/inventory.h"
+#include "cli.h"
+
+enum { O_FORMAT, O_NODE, O_RESERVE, O_RESERVE_GPU };
+static const cli_opt base_opts[] = {
+    {"format", 1, O_FORMAT}, {"node", 1, O_NODE}, {"reserve", 1, O_RESERVE}, {"reserve-per-gpu", 1, O_RESERVE_GPU},
+};
+
+static void help(FILE *out)
+{
+    fputs("usage: fedplan fit MODEL --node TYPE [workload options] [--format F]\n"
+          "\n"
+          "How many replicas of MODEL (with the workload given by the estimate options:\n"
+          "--context, --dtype, --runtime, --tp, ...) fit on one node of TYPE (a catalog node or\n"
+          "cloud instance), and the largest context at which that many still fit.\n"
+          "\n"
+          "  --reserve SIZE          host memory kept free (default 0)\n"
+          "  --reserve-per-gpu SIZE  GPU memory kept free (default 0)\n"
+          "\n"
+          "exit: 0 at least one replica fits, 1 none does, 2 bad input\n",
+          out);
+}
+
+typedef struct fitctx {
+    const est_arch *a;
+    const est_params *p;
+    est_workload w;
+    int host;
+    uint64_t cap;   /* per GPU, or host */
+    uint32_t gpus;
+} fitctx;
+
+/* replicas of the workload that fit: GPUs hold floor(cap / shard) shards each, a replica's
+ * tp shards go on distinct GPUs (round-robin works for equal shards) */
+static uint64_t count_at(const fitctx *f, uint64_t context, uint64_t *shard_out)
+{
+    est_workload w = f->w;
+    w.context = context;
+    est_footprint fp;
+    if (est_footprint_compute(f->a, f->p, &w, &fp, NULL, NULL) != 0)
+        return 0;
+    if (shard_out)
+        *shard_out = fp.total;
+    if (fp.total == 0 || fp.total > f->cap)
+        return 0;
+    uint64_t per = f->cap / fp.total;
+    if (f->host)
+        return per;
+    if (w.tp > f->gpus)
+        return 0;
+    return per * f->gpus / w.tp;
+}
+
+static int run(int argc, char **argv)
+{
+    fp_error err = {0};
+    out_format fmt = FMT_TABLE;
+    const char *model = NULL, *node = NULL;
+    uint64_t reserve = 0, reserve_gpu = 0;
+    est_options o;
+    est_options_init(&o);
+    cli_opt table[64];
+    size_t n = 0, nrows;
+    for (size_t i = 0; i < sizeof base_opts / sizeof base_opts[0]; i++)
+        table[n++] = base_opts[i];
+    const est_option_row *rows = est_option_rows(&nrows);
+    for (size_t i = 0; i < nrows && n < 64; i++)
+        table[n++] = (cli_opt){rows[i].name, rows[i].takes_value, 100 + (int)i};
+    cli_args a = {.argc = argc, .argv = argv, .i = 1};
+    int id, r;
+    const char *v;
+    char why[256];
+    while ((r = cli_next(&a, table, n, &id, &v, &err)) == 1) {
+        switch (id) {
+        case -1:
+            if (model)
+                return fp_fail(&err, NULL, 0, 0, "fit takes one MODEL"), cli_report(&err);
+            model = v;
+            break;
+        case O_FORMAT:
+            if (cli_parse_format(v, &fmt, &err))
+                return cli_report(&err);
+            break;
+        case O_NODE: node = v; break;
+        case O_RESERVE:
+        case O_RESERVE_GPU:
+            if (fp_size_parse(v, id == O_RESERVE ? &reserve : &reserve_gpu, why, sizeof why) != 0)
+                return fp_fail(&err, NULL, 0, 0, "--%s: %s", id == O_RESERVE ? "reserve" : "reserve-per-gpu", why),
+                       cli_report(&err);
+            break;
+        default:
+            if (est_option_apply(&o, rows[id - 100].name, v, &err) < 0)
+                return cli_report(&err);
+        }
+    }
+    if (r < 0 || est_options_finish(&o, &err) != 0)
+        return cli_report(&err);
+    if (!model || !node)
+        return fp_fail(&err, NULL, 0, 0, "fit needs a MODEL and --node TYPE"), cli_report(&err);
+    inv_catalog cat;
+    if (inv_catalog_load(&cat, &err) != 0)
+        return cli_report(&err);
+    int rc = EXIT_BADINPUT;
+    est_arch arch;
+    est_params p;
+    const inv_model *m = inv_model_find(&cat, model);
+    const inv_node *nd = inv_node_find(&cat, node);
+    if (!m) {
+        if (inv_config_load(model, &arch, NULL, &err) != 0) {
+            if (!strstr(model, ".json")) {
+                const char *near = inv_model_suggest(&cat, model);
+                fp_fail(&err, NULL, 0, 0, "unknown model '%s'%s%s%s", model, near ? " (did you mean '" : "",
+                        near ? near : "", near ? "'?)" : "");
+            }
+            goto out;
+        }
+    } else {
+        arch = m->arch;
+    }
+    if (!nd) {
+        const char *near = inv_node_suggest(&cat, node);
+        fp_fail(&err, NULL, 0, 0, "--node: unknown node type '%s'%s%s%s", node, near ? " (did you mean '" : "",
+                near ? near : "", near ? "'?)" : "");
+        goto out;
+    }
+    if (est_params_count(&arch, &p, &err) != 0)
+        goto out;
+    fitctx f = {.a = &arch, .p = &p, .w = o.w};
+    f.host = nd->gpus == 0 || o.w.runtime == EST_RT_LLAMACPP;
+    f.gpus = nd->gpus;
+    uint64_t raw = f.host ? nd->host_memory : nd->gpu_memory;
+    uint64_t res = f.host ? reserve : reserve_gpu;
+    f.cap = raw > res ? raw - res : 0;
+    {
+        /* validate the workload once */
+        est_footprint fp;
+        if (est_footprint_compute(&arch, &p, &o.w, &fp, NULL, &err) != 0)
+            goto out;
+    }
+    if (!f.host && o.w.tp > nd->gpus) {
+        fp_fail(&err, NULL, 0, 0, "--tp %llu needs %llu GPUs; %s has %u", (unsigned long long)o.w.tp,
+                (unsigned long long)o.w.tp, nd->name, nd->gpus);
+        goto out;
+    }
+    uint64_t shard = 0;
+    uint64_t count = count_at(&f, o.w.context, &shard);
+    /* the largest context (up to the model's) at which `count` replicas still fit */
+    uint64_t maxctx = 0;
+    if (count > 0) {
+        uint64_t lo = o.w.context, hi = arch.max_positions ? arch.max_positions : (1ULL << 24);
+        if (hi < lo)
+            hi = lo;
+        if (count_at(&f, hi, NULL) >= count) {
+            maxctx = hi;
+        } else {
+            while (hi - lo > 1) {
+                uint64_t mid = lo + (hi - lo) / 2;
+                if (count_at(&f, mid, NULL) >= count)
+                    lo = mid;
+                else
+                    hi = mid;
+            }
+            maxctx = lo;
+        }
+    }
+    json_t *j = json_object();
+    json_object_set_new(j, "model", json_string(m ? m->name : model));
+    json_object_set_new(j, "node", json_string(nd->name));
+    json_object_set_new(j, "memory", json_string(f.host ? "host" : "gpu"));
+    json_object_set_new(j, "capacity_bytes", json_integer((json_int_t)f.cap));
+    json_object_set_new(j, "gpus", json_integer(f.host ? 0 : nd->gpus));
+    json_object_set_new(j, "tp", json_integer((json_int_t)o.w.tp));
+    json_object_set_new(j, "context", json_integer((json_int_t)o.w.context));
+    json_object_set_new(j, "bytes_per_shard", json_integer((json_int_t)shard));
+    json_object_set_new(j, "max_replicas", json_integer((json_int_t)count));
+    json_object_set_new(j, "max_context_at_max_replicas", json_integer((json_int_t)maxctx));
+    if (fmt == FMT_TABLE) {
+        printf("model      %s on %s (%s memory: %s%.2f GiB%s)\n", m ? m->name : model, nd->name, f.host ? "host" : "GPU",
+               f.host ? "" : "", (double)f.cap / FP_GIB, f.host ? "" : " per GPU");
+        if (!f.host)
+            printf("           %u GPU%s, tensor parallel %llu\n", nd->gpus, nd->gpus == 1 ? "" : "s",
+                   (unsigned long long)o.w.tp);
+        printf("footprint  %.2f GiB per %s at context %llu\n", (double)shard / FP_GIB, f.host ? "replica" : "shard",
+               (unsigned long long)o.w.context);
+        printf("fits       %llu replica%s\n", (unsigned long long)count, count == 1 ? "" : "s");
+        if (count)
+            printf("context    up to %llu tokens keeps %llu replica%s\n", (unsigned long long)maxctx,
+                   (unsigned long long)count, count == 1 ? "" : "s");
+    } else if (fmt == FMT_JSON) {
+        out_json(stdout, j);
+    } else if (fmt == FMT_YAML) {
+        out_yaml(stdout, j);
+    } else {
+        out_csv(stdout, j);
+    }
+    json_decref(j);
+    rc = count ? EXIT_OK : EXIT_NOFIT;
+out:
+    if (rc == EXIT_BADINPUT)
+        cli_report(&err);
+    inv_catalog_free(&cat);
+    return rc;
+}
+
+const cli_command cmd_fit = {
+    .name = "fit",
+    .summary = "how many replicas of a model fit one node, and up to what context",
+    .run = run,
+    .help = help,
+};
