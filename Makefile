@@ -84,6 +84,7 @@ bench: deps-ok fedplan $(BUILD)/bench_estimate $(BUILD)/bench_solver
 	@$(BUILD)/bench_estimate
 	@echo
 	@$(BUILD)/bench_solver $(BPP_DIR) $(BPP_SETS)
+	@sh bench/bench_sweep.sh ./fedplan
 
 demo: deps-ok fedplan
 	@sh scenarios/demo.sh ./fedplan
