@@ -78,6 +78,12 @@ static int parse_vary(const char *arg, vary *v, fp_error *err)
     return 0;
 }
 
+/* The column a varied key has in the points: "nodes" would clash with the node count. */
+static const char *column_of(const char *key)
+{
+    return strcmp(key, "nodes") ? key : "node_set";
+}
+
 /* Point p's coordinate along vary k (the first vary changes slowest). */
 static size_t coord(const vary *vs, size_t nv, size_t p, size_t k)
 {
@@ -141,7 +147,7 @@ static json_t *run_point(const char *name, const char *text, size_t len, const i
     json_t *full = json_object();
     json_object_set_new(full, "point", json_integer((json_int_t)p + 1));
     for (size_t k = 0; k < nv; k++)
-        json_object_set_new(full, vs[k].key, json_string(vs[k].values[coord(vs, nv, p, k)]));
+        json_object_set_new(full, column_of(vs[k].key), json_string(vs[k].values[coord(vs, nv, p, k)]));
     json_object_update(full, row);
     json_decref(row);
     row = full;
@@ -186,7 +192,7 @@ static void print_table(const json_t *sweep, const vary *vs, size_t nv)
 {
     printf("%5s", "point");
     for (size_t k = 0; k < nv; k++)
-        printf(" %-14.14s", vs[k].key);
+        printf(" %-16.16s", vs[k].key);
     printf(" %-10s %10s %6s %6s %8s  %-40s %s\n", "status", "$/hour", "nodes", "util", "unplaced", "nodes by type",
            "change");
     size_t i;
@@ -195,7 +201,7 @@ static void print_table(const json_t *sweep, const vary *vs, size_t nv)
     {
         printf("%5lld", (long long)json_integer_value(json_object_get(pt, "point")));
         for (size_t k = 0; k < nv; k++)
-            printf(" %-14.14s", json_string_value(json_object_get(pt, vs[k].key)));
+            printf(" %-16.16s", json_string_value(json_object_get(pt, column_of(vs[k].key))));
         const char *ch = json_string_value(json_object_get(pt, "change"));
         printf(" %-10s %10.3f %6lld %5.1f%% %8lld  %-40.40s %s%s\n", json_string_value(json_object_get(pt, "status")),
                json_number_value(json_object_get(pt, "cost_per_hour")),
@@ -528,6 +534,7 @@ static int run(int argc, char **argv)
         for (size_t k = 0; k < nv; k++) {
             json_t *x = json_object(), *vals = json_array();
             json_object_set_new(x, "key", json_string(vs[k].key));
+            json_object_set_new(x, "column", json_string(column_of(vs[k].key)));
             for (size_t j = 0; j < vs[k].n; j++)
                 json_array_append_new(vals, json_string(vs[k].values[j]));
             json_object_set_new(x, "values", vals);

@@ -390,7 +390,7 @@ int html_write_sweep(const char *path, const json_t *sweep, fp_error *err)
     json_array_foreach(keys, i, k)
     {
         if (nc < 16)
-            cols[nc++] = str(k, "key");
+            cols[nc++] = str(k, "column")[0] ? str(k, "column") : str(k, "key");
     }
     const char *rest[] = {"status", "nodes_by_type", "cost_per_hour", "utilization", "unplaced", "gap", "change"};
     for (size_t r = 0; r < sizeof rest / sizeof rest[0]; r++)

@@ -665,7 +665,7 @@ int scn_use_variant(scenario *s, size_t vi, fp_error *err)
 
 int scn_override(scenario *s, const char *key, const char *value, fp_error *err)
 {
-    const char *dot = strchr(key, '.');
+    const char *dot = strrchr(key, '.'); /* deployment names may hold dots (coder-6.7b) */
     char depname[64] = "", name[64];
     if (dot) {
         snprintf(depname, sizeof depname, "%.*s", (int)(dot - key), key);
