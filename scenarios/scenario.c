@@ -691,8 +691,14 @@ int scn_override(scenario *s, const char *key, const char *value, fp_error *err)
         }
         if (dp->memory)
             continue; /* a fixed footprint has no workload */
+        /* overrides accumulate: kept with the written workload, applied after it */
+        if (dp->nwl == SCN_MAX_WL || strlen(value) >= sizeof dp->wl_value[0])
+            return fp_fail(err, NULL, 0, 0, "'%s': too many or too long overrides", key);
+        snprintf(dp->wl_name[dp->nwl], sizeof dp->wl_name[0], "%s", name);
+        snprintf(dp->wl_value[dp->nwl], sizeof dp->wl_value[0], "%s", value);
+        dp->nwl++;
         fp_error oe;
-        if (rebuild_opts(dp, name, value, &oe) != 0)
+        if (rebuild_opts(dp, NULL, NULL, &oe) != 0)
             return fp_fail(err, NULL, 0, 0, "'%s' = '%s': %s", key, value, oe.msg);
     }
     if (depname[0] && !matched)
