@@ -29,4 +29,8 @@ run "...or 32 GB servers?" "plan scenarios/seven-deepseek-32gb.yaml"
 run "Fine-tuning 7B models: 16 GB P100/V100/T4 or a 24 GB A10G, cheapest per hour" \
     "plan scenarios/finetune-7b-16gb-vs-24gb.yaml"
 run "A mixed serving fleet on AWS at the lowest hourly cost, proven" "plan scenarios/aws-mixed-fleet.yaml"
+run "32 GB, 64 GB or a 128 GB server? The same deployments on each node sizing" "compare scenarios/node-sizes.yaml"
+run "The cheapest cloud mix: each provider, and all together" "compare scenarios/aws-mixed-fleet.yaml --clouds"
+run "What if the context grows, or we quantize?" "sweep scenarios/seven-deepseek-64gb.yaml --vary dtype=fp16,q8_0,q4_0 --vary context=4096,16384"
+run "How many Llama-3.1-8B replicas fit one g6e.12xlarge?" "fit llama-3.1-8b --node aws/g6e.12xlarge --runtime vllm --context 8192"
 printf '\nEvery component and its formula: add --explain.  Machine-readable: --format json.\n'
