@@ -82,19 +82,20 @@ static int add_cloud_variants(scenario *s, const inv_catalog *cat, fp_error *err
 
 static void print_table(const json_t *rows)
 {
-    printf("%-2s %-44s %-10s %10s %11s %6s %6s %8s %6s  %s\n", "", "scenario", "status", "$/hour", "$/month", "nodes",
-           "util", "unplaced", "gap", "nodes by type");
+    printf("%-2s %-44s %-10s %10s %11s %6s %6s %9s %8s %6s  %s\n", "", "scenario", "status", "$/hour", "$/month",
+           "nodes", "util", "free GiB", "unplaced", "gap", "nodes by type");
     size_t i;
     const json_t *r;
     json_array_foreach(rows, i, r)
     {
-        printf("%-2s %-44.44s %-10s %10.3f %11.2f %6lld %5.1f%% %8lld %5.1f%%  %s\n",
+        printf("%-2s %-44.44s %-10s %10.3f %11.2f %6lld %5.1f%% %9.2f %8lld %5.1f%%  %s\n",
                json_is_true(json_object_get(r, "cheapest")) ? "*" : "",
                json_string_value(json_object_get(r, "scenario")), json_string_value(json_object_get(r, "status")),
                json_number_value(json_object_get(r, "cost_per_hour")),
                json_number_value(json_object_get(r, "cost_per_month")),
                (long long)json_integer_value(json_object_get(r, "nodes")),
                json_number_value(json_object_get(r, "utilization")) * 100.0,
+               (double)json_integer_value(json_object_get(r, "headroom_bytes")) / 1073741824.0,
                (long long)json_integer_value(json_object_get(r, "unplaced")),
                json_number_value(json_object_get(r, "gap")) * 100.0,
                json_string_value(json_object_get(r, "nodes_by_type")));
@@ -172,7 +173,7 @@ static int run(int argc, char **argv)
             else
                 snprintf(label, sizeof label, "%s", base);
             scn_result res;
-            if (scn_use_variant(&s, vi, &err) != 0 || scn_plan(&s, &cat, 0, &res, &err) != 0) {
+            if (scn_use_variant(&s, vi, &err) != 0 || scn_plan(&s, &cat, NULL, &res, &err) != 0) {
                 scn_free(&s);
                 goto out;
             }

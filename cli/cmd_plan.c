@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../common/units.h"
 #include "../inventory/inventory.h"
@@ -41,6 +42,16 @@ static void help(FILE *out)
 }
 
 /* ---------------------------------------------------------------- run */
+
+/* progress of a long solve, on a terminal only */
+static int progress_shown;
+
+static void show_progress(void *ctx, double seconds, double incumbent, double bound)
+{
+    (void)ctx;
+    progress_shown = 1;
+    fprintf(stderr, "\rsolving: %.1f s, best %g, bound %g   ", seconds, incumbent, bound);
+}
 
 int cli_load_inventory(inv_catalog *cat, const char *path, fp_error *err)
 {
@@ -165,8 +176,11 @@ static int run(int argc, char **argv)
         s.goal = (sol_goal)goal;
     if (partial)
         s.allow_partial = 1;
-    if (scn_plan(&s, &cat, verbose, &res, &err) != 0)
+    scn_plan_opts po = {.verbose = verbose, .progress = isatty(2) ? show_progress : NULL};
+    if (scn_plan(&s, &cat, &po, &res, &err) != 0)
         goto out;
+    if (po.progress && progress_shown)
+        fprintf(stderr, "\n");
     const sol_problem *pbp = &res.pb;
     const sol_plan *planp = &res.plan;
     if (stats)

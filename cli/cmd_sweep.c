@@ -139,7 +139,7 @@ static json_t *run_point(const char *name, const char *text, size_t len, const i
             goto out;
     }
     scn_result res;
-    if (scn_plan(&s, cat, 0, &res, err) != 0)
+    if (scn_plan(&s, cat, NULL, &res, err) != 0)
         goto out;
     row = report_summary_json(&s, &res, s.name[0] ? s.name : s.file);
     scn_result_free(&res);

@@ -6,12 +6,16 @@
 
 #include "scenario.h"
 
-int scn_plan(scenario *s, const inv_catalog *cat, int verbose, scn_result *r, fp_error *err)
+int scn_plan(scenario *s, const inv_catalog *cat, const scn_plan_opts *o, scn_result *r, fp_error *err)
 {
     memset(r, 0, sizeof *r);
     if (scn_build(s, cat, &r->pb, err) != 0)
         goto fail;
-    r->pb.verbose = verbose;
+    if (o) {
+        r->pb.verbose = o->verbose;
+        r->pb.progress = o->progress;
+        r->pb.progress_ctx = o->progress_ctx;
+    }
     if (sol_solve(&r->pb, &r->plan, err) != 0)
         goto fail;
     if (plan_verify(&r->pb, &r->plan, err) != 0) {
@@ -40,6 +44,7 @@ int scn_plan(scenario *s, const inv_catalog *cat, int verbose, scn_result *r, fp
                 for (size_t t = 0; t < r->pb.ntypes; t++)
                     open[t].available = -1;
                 sol_problem all = r->pb;
+                all.progress = NULL;
                 all.types = open;
                 all.goal = SOL_GOAL_NODES;
                 all.allow_partial = 1;

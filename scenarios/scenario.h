@@ -103,7 +103,13 @@ typedef struct scn_result {
 
 /* Estimate, solve and verify the scenario with its node set in use.  A plan that fails
  * the verifier is never returned (that is an internal error). */
-int scn_plan(scenario *s, const inv_catalog *cat, int verbose, scn_result *r, fp_error *err);
+typedef struct scn_plan_opts {
+    int verbose;
+    void (*progress)(void *ctx, double seconds, double incumbent, double bound);
+    void *progress_ctx;
+} scn_plan_opts;
+
+int scn_plan(scenario *s, const inv_catalog *cat, const scn_plan_opts *opts, scn_result *r, fp_error *err);
 void scn_result_free(scn_result *r);
 
 /* Why deployment d cannot be placed on any node choice at all (empty string if it can). */

@@ -734,12 +734,14 @@ static int column_of(const sol_ctx *c, const pattern *p, int *ind, double *val)
 typedef struct mip_cb {
     const double *x;    /* incumbent to inject, 1-based */
     const sol_ctx *c;
+    double t0, last, best, lb;
     int injected;
     double target;      /* stop when an integer solution's primary objective reaches this */
     double tree_bound;  /* best bound of the open tree (valid when every pattern is a column) */
 } mip_cb;
 
 static double primary_of(const sol_ctx *c, double z);
+static void tick(const sol_ctx *c, double t0, double *last, double best_obj, double lb_obj);
 
 static void mip_callback(glp_tree *tree, void *info)
 {
@@ -755,6 +757,7 @@ static void mip_callback(glp_tree *tree, void *info)
         int best = glp_ios_best_node(tree);
         if (best)
             cb->tree_bound = glp_ios_node_bound(tree, best);
+        tick(cb->c, cb->t0, &cb->last, cb->best, cb->lb);
         break;
     }
     case GLP_IBINGO: {
@@ -890,6 +893,23 @@ int sol_greedy(const sol_problem *pb, sol_plan *plan, fp_error *err)
 }
 
 /* Objective value -> natural units for the report. */
+static double primary_of(const sol_ctx *c, double z);
+static double primary_bound(const sol_ctx *c, double z);
+
+/* Report progress to the caller, at most twice a second. */
+static void tick(const sol_ctx *c, double t0, double *last, double best_obj, double lb_obj)
+{
+    if (!c->pb->progress)
+        return;
+    double t = now_s();
+    if (t - *last < 0.5)
+        return;
+    *last = t;
+    int cost_goal = c->pb->goal == SOL_GOAL_COST && c->node_unit != 1.0;
+    double inc = primary_of(c, best_obj), lb = primary_bound(c, lb_obj);
+    c->pb->progress(c->pb->progress_ctx, t - t0, cost_goal ? inc / 1000.0 : inc, cost_goal ? lb / 1000.0 : lb);
+}
+
 /* The primary objective (milli-dollars for the cost goal, nodes for the nodes goal or
  * when every node is free) of an objective value in solver units. */
 static double primary_of(const sol_ctx *c, double z)
@@ -1021,6 +1041,7 @@ int sol_solve(const sol_problem *pb, sol_plan *plan, fp_error *err)
     double lb_obj = 0;
     int proven_lp = 0;
     double deadline = t0 + pb->time_limit_s;
+    double last_tick = t0;
     int diving = 0;
 cg_again:
     for (int iter = 0;; iter++) {
@@ -1086,6 +1107,7 @@ cg_again:
             break;
         }
         ADD_PATTERN_COLS();
+        tick(&c, t0, &last_tick, best_obj, lb_obj);
         /* stop early when the incumbent already meets the bound, or when time is short */
         if ((!diving && primary_bound(&c, lb_obj) >= primary_of(&c, best_obj)) ||
             now_s() > t0 + pb->time_limit_s * 0.7)
@@ -1223,7 +1245,7 @@ cg_again:
         if (round == 0 && left > 1.0) /* leave time for the exact model */
             left *= 0.5;
         iocp.tm_lim = left > 0.01 ? (int)(left * 1000.0) : 10;
-        mip_cb cb = {.x = xinit_ok ? xinit : NULL, .c = &c, .target = primary_bound(&c, lb_obj), .tree_bound = -1};
+        mip_cb cb = {.x = xinit_ok ? xinit : NULL, .c = &c, .t0 = t0, .last = last_tick, .best = best_obj, .lb = lb_obj, .target = primary_bound(&c, lb_obj), .tree_bound = -1};
         iocp.cb_func = mip_callback;
         iocp.cb_info = &cb;
         plan->used_mip = 1;

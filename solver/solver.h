@@ -60,6 +60,10 @@ typedef struct sol_problem {
     double time_limit_s;    /* > 0 */
     double gap_limit;       /* accepted relative gap, e.g. 0.0 */
     int verbose;
+    /* optional: called now and then during a long solve (at most twice a second) with the
+     * seconds so far and the incumbent's and the bound's primary objective */
+    void (*progress)(void *ctx, double seconds, double incumbent, double bound);
+    void *progress_ctx;
 } sol_problem;
 
 typedef enum { SOL_OPTIMAL, SOL_FEASIBLE, SOL_INFEASIBLE } sol_status;
