@@ -4,9 +4,13 @@
 #define FEDPLAN_CLI_H
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "../common/fperror.h"
+
+/* Set by the first SIGINT/SIGTERM (cli/main.c): long solves and sweeps stop and print. */
+extern volatile sig_atomic_t fp_signal;
 
 /* Exit codes (design notes: 0 ok, 1 "does not fit / infeasible", 2 bad input). */
 enum { EXIT_OK = 0, EXIT_NOFIT = 1, EXIT_BADINPUT = 2 };

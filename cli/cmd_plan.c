@@ -176,7 +176,7 @@ static int run(int argc, char **argv)
         s.goal = (sol_goal)goal;
     if (partial)
         s.allow_partial = 1;
-    scn_plan_opts po = {.verbose = verbose, .progress = isatty(2) ? show_progress : NULL};
+    scn_plan_opts po = {.verbose = verbose, .progress = isatty(2) ? show_progress : NULL, .stop = &fp_signal};
     if (scn_plan(&s, &cat, &po, &res, &err) != 0)
         goto out;
     if (po.progress && progress_shown)
@@ -224,6 +224,10 @@ static int run(int argc, char **argv)
         json_decref(o);
     }
     rc = planp->nunplaced ? EXIT_NOFIT : EXIT_OK;
+    if (planp->interrupted) {
+        fprintf(stderr, "fedplan: interrupted by signal %d: the plan above is the best found so far\n", (int)fp_signal);
+        rc = 128 + (int)fp_signal;
+    }
 out:
     if (rc == EXIT_BADINPUT)
         cli_report(&err);

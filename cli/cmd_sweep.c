@@ -139,7 +139,8 @@ static json_t *run_point(const char *name, const char *text, size_t len, const i
             goto out;
     }
     scn_result res;
-    if (scn_plan(&s, cat, NULL, &res, err) != 0)
+    scn_plan_opts po = {.stop = &fp_signal};
+    if (scn_plan(&s, cat, &po, &res, err) != 0)
         goto out;
     row = report_summary_json(&s, &res, s.name[0] ? s.name : s.file);
     scn_result_free(&res);
@@ -499,8 +500,8 @@ static int run(int argc, char **argv)
         {
 #pragma omp for schedule(dynamic, 1)
             for (size_t p = 0; p < total; p++) {
-                if (shard_n && p % shard_n != shard_i - 1)
-                    continue;
+                if ((shard_n && p % shard_n != shard_i - 1) || fp_signal)
+                    continue; /* not this shard's, or interrupted: points not started are dropped */
                 rows[p] = run_point(fname, text, len, &cat, vs, nv, p, time_limit, &errs[p]);
                 if (progress) {
 #pragma omp critical
@@ -521,7 +522,8 @@ static int run(int argc, char **argv)
         if (progress)
             fprintf(stderr, "\n");
         /* a point that failed (a footprint the estimator refuses, ...) is a bad-input error */
-        for (size_t p = 0; p < total; p++)
+        int interrupted = fp_signal != 0;
+        for (size_t p = 0; p < total && !interrupted; p++)
             if ((!shard_n || p % shard_n == shard_i - 1) && !rows[p]) {
                 char msg[FP_ERR_MSG];
                 snprintf(msg, sizeof msg, "point %zu: %.400s", p + 1, errs[p].msg);
@@ -542,6 +544,8 @@ static int run(int argc, char **argv)
         }
         json_object_set_new(sweep, "vary", va);
         json_object_set_new(sweep, "total_points", json_integer((json_int_t)total));
+        if (interrupted)
+            json_object_set_new(sweep, "interrupted", json_true());
         if (shard_n) {
             char sh[64];
             snprintf(sh, sizeof sh, "%lu/%lu", shard_i, shard_n);
@@ -561,6 +565,10 @@ static int run(int argc, char **argv)
             goto out;
         }
         rc = all_placed(sweep) ? EXIT_OK : EXIT_NOFIT;
+        if (interrupted) {
+            fprintf(stderr, "fedplan: interrupted by signal %d: only the points above were planned\n", (int)fp_signal);
+            rc = 128 + (int)fp_signal;
+        }
         json_decref(sweep);
     }
 out:

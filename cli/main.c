@@ -1,6 +1,8 @@
 /* main.c: looks the subcommand up in the table and maps results to exit codes. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -27,8 +29,26 @@ static void usage(FILE *out)
     fprintf(out, "\n'fedplan <command> --help' shows a command's options; docs/ has the manual.\n");
 }
 
+/* The one mutable global, because a signal handler can reach nothing else: the first
+ * SIGINT/SIGTERM asks long solves and sweeps to stop and print what they have; the second
+ * exits at once. */
+volatile sig_atomic_t fp_signal = 0;
+
+static void on_signal(int sig)
+{
+    if (fp_signal)
+        _exit(128 + sig);
+    fp_signal = sig;
+}
+
 int main(int argc, char **argv)
 {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     if (argc < 2) {
         usage(stderr);
         return EXIT_BADINPUT;

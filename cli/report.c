@@ -42,6 +42,8 @@ json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_pla
     if (s->name[0])
         json_object_set_new(o, "name", json_string(s->name));
     json_object_set_new(o, "status", json_string(status_name(plan->status)));
+    if (plan->interrupted)
+        json_object_set_new(o, "interrupted", json_true());
     json_object_set_new(o, "goal", json_string(pb->goal == SOL_GOAL_COST ? "cost" : "nodes"));
     json_t *obj = json_object();
     json_object_set_new(obj, "cost_per_hour", json_real(round(plan->cost * 1000.0) / 1000.0));
@@ -151,7 +153,8 @@ void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan 
         placed -= plan->unplaced[u].count;
     printf("plan       %s%s%s%s\n", s->file, s->name[0] ? " (" : "", s->name, s->name[0] ? ")" : "");
     int nodes_bound = pb->goal == SOL_GOAL_NODES || plan->cost == 0;
-    printf("status     %s: bound %s%.*f%s, gap %.1f %%\n", status_name(plan->status), nodes_bound ? "" : "$",
+    printf("status     %s%s: bound %s%.*f%s, gap %.1f %%\n", status_name(plan->status),
+           plan->interrupted ? " (interrupted)" : "", nodes_bound ? "" : "$",
            nodes_bound ? 0 : 3, plan->bound, nodes_bound ? " nodes" : "/h", plan->gap * 100.0);
     printf("placed     %zu of %zu replicas on %zu node%s", placed, total, plan->nnodes, plan->nnodes == 1 ? "" : "s");
     /* nodes by type */

@@ -15,6 +15,7 @@ int scn_plan(scenario *s, const inv_catalog *cat, const scn_plan_opts *o, scn_re
         r->pb.verbose = o->verbose;
         r->pb.progress = o->progress;
         r->pb.progress_ctx = o->progress_ctx;
+        r->pb.stop = o->stop;
     }
     if (sol_solve(&r->pb, &r->plan, err) != 0)
         goto fail;

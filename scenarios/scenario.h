@@ -107,6 +107,7 @@ typedef struct scn_plan_opts {
     int verbose;
     void (*progress)(void *ctx, double seconds, double incumbent, double bound);
     void *progress_ctx;
+    const volatile sig_atomic_t *stop;
 } scn_plan_opts;
 
 int scn_plan(scenario *s, const inv_catalog *cat, const scn_plan_opts *opts, scn_result *r, fp_error *err);

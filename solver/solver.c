@@ -302,7 +302,7 @@ static void place_copy(pricer *pr, size_t k, uint32_t shard, uint32_t left, doub
 {
     const vitem *v = &pr->c->vi[pr->cand[k]];
     uint32_t G = pr->c->pb->types[pr->t].gpus;
-    if (pr->nodes_left-- <= 0) {
+    if (pr->nodes_left-- <= 0 || ((pr->nodes_left & 1023) == 0 && ctx_stopped(pr->c))) {
         pr->exhausted = 1;
         return;
     }
@@ -590,7 +590,7 @@ static void enum_rec(enumer *e, size_t k);
 static void enum_copy(enumer *e, size_t k, uint32_t shard, uint32_t from)
 {
     const vitem *v = &e->c->vi[e->cand[k]];
-    if (e->failed || e->budget-- <= 0) {
+    if (e->failed || e->budget-- <= 0 || ((e->budget & 1023) == 0 && ctx_stopped(e->c))) {
         if (!e->failed)
             e->failed = 1;
         return;
@@ -746,6 +746,10 @@ static void tick(const sol_ctx *c, double t0, double *last, double best_obj, dou
 static void mip_callback(glp_tree *tree, void *info)
 {
     mip_cb *cb = info;
+    if (ctx_stopped(cb->c)) {
+        glp_ios_terminate(tree);
+        return;
+    }
     switch (glp_ios_reason(tree)) {
     case GLP_IHEUR:
         if (cb->x && !cb->injected) {
@@ -1110,7 +1114,7 @@ cg_again:
         tick(&c, t0, &last_tick, best_obj, lb_obj);
         /* stop early when the incumbent already meets the bound, or when time is short */
         if ((!diving && primary_bound(&c, lb_obj) >= primary_of(&c, best_obj)) ||
-            now_s() > t0 + pb->time_limit_s * 0.7)
+            now_s() > t0 + pb->time_limit_s * 0.7 || ctx_stopped(&c))
             break;
         (void)iter;
     }
@@ -1120,7 +1124,8 @@ cg_again:
      * fractional one is raised to its ceiling), generating columns again after each step, until the
      * LP is integral: the classic residual heuristic for cutting stock, which finds the optimum of
      * most instances whose LP bound rounds up to it */
-    if (primary_bound(&c, lb_obj) < primary_of(&c, best_obj) && now_s() < t0 + pb->time_limit_s * 0.6) {
+    if (primary_bound(&c, lb_obj) < primary_of(&c, best_obj) && now_s() < t0 + pb->time_limit_s * 0.6 &&
+        !ctx_stopped(&c)) {
         int ncols = glp_get_num_cols(lp), base = (int)pb->ndeps, frac_j = -1, integral = 1;
         double best_frac = 0;
         for (int j = base + 1; j <= ncols; j++) {
@@ -1165,7 +1170,7 @@ cg_again:
      * then, if still unproven and every maximal pattern can be listed, over all of them
      * (the exact model, whose own branch and bound then proves optimality) */
     for (int round = 0; round < 2; round++) {
-        if (primary_bound(&c, lb_obj) >= primary_of(&c, best_obj) || now_s() >= deadline)
+        if (primary_bound(&c, lb_obj) >= primary_of(&c, best_obj) || now_s() >= deadline || ctx_stopped(&c))
             break;
         int full_model = 0;
         if (round == 1) {
@@ -1296,6 +1301,7 @@ cg_again:
     if (plan->nunplaced && !pb->allow_partial)
         plan->status = SOL_INFEASIBLE;
     plan->seconds = now_s() - t0;
+    plan->interrupted = ctx_stopped(&c) && plan->status != SOL_OPTIMAL;
     rc = 0;
     goto out;
 oom:

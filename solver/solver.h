@@ -13,6 +13,7 @@
 #ifndef FEDPLAN_SOLVER_H
 #define FEDPLAN_SOLVER_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -64,6 +65,9 @@ typedef struct sol_problem {
      * seconds so far and the incumbent's and the bound's primary objective */
     void (*progress)(void *ctx, double seconds, double incumbent, double bound);
     void *progress_ctx;
+    /* optional: when *stop becomes non-zero (a signal), the solve ends as soon as it can and
+     * returns the best plan found so far, marked interrupted */
+    const volatile sig_atomic_t *stop;
 } sol_problem;
 
 typedef enum { SOL_OPTIMAL, SOL_FEASIBLE, SOL_INFEASIBLE } sol_status;
@@ -102,6 +106,7 @@ typedef struct sol_plan {
     size_t columns;       /* patterns generated */
     int lp_iterations;    /* column-generation rounds */
     int used_mip;         /* 1 when branch and bound ran */
+    int interrupted;      /* 1 when *stop ended the solve early */
     double seconds;
 } sol_plan;
 

@@ -42,6 +42,12 @@ typedef struct sol_ctx {
     pattern *pats;
 } sol_ctx;
 
+/* 1 when the caller asked the solve to stop (a signal) */
+static inline int ctx_stopped(const sol_ctx *c)
+{
+    return c->pb->stop && *c->pb->stop;
+}
+
 int ctx_add_pattern(sol_ctx *c, const pattern *p); /* copies p; returns 1 added, 0 duplicate, -1 oom */
 void pattern_free(pattern *p);
 /* The best of several first-fit-decreasing passes (greedy.c). */
