@@ -26,7 +26,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/catalog_data.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps test check bench demo install uninstall clean
+.PHONY: all deps test check valgrind bench demo install uninstall clean fuzz
 all: deps-ok fedplan
 
 fedplan: $(BUILD)/fedplan
@@ -79,6 +79,15 @@ check:
 # Falkenauer sets from the shared folder when present (BPP_DIR), else the copy of u120 in tests/
 BPP_DIR  ?= $(if $(wildcard ../shared/bench/bpp/OPTIMA.tsv),../shared/bench/bpp,tests/data/bpp)
 BPP_SETS ?= $(if $(wildcard ../shared/bench/bpp/OPTIMA.tsv),u120 u250 u500 t120 t249,u120)
+
+# the golden CLI tests under valgrind's memcheck: any error or leak fails the test (its output changes
+# and the exit code is 99)
+VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+            --show-leak-kinds=definite,indirect
+valgrind: deps-ok fedplan
+	@command -v valgrind >/dev/null || sh tests/deps.sh install valgrind
+	@FEDPLAN_SKIP_TIMED=1 sh tests/run_cli.sh "$(VALGRIND) ./fedplan" > build/valgrind.log 2>&1; rc=$$?; \
+	    grep -v '^ok ' build/valgrind.log; exit $$rc
 
 bench: deps-ok fedplan $(BUILD)/bench_estimate $(BUILD)/bench_solver
 	@$(BUILD)/bench_estimate
