@@ -89,6 +89,21 @@ valgrind: deps-ok fedplan
 	@FEDPLAN_SKIP_TIMED=1 sh tests/run_cli.sh "$(VALGRIND) ./fedplan" > build/valgrind.log 2>&1; rc=$$?; \
 	    grep -v '^ok ' build/valgrind.log; exit $$rc
 
+# ---------------------------------------------------------------- fuzzing (libFuzzer, Debian's clang)
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS := scenario inventory config units cli
+FUZZ_FLAGS   := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+FUZZ_LIB     := $(LIB_SRC:%.c=build-fuzz/%.o) build-fuzz/catalog_data.o build-fuzz/cli/common.o
+
+build-fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB)
+	clang $(CPPFLAGS) -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB) -lyaml -ljansson -lglpk -lm
+
+fuzz: deps-ok
+	@command -v clang >/dev/null || sh tests/deps.sh install clang libclang-rt-14-dev
+	$(MAKE) BUILD=build-fuzz CC=clang FP_CFLAGS="-std=c11 -Wall" CFLAGS="$(FUZZ_FLAGS)" \
+	    $(FUZZ_LIB) $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
+	@sh fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 bench: deps-ok fedplan $(BUILD)/bench_estimate $(BUILD)/bench_solver
 	@$(BUILD)/bench_estimate
 	@echo
@@ -110,6 +125,6 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/fedplan
 
 clean:
-	rm -rf build build-san fedplan
+	rm -rf build build-san build-fuzz fedplan
 
 -include $(shell find build build-san -name '*.d' 2>/dev/null)
