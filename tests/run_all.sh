@@ -8,6 +8,7 @@ trap 'rm -f "$log"' EXIT
 status=0
 "$unit" > "$log" 2>&1 || status=1
 sh tests/run_cli.sh "$fedplan" >> "$log" 2>&1 || status=1
+sh tests/badinput/run.sh "$fedplan" >> "$log" 2>&1 || status=1
 sh tests/validation/run.sh "$fedplan" >> "$log" 2>&1 || status=1
 sh tests/validation/doc_check.sh "$fedplan" >> "$log" 2>&1 || status=1
 sh tests/browser.sh "$fedplan" >> "$log" 2>&1 || status=1
