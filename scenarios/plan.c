@@ -17,8 +17,11 @@ int scn_plan(scenario *s, const inv_catalog *cat, const scn_plan_opts *o, scn_re
         r->pb.progress_ctx = o->progress_ctx;
         r->pb.stop = o->stop;
     }
-    if (sol_solve(&r->pb, &r->plan, err) != 0)
+    if (sol_solve(&r->pb, &r->plan, err) != 0) {
+        if (!err->file[0]) /* the solver's complaints are about this scenario as a whole */
+            snprintf(err->file, sizeof err->file, "%s", s->file);
         goto fail;
+    }
     if (plan_verify(&r->pb, &r->plan, err) != 0) {
         /* never print a plan that does not hold */
         char msg[FP_ERR_MSG];

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../common/text.h"
 #include "../common/units.h"
@@ -302,10 +303,15 @@ static int d_pin(const ydoc *d, const ynode *v, const char *k, void *o, fp_error
     scn_deployment *dp = ((load_ctx *)o)->dp;
     dp->pin_line = v->line;
     dp->pin_col = v->col;
-    if (v->type == YN_SCALAR)
+    if (v->type == YN_SCALAR) {
+        if (!dp->pin && !(dp->pin = calloc(SCN_MAX_PIN, sizeof *dp->pin)))
+            return fp_fail(e, d->file, 0, 0, "out of memory");
         return copy_str(d, v, k, dp->pin[dp->npin++], INV_NAME, e);
+    }
     if (v->type != YN_SEQ || v->n == 0 || v->n > SCN_MAX_PIN)
         return ydoc_fail(d, v, e, "'%s' must be a node type or a list of up to %d", k, SCN_MAX_PIN);
+    if (!dp->pin && !(dp->pin = calloc(SCN_MAX_PIN, sizeof *dp->pin)))
+        return fp_fail(e, d->file, 0, 0, "out of memory");
     for (size_t i = 0; i < v->n; i++)
         if (copy_str(d, v->vals[i], k, dp->pin[dp->npin++], INV_NAME, e))
             return -1;
@@ -316,8 +322,8 @@ static int rebuild_opts(scn_deployment *dp, const char *oname, const char *ovalu
 {
     est_options_init(&dp->opts);
     for (size_t i = 0; i <= dp->nwl; i++) {
-        const char *name = i < dp->nwl ? dp->wl_name[i] : oname;
-        const char *value = i < dp->nwl ? dp->wl_value[i] : ovalue;
+        const char *name = i < dp->nwl ? dp->wl[i].name : oname;
+        const char *value = i < dp->nwl ? dp->wl[i].value : ovalue;
         if (!name)
             break;
         if (est_option_apply(&dp->opts, name, value[0] ? value : NULL, err) < 0)
@@ -367,7 +373,9 @@ static int d_workload(const ydoc *d, const ynode *v, const char *k, void *o, fp_
                 continue;
             value = "";
         }
-        if (strlen(value) >= sizeof dp->wl_value[0])
+        if (!dp->wl && !(dp->wl = calloc(SCN_MAX_WL, sizeof *dp->wl)))
+            return fp_fail(e, d->file, 0, 0, "out of memory");
+        if (strlen(value) >= sizeof dp->wl[0].value)
             return ydoc_fail(d, val, e, "workload option '%s' is too long", key->str);
         if (est_option_apply(&dp->opts, name, value[0] ? value : NULL, &oe) < 0) {
             const char *msg = oe.msg;
@@ -378,8 +386,8 @@ static int d_workload(const ydoc *d, const ynode *v, const char *k, void *o, fp_
             }
             return ydoc_fail(d, val, e, "workload '%s': %s", key->str, msg);
         }
-        snprintf(dp->wl_name[dp->nwl], sizeof dp->wl_name[0], "%s", name);
-        snprintf(dp->wl_value[dp->nwl], sizeof dp->wl_value[0], "%s", value);
+        snprintf(dp->wl[dp->nwl].name, sizeof dp->wl[0].name, "%s", name);
+        snprintf(dp->wl[dp->nwl].value, sizeof dp->wl[0].value, "%s", value);
         dp->nwl++;
     }
     fp_error fe;
@@ -396,6 +404,8 @@ static const yfield dep_fields[] = {
 };
 
 /* ---------------------------------------------------------------- lists */
+
+static int node_name_cmp(const void *a, const void *b);
 
 /* Parse a list of node choices into *out. */
 static int parse_node_set(const ydoc *d, const ynode *v, const char *k, load_ctx *c, scn_node_choice **out,
@@ -436,11 +446,22 @@ static int parse_node_set(const ydoc *d, const ynode *v, const char *k, load_ctx
             return ydoc_fail(d, ynode_get(m, "reserve_per_gpu"), e, "'reserve_per_gpu' leaves nothing of the GPU's memory");
         if (nc->reserve_host && nc->reserve_host >= nc->node.host_memory)
             return ydoc_fail(d, ynode_get(m, "reserve"), e, "'reserve' leaves nothing of the node's memory");
-        for (size_t j = 0; j < i; j++)
-            if (fp_streq_ci(set[j].name, nc->name))
-                return ydoc_fail(d, m, e, "node choice '%s' is listed twice", nc->name);
         (*nout)++;
     }
+    scn_node_choice **by = malloc(*nout * sizeof *by);
+    if (!by)
+        return fp_fail(e, d->file, 0, 0, "out of memory");
+    for (size_t i = 0; i < *nout; i++)
+        by[i] = &set[i];
+    qsort(by, *nout, sizeof *by, node_name_cmp);
+    for (size_t i = 1; i < *nout; i++)
+        if (!strcasecmp(by[i - 1]->name, by[i]->name)) {
+            const scn_node_choice *later = by[i - 1] > by[i] ? by[i - 1] : by[i];
+            int rc = fp_fail(e, d->file, later->line, later->col, "node choice '%s' is listed twice", later->name);
+            free(by);
+            return rc;
+        }
+    free(by);
     return 0;
 }
 
@@ -500,6 +521,20 @@ static int t_variants(const ydoc *d, const ynode *v, const char *k, void *o, fp_
     return 0;
 }
 
+static int dep_name_cmp(const void *a, const void *b)
+{
+    const scn_deployment *x = *(const scn_deployment *const *)a, *y = *(const scn_deployment *const *)b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x < y ? -1 : x > y);
+}
+
+static int node_name_cmp(const void *a, const void *b)
+{
+    const scn_node_choice *x = *(const scn_node_choice *const *)a, *y = *(const scn_node_choice *const *)b;
+    int c = strcasecmp(x->name, y->name);
+    return c ? c : (x < y ? -1 : x > y);
+}
+
 static int t_deployments(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
 {
     load_ctx *c = o;
@@ -541,11 +576,27 @@ static int t_deployments(const ydoc *d, const ynode *v, const char *k, void *o, 
         if (dp->on_host && (dp->ntp > 1 || dp->tp[0] != 1))
             return ydoc_fail(d, ynode_get(m, "tp"), e, "deployment '%s' runs on host memory: 'tp' does not apply",
                              dp->name);
-        for (size_t j = 0; j < i; j++)
-            if (!strcmp(s->deps[j].name, dp->name))
-                return ydoc_fail(d, ynode_get(m, "name"), e, "deployment name '%s' is used twice", dp->name);
+        const ynode *nm = ynode_get(m, "name");
+        dp->name_line = nm->line;
+        dp->name_col = nm->col;
         s->ndeps++;
     }
+    /* names are unique: sorted, so that 100,000 deployments check in n log n */
+    scn_deployment **by = malloc(s->ndeps * sizeof *by);
+    if (!by)
+        return fp_fail(e, d->file, 0, 0, "out of memory");
+    for (size_t i = 0; i < s->ndeps; i++)
+        by[i] = &s->deps[i];
+    qsort(by, s->ndeps, sizeof *by, dep_name_cmp);
+    for (size_t i = 1; i < s->ndeps; i++)
+        if (!strcmp(by[i - 1]->name, by[i]->name)) {
+            const scn_deployment *later = by[i - 1] > by[i] ? by[i - 1] : by[i];
+            int rc = fp_fail(e, d->file, later->name_line, later->name_col, "deployment name '%s' is used twice",
+                             later->name);
+            free(by);
+            return rc;
+        }
+    free(by);
     return 0;
 }
 
@@ -692,10 +743,12 @@ int scn_override(scenario *s, const char *key, const char *value, fp_error *err)
         if (dp->memory)
             continue; /* a fixed footprint has no workload */
         /* overrides accumulate: kept with the written workload, applied after it */
-        if (dp->nwl == SCN_MAX_WL || strlen(value) >= sizeof dp->wl_value[0])
+        if (!dp->wl && !(dp->wl = calloc(SCN_MAX_WL, sizeof *dp->wl)))
+            return fp_fail(err, NULL, 0, 0, "out of memory");
+        if (dp->nwl == SCN_MAX_WL || strlen(value) >= sizeof dp->wl[0].value)
             return fp_fail(err, NULL, 0, 0, "'%s': too many or too long overrides", key);
-        snprintf(dp->wl_name[dp->nwl], sizeof dp->wl_name[0], "%s", name);
-        snprintf(dp->wl_value[dp->nwl], sizeof dp->wl_value[0], "%s", value);
+        snprintf(dp->wl[dp->nwl].name, sizeof dp->wl[0].name, "%s", name);
+        snprintf(dp->wl[dp->nwl].value, sizeof dp->wl[0].value, "%s", value);
         dp->nwl++;
         fp_error oe;
         if (rebuild_opts(dp, NULL, NULL, &oe) != 0)
@@ -717,8 +770,11 @@ void scn_free(scenario *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->ndeps; i++)
+    for (size_t i = 0; i < s->ndeps; i++) {
         free(s->deps[i].allowed);
+        free(s->deps[i].wl);
+        free(s->deps[i].pin);
+    }
     free(s->deps);
     for (size_t v = 0; v < s->nvariants; v++)
         free(s->variants[v].nodes);

@@ -32,6 +32,11 @@ typedef struct scn_variant {
     size_t nnodes;
 } scn_variant;
 
+typedef struct scn_wl_entry {
+    char name[64];
+    char value[64];
+} scn_wl_entry;
+
 typedef struct scn_deployment {
     char name[64];
     char model[256];      /* catalog name or config.json path; "" when memory is fixed */
@@ -44,14 +49,13 @@ typedef struct scn_deployment {
     size_t ntp;
     int on_host;          /* 1: host memory (CPU nodes, llama.cpp); 0: GPU memory */
     int on_set;
-    char pin[SCN_MAX_PIN][INV_NAME];
+    char (*pin)[INV_NAME];   /* SCN_MAX_PIN entries, allocated when the deployment pins */
     size_t npin;
     unsigned long line, col;
     unsigned long model_line, model_col;
-    unsigned long pin_line, pin_col, tp_line, tp_col, anti_line, anti_col;
+    unsigned long pin_line, pin_col, tp_line, tp_col, anti_line, anti_col, name_line, name_col;
     /* the workload as written, re-applied (with overrides) by scn_apply */
-    char wl_name[SCN_MAX_WL][64];
-    char wl_value[SCN_MAX_WL][64];
+    scn_wl_entry *wl;        /* SCN_MAX_WL entries, allocated when there is a workload */
     size_t nwl;
     /* filled by scn_build */
     uint64_t shard_bytes[SCN_MAX_TP];

@@ -109,6 +109,17 @@ static int ctx_build(sol_ctx *c, const sol_problem *pb, fp_error *err)
     c->pb = pb;
     if (pb->ntypes == 0)
         return fp_fail(err, NULL, 0, 0, "no node types to place deployments on");
+    /* stated limits (docs/reliability.md): the greedy and the patterns grow with replicas x nodes */
+    uint64_t reps = 0;
+    for (size_t d = 0; d < pb->ndeps; d++)
+        reps += pb->deps[d].replicas;
+    if (reps > SOL_MAX_REPLICAS)
+        return fp_fail(err, NULL, 0, 0,
+                       "%llu replicas in one plan: fedplan plans at most %d at once; split the scenario (by team, "
+                       "region or model family) and plan each part",
+                       (unsigned long long)reps, SOL_MAX_REPLICAS);
+    if (pb->ntypes > SOL_MAX_TYPES)
+        return fp_fail(err, NULL, 0, 0, "%zu node types in one plan: at most %d", pb->ntypes, SOL_MAX_TYPES);
     size_t nvi = 0;
     uint64_t g = 0, maxcap = 1, total_shards = 0;
     for (size_t d = 0; d < pb->ndeps; d++) {

@@ -29,6 +29,8 @@ typedef struct sol_variant {
 } sol_variant;
 
 #define SOL_MAX_VARIANTS 8
+#define SOL_MAX_REPLICAS 20000 /* per plan: sol_solve refuses more (split the scenario) */
+#define SOL_MAX_TYPES 10000    /* node types per plan */
 
 typedef struct sol_deployment {
     char name[64];
