@@ -546,6 +546,7 @@ static int t_deployments(const ydoc *d, const ynode *v, const char *k, void *o, 
     s->deps = calloc(v->n, sizeof *s->deps);
     if (!s->deps)
         return fp_fail(e, d->file, 0, 0, "out of memory");
+    s->deps_cap = v->n;
     for (size_t i = 0; i < v->n; i++) {
         scn_deployment *dp = &s->deps[i];
         dp->replicas = 1;
@@ -770,7 +771,7 @@ void scn_free(scenario *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->ndeps; i++) {
+    for (size_t i = 0; i < s->deps_cap; i++) {
         free(s->deps[i].allowed);
         free(s->deps[i].wl);
         free(s->deps[i].pin);

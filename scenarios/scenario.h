@@ -77,6 +77,7 @@ typedef struct scenario {
     size_t current;
     scn_deployment *deps;
     size_t ndeps;
+    size_t deps_cap;          /* entries allocated (a failed load frees the partial one too) */
 } scenario;
 
 /* Load path ("-" = standard input) against the catalog.  Free with scn_free.  The first
