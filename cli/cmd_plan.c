@@ -12,11 +12,12 @@
 #include "cli.h"
 #include "report.h"
 
-enum { O_FORMAT, O_TIME, O_GOAL, O_PARTIAL, O_STATS, O_INVENTORY, O_VERBOSE, O_HTML, O_VARIANT };
+enum { O_FORMAT, O_TIME, O_GOAL, O_PARTIAL, O_STATS, O_INVENTORY, O_VERBOSE, O_HTML, O_VARIANT, O_MPS, O_LP };
 static const cli_opt opts[] = {
     {"format", 1, O_FORMAT},   {"time-limit", 1, O_TIME}, {"goal", 1, O_GOAL},       {"allow-partial", 0, O_PARTIAL},
     {"stats", 0, O_STATS},     {"inventory", 1, O_INVENTORY}, {"verbose", 0, O_VERBOSE},
-    {"html", 1, O_HTML},       {"variant", 1, O_VARIANT},
+    {"html", 1, O_HTML},       {"variant", 1, O_VARIANT},     {"export-mps", 1, O_MPS},
+    {"export-lp", 1, O_LP},
 };
 
 static void help(FILE *out)
@@ -34,6 +35,7 @@ static void help(FILE *out)
           "  --inventory FILE               extra catalog: models, gpus, nodes or instances\n"
           "  --variant NAME                 plan one of the scenario's named node sets\n"
           "  --html FILE                    also write a self-contained HTML report (SVG pictures)\n"
+          "  --export-mps FILE, --export-lp FILE   the integer program solved (free MPS / CPLEX LP)\n"
           "  --stats                        solver statistics (with timings) on standard error\n"
           "  --verbose                      GLPK's own messages\n"
           "\n"
@@ -94,7 +96,7 @@ static int run(int argc, char **argv)
     size_t ninv = 0;
     double time_limit = 0;
     int goal = -1, partial = 0, stats = 0, verbose = 0;
-    const char *html = NULL, *variant = NULL;
+    const char *html = NULL, *variant = NULL, *mps = NULL, *lpfile = NULL;
     cli_args a = {.argc = argc, .argv = argv, .i = 1};
     int id, r;
     const char *v;
@@ -128,6 +130,8 @@ static int run(int argc, char **argv)
         case O_STATS: stats = 1; break;
         case O_HTML: html = v; break;
         case O_VARIANT: variant = v; break;
+        case O_MPS: mps = v; break;
+        case O_LP: lpfile = v; break;
         case O_VERBOSE: verbose = 1; break;
         case O_INVENTORY:
             if (ninv == 8) {
@@ -176,7 +180,8 @@ static int run(int argc, char **argv)
         s.goal = (sol_goal)goal;
     if (partial)
         s.allow_partial = 1;
-    scn_plan_opts po = {.verbose = verbose, .progress = isatty(2) ? show_progress : NULL, .stop = &fp_signal};
+    scn_plan_opts po = {.verbose = verbose, .progress = isatty(2) ? show_progress : NULL, .stop = &fp_signal,
+                        .export_mps = mps, .export_lp = lpfile};
     if (scn_plan(&s, &cat, &po, &res, &err) != 0)
         goto out;
     if (po.progress && progress_shown)

@@ -16,6 +16,8 @@ int scn_plan(scenario *s, const inv_catalog *cat, const scn_plan_opts *o, scn_re
         r->pb.progress = o->progress;
         r->pb.progress_ctx = o->progress_ctx;
         r->pb.stop = o->stop;
+        r->pb.export_mps = o->export_mps;
+        r->pb.export_lp = o->export_lp;
     }
     if (sol_solve(&r->pb, &r->plan, err) != 0) {
         if (!err->file[0]) /* the solver's complaints are about this scenario as a whole */

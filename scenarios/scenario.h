@@ -113,6 +113,7 @@ typedef struct scn_plan_opts {
     void (*progress)(void *ctx, double seconds, double incumbent, double bound);
     void *progress_ctx;
     const volatile sig_atomic_t *stop;
+    const char *export_mps, *export_lp;
 } scn_plan_opts;
 
 int scn_plan(scenario *s, const inv_catalog *cat, const scn_plan_opts *opts, scn_result *r, fp_error *err);

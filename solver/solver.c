@@ -47,25 +47,61 @@ void pattern_free(pattern *p)
         free(p->copies);
 }
 
+static uint64_t mix64(uint64_t x)
+{
+    /* splitmix64's finalizer: every input bit moves every output bit */
+    x += 0x9E3779B97F4A7C15ULL;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    return x ^ (x >> 31);
+}
+
+/* A hash of (type, multiset of items): a prefilter only; equality is checked in full. */
 static uint64_t pattern_key(const sol_ctx *c, const pattern *p)
 {
-    uint64_t h = 1469598103934665603ULL ^ p->type;
-    /* order-independent: sum of per-copy hashes */
     uint64_t s = 0;
-    for (uint32_t i = 0; i < p->ncopies; i++) {
-        uint64_t x = (p->copies[i].vi + 1) * 0x9E3779B97F4A7C15ULL;
-        x ^= x >> 29;
-        s += x * 0xBF58476D1CE4E5B9ULL;
-    }
+    for (uint32_t i = 0; i < p->ncopies; i++)
+        s += mix64(p->copies[i].vi + 1);
     (void)c;
-    return h * 1099511628211ULL + s;
+    return mix64(s ^ mix64((uint64_t)p->type << 32 ^ p->ncopies));
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Same node type and the same multiset of items (placements may differ: either will do). */
+static int pattern_same(const pattern *a, const pattern *b)
+{
+    if (a->type != b->type || a->ncopies != b->ncopies)
+        return 0;
+    uint32_t sa[64], sb[64];
+    uint32_t *xa = a->ncopies <= 64 ? sa : malloc(a->ncopies * sizeof *xa);
+    uint32_t *xb = a->ncopies <= 64 ? sb : malloc(a->ncopies * sizeof *xb);
+    int same = 0;
+    if (xa && xb) {
+        for (uint32_t i = 0; i < a->ncopies; i++) {
+            xa[i] = a->copies[i].vi;
+            xb[i] = b->copies[i].vi;
+        }
+        qsort(xa, a->ncopies, sizeof *xa, cmp_u32);
+        qsort(xb, a->ncopies, sizeof *xb, cmp_u32);
+        same = memcmp(xa, xb, a->ncopies * sizeof *xa) == 0;
+    }
+    if (xa != sa)
+        free(xa);
+    if (xb != sb)
+        free(xb);
+    return same;
 }
 
 int ctx_add_pattern(sol_ctx *c, const pattern *p)
 {
     uint64_t key = pattern_key(c, p);
     for (size_t i = 0; i < c->npat; i++)
-        if (c->pats[i].key == key && c->pats[i].type == p->type && c->pats[i].ncopies == p->ncopies)
+        if (c->pats[i].key == key && pattern_same(&c->pats[i], p))
             return 0;
     if (c->npat == c->cappat) {
         size_t cap = c->cappat ? c->cappat * 2 : 64;
@@ -1094,6 +1130,8 @@ cg_again:
                     free(p.copies);
                     goto oom;
                 }
+                if (a == 0) /* a column already there prices out: numerics; claim no bound from z */
+                    all_exact = 0;
                 added += a;
             } else if (p.copies && !exact && p.ncopies) {
                 /* the search was cut short: its best pattern may still price out */
@@ -1218,7 +1256,7 @@ cg_again:
             if (plan_to_patterns(&probe, &one) == 0 && probe.npat == 1) {
                 const pattern *p = &probe.pats[0];
                 for (size_t i = 0; i < c.npat; i++)
-                    if (c.pats[i].key == p->key && c.pats[i].type == p->type && c.pats[i].ncopies == p->ncopies) {
+                    if (c.pats[i].key == p->key && pattern_same(&c.pats[i], p)) {
                         xinit[(int)pb->ndeps + 1 + (int)i] += 1;
                         break;
                     }
@@ -1290,6 +1328,43 @@ cg_again:
         /* back to continuous columns for the next round */
         for (int j = 1; j <= ncols; j++)
             glp_set_col_kind(lp, j, GLP_CV);
+    }
+    /* 3b. the model, for other solvers */
+    if (pb->export_mps || pb->export_lp) {
+        int ncols = glp_get_num_cols(lp);
+        char name[64];
+        glp_set_prob_name(lp, "fedplan");
+        glp_set_obj_name(lp, "cost");
+        for (size_t d = 0; d < pb->ndeps; d++) {
+            snprintf(name, sizeof name, "cover_%zu", d);
+            glp_set_row_name(lp, (int)d + 1, name);
+            snprintf(name, sizeof name, "unplaced_%zu", d);
+            glp_set_col_name(lp, (int)d + 1, name);
+        }
+        for (size_t t = 0; t < pb->ntypes; t++)
+            if (avail_row[t]) {
+                snprintf(name, sizeof name, "avail_%zu", t);
+                glp_set_row_name(lp, avail_row[t], name);
+            }
+        for (int j = (int)pb->ndeps + 1; j <= ncols; j++) {
+            snprintf(name, sizeof name, "p%d_t%u", j - (int)pb->ndeps - 1, c.pats[j - (int)pb->ndeps - 1].type);
+            glp_set_col_name(lp, j, name);
+        }
+        for (int j = 1; j <= ncols; j++)
+            glp_set_col_kind(lp, j, GLP_IV);
+        const char *paths[2] = {pb->export_mps, pb->export_lp};
+        for (int k = 0; k < 2; k++) {
+            if (!paths[k])
+                continue;
+            char tmp[FP_ERR_FILE + 32];
+            snprintf(tmp, sizeof tmp, "%s.tmp", paths[k]);
+            int wr = k == 0 ? glp_write_mps(lp, GLP_MPS_FILE, NULL, tmp) : glp_write_lp(lp, NULL, tmp);
+            if (wr != 0 || rename(tmp, paths[k]) != 0) {
+                remove(tmp);
+                fp_fail(err, paths[k], 0, 0, "cannot write the model");
+                goto out;
+            }
+        }
     }
     glp_error_hook(NULL, NULL);
 

@@ -70,6 +70,10 @@ typedef struct sol_problem {
     /* optional: when *stop becomes non-zero (a signal), the solve ends as soon as it can and
      * returns the best plan found so far, marked interrupted */
     const volatile sig_atomic_t *stop;
+    /* optional: write the integer program solved last (every generated pattern as an integer
+     * column; free MPS or CPLEX LP), so that any solver can run it */
+    const char *export_mps;
+    const char *export_lp;
 } sol_problem;
 
 typedef enum { SOL_OPTIMAL, SOL_FEASIBLE, SOL_INFEASIBLE } sol_status;
