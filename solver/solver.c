@@ -411,8 +411,11 @@ static void dfs(pricer *pr, size_t k, double val, uint64_t free_units)
 
 /* Bounded knapsack by dynamic programming over capacity units, for one bin (a CPU
  * node's memory or a single-GPU node): exact.  Fills best/nbest; returns the value. */
-static double knapsack(pricer *pr, uint64_t cap, int host)
+/* mode: 1 host memory; 0 one GPU, single-GPU items; 2 one GPU, relaxed: the shards of
+ * tensor-parallel items too, each worth pi/tp (an upper bound per GPU, no pattern) */
+static double knapsack(pricer *pr, uint64_t cap, int mode)
 {
+    int host = mode == 1, relaxed = mode == 2;
     /* expand candidates into binary-split pieces */
     size_t np = 0, capp = 64;
     uint32_t *pk = malloc(capp * sizeof *pk), *pc = malloc(capp * sizeof *pc);
@@ -423,7 +426,7 @@ static double knapsack(pricer *pr, uint64_t cap, int host)
         goto out;
     for (size_t k = 0; k < pr->n; k++) {
         const vitem *v = &pr->c->vi[pr->cand[k]];
-        if (v->on_host != host || v->w > cap || (!host && v->tp != 1))
+        if (v->on_host != host || v->w > cap || (!host && v->tp != 1 && !relaxed))
             continue;
         uint32_t b = pr->bound[k];
         for (uint32_t m = 1; b > 0; m *= 2) {
@@ -450,7 +453,7 @@ static double knapsack(pricer *pr, uint64_t cap, int host)
     for (size_t i = 0; i < np; i++) {
         const vitem *v = &pr->c->vi[pr->cand[pk[i]]];
         uint64_t w = v->w * pc[i];
-        double val = pr->pi[v->dep] * pc[i];
+        double val = pr->pi[v->dep] / (relaxed ? (double)v->tp : 1.0) * pc[i];
         if (w > cap || val <= 0)
             continue;
         for (uint64_t x = cap; x >= w; x--) {
@@ -565,18 +568,68 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
                 m++;
             }
         pr.n = m;
-        for (uint32_t g = 0; g < nt->gpus; g++)
-            pr.gfree[g] = c->gcap[t];
-        memset(pr.depcount, 0, (pb->ndeps + 1) * sizeof *pr.depcount);
-        pr.best_val = 0;
-        pr.nodes_left = budget;
-        dfs(&pr, 0, 0, c->gcap[t] * nt->gpus);
-        gv = pr.best_val;
-        if (pr.exhausted) {
+        /* an upper bound: every GPU packed on its own, tensor-parallel shards worth pi/tp each */
+        double ub = (double)nt->gpus * knapsack(&pr, c->gcap[t], 2);
+        /* a feasible pattern, GPU by GPU: a knapsack over the single-GPU items still allowed */
+        int has_tp = 0;
+        for (size_t i = 0; i < pr.n; i++)
+            has_tp |= c->vi[pr.cand[i]].tp > 1;
+        uint32_t *saved = malloc((pr.n + 1) * sizeof *saved);
+        pcopy *seq = malloc((maxcopies + 1) * sizeof *seq);
+        uint32_t nseq = 0;
+        double sv = 0;
+        if (!saved || !seq) {
+            free(saved);
+            free(seq);
             *exact = 0;
-            memset(pr.depcount, 0, (pb->ndeps + 1) * sizeof *pr.depcount);
-            gv = frac_bound(&pr, 0, c->gcap[t] * nt->gpus); /* an upper bound */
+            value = 1e300;
+            free(hostp.copies);
+            goto out;
         }
+        memcpy(saved, pr.bound, pr.n * sizeof *saved);
+        memset(pr.depcount, 0, (pb->ndeps + 1) * sizeof *pr.depcount);
+        for (uint32_t g = 0; g < nt->gpus; g++) {
+            for (size_t i = 0; i < pr.n; i++) {
+                uint32_t used = pr.depcount[c->vi[pr.cand[i]].dep];
+                pr.bound[i] = saved[i] > used ? saved[i] - used : 0;
+            }
+            pr.nbest = 0;
+            if (knapsack(&pr, c->gcap[t], 0) <= 0 || pr.nbest == 0)
+                break;
+            for (uint32_t q = 0; q < pr.nbest && nseq < maxcopies; q++) {
+                seq[nseq] = pr.best[q];
+                seq[nseq].gpu[0] = (int8_t)g;
+                pr.depcount[c->vi[seq[nseq].vi].dep]++;
+                sv += pi[c->vi[seq[nseq].vi].dep];
+                nseq++;
+            }
+        }
+        memcpy(pr.bound, saved, pr.n * sizeof *saved);
+        free(saved);
+        int done = sv >= ub - 1e-9 * fmax(1.0, ub);
+        if (!done && has_tp) {
+            /* tensor-parallel items: the exact search, within its budget */
+            for (uint32_t g = 0; g < nt->gpus; g++)
+                pr.gfree[g] = c->gcap[t];
+            memset(pr.depcount, 0, (pb->ndeps + 1) * sizeof *pr.depcount);
+            pr.best_val = sv;
+            pr.nbest = 0;
+            pr.nodes_left = budget;
+            dfs(&pr, 0, 0, c->gcap[t] * nt->gpus);
+            if (!pr.exhausted)
+                done = 1; /* the search was complete: its best (or the sequential one) is optimal */
+            if (pr.nbest && pr.best_val > sv) {
+                sv = pr.best_val;
+                memcpy(seq, pr.best, pr.nbest * sizeof *seq);
+                nseq = pr.nbest;
+            }
+        }
+        memcpy(pr.best, seq, nseq * sizeof *seq);
+        pr.nbest = nseq;
+        free(seq);
+        gv = done ? sv : ub;
+        if (!done)
+            *exact = 0;
     }
     value = hv + gv;
     p->copies = malloc((hostp.ncopies + pr.nbest + 1) * sizeof *p->copies);

@@ -1,0 +1,28 @@
+#!/bin/sh
+# gen_fleet.sh FEDPLAN DEPLOYMENTS TYPES SEED: a realistic fleet scenario on standard output:
+# DEPLOYMENTS deployments drawn (deterministically, from SEED) from common models and
+# workloads, with replicas, anti-affinity and tensor-parallel choices, over the first TYPES
+# priced GPU instance types of the catalog.
+set -u
+f=$1 n=$2 types=$3 seed=$4
+"$f" catalog instances --format csv | awk -F, -v types="$types" -v n="$n" -v seed="$seed" '
+    NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+    $col["price_per_hour"] != "" && $col["gpus"] > 0 && k < types { t[++k] = $col["name"] }
+    function rnd(m) { seed = (seed * 1103515245 + 12345) % 2147483648; return int(seed / 65536) % m }
+    END {
+        print "name: generated fleet (" n " deployments, " k " node types, seed " seed ")"
+        print "goal: cost\ntime_limit: 10\ngap: 0.01\nnodes:"
+        for (i = 1; i <= k; i++) print "  - {type: \"" t[i] "\"}"
+        m[1] = "llama-3.1-8b"; m[2] = "mistral-7b"; m[3] = "qwen2.5-7b"; m[4] = "qwen2.5-0.5b"; m[5] = "gpt2"
+        m[6] = "deepseek-coder-6.7b"; m[7] = "llama-3.2-1b"; m[8] = "llama-3.2-3b"; m[9] = "qwen2.5-14b"; m[10] = "phi-3-mini-4k"
+        c[1] = 2048; c[2] = 4096; c[3] = 8192; c[4] = 16384
+        d[1] = "bf16"; d[2] = "int4"; d[3] = "fp8"
+        print "deployments:"
+        for (i = 1; i <= n; i++) {
+            mi = 1 + rnd(10)
+            printf "  - name: d%d\n    model: %s\n    replicas: %d\n", i, m[mi], 1 + rnd(3)
+            if (rnd(4) == 0) print "    anti_affinity: true"
+            if (mi == 9) print "    tp: [1, 2]"
+            printf "    workload: {runtime: vllm, context: %d, dtype: %s, max_num_seqs: 64}\n", c[1 + rnd(4)], d[1 + rnd(3)]
+        }
+    }'
