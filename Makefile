@@ -109,6 +109,11 @@ bench: deps-ok fedplan $(BUILD)/bench_estimate $(BUILD)/bench_solver
 	@echo
 	@$(BUILD)/bench_solver $(BPP_DIR) $(BPP_SETS)
 	@sh bench/bench_sweep.sh ./fedplan
+	@echo
+	@command -v cbc >/dev/null || sh tests/deps.sh install coinor-cbc || true
+	@PER_SET=20 LIMIT=60 sh bench/bench_cbc.sh ./fedplan $(BPP_DIR) $(filter u%,$(BPP_SETS))
+	@PER_SET=6 LIMIT=60 sh bench/bench_cbc.sh ./fedplan $(BPP_DIR) $(filter t120,$(BPP_SETS))
+	@sh bench/bench_fleet.sh ./fedplan
 
 demo: deps-ok fedplan
 	@sh scenarios/demo.sh ./fedplan
