@@ -63,6 +63,8 @@ int cli_report(const fp_error *err);
 void out_json(FILE *out, const json_t *v);
 void out_yaml(FILE *out, const json_t *v);
 void out_csv(FILE *out, const json_t *v);
+/* One of the three by format (FMT_TABLE is the caller's own). */
+void out_any(FILE *out, out_format fmt, const json_t *v);
 
 /* "12.34 GiB" */
 const char *fmt_gib(char *buf, size_t n, unsigned long long bytes);

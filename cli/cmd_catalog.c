@@ -117,12 +117,8 @@ static int run(int argc, char **argv)
     if (inv_catalog_load(&cat, &err) != 0)
         return cli_report(&err);
     json_t *arr = models ? models_json(&cat) : gpus ? gpus_json(&cat) : nodes_json(&cat, instances);
-    if (fmt == FMT_JSON)
-        out_json(stdout, arr);
-    else if (fmt == FMT_YAML)
-        out_yaml(stdout, arr);
-    else if (fmt == FMT_CSV)
-        out_csv(stdout, arr);
+    if (fmt != FMT_TABLE)
+        out_any(stdout, fmt, arr);
     else if (nodes || instances) {
         printf("%-26s %5s %-12s %10s %10s %10s\n", "name", "gpus", "gpu", "GPU GiB", "host GiB", "$/hour");
         size_t i;

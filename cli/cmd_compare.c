@@ -211,12 +211,8 @@ static int run(int argc, char **argv)
     }
     if (fmt == FMT_TABLE)
         print_table(rows);
-    else if (fmt == FMT_JSON)
-        out_json(stdout, o);
-    else if (fmt == FMT_YAML)
-        out_yaml(stdout, o);
     else
-        out_csv(stdout, rows);
+        out_any(stdout, fmt, fmt == FMT_CSV ? rows : o);
     json_decref(o);
     rc = best >= 0 ? EXIT_OK : EXIT_NOFIT;
 out:

@@ -475,12 +475,7 @@ static int run(int argc, char **argv)
         print_table(&c, name, hf_id, &p, &r);
     } else {
         json_t *o = build_json(&c, name, hf_id, &arch, &p, &r);
-        if (c.format == FMT_JSON)
-            out_json(stdout, o);
-        else if (c.format == FMT_YAML)
-            out_yaml(stdout, o);
-        else
-            out_csv(stdout, o);
+        out_any(stdout, c.format, o);
         json_decref(o);
     }
     rc = (r.gpu && !r.fits) ? EXIT_NOFIT : EXIT_OK;

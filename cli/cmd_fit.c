@@ -194,12 +194,8 @@ static int run(int argc, char **argv)
         if (count)
             printf("context    up to %llu tokens keeps %llu replica%s\n", (unsigned long long)maxctx,
                    (unsigned long long)count, count == 1 ? "" : "s");
-    } else if (fmt == FMT_JSON) {
-        out_json(stdout, j);
-    } else if (fmt == FMT_YAML) {
-        out_yaml(stdout, j);
     } else {
-        out_csv(stdout, j);
+        out_any(stdout, fmt, j);
     }
     json_decref(j);
     rc = count ? EXIT_OK : EXIT_NOFIT;

@@ -202,10 +202,8 @@ static int run(int argc, char **argv)
         report_plan_table(&s, pbp, planp, res.reasons);
     } else {
         json_t *o = report_plan_json(&s, pbp, planp, res.reasons);
-        if (fmt == FMT_JSON)
-            out_json(stdout, o);
-        else if (fmt == FMT_YAML)
-            out_yaml(stdout, o);
+        if (fmt != FMT_CSV)
+            out_any(stdout, fmt, o);
         else {
             /* CSV: one row per placed shard */
             json_t *rows = json_array();

@@ -219,12 +219,8 @@ static int emit(json_t *sweep, const vary *vs, size_t nv, out_format fmt, const 
         return -1;
     if (fmt == FMT_TABLE)
         print_table(sweep, vs, nv);
-    else if (fmt == FMT_JSON)
-        out_json(stdout, sweep);
-    else if (fmt == FMT_YAML)
-        out_yaml(stdout, sweep);
     else
-        out_csv(stdout, json_object_get(sweep, "points"));
+        out_any(stdout, fmt, fmt == FMT_CSV ? json_object_get(sweep, "points") : sweep);
     return 0;
 }
 

@@ -336,3 +336,13 @@ const char *fmt_int(char *buf, size_t n, unsigned long long v)
     buf[o] = 0;
     return buf;
 }
+
+void out_any(FILE *out, out_format fmt, const json_t *v)
+{
+    if (fmt == FMT_JSON)
+        out_json(out, v);
+    else if (fmt == FMT_YAML)
+        out_yaml(out, v);
+    else
+        out_csv(out, v);
+}

@@ -970,6 +970,23 @@ static double plan_obj(const sol_ctx *c, const sol_plan *p)
     return obj;
 }
 
+/* The plan the pattern columns' values give, kept when it beats the best so far. */
+static int keep_if_better(const sol_ctx *c, glp_prob *lp, int mip, sol_plan *best, volatile double *best_obj)
+{
+    sol_plan cand;
+    if (plan_from_columns(c, lp, mip, &cand) != 0)
+        return -1;
+    double co = plan_obj(c, &cand);
+    if (co < *best_obj) {
+        sol_plan_free(best);
+        *best = cand;
+        *best_obj = co;
+    } else {
+        sol_plan_free(&cand);
+    }
+    return 0;
+}
+
 double sol_objective(const sol_problem *pb, const sol_plan *plan)
 {
     sol_ctx c;
@@ -1247,19 +1264,8 @@ cg_again:
             diving = 1;
             goto cg_again;
         }
-        if (integral && diving) {
-            sol_plan cand;
-            if (plan_from_columns(&c, lp, 0, &cand) != 0)
-                goto oom;
-            double co = plan_obj(&c, &cand);
-            if (co < best_obj) {
-                sol_plan_free(&best);
-                best = cand;
-                best_obj = co;
-            } else {
-                sol_plan_free(&cand);
-            }
-        }
+        if (integral && diving && keep_if_better(&c, lp, 0, &best, &best_obj) != 0)
+            goto oom;
     }
     if (diving) { /* undo the dive's bounds */
         int ncols = glp_get_num_cols(lp);
@@ -1364,19 +1370,8 @@ cg_again:
             lb_obj = cb.tree_bound;
         if ((r == 0 || r == GLP_ETMLIM || r == GLP_ESTOP || r == GLP_EMIPGAP) && (ms == GLP_OPT || ms == GLP_FEAS)) {
             double z = glp_mip_obj_val(lp);
-            if (z < best_obj - 0.5) {
-                sol_plan cand;
-                if (plan_from_columns(&c, lp, 1, &cand) != 0)
-                    goto oom;
-                double co = plan_obj(&c, &cand);
-                if (co < best_obj) {
-                    sol_plan_free(&best);
-                    best = cand;
-                    best_obj = co;
-                } else {
-                    sol_plan_free(&cand);
-                }
-            }
+            if (z < best_obj - 0.5 && keep_if_better(&c, lp, 1, &best, &best_obj) != 0)
+                goto oom;
         }
         /* back to continuous columns for the next round */
         for (int j = 1; j <= ncols; j++)
