@@ -118,10 +118,9 @@ static int greedy_pass(const sol_ctx *c, const rep *reps, size_t nreps, int pref
     for (size_t i = 0; i < nreps; i++) {
         const rep *r = &reps[i];
         int placed = 0;
+        size_t k0 = c->vi_first[r->dep], k1 = k0 + pb->deps[r->dep].nvariants;
         for (size_t n = 0; n < nn && !placed; n++)
-            for (size_t k = 0; k < c->nvi && !placed; k++) {
-                if (c->vi[k].dep != r->dep)
-                    continue;
+            for (size_t k = k0; k < k1 && !placed; k++) {
                 int p = try_place(c, &nodes[n], &c->vi[k], r->replica);
                 if (p < 0)
                     goto out;
@@ -136,8 +135,8 @@ static int greedy_pass(const sol_ctx *c, const rep *reps, size_t nreps, int pref
         for (size_t t = 0; t < pb->ntypes; t++) {
             if (pb->types[t].available >= 0 && opened[t] >= (size_t)pb->types[t].available)
                 continue;
-            for (size_t k = 0; k < c->nvi; k++) {
-                if (c->vi[k].dep != r->dep || !fits_empty(c, (uint32_t)t, &c->vi[k]))
+            for (size_t k = k0; k < k1; k++) {
+                if (!fits_empty(c, (uint32_t)t, &c->vi[k]))
                     continue;
                 double capu = (double)(c->vi[k].on_host ? c->hcap[t] : c->gcap[t] * pb->types[t].gpus);
                 double score = (int)t == prefer ? -1.0 : c->obj[t] / (capu > 0 ? capu : 1);

@@ -128,6 +128,7 @@ static void ctx_free(sol_ctx *c)
         pattern_free(&c->pats[i]);
     free(c->pats);
     free(c->vi);
+    free(c->vi_first);
     free(c->gcap);
     free(c->hcap);
     free(c->obj);
@@ -192,19 +193,22 @@ static int ctx_build(sol_ctx *c, const sol_problem *pb, fp_error *err)
     c->unit = maxcap / g <= MAX_UNITS ? g : (maxcap + MAX_UNITS - 1) / MAX_UNITS;
     c->nvi = nvi;
     c->vi = calloc(nvi + 1, sizeof *c->vi);
+    c->vi_first = calloc(pb->ndeps + 1, sizeof *c->vi_first);
     c->gcap = calloc(pb->ntypes + 1, sizeof *c->gcap);
     c->hcap = calloc(pb->ntypes + 1, sizeof *c->hcap);
     c->obj = calloc(pb->ntypes + 1, sizeof *c->obj);
     c->penalty = calloc(pb->ndeps + 1, sizeof *c->penalty);
-    if (!c->vi || !c->gcap || !c->hcap || !c->obj || !c->penalty)
+    if (!c->vi || !c->vi_first || !c->gcap || !c->hcap || !c->obj || !c->penalty)
         return fp_fail(err, NULL, 0, 0, "out of memory");
     size_t k = 0;
-    for (size_t d = 0; d < pb->ndeps; d++)
+    for (size_t d = 0; d < pb->ndeps; d++) {
+        c->vi_first[d] = k;
         for (size_t v = 0; v < pb->deps[d].nvariants; v++) {
             const sol_variant *va = &pb->deps[d].variants[v];
             c->vi[k++] = (vitem){(uint32_t)d, (uint32_t)v, va->on_host ? 1 : va->tp, va->on_host,
                                  (va->shard_bytes + c->unit - 1) / c->unit};
         }
+    }
     /* objective in integer units: milli-dollars per hour and nodes, lexicographic */
     double maxcost = 0;
     for (size_t t = 0; t < pb->ntypes; t++) {
@@ -273,9 +277,7 @@ static int plan_to_patterns(sol_ctx *c, const sol_plan *plan)
             return -1;
         for (size_t s = 0; s < nd->nshards; s++) {
             const sol_shard *sh = &nd->shards[s];
-            uint32_t vi = 0;
-            while (vi < c->nvi && !(c->vi[vi].dep == sh->dep && c->vi[vi].variant == sh->variant))
-                vi++;
+            uint32_t vi = (uint32_t)(c->vi_first[sh->dep] + sh->variant);
             /* one copy per replica: find it or start it */
             uint32_t k = 0;
             for (; k < p.ncopies; k++)
@@ -1177,14 +1179,17 @@ cg_again:
         /* price every node type; the Lagrangian bound z + sum_t U_t * min(0, rc_t) holds whatever
          * the duals, and equals z when no column prices out */
         double lagr = z;
+        double theta = 1.0; /* Farley: the duals scaled down by theta are feasible for every pattern */
         int added = 0, all_exact = 1;
         int out_of_time = now_s() > deadline * 0.6 + t0 * 0.4;
         for (size_t t = 0; t < pb->ntypes; t++) {
             pattern p;
             int exact;
-            double value = price(&c, (uint32_t)t, duals + 1, &p, &exact, out_of_time ? 2000 : 200000);
+            double value = price(&c, (uint32_t)t, duals + 1, &p, &exact, out_of_time ? 2000 : 20000);
             double mu = avail_row[t] ? duals[avail_row[t]] : 0;
             double rc_t = c.obj[t] - mu - value;
+            if ((value + mu) / c.obj[t] > theta)
+                theta = (value + mu) / c.obj[t];
             if (!exact)
                 all_exact = 0;
             if (rc_t < 0) {
@@ -1219,8 +1224,23 @@ cg_again:
             }
             free(p.copies);
         }
-        if (!diving && lagr > lb_obj) /* a dive's bounds make the LP a restriction: no bound from it */
-            lb_obj = lagr;
+        if (!diving) { /* a dive's bounds make the LP a restriction: no bound from it */
+            /* Farley's bound (1990): (pi, mu) / theta is dual feasible, so its dual objective is a
+             * lower bound; the slacks' upper bounds get sigma = max(0, pi/theta - penalty) */
+            double dual = 0;
+            for (size_t d = 0; d < pb->ndeps; d++) {
+                double pd = duals[d + 1] / theta;
+                double sigma = pd > c.penalty[d] ? pd - c.penalty[d] : 0;
+                dual += (pd - sigma) * (double)pb->deps[d].replicas;
+            }
+            for (size_t t = 0; t < pb->ntypes; t++)
+                if (avail_row[t])
+                    dual += duals[avail_row[t]] / theta * (double)pb->types[t].available;
+            if (dual > lagr)
+                lagr = dual;
+            if (lagr > lb_obj)
+                lb_obj = lagr;
+        }
         if (!added) {
             if (!diving) {
                 proven_lp = all_exact;

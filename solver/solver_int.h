@@ -30,6 +30,7 @@ typedef struct sol_ctx {
     uint64_t unit;             /* bytes per capacity unit */
     size_t nvi;
     vitem *vi;
+    size_t *vi_first;          /* per deployment: its first variant in vi (variants are contiguous) */
     uint64_t *gcap, *hcap;     /* per type, in units */
     double *obj;               /* per type: objective coefficient (integer-valued) */
     double *penalty;           /* per deployment: unplaced replica */
