@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh SECONDS TARGET...: run each libFuzzer target for SECONDS, its corpus seeded from the
 # tests' own inputs.  A crash, a leak, a timeout (10 s) or more than 2 GiB fails the run and
-# leaves the input in build-fuzz/crash-*: turn it into a regression test.
+# leaves the input in build-fuzz/crash-*: turn it into a regression test.  FUZZ_SEED (default 1)
+# makes a run repeatable; set it to 0 for a random seed.
 set -u
 secs=$1
 shift
@@ -30,7 +31,7 @@ for t in "$@"; do
         printf -- '--runtime\nllama.cpp\n--dtype\nq4_0\n--kv-dtype\nq8_0\n--batch\n4\n' > "$corpus/ggml" ;;
     esac
     echo "fuzz: $t for $secs s"
-    if ! ./build-fuzz/fuzz_$t -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+    if ! ./build-fuzz/fuzz_$t -max_total_time="$secs" -seed="${FUZZ_SEED:-1}" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
         -artifact_prefix=build-fuzz/crash-$t- -print_final_stats=1 "$corpus" > "build-fuzz/$t.log" 2>&1; then
         echo "FAIL fuzz/$t: see build-fuzz/$t.log and build-fuzz/crash-$t-*"
         tail -30 "build-fuzz/$t.log"
