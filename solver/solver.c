@@ -809,6 +809,14 @@ typedef struct glpk_guard {
     jmp_buf jb;
 } glpk_guard;
 
+/* GLPK's terminal output, swallowed (its error texts too: fedplan reports errors itself) */
+static int glpk_quiet(void *info, const char *s)
+{
+    (void)info;
+    (void)s;
+    return 1;
+}
+
 static void glpk_hook(void *info)
 {
     glpk_guard *g = info;
@@ -1115,6 +1123,7 @@ int sol_solve(const sol_problem *pb, sol_plan *plan, fp_error *err)
 
     /* 2. column generation */
     glp_term_out(pb->verbose ? GLP_ON : GLP_OFF);
+    glp_term_hook(pb->verbose ? NULL : glpk_quiet, NULL);
     if (setjmp(guard.jb)) {
         glp_error_hook(NULL, NULL);
         glp_free_env();
@@ -1479,4 +1488,26 @@ out:
 void sol_thread_done(void)
 {
     glp_free_env(); /* GLPK's environment is per thread (Debian's 5.0 build is thread-local) */
+}
+
+int sol_glpk_fault_selftest(fp_error *err)
+{
+    /* the same guard sol_solve uses, around a call GLPK refuses (a row that does not exist):
+     * GLPK calls its error hook, the hook jumps back here, and the process lives on */
+    glpk_guard guard;
+    glp_prob *volatile lp = NULL;
+    glp_term_out(GLP_OFF);
+    glp_term_hook(glpk_quiet, NULL);
+    if (setjmp(guard.jb)) {
+        glp_error_hook(NULL, NULL);
+        glp_free_env(); /* frees every GLPK object, lp included */
+        return fp_fail(err, NULL, 0, 0, "internal error in GLPK (its error hook caught it)");
+    }
+    glp_error_hook(glpk_hook, &guard);
+    lp = glp_create_prob();
+    glp_set_row_bnds(lp, 7, GLP_LO, 0, 0); /* there is no row 7 */
+    glp_error_hook(NULL, NULL);
+    glp_term_hook(NULL, NULL);
+    glp_delete_prob(lp);
+    return 0;
 }

@@ -130,6 +130,10 @@ int sol_greedy(const sol_problem *pb, sol_plan *plan, fp_error *err);
  * allowed node types, availability.  Returns 0 or -1 with err saying what is broken. */
 int plan_verify(const sol_problem *pb, const sol_plan *plan, fp_error *err);
 
+/* Provoke a GLPK error under the same guard sol_solve uses: returns -1 with the error
+ * reported, the process alive (tests/unit/test_solver.c). */
+int sol_glpk_fault_selftest(fp_error *err);
+
 /* Release this thread's GLPK environment; each thread that solved calls it once at its end. */
 void sol_thread_done(void);
 

@@ -412,7 +412,25 @@ static void test_verifier_rejects(test_ctx *t)
     sol_plan_free(&sp);
 }
 
+/* A GLPK error never aborts the process: the error hook turns it into an error, and GLPK
+ * still works afterwards. */
+static void test_glpk_error_hook(test_ctx *t)
+{
+    fp_error e;
+    CHECK(t, sol_glpk_fault_selftest(&e) != 0);
+    CHECK_HAS(t, e.msg, "GLPK");
+    sol_deployment deps[2];
+    sol_node_type type;
+    sol_problem pb;
+    verifier_fixture(deps, &type, &pb);
+    sol_plan sp;
+    CHECK(t, sol_solve(&pb, &sp, &e) == 0);
+    CHECK(t, sp.status == SOL_OPTIMAL);
+    sol_plan_free(&sp);
+}
+
 const test_case solver_tests[] = {
+    {"solver/glpk_error_hook", test_glpk_error_hook},
     {"solver/verifier_rejects_broken_plans", test_verifier_rejects},
     {"solver/brute_force_small_instances", test_brute_force},
     {"solver/u120_optimal_and_proven", test_u120},
