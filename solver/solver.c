@@ -981,6 +981,99 @@ static double plan_obj(const sol_ctx *c, const sol_plan *p)
 }
 
 /* The plan the pattern columns' values give, kept when it beats the best so far. */
+/* LP rounding with repair: the patterns the LP uses, each rounded down, then the replicas
+ * left over placed by the greedy on new nodes (what availability leaves).  One pass, no
+ * search: the primal heuristic for problems too large to dive in the time given. */
+static int floor_and_repair(const sol_ctx *c, glp_prob *lp, sol_plan *best, volatile double *best_obj)
+{
+    const sol_problem *pb = c->pb;
+    size_t nch = 0, capch = c->npat + 16;
+    size_t *chosen = malloc(capch * sizeof *chosen);
+    sol_deployment *rdeps = calloc(pb->ndeps + 1, sizeof *rdeps);
+    sol_node_type *rtypes = calloc(pb->ntypes + 1, sizeof *rtypes);
+    uint32_t *placed = calloc(pb->ndeps + 1, sizeof *placed);
+    sol_plan fl, rp, merged;
+    memset(&fl, 0, sizeof fl);
+    memset(&rp, 0, sizeof rp);
+    memset(&merged, 0, sizeof merged);
+    int rc = -1;
+    if (!chosen || !rdeps || !rtypes || !placed)
+        goto out;
+    for (size_t i = 0; i < c->npat; i++) {
+        long cnt = (long)floor(glp_get_col_prim(lp, (int)pb->ndeps + 1 + (int)i) + 1e-9);
+        for (long q = 0; q < cnt; q++) {
+            if (nch == capch) {
+                capch *= 2;
+                size_t *nc = realloc(chosen, capch * sizeof *nc);
+                if (!nc)
+                    goto out;
+                chosen = nc;
+            }
+            chosen[nch++] = i;
+        }
+    }
+    if (patterns_to_plan(c, chosen, nch, &fl) != 0)
+        goto out;
+    /* the residual problem: what the rounded-down patterns leave, on what availability leaves */
+    memcpy(rdeps, pb->deps, pb->ndeps * sizeof *rdeps);
+    for (size_t d = 0; d < pb->ndeps; d++) {
+        rdeps[d].replicas = 0;
+        placed[d] = pb->deps[d].replicas;
+    }
+    for (size_t u = 0; u < fl.nunplaced; u++) {
+        rdeps[fl.unplaced[u].dep].replicas = fl.unplaced[u].count;
+        placed[fl.unplaced[u].dep] -= fl.unplaced[u].count;
+    }
+    memcpy(rtypes, pb->types, pb->ntypes * sizeof *rtypes);
+    for (size_t n = 0; n < fl.nnodes; n++)
+        if (rtypes[fl.nodes[n].type].available > 0)
+            rtypes[fl.nodes[n].type].available--;
+    sol_problem rpb = *pb;
+    rpb.deps = rdeps;
+    rpb.types = rtypes;
+    if (sol_greedy(&rpb, &rp, NULL) != 0)
+        goto out;
+    /* merged: the rounded nodes, then the repair's, its replicas numbered after the placed ones */
+    merged.nodes = calloc(fl.nnodes + rp.nnodes + 1, sizeof *merged.nodes);
+    merged.unplaced = calloc(pb->ndeps + 1, sizeof *merged.unplaced);
+    if (!merged.nodes || !merged.unplaced)
+        goto out;
+    for (size_t n = 0; n < fl.nnodes; n++) {
+        merged.nodes[merged.nnodes++] = fl.nodes[n];
+        fl.nodes[n].shards = NULL;
+        merged.cost += pb->types[fl.nodes[n].type].cost;
+    }
+    for (size_t n = 0; n < rp.nnodes; n++) {
+        for (size_t k = 0; k < rp.nodes[n].nshards; k++)
+            rp.nodes[n].shards[k].replica += placed[rp.nodes[n].shards[k].dep];
+        merged.nodes[merged.nnodes++] = rp.nodes[n];
+        rp.nodes[n].shards = NULL;
+        merged.cost += pb->types[rp.nodes[n].type].cost;
+    }
+    merged.nodes_used = merged.nnodes;
+    for (size_t u = 0; u < rp.nunplaced; u++)
+        merged.unplaced[merged.nunplaced++] = rp.unplaced[u];
+    merged.status = SOL_FEASIBLE;
+    double obj = plan_obj(c, &merged);
+    fp_error ve;
+    if (obj < *best_obj && plan_verify(pb, &merged, &ve) == 0) {
+        sol_plan_free(best);
+        *best = merged;
+        *best_obj = obj;
+        memset(&merged, 0, sizeof merged);
+    }
+    rc = 0;
+out:
+    sol_plan_free(&merged);
+    sol_plan_free(&fl);
+    sol_plan_free(&rp);
+    free(chosen);
+    free(rdeps);
+    free(rtypes);
+    free(placed);
+    return rc;
+}
+
 static int keep_if_better(const sol_ctx *c, glp_prob *lp, int mip, sol_plan *best, volatile double *best_obj)
 {
     sol_plan cand;
@@ -1267,6 +1360,11 @@ cg_again:
         (void)iter;
     }
     (void)proven_lp;
+
+    /* 2a. the LP rounded down and repaired: a good plan at once for large problems */
+    if (primary_bound(&c, lb_obj) < primary_of(&c, best_obj) && !ctx_stopped(&c) &&
+        floor_and_repair(&c, lp, &best, &best_obj) != 0)
+        goto oom;
 
     /* 2b. diving: round the LP up one pattern at a time (columns at 1 or more are kept, the most
      * fractional one is raised to its ceiling), generating columns again after each step, until the
