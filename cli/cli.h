@@ -56,6 +56,12 @@ int cli_next(cli_args *a, const cli_opt *opts, size_t nopts, int *id, const char
 
 int cli_parse_format(const char *s, out_format *f, fp_error *err);
 
+/* A command's own options followed by every workload option of the estimator (the latter
+ * get ids from CLI_WORKLOAD_ID on; cli_workload_name maps one back).  Returns the count. */
+#define CLI_WORKLOAD_ID 100
+size_t cli_opts_with_workload(cli_opt *table, size_t cap, const cli_opt *base, size_t nbase);
+const char *cli_workload_name(int id);
+
 /* Print err as "fedplan: file:line:col: error: ..." and return EXIT_BADINPUT. */
 int cli_report(const fp_error *err);
 

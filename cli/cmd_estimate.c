@@ -84,12 +84,7 @@ static int parse_args(int argc, char **argv, est_cli *c, fp_error *err)
     est_options_init(&c->o);
     /* the command line's table: its own options, then every workload option */
     cli_opt table[64];
-    size_t n = 0, nrows;
-    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
-        table[n++] = opts[i];
-    const est_option_row *rows = est_option_rows(&nrows);
-    for (size_t i = 0; i < nrows && n < 64; i++)
-        table[n++] = (cli_opt){rows[i].name, rows[i].takes_value, 100 + (int)i};
+    size_t n = cli_opts_with_workload(table, 64, opts, sizeof opts / sizeof opts[0]);
     cli_args a = {.argc = argc, .argv = argv, .i = 1};
     int id;
     const char *v;
@@ -121,7 +116,7 @@ static int parse_args(int argc, char **argv, est_cli *c, fp_error *err)
             break;
         }
         default:
-            if (est_option_apply(&c->o, rows[id - 100].name, v, err) < 0)
+            if (est_option_apply(&c->o, cli_workload_name(id), v, err) < 0)
                 return -1;
             break;
         }

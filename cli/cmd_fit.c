@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/text.h"
 #include "../common/units.h"
 #include "../estimator/estimator.h"
 #include "../inventory/inventory.h"
@@ -68,12 +69,7 @@ static int run(int argc, char **argv)
     est_options o;
     est_options_init(&o);
     cli_opt table[64];
-    size_t n = 0, nrows;
-    for (size_t i = 0; i < sizeof base_opts / sizeof base_opts[0]; i++)
-        table[n++] = base_opts[i];
-    const est_option_row *rows = est_option_rows(&nrows);
-    for (size_t i = 0; i < nrows && n < 64; i++)
-        table[n++] = (cli_opt){rows[i].name, rows[i].takes_value, 100 + (int)i};
+    size_t n = cli_opts_with_workload(table, 64, base_opts, sizeof base_opts / sizeof base_opts[0]);
     cli_args a = {.argc = argc, .argv = argv, .i = 1};
     int id, r;
     const char *v;
@@ -97,7 +93,7 @@ static int run(int argc, char **argv)
                        cli_report(&err);
             break;
         default:
-            if (est_option_apply(&o, rows[id - 100].name, v, &err) < 0)
+            if (est_option_apply(&o, cli_workload_name(id), v, &err) < 0)
                 return cli_report(&err);
         }
     }
@@ -116,9 +112,9 @@ static int run(int argc, char **argv)
     if (!m) {
         if (inv_config_load(model, &arch, NULL, &err) != 0) {
             if (!strstr(model, ".json")) {
+                char dym[96];
                 const char *near = inv_model_suggest(&cat, model);
-                fp_fail(&err, NULL, 0, 0, "unknown model '%s'%s%s%s", model, near ? " (did you mean '" : "",
-                        near ? near : "", near ? "'?)" : "");
+                fp_fail(&err, NULL, 0, 0, "unknown model '%s'%s", model, fp_did_you_mean(dym, sizeof dym, near));
             }
             goto out;
         }
@@ -126,9 +122,10 @@ static int run(int argc, char **argv)
         arch = m->arch;
     }
     if (!nd) {
+        char dym[96];
         const char *near = inv_node_suggest(&cat, node);
-        fp_fail(&err, NULL, 0, 0, "--node: unknown node type '%s'%s%s%s", node, near ? " (did you mean '" : "",
-                near ? near : "", near ? "'?)" : "");
+        fp_fail(&err, NULL, 0, 0, "--node: unknown node type '%s'%s", node,
+                fp_did_you_mean(dym, sizeof dym, near));
         goto out;
     }
     if (est_params_count(&arch, &p, &err) != 0)

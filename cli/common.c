@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../common/text.h"
+#include "../estimator/estimator.h"
 #include "cli.h"
 
 /* ====================================================================== options */
@@ -53,6 +54,24 @@ int cli_next(cli_args *a, const cli_opt *opts, size_t nopts, int *id, const char
     if (near)
         return fp_fail(err, NULL, 0, 0, "unknown option '--%s' (did you mean '--%s'?)", buf, near);
     return fp_fail(err, NULL, 0, 0, "unknown option '--%s'", buf);
+}
+
+size_t cli_opts_with_workload(cli_opt *table, size_t cap, const cli_opt *base, size_t nbase)
+{
+    size_t n = 0, nrows;
+    for (size_t i = 0; i < nbase && n < cap; i++)
+        table[n++] = base[i];
+    const est_option_row *rows = est_option_rows(&nrows);
+    for (size_t i = 0; i < nrows && n < cap; i++)
+        table[n++] = (cli_opt){rows[i].name, rows[i].takes_value, CLI_WORKLOAD_ID + (int)i};
+    return n;
+}
+
+const char *cli_workload_name(int id)
+{
+    size_t nrows;
+    const est_option_row *rows = est_option_rows(&nrows);
+    return id >= CLI_WORKLOAD_ID && (size_t)(id - CLI_WORKLOAD_ID) < nrows ? rows[id - CLI_WORKLOAD_ID].name : NULL;
 }
 
 int cli_parse_format(const char *s, out_format *f, fp_error *err)

@@ -1,6 +1,7 @@
 #include "text.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 size_t fp_edit_distance(const char *a, const char *b)
@@ -70,4 +71,13 @@ int fp_streq_ci(const char *a, const char *b)
         if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
             return 0;
     return *a == *b;
+}
+
+const char *fp_did_you_mean(char *buf, size_t n, const char *near)
+{
+    if (near)
+        snprintf(buf, n, " (did you mean '%s'?)", near);
+    else if (n)
+        buf[0] = 0;
+    return buf;
 }

@@ -12,6 +12,9 @@ size_t fp_edit_distance(const char *a, const char *b);
  * within a plausible distance.  Used for "did you mean ...". */
 const char *fp_closest(const char *s, const char *const *names, size_t n);
 
+/* " (did you mean 'near'?)" written into buf, or "" when near is NULL; returns buf. */
+const char *fp_did_you_mean(char *buf, size_t n, const char *near);
+
 /* Case-insensitive equality. */
 int fp_streq_ci(const char *a, const char *b);
 

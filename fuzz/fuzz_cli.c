@@ -36,18 +36,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             *next++ = 0;
         argv[argc++] = line;
     }
-    size_t nrows;
-    const est_option_row *rows = est_option_rows(&nrows);
     cli_opt table[64];
-    for (size_t i = 0; i < nrows && i < 64; i++)
-        table[i] = (cli_opt){rows[i].name, rows[i].takes_value, (int)i};
+    size_t n = cli_opts_with_workload(table, 64, NULL, 0); /* the same table the CLI uses */
     est_options o;
     est_options_init(&o);
     cli_args a = {.argc = argc, .argv = argv, .i = 1};
     int id, r;
     const char *v;
-    while ((r = cli_next(&a, table, nrows, &id, &v, &e)) == 1)
-        if (id >= 0 && est_option_apply(&o, rows[id].name, v, &e) < 0)
+    while ((r = cli_next(&a, table, n, &id, &v, &e)) == 1)
+        if (id >= 0 && est_option_apply(&o, cli_workload_name(id), v, &e) < 0)
             break;
     if (r == 0 && est_options_finish(&o, &e) == 0) {
         const inv_model *m = &cat.models[(size % cat.nmodels)];

@@ -302,9 +302,10 @@ static int n_gpu(const ydoc *d, const ynode *v, const char *k, void *o, fp_error
         return -1;
     const inv_gpu *g = inv_gpu_find(c->cat, c->n->gpu);
     if (!g) {
+        char dym[96];
         const char *near = inv_gpu_suggest(c->cat, c->n->gpu);
-        return ydoc_fail(d, v, e, "'%s': unknown GPU '%s'%s%s%s", k, c->n->gpu, near ? " (did you mean '" : "",
-                         near ? near : "", near ? "'?)" : "");
+        return ydoc_fail(d, v, e, "'%s': unknown GPU '%s'%s", k, c->n->gpu,
+                         fp_did_you_mean(dym, sizeof dym, near));
     }
     snprintf(c->n->gpu, INV_NAME, "%s", g->name);
     c->n->gpu_memory = g->memory;

@@ -120,10 +120,11 @@ static int c_type(const ydoc *d, const ynode *v, const char *k, void *o, fp_erro
         return -1;
     const inv_node *n = inv_node_find(c->cat, name);
     if (!n) {
+        char dym[96];
         const char *near = inv_node_suggest(c->cat, name);
-        return ydoc_fail(d, v, e, "'%s': unknown node type '%s'%s%s%s ('fedplan catalog nodes' and 'fedplan catalog "
+        return ydoc_fail(d, v, e, "'%s': unknown node type '%s'%s ('fedplan catalog nodes' and 'fedplan catalog "
                                   "instances' list them)",
-                         k, name, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+                         k, name, fp_did_you_mean(dym, sizeof dym, near));
     }
     c->nc->node = *n;
     snprintf(c->nc->name, sizeof c->nc->name, "%s", n->name);
@@ -161,9 +162,9 @@ static int c_gpu(const ydoc *d, const ynode *v, const char *k, void *o, fp_error
         return -1;
     const inv_gpu *g = inv_gpu_find(c->cat, name);
     if (!g) {
+        char dym[96];
         const char *near = inv_gpu_suggest(c->cat, name);
-        return ydoc_fail(d, v, e, "'%s': unknown GPU '%s'%s%s%s", k, name, near ? " (did you mean '" : "",
-                         near ? near : "", near ? "'?)" : "");
+        return ydoc_fail(d, v, e, "'%s': unknown GPU '%s'%s", k, name, fp_did_you_mean(dym, sizeof dym, near));
     }
     snprintf(c->nc->node.gpu, sizeof c->nc->node.gpu, "%s", g->name);
     c->nc->node.gpu_memory = g->memory;
@@ -355,9 +356,10 @@ static int d_workload(const ydoc *d, const ynode *v, const char *k, void *o, fp_
             const char *names[64];
             for (size_t j = 0; j < nrows && j < 64; j++)
                 names[j] = rows[j].name;
+            char dym[96];
             const char *near = fp_closest(name, names, nrows < 64 ? nrows : 64);
-            return ydoc_fail(d, key, e, "unknown workload option '%s'%s%s%s", key->str, near ? " (did you mean '" : "",
-                             near ? near : "", near ? "'?)" : "");
+            return ydoc_fail(d, key, e, "unknown workload option '%s'%s", key->str,
+                             fp_did_you_mean(dym, sizeof dym, near));
         }
         if (!strcmp(name, "tp"))
             return ydoc_fail(d, key, e, "give tensor-parallel degrees as the deployment's 'tp', not in its workload");
@@ -843,9 +845,10 @@ int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *er
                 if (inv_config_load(path, &arch, NULL, err) != 0)
                     goto fail;
             } else {
+                char dym[96];
                 const char *near = inv_model_suggest(cat, dp->model);
-                fp_fail(err, s->file, dp->model_line, dp->model_col, "'model': unknown model '%s'%s%s%s", dp->model,
-                        near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+                fp_fail(err, s->file, dp->model_line, dp->model_col, "'model': unknown model '%s'%s", dp->model,
+                        fp_did_you_mean(dym, sizeof dym, near));
                 goto fail;
             }
             if (est_params_count(&arch, &params, err) != 0)

@@ -304,6 +304,24 @@ static int plan_to_patterns(sol_ctx *c, const sol_plan *plan)
 
 /* ====================================================================== pricing */
 
+/* How many copies of vitem k one node of type t can hold (0: none, not allowed, or too
+ * large): anti-affinity allows one, then the replicas, then what fits in its memory. */
+static uint32_t node_bound(const sol_ctx *c, uint32_t t, size_t k)
+{
+    const vitem *v = &c->vi[k];
+    const sol_deployment *d = &c->pb->deps[v->dep];
+    const sol_node_type *nt = &c->pb->types[t];
+    if (d->allowed && !d->allowed[t])
+        return 0;
+    if (v->on_host ? v->w > c->hcap[t] : (v->tp > nt->gpus || v->w > c->gcap[t]))
+        return 0;
+    uint32_t b = d->anti_affinity ? 1 : d->replicas;
+    uint64_t fit = v->on_host ? c->hcap[t] / v->w : (c->gcap[t] / v->w) * nt->gpus / v->tp;
+    return fit < b ? (uint32_t)fit : b;
+}
+
+
+
 typedef struct pricer {
     const sol_ctx *c;
     uint32_t t;
@@ -512,16 +530,7 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
     pr.gfree = malloc((nt->gpus + 1) * sizeof *pr.gfree);
     size_t maxcopies = 0;
     for (size_t k = 0; k < c->nvi; k++) {
-        const vitem *v = &c->vi[k];
-        const sol_deployment *d = &pb->deps[v->dep];
-        if (pi[v->dep] <= 1e-12 || (d->allowed && !d->allowed[t]))
-            continue;
-        if (v->on_host ? v->w > c->hcap[t] : (v->tp > nt->gpus || v->w > c->gcap[t]))
-            continue;
-        uint32_t b = d->anti_affinity ? 1 : d->replicas;
-        uint64_t fit = v->on_host ? c->hcap[t] / v->w : (c->gcap[t] / v->w) * nt->gpus / v->tp;
-        if (fit < b)
-            b = (uint32_t)fit;
+        uint32_t b = pi[c->vi[k].dep] > 1e-12 ? node_bound(c, t, k) : 0;
         if (b == 0)
             continue;
         pr.cand[pr.n] = (uint32_t)k;
@@ -772,16 +781,9 @@ static int enum_type(sol_ctx *c, uint32_t t, long budget, size_t limit)
     if (!e.cand || !e.bound || !e.gfree || !e.depcount)
         goto out;
     for (size_t k = 0; k < c->nvi; k++) {
-        const vitem *v = &c->vi[k];
-        const sol_deployment *d = &pb->deps[v->dep];
-        if (d->allowed && !d->allowed[t])
+        uint32_t b = node_bound(c, t, k);
+        if (b == 0)
             continue;
-        if (v->on_host ? v->w > c->hcap[t] : (v->tp > nt->gpus || v->w > c->gcap[t]))
-            continue;
-        uint32_t b = d->anti_affinity ? 1 : d->replicas;
-        uint64_t fit = v->on_host ? c->hcap[t] / v->w : (c->gcap[t] / v->w) * nt->gpus / v->tp;
-        if (fit < b)
-            b = (uint32_t)fit;
         e.cand[e.n] = (uint32_t)k;
         e.bound[e.n] = b;
         e.n++;
