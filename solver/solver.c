@@ -1267,7 +1267,9 @@ int sol_solve(const sol_problem *pb, sol_plan *plan, fp_error *err)
     smcp.msg_lev = pb->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
     double lb_obj = 0;
     int proven_lp = 0;
-    double deadline = t0 + pb->time_limit_s;
+    /* 5 % of the limit is left for what follows the solve (verifying, printing) and for the
+     * process around it, so that a whole command keeps within its limit */
+    double deadline = t0 + pb->time_limit_s * 0.95;
     double last_tick = t0;
     int diving = 0;
 cg_again:
