@@ -45,12 +45,13 @@ static int gnode_push(gnode *n, sol_shard s)
     return 0;
 }
 
-static int holds_dep(const gnode *n, uint32_t dep)
+/* replicas of dep on node n (each replica's shard 0 counts it once) */
+static uint32_t count_dep(const gnode *n, uint32_t dep)
 {
+    uint32_t k = 0;
     for (size_t i = 0; i < n->nshards; i++)
-        if (n->shards[i].dep == dep)
-            return 1;
-    return 0;
+        k += n->shards[i].dep == dep && n->shards[i].shard == 0;
+    return k;
 }
 
 /* Try to put variant v of replica r on node n: choose tp distinct GPUs, best fit
@@ -60,7 +61,7 @@ static int try_place(const sol_ctx *c, gnode *n, const vitem *v, uint32_t replic
     const sol_deployment *d = &c->pb->deps[v->dep];
     if (d->allowed && !d->allowed[n->type])
         return 0;
-    if (d->anti_affinity && holds_dep(n, v->dep))
+    if (d->anti_affinity && count_dep(n, v->dep) >= (uint32_t)d->anti_affinity)
         return 0;
     if (v->on_host) {
         if (n->hfree < v->w)

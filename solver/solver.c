@@ -315,7 +315,7 @@ static uint32_t node_bound(const sol_ctx *c, uint32_t t, size_t k)
         return 0;
     if (v->on_host ? v->w > c->hcap[t] : (v->tp > nt->gpus || v->w > c->gcap[t]))
         return 0;
-    uint32_t b = d->anti_affinity ? 1 : d->replicas;
+    uint32_t b = d->anti_affinity > 0 && (uint32_t)d->anti_affinity < d->replicas ? (uint32_t)d->anti_affinity : d->replicas;
     uint64_t fit = v->on_host ? c->hcap[t] / v->w : (c->gcap[t] / v->w) * nt->gpus / v->tp;
     return fit < b ? (uint32_t)fit : b;
 }
@@ -1174,7 +1174,7 @@ static void report_bound(const sol_ctx *c, double lb_obj, sol_plan *plan, double
         plan->gap = 0;
 }
 
-int sol_solve(const sol_problem *pb, sol_plan *plan, fp_error *err)
+static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
 {
     double t0 = now_s();
     sol_ctx c;
@@ -1584,6 +1584,32 @@ out:
     ctx_free(&c);
     if (rc != 0)
         sol_plan_free(plan);
+    return rc;
+}
+
+/* Interchangeable deployments are merged into classes first (classes.c); the merged
+ * problem is solved, its plan split back among the members and verified. */
+int sol_solve(const sol_problem *pb, sol_plan *plan, fp_error *err)
+{
+    sol_classes cl;
+    if (cls_build(pb, &cl) != 0)
+        return fp_fail(err, NULL, 0, 0, "out of memory");
+    if (cl.n == 0 || cl.n == pb->ndeps) {
+        cls_free(&cl);
+        return solve_merged(pb, plan, err);
+    }
+    sol_problem mp = *pb;
+    mp.deps = cl.deps;
+    mp.ndeps = cl.n;
+    sol_plan cp;
+    int rc = solve_merged(&mp, &cp, err);
+    if (rc == 0) {
+        rc = cls_expand(pb, &cl, &cp, plan);
+        if (rc != 0)
+            fp_fail(err, NULL, 0, 0, "internal error: the merged plan does not split among its deployments");
+        sol_plan_free(&cp);
+    }
+    cls_free(&cl);
     return rc;
 }
 

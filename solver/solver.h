@@ -35,7 +35,8 @@ typedef struct sol_variant {
 typedef struct sol_deployment {
     char name[64];
     uint32_t replicas;
-    int anti_affinity;          /* replicas on distinct nodes */
+    int anti_affinity;          /* 1: replicas on distinct nodes; 0: no limit; k > 1: at most k
+                                   replicas on one node (the solver's merged classes) */
     int priority;               /* higher is placed first when not everything fits */
     size_t nvariants;
     sol_variant variants[SOL_MAX_VARIANTS];

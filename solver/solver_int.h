@@ -54,4 +54,20 @@ void pattern_free(pattern *p);
 /* The best of several first-fit-decreasing passes (greedy.c). */
 int ctx_greedy(const sol_ctx *c, sol_plan *best);
 
+/* Interchangeable deployments merged into classes (classes.c): the merged problem's
+ * deployments are deps[0..n); class k's members are members[first[k] .. first[k+1]). */
+typedef struct sol_classes {
+    size_t n;
+    uint32_t *of;       /* per deployment: its class */
+    uint32_t *first;
+    uint32_t *members;
+    sol_deployment *deps;
+} sol_classes;
+
+/* 0 (cl->n == 0 when the problem is malformed: left to the solver's checks) or -1 oom */
+int cls_build(const sol_problem *pb, sol_classes *cl);
+/* the merged problem's plan as a plan of pb; -1 oom or a class plan that does not split */
+int cls_expand(const sol_problem *pb, const sol_classes *cl, const sol_plan *cp, sol_plan *out);
+void cls_free(sol_classes *cl);
+
 #endif

@@ -99,8 +99,28 @@ int plan_verify(const sol_problem *pb, const sol_plan *plan, fp_error *err)
                     }
                 }
             }
-            /* anti-affinity: no other replica of this deployment on this node */
-            if (dp->anti_affinity)
+            /* anti-affinity: no other replica of this deployment on this node (a merged class,
+             * inside the solver: at most anti_affinity replicas of it) */
+            if (dp->anti_affinity > 1) {
+                int first = 1;
+                unsigned long others = 0;
+                for (size_t s2 = 0; s2 < s && first; s2++)
+                    if (nd->shards[s2].dep == sh->dep && nd->shards[s2].replica == sh->replica)
+                        first = 0;
+                for (size_t s2 = 0; s2 < s && first; s2++) {
+                    const sol_shard *o = &nd->shards[s2];
+                    int o_first = o->dep == sh->dep;
+                    for (size_t s3 = 0; s3 < s2 && o_first; s3++)
+                        if (nd->shards[s3].dep == o->dep && nd->shards[s3].replica == o->replica)
+                            o_first = 0;
+                    others += (unsigned long)o_first;
+                }
+                if (others + 1 > (unsigned long)dp->anti_affinity) {
+                    vfail(err, "plan: '%s' has more than %lu replicas on node %lu", dp->name,
+                          (unsigned long)dp->anti_affinity, n);
+                    goto out;
+                }
+            } else if (dp->anti_affinity)
                 for (size_t s2 = 0; s2 < s; s2++) {
                     const sol_shard *o = &nd->shards[s2];
                     if (o->dep == sh->dep && o->replica != sh->replica) {

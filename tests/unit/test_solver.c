@@ -214,15 +214,18 @@ static uint32_t rnd(uint64_t *s, uint32_t n)
     return (uint32_t)((*s >> 33) % n);
 }
 
-static void test_brute_force(test_ctx *t)
+/* twins: the deployments are copies of two templates (with their own replica counts, and
+ * anti-affinity copies with equal counts half of the time), so that the solver merges
+ * interchangeable deployments into classes and splits the plan back (classes.c) */
+static void brute_force_run(test_ctx *t, int twins)
 {
-    uint64_t seed = 12345;
+    uint64_t seed = twins ? 777 : 12345;
     int optimal = 0, infeasible = 0;
     for (int inst = 0; inst < 300; inst++) {
-        sol_deployment deps[3];
+        sol_deployment deps[4];
         sol_node_type types[2];
-        unsigned char allowed[3][2];
-        size_t nd = 1 + rnd(&seed, 3), nt = 1 + rnd(&seed, 2);
+        unsigned char allowed[4][2];
+        size_t nd = twins ? 2 + rnd(&seed, 3) : 1 + rnd(&seed, 3), nt = 1 + rnd(&seed, 2);
         for (size_t k = 0; k < nt; k++) {
             memset(&types[k], 0, sizeof types[k]);
             snprintf(types[k].name, sizeof types[k].name, "type%zu", k);
@@ -248,6 +251,18 @@ static void test_brute_force(test_ctx *t)
                 allowed[k][1] = 0;
                 deps[k].allowed = allowed[k];
             }
+            if (twins && k >= 2) { /* a copy of template 0 or 1, with its own name and maybe replicas */
+                uint32_t r = deps[k].replicas, src = rnd(&seed, 2);
+                deps[k] = deps[src];
+                memcpy(allowed[k], allowed[src], sizeof allowed[k]);
+                snprintf(deps[k].name, sizeof deps[k].name, "dep%zu", k);
+                if (!deps[k].anti_affinity || rnd(&seed, 2))
+                    deps[k].replicas = r;
+                if (deps[k].allowed)
+                    deps[k].allowed = allowed[k]; /* equal flags, another array */
+            }
+            if (twins && deps[k].replicas > 2)
+                deps[k].replicas = 2;
             nreps += deps[k].replicas;
         }
         sol_problem pb = {.deps = deps, .ndeps = nd, .types = types, .ntypes = nt, .goal = SOL_GOAL_COST,
@@ -292,6 +307,46 @@ static void test_brute_force(test_ctx *t)
     }
     CHECK(t, optimal > 150);
     CHECK(t, infeasible > 5);
+}
+
+static void test_brute_force(test_ctx *t)
+{
+    brute_force_run(t, 0);
+}
+
+static void test_brute_force_twins(test_ctx *t)
+{
+    brute_force_run(t, 1);
+}
+
+/* Three identical anti-affinity deployments of two replicas, a node that holds three: two
+ * nodes, each with one replica of every deployment (the merged class holds three per node;
+ * splitting it must give each node three distinct deployments). */
+static void test_merged_anti_affinity(test_ctx *t)
+{
+    sol_deployment deps[3];
+    for (int k = 0; k < 3; k++) {
+        memset(&deps[k], 0, sizeof deps[k]);
+        snprintf(deps[k].name, sizeof deps[k].name, "svc%d", k);
+        deps[k].replicas = 2;
+        deps[k].anti_affinity = 1;
+        deps[k].nvariants = 1;
+        deps[k].variants[0] = (sol_variant){1, 0, 10 * GB};
+    }
+    sol_node_type type = {.name = "n", .gpus = 1, .gpu_bytes = 30 * GB, .host_bytes = 64 * GB, .cost = 1, .available = -1};
+    sol_problem pb = {.deps = deps, .ndeps = 3, .types = &type, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 10};
+    sol_plan plan;
+    fp_error e;
+    CHECK(t, sol_solve(&pb, &plan, &e) == 0);
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    CHECK(t, plan.status == SOL_OPTIMAL && plan.nnodes == 2 && plan.nunplaced == 0);
+    for (size_t n = 0; n < plan.nnodes; n++) {
+        int seen[3] = {0, 0, 0};
+        for (size_t s = 0; s < plan.nodes[n].nshards; s++)
+            seen[plan.nodes[n].shards[s].dep]++;
+        CHECK(t, seen[0] == 1 && seen[1] == 1 && seen[2] == 1);
+    }
+    sol_plan_free(&plan);
 }
 
 /* ---------------------------------------------------------------- verifier */
@@ -433,6 +488,8 @@ const test_case solver_tests[] = {
     {"solver/glpk_error_hook", test_glpk_error_hook},
     {"solver/verifier_rejects_broken_plans", test_verifier_rejects},
     {"solver/brute_force_small_instances", test_brute_force},
+    {"solver/brute_force_interchangeable_deployments", test_brute_force_twins},
+    {"solver/merged_anti_affinity_splits", test_merged_anti_affinity},
     {"solver/u120_optimal_and_proven", test_u120},
     {NULL, NULL},
 };
