@@ -338,6 +338,7 @@ typedef struct pricer {
     double best_val;
     long nodes_left;
     int exhausted;
+    struct kcache *kc;  /* the round's knapsacks (may be NULL) */
 } pricer;
 
 static double density(const pricer *pr, uint32_t k)
@@ -429,6 +430,48 @@ static void dfs(pricer *pr, size_t k, double val, uint64_t free_units)
     dfs(pr, k + 1, val, free_units);
 }
 
+/* One knapsack's answer, kept for the rest of the pricing round: node types with the same GPU
+ * (or host) capacity ask for the same knapsack again, and so do the GPUs of one node when
+ * the per-node bounds do not bind.  The key is the bin, the mode and every candidate with
+ * its effective bound; the duals are the round's. */
+typedef struct kentry {
+    uint64_t cap;
+    int mode;
+    size_t n;
+    uint32_t *key;    /* n pairs (vitem, bound) */
+    double value;
+    uint32_t nbest;
+    pcopy *best;
+} kentry;
+
+typedef struct kcache {
+    size_t n, cap;
+    kentry *e;
+    long hits, misses;
+} kcache;
+
+static void kcache_clear(kcache *kc)
+{
+    for (size_t i = 0; i < kc->n; i++) {
+        free(kc->e[i].key);
+        free(kc->e[i].best);
+    }
+    kc->n = 0;
+}
+
+static void kcache_free(kcache *kc)
+{
+    kcache_clear(kc);
+    free(kc->e);
+    memset(kc, 0, sizeof *kc);
+}
+
+static int cmp_pair(const void *a, const void *b)
+{
+    const uint32_t *x = a, *y = b;
+    return x[0] < y[0] ? -1 : (x[0] > y[0]);
+}
+
 /* Bounded knapsack by dynamic programming over capacity units, for one bin (a CPU
  * node's memory or a single-GPU node): exact.  Fills best/nbest; returns the value. */
 /* mode: 1 host memory; 0 one GPU, single-GPU items; 2 one GPU, relaxed: the shards of
@@ -436,34 +479,59 @@ static void dfs(pricer *pr, size_t k, double val, uint64_t free_units)
 static double knapsack(pricer *pr, uint64_t cap, int mode)
 {
     int host = mode == 1, relaxed = mode == 2;
-    /* expand candidates into binary-split pieces */
+    /* the candidates that can go in, with their bound in this one bin, in vitem order */
+    size_t nkey = 0;
+    uint32_t *key = malloc((pr->n + 1) * 2 * sizeof *key);
     size_t np = 0, capp = 64;
-    uint32_t *pk = malloc(capp * sizeof *pk), *pc = malloc(capp * sizeof *pc);
+    uint32_t *pv = malloc(capp * sizeof *pv), *pc = malloc(capp * sizeof *pc);
     double best = 0;
     double *dp = NULL;
     unsigned char *take = NULL;
-    if (!pk || !pc)
+    pr->nbest = 0;
+    if (!key || !pv || !pc)
         goto out;
     for (size_t k = 0; k < pr->n; k++) {
         const vitem *v = &pr->c->vi[pr->cand[k]];
-        if (v->on_host != host || v->w > cap || (!host && v->tp != 1 && !relaxed))
+        if (v->on_host != host || v->w > cap || (!host && v->tp != 1 && !relaxed) || pr->bound[k] == 0)
             continue;
-        uint32_t b = pr->bound[k];
+        uint64_t fit = cap / v->w;
+        key[2 * nkey] = pr->cand[k];
+        key[2 * nkey + 1] = fit < pr->bound[k] ? (uint32_t)fit : pr->bound[k];
+        nkey++;
+    }
+    qsort(key, nkey, 2 * sizeof *key, cmp_pair);
+    kcache *kc = pr->kc;
+    if (kc)
+        for (size_t i = 0; i < kc->n; i++) {
+            const kentry *e = &kc->e[i];
+            if (e->cap == cap && e->mode == mode && e->n == nkey && memcmp(e->key, key, 2 * nkey * sizeof *key) == 0) {
+                memcpy(pr->best, e->best, e->nbest * sizeof *e->best);
+                pr->nbest = e->nbest;
+                kc->hits++;
+                free(key);
+                free(pv);
+                free(pc);
+                return e->value;
+            }
+        }
+    /* binary-split pieces */
+    for (size_t q = 0; q < nkey; q++) {
+        uint32_t b = key[2 * q + 1];
         for (uint32_t m = 1; b > 0; m *= 2) {
-            uint32_t q = m < b ? m : b;
+            uint32_t cnt = m < b ? m : b;
             if (np == capp) {
                 capp *= 2;
-                uint32_t *a1 = realloc(pk, capp * sizeof *pk), *a2 = a1 ? realloc(pc, capp * sizeof *pc) : NULL;
+                uint32_t *a1 = realloc(pv, capp * sizeof *pv), *a2 = a1 ? realloc(pc, capp * sizeof *pc) : NULL;
                 if (a1)
-                    pk = a1;
+                    pv = a1;
                 if (!a1 || !a2)
                     goto out;
                 pc = a2;
             }
-            pk[np] = (uint32_t)k;
-            pc[np] = q;
+            pv[np] = key[2 * q];
+            pc[np] = cnt;
             np++;
-            b -= q;
+            b -= cnt;
         }
     }
     dp = calloc(cap + 1, sizeof *dp);
@@ -471,7 +539,7 @@ static double knapsack(pricer *pr, uint64_t cap, int mode)
     if (!dp || !take)
         goto out;
     for (size_t i = 0; i < np; i++) {
-        const vitem *v = &pr->c->vi[pr->cand[pk[i]]];
+        const vitem *v = &pr->c->vi[pv[i]];
         uint64_t w = v->w * pc[i];
         double val = pr->pi[v->dep] / (relaxed ? (double)v->tp : 1.0) * pc[i];
         if (w > cap || val <= 0)
@@ -487,23 +555,47 @@ static double knapsack(pricer *pr, uint64_t cap, int mode)
     }
     best = dp[cap];
     /* reconstruct */
-    pr->nbest = 0;
     uint64_t x = cap;
     for (size_t i = np; i-- > 0;) {
         if (!take[i * (cap + 1) + x])
             continue;
-        const vitem *v = &pr->c->vi[pr->cand[pk[i]]];
+        const vitem *v = &pr->c->vi[pv[i]];
         for (uint32_t q = 0; q < pc[i]; q++) {
             memset(&pr->best[pr->nbest], -1, sizeof pr->best[0]);
-            pr->best[pr->nbest].vi = pr->cand[pk[i]];
+            pr->best[pr->nbest].vi = pv[i];
             if (!host)
                 pr->best[pr->nbest].gpu[0] = 0;
             pr->nbest++;
         }
         x -= v->w * pc[i];
     }
+    if (kc) {
+        if (kc->n == kc->cap) {
+            size_t ncap = kc->cap ? kc->cap * 2 : 32;
+            kentry *ne = realloc(kc->e, ncap * sizeof *ne);
+            if (!ne)
+                goto out;
+            kc->e = ne;
+            kc->cap = ncap;
+        }
+        kentry *e = &kc->e[kc->n];
+        e->best = malloc((pr->nbest + 1) * sizeof *e->best);
+        if (!e->best)
+            goto out;
+        memcpy(e->best, pr->best, pr->nbest * sizeof *e->best);
+        e->nbest = pr->nbest;
+        e->cap = cap;
+        e->mode = mode;
+        e->n = nkey;
+        e->key = key;
+        e->value = best;
+        key = NULL;
+        kc->n++;
+        kc->misses++;
+    }
 out:
-    free(pk);
+    free(key);
+    free(pv);
     free(pc);
     free(dp);
     free(take);
@@ -514,11 +606,12 @@ out:
 /* Best pattern of type t under duals pi.  Returns its value (sum of pi), fills *p
  * (caller frees p->copies); *exact = 0 when the search was cut short (then the
  * returned value is an upper bound, not attained by *p). */
-static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, int *exact, long budget)
+static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, int *exact, long budget,
+                    struct kcache *kc)
 {
     const sol_problem *pb = c->pb;
     const sol_node_type *nt = &pb->types[t];
-    pricer pr = {.c = c, .t = t, .pi = pi};
+    pricer pr = {.c = c, .t = t, .pi = pi, .kc = kc};
     double value = 0;
     *exact = 1;
     p->type = t;
@@ -1160,6 +1253,15 @@ static double primary_bound(const sol_ctx *c, double z)
     return lb > 0 ? lb : 0;
 }
 
+/* The search can stop: the incumbent is proven optimal, or within the accepted gap. */
+static int good_enough(const sol_ctx *c, double lb_obj, double best_obj)
+{
+    double prim = primary_of(c, best_obj), lb = primary_bound(c, lb_obj);
+    if (lb >= prim)
+        return 1;
+    return c->pb->gap_limit > 0 && prim > 0 && (prim - lb) / prim <= c->pb->gap_limit;
+}
+
 static void report_bound(const sol_ctx *c, double lb_obj, sol_plan *plan, double obj)
 {
     double prim = primary_of(c, obj), lb = primary_bound(c, lb_obj);
@@ -1172,6 +1274,67 @@ static void report_bound(const sol_ctx *c, double lb_obj, sol_plan *plan, double
     plan->gap = prim > 0 ? (prim - lb) / prim : 0;
     if (plan->gap < 1e-12)
         plan->gap = 0;
+}
+
+/* Several columns per round: after the best pattern of type t, patterns for the demand it
+ * leaves.  The best pattern's copies are taken off the replicas (as many times as it could be
+ * used), classes with nothing left lose their dual, and t is priced again; each pattern that
+ * still prices out under the true duals is added.  Column generation over hundreds of rows
+ * otherwise adds one or two columns a round and tails off for hundreds of rounds.
+ * Returns the columns added, or -1 out of memory. */
+static int more_columns(sol_ctx *c, uint32_t t, const double *pi, double mu, const pattern *first, int max_more,
+                        double *pi2, int64_t *rem)
+{
+    const sol_problem *pb = c->pb;
+    for (size_t d = 0; d < pb->ndeps; d++) {
+        pi2[d] = pi[d];
+        rem[d] = pb->deps[d].replicas;
+    }
+    pattern cur = *first, next = {0};
+    int added = 0;
+    for (int round = 0;; round++) {
+        /* how often the pattern fits in what is left, then take it off */
+        int64_t times = INT64_MAX;
+        for (uint32_t k = 0; k < cur.ncopies; k++) {
+            uint32_t d = c->vi[cur.copies[k].vi].dep;
+            int64_t cnt = 0;
+            for (uint32_t q = 0; q < cur.ncopies; q++)
+                cnt += c->vi[cur.copies[q].vi].dep == d;
+            int64_t m = rem[d] / cnt;
+            if (m < times)
+                times = m;
+        }
+        if (times < 1)
+            times = 1;
+        for (uint32_t k = 0; k < cur.ncopies; k++) {
+            uint32_t d = c->vi[cur.copies[k].vi].dep;
+            rem[d] -= times;
+            if (rem[d] <= 0)
+                pi2[d] = 0;
+        }
+        free(next.copies);
+        next.copies = NULL;
+        if (round >= max_more)
+            break;
+        int exact;
+        price(c, t, pi2, &next, &exact, 2000, NULL);
+        if (!next.copies || next.ncopies == 0)
+            break;
+        double v = 0;
+        for (uint32_t k = 0; k < next.ncopies; k++)
+            v += pi[c->vi[next.copies[k].vi].dep];
+        if (c->obj[t] - mu - v >= -1e-6 * fmax(1.0, c->obj[t]))
+            break;
+        int a = ctx_add_pattern(c, &next);
+        if (a < 0) {
+            free(next.copies);
+            return -1;
+        }
+        added += a;
+        cur = next;
+    }
+    free(next.copies);
+    return added;
 }
 
 static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
@@ -1190,6 +1353,9 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
     size_t *chosen = NULL;
     sol_plan best;
     memset(&best, 0, sizeof best);
+    kcache kc = {0};
+    double *pi2 = malloc((pb->ndeps + 1) * sizeof *pi2);
+    int64_t *rem = malloc((pb->ndeps + 1) * sizeof *rem);
     glpk_guard guard;
     int *avail_row = calloc(pb->ntypes + 1, sizeof *avail_row);
     int nrows = (int)pb->ndeps;
@@ -1235,7 +1401,7 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
     for (size_t t = 0; t < pb->ntypes; t++)
         if (avail_row[t])
             glp_set_row_bnds(lp, avail_row[t], GLP_UP, 0, (double)pb->types[t].available);
-    if (!ind || !val || !duals)
+    if (!ind || !val || !duals || !pi2 || !rem)
         goto oom;
     /* slack columns: unplaced replicas */
     for (size_t d = 0; d < pb->ndeps; d++) {
@@ -1288,10 +1454,11 @@ cg_again:
         double theta = 1.0; /* Farley: the duals scaled down by theta are feasible for every pattern */
         int added = 0, all_exact = 1;
         int out_of_time = now_s() > deadline * 0.6 + t0 * 0.4;
+        kcache_clear(&kc); /* new duals */
         for (size_t t = 0; t < pb->ntypes; t++) {
             pattern p;
             int exact;
-            double value = price(&c, (uint32_t)t, duals + 1, &p, &exact, out_of_time ? 2000 : 20000);
+            double value = price(&c, (uint32_t)t, duals + 1, &p, &exact, out_of_time ? 2000 : 20000, &kc);
             double mu = avail_row[t] ? duals[avail_row[t]] : 0;
             double rc_t = c.obj[t] - mu - value;
             if ((value + mu) / c.obj[t] > theta)
@@ -1314,6 +1481,12 @@ cg_again:
                 if (a == 0) /* a column already there prices out: numerics; claim no bound from z */
                     all_exact = 0;
                 added += a;
+                int more = a > 0 ? more_columns(&c, (uint32_t)t, duals + 1, mu, &p, 8, pi2, rem) : 0;
+                if (more < 0) {
+                    free(p.copies);
+                    goto oom;
+                }
+                added += more;
             } else if (p.copies && !exact && p.ncopies) {
                 /* the search was cut short: its best pattern may still price out */
                 double v2 = 0;
@@ -1358,7 +1531,7 @@ cg_again:
         ADD_PATTERN_COLS();
         tick(&c, t0, &last_tick, best_obj, lb_obj);
         /* stop early when the incumbent already meets the bound, or when time is short */
-        if ((!diving && primary_bound(&c, lb_obj) >= primary_of(&c, best_obj)) ||
+        if ((!diving && good_enough(&c, lb_obj, best_obj)) ||
             now_s() > t0 + pb->time_limit_s * 0.7 || ctx_stopped(&c))
             break;
         (void)iter;
@@ -1366,7 +1539,7 @@ cg_again:
     (void)proven_lp;
 
     /* 2a. the LP rounded down and repaired: a good plan at once for large problems */
-    if (primary_bound(&c, lb_obj) < primary_of(&c, best_obj) && !ctx_stopped(&c) &&
+    if (!good_enough(&c, lb_obj, best_obj) && !ctx_stopped(&c) &&
         floor_and_repair(&c, lp, &best, &best_obj) != 0)
         goto oom;
 
@@ -1374,7 +1547,7 @@ cg_again:
      * fractional one is raised to its ceiling), generating columns again after each step, until the
      * LP is integral: the classic residual heuristic for cutting stock, which finds the optimum of
      * most instances whose LP bound rounds up to it */
-    if (primary_bound(&c, lb_obj) < primary_of(&c, best_obj) && now_s() < t0 + pb->time_limit_s * 0.6 &&
+    if (!good_enough(&c, lb_obj, best_obj) && now_s() < t0 + pb->time_limit_s * 0.6 &&
         !ctx_stopped(&c)) {
         int ncols = glp_get_num_cols(lp), base = (int)pb->ndeps, frac_j = -1, integral = 1;
         double best_frac = 0;
@@ -1409,7 +1582,7 @@ cg_again:
      * then, if still unproven and every maximal pattern can be listed, over all of them
      * (the exact model, whose own branch and bound then proves optimality) */
     for (int round = 0; round < 2; round++) {
-        if (primary_bound(&c, lb_obj) >= primary_of(&c, best_obj) || now_s() >= deadline || ctx_stopped(&c))
+        if (good_enough(&c, lb_obj, best_obj) || now_s() >= deadline || ctx_stopped(&c))
             break;
         int full_model = 0;
         if (round == 1) {
@@ -1580,6 +1753,9 @@ out:
     free(duals);
     free(xinit);
     free(chosen);
+    kcache_free(&kc);
+    free(pi2);
+    free(rem);
     sol_plan_free(&best);
     ctx_free(&c);
     if (rc != 0)
