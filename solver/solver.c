@@ -139,6 +139,7 @@ static void ctx_free(sol_ctx *c)
 /* ====================================================================== setup */
 
 #define MAX_UNITS 20000ULL
+#define FINE_UNITS 65536ULL /* per dimension, for the relaxation's bound */
 
 static int ctx_build(sol_ctx *c, const sol_problem *pb, fp_error *err)
 {
@@ -158,7 +159,7 @@ static int ctx_build(sol_ctx *c, const sol_problem *pb, fp_error *err)
     if (pb->ntypes > SOL_MAX_TYPES)
         return fp_fail(err, NULL, 0, 0, "%zu node types in one plan: at most %d", pb->ntypes, SOL_MAX_TYPES);
     size_t nvi = 0;
-    uint64_t g = 0, maxcap = 1, total_shards = 0;
+    uint64_t total_shards = 0, gg = 0, gh = 0, maxg = 1, maxh = 1;
     for (size_t d = 0; d < pb->ndeps; d++) {
         const sol_deployment *dp = &pb->deps[d];
         if (dp->nvariants == 0 || dp->nvariants > SOL_MAX_VARIANTS)
@@ -169,7 +170,10 @@ static int ctx_build(sol_ctx *c, const sol_problem *pb, fp_error *err)
                 return fp_fail(err, NULL, 0, 0, "deployment '%s' has a zero footprint", dp->name);
             if (!dp->variants[v].on_host && (dp->variants[v].tp == 0 || dp->variants[v].tp > 32))
                 return fp_fail(err, NULL, 0, 0, "deployment '%s': tensor-parallel degree must be 1 to 32", dp->name);
-            g = gcd64(g, dp->variants[v].shard_bytes);
+            if (dp->variants[v].on_host)
+                gh = gcd64(gh, dp->variants[v].shard_bytes);
+            else
+                gg = gcd64(gg, dp->variants[v].shard_bytes);
         }
         total_shards += (uint64_t)dp->replicas * 32;
     }
@@ -178,19 +182,24 @@ static int ctx_build(sol_ctx *c, const sol_problem *pb, fp_error *err)
         if (nt->gpus > 255)
             return fp_fail(err, NULL, 0, 0, "node type '%s' has more than 255 GPUs", nt->name);
         if (nt->gpus) {
-            g = gcd64(g, nt->gpu_bytes);
-            if (nt->gpu_bytes > maxcap)
-                maxcap = nt->gpu_bytes;
+            gg = gcd64(gg, nt->gpu_bytes);
+            if (nt->gpu_bytes > maxg)
+                maxg = nt->gpu_bytes;
         }
-        g = gcd64(g, nt->host_bytes);
-        if (nt->host_bytes > maxcap)
-            maxcap = nt->host_bytes;
+        gh = gcd64(gh, nt->host_bytes);
+        if (nt->host_bytes > maxh)
+            maxh = nt->host_bytes;
     }
-    if (g == 0)
-        g = 1;
-    /* exact when the sizes share a divisor that leaves few units; otherwise round items up
-     * and capacities down to a granularity of maxcap / MAX_UNITS (never overcommits) */
-    c->unit = maxcap / g <= MAX_UNITS ? g : (maxcap + MAX_UNITS - 1) / MAX_UNITS;
+    /* GPU and host memory in units of their own: exact when the sizes share a divisor that
+     * leaves few units; otherwise items are rounded up and capacities down to a granularity
+     * of the largest capacity / MAX_UNITS (never overcommits) */
+    gg = gg ? gg : 1;
+    gh = gh ? gh : 1;
+    c->gunit = maxg / gg <= MAX_UNITS ? gg : (maxg + MAX_UNITS - 1) / MAX_UNITS;
+    c->hunit = maxh / gh <= MAX_UNITS ? gh : (maxh + MAX_UNITS - 1) / MAX_UNITS;
+    c->exact_units = c->gunit == gg && c->hunit == gh;
+    c->fine_gpu = maxg / gg <= FINE_UNITS ? gg : (maxg + FINE_UNITS - 1) / FINE_UNITS;
+    c->fine_host = maxh / gh <= FINE_UNITS ? gh : (maxh + FINE_UNITS - 1) / FINE_UNITS;
     c->nvi = nvi;
     c->vi = calloc(nvi + 1, sizeof *c->vi);
     c->vi_first = calloc(pb->ndeps + 1, sizeof *c->vi_first);
@@ -205,15 +214,16 @@ static int ctx_build(sol_ctx *c, const sol_problem *pb, fp_error *err)
         c->vi_first[d] = k;
         for (size_t v = 0; v < pb->deps[d].nvariants; v++) {
             const sol_variant *va = &pb->deps[d].variants[v];
+            uint64_t u = va->on_host ? c->hunit : c->gunit;
             c->vi[k++] = (vitem){(uint32_t)d, (uint32_t)v, va->on_host ? 1 : va->tp, va->on_host,
-                                 (va->shard_bytes + c->unit - 1) / c->unit};
+                                 (va->shard_bytes + u - 1) / u};
         }
     }
     /* objective in integer units: milli-dollars per hour and nodes, lexicographic */
     double maxcost = 0;
     for (size_t t = 0; t < pb->ntypes; t++) {
-        c->gcap[t] = pb->types[t].gpu_bytes / c->unit;
-        c->hcap[t] = pb->types[t].host_bytes / c->unit;
+        c->gcap[t] = pb->types[t].gpu_bytes / c->gunit;
+        c->hcap[t] = pb->types[t].host_bytes / c->hunit;
         if (!(pb->types[t].cost >= 0) || pb->types[t].cost > 1e6)
             return fp_fail(err, NULL, 0, 0, "node type '%s' has an invalid cost", pb->types[t].name);
         double m = round(pb->types[t].cost * 1000.0);
@@ -499,6 +509,12 @@ static double knapsack(pricer *pr, uint64_t cap, int mode)
         key[2 * nkey + 1] = fit < pr->bound[k] ? (uint32_t)fit : pr->bound[k];
         nkey++;
     }
+    if (nkey == 0) { /* nothing fits: the empty bin */
+        free(key);
+        free(pv);
+        free(pc);
+        return 0;
+    }
     qsort(key, nkey, 2 * sizeof *key, cmp_pair);
     kcache *kc = pr->kc;
     if (kc)
@@ -607,7 +623,7 @@ out:
  * (caller frees p->copies); *exact = 0 when the search was cut short (then the
  * returned value is an upper bound, not attained by *p). */
 static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, int *exact, long budget,
-                    struct kcache *kc)
+                    struct kcache *kc, double need)
 {
     const sol_problem *pb = c->pb;
     const sol_node_type *nt = &pb->types[t];
@@ -674,6 +690,13 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
         pr.n = m;
         /* an upper bound: every GPU packed on its own, tensor-parallel shards worth pi/tp each */
         double ub = (double)nt->gpus * knapsack(&pr, c->gcap[t], 2);
+        if (hv + ub <= need) {
+            /* no pattern of this type is worth more than `need` (it cannot price out): the bound
+             * is the value, exactly enough for the caller's proof, and no pattern is searched */
+            free(hostp.copies);
+            value = hv + ub;
+            goto out;
+        }
         /* a feasible pattern, GPU by GPU: a knapsack over the single-GPU items still allowed */
         int has_tp = 0;
         for (size_t i = 0; i < pr.n; i++)
@@ -776,16 +799,25 @@ typedef struct enumer {
     int failed; /* 1: over budget or limit; -1: out of memory */
 } enumer;
 
+/* the enumeration works in exact bytes: its patterns are every real pattern, so the integer
+ * program over them is the problem itself, whatever the units of the knapsacks */
+static uint64_t vbytes(const sol_ctx *c, uint32_t vi)
+{
+    const vitem *v = &c->vi[vi];
+    return c->pb->deps[v->dep].variants[v->variant].shard_bytes;
+}
+
 static int copy_fits(const enumer *e, uint32_t k)
 {
     const vitem *v = &e->c->vi[e->cand[k]];
+    uint64_t w = vbytes(e->c, e->cand[k]);
     if (e->depcount[v->dep] >= e->bound[k])
         return 0;
     if (v->on_host)
-        return e->hfree >= v->w;
+        return e->hfree >= w;
     uint32_t G = e->c->pb->types[e->t].gpus, room = 0;
     for (uint32_t g = 0; g < G; g++)
-        room += e->gfree[g] >= v->w;
+        room += e->gfree[g] >= w;
     return room >= v->tp;
 }
 
@@ -807,26 +839,27 @@ static void enum_copy(enumer *e, size_t k, uint32_t shard, uint32_t from)
         e->depcount[v->dep]--;
         return;
     }
+    uint64_t w = vbytes(e->c, e->cand[k]);
     if (v->on_host) {
-        e->hfree -= v->w;
+        e->hfree -= w;
         e->cur[e->ncur].gpu[0] = -1;
         enum_copy(e, k, 1, 0);
-        e->hfree += v->w;
+        e->hfree += w;
         return;
     }
     uint32_t G = e->c->pb->types[e->t].gpus;
     for (uint32_t g = from; g < G; g++) {
-        if (e->gfree[g] < v->w)
+        if (e->gfree[g] < w)
             continue;
         int dup = 0;
         for (uint32_t q = from; q < g && !dup; q++)
             dup = e->gfree[q] == e->gfree[g];
         if (dup)
             continue;
-        e->gfree[g] -= v->w;
+        e->gfree[g] -= w;
         e->cur[e->ncur].gpu[shard] = (int8_t)g;
         enum_copy(e, k, shard + 1, g + 1);
-        e->gfree[g] += v->w;
+        e->gfree[g] += w;
         if (e->failed)
             return;
     }
@@ -864,7 +897,7 @@ static int enum_type(sol_ctx *c, uint32_t t, long budget, size_t limit)
 {
     const sol_problem *pb = c->pb;
     const sol_node_type *nt = &pb->types[t];
-    enumer e = {.c = c, .t = t, .budget = budget, .limit = limit, .hfree = c->hcap[t]};
+    enumer e = {.c = c, .t = t, .budget = budget, .limit = limit, .hfree = nt->host_bytes};
     e.cand = malloc((c->nvi + 1) * sizeof *e.cand);
     e.bound = malloc((c->nvi + 1) * sizeof *e.bound);
     e.gfree = malloc((nt->gpus + 1) * sizeof *e.gfree);
@@ -874,7 +907,16 @@ static int enum_type(sol_ctx *c, uint32_t t, long budget, size_t limit)
     if (!e.cand || !e.bound || !e.gfree || !e.depcount)
         goto out;
     for (size_t k = 0; k < c->nvi; k++) {
-        uint32_t b = node_bound(c, t, k);
+        const vitem *v = &c->vi[k];
+        const sol_deployment *d = &pb->deps[v->dep];
+        uint64_t w = vbytes(c, (uint32_t)k);
+        if ((d->allowed && !d->allowed[t]) || (v->on_host ? w > nt->host_bytes : (v->tp > nt->gpus || w > nt->gpu_bytes)))
+            continue;
+        uint64_t fit = v->on_host ? nt->host_bytes / w : (nt->gpu_bytes / w) * nt->gpus / v->tp;
+        uint32_t b = d->anti_affinity > 0 && (uint32_t)d->anti_affinity < d->replicas ? (uint32_t)d->anti_affinity
+                                                                                    : d->replicas;
+        if (fit < b)
+            b = (uint32_t)fit;
         if (b == 0)
             continue;
         e.cand[e.n] = (uint32_t)k;
@@ -886,7 +928,7 @@ static int enum_type(sol_ctx *c, uint32_t t, long budget, size_t limit)
     if (!e.cur)
         goto out;
     for (uint32_t g = 0; g < nt->gpus; g++)
-        e.gfree[g] = c->gcap[t];
+        e.gfree[g] = nt->gpu_bytes;
     enum_rec(&e, 0);
     rc = e.failed < 0 ? -1 : e.failed ? 0 : 1;
 out:
@@ -1253,13 +1295,23 @@ static double primary_bound(const sol_ctx *c, double z)
     return lb > 0 ? lb : 0;
 }
 
-/* The search can stop: the incumbent is proven optimal, or within the accepted gap. */
-static int good_enough(const sol_ctx *c, double lb_obj, double best_obj)
+/* The search can stop: the incumbent is proven optimal, or within the accepted gap, by a
+ * bound that holds for the problem (the model's bound is checked first: it is cheap). */
+static int enough(const sol_ctx *c, double lb, double prim)
 {
-    double prim = primary_of(c, best_obj), lb = primary_bound(c, lb_obj);
-    if (lb >= prim)
-        return 1;
-    return c->pb->gap_limit > 0 && prim > 0 && (prim - lb) / prim <= c->pb->gap_limit;
+    return lb >= prim || (c->pb->gap_limit > 0 && prim > 0 && (prim - lb) / prim <= c->pb->gap_limit);
+}
+
+struct vbound;
+static double valid_bound(const sol_ctx *c, struct vbound *vb, double lb_obj, int force);
+
+static int good_enough(const sol_ctx *c, struct vbound *vb, double lb_obj, double best_obj)
+{
+    double prim = primary_of(c, best_obj);
+    if (!enough(c, primary_bound(c, lb_obj), prim))
+        return 0;
+    double v = valid_bound(c, vb, lb_obj, 0);
+    return v >= 0 && enough(c, primary_bound(c, v), prim);
 }
 
 static void report_bound(const sol_ctx *c, double lb_obj, sol_plan *plan, double obj)
@@ -1274,6 +1326,337 @@ static void report_bound(const sol_ctx *c, double lb_obj, sol_plan *plan, double
     plan->gap = prim > 0 ? (prim - lb) / prim : 0;
     if (plan->gap < 1e-12)
         plan->gap = 0;
+}
+
+/* ====================================================================== the bound when sizes round
+ * When sizes share no divisor that leaves few units, the model rounds sizes up and
+ * capacities down: its plans are safe, but a bound from it holds for the rounded problem
+ * only.  The bound reported is Farley's (1990) from duals of the model's LP, with each node
+ * type's best pattern value bounded above in a relaxation that admits every real pattern:
+ * sizes rounded down and capacities up, in units 1/20,000 of the largest capacity, the
+ * host memory and each GPU packed on their own (tensor-parallel shards worth pi/tp each). */
+
+/* value-only bounded knapsack, weights in any unit, dp with cap + 1 cells */
+static double dp_value(size_t n, const uint64_t *w, const double *val, const uint32_t *bnd, uint64_t cap, double *dp)
+{
+    double free_val = 0;
+    memset(dp, 0, (cap + 1) * sizeof *dp);
+    for (size_t i = 0; i < n; i++) {
+        if (!(val[i] > 0) || bnd[i] == 0)
+            continue;
+        if (w[i] == 0) { /* rounds down to nothing: only its bound limits it */
+            free_val += val[i] * bnd[i];
+            continue;
+        }
+        uint64_t b = cap / w[i] < bnd[i] ? cap / w[i] : bnd[i];
+        for (uint64_t m = 1; b > 0; m *= 2) {
+            uint64_t q = m < b ? m : b, W = w[i] * q;
+            double V = val[i] * (double)q;
+            for (uint64_t x = cap; x >= W; x--) {
+                if (dp[x - W] + V > dp[x])
+                    dp[x] = dp[x - W] + V;
+                if (x == W)
+                    break;
+            }
+            b -= q;
+        }
+    }
+    return dp[cap] + free_val;
+}
+
+/* one relaxed knapsack answer: its bin and the vitems in it (their bounds do not depend on
+ * the node type) */
+typedef struct rentry {
+    uint64_t cap;
+    int host;
+    size_t m;
+    uint32_t *items;
+    double value;
+} rentry;
+
+/* Farley's (1990) bound: duals (rows 1..: deployments, then availability rows) scaled down
+ * by theta are feasible for the LP's dual when no pattern is worth more than theta times its
+ * cost; the slack columns' upper bounds get sigma = max(0, pi/theta - penalty). */
+static double farley(const sol_ctx *c, const double *duals, const int *avail_row, double theta)
+{
+    const sol_problem *pb = c->pb;
+    double out = 0;
+    for (size_t d = 0; d < pb->ndeps; d++) {
+        double pd = duals[d + 1] / theta;
+        double sigma = pd > c->penalty[d] ? pd - c->penalty[d] : 0;
+        out += (pd - sigma) * (double)pb->deps[d].replicas;
+    }
+    for (size_t t = 0; t < pb->ntypes; t++)
+        if (avail_row[t])
+            out += duals[avail_row[t]] / theta * (double)pb->types[t].available;
+    return out;
+}
+
+/* theta for Farley's bound from a coarse relaxation (sizes rounded down to nothing allowed:
+ * only their bounds limit them): each GPU on its own, and the node's GPUs as one bin;
+ * -1 out of memory */
+static double crude_theta(const sol_ctx *c, const double *duals, const int *avail_row)
+{
+    const sol_problem *pb = c->pb;
+    size_t n = c->nvi, nr = 0, capr = 0;
+    uint64_t *w = malloc((n + 1) * sizeof *w);
+    double *val = malloc((n + 1) * sizeof *val);
+    uint32_t *bnd = malloc((n + 1) * sizeof *bnd), *items = malloc((n + 1) * sizeof *items);
+    double *dp = malloc((FINE_UNITS + 2) * sizeof *dp);
+    rentry *memo = NULL;
+    double theta = 1.0, out = -1;
+    if (!w || !val || !bnd || !items || !dp)
+        goto done;
+    for (size_t t = 0; t < pb->ntypes; t++) {
+        const sol_node_type *nt = &pb->types[t];
+        double total = 0;
+        /* 1: host memory; 0: one GPU (tensor-parallel shards worth pi/tp), times the GPUs;
+         * 2: all GPUs of the node as one bin, whole copies with their per-node bounds (for
+         * several GPUs; the smaller of 0 and 2 holds) */
+        double gpu_each = 0;
+        for (int mode = 1; mode >= 0; mode = mode == 1 ? 0 : mode == 0 ? 2 : -1) {
+            if (mode != 1 && nt->gpus == 0)
+                break;
+            if (mode == 2 && nt->gpus == 1)
+                break;
+            int host = mode == 1;
+            uint64_t capb = host ? nt->host_bytes : nt->gpu_bytes;
+            uint64_t unit = host ? c->fine_host : c->fine_gpu;
+            uint64_t cap = (capb + unit - 1) / unit;
+            if (mode == 2) { /* the node in one bin of at most FINE_UNITS cells */
+                unit = (nt->gpus * capb + FINE_UNITS - 1) / FINE_UNITS;
+                if (unit < c->fine_gpu)
+                    unit = c->fine_gpu;
+                cap = (nt->gpus * capb + unit - 1) / unit;
+            }
+            size_t m = 0;
+            for (size_t k = 0; k < n; k++) {
+                const vitem *v = &c->vi[k];
+                const sol_deployment *d = &pb->deps[v->dep];
+                const sol_variant *va = &d->variants[v->variant];
+                if (v->on_host != host || (d->allowed && !d->allowed[t]) || (!host && va->tp > nt->gpus) ||
+                    !(duals[v->dep + 1] > 0))
+                    continue;
+                uint64_t wb = mode == 2 ? va->shard_bytes * va->tp : va->shard_bytes;
+                if (wb / unit > cap || (!host && va->shard_bytes / c->fine_gpu > (nt->gpu_bytes + c->fine_gpu - 1) / c->fine_gpu))
+                    continue;
+                items[m] = (uint32_t)k;
+                w[m] = wb / unit;
+                val[m] = duals[v->dep + 1] / (mode == 0 ? (double)va->tp : 1.0);
+                bnd[m] = d->anti_affinity > 0 && (uint32_t)d->anti_affinity < d->replicas ? (uint32_t)d->anti_affinity
+                                                                                            : d->replicas;
+                m++;
+            }
+            double v = -1;
+            for (size_t r = 0; r < nr && v < 0; r++)
+                if (memo[r].cap == cap && memo[r].host == mode && memo[r].m == m &&
+                    memcmp(memo[r].items, items, m * sizeof *items) == 0)
+                    v = memo[r].value;
+            if (v < 0) {
+                v = dp_value(m, w, val, bnd, cap, dp);
+                if (nr == capr) {
+                    size_t nc = capr ? capr * 2 : 16;
+                    rentry *nm = realloc(memo, nc * sizeof *nm);
+                    if (!nm)
+                        goto done;
+                    memo = nm;
+                    capr = nc;
+                }
+                memo[nr] = (rentry){cap, mode, m, malloc((m + 1) * sizeof *items), v};
+                if (!memo[nr].items)
+                    goto done;
+                memcpy(memo[nr].items, items, m * sizeof *items);
+                nr++;
+            }
+            if (mode == 1)
+                total += v;
+            else if (mode == 0)
+                gpu_each = v * nt->gpus;
+            else
+                gpu_each = fmin(gpu_each, v);
+        }
+        total += gpu_each;
+        double mu = avail_row[t] ? duals[avail_row[t]] : 0;
+        if ((total + mu) / c->obj[t] > theta)
+            theta = (total + mu) / c->obj[t];
+    }
+    out = theta;
+done:
+    for (size_t r = 0; r < nr; r++)
+        free(memo[r].items);
+    free(memo);
+    free(w);
+    free(val);
+    free(bnd);
+    free(items);
+    free(dp);
+    return out;
+}
+
+/* The best GPU pattern of type t in exact bytes (ctx b has its sizes in bytes), by the
+ * pricing's depth-first search; *complete = 0 when the budget ran out (then the value is
+ * only what was found).  -1 out of memory. */
+static double exact_gpu_value(const sol_ctx *b, uint32_t t, const double *pi, long budget, int *complete)
+{
+    const sol_problem *pb = b->pb;
+    const sol_node_type *nt = &pb->types[t];
+    pricer pr = {.c = b, .t = t, .pi = pi};
+    double out = -1;
+    *complete = 0;
+    pr.cand = malloc((b->nvi + 1) * sizeof *pr.cand);
+    pr.bound = malloc((b->nvi + 1) * sizeof *pr.bound);
+    pr.depcount = calloc(pb->ndeps + 1, sizeof *pr.depcount);
+    pr.gfree = malloc((nt->gpus + 1) * sizeof *pr.gfree);
+    size_t maxcopies = 0;
+    if (!pr.cand || !pr.bound || !pr.depcount || !pr.gfree)
+        goto out;
+    for (size_t k = 0; k < b->nvi; k++) {
+        uint32_t bnd = !b->vi[k].on_host && pi[b->vi[k].dep] > 1e-12 ? node_bound(b, t, k) : 0;
+        if (bnd == 0)
+            continue;
+        pr.cand[pr.n] = (uint32_t)k;
+        pr.bound[pr.n] = bnd;
+        pr.n++;
+        maxcopies += bnd;
+    }
+    pr.cur = malloc((maxcopies + 1) * sizeof *pr.cur);
+    pr.best = malloc((maxcopies + 1) * sizeof *pr.best);
+    if (!pr.cur || !pr.best)
+        goto out;
+    for (size_t i = 1; i < pr.n; i++) /* by density, for the fractional bound */
+        for (size_t j = i; j > 0 && density(&pr, (uint32_t)j) > density(&pr, (uint32_t)(j - 1)); j--) {
+            uint32_t a = pr.cand[j], bb = pr.bound[j];
+            pr.cand[j] = pr.cand[j - 1];
+            pr.bound[j] = pr.bound[j - 1];
+            pr.cand[j - 1] = a;
+            pr.bound[j - 1] = bb;
+        }
+    for (uint32_t g = 0; g < nt->gpus; g++)
+        pr.gfree[g] = b->gcap[t];
+    pr.nodes_left = budget;
+    if (nt->gpus)
+        dfs(&pr, 0, 0, b->gcap[t] * nt->gpus);
+    *complete = !pr.exhausted;
+    out = pr.best_val;
+out:
+    free(pr.cand);
+    free(pr.bound);
+    free(pr.depcount);
+    free(pr.gfree);
+    free(pr.cur);
+    free(pr.best);
+    return out;
+}
+
+/* theta from the model's own pricing run on relaxed sizes: every size rounded down and
+ * every capacity up in the model's units, so that every real pattern is a pattern there and
+ * the exact pricing (GPU by GPU, tensor-parallel shards, per-node bounds) bounds its value.
+ * A size that rounds down to nothing falls back on crude_theta.  -1 out of memory. */
+static double relaxed_theta(const sol_ctx *c, const double *duals, const int *avail_row)
+{
+    const sol_problem *pb = c->pb;
+    sol_ctx r = *c, xb = *c;
+    r.vi = malloc((c->nvi + 1) * sizeof *r.vi);
+    r.gcap = malloc((pb->ntypes + 1) * sizeof *r.gcap);
+    r.hcap = malloc((pb->ntypes + 1) * sizeof *r.hcap);
+    xb.vi = malloc((c->nvi + 1) * sizeof *xb.vi);
+    xb.gcap = malloc((pb->ntypes + 1) * sizeof *xb.gcap);
+    xb.hcap = malloc((pb->ntypes + 1) * sizeof *xb.hcap);
+    kcache kc = {0};
+    double theta = -1;
+    int tiny = 0, host_items = 0;
+    if (!r.vi || !r.gcap || !r.hcap || !xb.vi || !xb.gcap || !xb.hcap)
+        goto done;
+    for (size_t k = 0; k < c->nvi; k++) {
+        r.vi[k] = c->vi[k];
+        r.vi[k].w = vbytes(c, (uint32_t)k) / (c->vi[k].on_host ? c->hunit : c->gunit);
+        tiny |= r.vi[k].w == 0;
+    }
+    if (tiny) {
+        theta = crude_theta(c, duals, avail_row);
+        goto done;
+    }
+    for (size_t t = 0; t < pb->ntypes; t++) {
+        r.gcap[t] = (pb->types[t].gpu_bytes + c->gunit - 1) / c->gunit;
+        r.hcap[t] = (pb->types[t].host_bytes + c->hunit - 1) / c->hunit;
+    }
+    /* the same context in bytes, for the exact search */
+    for (size_t k = 0; k < c->nvi; k++) {
+        xb.vi[k] = c->vi[k];
+        xb.vi[k].w = vbytes(c, (uint32_t)k);
+        host_items |= c->vi[k].on_host;
+    }
+    for (size_t t = 0; t < pb->ntypes; t++) {
+        xb.gcap[t] = pb->types[t].gpu_bytes;
+        xb.hcap[t] = pb->types[t].host_bytes;
+    }
+    theta = 1.0;
+    for (size_t t = 0; t < pb->ntypes; t++) {
+        pattern p;
+        int exact;
+        double mu = avail_row[t] ? duals[avail_row[t]] : 0;
+        /* an upper bound on the best real pattern's value (exact or not) */
+        double v = price(&r, (uint32_t)t, duals + 1, &p, &exact, 200000, &kc, c->obj[t] - mu);
+        free(p.copies);
+        if (v >= 1e300) {
+            theta = -1;
+            goto done;
+        }
+        if ((v + mu) / c->obj[t] > 1 && !host_items) {
+            /* rounding may have let a pattern in that does not fit: the exact search, in bytes,
+             * when it completes, gives the true best value */
+            int complete;
+            double ev = exact_gpu_value(&xb, (uint32_t)t, duals + 1, 2000000, &complete);
+            if (ev < 0) {
+                theta = -1;
+                goto done;
+            }
+            if (complete && ev < v)
+                v = ev;
+        }
+        if ((v + mu) / c->obj[t] > theta)
+            theta = (v + mu) / c->obj[t];
+    }
+done:
+    kcache_free(&kc);
+    free(r.vi);
+    free(r.gcap);
+    free(r.hcap);
+    free(xb.vi);
+    free(xb.gcap);
+    free(xb.hcap);
+    return theta;
+}
+
+static double relaxed_bound(const sol_ctx *c, const double *duals, const int *avail_row)
+{
+    double theta = relaxed_theta(c, duals, avail_row);
+    return theta < 0 ? -1 : farley(c, duals, avail_row, theta);
+}
+
+/* The bound that holds for the problem itself: the model's when its sizes are exact, else
+ * the relaxation's, from the duals behind the model's best bound (recomputed at most every
+ * 5 % of the time limit, or when forced; every value computed is valid, the best is kept). */
+typedef struct vbound {
+    const int *avail_row;
+    double *duals;
+    int have, stale;
+    double value, last;
+} vbound;
+
+static double valid_bound(const sol_ctx *c, vbound *vb, double lb_obj, int force)
+{
+    if (c->exact_units)
+        return lb_obj;
+    if (vb->have && vb->stale && (force || vb->value < 0 || now_s() - vb->last >= 0.05 * c->pb->time_limit_s)) {
+        double r = relaxed_bound(c, vb->duals, vb->avail_row);
+        if (r < 0)
+            return -1;
+        vb->value = fmax(vb->value, r);
+        vb->stale = 0;
+        vb->last = now_s();
+    }
+    return vb->value > 0 ? vb->value : 0;
 }
 
 /* Several columns per round: after the best pattern of type t, patterns for the demand it
@@ -1317,7 +1700,7 @@ static int more_columns(sol_ctx *c, uint32_t t, const double *pi, double mu, con
         if (round >= max_more)
             break;
         int exact;
-        price(c, t, pi2, &next, &exact, 2000, NULL);
+        price(c, t, pi2, &next, &exact, 2000, NULL, c->obj[t] - mu);
         if (!next.copies || next.ncopies == 0)
             break;
         double v = 0;
@@ -1354,8 +1737,6 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
     sol_plan best;
     memset(&best, 0, sizeof best);
     kcache kc = {0};
-    double *pi2 = malloc((pb->ndeps + 1) * sizeof *pi2);
-    int64_t *rem = malloc((pb->ndeps + 1) * sizeof *rem);
     glpk_guard guard;
     int *avail_row = calloc(pb->ntypes + 1, sizeof *avail_row);
     int nrows = (int)pb->ndeps;
@@ -1364,6 +1745,9 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
         ctx_free(&c);
         return -1;
     }
+    double *pi2 = malloc((pb->ndeps + 1) * sizeof *pi2);
+    int64_t *rem = malloc((pb->ndeps + 1) * sizeof *rem);
+    vbound vb = {.avail_row = avail_row, .value = -1};
     for (size_t t = 0; t < pb->ntypes; t++)
         if (pb->types[t].available >= 0)
             avail_row[t] = ++nrows;
@@ -1401,7 +1785,8 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
     for (size_t t = 0; t < pb->ntypes; t++)
         if (avail_row[t])
             glp_set_row_bnds(lp, avail_row[t], GLP_UP, 0, (double)pb->types[t].available);
-    if (!ind || !val || !duals || !pi2 || !rem)
+    vb.duals = calloc((size_t)nrows + 2, sizeof *vb.duals);
+    if (!ind || !val || !duals || !pi2 || !rem || !vb.duals)
         goto oom;
     /* slack columns: unplaced replicas */
     for (size_t d = 0; d < pb->ndeps; d++) {
@@ -1437,7 +1822,7 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
      * process around it, so that a whole command keeps within its limit */
     double deadline = t0 + pb->time_limit_s * 0.95;
     double last_tick = t0;
-    int diving = 0;
+    int diving = 0, dive_bounds = 0;
 cg_again:
     for (int iter = 0;; iter++) {
         if (glp_simplex(lp, &smcp) != 0 || glp_get_status(lp) != GLP_OPT) {
@@ -1458,8 +1843,9 @@ cg_again:
         for (size_t t = 0; t < pb->ntypes; t++) {
             pattern p;
             int exact;
-            double value = price(&c, (uint32_t)t, duals + 1, &p, &exact, out_of_time ? 2000 : 20000, &kc);
             double mu = avail_row[t] ? duals[avail_row[t]] : 0;
+            double value = price(&c, (uint32_t)t, duals + 1, &p, &exact, out_of_time ? 2000 : 20000, &kc,
+                                 c.obj[t] - mu - 1e-6 * fmax(1.0, c.obj[t]));
             double rc_t = c.obj[t] - mu - value;
             if ((value + mu) / c.obj[t] > theta)
                 theta = (value + mu) / c.obj[t];
@@ -1504,34 +1890,26 @@ cg_again:
             free(p.copies);
         }
         if (!diving) { /* a dive's bounds make the LP a restriction: no bound from it */
-            /* Farley's bound (1990): (pi, mu) / theta is dual feasible, so its dual objective is a
-             * lower bound; the slacks' upper bounds get sigma = max(0, pi/theta - penalty) */
-            double dual = 0;
-            for (size_t d = 0; d < pb->ndeps; d++) {
-                double pd = duals[d + 1] / theta;
-                double sigma = pd > c.penalty[d] ? pd - c.penalty[d] : 0;
-                dual += (pd - sigma) * (double)pb->deps[d].replicas;
-            }
-            for (size_t t = 0; t < pb->ntypes; t++)
-                if (avail_row[t])
-                    dual += duals[avail_row[t]] / theta * (double)pb->types[t].available;
+            double dual = farley(&c, duals, avail_row, theta);
             if (dual > lagr)
                 lagr = dual;
-            if (lagr > lb_obj)
-                lb_obj = lagr;
+            if (!added && all_exact && z > lagr)
+                lagr = z; /* the LP is solved: its value is the model's bound */
+            if (lagr > lb_obj || !vb.have) {
+                lb_obj = fmax(lb_obj, lagr);
+                memcpy(vb.duals, duals, ((size_t)nrows + 1) * sizeof *vb.duals);
+                vb.have = vb.stale = 1;
+            }
         }
         if (!added) {
-            if (!diving) {
+            if (!diving)
                 proven_lp = all_exact;
-                if (all_exact)
-                    lb_obj = fmax(lb_obj, z);
-            }
             break;
         }
         ADD_PATTERN_COLS();
         tick(&c, t0, &last_tick, best_obj, lb_obj);
         /* stop early when the incumbent already meets the bound, or when time is short */
-        if ((!diving && good_enough(&c, lb_obj, best_obj)) ||
+        if ((!diving && good_enough(&c, &vb, lb_obj, best_obj)) ||
             now_s() > t0 + pb->time_limit_s * 0.7 || ctx_stopped(&c))
             break;
         (void)iter;
@@ -1539,7 +1917,7 @@ cg_again:
     (void)proven_lp;
 
     /* 2a. the LP rounded down and repaired: a good plan at once for large problems */
-    if (!good_enough(&c, lb_obj, best_obj) && !ctx_stopped(&c) &&
+    if (!good_enough(&c, &vb, lb_obj, best_obj) && !ctx_stopped(&c) &&
         floor_and_repair(&c, lp, &best, &best_obj) != 0)
         goto oom;
 
@@ -1547,14 +1925,16 @@ cg_again:
      * fractional one is raised to its ceiling), generating columns again after each step, until the
      * LP is integral: the classic residual heuristic for cutting stock, which finds the optimum of
      * most instances whose LP bound rounds up to it */
-    if (!good_enough(&c, lb_obj, best_obj) && now_s() < t0 + pb->time_limit_s * 0.6 &&
+    if (!good_enough(&c, &vb, lb_obj, best_obj) && now_s() < t0 + pb->time_limit_s * 0.6 &&
         !ctx_stopped(&c)) {
         int ncols = glp_get_num_cols(lp), base = (int)pb->ndeps, frac_j = -1, integral = 1;
         double best_frac = 0;
         for (int j = base + 1; j <= ncols; j++) {
             double x = glp_get_col_prim(lp, j), f = x - floor(x + 1e-9);
-            if (x >= 1 - 1e-6 && glp_get_col_lb(lp, j) < floor(x + 1e-6))
+            if (x >= 1 - 1e-6 && glp_get_col_lb(lp, j) < floor(x + 1e-6)) {
                 glp_set_col_bnds(lp, j, GLP_LO, floor(x + 1e-6), 0);
+                dive_bounds = 1;
+            }
             if (f > 1e-6 && f < 1 - 1e-6) {
                 integral = 0;
                 if (f > best_frac) {
@@ -1571,7 +1951,7 @@ cg_again:
         if (integral && diving && keep_if_better(&c, lp, 0, &best, &best_obj) != 0)
             goto oom;
     }
-    if (diving) { /* undo the dive's bounds */
+    if (diving || dive_bounds) { /* undo the dive's bounds (also those set on an LP found integral) */
         int ncols = glp_get_num_cols(lp);
         for (int j = (int)pb->ndeps + 1; j <= ncols; j++)
             glp_set_col_bnds(lp, j, GLP_LO, 0, 0);
@@ -1582,7 +1962,7 @@ cg_again:
      * then, if still unproven and every maximal pattern can be listed, over all of them
      * (the exact model, whose own branch and bound then proves optimality) */
     for (int round = 0; round < 2; round++) {
-        if (good_enough(&c, lb_obj, best_obj) || now_s() >= deadline || ctx_stopped(&c))
+        if (good_enough(&c, &vb, lb_obj, best_obj) || now_s() >= deadline || ctx_stopped(&c))
             break;
         int full_model = 0;
         if (round == 1) {
@@ -1662,16 +2042,18 @@ cg_again:
         if (round == 0 && left > 1.0) /* leave time for the exact model */
             left *= 0.5;
         iocp.tm_lim = left > 0.01 ? (int)(left * 1000.0) : 10;
-        mip_cb cb = {.x = xinit_ok ? xinit : NULL, .c = &c, .t0 = t0, .last = last_tick, .best = best_obj, .lb = lb_obj, .target = primary_bound(&c, lb_obj), .tree_bound = -1};
+        mip_cb cb = {.x = xinit_ok ? xinit : NULL, .c = &c, .t0 = t0, .last = last_tick, .best = best_obj, .lb = lb_obj, .target = primary_bound(&c, c.exact_units ? lb_obj : fmax(vb.value, 0)), .tree_bound = -1};
         iocp.cb_func = mip_callback;
         iocp.cb_info = &cb;
         plan->used_mip = 1;
         int r = glp_intopt(lp, &iocp);
         int ms = glp_mip_status(lp);
-        if (full_model && r == 0 && ms == GLP_OPT)
-            lb_obj = fmax(lb_obj, glp_mip_obj_val(lp)); /* the exact model, solved to optimality */
-        else if (full_model && cb.tree_bound > lb_obj)
-            lb_obj = cb.tree_bound;
+        /* the full model (enumerated in exact bytes) is the problem itself: its bound holds */
+        double full_lb = full_model && r == 0 && ms == GLP_OPT ? glp_mip_obj_val(lp) : full_model ? cb.tree_bound : -1;
+        if (full_lb > lb_obj)
+            lb_obj = full_lb;
+        if (full_lb > vb.value)
+            vb.value = full_lb;
         if ((r == 0 || r == GLP_ETMLIM || r == GLP_ESTOP || r == GLP_EMIPGAP) && (ms == GLP_OPT || ms == GLP_FEAS)) {
             double z = glp_mip_obj_val(lp);
             if (z < best_obj - 0.5 && keep_if_better(&c, lp, 1, &best, &best_obj) != 0)
@@ -1720,6 +2102,13 @@ cg_again:
     }
     glp_error_hook(NULL, NULL);
 
+    /* 4. status, bound, gap; when sizes were rounded, the bound of the relaxation */
+    if (!c.exact_units) {
+        double rb = valid_bound(&c, &vb, lb_obj, 1);
+        if (rb < 0)
+            goto oom;
+        lb_obj = rb;
+    }
     /* 4. status, bound, gap */
     *plan = (sol_plan){.lp_iterations = plan->lp_iterations, .used_mip = plan->used_mip};
     plan->nodes = best.nodes;
@@ -1756,6 +2145,7 @@ out:
     kcache_free(&kc);
     free(pi2);
     free(rem);
+    free(vb.duals);
     sol_plan_free(&best);
     ctx_free(&c);
     if (rc != 0)

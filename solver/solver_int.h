@@ -27,7 +27,7 @@ typedef struct pattern {
 
 typedef struct sol_ctx {
     const sol_problem *pb;
-    uint64_t unit;             /* bytes per capacity unit */
+    uint64_t gunit, hunit;     /* bytes per capacity unit: GPU memory, host memory */
     size_t nvi;
     vitem *vi;
     size_t *vi_first;          /* per deployment: its first variant in vi (variants are contiguous) */
@@ -41,6 +41,10 @@ typedef struct sol_ctx {
     double min_m, max_m;       /* smallest and largest node cost, milli-dollars */
     size_t npat, cappat;
     pattern *pats;
+    /* sizes in exact units (every size a multiple of unit): the model is the problem; else the
+     * bound is taken from a relaxation: sizes rounded down, capacities up, in finer units */
+    int exact_units;
+    uint64_t fine_gpu, fine_host;  /* bytes per unit of that relaxation, GPU and host memory */
 } sol_ctx;
 
 /* 1 when the caller asked the solve to stop (a signal) */

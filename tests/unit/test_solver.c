@@ -216,10 +216,14 @@ static uint32_t rnd(uint64_t *s, uint32_t n)
 
 /* twins: the deployments are copies of two templates (with their own replica counts, and
  * anti-affinity copies with equal counts half of the time), so that the solver merges
- * interchangeable deployments into classes and splits the plan back (classes.c) */
-static void brute_force_run(test_ctx *t, int twins)
+ * interchangeable deployments into classes and splits the plan back (classes.c).
+ * odd: sizes and capacities off whole gigabytes by up to 8 MB, so that the knapsacks' units
+ * round them: the bound reported must still hold (at most the brute-force optimum), and a
+ * plan called optimal must be optimal. */
+static void brute_force_run(test_ctx *t, int twins, int odd)
 {
-    uint64_t seed = twins ? 777 : 12345;
+    uint64_t seed = odd ? 4242 : twins ? 777 : 12345;
+    int proven = 0;
     int optimal = 0, infeasible = 0;
     for (int inst = 0; inst < 300; inst++) {
         sol_deployment deps[4];
@@ -230,8 +234,8 @@ static void brute_force_run(test_ctx *t, int twins)
             memset(&types[k], 0, sizeof types[k]);
             snprintf(types[k].name, sizeof types[k].name, "type%zu", k);
             types[k].gpus = rnd(&seed, 4);
-            types[k].gpu_bytes = (8 + rnd(&seed, 9)) * GB;
-            types[k].host_bytes = (10 + rnd(&seed, 21)) * GB;
+            types[k].gpu_bytes = (8 + rnd(&seed, 9)) * GB + (odd ? rnd(&seed, 8000) * 1000ULL : 0);
+            types[k].host_bytes = (10 + rnd(&seed, 21)) * GB + (odd ? rnd(&seed, 8000) * 1000ULL : 0);
             types[k].cost = 1 + rnd(&seed, 5) + 0.5 * rnd(&seed, 2);
             types[k].available = rnd(&seed, 3) == 0 ? (int64_t)(1 + rnd(&seed, 3)) : -1;
         }
@@ -245,7 +249,8 @@ static void brute_force_run(test_ctx *t, int twins)
             deps[k].nvariants = host ? 1 : 1 + rnd(&seed, 2);
             for (size_t v = 0; v < deps[k].nvariants; v++)
                 deps[k].variants[v] = (sol_variant){host ? 1 : (uint32_t)(v + 1), host,
-                                                    (uint64_t)(2 + rnd(&seed, 9)) * GB / (v + 1)};
+                                                    (uint64_t)(2 + rnd(&seed, 9)) * GB / (v + 1) +
+                                                        (odd ? rnd(&seed, 8000) * 1000ULL + 7 : 0)};
             if (nt > 1 && rnd(&seed, 4) == 0) {
                 allowed[k][0] = 1;
                 allowed[k][1] = 0;
@@ -290,11 +295,15 @@ static void brute_force_run(test_ctx *t, int twins)
             double got = 0;
             for (size_t n = 0; n < plan.nnodes; n++)
                 got += round(types[plan.nodes[n].type].cost * 1000.0);
-            if (plan.nunplaced || plan.status != SOL_OPTIMAL || fabs(got - b.best) > 0.5) {
-                fprintf(stderr, "  instance %d: brute force %.0f, solver %.0f (status %d, %zu unplaced)\n", inst,
-                        b.best, got, plan.status, plan.nunplaced);
+            int wrong = plan.nunplaced || (!odd && plan.status != SOL_OPTIMAL) ||
+                        (plan.status == SOL_OPTIMAL && fabs(got - b.best) > 0.5) || got < b.best - 0.5 ||
+                        plan.bound * 1000.0 > b.best + 0.5;
+            if (wrong) {
+                fprintf(stderr, "  instance %d: brute force %.0f, solver %.0f, bound %.3f (status %d, %zu unplaced)\n",
+                        inst, b.best, got, plan.bound, plan.status, plan.nunplaced);
                 t->failures++;
             }
+            proven += plan.status == SOL_OPTIMAL;
             optimal++;
         } else {
             if (plan.nunplaced == 0) {
@@ -307,16 +316,49 @@ static void brute_force_run(test_ctx *t, int twins)
     }
     CHECK(t, optimal > 150);
     CHECK(t, infeasible > 5);
+    CHECK(t, proven > (odd ? optimal * 3 / 4 : optimal - 1));
 }
 
 static void test_brute_force(test_ctx *t)
 {
-    brute_force_run(t, 0);
+    brute_force_run(t, 0, 0);
 }
 
 static void test_brute_force_twins(test_ctx *t)
 {
-    brute_force_run(t, 1);
+    brute_force_run(t, 1, 0);
+}
+
+static void test_brute_force_odd_sizes(test_ctx *t)
+{
+    brute_force_run(t, 0, 1);
+}
+
+/* Sizes that round: a 200 GB GPU in the problem makes the knapsacks' unit 10 MB; two replicas
+ * of 12 GB - 1 MB fit a GPU of 24 GB - 1 MB by 1 MB, though rounded up (1200 units each) they
+ * exceed its 2399 units.  The rounded model alone would call two nodes optimal; the answer is
+ * one node, and no bound may claim more. */
+static void test_rounding_never_fakes_a_proof(test_ctx *t)
+{
+    sol_deployment dep;
+    memset(&dep, 0, sizeof dep);
+    snprintf(dep.name, sizeof dep.name, "twelve");
+    dep.replicas = 2;
+    dep.nvariants = 1;
+    dep.variants[0] = (sol_variant){1, 0, 12000000000ULL - 1000000ULL};
+    sol_node_type types[2] = {
+        {.name = "small", .gpus = 1, .gpu_bytes = 24000000000ULL - 1000000ULL, .host_bytes = 64 * GB, .cost = 1, .available = -1},
+        {.name = "huge", .gpus = 1, .gpu_bytes = 200000000000ULL, .host_bytes = 64 * GB, .cost = 100, .available = -1},
+    };
+    sol_problem pb = {.deps = &dep, .ndeps = 1, .types = types, .ntypes = 2, .goal = SOL_GOAL_COST, .time_limit_s = 10};
+    sol_plan plan;
+    fp_error e;
+    CHECK(t, sol_solve(&pb, &plan, &e) == 0);
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    CHECK(t, plan.bound <= 1.0 + 1e-9);
+    CHECK(t, plan.status != SOL_OPTIMAL || plan.cost < 1.5);
+    CHECK(t, plan.nnodes == 1 && plan.status == SOL_OPTIMAL);
+    sol_plan_free(&plan);
 }
 
 /* Three identical anti-affinity deployments of two replicas, a node that holds three: two
@@ -489,6 +531,8 @@ const test_case solver_tests[] = {
     {"solver/verifier_rejects_broken_plans", test_verifier_rejects},
     {"solver/brute_force_small_instances", test_brute_force},
     {"solver/brute_force_interchangeable_deployments", test_brute_force_twins},
+    {"solver/brute_force_sizes_that_round", test_brute_force_odd_sizes},
+    {"solver/rounding_never_fakes_a_proof", test_rounding_never_fakes_a_proof},
     {"solver/merged_anti_affinity_splits", test_merged_anti_affinity},
     {"solver/u120_optimal_and_proven", test_u120},
     {NULL, NULL},
