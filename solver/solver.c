@@ -1496,7 +1496,8 @@ done:
 /* The best GPU pattern of type t in exact bytes (ctx b has its sizes in bytes), by the
  * pricing's depth-first search; *complete = 0 when the budget ran out (then the value is
  * only what was found).  -1 out of memory. */
-static double exact_gpu_value(const sol_ctx *b, uint32_t t, const double *pi, long budget, int *complete)
+static double exact_gpu_value(const sol_ctx *b, uint32_t t, const double *pi, long budget, int *complete,
+                              pattern *found)
 {
     const sol_problem *pb = b->pb;
     const sol_node_type *nt = &pb->types[t];
@@ -1538,6 +1539,16 @@ static double exact_gpu_value(const sol_ctx *b, uint32_t t, const double *pi, lo
         dfs(&pr, 0, 0, b->gcap[t] * nt->gpus);
     *complete = !pr.exhausted;
     out = pr.best_val;
+    if (found && pr.nbest) { /* the best pattern (real: its sizes are bytes) */
+        found->type = t;
+        found->copies = malloc(pr.nbest * sizeof *found->copies);
+        if (!found->copies) {
+            out = -1;
+            goto out;
+        }
+        memcpy(found->copies, pr.best, pr.nbest * sizeof *pr.best);
+        found->ncopies = pr.nbest;
+    }
 out:
     free(pr.cand);
     free(pr.bound);
@@ -1552,7 +1563,8 @@ out:
  * every capacity up in the model's units, so that every real pattern is a pattern there and
  * the exact pricing (GPU by GPU, tensor-parallel shards, per-node bounds) bounds its value.
  * A size that rounds down to nothing falls back on crude_theta.  -1 out of memory. */
-static double relaxed_theta(const sol_ctx *c, const double *duals, const int *avail_row)
+static double relaxed_theta(const sol_ctx *c, const double *duals, const int *avail_row, sol_ctx *add_to,
+                            int *added)
 {
     const sol_problem *pb = c->pb;
     sol_ctx r = *c, xb = *c;
@@ -1606,13 +1618,25 @@ static double relaxed_theta(const sol_ctx *c, const double *duals, const int *av
             /* rounding may have let a pattern in that does not fit: the exact search, in bytes,
              * when it completes, gives the true best value */
             int complete;
-            double ev = exact_gpu_value(&xb, (uint32_t)t, duals + 1, 2000000, &complete);
+            pattern found = {0};
+            double ev = exact_gpu_value(&xb, (uint32_t)t, duals + 1, 2000000, &complete, add_to ? &found : NULL);
             if (ev < 0) {
                 theta = -1;
                 goto done;
             }
             if (complete && ev < v)
                 v = ev;
+            /* a real pattern the rounded model could not see, and it prices out: a column */
+            if (add_to && found.ncopies && ev + mu > c->obj[t] * (1 + 1e-9)) {
+                int a = ctx_add_pattern(add_to, &found);
+                if (a < 0) {
+                    free(found.copies);
+                    theta = -1;
+                    goto done;
+                }
+                *added += a;
+            }
+            free(found.copies);
         }
         if ((v + mu) / c->obj[t] > theta)
             theta = (v + mu) / c->obj[t];
@@ -1630,7 +1654,7 @@ done:
 
 static double relaxed_bound(const sol_ctx *c, const double *duals, const int *avail_row)
 {
-    double theta = relaxed_theta(c, duals, avail_row);
+    double theta = relaxed_theta(c, duals, avail_row, NULL, NULL);
     return theta < 0 ? -1 : farley(c, duals, avail_row, theta);
 }
 
@@ -1822,7 +1846,7 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
      * process around it, so that a whole command keeps within its limit */
     double deadline = t0 + pb->time_limit_s * 0.95;
     double last_tick = t0;
-    int diving = 0, dive_bounds = 0;
+    int diving = 0, dive_bounds = 0, exact_passes = 0;
 cg_again:
     for (int iter = 0;; iter++) {
         if (glp_simplex(lp, &smcp) != 0 || glp_get_status(lp) != GLP_OPT) {
@@ -1900,6 +1924,21 @@ cg_again:
                 memcpy(vb.duals, duals, ((size_t)nrows + 1) * sizeof *vb.duals);
                 vb.have = vb.stale = 1;
             }
+        }
+        if (!added && !diving && !c.exact_units && exact_passes < 10 && now_s() < deadline * 0.6 + t0 * 0.4 &&
+            !ctx_stopped(&c)) {
+            /* the model's sizes are rounded: search each node type in exact bytes for real
+             * patterns it could not see; those that price out become columns, and the bound
+             * from these duals holds for the problem itself */
+            int more = 0;
+            double th = relaxed_theta(&c, duals, avail_row, &c, &more);
+            if (th < 0)
+                goto oom;
+            exact_passes++;
+            double fb = farley(&c, duals, avail_row, th);
+            if (fb > vb.value)
+                vb.value = fb;
+            added = more;
         }
         if (!added) {
             if (!diving)
