@@ -44,6 +44,9 @@ $(BUILD)/bench_estimate: $(LIB_OBJ) $(BUILD)/bench/bench_estimate.o
 $(BUILD)/bench_solver: $(LIB_OBJ) $(BUILD)/bench/bench_solver.o
 	$(CC) $(FP_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/fleet_assign: $(LIB_OBJ) $(BUILD)/bench/fleet_assign.o
+	$(CC) $(FP_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(FP_CFLAGS) $(CFLAGS) -c -o $@ $<
@@ -104,7 +107,7 @@ fuzz: deps-ok
 	    $(FUZZ_LIB) $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
 	@sh fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-bench: deps-ok fedplan $(BUILD)/bench_estimate $(BUILD)/bench_solver
+bench: deps-ok fedplan $(BUILD)/bench_estimate $(BUILD)/bench_solver $(BUILD)/fleet_assign
 	@$(BUILD)/bench_estimate
 	@echo
 	@$(BUILD)/bench_solver $(BPP_DIR) $(BPP_SETS)
@@ -113,7 +116,7 @@ bench: deps-ok fedplan $(BUILD)/bench_estimate $(BUILD)/bench_solver
 	@command -v cbc >/dev/null || sh tests/deps.sh install coinor-cbc || true
 	@PER_SET=20 LIMIT=60 sh bench/bench_cbc.sh ./fedplan $(BPP_DIR) $(filter u%,$(BPP_SETS))
 	@PER_SET=6 LIMIT=60 sh bench/bench_cbc.sh ./fedplan $(BPP_DIR) $(filter t120,$(BPP_SETS))
-	@sh bench/bench_fleet.sh ./fedplan
+	@sh bench/bench_fleet.sh ./fedplan $(BUILD)/fleet_assign
 
 demo: deps-ok fedplan
 	@sh scenarios/demo.sh ./fedplan
