@@ -62,6 +62,8 @@ static int solve(const inst *in, double tl, double *secs, int *proven, unsigned 
     sol_plan plan;
     fp_error e;
     int rc = sol_solve(&pb, &plan, &e);
+    if (rc != 0)
+        fprintf(stderr, "bench_solver: %s\n", e.msg);
     if (rc == 0) {
         *secs = plan.seconds;
         *proven = plan.status == SOL_OPTIMAL && plan_verify(&pb, &plan, &e) == 0;

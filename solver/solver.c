@@ -380,7 +380,8 @@ static void place_copy(pricer *pr, size_t k, uint32_t shard, uint32_t left, doub
 {
     const vitem *v = &pr->c->vi[pr->cand[k]];
     uint32_t G = pr->c->pb->types[pr->t].gpus;
-    if (pr->nodes_left-- <= 0 || ((pr->nodes_left & 1023) == 0 && ctx_stopped(pr->c))) {
+    if (pr->nodes_left-- <= 0 ||
+        ((pr->nodes_left & 1023) == 0 && (ctx_stopped(pr->c) || (pr->c->deadline > 0 && now_s() > pr->c->deadline)))) {
         pr->exhausted = 1;
         return;
     }
@@ -1564,7 +1565,7 @@ out:
  * the exact pricing (GPU by GPU, tensor-parallel shards, per-node bounds) bounds its value.
  * A size that rounds down to nothing falls back on crude_theta.  -1 out of memory. */
 static double relaxed_theta(const sol_ctx *c, const double *duals, const int *avail_row, sol_ctx *add_to,
-                            int *added)
+                            int *added, long budget)
 {
     const sol_problem *pb = c->pb;
     sol_ctx r = *c, xb = *c;
@@ -1614,12 +1615,12 @@ static double relaxed_theta(const sol_ctx *c, const double *duals, const int *av
             theta = -1;
             goto done;
         }
-        if ((v + mu) / c->obj[t] > 1 && !host_items) {
+        if ((v + mu) / c->obj[t] > 1 && !host_items && budget > 0) {
             /* rounding may have let a pattern in that does not fit: the exact search, in bytes,
              * when it completes, gives the true best value */
             int complete;
             pattern found = {0};
-            double ev = exact_gpu_value(&xb, (uint32_t)t, duals + 1, 2000000, &complete, add_to ? &found : NULL);
+            double ev = exact_gpu_value(&xb, (uint32_t)t, duals + 1, budget, &complete, add_to ? &found : NULL);
             if (ev < 0) {
                 theta = -1;
                 goto done;
@@ -1654,7 +1655,8 @@ done:
 
 static double relaxed_bound(const sol_ctx *c, const double *duals, const int *avail_row)
 {
-    double theta = relaxed_theta(c, duals, avail_row, NULL, NULL);
+    /* past the time limit the exact search is skipped: the relaxation's value still holds */
+    double theta = relaxed_theta(c, duals, avail_row, NULL, NULL, now_s() < c->deadline ? 2000000 : 0);
     return theta < 0 ? -1 : farley(c, duals, avail_row, theta);
 }
 
@@ -1845,8 +1847,9 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
     /* 5 % of the limit is left for what follows the solve (verifying, printing) and for the
      * process around it, so that a whole command keeps within its limit */
     double deadline = t0 + pb->time_limit_s * 0.95;
+    c.deadline = deadline;
     double last_tick = t0;
-    int diving = 0, dive_bounds = 0, exact_passes = 0;
+    int diving = 0, dive_bounds = 0, exact_passes = 0, dive_attempt = 0, enum_failed = 0;
 cg_again:
     for (int iter = 0;; iter++) {
         if (glp_simplex(lp, &smcp) != 0 || glp_get_status(lp) != GLP_OPT) {
@@ -1931,7 +1934,7 @@ cg_again:
              * patterns it could not see; those that price out become columns, and the bound
              * from these duals holds for the problem itself */
             int more = 0;
-            double th = relaxed_theta(&c, duals, avail_row, &c, &more);
+            double th = relaxed_theta(&c, duals, avail_row, &c, &more, 2000000);
             if (th < 0)
                 goto oom;
             exact_passes++;
@@ -1964,8 +1967,9 @@ cg_again:
      * fractional one is raised to its ceiling), generating columns again after each step, until the
      * LP is integral: the classic residual heuristic for cutting stock, which finds the optimum of
      * most instances whose LP bound rounds up to it */
-    if (!good_enough(&c, &vb, lb_obj, best_obj) && now_s() < t0 + pb->time_limit_s * 0.6 &&
-        !ctx_stopped(&c)) {
+dive_start:
+    if (!good_enough(&c, &vb, lb_obj, best_obj) &&
+        now_s() < t0 + pb->time_limit_s * (dive_attempt ? 0.85 : 0.6) && !ctx_stopped(&c)) {
         int ncols = glp_get_num_cols(lp), base = (int)pb->ndeps, frac_j = -1, integral = 1;
         double best_frac = 0;
         for (int j = base + 1; j <= ncols; j++) {
@@ -1976,8 +1980,10 @@ cg_again:
             }
             if (f > 1e-6 && f < 1 - 1e-6) {
                 integral = 0;
-                if (f > best_frac) {
-                    best_frac = f;
+                /* later dives break the choice differently: a deterministic jitter per attempt */
+                double score = f + (dive_attempt ? 1.0 * (double)(mix64((uint64_t)dive_attempt * 1000003u + (uint64_t)j) >> 11) / 9007199254740992.0 : 0);
+                if (score > best_frac) {
+                    best_frac = score;
                     frac_j = j;
                 }
             }
@@ -2005,6 +2011,8 @@ cg_again:
             break;
         int full_model = 0;
         if (round == 1) {
+            if (enum_failed)
+                break;
             size_t before = c.npat;
             full_model = 1;
             for (size_t t = 0; t < pb->ntypes && full_model; t++) {
@@ -2014,8 +2022,13 @@ cg_again:
                 if (er == 0)
                     full_model = 0;
             }
-            if (!full_model)
+            if (!full_model) { /* the partial listing is dropped: columns stay those the LP has */
+                for (size_t i = before; i < c.npat; i++)
+                    pattern_free(&c.pats[i]);
+                c.npat = before;
+                enum_failed = 1;
                 break;
+            }
             ADD_PATTERN_COLS();
         }
         /* the best plan so far as a starting solution: its patterns become columns (a plan from
@@ -2078,8 +2091,10 @@ cg_again:
         iocp.bt_tech = GLP_BT_BLB;
         iocp.mip_gap = pb->gap_limit;
         double left = deadline - now_s();
-        if (round == 0 && left > 1.0) /* leave time for the exact model */
+        if (round == 0 && left > 1.0) /* leave time for the exact model, and for another dive */
             left *= 0.5;
+        if (round == 0 && (dive_attempt > 0 || enum_failed) && left > 0.15 * pb->time_limit_s)
+            left = 0.15 * pb->time_limit_s;
         iocp.tm_lim = left > 0.01 ? (int)(left * 1000.0) : 10;
         mip_cb cb = {.x = xinit_ok ? xinit : NULL, .c = &c, .t0 = t0, .last = last_tick, .best = best_obj, .lb = lb_obj, .target = primary_bound(&c, c.exact_units ? lb_obj : fmax(vb.value, 0)), .tree_bound = -1};
         iocp.cb_func = mip_callback;
@@ -2101,6 +2116,17 @@ cg_again:
         /* back to continuous columns for the next round */
         for (int j = 1; j <= ncols; j++)
             glp_set_col_kind(lp, j, GLP_CV);
+    }
+    /* 3a. time left and no proof: dive again, choosing differently */
+    if (!good_enough(&c, &vb, lb_obj, best_obj) && dive_attempt < 8 && now_s() < t0 + pb->time_limit_s * 0.8 &&
+        !ctx_stopped(&c)) {
+        dive_attempt++;
+        if (glp_simplex(lp, &smcp) != 0 || glp_get_status(lp) != GLP_OPT) {
+            fp_fail(err, NULL, 0, 0, "the master LP did not solve (GLPK status %d)", glp_get_status(lp));
+            goto out;
+        }
+        dive_bounds = 0;
+        goto dive_start;
     }
     /* 3b. the model, for other solvers */
     if (pb->export_mps || pb->export_lp) {

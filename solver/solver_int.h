@@ -45,6 +45,7 @@ typedef struct sol_ctx {
      * bound is taken from a relaxation: sizes rounded down, capacities up, in finer units */
     int exact_units;
     uint64_t fine_gpu, fine_host;  /* bytes per unit of that relaxation, GPU and host memory */
+    double deadline;               /* now_s() time by which the solve should end */
 } sol_ctx;
 
 /* 1 when the caller asked the solve to stop (a signal) */
