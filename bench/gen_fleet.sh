@@ -2,12 +2,16 @@
 # gen_fleet.sh FEDPLAN DEPLOYMENTS TYPES SEED: a realistic fleet scenario on standard output:
 # DEPLOYMENTS deployments drawn (deterministically, from SEED) from common models and
 # workloads, with replicas, anti-affinity and tensor-parallel choices, over the first TYPES
-# priced GPU instance types of the catalog.
+# priced GPU instance types of the catalog.  For scaling runs: GPUS=k keeps only instance
+# types with k GPUs; FOOTPRINTS=m draws every deployment from the first m of the 120
+# (model, context, dtype) combinations, so that at most m footprints are distinct.
 set -u
 f=$1 n=$2 types=$3 seed=$4
-"$f" catalog instances --format csv | awk -F, -v types="$types" -v n="$n" -v seed="$seed" '
+"$f" catalog instances --format csv | awk -F, -v types="$types" -v n="$n" -v seed="$seed" \
+    -v gpus="${GPUS:-0}" -v fp="${FOOTPRINTS:-0}" '
     NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-    $col["price_per_hour"] != "" && $col["gpus"] > 0 && k < types { t[++k] = $col["name"] }
+    $col["price_per_hour"] != "" && $col["gpus"] > 0 && (gpus == 0 || $col["gpus"] == gpus) && k < types {
+        t[++k] = $col["name"] }
     function rnd(m) { seed = (seed * 1103515245 + 12345) % 2147483648; return int(seed / 65536) % m }
     END {
         print "name: generated fleet (" n " deployments, " k " node types, seed " seed ")"
@@ -19,10 +23,14 @@ f=$1 n=$2 types=$3 seed=$4
         d[1] = "bf16"; d[2] = "int4"; d[3] = "fp8"
         print "deployments:"
         for (i = 1; i <= n; i++) {
-            mi = 1 + rnd(10)
+            if (fp > 0) { # combination q: model, context and dtype from its digits
+                q = rnd(fp); mi = 1 + q % 10; ci = 1 + int(q / 10) % 4; di = 1 + int(q / 40) % 3
+            } else
+                mi = 1 + rnd(10)
             printf "  - name: d%d\n    model: %s\n    replicas: %d\n", i, m[mi], 1 + rnd(3)
             if (rnd(4) == 0) print "    anti_affinity: true"
             if (mi == 9) print "    tp: [1, 2]"
-            printf "    workload: {runtime: vllm, context: %d, dtype: %s, max_num_seqs: 64}\n", c[1 + rnd(4)], d[1 + rnd(3)]
+            if (fp == 0) { ci = 1 + rnd(4); di = 1 + rnd(3) }
+            printf "    workload: {runtime: vllm, context: %d, dtype: %s, max_num_seqs: 64}\n", c[ci], d[di]
         }
     }'

@@ -620,6 +620,32 @@ out:
 }
 
 
+static double dp_value(size_t n, const uint64_t *w, const double *val, const uint32_t *bnd, uint64_t cap, double *dp);
+
+/* An upper bound on a G-GPU node's pattern value: its GPUs as one bin of G x cap units,
+ * counted in units G times coarser (sizes rounded down), whole copies with their per-node
+ * bounds.  -1 out of memory. */
+static double whole_node_ub(const pricer *pr, uint32_t G, uint64_t cap)
+{
+    uint64_t *w = malloc((pr->n + 1) * sizeof *w);
+    double *val = malloc((pr->n + 1) * sizeof *val), *dp = malloc((cap + 1) * sizeof *dp), out = -1;
+    uint32_t *bnd = malloc((pr->n + 1) * sizeof *bnd);
+    if (w && val && dp && bnd) {
+        for (size_t k = 0; k < pr->n; k++) {
+            const vitem *v = &pr->c->vi[pr->cand[k]];
+            w[k] = v->w * v->tp / G;
+            val[k] = pr->pi[v->dep];
+            bnd[k] = pr->bound[k];
+        }
+        out = dp_value(pr->n, w, val, bnd, cap, dp);
+    }
+    free(w);
+    free(val);
+    free(dp);
+    free(bnd);
+    return out;
+}
+
 /* Best pattern of type t under duals pi.  Returns its value (sum of pi), fills *p
  * (caller frees p->copies); *exact = 0 when the search was cut short (then the
  * returned value is an upper bound, not attained by *p). */
@@ -691,6 +717,20 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
         pr.n = m;
         /* an upper bound: every GPU packed on its own, tensor-parallel shards worth pi/tp each */
         double ub = (double)nt->gpus * knapsack(&pr, c->gcap[t], 2);
+        if (hv + ub > need) {
+            /* and the node as one bin, which sees the per-node bounds (anti-affinity): whole
+             * copies in units G times coarser, sizes rounded down (a relaxation, as cheap as
+             * one GPU's knapsack) */
+            double whole_ub = whole_node_ub(&pr, nt->gpus, c->gcap[t]);
+            if (whole_ub < 0) {
+                free(hostp.copies);
+                *exact = 0;
+                value = 1e300;
+                goto out;
+            }
+            if (whole_ub < ub)
+                ub = whole_ub;
+        }
         if (hv + ub <= need) {
             /* no pattern of this type is worth more than `need` (it cannot price out): the bound
              * is the value, exactly enough for the caller's proof, and no pattern is searched */
@@ -1393,6 +1433,25 @@ static double farley(const sol_ctx *c, const double *duals, const int *avail_row
     return out;
 }
 
+/* The Lagrangian bound (Geoffrion 1974) at any duals (rows 1..; pi >= 0 on covering rows,
+ * mu <= 0 on availability rows): sum_d pi_d r_d + sum_d r_d min(0, penalty_d - pi_d)
+ * + sum_t mu_t avail_t, plus types_term = sum_t U_t min(0, obj_t - mu_t - v_t) with v_t an
+ * upper bound on type t's best pattern value and U_t on its nodes in an optimal plan.
+ * Unlike Farley's, it is not spoiled by one cheap node type whose bound is loose. */
+static double lagrangian(const sol_ctx *c, const double *duals, const int *avail_row, double types_term)
+{
+    const sol_problem *pb = c->pb;
+    double out = types_term;
+    for (size_t d = 0; d < pb->ndeps; d++) {
+        double pd = duals[d + 1] > 0 ? duals[d + 1] : 0;
+        out += pd * (double)pb->deps[d].replicas + (double)pb->deps[d].replicas * fmin(0, c->penalty[d] - pd);
+    }
+    for (size_t t = 0; t < pb->ntypes; t++)
+        if (avail_row[t])
+            out += fmin(0, duals[avail_row[t]]) * (double)pb->types[t].available;
+    return out;
+}
+
 /* theta for Farley's bound from a coarse relaxation (sizes rounded down to nothing allowed:
  * only their bounds limit them): each GPU on its own, and the node's GPUs as one bin;
  * -1 out of memory */
@@ -1565,9 +1624,14 @@ out:
  * the exact pricing (GPU by GPU, tensor-parallel shards, per-node bounds) bounds its value.
  * A size that rounds down to nothing falls back on crude_theta.  -1 out of memory. */
 static double relaxed_theta(const sol_ctx *c, const double *duals, const int *avail_row, sol_ctx *add_to,
-                            int *added, long budget)
+                            int *added, long budget, double *types_term)
 {
     const sol_problem *pb = c->pb;
+    double nodes_max = 0; /* an optimal plan has no empty node: at most one per replica */
+    for (size_t d = 0; d < pb->ndeps; d++)
+        nodes_max += pb->deps[d].replicas;
+    if (types_term)
+        *types_term = -INFINITY; /* not available unless every type is priced below */
     sol_ctx r = *c, xb = *c;
     r.vi = malloc((c->nvi + 1) * sizeof *r.vi);
     r.gcap = malloc((pb->ntypes + 1) * sizeof *r.gcap);
@@ -1604,6 +1668,7 @@ static double relaxed_theta(const sol_ctx *c, const double *duals, const int *av
         xb.hcap[t] = pb->types[t].host_bytes;
     }
     theta = 1.0;
+    double lterm = 0;
     for (size_t t = 0; t < pb->ntypes; t++) {
         pattern p;
         int exact;
@@ -1641,7 +1706,13 @@ static double relaxed_theta(const sol_ctx *c, const double *duals, const int *av
         }
         if ((v + mu) / c->obj[t] > theta)
             theta = (v + mu) / c->obj[t];
+        double U = pb->types[t].available >= 0 && (double)pb->types[t].available < nodes_max
+                       ? (double)pb->types[t].available : nodes_max;
+        if (c->obj[t] - mu - v < 0)
+            lterm += U * (c->obj[t] - mu - v);
     }
+    if (types_term)
+        *types_term = lterm;
 done:
     kcache_free(&kc);
     free(r.vi);
@@ -1656,8 +1727,11 @@ done:
 static double relaxed_bound(const sol_ctx *c, const double *duals, const int *avail_row)
 {
     /* past the time limit the exact search is skipped: the relaxation's value still holds */
-    double theta = relaxed_theta(c, duals, avail_row, NULL, NULL, now_s() < c->deadline ? 2000000 : 0);
-    return theta < 0 ? -1 : farley(c, duals, avail_row, theta);
+    double types_term;
+    double theta = relaxed_theta(c, duals, avail_row, NULL, NULL, now_s() < c->deadline ? 2000000 : 0, &types_term);
+    if (theta < 0)
+        return -1;
+    return fmax(farley(c, duals, avail_row, theta), lagrangian(c, duals, avail_row, types_term));
 }
 
 /* The bound that holds for the problem itself: the model's when its sizes are exact, else
@@ -1934,11 +2008,12 @@ cg_again:
              * patterns it could not see; those that price out become columns, and the bound
              * from these duals holds for the problem itself */
             int more = 0;
-            double th = relaxed_theta(&c, duals, avail_row, &c, &more, 2000000);
+            double types_term;
+            double th = relaxed_theta(&c, duals, avail_row, &c, &more, 2000000, &types_term);
             if (th < 0)
                 goto oom;
             exact_passes++;
-            double fb = farley(&c, duals, avail_row, th);
+            double fb = fmax(farley(&c, duals, avail_row, th), lagrangian(&c, duals, avail_row, types_term));
             if (fb > vb.value)
                 vb.value = fb;
             added = more;
