@@ -117,6 +117,8 @@ bench: deps-ok fedplan $(BUILD)/bench_estimate $(BUILD)/bench_solver $(BUILD)/fl
 	@PER_SET=20 LIMIT=60 sh bench/bench_cbc.sh ./fedplan $(BPP_DIR) $(filter u%,$(BPP_SETS))
 	@PER_SET=6 LIMIT=60 sh bench/bench_cbc.sh ./fedplan $(BPP_DIR) $(filter t120,$(BPP_SETS))
 	@sh bench/bench_fleet.sh ./fedplan $(BUILD)/fleet_assign
+	@echo
+	@sh bench/bench_scaling.sh ./fedplan
 
 demo: deps-ok fedplan
 	@sh scenarios/demo.sh ./fedplan
