@@ -1742,6 +1742,7 @@ typedef struct vbound {
     double *duals;
     int have, stale;
     double value, last;
+    double best_lagr; /* the model's best bound from duals (behind vb.duals) */
 } vbound;
 
 static double valid_bound(const sol_ctx *c, vbound *vb, double lb_obj, int force)
@@ -1757,6 +1758,46 @@ static double valid_bound(const sol_ctx *c, vbound *vb, double lb_obj, int force
         vb->last = now_s();
     }
     return vb->value > 0 ? vb->value : 0;
+}
+
+/* The volume bound: every node costs at least its used GPU bytes times its objective per byte
+ * of GPU capacity, so each replica costs at least its bytes times the lowest such ratio among
+ * the types that can hold it (or its unplaced penalty); a variant on host memory costs
+ * nothing here.  The same for host memory alone, and the better of the two holds (one node
+ * pays once, whatever it holds in either).  Exact bytes, valid whatever the units; it helps
+ * where pricing is not exact (nodes of many GPUs). */
+static double volume_bound(const sol_ctx *c)
+{
+    const sol_problem *pb = c->pb;
+    double out[2] = {0, 0}; /* 0: GPU memory, 1: host memory */
+    for (int dim = 0; dim < 2; dim++)
+        for (size_t d = 0; d < pb->ndeps; d++) {
+            const sol_deployment *dp = &pb->deps[d];
+            double best = c->penalty[d];
+            for (size_t v = 0; v < dp->nvariants; v++) {
+                const sol_variant *va = &dp->variants[v];
+                if (va->on_host != dim) { /* it can live in the other memory: free here */
+                    best = 0;
+                    break;
+                }
+                double bytes = (double)va->shard_bytes * (va->on_host ? 1.0 : (double)va->tp);
+                for (size_t t = 0; t < pb->ntypes; t++) {
+                    const sol_node_type *nt = &pb->types[t];
+                    if (dp->allowed && !dp->allowed[t])
+                        continue;
+                    double cap;
+                    if (va->on_host)
+                        cap = va->shard_bytes <= nt->host_bytes ? (double)nt->host_bytes : 0;
+                    else
+                        cap = va->tp <= nt->gpus && va->shard_bytes <= nt->gpu_bytes
+                                  ? (double)nt->gpus * (double)nt->gpu_bytes : 0;
+                    if (cap > 0 && c->obj[t] * bytes / cap < best)
+                        best = c->obj[t] * bytes / cap;
+                }
+            }
+            out[dim] += best * (double)dp->replicas;
+        }
+    return fmax(out[0], out[1]) * (1 - 1e-12); /* rounding of the sums stays on the safe side */
 }
 
 /* Several columns per round: after the best pattern of type t, patterns for the demand it
@@ -1848,6 +1889,8 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
     double *pi2 = malloc((pb->ndeps + 1) * sizeof *pi2);
     int64_t *rem = malloc((pb->ndeps + 1) * sizeof *rem);
     vbound vb = {.avail_row = avail_row, .value = -1};
+    double vol = volume_bound(&c);
+    vb.value = vol; /* valid from the start (the relaxation's bound is computed when duals come) */
     for (size_t t = 0; t < pb->ntypes; t++)
         if (pb->types[t].available >= 0)
             avail_row[t] = ++nrows;
@@ -1916,7 +1959,7 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
     glp_smcp smcp;
     glp_init_smcp(&smcp);
     smcp.msg_lev = pb->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
-    double lb_obj = 0;
+    double lb_obj = vol;
     int proven_lp = 0;
     /* 5 % of the limit is left for what follows the solve (verifying, printing) and for the
      * process around it, so that a whole command keeps within its limit */
@@ -1996,7 +2039,8 @@ cg_again:
                 lagr = dual;
             if (!added && all_exact && z > lagr)
                 lagr = z; /* the LP is solved: its value is the model's bound */
-            if (lagr > lb_obj || !vb.have) {
+            if (lagr > lb_obj || !vb.have || lagr > vb.best_lagr) {
+                vb.best_lagr = lagr;
                 lb_obj = fmax(lb_obj, lagr);
                 memcpy(vb.duals, duals, ((size_t)nrows + 1) * sizeof *vb.duals);
                 vb.have = vb.stale = 1;
@@ -2247,7 +2291,7 @@ dive_start:
         double rb = valid_bound(&c, &vb, lb_obj, 1);
         if (rb < 0)
             goto oom;
-        lb_obj = rb;
+        lb_obj = fmax(rb, vol);
     }
     /* 4. status, bound, gap */
     *plan = (sol_plan){.lp_iterations = plan->lp_iterations, .used_mip = plan->used_mip};
