@@ -349,6 +349,7 @@ typedef struct pricer {
     long nodes_left;
     int exhausted;
     struct kcache *kc;  /* the round's knapsacks (may be NULL) */
+    size_t maxcopies;   /* the most copies a pattern can hold (sum of the bounds) */
 } pricer;
 
 static double density(const pricer *pr, uint32_t k)
@@ -621,6 +622,57 @@ out:
 
 
 static double dp_value(size_t n, const uint64_t *w, const double *val, const uint32_t *bnd, uint64_t cap, double *dp);
+/* The pricer's arrays for its type: the candidates (vitems with a positive dual and room on
+ * one node; gpu_only leaves host vitems out), their per-node bounds and scratch space.
+ * -1 out of memory (pricer_free releases what was allocated). */
+static int pricer_init(pricer *pr, int gpu_only)
+{
+    const sol_ctx *c = pr->c;
+    const sol_problem *pb = c->pb;
+    pr->cand = malloc((c->nvi + 1) * sizeof *pr->cand);
+    pr->bound = malloc((c->nvi + 1) * sizeof *pr->bound);
+    pr->depcount = calloc(pb->ndeps + 1, sizeof *pr->depcount);
+    pr->gfree = malloc((pb->types[pr->t].gpus + 1) * sizeof *pr->gfree);
+    if (!pr->cand || !pr->bound || !pr->depcount || !pr->gfree)
+        return -1;
+    pr->maxcopies = 0;
+    for (size_t k = 0; k < c->nvi; k++) {
+        uint32_t b = (!gpu_only || !c->vi[k].on_host) && pr->pi[c->vi[k].dep] > 1e-12 ? node_bound(c, pr->t, k) : 0;
+        if (b == 0)
+            continue;
+        pr->cand[pr->n] = (uint32_t)k;
+        pr->bound[pr->n] = b;
+        pr->n++;
+        pr->maxcopies += b;
+    }
+    pr->cur = malloc((pr->maxcopies + 1) * sizeof *pr->cur);
+    pr->best = malloc((pr->maxcopies + 1) * sizeof *pr->best);
+    return pr->cur && pr->best ? 0 : -1;
+}
+
+static void pricer_free(pricer *pr)
+{
+    free(pr->cand);
+    free(pr->bound);
+    free(pr->depcount);
+    free(pr->gfree);
+    free(pr->cur);
+    free(pr->best);
+}
+
+/* candidates by density, highest first, for the fractional bound of the depth-first search */
+static void pricer_sort(pricer *pr)
+{
+    for (size_t i = 1; i < pr->n; i++)
+        for (size_t j = i; j > 0 && density(pr, (uint32_t)j) > density(pr, (uint32_t)(j - 1)); j--) {
+            uint32_t a = pr->cand[j], bb = pr->bound[j];
+            pr->cand[j] = pr->cand[j - 1];
+            pr->bound[j] = pr->bound[j - 1];
+            pr->cand[j - 1] = a;
+            pr->bound[j - 1] = bb;
+        }
+}
+
 
 /* An upper bound on a G-GPU node's pattern value: its GPUs as one bin of G x cap units,
  * counted in units G times coarser (sizes rounded down), whole copies with their per-node
@@ -660,23 +712,7 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
     p->type = t;
     p->ncopies = 0;
     p->copies = NULL;
-    pr.cand = malloc((c->nvi + 1) * sizeof *pr.cand);
-    pr.bound = malloc((c->nvi + 1) * sizeof *pr.bound);
-    pr.depcount = calloc(pb->ndeps + 1, sizeof *pr.depcount);
-    pr.gfree = malloc((nt->gpus + 1) * sizeof *pr.gfree);
-    size_t maxcopies = 0;
-    for (size_t k = 0; k < c->nvi; k++) {
-        uint32_t b = pi[c->vi[k].dep] > 1e-12 ? node_bound(c, t, k) : 0;
-        if (b == 0)
-            continue;
-        pr.cand[pr.n] = (uint32_t)k;
-        pr.bound[pr.n] = b;
-        pr.n++;
-        maxcopies += b;
-    }
-    pr.cur = malloc((maxcopies + 1) * sizeof *pr.cur);
-    pr.best = malloc((maxcopies + 1) * sizeof *pr.best);
-    if (!pr.cand || !pr.bound || !pr.depcount || !pr.gfree || !pr.cur || !pr.best) {
+    if (pricer_init(&pr, 0) != 0) {
         *exact = 0;
         value = 1e300;
         goto out;
@@ -697,15 +733,7 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
     if (nt->gpus == 1) {
         gv = knapsack(&pr, c->gcap[t], 0);
     } else if (nt->gpus > 1) {
-        /* order candidates by density for the bound */
-        for (size_t i = 1; i < pr.n; i++)
-            for (size_t j = i; j > 0 && density(&pr, (uint32_t)j) > density(&pr, (uint32_t)(j - 1)); j--) {
-                uint32_t a = pr.cand[j], bb = pr.bound[j];
-                pr.cand[j] = pr.cand[j - 1];
-                pr.bound[j] = pr.bound[j - 1];
-                pr.cand[j - 1] = a;
-                pr.bound[j - 1] = bb;
-            }
+        pricer_sort(&pr);
         /* only GPU candidates take part */
         size_t m = 0;
         for (size_t i = 0; i < pr.n; i++)
@@ -743,7 +771,7 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
         for (size_t i = 0; i < pr.n; i++)
             has_tp |= c->vi[pr.cand[i]].tp > 1;
         uint32_t *saved = malloc((pr.n + 1) * sizeof *saved);
-        pcopy *seq = malloc((maxcopies + 1) * sizeof *seq);
+        pcopy *seq = malloc((pr.maxcopies + 1) * sizeof *seq);
         uint32_t nseq = 0;
         double sv = 0;
         if (!saved || !seq) {
@@ -764,7 +792,7 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
             pr.nbest = 0;
             if (knapsack(&pr, c->gcap[t], 0) <= 0 || pr.nbest == 0)
                 break;
-            for (uint32_t q = 0; q < pr.nbest && nseq < maxcopies; q++) {
+            for (uint32_t q = 0; q < pr.nbest && nseq < pr.maxcopies; q++) {
                 seq[nseq] = pr.best[q];
                 seq[nseq].gpu[0] = (int8_t)g;
                 pr.depcount[c->vi[seq[nseq].vi].dep]++;
@@ -812,12 +840,7 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
     p->ncopies = hostp.ncopies + pr.nbest;
     free(hostp.copies);
 out:
-    free(pr.cand);
-    free(pr.bound);
-    free(pr.depcount);
-    free(pr.gfree);
-    free(pr.cur);
-    free(pr.best);
+    pricer_free(&pr);
     return value;
 }
 
@@ -1564,34 +1587,9 @@ static double exact_gpu_value(const sol_ctx *b, uint32_t t, const double *pi, lo
     pricer pr = {.c = b, .t = t, .pi = pi};
     double out = -1;
     *complete = 0;
-    pr.cand = malloc((b->nvi + 1) * sizeof *pr.cand);
-    pr.bound = malloc((b->nvi + 1) * sizeof *pr.bound);
-    pr.depcount = calloc(pb->ndeps + 1, sizeof *pr.depcount);
-    pr.gfree = malloc((nt->gpus + 1) * sizeof *pr.gfree);
-    size_t maxcopies = 0;
-    if (!pr.cand || !pr.bound || !pr.depcount || !pr.gfree)
+    if (pricer_init(&pr, 1) != 0)
         goto out;
-    for (size_t k = 0; k < b->nvi; k++) {
-        uint32_t bnd = !b->vi[k].on_host && pi[b->vi[k].dep] > 1e-12 ? node_bound(b, t, k) : 0;
-        if (bnd == 0)
-            continue;
-        pr.cand[pr.n] = (uint32_t)k;
-        pr.bound[pr.n] = bnd;
-        pr.n++;
-        maxcopies += bnd;
-    }
-    pr.cur = malloc((maxcopies + 1) * sizeof *pr.cur);
-    pr.best = malloc((maxcopies + 1) * sizeof *pr.best);
-    if (!pr.cur || !pr.best)
-        goto out;
-    for (size_t i = 1; i < pr.n; i++) /* by density, for the fractional bound */
-        for (size_t j = i; j > 0 && density(&pr, (uint32_t)j) > density(&pr, (uint32_t)(j - 1)); j--) {
-            uint32_t a = pr.cand[j], bb = pr.bound[j];
-            pr.cand[j] = pr.cand[j - 1];
-            pr.bound[j] = pr.bound[j - 1];
-            pr.cand[j - 1] = a;
-            pr.bound[j - 1] = bb;
-        }
+    pricer_sort(&pr);
     for (uint32_t g = 0; g < nt->gpus; g++)
         pr.gfree[g] = b->gcap[t];
     pr.nodes_left = budget;
@@ -1610,12 +1608,7 @@ static double exact_gpu_value(const sol_ctx *b, uint32_t t, const double *pi, lo
         found->ncopies = pr.nbest;
     }
 out:
-    free(pr.cand);
-    free(pr.bound);
-    free(pr.depcount);
-    free(pr.gfree);
-    free(pr.cur);
-    free(pr.best);
+    pricer_free(&pr);
     return out;
 }
 
