@@ -38,6 +38,10 @@ int main(int argc, char **argv)
     for (size_t d = 0; d < pb.ndeps; d++)
         nreps += pb.deps[d].replicas;
     size_t *slots = calloc(pb.ntypes + 1, sizeof *slots);
+    if (!slots) {
+        fprintf(stderr, "fleet_assign: out of memory\n");
+        return 2;
+    }
     double cols = 0;
     for (size_t t = 0; t < pb.ntypes; t++) {
         double m = round(pb.types[t].cost * 1000.0), gm = round(g.cost * 1000.0);

@@ -139,7 +139,6 @@ static void ctx_free(sol_ctx *c)
 /* ====================================================================== setup */
 
 #define MAX_UNITS 20000ULL
-#define FINE_UNITS 65536ULL /* per dimension, for the relaxation's bound */
 
 static int ctx_build(sol_ctx *c, const sol_problem *pb, fp_error *err)
 {
@@ -198,8 +197,6 @@ static int ctx_build(sol_ctx *c, const sol_problem *pb, fp_error *err)
     c->gunit = maxg / gg <= MAX_UNITS ? gg : (maxg + MAX_UNITS - 1) / MAX_UNITS;
     c->hunit = maxh / gh <= MAX_UNITS ? gh : (maxh + MAX_UNITS - 1) / MAX_UNITS;
     c->exact_units = c->gunit == gg && c->hunit == gh;
-    c->fine_gpu = maxg / gg <= FINE_UNITS ? gg : (maxg + FINE_UNITS - 1) / FINE_UNITS;
-    c->fine_host = maxh / gh <= FINE_UNITS ? gh : (maxh + FINE_UNITS - 1) / FINE_UNITS;
     c->nvi = nvi;
     c->vi = calloc(nvi + 1, sizeof *c->vi);
     c->vi_first = calloc(pb->ndeps + 1, sizeof *c->vi_first);
@@ -459,7 +456,6 @@ typedef struct kentry {
 typedef struct kcache {
     size_t n, cap;
     kentry *e;
-    long hits, misses;
 } kcache;
 
 static void kcache_clear(kcache *kc)
@@ -525,7 +521,6 @@ static double knapsack(pricer *pr, uint64_t cap, int mode)
             if (e->cap == cap && e->mode == mode && e->n == nkey && memcmp(e->key, key, 2 * nkey * sizeof *key) == 0) {
                 memcpy(pr->best, e->best, e->nbest * sizeof *e->best);
                 pr->nbest = e->nbest;
-                kc->hits++;
                 free(key);
                 free(pv);
                 free(pc);
@@ -609,7 +604,6 @@ static double knapsack(pricer *pr, uint64_t cap, int mode)
         e->value = best;
         key = NULL;
         kc->n++;
-        kc->misses++;
     }
 out:
     free(key);
@@ -1428,16 +1422,6 @@ static double dp_value(size_t n, const uint64_t *w, const double *val, const uin
     return dp[cap] + free_val;
 }
 
-/* one relaxed knapsack answer: its bin and the vitems in it (their bounds do not depend on
- * the node type) */
-typedef struct rentry {
-    uint64_t cap;
-    int host;
-    size_t m;
-    uint32_t *items;
-    double value;
-} rentry;
-
 /* Farley's (1990) bound: duals (rows 1..: deployments, then availability rows) scaled down
  * by theta are feasible for the LP's dual when no pattern is worth more than theta times its
  * cost; the slack columns' upper bounds get sigma = max(0, pi/theta - penalty). */
@@ -1472,107 +1456,6 @@ static double lagrangian(const sol_ctx *c, const double *duals, const int *avail
     for (size_t t = 0; t < pb->ntypes; t++)
         if (avail_row[t])
             out += fmin(0, duals[avail_row[t]]) * (double)pb->types[t].available;
-    return out;
-}
-
-/* theta for Farley's bound from a coarse relaxation (sizes rounded down to nothing allowed:
- * only their bounds limit them): each GPU on its own, and the node's GPUs as one bin;
- * -1 out of memory */
-static double crude_theta(const sol_ctx *c, const double *duals, const int *avail_row)
-{
-    const sol_problem *pb = c->pb;
-    size_t n = c->nvi, nr = 0, capr = 0;
-    uint64_t *w = malloc((n + 1) * sizeof *w);
-    double *val = malloc((n + 1) * sizeof *val);
-    uint32_t *bnd = malloc((n + 1) * sizeof *bnd), *items = malloc((n + 1) * sizeof *items);
-    double *dp = malloc((FINE_UNITS + 2) * sizeof *dp);
-    rentry *memo = NULL;
-    double theta = 1.0, out = -1;
-    if (!w || !val || !bnd || !items || !dp)
-        goto done;
-    for (size_t t = 0; t < pb->ntypes; t++) {
-        const sol_node_type *nt = &pb->types[t];
-        double total = 0;
-        /* 1: host memory; 0: one GPU (tensor-parallel shards worth pi/tp), times the GPUs;
-         * 2: all GPUs of the node as one bin, whole copies with their per-node bounds (for
-         * several GPUs; the smaller of 0 and 2 holds) */
-        double gpu_each = 0;
-        for (int mode = 1; mode >= 0; mode = mode == 1 ? 0 : mode == 0 ? 2 : -1) {
-            if (mode != 1 && nt->gpus == 0)
-                break;
-            if (mode == 2 && nt->gpus == 1)
-                break;
-            int host = mode == 1;
-            uint64_t capb = host ? nt->host_bytes : nt->gpu_bytes;
-            uint64_t unit = host ? c->fine_host : c->fine_gpu;
-            uint64_t cap = (capb + unit - 1) / unit;
-            if (mode == 2) { /* the node in one bin of at most FINE_UNITS cells */
-                unit = (nt->gpus * capb + FINE_UNITS - 1) / FINE_UNITS;
-                if (unit < c->fine_gpu)
-                    unit = c->fine_gpu;
-                cap = (nt->gpus * capb + unit - 1) / unit;
-            }
-            size_t m = 0;
-            for (size_t k = 0; k < n; k++) {
-                const vitem *v = &c->vi[k];
-                const sol_deployment *d = &pb->deps[v->dep];
-                const sol_variant *va = &d->variants[v->variant];
-                if (v->on_host != host || (d->allowed && !d->allowed[t]) || (!host && va->tp > nt->gpus) ||
-                    !(duals[v->dep + 1] > 0))
-                    continue;
-                uint64_t wb = mode == 2 ? va->shard_bytes * va->tp : va->shard_bytes;
-                if (wb / unit > cap || (!host && va->shard_bytes / c->fine_gpu > (nt->gpu_bytes + c->fine_gpu - 1) / c->fine_gpu))
-                    continue;
-                items[m] = (uint32_t)k;
-                w[m] = wb / unit;
-                val[m] = duals[v->dep + 1] / (mode == 0 ? (double)va->tp : 1.0);
-                bnd[m] = d->anti_affinity > 0 && (uint32_t)d->anti_affinity < d->replicas ? (uint32_t)d->anti_affinity
-                                                                                            : d->replicas;
-                m++;
-            }
-            double v = -1;
-            for (size_t r = 0; r < nr && v < 0; r++)
-                if (memo[r].cap == cap && memo[r].host == mode && memo[r].m == m &&
-                    memcmp(memo[r].items, items, m * sizeof *items) == 0)
-                    v = memo[r].value;
-            if (v < 0) {
-                v = dp_value(m, w, val, bnd, cap, dp);
-                if (nr == capr) {
-                    size_t nc = capr ? capr * 2 : 16;
-                    rentry *nm = realloc(memo, nc * sizeof *nm);
-                    if (!nm)
-                        goto done;
-                    memo = nm;
-                    capr = nc;
-                }
-                memo[nr] = (rentry){cap, mode, m, malloc((m + 1) * sizeof *items), v};
-                if (!memo[nr].items)
-                    goto done;
-                memcpy(memo[nr].items, items, m * sizeof *items);
-                nr++;
-            }
-            if (mode == 1)
-                total += v;
-            else if (mode == 0)
-                gpu_each = v * nt->gpus;
-            else
-                gpu_each = fmin(gpu_each, v);
-        }
-        total += gpu_each;
-        double mu = avail_row[t] ? duals[avail_row[t]] : 0;
-        if ((total + mu) / c->obj[t] > theta)
-            theta = (total + mu) / c->obj[t];
-    }
-    out = theta;
-done:
-    for (size_t r = 0; r < nr; r++)
-        free(memo[r].items);
-    free(memo);
-    free(w);
-    free(val);
-    free(bnd);
-    free(items);
-    free(dp);
     return out;
 }
 
@@ -1615,7 +1498,7 @@ out:
 /* theta from the model's own pricing run on relaxed sizes: every size rounded down and
  * every capacity up in the model's units, so that every real pattern is a pattern there and
  * the exact pricing (GPU by GPU, tensor-parallel shards, per-node bounds) bounds its value.
- * A size that rounds down to nothing falls back on crude_theta.  -1 out of memory. */
+ * 0 when a size rounds down to nothing (no bound from here), -1 out of memory. */
 static double relaxed_theta(const sol_ctx *c, const double *duals, const int *avail_row, sol_ctx *add_to,
                             int *added, long budget, double *types_term)
 {
@@ -1642,8 +1525,8 @@ static double relaxed_theta(const sol_ctx *c, const double *duals, const int *av
         r.vi[k].w = vbytes(c, (uint32_t)k) / (c->vi[k].on_host ? c->hunit : c->gunit);
         tiny |= r.vi[k].w == 0;
     }
-    if (tiny) {
-        theta = crude_theta(c, duals, avail_row);
+    if (tiny) { /* a size under one unit: no relaxation here (the volume bound still holds) */
+        theta = 0;
         goto done;
     }
     for (size_t t = 0; t < pb->ntypes; t++) {
@@ -1717,13 +1600,16 @@ done:
     return theta;
 }
 
-static double relaxed_bound(const sol_ctx *c, const double *duals, const int *avail_row)
+/* The bound from the relaxation at these duals: the better of Farley's and the Lagrangian.
+ * With add_to, real patterns that price out become its columns (counted in *added).
+ * 0 when a size rounds down to nothing (no bound from here), -1 out of memory. */
+static double relaxed_bound(const sol_ctx *c, const double *duals, const int *avail_row, sol_ctx *add_to, int *added,
+                            long budget)
 {
-    /* past the time limit the exact search is skipped: the relaxation's value still holds */
     double types_term;
-    double theta = relaxed_theta(c, duals, avail_row, NULL, NULL, now_s() < c->deadline ? 2000000 : 0, &types_term);
-    if (theta < 0)
-        return -1;
+    double theta = relaxed_theta(c, duals, avail_row, add_to, added, budget, &types_term);
+    if (theta <= 0)
+        return theta;
     return fmax(farley(c, duals, avail_row, theta), lagrangian(c, duals, avail_row, types_term));
 }
 
@@ -1743,7 +1629,8 @@ static double valid_bound(const sol_ctx *c, vbound *vb, double lb_obj, int force
     if (c->exact_units)
         return lb_obj;
     if (vb->have && vb->stale && (force || vb->value < 0 || now_s() - vb->last >= 0.05 * c->pb->time_limit_s)) {
-        double r = relaxed_bound(c, vb->duals, vb->avail_row);
+        /* past the time limit the exact search is skipped: the relaxation's value still holds */
+        double r = relaxed_bound(c, vb->duals, vb->avail_row, NULL, NULL, now_s() < c->deadline ? 2000000 : 0);
         if (r < 0)
             return -1;
         vb->value = fmax(vb->value, r);
@@ -2045,12 +1932,10 @@ cg_again:
              * patterns it could not see; those that price out become columns, and the bound
              * from these duals holds for the problem itself */
             int more = 0;
-            double types_term;
-            double th = relaxed_theta(&c, duals, avail_row, &c, &more, 2000000, &types_term);
-            if (th < 0)
+            double fb = relaxed_bound(&c, duals, avail_row, &c, &more, 2000000);
+            if (fb < 0)
                 goto oom;
             exact_passes++;
-            double fb = fmax(farley(&c, duals, avail_row, th), lagrangian(&c, duals, avail_row, types_term));
             if (fb > vb.value)
                 vb.value = fb;
             added = more;

@@ -41,10 +41,9 @@ typedef struct sol_ctx {
     double min_m, max_m;       /* smallest and largest node cost, milli-dollars */
     size_t npat, cappat;
     pattern *pats;
-    /* sizes in exact units (every size a multiple of unit): the model is the problem; else the
-     * bound is taken from a relaxation: sizes rounded down, capacities up, in finer units */
+    /* sizes in exact units (every size a multiple of its unit): the model is the problem; else
+     * the bound reported is taken from a relaxation (sizes rounded down, capacities up) */
     int exact_units;
-    uint64_t fine_gpu, fine_host;  /* bytes per unit of that relaxation, GPU and host memory */
     double deadline;               /* now_s() time by which the solve should end */
 } sol_ctx;
 

@@ -361,6 +361,36 @@ static void test_rounding_never_fakes_a_proof(test_ctx *t)
     sol_plan_free(&plan);
 }
 
+/* A size under one unit: a 2 TB host makes host memory's unit 100 MB, and a 50 MB item rounds
+ * down to nothing in the relaxation, which then gives no bound; the plan, its proof (the
+ * full model, in exact bytes) and the bound must still be right: two small nodes, because
+ * the two 1.5 GB replicas do not fit one 3 GB node together by 15 bytes. */
+static void test_size_under_one_unit(test_ctx *t)
+{
+    sol_deployment deps[2];
+    memset(deps, 0, sizeof deps);
+    snprintf(deps[0].name, sizeof deps[0].name, "tiny");
+    deps[0].replicas = 5;
+    deps[0].nvariants = 1;
+    deps[0].variants[0] = (sol_variant){1, 1, 50000003ULL};
+    snprintf(deps[1].name, sizeof deps[1].name, "mid");
+    deps[1].replicas = 2;
+    deps[1].nvariants = 1;
+    deps[1].variants[0] = (sol_variant){1, 1, 1500000011ULL};
+    sol_node_type types[2] = {
+        {.name = "small", .host_bytes = 3000000007ULL, .cost = 1, .available = -1},
+        {.name = "big", .host_bytes = 2000000000001ULL, .cost = 100, .available = -1},
+    };
+    sol_problem pb = {.deps = deps, .ndeps = 2, .types = types, .ntypes = 2, .goal = SOL_GOAL_COST, .time_limit_s = 10};
+    sol_plan plan;
+    fp_error e;
+    CHECK(t, sol_solve(&pb, &plan, &e) == 0);
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    CHECK(t, plan.bound <= 2.0 + 1e-9);
+    CHECK(t, plan.nnodes == 2 && plan.cost < 2.5 && plan.status == SOL_OPTIMAL);
+    sol_plan_free(&plan);
+}
+
 /* Three identical anti-affinity deployments of two replicas, a node that holds three: two
  * nodes, each with one replica of every deployment (the merged class holds three per node;
  * splitting it must give each node three distinct deployments). */
@@ -533,6 +563,7 @@ const test_case solver_tests[] = {
     {"solver/brute_force_interchangeable_deployments", test_brute_force_twins},
     {"solver/brute_force_sizes_that_round", test_brute_force_odd_sizes},
     {"solver/rounding_never_fakes_a_proof", test_rounding_never_fakes_a_proof},
+    {"solver/size_under_one_unit", test_size_under_one_unit},
     {"solver/merged_anti_affinity_splits", test_merged_anti_affinity},
     {"solver/u120_optimal_and_proven", test_u120},
     {NULL, NULL},
