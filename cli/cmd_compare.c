@@ -11,10 +11,10 @@
 #include "cli.h"
 #include "report.h"
 
-enum { O_FORMAT, O_HTML, O_CLOUDS, O_TIME, O_INVENTORY };
+enum { O_FORMAT, O_HTML, O_CLOUDS, O_TIME, O_INVENTORY, O_MARGIN };
 static const cli_opt opts[] = {
     {"format", 1, O_FORMAT}, {"html", 1, O_HTML}, {"clouds", 0, O_CLOUDS}, {"time-limit", 1, O_TIME},
-    {"inventory", 1, O_INVENTORY},
+    {"inventory", 1, O_INVENTORY}, {"margin", 1, O_MARGIN},
 };
 
 static void help(FILE *out)
@@ -26,6 +26,7 @@ static void help(FILE *out)
           "utilization, headroom, unplaced replicas and gap; the cheapest row that places\n"
           "everything is marked.\n"
           "\n"
+          "  --margin M            headroom for every deployment: 0.1, 10%, 2 GiB or 0\n"
           "  --clouds              the scenario's deployments against each provider's priced\n"
           "                        instances (aws, gcp, azure, sagemaker) and all of them together\n"
           "  --format table|json|yaml|csv   (table)\n"
@@ -107,7 +108,7 @@ static int run(int argc, char **argv)
 {
     fp_error err = {0};
     out_format fmt = FMT_TABLE;
-    const char *files[256], *html = NULL, *inventory[8];
+    const char *files[256], *html = NULL, *inventory[8], *margin = NULL;
     size_t nfiles = 0, ninv = 0;
     int clouds = 0;
     double time_limit = 0;
@@ -127,6 +128,7 @@ static int run(int argc, char **argv)
             break;
         case O_HTML: html = v; break;
         case O_CLOUDS: clouds = 1; break;
+        case O_MARGIN: margin = v; break;
         case O_TIME:
             if (fp_number_parse(v, &time_limit) != 0 || !(time_limit > 0) || time_limit > 86400)
                 return fp_fail(&err, NULL, 0, 0, "--time-limit: expected seconds in (0, 86400], got '%s'", v),
@@ -158,6 +160,10 @@ static int run(int argc, char **argv)
             goto out;
         if (time_limit > 0)
             s.time_limit = time_limit;
+        if (margin && scn_set_margin(&s, margin, 1, &err) != 0) {
+            scn_free(&s);
+            goto out;
+        }
         if (clouds && add_cloud_variants(&s, &cat, &err) != 0) {
             scn_free(&s);
             goto out;

@@ -242,7 +242,8 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
         json_object_set_new(wl, "grad_checkpointing", json_boolean(w->grad_checkpointing));
         json_object_set_new(wl, "grad_accum", json_integer((json_int_t)w->grad_accum));
         json_object_set_new(wl, "zero_stage", json_integer(w->zero_stage));
-        json_object_set_new(wl, "gpus", json_integer((json_int_t)w->dp));
+        json_object_set_new(wl, "gpus", json_integer((json_int_t)est_job_gpus(w)));
+        json_object_set_new(wl, "data_parallel", json_integer((json_int_t)w->dp));
         if (w->frozen_layers)
             json_object_set_new(wl, "frozen_layers", json_integer((json_int_t)w->frozen_layers));
         if (w->loss_chunk)
@@ -268,7 +269,14 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
     json_object_set_new(bb, "total", json_integer((json_int_t)r->fp.total));
     json_object_set_new(o, "bytes", bb);
     /* what the framework's own allocator peaks at: compare with torch.cuda.max_memory_allocated */
-    json_object_set_new(o, "allocated_bytes", json_integer((json_int_t)(r->fp.total - r->fp.outside_allocator)));
+    json_object_set_new(o, "allocated_bytes", json_integer((json_int_t)r->fp.allocated));
+    /* the caching allocator's peak (max_memory_reserved), what nvidia-smi shows, the margin kept
+     * on top, and what a GPU must have: docs/methodology.md */
+    json_object_set_new(o, "reserved_bytes", json_integer((json_int_t)r->fp.reserved));
+    json_object_set_new(o, "device_bytes", json_integer((json_int_t)r->fp.device));
+    json_object_set_new(o, "margin_bytes", json_integer((json_int_t)r->fp.margin));
+    json_object_set_new(o, "need_bytes", json_integer((json_int_t)r->fp.need));
+    json_object_set_new(o, "gpus", json_integer((json_int_t)est_job_gpus(w)));
     if (!train && a->layers) {
         json_object_set_new(o, "kv_bytes_per_token", json_integer((json_int_t)r->fp.kv_bytes_per_token));
         json_object_set_new(o, "kv_tokens", json_integer((json_int_t)r->fp.kv_tokens));
@@ -304,6 +312,31 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
     return o;
 }
 
+/* allocated / reserved / device, the margin and what a GPU (or the host) must have */
+static void print_figures(const est_workload *w, const est_footprint *fp)
+{
+    int host = w->runtime == EST_RT_LLAMACPP;
+    printf("\n%-18s %12.2f %16llu  allocator peak (max_memory_allocated)\n", "allocated", (double)fp->allocated / FP_GIB,
+           (unsigned long long)fp->allocated);
+    if (!host) {
+        printf("%-18s %12.2f %16llu  + fragmentation %.2f GiB (max_memory_reserved)\n", "reserved",
+               (double)fp->reserved / FP_GIB, (unsigned long long)fp->reserved, (double)fp->fragmentation / FP_GIB);
+        printf("%-18s %12.2f %16llu  + CUDA context%s (nvidia-smi)\n", "device", (double)fp->device / FP_GIB,
+               (unsigned long long)fp->device, w->runtime == EST_RT_VLLM && w->cuda_graphs ? " and graphs" : "");
+    }
+    if (w->margin.set && w->margin.fixed)
+        printf("%-18s %12.2f %16llu  --margin %.2f GiB\n", "margin", (double)fp->margin / FP_GIB,
+               (unsigned long long)fp->margin, (double)w->margin.fixed / FP_GIB);
+    else
+        printf("%-18s %12.2f %16llu  %g %% of %s (%s)\n", "margin", (double)fp->margin / FP_GIB,
+               (unsigned long long)fp->margin,
+               100.0 * (w->margin.set ? w->margin.frac : w->mode == EST_MODE_TRAIN ? EST_MARGIN_TRAIN : EST_MARGIN_INFER),
+               host ? "the total" : "device",
+               w->margin.set ? "--margin" : w->mode == EST_MODE_TRAIN ? "training default" : "inference default");
+    printf("%-18s %12.2f %16llu  what %s must have\n", "need", (double)fp->need / FP_GIB, (unsigned long long)fp->need,
+           host ? "the host" : "each GPU");
+}
+
 static void print_table(const est_cli *c, const char *name, const char *hf_id, const est_params *p, const result *r)
 {
     const est_workload *w = &c->o.w;
@@ -332,8 +365,11 @@ static void print_table(const est_cli *c, const char *name, const char *hf_id, c
             printf(", r=%u", w->lora_rank);
         if (w->grad_checkpointing)
             printf(", checkpointing");
-        if (w->zero_stage || w->dp > 1)
-            printf(", ZeRO-%d over %llu GPUs", w->zero_stage, (unsigned long long)w->dp);
+        if (w->zero_stage)
+            printf(", ZeRO-%d", w->zero_stage);
+        if (est_job_gpus(w) > 1)
+            printf(", %llu GPUs (tp %llu x %llu data-parallel)", (unsigned long long)est_job_gpus(w),
+                   (unsigned long long)w->tp, (unsigned long long)w->dp);
         printf("\n");
     } else {
         printf("workload   inference, %s, weights %s, kv %s, batch %llu x %llu tokens", est_runtime_name(w->runtime),
@@ -354,6 +390,7 @@ static void print_table(const est_cli *c, const char *name, const char *hf_id, c
     }
     printf("%-18s %12.2f %16llu\n", w->runtime == EST_RT_LLAMACPP ? "total (host RAM)" : "total per GPU",
            (double)r->fp.total / FP_GIB, (unsigned long long)r->fp.total);
+    print_figures(w, &r->fp);
     if (train && w->grad_accum > 1)
         printf("\ngradient accumulation (%llu steps) changes no memory: each micro-batch's activations are freed first\n",
                (unsigned long long)w->grad_accum);
@@ -445,10 +482,10 @@ static int run(int argc, char **argv)
         arch.layers = 0;
     }
     if (r.gpu) {
-        r.headroom = (int64_t)r.gpu->memory - (int64_t)r.fp.total;
-        if (c.o.w.runtime == EST_RT_VLLM) { /* what vLLM profiles must fit its budget */
+        r.headroom = (int64_t)r.gpu->memory - (int64_t)r.fp.need;
+        if (c.o.w.runtime == EST_RT_VLLM) { /* what vLLM profiles (and the margin) must fit its budget */
             int64_t in_budget = (int64_t)llround(c.o.w.gpu_memory_utilization * (double)r.gpu->memory) -
-                                (int64_t)(r.fp.total - r.fp.outside_allocator);
+                                (int64_t)(r.fp.allocated + r.fp.margin);
             if (in_budget < r.headroom)
                 r.headroom = in_budget;
         }
@@ -459,7 +496,7 @@ static int run(int argc, char **argv)
         }
         if (c.o.w.runtime == EST_RT_VLLM) {
             est_vllm_kv_capacity(&r.fp, &c.o.w, r.gpu->memory, &r.vllm_kv_tokens);
-            r.vllm_needed_util = (double)(r.fp.total - r.fp.outside_allocator) / (double)r.gpu->memory;
+            r.vllm_needed_util = (double)(r.fp.allocated + r.fp.margin) / (double)r.gpu->memory;
         }
     }
 

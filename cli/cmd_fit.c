@@ -1,5 +1,6 @@
 /* cmd_fit.c: fedplan fit MODEL --node TYPE: how many replicas of a model fit one node,
  * and the largest context at which that many still fit. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,23 +42,31 @@ typedef struct fitctx {
 
 /* replicas of the workload that fit: GPUs hold floor(cap / shard) shards each, a replica's
  * tp shards go on distinct GPUs (round-robin works for equal shards) */
-static uint64_t count_at(const fitctx *f, uint64_t context, uint64_t *shard_out)
+static uint64_t count_at(const fitctx *f, uint64_t context, est_footprint *shard_out)
 {
     est_workload w = f->w;
     w.context = context;
+    /* vLLM: a utilization the user gave is kept; otherwise fit finds the one each process needs */
+    if (w.runtime == EST_RT_VLLM && !w.gmu_set)
+        w.gpu_memory_utilization = 1.0;
     est_footprint fp;
     if (est_footprint_compute(f->a, f->p, &w, &fp, NULL, NULL) != 0)
         return 0;
     if (shard_out)
-        *shard_out = fp.total;
-    if (fp.total == 0 || fp.total > f->cap)
+        *shard_out = fp;
+    /* each replica takes need = device + margin on each of its GPUs (est_fits: vLLM's own
+     * budget too) */
+    if (fp.need == 0 || !est_fits(&fp, &w, f->cap))
         return 0;
-    uint64_t per = f->cap / fp.total;
+    uint64_t per = f->cap / fp.need;
+    if (w.runtime == EST_RT_VLLM && w.gmu_set && !f->host) /* each process takes its share of the GPU */
+        per = f->cap / (uint64_t)ceil(w.gpu_memory_utilization * (double)f->cap + (double)fp.outside_allocator);
     if (f->host)
         return per;
-    if (w.tp > f->gpus)
+    uint64_t g = est_job_gpus(&w);
+    if (g > f->gpus)
         return 0;
-    return per * f->gpus / w.tp;
+    return per * f->gpus / g;
 }
 
 static int run(int argc, char **argv)
@@ -142,13 +151,16 @@ static int run(int argc, char **argv)
         if (est_footprint_compute(&arch, &p, &o.w, &fp, NULL, &err) != 0)
             goto out;
     }
-    if (!f.host && o.w.tp > nd->gpus) {
-        fp_fail(&err, NULL, 0, 0, "--tp %llu needs %llu GPUs; %s has %u", (unsigned long long)o.w.tp,
-                (unsigned long long)o.w.tp, nd->name, nd->gpus);
+    if (!f.host && est_job_gpus(&o.w) > nd->gpus) {
+        fp_fail(&err, NULL, 0, 0, "the job needs %llu GPUs (tp %llu x %llu data-parallel); %s has %u",
+                (unsigned long long)est_job_gpus(&o.w), (unsigned long long)o.w.tp, (unsigned long long)o.w.dp,
+                nd->name, nd->gpus);
         goto out;
     }
-    uint64_t shard = 0;
-    uint64_t count = count_at(&f, o.w.context, &shard);
+    est_footprint sfp;
+    memset(&sfp, 0, sizeof sfp);
+    uint64_t count = count_at(&f, o.w.context, &sfp);
+    uint64_t shard = sfp.device;
     /* the largest context (up to the model's) at which `count` replicas still fit */
     uint64_t maxctx = 0;
     if (count > 0) {
@@ -175,6 +187,8 @@ static int run(int argc, char **argv)
     json_object_set_new(j, "capacity_bytes", json_integer((json_int_t)f.cap));
     json_object_set_new(j, "gpus", json_integer(f.host ? 0 : nd->gpus));
     json_object_set_new(j, "tp", json_integer((json_int_t)o.w.tp));
+    json_object_set_new(j, "gpus_per_replica", json_integer((json_int_t)(f.host ? 0 : est_job_gpus(&o.w))));
+    json_object_set_new(j, "margin_bytes_per_shard", json_integer((json_int_t)sfp.margin));
     json_object_set_new(j, "context", json_integer((json_int_t)o.w.context));
     json_object_set_new(j, "bytes_per_shard", json_integer((json_int_t)shard));
     json_object_set_new(j, "max_replicas", json_integer((json_int_t)count));
@@ -183,10 +197,11 @@ static int run(int argc, char **argv)
         printf("model      %s on %s (%s memory: %s%.2f GiB%s)\n", m ? m->name : model, nd->name, f.host ? "host" : "GPU",
                f.host ? "" : "", (double)f.cap / FP_GIB, f.host ? "" : " per GPU");
         if (!f.host)
-            printf("           %u GPU%s, tensor parallel %llu\n", nd->gpus, nd->gpus == 1 ? "" : "s",
-                   (unsigned long long)o.w.tp);
-        printf("footprint  %.2f GiB per %s at context %llu\n", (double)shard / FP_GIB, f.host ? "replica" : "shard",
-               (unsigned long long)o.w.context);
+            printf("           %u GPU%s; a replica takes %llu (tensor parallel %llu x %llu data-parallel)\n", nd->gpus,
+                   nd->gpus == 1 ? "" : "s", (unsigned long long)est_job_gpus(&o.w), (unsigned long long)o.w.tp,
+                   (unsigned long long)o.w.dp);
+        printf("footprint  %.2f GiB per %s at context %llu, + %.2f GiB margin\n", (double)shard / FP_GIB,
+               f.host ? "replica" : "GPU", (unsigned long long)o.w.context, (double)sfp.margin / FP_GIB);
         printf("fits       %llu replica%s\n", (unsigned long long)count, count == 1 ? "" : "s");
         if (count)
             printf("context    up to %llu tokens keeps %llu replica%s\n", (unsigned long long)maxctx,

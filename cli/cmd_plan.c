@@ -12,12 +12,12 @@
 #include "cli.h"
 #include "report.h"
 
-enum { O_FORMAT, O_TIME, O_GOAL, O_PARTIAL, O_STATS, O_INVENTORY, O_VERBOSE, O_HTML, O_VARIANT, O_MPS, O_LP };
+enum { O_FORMAT, O_TIME, O_GOAL, O_PARTIAL, O_STATS, O_INVENTORY, O_VERBOSE, O_HTML, O_VARIANT, O_MPS, O_LP, O_MARGIN };
 static const cli_opt opts[] = {
     {"format", 1, O_FORMAT},   {"time-limit", 1, O_TIME}, {"goal", 1, O_GOAL},       {"allow-partial", 0, O_PARTIAL},
     {"stats", 0, O_STATS},     {"inventory", 1, O_INVENTORY}, {"verbose", 0, O_VERBOSE},
     {"html", 1, O_HTML},       {"variant", 1, O_VARIANT},     {"export-mps", 1, O_MPS},
-    {"export-lp", 1, O_LP},
+    {"export-lp", 1, O_LP},    {"margin", 1, O_MARGIN},
 };
 
 static void help(FILE *out)
@@ -32,6 +32,8 @@ static void help(FILE *out)
           "  --goal cost|nodes              override the scenario's goal\n"
           "  --time-limit SECONDS           override the scenario's limit (10)\n"
           "  --allow-partial                place the highest-priority subset when not all fit\n"
+          "  --margin M                     headroom for every deployment: 0.1, 10%, 2 GiB or 0\n"
+          "                                 (default: the scenario's, else 10 % training, 3 % inference)\n"
           "  --inventory FILE               extra catalog: models, gpus, nodes or instances\n"
           "  --variant NAME                 plan one of the scenario's named node sets\n"
           "  --html FILE                    also write a self-contained HTML report (SVG pictures)\n"
@@ -96,7 +98,7 @@ static int run(int argc, char **argv)
     size_t ninv = 0;
     double time_limit = 0;
     int goal = -1, partial = 0, stats = 0, verbose = 0;
-    const char *html = NULL, *variant = NULL, *mps = NULL, *lpfile = NULL;
+    const char *html = NULL, *variant = NULL, *mps = NULL, *lpfile = NULL, *margin = NULL;
     cli_args a = {.argc = argc, .argv = argv, .i = 1};
     int id, r;
     const char *v;
@@ -132,6 +134,7 @@ static int run(int argc, char **argv)
         case O_VARIANT: variant = v; break;
         case O_MPS: mps = v; break;
         case O_LP: lpfile = v; break;
+        case O_MARGIN: margin = v; break;
         case O_VERBOSE: verbose = 1; break;
         case O_INVENTORY:
             if (ninv == 8) {
@@ -180,6 +183,8 @@ static int run(int argc, char **argv)
         s.goal = (sol_goal)goal;
     if (partial)
         s.allow_partial = 1;
+    if (margin && scn_set_margin(&s, margin, 1, &err) != 0)
+        goto out;
     scn_plan_opts po = {.verbose = verbose, .progress = isatty(2) ? show_progress : NULL, .stop = &fp_signal,
                         .export_mps = mps, .export_lp = lpfile};
     if (scn_plan(&s, &cat, &po, &res, &err) != 0)
@@ -217,8 +222,9 @@ static int run(int argc, char **argv)
                     json_object_set_new(x, "deployment", json_string(pbp->deps[sh->dep].name));
                     json_object_set_new(x, "replica", json_integer(sh->replica + 1));
                     json_object_set_new(x, "shard", json_integer(sh->shard));
-                    json_object_set_new(x, "bytes",
-                                        json_integer((json_int_t)pbp->deps[sh->dep].variants[sh->variant].shard_bytes));
+                    json_object_set_new(x, "bytes", json_integer((json_int_t)s.deps[sh->dep].device_bytes[sh->variant]));
+                    json_object_set_new(x, "margin_bytes",
+                                        json_integer((json_int_t)s.deps[sh->dep].margin_bytes[sh->variant]));
                     json_array_append_new(rows, x);
                 }
             out_csv(stdout, rows);

@@ -25,6 +25,17 @@ static double vllm_util(const scenario *s, const sol_shard *sh, const inv_node *
     return ceil(need / (double)node->gpu_memory * 1000.0) / 1000.0;
 }
 
+/* what a placed shard takes by the estimate (the process's device figure) and the margin kept
+ * beside it; the solver packs their sum (sol_variant.shard_bytes) */
+static uint64_t shard_est(const scenario *s, const sol_shard *sh)
+{
+    return s->deps[sh->dep].device_bytes[sh->variant];
+}
+static uint64_t shard_margin(const scenario *s, const sol_shard *sh)
+{
+    return s->deps[sh->dep].margin_bytes[sh->variant];
+}
+
 static void bar(char *buf, size_t width, double used, double cap)
 {
     size_t fill = cap > 0 ? (size_t)lround(used / cap * (double)width) : 0;
@@ -62,25 +73,28 @@ json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_pla
         json_object_set_new(j, "id", json_integer((json_int_t)n + 1));
         json_object_set_new(j, "type", json_string(t->name));
         json_object_set_new(j, "cost_per_hour", json_real(t->cost));
-        uint64_t host_used = 0;
+        uint64_t host_used = 0, host_margin = 0;
         json_t *hostd = json_array();
         json_t *gpus = json_array();
         for (uint32_t g = 0; g < t->gpus; g++) {
             json_t *gj = json_object();
-            uint64_t used = 0;
+            uint64_t used = 0, margin = 0;
             json_t *shards = json_array();
             for (size_t k = 0; k < nd->nshards; k++) {
                 const sol_shard *sh = &nd->shards[k];
                 if (sh->gpu != (int32_t)g)
                     continue;
                 const sol_variant *v = &pb->deps[sh->dep].variants[sh->variant];
-                used += v->shard_bytes;
+                used += shard_est(s, sh);
+                margin += shard_margin(s, sh);
                 json_t *x = json_object();
                 json_object_set_new(x, "deployment", json_string(pb->deps[sh->dep].name));
                 json_object_set_new(x, "replica", json_integer(sh->replica + 1));
                 json_object_set_new(x, "shard", json_integer(sh->shard));
-                json_object_set_new(x, "tp", json_integer(v->tp));
-                json_object_set_new(x, "bytes", json_integer((json_int_t)v->shard_bytes));
+                json_object_set_new(x, "tp", json_integer(s->deps[sh->dep].tp[sh->variant]));
+                json_object_set_new(x, "gpus", json_integer(v->tp));
+                json_object_set_new(x, "bytes", json_integer((json_int_t)shard_est(s, sh)));
+                json_object_set_new(x, "margin_bytes", json_integer((json_int_t)shard_margin(s, sh)));
                 double u = vllm_util(s, sh, &nc->node);
                 if (u > 0)
                     json_object_set_new(x, "vllm_gpu_memory_utilization", json_real(u));
@@ -89,6 +103,7 @@ json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_pla
             json_object_set_new(gj, "index", json_integer(g));
             json_object_set_new(gj, "capacity_bytes", json_integer((json_int_t)t->gpu_bytes));
             json_object_set_new(gj, "used_bytes", json_integer((json_int_t)used));
+            json_object_set_new(gj, "margin_bytes", json_integer((json_int_t)margin));
             json_object_set_new(gj, "shards", shards);
             json_array_append_new(gpus, gj);
         }
@@ -96,17 +111,19 @@ json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_pla
             const sol_shard *sh = &nd->shards[k];
             if (sh->gpu != -1)
                 continue;
-            const sol_variant *v = &pb->deps[sh->dep].variants[sh->variant];
-            host_used += v->shard_bytes;
+            host_used += shard_est(s, sh);
+            host_margin += shard_margin(s, sh);
             json_t *x = json_object();
             json_object_set_new(x, "deployment", json_string(pb->deps[sh->dep].name));
             json_object_set_new(x, "replica", json_integer(sh->replica + 1));
-            json_object_set_new(x, "bytes", json_integer((json_int_t)v->shard_bytes));
+            json_object_set_new(x, "bytes", json_integer((json_int_t)shard_est(s, sh)));
+            json_object_set_new(x, "margin_bytes", json_integer((json_int_t)shard_margin(s, sh)));
             json_array_append_new(hostd, x);
         }
         json_t *host = json_object();
         json_object_set_new(host, "capacity_bytes", json_integer((json_int_t)t->host_bytes));
         json_object_set_new(host, "used_bytes", json_integer((json_int_t)host_used));
+        json_object_set_new(host, "margin_bytes", json_integer((json_int_t)host_margin));
         json_object_set_new(host, "deployments", hostd);
         json_object_set_new(j, "host", host);
         json_object_set_new(j, "gpus", gpus);
@@ -131,8 +148,10 @@ json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_pla
         json_t *vs = json_array();
         for (size_t v = 0; v < pb->deps[d].nvariants; v++) {
             json_t *y = json_object();
-            json_object_set_new(y, "tp", json_integer(pb->deps[d].variants[v].tp));
-            json_object_set_new(y, "bytes_per_shard", json_integer((json_int_t)pb->deps[d].variants[v].shard_bytes));
+            json_object_set_new(y, "tp", json_integer(s->deps[d].tp[v]));
+            json_object_set_new(y, "gpus", json_integer(pb->deps[d].variants[v].on_host ? 0 : pb->deps[d].variants[v].tp));
+            json_object_set_new(y, "bytes_per_shard", json_integer((json_int_t)s->deps[d].device_bytes[v]));
+            json_object_set_new(y, "margin_per_shard", json_integer((json_int_t)s->deps[d].margin_bytes[v]));
             json_array_append_new(vs, y);
         }
         json_object_set_new(x, "variants", vs);
@@ -178,28 +197,33 @@ void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan 
             printf(" (%u x %s)", t->gpus, nc->node.gpu);
         printf(", $%.3f/h\n", t->cost);
         char bb[41];
-        uint64_t host = 0;
+        uint64_t host = 0, hmargin = 0;
         int any_host = 0;
         for (size_t k = 0; k < nd->nshards; k++)
             if (nd->shards[k].gpu == -1) {
-                host += pb->deps[nd->shards[k].dep].variants[nd->shards[k].variant].shard_bytes;
+                host += shard_est(s, &nd->shards[k]);
+                hmargin += shard_margin(s, &nd->shards[k]);
                 any_host = 1;
             }
         if (any_host || !t->gpus) {
-            bar(bb, 30, (double)host, (double)t->host_bytes);
-            printf("  host  [%s] %7.2f / %7.2f GiB ", bb, (double)host / FP_GIB, (double)t->host_bytes / FP_GIB);
+            bar(bb, 30, (double)(host + hmargin), (double)t->host_bytes);
+            printf("  host  [%s] %7.2f + %5.2f / %7.2f GiB ", bb, (double)host / FP_GIB, (double)hmargin / FP_GIB,
+                   (double)t->host_bytes / FP_GIB);
             for (size_t k = 0; k < nd->nshards; k++)
                 if (nd->shards[k].gpu == -1)
                     printf(" %s#%u", pb->deps[nd->shards[k].dep].name, nd->shards[k].replica + 1);
             printf("\n");
         }
         for (uint32_t g = 0; g < t->gpus; g++) {
-            uint64_t used = 0;
+            uint64_t used = 0, margin = 0;
             for (size_t k = 0; k < nd->nshards; k++)
-                if (nd->shards[k].gpu == (int32_t)g)
-                    used += pb->deps[nd->shards[k].dep].variants[nd->shards[k].variant].shard_bytes;
-            bar(bb, 30, (double)used, (double)t->gpu_bytes);
-            printf("  gpu%-2u [%s] %7.2f / %7.2f GiB ", g, bb, (double)used / FP_GIB, (double)t->gpu_bytes / FP_GIB);
+                if (nd->shards[k].gpu == (int32_t)g) {
+                    used += shard_est(s, &nd->shards[k]);
+                    margin += shard_margin(s, &nd->shards[k]);
+                }
+            bar(bb, 30, (double)(used + margin), (double)t->gpu_bytes);
+            printf("  gpu%-2u [%s] %7.2f + %5.2f / %7.2f GiB ", g, bb, (double)used / FP_GIB, (double)margin / FP_GIB,
+                   (double)t->gpu_bytes / FP_GIB);
             for (size_t k = 0; k < nd->nshards; k++) {
                 const sol_shard *sh = &nd->shards[k];
                 if (sh->gpu != (int32_t)g)
@@ -224,8 +248,10 @@ void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan 
     int any_vllm = 0;
     for (size_t d = 0; d < s->ndeps; d++)
         any_vllm |= !s->deps[d].memory && !s->deps[d].on_host && s->deps[d].opts.w.runtime == EST_RT_VLLM;
+    printf("\nused + margin / capacity: the estimate (what each process takes, as nvidia-smi shows it) and the\n"
+           "headroom kept beside it (docs/methodology.md, \"Margin\")\n");
     if (any_vllm)
-        printf("\n(util x.xxx): the --gpu-memory-utilization each vLLM process must be started with\n");
+        printf("(util x.xxx): the --gpu-memory-utilization each vLLM process must be started with (its margin included)\n");
     (void)b;
 }
 
@@ -260,8 +286,7 @@ json_t *report_summary_json(const scenario *s, const scn_result *r, const char *
         int gpu_node = t->gpus > 0;
         int host_used = 0;
         for (size_t k = 0; k < nd->nshards; k++) {
-            const sol_variant *v = &pb->deps[nd->shards[k].dep].variants[nd->shards[k].variant];
-            used += v->shard_bytes;
+            used += shard_est(s, &nd->shards[k]);
             host_used |= nd->shards[k].gpu < 0;
         }
         cap += gpu_node ? t->gpu_bytes * t->gpus : 0;
@@ -277,6 +302,5 @@ json_t *report_summary_json(const scenario *s, const scn_result *r, const char *
         un += plan->unplaced[u].count;
     json_object_set_new(o, "unplaced", json_integer(un));
     json_object_set_new(o, "gap", json_real(round(plan->gap * 1e6) / 1e6));
-    (void)s;
     return o;
 }

@@ -134,6 +134,15 @@ typedef enum { EST_OPT_ADAMW, EST_OPT_ADAMW8, EST_OPT_ADAFACTOR, EST_OPT_SGD, ES
                EST_OPT_COUNT } est_optimizer;
 typedef enum { EST_PREC_MIXED, EST_PREC_PURE, EST_PREC_FP32 } est_precision;
 
+/* Headroom kept on top of what a process takes (docs/methodology.md, "Margin"): unset, the
+ * default for the job's kind (EST_MARGIN_TRAIN / EST_MARGIN_INFER of the device figure);
+ * else frac of it, or a fixed number of bytes. */
+typedef struct est_margin {
+    int set;
+    double frac;
+    uint64_t fixed;
+} est_margin;
+
 typedef struct est_workload {
     est_mode mode;
     est_runtime runtime;
@@ -149,6 +158,7 @@ typedef struct est_workload {
 
     /* vLLM */
     double gpu_memory_utilization; /* (0, 1]; used with a GPU size */
+    int gmu_set;                   /* 1: given by the user (plans and fit keep it; else they compute it) */
     uint64_t block_size;           /* paged KV block, tokens */
     uint64_t max_num_seqs;         /* sequences sampled in the profile run */
     int cuda_graphs;               /* 1 unless --enforce-eager */
@@ -163,15 +173,29 @@ typedef struct est_workload {
     int grad_checkpointing;
     uint64_t grad_accum;      /* no memory effect; kept for the report */
     int zero_stage;           /* 0..3 (3 == FSDP full shard) */
-    uint64_t dp;              /* data-parallel ranks sharing ZeRO state */
+    uint64_t gpus;            /* GPUs of one job (world size = tp x dp); 0: tp (one data-parallel rank) */
+    uint64_t dp;              /* data-parallel ranks sharing ZeRO state: derived, gpus / tp (est_workload_shape) */
     uint64_t loss_chunk;      /* 0: logits materialized whole; else tokens per loss chunk */
     double lora_dropout;      /* > 0: each targeted module keeps a dropped-out input copy and a mask */
     int bnb_legacy;           /* bitsandbytes < 0.43.2: frozen 4-bit linears keep their inputs */
+
+    est_margin margin;        /* headroom kept on top of what the process takes */
 } est_workload;
+
+/* Default margins: the estimator's documented worst under-estimate for the kind of job
+ * (docs/validation.md): training estimates run 5-10 % low, inference within 2.2 %. */
+#define EST_MARGIN_TRAIN 0.10
+#define EST_MARGIN_INFER 0.03
 
 /* Defaults: inference, transformers, bf16 everywhere, batch 1, context 2048, tp 1,
  * flash attention on; training defaults (when mode is switched): LoRA r=8 on q,v, AdamW, mixed. */
 void est_workload_default(est_workload *w);
+
+/* The job's shape: dp = gpus / tp (1 when gpus is 0).  Call after setting tp or gpus;
+ * -1 with err when gpus is not a multiple of tp. */
+int est_workload_shape(est_workload *w, fp_error *err);
+/* GPUs one replica of the job occupies, each with the footprint's per-GPU bytes: tp x dp. */
+uint64_t est_job_gpus(const est_workload *w);
 
 /* Validate the workload against the architecture; err names the option. */
 int est_workload_check(const est_arch *a, const est_workload *w, fp_error *err);
@@ -197,11 +221,20 @@ typedef struct est_footprint {
     uint64_t kv_bytes_per_token; /* per GPU, summed over layers */
     uint64_t outside_allocator;  /* part of runtime_overhead the framework's allocator never sees
                                     (CUDA context; vLLM: also its CUDA graphs, outside its budget) */
+    /* The three memory figures (docs/methodology.md, "Allocated, reserved, device"):
+     *   allocated = total - outside_allocator: the allocator's peak (torch.cuda.max_memory_allocated,
+     *               what published measurements report);
+     *   reserved  = allocated + fragmentation: the caching allocator's peak (max_memory_reserved);
+     *   device    = reserved + outside_allocator: what nvidia-smi shows for the process.
+     * need = device + margin is what every fit decision uses. */
+    uint64_t fragmentation;
+    uint64_t allocated, reserved, device;
+    uint64_t margin;
+    uint64_t need;
 } est_footprint;
 
-/* Does fp fit a GPU of gpu_bytes?  vLLM: what it profiles must fit
- * gpu_memory_utilization x total and everything must fit the total; others: the
- * total must fit. */
+/* Does fp fit a GPU of gpu_bytes?  need (device + margin) must fit the GPU; vLLM also:
+ * what it profiles (allocated + margin) must fit gpu_memory_utilization x total. */
 int est_fits(const est_footprint *fp, const est_workload *w, uint64_t gpu_bytes);
 
 /* Compute the footprint.  ex may be NULL (the fast path, used by sweeps and the
@@ -241,6 +274,9 @@ const est_option_row *est_option_rows(size_t *n);
 void est_options_init(est_options *o);
 /* 1 applied, 0 not a workload option, -1 bad value (err names the option). */
 int est_option_apply(est_options *o, const char *name, const char *value, fp_error *err);
+/* Parse a margin: a fraction ("0.1"), a percentage ("10%") or a size ("2 GiB"); "0" turns
+ * it off.  0 or -1 with err naming opt. */
+int est_margin_parse(const char *opt, const char *v, est_margin *m, fp_error *err);
 int est_options_finish(est_options *o, fp_error *err);
 
 /* ====================================================================== names */

@@ -160,6 +160,28 @@ void est_workload_default(est_workload *w)
     w->dp = 1;
 }
 
+int est_workload_shape(est_workload *w, fp_error *err)
+{
+    if (w->tp == 0)
+        return fp_fail(err, NULL, 0, 0, "--tp: must be at least 1");
+    if (w->gpus == 0) {
+        w->dp = 1;
+        return 0;
+    }
+    if (w->gpus % w->tp != 0)
+        return fp_fail(err, NULL, 0, 0,
+                       "--gpus: %llu GPUs cannot be split into tensor-parallel groups of %llu (gpus = tp x "
+                       "data-parallel ranks)",
+                       (unsigned long long)w->gpus, (unsigned long long)w->tp);
+    w->dp = w->gpus / w->tp;
+    return 0;
+}
+
+uint64_t est_job_gpus(const est_workload *w)
+{
+    return w->tp * (w->mode == EST_MODE_TRAIN && w->dp ? w->dp : 1);
+}
+
 static int wfail(fp_error *err, const char *opt, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
@@ -393,6 +415,35 @@ static void training_parts(const est_arch *a, const est_params *p, const est_wor
     }
     tp_out->trainable = trainable;
     tp_out->opt_state_bytes = opt;
+}
+
+/* ====================================================================== memory figures */
+
+/* PyTorch's caching allocator keeps freed blocks for reuse; tensors allocated once at the
+ * start (weights, gradients, optimizer states) fill their segments, but the transient
+ * tensors of every step (activations, logits) are freed and re-allocated in changing
+ * sizes and leave split, partly used segments behind.  GMLake (Guo et al., ASPLOS 2024,
+ * arXiv:2401.08156) measures the allocator's fragmentation on eight LLM fine-tuning
+ * workloads on A100-80GB at 15 % of reserved memory on average (up to 33 %).  The model
+ * here charges that average to the transient bytes only: reserved - allocated =
+ * 0.15 / 0.85 x (activations + logits).  vLLM allocates its KV cache as one block per layer
+ * and runs inside its own profiled budget, and llama.cpp plans its buffers ahead: neither
+ * fragments.  docs/methodology.md states the model's error against the reserved figures
+ * of PEFT's MetaMathQA runs. */
+#define FRAG_TRANSIENT (0.15 / 0.85)
+
+static void memory_figures(const est_workload *w, est_footprint *fp)
+{
+    uint64_t transient = fp->bytes[EST_C_ACTIVATIONS] + fp->bytes[EST_C_LOGITS];
+    fp->fragmentation = 0;
+    if (w->runtime == EST_RT_TRANSFORMERS || w->runtime == EST_RT_NONE)
+        fp->fragmentation = sat((double)transient * FRAG_TRANSIENT);
+    fp->allocated = fp->total - fp->outside_allocator;
+    fp->reserved = fp->allocated + fp->fragmentation;
+    fp->device = fp->reserved + fp->outside_allocator;
+    double frac = w->margin.set ? w->margin.frac : w->mode == EST_MODE_TRAIN ? EST_MARGIN_TRAIN : EST_MARGIN_INFER;
+    fp->margin = sat(ceil((double)fp->device * frac)) + (w->margin.set ? w->margin.fixed : 0);
+    fp->need = fp->device + fp->margin;
 }
 
 /* ====================================================================== footprint */
@@ -702,6 +753,7 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
     for (int c = 0; c < EST_C_COUNT; c++)
         total += b[c];
     fp->total = total;
+    memory_figures(w, fp);
     return 0;
 }
 
@@ -723,10 +775,10 @@ int est_vllm_kv_capacity(const est_footprint *fp, const est_workload *w, uint64_
 
 int est_fits(const est_footprint *fp, const est_workload *w, uint64_t gpu_bytes)
 {
-    if (fp->total > gpu_bytes)
+    if (fp->need > gpu_bytes)
         return 0;
     if (w->runtime == EST_RT_VLLM)
-        return (double)(fp->total - fp->outside_allocator) <= w->gpu_memory_utilization * (double)gpu_bytes;
+        return (double)(fp->allocated + fp->margin) <= w->gpu_memory_utilization * (double)gpu_bytes;
     return 1;
 }
 

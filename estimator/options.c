@@ -9,7 +9,7 @@
 enum {
     O_MODE, O_METHOD, O_DTYPE, O_COMPUTE, O_KV, O_BATCH, O_CONTEXT, O_PREFILL, O_TP, O_RUNTIME, O_GMU, O_BLOCK,
     O_SEQS, O_EAGER, O_NOFLASH, O_QHEAD, O_RANK, O_ALPHA, O_TARGETS, O_OPT, O_PREC, O_CKPT, O_ACCUM, O_FREEZE,
-    O_ZERO, O_FSDP, O_GPUS, O_CHUNK, O_DROPOUT, O_BNBLEGACY,
+    O_ZERO, O_FSDP, O_GPUS, O_CHUNK, O_DROPOUT, O_BNBLEGACY, O_MARGIN,
 };
 
 static const est_option_row rows[] = {
@@ -43,6 +43,7 @@ static const est_option_row rows[] = {
     {"loss-chunk", 1, O_CHUNK},
     {"lora-dropout", 1, O_DROPOUT},
     {"bnb-legacy", 0, O_BNBLEGACY},
+    {"margin", 1, O_MARGIN},
 };
 
 const est_option_row *est_option_rows(size_t *n)
@@ -73,6 +74,41 @@ static int opt_dtype(const char *opt, const char *v, est_dtype *d, fp_error *err
                        "--%s: unknown dtype '%s'; use fp32, bf16, fp16, fp8, int8, int4, nf4, nf4-dq, q8_0, q6_k, "
                        "q4_k or q4_0",
                        opt, v);
+    return 0;
+}
+
+int est_margin_parse(const char *opt, const char *v, est_margin *m, fp_error *err)
+{
+    char why[160];
+    size_t n = strlen(v);
+    double x;
+    uint64_t bytes;
+    if (n > 1 && v[n - 1] == '%') {
+        char num[64];
+        if (n - 1 >= sizeof num)
+            return fp_fail(err, NULL, 0, 0, "--%s: expected a percentage like 10%%, got '%s'", opt, v);
+        memcpy(num, v, n - 1);
+        num[n - 1] = 0;
+        if (fp_number_parse(num, &x) != 0 || !(x >= 0 && x < 100))
+            return fp_fail(err, NULL, 0, 0, "--%s: a percentage must be in [0, 100), got '%s'", opt, v);
+        m->frac = x / 100.0;
+        m->fixed = 0;
+    } else if (fp_number_parse(v, &x) == 0) {
+        if (!(x >= 0 && x < 1))
+            return fp_fail(err, NULL, 0, 0,
+                           "--%s: a bare number is a fraction in [0, 1), got '%s' (write 10%% or 2 GiB for "
+                           "a percentage or a size)",
+                           opt, v);
+        m->frac = x;
+        m->fixed = 0;
+    } else if (fp_size_parse(v, &bytes, why, sizeof why) == 0) {
+        m->frac = 0;
+        m->fixed = bytes;
+    } else {
+        return fp_fail(err, NULL, 0, 0, "--%s: expected a fraction (0.1), a percentage (10%%) or a size (2 GiB), got '%s'",
+                       opt, v);
+    }
+    m->set = 1;
     return 0;
 }
 
@@ -149,6 +185,7 @@ int est_option_apply(est_options *o, const char *name, const char *v, fp_error *
             if (fp_number_parse(v, &o->w.gpu_memory_utilization) != 0 || !(o->w.gpu_memory_utilization > 0) ||
                 o->w.gpu_memory_utilization > 1)
                 return fp_fail(err, NULL, 0, 0, "--gpu-memory-utilization: expected a number in (0, 1], got '%s'", v);
+            o->w.gmu_set = 1;
             break;
         case O_BLOCK:
             if (opt_u64("block-size", v, &o->w.block_size, err))
@@ -228,9 +265,9 @@ int est_option_apply(est_options *o, const char *name, const char *v, fp_error *
             break;
         case O_FSDP: o->w.zero_stage = 3; o->train_opt = 1; break;
         case O_GPUS:
-            if (opt_u64("gpus", v, &o->w.dp, err))
+            if (opt_u64("gpus", v, &o->w.gpus, err))
                 return -1;
-            if (o->w.dp == 0)
+            if (o->w.gpus == 0)
                 return fp_fail(err, NULL, 0, 0, "--gpus: must be at least 1");
             o->train_opt = 1;
             break;
@@ -240,6 +277,10 @@ int est_option_apply(est_options *o, const char *name, const char *v, fp_error *
             o->train_opt = 1;
             break;
         case O_BNBLEGACY: o->w.bnb_legacy = 1; o->train_opt = 1; break;
+        case O_MARGIN:
+            if (est_margin_parse("margin", v, &o->w.margin, err))
+                return -1;
+            break;
         case O_CHUNK:
             if (opt_u64("loss-chunk", v, &o->w.loss_chunk, err))
                 return -1;
@@ -276,5 +317,5 @@ int est_options_finish(est_options *o, fp_error *err)
         o->w.precision = EST_PREC_FP32;
         o->w.compute_dtype = EST_DT_FP32;
     }
-    return 0;
+    return est_workload_shape(&o->w, err);
 }

@@ -109,6 +109,16 @@ static int t_partial(const ydoc *d, const ynode *v, const char *k, void *o, fp_e
 {
     return ynode_bool(d, v, k, &((load_ctx *)o)->s->allow_partial, e);
 }
+static int t_margin(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    const char *str;
+    fp_error me;
+    if (ynode_str(d, v, k, &str, e))
+        return -1;
+    if (est_margin_parse("margin", str, &((load_ctx *)o)->s->margin, &me) != 0)
+        return ydoc_fail(d, v, e, "'%s': %s", k, strchr(me.msg, ':') ? strchr(me.msg, ':') + 2 : me.msg);
+    return 0;
+}
 
 /* ---------------------------------------------------------------- node choices */
 
@@ -607,6 +617,7 @@ static const yfield top_fields[] = {
     {"name", 0, t_name},           {"description", 0, t_ignore}, {"goal", 0, t_goal},
     {"time_limit", 0, t_time},     {"gap", 0, t_gap},            {"allow_partial", 0, t_partial},
     {"nodes", 0, t_nodes},         {"variants", 0, t_variants},  {"deployments", 1, t_deployments},
+    {"margin", 0, t_margin},
 };
 
 /* ====================================================================== load */
@@ -730,6 +741,8 @@ int scn_override(scenario *s, const char *key, const char *value, fp_error *err)
     for (char *p = name; *p; p++)
         if (*p == '_')
             *p = '-';
+    if (!depname[0] && !strcmp(name, "margin")) /* every deployment's, fixed sizes included */
+        return scn_set_margin(s, value, 1, err);
     int matched = 0;
     for (size_t i = 0; i < s->ndeps; i++) {
         scn_deployment *dp = &s->deps[i];
@@ -785,7 +798,21 @@ void scn_free(scenario *s)
     memset(s, 0, sizeof *s);
 }
 
+int scn_set_margin(scenario *s, const char *value, int force, fp_error *err)
+{
+    if (est_margin_parse("margin", value, &s->margin, err) != 0)
+        return -1;
+    s->margin_forced |= force;
+    return 0;
+}
+
 /* ====================================================================== build */
+
+/* the margin a fixed-size deployment gets on dev bytes (the estimator's rule) */
+static uint64_t margin_of(const est_margin *mg, uint64_t dev)
+{
+    return mg->fixed + (mg->frac > 0 ? (uint64_t)ceil((double)dev * mg->frac) : 0);
+}
 
 static int is_path(const char *m)
 {
@@ -856,22 +883,47 @@ int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *er
         }
         for (size_t t = 0; t < dp->ntp; t++) {
             sol_variant *v = &sd->variants[sd->nvariants];
+            /* the solver's tp is the number of GPUs a replica occupies, each holding shard_bytes */
             v->tp = dp->on_host ? 1 : dp->tp[t];
             v->on_host = dp->on_host;
             if (dp->memory) {
-                v->shard_bytes = (dp->memory + v->tp - 1) / v->tp;
+                uint64_t dev = (dp->memory + v->tp - 1) / v->tp;
+                /* a fixed size is the user's own figure: no margin unless the scenario sets one */
+                uint64_t margin = s->margin.set ? margin_of(&s->margin, dev) : 0;
+                dp->device_bytes[t] = dev;
+                dp->margin_bytes[t] = margin;
+                v->shard_bytes = dev + margin;
             } else {
                 est_workload w = dp->opts.w;
                 w.tp = dp->tp[t];
+                if (s->margin.set && (s->margin_forced || !w.margin.set))
+                    w.margin = s->margin;
                 est_footprint fp;
                 fp_error fe;
-                if (est_footprint_compute(&arch, &params, &w, &fp, NULL, &fe) != 0) {
-                    fp_fail(err, s->file, dp->line, dp->col, "deployment '%s': %s", dp->name, fe.msg);
+                if (est_workload_shape(&w, &fe) != 0 || est_footprint_compute(&arch, &params, &w, &fp, NULL, &fe) != 0) {
+                    char tpn[32] = "";
+                    if (dp->ntp > 1)
+                        snprintf(tpn, sizeof tpn, " (tp %u)", dp->tp[t]);
+                    fp_fail(err, s->file, dp->line, dp->col, "deployment '%s'%s: %s", dp->name, tpn, fe.msg);
                     goto fail;
                 }
-                v->shard_bytes = fp.total;
+                if (!dp->on_host) {
+                    uint64_t g = est_job_gpus(&w);
+                    if (g > SCN_MAX_JOB_GPUS) {
+                        fp_fail(err, s->file, dp->line, dp->col,
+                                "deployment '%s': a job of %llu GPUs (tp %u x %llu data-parallel) is more than one "
+                                "node holds (at most %d GPUs)",
+                                dp->name, (unsigned long long)g, dp->tp[t], (unsigned long long)w.dp, SCN_MAX_JOB_GPUS);
+                        goto fail;
+                    }
+                    v->tp = (uint32_t)g;
+                }
+                v->shard_bytes = fp.need;
+                dp->device_bytes[t] = fp.device;
+                dp->margin_bytes[t] = fp.margin;
                 dp->outside_bytes[t] = fp.outside_allocator;
             }
+            dp->gpus[t] = v->on_host ? 0 : v->tp;
             dp->shard_bytes[t] = v->shard_bytes;
             sd->nvariants++;
         }
@@ -918,13 +970,24 @@ void scn_why_unplaceable(const scenario *s, const sol_problem *pb, size_t d, cha
     for (size_t v = 1; v < dp->nvariants; v++)
         if (dp->variants[v].shard_bytes < va->shard_bytes)
             va = &dp->variants[v];
-    (void)s;
     if (va->on_host)
         snprintf(buf, n, "needs %.2f GiB of host memory and the largest node offered has %.2f GiB",
                  (double)va->shard_bytes / FP_GIB, (double)best_host / FP_GIB);
     else if (!most_gpus)
         snprintf(buf, n, "needs a GPU and none of its node choices has one");
-    else
-        snprintf(buf, n, "needs %.2f GiB per GPU (tp %u) and the largest GPU offered has %.2f GiB", 
-                 (double)va->shard_bytes / FP_GIB, va->tp, (double)best_gpu / FP_GIB);
+    else {
+        size_t vi = (size_t)(va - dp->variants);
+        const scn_deployment *sd = &s->deps[d];
+        char job[64];
+        if (va->tp > 1)
+            snprintf(job, sizeof job, ", on each of %u GPUs", va->tp);
+        else
+            job[0] = 0;
+        snprintf(buf, n,
+                 "needs %.2f GiB per GPU (%.2f estimate + %.2f margin%s) and the largest GPU offered has %.2f GiB "
+                 "(short by %.0f MiB)",
+                 (double)va->shard_bytes / FP_GIB, (double)sd->device_bytes[vi] / FP_GIB,
+                 (double)sd->margin_bytes[vi] / FP_GIB, job, (double)best_gpu / FP_GIB,
+                 ceil((double)(va->shard_bytes - best_gpu) / 1048576.0));
+    }
 }

@@ -13,6 +13,7 @@
 #include "../solver/solver.h"
 
 #define SCN_MAX_TP 8
+#define SCN_MAX_JOB_GPUS 32 /* GPUs of one replica: the solver places a replica on one node */
 #define SCN_MAX_PIN 16
 
 typedef struct scn_node_choice {
@@ -57,8 +58,14 @@ typedef struct scn_deployment {
     /* the workload as written, re-applied (with overrides) by scn_apply */
     scn_wl_entry *wl;        /* SCN_MAX_WL entries, allocated when there is a workload */
     size_t nwl;
-    /* filled by scn_build */
+    /* filled by scn_build, per allowed tp degree: what the solver packs on each GPU
+     * (shard_bytes = device + margin), the estimate alone (device_bytes: what the process
+     * takes, nvidia-smi's figure), the margin, and the GPUs of one replica (tp x data-parallel
+     * ranks of a training job) */
     uint64_t shard_bytes[SCN_MAX_TP];
+    uint64_t device_bytes[SCN_MAX_TP];
+    uint64_t margin_bytes[SCN_MAX_TP];
+    uint32_t gpus[SCN_MAX_TP];
     uint64_t outside_bytes[SCN_MAX_TP]; /* part of the footprint outside the runtime's budget */
     unsigned char *allowed;             /* per node choice */
 } scn_deployment;
@@ -70,6 +77,8 @@ typedef struct scenario {
     double time_limit;
     double gap;
     int allow_partial;
+    est_margin margin;        /* 'margin:': for deployments whose workload sets none */
+    int margin_forced;        /* scn_set_margin(.., force): margin for every deployment */
     scn_node_choice *nodes;   /* the node set in use: one of the variants' */
     size_t nnodes;
     scn_variant *variants;    /* "nodes:" is variant 0 named "base"; "variants:" add named sets */
@@ -93,6 +102,10 @@ int scn_use_variant(scenario *s, size_t i, fp_error *err);
 /* Apply an override to every deployment (name "context", "dtype", ... any workload option,
  * or "replicas"), or to one ("chat.context").  Returns 0, or -1 with err. */
 int scn_override(scenario *s, const char *key, const char *value, fp_error *err);
+
+/* Set the margin ("0.1", "10%", "2 GiB", "0"): the scenario's default, or (force) the margin
+ * of every deployment, their own included (plan/compare/sweep --margin).  0 or -1 with err. */
+int scn_set_margin(scenario *s, const char *value, int force, fp_error *err);
 
 /* Estimate every deployment and build the solver problem.  pb points into s (and into
  * arrays it allocates: free them with scn_problem_free). */
