@@ -276,6 +276,8 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
     json_object_set_new(o, "device_bytes", json_integer((json_int_t)r->fp.device));
     json_object_set_new(o, "margin_bytes", json_integer((json_int_t)r->fp.margin));
     json_object_set_new(o, "need_bytes", json_integer((json_int_t)r->fp.need));
+    if (w->runtime != EST_RT_LLAMACPP)
+        json_object_set_new(o, "host_bytes", json_integer((json_int_t)r->fp.host));
     json_object_set_new(o, "gpus", json_integer((json_int_t)est_job_gpus(w)));
     if (!train && a->layers) {
         json_object_set_new(o, "kv_bytes_per_token", json_integer((json_int_t)r->fp.kv_bytes_per_token));
@@ -335,6 +337,10 @@ static void print_figures(const est_workload *w, const est_footprint *fp)
                w->margin.set ? "--margin" : w->mode == EST_MODE_TRAIN ? "training default" : "inference default");
     printf("%-18s %12.2f %16llu  what %s must have\n", "need", (double)fp->need / FP_GIB, (unsigned long long)fp->need,
            host ? "the host" : "each GPU");
+    if (!host)
+        printf("%-18s %12.2f %16llu  host RAM of the job's %llu process%s%s\n", "host", (double)fp->host / FP_GIB,
+               (unsigned long long)fp->host, (unsigned long long)est_job_gpus(w), est_job_gpus(w) == 1 ? "" : "es",
+               w->runtime == EST_RT_VLLM ? " with vLLM's swap space" : "");
 }
 
 static void print_table(const est_cli *c, const char *name, const char *hf_id, const est_params *p, const result *r)

@@ -248,7 +248,8 @@ void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan 
     int any_vllm = 0;
     for (size_t d = 0; d < s->ndeps; d++)
         any_vllm |= !s->deps[d].memory && !s->deps[d].on_host && s->deps[d].opts.w.runtime == EST_RT_VLLM;
-    printf("\nused + margin / capacity: the estimate (what each process takes, as nvidia-smi shows it) and the\n"
+    if (plan->nnodes)
+        printf("\nused + margin / capacity: the estimate (what each process takes, as nvidia-smi shows it) and the\n"
            "headroom kept beside it (docs/methodology.md, \"Margin\")\n");
     if (any_vllm)
         printf("(util x.xxx): the --gpu-memory-utilization each vLLM process must be started with (its margin included)\n");

@@ -159,6 +159,7 @@ typedef struct est_workload {
     /* vLLM */
     double gpu_memory_utilization; /* (0, 1]; used with a GPU size */
     int gmu_set;                   /* 1: given by the user (plans and fit keep it; else they compute it) */
+    uint64_t swap_space;           /* vLLM --swap-space: pinned CPU KV swap per GPU, bytes (4 GiB) */
     uint64_t block_size;           /* paged KV block, tokens */
     uint64_t max_num_seqs;         /* sequences sampled in the profile run */
     int cuda_graphs;               /* 1 unless --enforce-eager */
@@ -231,6 +232,9 @@ typedef struct est_footprint {
     uint64_t allocated, reserved, device;
     uint64_t margin;
     uint64_t need;
+    /* host RAM one replica's processes take beside their GPUs (GPU runtimes; llama.cpp's
+     * total is host memory already): docs/methodology.md, "Host memory of GPU processes" */
+    uint64_t host;
 } est_footprint;
 
 /* Does fp fit a GPU of gpu_bytes?  need (device + margin) must fit the GPU; vLLM also:

@@ -158,6 +158,7 @@ void est_workload_default(est_workload *w)
     w->lora_targets = (1u << EST_MOD_Q) | (1u << EST_MOD_V);
     w->grad_accum = 1;
     w->dp = 1;
+    w->swap_space = 4ULL << 30; /* vLLM's default --swap-space, GiB per GPU (engine arguments) */
 }
 
 int est_workload_shape(est_workload *w, fp_error *err)
@@ -432,6 +433,27 @@ static void training_parts(const est_arch *a, const est_params *p, const est_wor
  * of PEFT's MetaMathQA runs. */
 #define FRAG_TRANSIENT (0.15 / 0.85)
 
+/* Host RAM of a GPU job, per replica.  Each GPU is driven by one process (vLLM's workers,
+ * torchrun's ranks, one transformers process per GPU), and each such process holds the
+ * Python runtime, PyTorch and the CUDA libraries' host side: HOST_PROCESS, an assumption
+ * stated in docs/methodology.md (to be replaced by a measurement).  vLLM also pins
+ * swap_space bytes of CPU KV cache per GPU at start (--swap-space, 4 GiB by default:
+ * vLLM's engine arguments).  Weights are read through the page cache (safetensors are
+ * mmapped), which the kernel reclaims: not counted.  llama.cpp: its whole footprint is
+ * host memory already, so nothing more here. */
+#define HOST_PROCESS (2ULL * GIB)
+
+static uint64_t host_bytes(const est_workload *w)
+{
+    if (w->runtime == EST_RT_LLAMACPP)
+        return 0;
+    uint64_t procs = w->tp * (w->mode == EST_MODE_TRAIN && w->dp ? w->dp : 1);
+    uint64_t h = procs * HOST_PROCESS;
+    if (w->runtime == EST_RT_VLLM && w->mode == EST_MODE_INFER)
+        h += w->tp * w->swap_space;
+    return h;
+}
+
 static void memory_figures(const est_workload *w, est_footprint *fp)
 {
     uint64_t transient = fp->bytes[EST_C_ACTIVATIONS] + fp->bytes[EST_C_LOGITS];
@@ -444,6 +466,7 @@ static void memory_figures(const est_workload *w, est_footprint *fp)
     double frac = w->margin.set ? w->margin.frac : w->mode == EST_MODE_TRAIN ? EST_MARGIN_TRAIN : EST_MARGIN_INFER;
     fp->margin = sat(ceil((double)fp->device * frac)) + (w->margin.set ? w->margin.fixed : 0);
     fp->need = fp->device + fp->margin;
+    fp->host = host_bytes(w);
 }
 
 /* ====================================================================== footprint */

@@ -9,7 +9,7 @@
 enum {
     O_MODE, O_METHOD, O_DTYPE, O_COMPUTE, O_KV, O_BATCH, O_CONTEXT, O_PREFILL, O_TP, O_RUNTIME, O_GMU, O_BLOCK,
     O_SEQS, O_EAGER, O_NOFLASH, O_QHEAD, O_RANK, O_ALPHA, O_TARGETS, O_OPT, O_PREC, O_CKPT, O_ACCUM, O_FREEZE,
-    O_ZERO, O_FSDP, O_GPUS, O_CHUNK, O_DROPOUT, O_BNBLEGACY, O_MARGIN,
+    O_ZERO, O_FSDP, O_GPUS, O_CHUNK, O_DROPOUT, O_BNBLEGACY, O_MARGIN, O_SWAP,
 };
 
 static const est_option_row rows[] = {
@@ -44,6 +44,7 @@ static const est_option_row rows[] = {
     {"lora-dropout", 1, O_DROPOUT},
     {"bnb-legacy", 0, O_BNBLEGACY},
     {"margin", 1, O_MARGIN},
+    {"swap-space", 1, O_SWAP},
 };
 
 const est_option_row *est_option_rows(size_t *n)
@@ -277,6 +278,15 @@ int est_option_apply(est_options *o, const char *name, const char *v, fp_error *
             o->train_opt = 1;
             break;
         case O_BNBLEGACY: o->w.bnb_legacy = 1; o->train_opt = 1; break;
+        case O_SWAP: {
+            /* vLLM's --swap-space: GiB per GPU, a number (0 turns it off) */
+            double gib;
+            if (fp_number_parse(v, &gib) != 0 || !(gib >= 0) || gib > 1024)
+                return fp_fail(err, NULL, 0, 0, "--swap-space: expected GiB per GPU in [0, 1024] (vLLM's flag), got '%s'",
+                               v);
+            o->w.swap_space = (uint64_t)(gib * 1073741824.0);
+            break;
+        }
         case O_MARGIN:
             if (est_margin_parse("margin", v, &o->w.margin, err))
                 return -1;

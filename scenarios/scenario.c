@@ -966,15 +966,23 @@ void scn_why_unplaceable(const scenario *s, const sol_problem *pb, size_t d, cha
                 return; /* placeable somewhere */
         }
     }
-    const sol_variant *va = &dp->variants[0];
-    for (size_t v = 1; v < dp->nvariants; v++)
-        if (dp->variants[v].shard_bytes < va->shard_bytes)
-            va = &dp->variants[v];
+    /* the variant closest to fitting: among those whose GPUs one node has, the smallest; else
+     * the one with the fewest GPUs */
+    const sol_variant *va = NULL;
+    for (size_t v = 0; v < dp->nvariants; v++) {
+        const sol_variant *x = &dp->variants[v];
+        int ok = x->on_host || x->tp <= most_gpus, va_ok = va && (va->on_host || va->tp <= most_gpus);
+        if (!va || (ok && !va_ok) || (ok == va_ok && (ok ? x->shard_bytes < va->shard_bytes : x->tp < va->tp)))
+            va = x;
+    }
     if (va->on_host)
         snprintf(buf, n, "needs %.2f GiB of host memory and the largest node offered has %.2f GiB",
                  (double)va->shard_bytes / FP_GIB, (double)best_host / FP_GIB);
     else if (!most_gpus)
         snprintf(buf, n, "needs a GPU and none of its node choices has one");
+    else if (va->tp > most_gpus)
+        snprintf(buf, n, "needs %u GPUs on one node (tp %u x %u data-parallel) and its node choices have at most %u",
+                 va->tp, s->deps[d].tp[va - dp->variants], va->tp / s->deps[d].tp[va - dp->variants], most_gpus);
     else {
         size_t vi = (size_t)(va - dp->variants);
         const scn_deployment *sd = &s->deps[d];
