@@ -214,62 +214,83 @@ static uint32_t rnd(uint64_t *s, uint32_t n)
     return (uint32_t)((*s >> 33) % n);
 }
 
-/* twins: the deployments are copies of two templates (with their own replica counts, and
+/* One random instance: up to four deployments (multi-GPU variants, tensor parallelism,
+ * anti-affinity, host memory, pinning) on one or two node types (limited availability).
+ * twins: the deployments are copies of two templates (with their own replica counts, and
  * anti-affinity copies with equal counts half of the time), so that the solver merges
  * interchangeable deployments into classes and splits the plan back (classes.c).
  * odd: sizes and capacities off whole gigabytes by up to 8 MB, so that the knapsacks' units
  * round them: the bound reported must still hold (at most the brute-force optimum), and a
- * plan called optimal must be optimal. */
+ * plan called optimal must be optimal.
+ * The instance's deployments point into its own `allowed`: do not copy it. */
+typedef struct instance {
+    sol_deployment deps[4];
+    sol_node_type types[2];
+    unsigned char allowed[4][2];
+    size_t nd, nt;
+} instance;
+
+static void gen_instance(uint64_t *sp, int twins, int odd, instance *in)
+{
+    uint64_t seed = *sp;
+    sol_deployment *deps = in->deps;
+    sol_node_type *types = in->types;
+    unsigned char (*allowed)[2] = in->allowed;
+    size_t nd = twins ? 2 + rnd(&seed, 3) : 1 + rnd(&seed, 3), nt = 1 + rnd(&seed, 2);
+    for (size_t k = 0; k < nt; k++) {
+        memset(&types[k], 0, sizeof types[k]);
+        snprintf(types[k].name, sizeof types[k].name, "type%zu", k);
+        types[k].gpus = rnd(&seed, 4);
+        types[k].gpu_bytes = (8 + rnd(&seed, 9)) * GB + (odd ? rnd(&seed, 8000) * 1000ULL : 0);
+        types[k].host_bytes = (10 + rnd(&seed, 21)) * GB + (odd ? rnd(&seed, 8000) * 1000ULL : 0);
+        types[k].cost = 1 + rnd(&seed, 5) + 0.5 * rnd(&seed, 2);
+        types[k].available = rnd(&seed, 3) == 0 ? (int64_t)(1 + rnd(&seed, 3)) : -1;
+    }
+    for (size_t k = 0; k < nd; k++) {
+        memset(&deps[k], 0, sizeof deps[k]);
+        snprintf(deps[k].name, sizeof deps[k].name, "dep%zu", k);
+        deps[k].replicas = 1 + rnd(&seed, 3);
+        deps[k].anti_affinity = rnd(&seed, 2);
+        int host = rnd(&seed, 3) == 0;
+        deps[k].nvariants = host ? 1 : 1 + rnd(&seed, 2);
+        for (size_t v = 0; v < deps[k].nvariants; v++)
+            deps[k].variants[v] = (sol_variant){host ? 1 : (uint32_t)(v + 1), host,
+                                                (uint64_t)(2 + rnd(&seed, 9)) * GB / (v + 1) +
+                                                    (odd ? rnd(&seed, 8000) * 1000ULL + 7 : 0)};
+        if (nt > 1 && rnd(&seed, 4) == 0) {
+            allowed[k][0] = 1;
+            allowed[k][1] = 0;
+            deps[k].allowed = allowed[k];
+        }
+        if (twins && k >= 2) { /* a copy of template 0 or 1, with its own name and maybe replicas */
+            uint32_t r = deps[k].replicas, src = rnd(&seed, 2);
+            deps[k] = deps[src];
+            memcpy(allowed[k], allowed[src], sizeof allowed[k]);
+            snprintf(deps[k].name, sizeof deps[k].name, "dep%zu", k);
+            if (!deps[k].anti_affinity || rnd(&seed, 2))
+                deps[k].replicas = r;
+            if (deps[k].allowed)
+                deps[k].allowed = allowed[k]; /* equal flags, another array */
+        }
+        if (twins && deps[k].replicas > 2)
+            deps[k].replicas = 2;
+    }
+    in->nd = nd;
+    in->nt = nt;
+    *sp = seed;
+}
+
 static void brute_force_run(test_ctx *t, int twins, int odd)
 {
     uint64_t seed = odd ? 4242 : twins ? 777 : 12345;
     int proven = 0;
     int optimal = 0, infeasible = 0;
     for (int inst = 0; inst < 300; inst++) {
-        sol_deployment deps[4];
-        sol_node_type types[2];
-        unsigned char allowed[4][2];
-        size_t nd = twins ? 2 + rnd(&seed, 3) : 1 + rnd(&seed, 3), nt = 1 + rnd(&seed, 2);
-        for (size_t k = 0; k < nt; k++) {
-            memset(&types[k], 0, sizeof types[k]);
-            snprintf(types[k].name, sizeof types[k].name, "type%zu", k);
-            types[k].gpus = rnd(&seed, 4);
-            types[k].gpu_bytes = (8 + rnd(&seed, 9)) * GB + (odd ? rnd(&seed, 8000) * 1000ULL : 0);
-            types[k].host_bytes = (10 + rnd(&seed, 21)) * GB + (odd ? rnd(&seed, 8000) * 1000ULL : 0);
-            types[k].cost = 1 + rnd(&seed, 5) + 0.5 * rnd(&seed, 2);
-            types[k].available = rnd(&seed, 3) == 0 ? (int64_t)(1 + rnd(&seed, 3)) : -1;
-        }
-        size_t nreps = 0;
-        for (size_t k = 0; k < nd; k++) {
-            memset(&deps[k], 0, sizeof deps[k]);
-            snprintf(deps[k].name, sizeof deps[k].name, "dep%zu", k);
-            deps[k].replicas = 1 + rnd(&seed, 3);
-            deps[k].anti_affinity = rnd(&seed, 2);
-            int host = rnd(&seed, 3) == 0;
-            deps[k].nvariants = host ? 1 : 1 + rnd(&seed, 2);
-            for (size_t v = 0; v < deps[k].nvariants; v++)
-                deps[k].variants[v] = (sol_variant){host ? 1 : (uint32_t)(v + 1), host,
-                                                    (uint64_t)(2 + rnd(&seed, 9)) * GB / (v + 1) +
-                                                        (odd ? rnd(&seed, 8000) * 1000ULL + 7 : 0)};
-            if (nt > 1 && rnd(&seed, 4) == 0) {
-                allowed[k][0] = 1;
-                allowed[k][1] = 0;
-                deps[k].allowed = allowed[k];
-            }
-            if (twins && k >= 2) { /* a copy of template 0 or 1, with its own name and maybe replicas */
-                uint32_t r = deps[k].replicas, src = rnd(&seed, 2);
-                deps[k] = deps[src];
-                memcpy(allowed[k], allowed[src], sizeof allowed[k]);
-                snprintf(deps[k].name, sizeof deps[k].name, "dep%zu", k);
-                if (!deps[k].anti_affinity || rnd(&seed, 2))
-                    deps[k].replicas = r;
-                if (deps[k].allowed)
-                    deps[k].allowed = allowed[k]; /* equal flags, another array */
-            }
-            if (twins && deps[k].replicas > 2)
-                deps[k].replicas = 2;
-            nreps += deps[k].replicas;
-        }
+        instance in;
+        gen_instance(&seed, twins, odd, &in);
+        sol_deployment *deps = in.deps;
+        sol_node_type *types = in.types;
+        size_t nd = in.nd, nt = in.nt;
         sol_problem pb = {.deps = deps, .ndeps = nd, .types = types, .ntypes = nt, .goal = SOL_GOAL_COST,
                           .time_limit_s = 10, .allow_partial = 1};
         bf b = {.pb = &pb, .best = 1e18};
