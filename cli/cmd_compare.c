@@ -89,7 +89,12 @@ static void print_table(const json_t *rows)
     const json_t *r;
     json_array_foreach(rows, i, r)
     {
-        printf("%-2s %-44.44s %-10s %10.3f %11.2f %6lld %5.1f%% %9.2f %8lld %5.1f%%  %s\n",
+        /* no bound, no gap (some replicas unplaced, nothing proven about the rest) */
+        const json_t *gap = json_object_get(r, "gap");
+        char gs[16] = "-";
+        if (json_is_number(gap))
+            snprintf(gs, sizeof gs, "%.1f%%", json_number_value(gap) * 100.0);
+        printf("%-2s %-44.44s %-10s %10.3f %11.2f %6lld %5.1f%% %9.2f %8lld %6s  %s\n",
                json_is_true(json_object_get(r, "cheapest")) ? "*" : "",
                json_string_value(json_object_get(r, "scenario")), json_string_value(json_object_get(r, "status")),
                json_number_value(json_object_get(r, "cost_per_hour")),
@@ -98,8 +103,7 @@ static void print_table(const json_t *rows)
                json_number_value(json_object_get(r, "utilization")) * 100.0,
                (double)json_integer_value(json_object_get(r, "headroom_bytes")) / 1073741824.0,
                (long long)json_integer_value(json_object_get(r, "unplaced")),
-               json_number_value(json_object_get(r, "gap")) * 100.0,
-               json_string_value(json_object_get(r, "nodes_by_type")));
+               gs, json_string_value(json_object_get(r, "nodes_by_type")));
     }
     printf("\n* the cheapest plan that places every deployment\n");
 }

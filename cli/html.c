@@ -169,9 +169,16 @@ static void plan_body(sb *b, const json_t *plan)
 {
     const json_t *deps = json_object_get(plan, "deployments");
     const json_t *obj = json_object_get(plan, "objective");
-    sb_printf(b, "<p>Status <b>%s</b>; %lld node(s); $%.3f per hour ($%.2f per month); bound %.3f, gap %.1f %%.</p>\n",
-              str(plan, "status"), (long long)num(obj, "nodes"), num(obj, "cost_per_hour"), num(obj, "cost_per_month"),
-              num(plan, "bound"), num(plan, "gap") * 100.0);
+    sb_printf(b, "<p>Status <b>%s</b>; %lld node(s); $%.3f per hour ($%.2f per month); ", str(plan, "status"),
+              (long long)num(obj, "nodes"), num(obj, "cost_per_hour"), num(obj, "cost_per_month"));
+    /* the bound, in its unit, and what it bounds (docs/formats.md) */
+    if (!json_is_number(json_object_get(plan, "bound")))
+        sb_printf(b, "no bound (some replicas unplaced).</p>\n");
+    else
+        sb_printf(b, "bound %s%.*f%s%s, gap %.1f %%.</p>\n", strcmp(str(plan, "bound_unit"), "nodes") ? "$" : "",
+                  strcmp(str(plan, "bound_unit"), "nodes") ? 3 : 0, num(plan, "bound"),
+                  strcmp(str(plan, "bound_unit"), "nodes") ? "/h" : " node(s)",
+                  strcmp(str(plan, "bound_scope"), "placed") ? "" : " for the placed replicas", num(plan, "gap") * 100.0);
     size_t i;
     const json_t *node;
     json_array_foreach(json_object_get(plan, "nodes"), i, node)

@@ -15,6 +15,38 @@ static const char *status_name(sol_status s)
     return s == SOL_OPTIMAL ? "optimal" : s == SOL_FEASIBLE ? "feasible" : "infeasible";
 }
 
+/* What the bound bounds (docs/formats.md): every replica, the placed ones, or nothing. */
+static const char *scope_name(sol_bound_scope s)
+{
+    return s == SOL_BOUND_ALL ? "all" : s == SOL_BOUND_PLACED ? "placed" : "none";
+}
+
+/* The solver bounds nodes for the nodes goal, and when every node type is free (its cost
+ * goal is then the node count); else dollars per hour (milli-dollars, as it rounds them). */
+static int bound_in_nodes(const sol_problem *pb)
+{
+    if (pb->goal == SOL_GOAL_NODES)
+        return 1;
+    for (size_t t = 0; t < pb->ntypes; t++)
+        if (round(pb->types[t].cost * 1000.0) > 0)
+            return 0;
+    return 1;
+}
+
+static uint32_t unplaced_replicas(const sol_plan *plan)
+{
+    uint32_t un = 0;
+    for (size_t u = 0; u < plan->nunplaced; u++)
+        un += plan->unplaced[u].count;
+    return un;
+}
+
+/* bound and gap as JSON: null when there is no bound */
+static json_t *json_bound(const sol_plan *plan, double v)
+{
+    return plan->bound_scope == SOL_BOUND_NONE || isnan(v) ? json_null() : json_real(v);
+}
+
 /* vLLM starts with --gpu-memory-utilization = its profiled need / the GPU's total memory */
 static double vllm_util(const scenario *s, const sol_shard *sh, const inv_node *node)
 {
@@ -61,9 +93,10 @@ json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_pla
     json_object_set_new(obj, "cost_per_month", json_real(round(plan->cost * 730.0 * 100.0) / 100.0));
     json_object_set_new(obj, "nodes", json_integer((json_int_t)plan->nnodes));
     json_object_set_new(o, "objective", obj);
-    json_object_set_new(o, "bound", json_real(plan->bound));
-    json_object_set_new(o, "bound_unit", json_string(pb->goal == SOL_GOAL_NODES || plan->cost == 0 ? "nodes" : "dollars_per_hour"));
-    json_object_set_new(o, "gap", json_real(round(plan->gap * 1e6) / 1e6));
+    json_object_set_new(o, "bound", json_bound(plan, plan->bound));
+    json_object_set_new(o, "bound_unit", json_string(bound_in_nodes(pb) ? "nodes" : "dollars_per_hour"));
+    json_object_set_new(o, "bound_scope", json_string(scope_name(plan->bound_scope)));
+    json_object_set_new(o, "gap", json_bound(plan, round(plan->gap * 1e6) / 1e6));
     json_t *nodes = json_array();
     for (size_t n = 0; n < plan->nnodes; n++) {
         const sol_node *nd = &plan->nodes[n];
@@ -171,10 +204,18 @@ void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan 
     for (size_t u = 0; u < plan->nunplaced; u++)
         placed -= plan->unplaced[u].count;
     printf("plan       %s%s%s%s\n", s->file, s->name[0] ? " (" : "", s->name, s->name[0] ? ")" : "");
-    int nodes_bound = pb->goal == SOL_GOAL_NODES || plan->cost == 0;
-    printf("status     %s%s: bound %s%.*f%s, gap %.1f %%\n", status_name(plan->status),
-           plan->interrupted ? " (interrupted)" : "", nodes_bound ? "" : "$",
-           nodes_bound ? 0 : 3, plan->bound, nodes_bound ? " nodes" : "/h", plan->gap * 100.0);
+    printf("status     %s%s: ", status_name(plan->status), plan->interrupted ? " (interrupted)" : "");
+    if (plan->bound_scope == SOL_BOUND_NONE) {
+        uint32_t un = unplaced_replicas(plan);
+        printf("bound none (%u replica%s unplaced)\n", un, un == 1 ? "" : "s");
+    } else {
+        if (bound_in_nodes(pb))
+            printf("bound %.0f node%s", plan->bound, plan->bound == 1 ? "" : "s");
+        else
+            printf("bound $%.3f/h", plan->bound);
+        printf("%s, gap %.1f %%\n", plan->bound_scope == SOL_BOUND_PLACED ? " for the placed replicas" : "",
+               plan->gap * 100.0);
+    }
     printf("placed     %zu of %zu replicas on %zu node%s", placed, total, plan->nnodes, plan->nnodes == 1 ? "" : "s");
     /* nodes by type */
     const char *sep = ": ";
@@ -298,10 +339,8 @@ json_t *report_summary_json(const scenario *s, const scn_result *r, const char *
     json_object_set_new(o, "memory_capacity_bytes", json_integer((json_int_t)cap));
     json_object_set_new(o, "utilization", json_real(cap ? round((double)used / (double)cap * 10000.0) / 10000.0 : 0));
     json_object_set_new(o, "headroom_bytes", json_integer((json_int_t)(cap - used)));
-    uint32_t un = 0;
-    for (size_t u = 0; u < plan->nunplaced; u++)
-        un += plan->unplaced[u].count;
-    json_object_set_new(o, "unplaced", json_integer(un));
-    json_object_set_new(o, "gap", json_real(round(plan->gap * 1e6) / 1e6));
+    json_object_set_new(o, "unplaced", json_integer(unplaced_replicas(plan)));
+    json_object_set_new(o, "bound_scope", json_string(scope_name(plan->bound_scope)));
+    json_object_set_new(o, "gap", json_bound(plan, round(plan->gap * 1e6) / 1e6));
     return o;
 }

@@ -256,6 +256,7 @@ int cls_expand(const sol_problem *pb, const sol_classes *cl, const sol_plan *cp,
     out->cost = cp->cost;
     out->nodes_used = cp->nodes_used;
     out->bound = cp->bound;
+    out->bound_scope = cp->bound_scope;
     out->gap = cp->gap;
     snprintf(out->reason, sizeof out->reason, "%s", cp->reason);
     out->columns = cp->columns;

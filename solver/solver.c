@@ -1314,6 +1314,7 @@ int sol_greedy(const sol_problem *pb, sol_plan *plan, fp_error *err)
 /* Objective value -> natural units for the report. */
 static double primary_of(const sol_ctx *c, double z);
 static double primary_bound(const sol_ctx *c, double z);
+static double penalty_part(const sol_ctx *c, double z);
 
 /* Report progress to the caller, at most twice a second. */
 static void tick(const sol_ctx *c, double t0, double *last, double best_obj, double lb_obj)
@@ -1325,7 +1326,8 @@ static void tick(const sol_ctx *c, double t0, double *last, double best_obj, dou
         return;
     *last = t;
     int cost_goal = c->pb->goal == SOL_GOAL_COST && c->node_unit != 1.0;
-    double inc = primary_of(c, best_obj), lb = primary_bound(c, lb_obj);
+    double pen = penalty_part(c, best_obj); /* what the placed replicas cost, and their bound */
+    double inc = primary_of(c, best_obj - pen), lb = lb_obj - pen > 0 ? primary_bound(c, lb_obj - pen) : 0;
     c->pb->progress(c->pb->progress_ctx, t - t0, cost_goal ? inc / 1000.0 : inc, cost_goal ? lb / 1000.0 : lb);
 }
 
@@ -1363,27 +1365,80 @@ static int enough(const sol_ctx *c, double lb, double prim)
 struct vbound;
 static double valid_bound(const sol_ctx *c, struct vbound *vb, double lb_obj, int force);
 
-static int good_enough(const sol_ctx *c, struct vbound *vb, double lb_obj, double best_obj)
+/* A bound lb on every plan's objective proves a plan of penalty pen and primary objective
+ * prim good enough when no plan leaves out less (lb >= pen, see report_bound) and the
+ * placed part is within the accepted gap. */
+static int proves(const sol_ctx *c, double lb, double pen, double prim)
 {
-    double prim = primary_of(c, best_obj);
-    if (!enough(c, primary_bound(c, lb_obj), prim))
-        return 0;
-    double v = valid_bound(c, vb, lb_obj, 0);
-    return v >= 0 && enough(c, primary_bound(c, v), prim);
+    return lb - pen >= -0.5 && enough(c, lb - pen > 0 ? primary_bound(c, lb - pen) : 0, prim);
 }
 
-static void report_bound(const sol_ctx *c, double lb_obj, sol_plan *plan, double obj)
+static int good_enough(const sol_ctx *c, struct vbound *vb, double lb_obj, double best_obj)
 {
-    double prim = primary_of(c, obj), lb = primary_bound(c, lb_obj);
+    double pen = penalty_part(c, best_obj);
+    double prim = primary_of(c, best_obj - pen);
+    if (!proves(c, lb_obj, pen, prim))
+        return 0;
+    double v = valid_bound(c, vb, lb_obj, 0);
+    return v >= 0 && proves(c, v, pen, prim);
+}
+
+/* ====================================================================== the bound reported
+ * The objective holds a penalty per unplaced replica larger than any plan of nodes, so a
+ * bound on it says nothing about cost until that penalty is taken off.  With lb a bound on
+ * every plan's objective and pen the penalty of the plan returned: a plan that leaves out
+ * no more than this one (its penalty at most pen) has nodes worth at least lb - pen.  That
+ * is the bound reported: of the problem when everything is placed, else of any plan placing
+ * at least the replicas this one places (scope "placed").  lb >= pen also proves that no
+ * plan leaves out less: such a plan's penalty is at least one smallest penalty below pen,
+ * which outweighs its nodes (at most one per replica).  The volume bound of the placed
+ * replicas alone holds for them whatever lb; when neither gives anything, there is no bound. */
+
+/* The unplaced replicas' part of a plan's objective: a multiple of the smallest penalty,
+ * the nodes' part (one node per replica at most) staying below it.  Exact: integers < 2^53. */
+static double penalty_part(const sol_ctx *c, double z)
+{
+    double w = 0;
+    for (size_t d = 0; d < c->pb->ndeps; d++)
+        if (w == 0 || c->penalty[d] < w)
+            w = c->penalty[d];
+    if (!(w > 0) || z < w)
+        return 0;
+    double pen = floor(z / w) * w;
+    if (pen > z) /* the division rounded up */
+        pen -= w;
+    else if (z - pen >= w)
+        pen += w;
+    return pen;
+}
+
+/* Bound, scope and gap of the plan returned (objective obj, of which pen is penalty); 1 when
+ * it is proven optimal.  lb_obj bounds every plan's objective; vol_placed is the volume bound
+ * of the replicas the plan places. */
+static int report_bound(const sol_ctx *c, double lb_obj, double vol_placed, sol_plan *plan, double obj, double pen)
+{
+    double prim = primary_of(c, obj - pen), part = lb_obj - pen;
+    double lb = part > 0 ? primary_bound(c, part) : 0;
+    int proven = part >= -0.5 && lb >= prim;
+    if (pen > 0 && vol_placed > 0 && primary_bound(c, vol_placed) > lb)
+        lb = primary_bound(c, vol_placed);
+    plan->bound_scope = pen == 0 ? SOL_BOUND_ALL : lb > 0 || prim == 0 ? SOL_BOUND_PLACED : SOL_BOUND_NONE;
+    if (plan->bound_scope == SOL_BOUND_NONE) {
+        plan->bound = plan->gap = NAN;
+        return 0;
+    }
+    /* a bound over the plan's own value is a bug (every bound above holds for this plan too);
+     * past rounding, it is never printed */
     if (lb > prim)
         lb = prim;
     int cost_goal = c->pb->goal == SOL_GOAL_COST && c->node_unit != 1.0;
     plan->bound = cost_goal ? lb / 1000.0 : lb;
-    if (lb >= prim) /* proven: the bound is the plan's own value (costs are rounded to milli-dollars) */
+    if (lb >= prim) /* met: the bound is the plan's own value (costs are rounded to milli-dollars) */
         plan->bound = cost_goal ? plan->cost : prim;
     plan->gap = prim > 0 ? (prim - lb) / prim : 0;
     if (plan->gap < 1e-12)
         plan->gap = 0;
+    return proven;
 }
 
 /* ====================================================================== the bound when sizes round
@@ -2182,11 +2237,27 @@ dive_start:
     memset(&best, 0, sizeof best);
     plan->columns = c.npat;
     double obj = plan_obj(&c, plan);
-    report_bound(&c, lb_obj, plan, obj);
-    int proven = primary_bound(&c, lb_obj) >= primary_of(&c, obj);
-    plan->status = proven || plan->gap <= pb->gap_limit ? SOL_OPTIMAL : SOL_FEASIBLE;
-    if (!proven && plan->gap > 0 && pb->gap_limit > 0 && plan->gap <= pb->gap_limit)
-        plan->status = SOL_FEASIBLE; /* within the accepted gap, but not proven */
+    double pen = 0, vol_placed = 0;
+    if (plan->nunplaced) {
+        /* the volume bound of the placed replicas alone: the same problem with their counts */
+        sol_deployment *pdeps = malloc(pb->ndeps * sizeof *pdeps);
+        if (!pdeps)
+            goto oom;
+        memcpy(pdeps, pb->deps, pb->ndeps * sizeof *pdeps);
+        for (size_t u = 0; u < plan->nunplaced; u++) {
+            pdeps[plan->unplaced[u].dep].replicas -= plan->unplaced[u].count;
+            pen += c.penalty[plan->unplaced[u].dep] * plan->unplaced[u].count;
+        }
+        sol_problem ppb = *pb;
+        ppb.deps = pdeps;
+        sol_ctx pc = c;
+        pc.pb = &ppb;
+        vol_placed = volume_bound(&pc);
+        free(pdeps);
+    }
+    /* optimal only when proven (a plan within the accepted gap is feasible, with its gap) */
+    int proven = report_bound(&c, lb_obj, vol_placed, plan, obj, pen);
+    plan->status = proven ? SOL_OPTIMAL : SOL_FEASIBLE;
     if (plan->nunplaced && !pb->allow_partial)
         plan->status = SOL_INFEASIBLE;
     plan->seconds = now_s() - t0;

@@ -98,11 +98,22 @@ typedef struct sol_unplaced {
     char reason[256];
 } sol_unplaced;
 
+/* What the bound of a plan bounds (docs/solver.md, "Proof"). */
+typedef enum {
+    SOL_BOUND_ALL,    /* every replica is placed: the cost (or nodes) of any plan that places them all */
+    SOL_BOUND_PLACED, /* some are not: the cost (or nodes) of any plan that places at least the
+                         replicas this one places (the unplaced replicas' penalty taken off) */
+    SOL_BOUND_NONE    /* some are not, and nothing is proven about the placed ones: bound and gap NAN */
+} sol_bound_scope;
+
 typedef struct sol_plan {
     sol_status status;
     double cost;          /* per hour */
     uint64_t nodes_used;
-    double bound;         /* lower bound on the objective (cost, or nodes for SOL_GOAL_NODES) */
+    /* a lower bound on the primary objective (cost per hour, or nodes for SOL_GOAL_NODES or
+     * when every node is free) of the plans bound_scope says, never above this plan's own */
+    double bound;
+    sol_bound_scope bound_scope;
     double gap;           /* (objective - bound) / objective; 0 when proven */
     size_t nnodes;
     sol_node *nodes;

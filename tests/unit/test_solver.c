@@ -130,6 +130,7 @@ typedef struct bf {
     uint64_t hfree[16];
     uint32_t holds[16][8]; /* replicas of each deployment on each node */
     size_t nnodes;
+    double node_w;         /* added per node opened: 1e6 makes nodes first (the nodes goal) */
     double cost, best;
 } bf;
 
@@ -199,7 +200,7 @@ static void bf_rec(bf *b, size_t i)
         b->hfree[n] = nt->host_bytes;
         memset(b->holds[n], 0, sizeof b->holds[n]);
         b->ntype[t]++;
-        double m = round(nt->cost * 1000.0);
+        double m = round(nt->cost * 1000.0) + b->node_w;
         b->cost += m;
         bf_try(b, i, n);
         b->cost -= m;
@@ -214,62 +215,83 @@ static uint32_t rnd(uint64_t *s, uint32_t n)
     return (uint32_t)((*s >> 33) % n);
 }
 
-/* twins: the deployments are copies of two templates (with their own replica counts, and
+/* One random instance: up to four deployments (multi-GPU variants, tensor parallelism,
+ * anti-affinity, host memory, pinning) on one or two node types (limited availability).
+ * twins: the deployments are copies of two templates (with their own replica counts, and
  * anti-affinity copies with equal counts half of the time), so that the solver merges
  * interchangeable deployments into classes and splits the plan back (classes.c).
  * odd: sizes and capacities off whole gigabytes by up to 8 MB, so that the knapsacks' units
  * round them: the bound reported must still hold (at most the brute-force optimum), and a
- * plan called optimal must be optimal. */
+ * plan called optimal must be optimal.
+ * The instance's deployments point into its own `allowed`: do not copy it. */
+typedef struct instance {
+    sol_deployment deps[4];
+    sol_node_type types[2];
+    unsigned char allowed[4][2];
+    size_t nd, nt;
+} instance;
+
+static void gen_instance(uint64_t *sp, int twins, int odd, instance *in)
+{
+    uint64_t seed = *sp;
+    sol_deployment *deps = in->deps;
+    sol_node_type *types = in->types;
+    unsigned char (*allowed)[2] = in->allowed;
+    size_t nd = twins ? 2 + rnd(&seed, 3) : 1 + rnd(&seed, 3), nt = 1 + rnd(&seed, 2);
+    for (size_t k = 0; k < nt; k++) {
+        memset(&types[k], 0, sizeof types[k]);
+        snprintf(types[k].name, sizeof types[k].name, "type%zu", k);
+        types[k].gpus = rnd(&seed, 4);
+        types[k].gpu_bytes = (8 + rnd(&seed, 9)) * GB + (odd ? rnd(&seed, 8000) * 1000ULL : 0);
+        types[k].host_bytes = (10 + rnd(&seed, 21)) * GB + (odd ? rnd(&seed, 8000) * 1000ULL : 0);
+        types[k].cost = 1 + rnd(&seed, 5) + 0.5 * rnd(&seed, 2);
+        types[k].available = rnd(&seed, 3) == 0 ? (int64_t)(1 + rnd(&seed, 3)) : -1;
+    }
+    for (size_t k = 0; k < nd; k++) {
+        memset(&deps[k], 0, sizeof deps[k]);
+        snprintf(deps[k].name, sizeof deps[k].name, "dep%zu", k);
+        deps[k].replicas = 1 + rnd(&seed, 3);
+        deps[k].anti_affinity = rnd(&seed, 2);
+        int host = rnd(&seed, 3) == 0;
+        deps[k].nvariants = host ? 1 : 1 + rnd(&seed, 2);
+        for (size_t v = 0; v < deps[k].nvariants; v++)
+            deps[k].variants[v] = (sol_variant){host ? 1 : (uint32_t)(v + 1), host,
+                                                (uint64_t)(2 + rnd(&seed, 9)) * GB / (v + 1) +
+                                                    (odd ? rnd(&seed, 8000) * 1000ULL + 7 : 0)};
+        if (nt > 1 && rnd(&seed, 4) == 0) {
+            allowed[k][0] = 1;
+            allowed[k][1] = 0;
+            deps[k].allowed = allowed[k];
+        }
+        if (twins && k >= 2) { /* a copy of template 0 or 1, with its own name and maybe replicas */
+            uint32_t r = deps[k].replicas, src = rnd(&seed, 2);
+            deps[k] = deps[src];
+            memcpy(allowed[k], allowed[src], sizeof allowed[k]);
+            snprintf(deps[k].name, sizeof deps[k].name, "dep%zu", k);
+            if (!deps[k].anti_affinity || rnd(&seed, 2))
+                deps[k].replicas = r;
+            if (deps[k].allowed)
+                deps[k].allowed = allowed[k]; /* equal flags, another array */
+        }
+        if (twins && deps[k].replicas > 2)
+            deps[k].replicas = 2;
+    }
+    in->nd = nd;
+    in->nt = nt;
+    *sp = seed;
+}
+
 static void brute_force_run(test_ctx *t, int twins, int odd)
 {
     uint64_t seed = odd ? 4242 : twins ? 777 : 12345;
     int proven = 0;
     int optimal = 0, infeasible = 0;
     for (int inst = 0; inst < 300; inst++) {
-        sol_deployment deps[4];
-        sol_node_type types[2];
-        unsigned char allowed[4][2];
-        size_t nd = twins ? 2 + rnd(&seed, 3) : 1 + rnd(&seed, 3), nt = 1 + rnd(&seed, 2);
-        for (size_t k = 0; k < nt; k++) {
-            memset(&types[k], 0, sizeof types[k]);
-            snprintf(types[k].name, sizeof types[k].name, "type%zu", k);
-            types[k].gpus = rnd(&seed, 4);
-            types[k].gpu_bytes = (8 + rnd(&seed, 9)) * GB + (odd ? rnd(&seed, 8000) * 1000ULL : 0);
-            types[k].host_bytes = (10 + rnd(&seed, 21)) * GB + (odd ? rnd(&seed, 8000) * 1000ULL : 0);
-            types[k].cost = 1 + rnd(&seed, 5) + 0.5 * rnd(&seed, 2);
-            types[k].available = rnd(&seed, 3) == 0 ? (int64_t)(1 + rnd(&seed, 3)) : -1;
-        }
-        size_t nreps = 0;
-        for (size_t k = 0; k < nd; k++) {
-            memset(&deps[k], 0, sizeof deps[k]);
-            snprintf(deps[k].name, sizeof deps[k].name, "dep%zu", k);
-            deps[k].replicas = 1 + rnd(&seed, 3);
-            deps[k].anti_affinity = rnd(&seed, 2);
-            int host = rnd(&seed, 3) == 0;
-            deps[k].nvariants = host ? 1 : 1 + rnd(&seed, 2);
-            for (size_t v = 0; v < deps[k].nvariants; v++)
-                deps[k].variants[v] = (sol_variant){host ? 1 : (uint32_t)(v + 1), host,
-                                                    (uint64_t)(2 + rnd(&seed, 9)) * GB / (v + 1) +
-                                                        (odd ? rnd(&seed, 8000) * 1000ULL + 7 : 0)};
-            if (nt > 1 && rnd(&seed, 4) == 0) {
-                allowed[k][0] = 1;
-                allowed[k][1] = 0;
-                deps[k].allowed = allowed[k];
-            }
-            if (twins && k >= 2) { /* a copy of template 0 or 1, with its own name and maybe replicas */
-                uint32_t r = deps[k].replicas, src = rnd(&seed, 2);
-                deps[k] = deps[src];
-                memcpy(allowed[k], allowed[src], sizeof allowed[k]);
-                snprintf(deps[k].name, sizeof deps[k].name, "dep%zu", k);
-                if (!deps[k].anti_affinity || rnd(&seed, 2))
-                    deps[k].replicas = r;
-                if (deps[k].allowed)
-                    deps[k].allowed = allowed[k]; /* equal flags, another array */
-            }
-            if (twins && deps[k].replicas > 2)
-                deps[k].replicas = 2;
-            nreps += deps[k].replicas;
-        }
+        instance in;
+        gen_instance(&seed, twins, odd, &in);
+        sol_deployment *deps = in.deps;
+        sol_node_type *types = in.types;
+        size_t nd = in.nd, nt = in.nt;
         sol_problem pb = {.deps = deps, .ndeps = nd, .types = types, .ntypes = nt, .goal = SOL_GOAL_COST,
                           .time_limit_s = 10, .allow_partial = 1};
         bf b = {.pb = &pb, .best = 1e18};
@@ -332,6 +354,93 @@ static void test_brute_force_twins(test_ctx *t)
 static void test_brute_force_odd_sizes(test_ctx *t)
 {
     brute_force_run(t, 0, 1);
+}
+
+/* The bound never claims more than the plan (issue 10).  Random small problems as above
+ * (plain, twins, sizes that round), half of them scarce (one node of each type, so that
+ * replicas stay out), each solved for both goals with allow_partial on and off.  The bound
+ * must be at most the plan's own value, and at most the brute-force optimum of what it
+ * bounds: placing every replica (scope all) or at least the replicas the plan places
+ * (scope placed, the unplaced replicas' penalty never in it).  A plan called optimal meets
+ * that optimum with gap 0. */
+static void test_bounds_never_exceed_the_plan(test_ctx *t)
+{
+    uint64_t seed = 2024;
+    /* each instance eight times: goal cost or nodes, allow_partial off or on, and a normal
+     * time limit or one so short that the plan and its bound are what the first steps give */
+    int unplaced_plans = 0, placed_scope = 0, proven_partial = 0;
+    for (int inst = 0; inst < 150; inst++) {
+        instance in;
+        gen_instance(&seed, inst % 3 == 1, inst % 3 == 2, &in);
+        if (inst % 2)
+            for (size_t k = 0; k < in.nt; k++)
+                in.types[k].available = 1;
+        for (int run = 0; run < 8; run++) {
+                int goal = run & 1, partial = (run >> 1) & 1, rushed = run >> 2;
+                sol_problem pb = {.deps = in.deps, .ndeps = in.nd, .types = in.types, .ntypes = in.nt,
+                                  .goal = goal ? SOL_GOAL_NODES : SOL_GOAL_COST,
+                                  .time_limit_s = rushed ? 1e-4 : 10, .allow_partial = partial};
+                sol_plan plan;
+                fp_error e;
+                if (sol_solve(&pb, &plan, &e) != 0) {
+                    fprintf(stderr, "  instance %d: %s\n", inst, e.msg);
+                    t->failures++;
+                    continue;
+                }
+                /* the plan's value and the bound in the same units: milli-dollars, or nodes */
+                double mcost = 0;
+                for (size_t n = 0; n < plan.nnodes; n++)
+                    mcost += round(in.types[plan.nodes[n].type].cost * 1000.0);
+                double value = goal ? (double)plan.nnodes : mcost;
+                double bound = goal ? plan.bound : plan.bound * 1000.0;
+                /* brute force over the replicas the plan places */
+                bf b = {.pb = &pb, .best = 1e18, .node_w = goal ? 1e6 : 0};
+                for (size_t k = 0; k < in.nd; k++) {
+                    uint32_t placed = in.deps[k].replicas;
+                    for (size_t u = 0; u < plan.nunplaced; u++)
+                        if (plan.unplaced[u].dep == k)
+                            placed -= plan.unplaced[u].count;
+                    for (uint32_t r = 0; r < placed; r++) {
+                        b.reps[b.nreps][0] = (uint32_t)k;
+                        b.reps[b.nreps][1] = r;
+                        b.nreps++;
+                    }
+                }
+                bf_rec(&b, 0);
+                double opt = goal ? floor(b.best / 1e6) : b.best;
+                int bad = b.best >= 1e18; /* the plan itself places them */
+                if (plan.nunplaced) {
+                    unplaced_plans++;
+                    bad |= plan.bound_scope == SOL_BOUND_ALL;
+                    placed_scope += plan.bound_scope == SOL_BOUND_PLACED;
+                    proven_partial += plan.status == SOL_OPTIMAL;
+                    bad |= !partial && plan.status != SOL_INFEASIBLE;
+                } else {
+                    bad |= plan.bound_scope != SOL_BOUND_ALL;
+                }
+                if (plan.bound_scope == SOL_BOUND_NONE) {
+                    bad |= plan.status == SOL_OPTIMAL || !isnan(plan.bound) || !isnan(plan.gap);
+                } else {
+                    bad |= !(bound >= 0) || bound > value + 0.5 || bound > opt + 0.5;
+                    bad |= !(plan.gap >= 0 && plan.gap <= 1);
+                    if (plan.status == SOL_OPTIMAL)
+                        bad |= fabs(value - opt) > 0.5 || plan.gap != 0;
+                }
+                if (bad) {
+                    fprintf(stderr,
+                            "  instance %d (goal %s, partial %d): plan %.0f, bound %.3f (scope %d), brute force "
+                            "%.0f, status %d, %zu unplaced\n",
+                            inst, goal ? "nodes" : "cost", partial, value, bound, (int)plan.bound_scope, opt,
+                            plan.status, plan.nunplaced);
+                    t->failures++;
+                }
+                sol_plan_free(&plan);
+            }
+    }
+    /* the cases this test is about must occur */
+    CHECK(t, unplaced_plans > 50);
+    CHECK(t, placed_scope > 40);
+    CHECK(t, proven_partial > 20);
 }
 
 /* Sizes that round: a 200 GB GPU in the problem makes the knapsacks' unit 10 MB; two replicas
@@ -562,6 +671,7 @@ const test_case solver_tests[] = {
     {"solver/brute_force_small_instances", test_brute_force},
     {"solver/brute_force_interchangeable_deployments", test_brute_force_twins},
     {"solver/brute_force_sizes_that_round", test_brute_force_odd_sizes},
+    {"solver/bounds_never_exceed_the_plan", test_bounds_never_exceed_the_plan},
     {"solver/rounding_never_fakes_a_proof", test_rounding_never_fakes_a_proof},
     {"solver/size_under_one_unit", test_size_under_one_unit},
     {"solver/merged_anti_affinity_splits", test_merged_anti_affinity},
