@@ -191,8 +191,9 @@ static void random_plans_are_deployable(test_ctx *t)
             (void)host_used; /* the host side is checked once the solver packs it */
         }
         double obj = r.pb.goal == SOL_GOAL_NODES ? (double)pl->nnodes : pl->cost;
-        if (pl->nunplaced == 0)
+        if (pl->bound_scope != SOL_BOUND_NONE)
             CHECK(t, pl->bound <= obj + 1e-6);
+        CHECK(t, (pl->bound_scope == SOL_BOUND_ALL) == (pl->nunplaced == 0));
         scn_result_free(&r);
         scn_free(&sc);
     }
