@@ -96,7 +96,8 @@ typedef struct runtime_req {
     est_dtype dtype;       /* for the weights, compute or KV rows */
     est_dtype dtype2;      /* a second dtype the row covers (EST_DT_COUNT: none) */
     const char *what;      /* subject and verb of the reason: "fp8 weights need" */
-    int min_cc;            /* NVIDIA, x 10 */
+    int min_cc;            /* NVIDIA: a kernel's minimum compute capability, x 10 (0: none) */
+    unsigned features;     /* NVIDIA: hardware features needed (a catalog entry may override them) */
     int rocm;              /* 1: a ROCm path exists (AMD GPUs), needing rocm_features */
     unsigned rocm_features;
     const char *how;       /* the kernel or check, in the reason */
@@ -105,47 +106,47 @@ typedef struct runtime_req {
 
 static const runtime_req reqs[] = {
     /* ---------------------------------------------------------------- any runtime */
-    {RT_ANY, PART_COMPUTE, EST_DT_BF16, EST_DT_COUNT, "bf16 compute needs", 80, 1, INV_F_BF16, "bfloat16 arithmetic",
+    {RT_ANY, PART_COMPUTE, EST_DT_BF16, EST_DT_COUNT, "bf16 compute needs", 0, INV_F_BF16, 1, INV_F_BF16, "bfloat16 arithmetic",
      "vLLM worker start-up check (Bfloat16 needs compute capability 8.0; use --dtype half); Transformer Engine "
      "support matrix. transformers runs bf16 on older GPUs only through slow emulation: fedplan refuses it in plans"},
 
     /* ---------------------------------------------------------------- transformers (and bare PyTorch) */
-    {RT_TORCH, PART_WEIGHTS, EST_DT_FP8, EST_DT_COUNT, "fp8 weights need", 89, 1, INV_F_FP8,
+    {RT_TORCH, PART_WEIGHTS, EST_DT_FP8, EST_DT_COUNT, "fp8 weights need", 0, INV_F_FP8, 1, INV_F_FP8,
      "transformers FineGrainedFP8",
      "transformers quantizer_finegrained_fp8.py validate_environment: below compute capability 8.9 the model is "
      "dequantized to bf16 (older releases raised 'FP8 quantized models is only supported on GPUs with compute "
      "capability >= 8.9')"},
-    {RT_TORCH, PART_WEIGHTS, EST_DT_INT4, EST_DT_COUNT, "int4 weights need", 75, 1, 0, "AutoAWQ kernels",
+    {RT_TORCH, PART_WEIGHTS, EST_DT_INT4, EST_DT_COUNT, "int4 weights need", 75, 0, 1, 0, "AutoAWQ kernels",
      "AutoAWQ README: 'Compute Capability 7.5 (sm75). Turing and later architectures are supported'; "
      "AMD: ROCm 5.6 or later. GPTQ kernels also run on 7.0, but int4 stands for both here"},
-    {RT_TORCH, PART_WEIGHTS, EST_DT_INT8, EST_DT_COUNT, "int8 weights need", 75, 1, 0, "bitsandbytes LLM.int8()",
+    {RT_TORCH, PART_WEIGHTS, EST_DT_INT8, EST_DT_COUNT, "int8 weights need", 75, 0, 1, 0, "bitsandbytes LLM.int8()",
      "bitsandbytes installation guide (v0.48, v0.50): LLM.int8() 7.5+, Turing (RTX 20 series, T4) or newer"},
-    {RT_TORCH, PART_WEIGHTS, EST_DT_NF4, EST_DT_NF4_DQ, "nf4 weights need", 60, 1, 0, "bitsandbytes 4-bit",
+    {RT_TORCH, PART_WEIGHTS, EST_DT_NF4, EST_DT_NF4_DQ, "nf4 weights need", 60, 0, 1, 0, "bitsandbytes 4-bit",
      "bitsandbytes installation guide (v0.48, v0.50): NF4/FP4 quantization 6.0+, Pascal (P100) or newer"},
 
     /* ---------------------------------------------------------------- vLLM */
-    {RT(EST_RT_VLLM), PART_RUNTIME, EST_DT_COUNT, EST_DT_COUNT, "vLLM needs", 70, 1, 0, "its CUDA build",
+    {RT(EST_RT_VLLM), PART_RUNTIME, EST_DT_COUNT, EST_DT_COUNT, "vLLM needs", 70, 0, 1, 0, "its CUDA build",
      "vLLM GPU installation docs: 'compute capability 7.0 or higher (e.g., V100, T4, RTX20xx, A100, L4, H100)'; "
      "ROCm: MI200s (gfx90a), MI300 (gfx942), MI350 (gfx950)"},
-    {RT(EST_RT_VLLM), PART_WEIGHTS, EST_DT_FP8, EST_DT_COUNT, "fp8 weights need", 75, 1, INV_F_FP8,
+    {RT(EST_RT_VLLM), PART_WEIGHTS, EST_DT_FP8, EST_DT_COUNT, "fp8 weights need", 75, 0, 1, INV_F_FP8,
      "vLLM FP8: W8A8 from 8.9, weight-only FP8 Marlin below",
      "vLLM FP8 W8A8 docs: 'FP8 models will run on compute capability >= 7.5 (Turing) as weight-only W8A16, "
      "utilizing FP8 Marlin' (Turing since vllm-project/vllm PR #29901, 2025-12; Ampere since PR #5975); "
      "quantization hardware table: FP8 W8A8 on AMD GPUs"},
-    {RT(EST_RT_VLLM), PART_WEIGHTS, EST_DT_INT4, EST_DT_COUNT, "int4 weights need", 75, 0, 0, "vLLM AWQ",
+    {RT(EST_RT_VLLM), PART_WEIGHTS, EST_DT_INT4, EST_DT_COUNT, "int4 weights need", 75, 0, 0, 0, "vLLM AWQ",
      "vLLM quantization hardware table: AWQ Turing and later (GPTQ from Volta; int4 stands for both here), "
      "neither on AMD GPUs"},
-    {RT(EST_RT_VLLM), PART_WEIGHTS, EST_DT_INT8, EST_DT_COUNT, "int8 weights need", 75, 0, 0, "vLLM INT8 W8A8",
+    {RT(EST_RT_VLLM), PART_WEIGHTS, EST_DT_INT8, EST_DT_COUNT, "int8 weights need", 75, 0, 0, 0, "vLLM INT8 W8A8",
      "vLLM quantization hardware table: INT8 (W8A8) Turing and later, not on AMD GPUs; bitsandbytes LLM.int8() "
      "also needs 7.5"},
-    {RT(EST_RT_VLLM), PART_WEIGHTS, EST_DT_NF4, EST_DT_NF4_DQ, "nf4 weights need", 70, 0, 0, "vLLM bitsandbytes",
+    {RT(EST_RT_VLLM), PART_WEIGHTS, EST_DT_NF4, EST_DT_NF4_DQ, "nf4 weights need", 70, 0, 0, 0, "vLLM bitsandbytes",
      "vLLM quantization hardware table: bitsandbytes Volta and later, not on AMD GPUs"},
-    {RT(EST_RT_VLLM), PART_KV, EST_DT_FP8, EST_DT_COUNT, "fp8 KV cache needs", 70, 1, 0, "vLLM fp8 cache",
+    {RT(EST_RT_VLLM), PART_KV, EST_DT_FP8, EST_DT_COUNT, "fp8 KV cache needs", 70, 0, 1, 0, "vLLM fp8 cache",
      "vllm-project/vllm PR #2279 (fp8 e5m2 KV cache): 'not limited on Hopper. Volta/Ampere are both ok and have "
      "been tested' (bit operations convert before Hopper)"},
 
     /* ---------------------------------------------------------------- llama.cpp */
-    {RT(EST_RT_LLAMACPP), PART_RUNTIME, EST_DT_COUNT, EST_DT_COUNT, "llama.cpp's CUDA backend needs", 50, 1, 0,
+    {RT(EST_RT_LLAMACPP), PART_RUNTIME, EST_DT_COUNT, EST_DT_COUNT, "llama.cpp's CUDA backend needs", 50, 0, 1, 0,
      "CUDA 12 builds",
      "llama.cpp ggml/src/ggml-cuda/CMakeLists.txt: '50 == Maxwell, lowest CUDA 12 standard'; its quantized "
      "types (q8_0, q6_k, q4_k, q4_0) have kernels for every architecture it builds for; HIP builds for AMD"},
@@ -191,10 +192,24 @@ int inv_caps_can_run(const inv_caps *caps, const char *gpu, const est_workload *
                          r->how, gpu);
                 return 0;
             }
-        } else if (caps->cc && caps->cc < r->min_cc) {
-            snprintf(why, n, "%s compute capability %d.%d (%s); %s is %d.%d", r->what, r->min_cc / 10, r->min_cc % 10,
-                     r->how, gpu, caps->cc / 10, caps->cc % 10);
-            return 0;
+        } else if (caps->cc) {
+            /* a missing feature is reported as the compute capability it comes with, unless
+             * the catalog took it away from a GPU that has that capability */
+            unsigned missing = r->features & ~caps->features;
+            int need = r->min_cc;
+            for (size_t k = 0; k < N(cc_features); k++)
+                if ((missing & cc_features[k].feature) && cc_features[k].min_cc > need)
+                    need = cc_features[k].min_cc;
+            if (caps->cc < need) {
+                snprintf(why, n, "%s compute capability %d.%d (%s); %s is %d.%d", r->what, need / 10, need % 10,
+                         r->how, gpu, caps->cc / 10, caps->cc % 10);
+                return 0;
+            }
+            if (missing) {
+                snprintf(why, n, "%s %s hardware (%s); %s has none (its catalog entry)", r->what,
+                         inv_feature_name(missing & -missing), r->how, gpu);
+                return 0;
+            }
         }
     }
     return 1;

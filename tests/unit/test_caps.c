@@ -228,6 +228,22 @@ static void test_catalog_entries(test_ctx *t)
     CHECK(t, cat.ngpus == 1 && cat.gpus[0].caps.features == BF && cat.gpus[0].caps.cc == 0);
     inv_catalog_free(&cat);
 
+    /* a feature taken away from a GPU whose compute capability has it: the runtime rows that
+     * need the feature follow the entry */
+    CHECK(t, parse_gpus("gpus:\n  - {name: z, memory: 80 GiB, source: s, compute_capability: \"9.0\", fp8: false}\n",
+                        &cat, &e) == 0);
+    {
+        est_workload w;
+        est_workload_default(&w);
+        w.weight_dtype = EST_DT_FP8;
+        char why[256];
+        CHECK(t, cat.ngpus == 1 && inv_gpu_can_run(&cat.gpus[0], &w, why, sizeof why) == 0);
+        CHECK_STR(t, why, "fp8 weights need fp8 hardware (transformers FineGrainedFP8); z has none (its catalog entry)");
+        w.runtime = EST_RT_VLLM; /* weight-only FP8 Marlin needs no fp8 hardware */
+        CHECK(t, inv_gpu_can_run(&cat.gpus[0], &w, why, sizeof why) == 1);
+    }
+    inv_catalog_free(&cat);
+
     /* no compute capability: nothing known, treated as able */
     CHECK(t, parse_gpus("gpus:\n  - {name: y, memory: 16 GiB, source: s}\n", &cat, &e) == 0);
     CHECK(t, cat.ngpus == 1 && !cat.gpus[0].caps.known);
