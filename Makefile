@@ -16,7 +16,7 @@ LDLIBS  += -lyaml -ljansson -lglpk -lm -fopenmp
 
 LIB_SRC := common/fperror.c common/units.c common/text.c common/atomic.c \
            estimator/params.c estimator/footprint.c estimator/names.c estimator/options.c \
-           inventory/ydoc.c inventory/hfconfig.c inventory/catalog.c \
+           inventory/ydoc.c inventory/hfconfig.c inventory/catalog.c inventory/caps.c \
            solver/solver.c solver/greedy.c solver/verify.c solver/classes.c scenarios/scenario.c scenarios/plan.c
 CLI_SRC := cli/main.c cli/common.c cli/report.c cli/html.c cli/cmd_estimate.c cli/cmd_catalog.c cli/cmd_plan.c cli/cmd_compare.c cli/cmd_sweep.c cli/cmd_fit.c
 UNIT_SRC := $(wildcard tests/unit/*.c)

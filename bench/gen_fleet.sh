@@ -20,7 +20,7 @@ f=$1 n=$2 types=$3 seed=$4
         m[1] = "llama-3.1-8b"; m[2] = "mistral-7b"; m[3] = "qwen2.5-7b"; m[4] = "qwen2.5-0.5b"; m[5] = "gpt2"
         m[6] = "deepseek-coder-6.7b"; m[7] = "llama-3.2-1b"; m[8] = "llama-3.2-3b"; m[9] = "qwen2.5-14b"; m[10] = "phi-3-mini-4k"
         c[1] = 2048; c[2] = 4096; c[3] = 8192; c[4] = 16384
-        d[1] = "bf16"; d[2] = "int4"; d[3] = "fp8"
+        d[1] = "fp16"; d[2] = "int4"; d[3] = "fp8"  # fp16, not bf16: runs on pre-Ampere GPUs too (same bytes)
         print "deployments:"
         for (i = 1; i <= n; i++) {
             if (fp > 0) { # combination q: model, context and dtype from its digits

@@ -54,8 +54,11 @@ static json_t *gpus_json(const inv_catalog *cat)
         json_object_set_new(o, "memory_mib", json_integer((json_int_t)(g->memory >> 20)));
         json_object_set_new(o, "nominal_bytes", json_integer((json_int_t)g->nominal));
         json_object_set_new(o, "architecture", json_string(g->architecture));
-        json_object_set_new(o, "bf16", json_boolean(g->bf16));
-        json_object_set_new(o, "fp8", json_boolean(g->fp8));
+        json_object_set_new(o, "vendor", json_string(g->caps.vendor));
+        json_object_set_new(o, "compute_capability", json_string(g->caps.compute_capability));
+        /* hardware features: from the compute capability (inventory/caps.c) or stated */
+        for (unsigned f = 1; f < (1u << INV_F_COUNT); f <<= 1)
+            json_object_set_new(o, inv_feature_name(f), json_boolean((g->caps.features & f) != 0));
         json_object_set_new(o, "source", json_string(g->source));
         json_array_append_new(arr, o);
     }
@@ -150,14 +153,20 @@ static int run(int argc, char **argv)
                    (long long)json_integer_value(json_object_get(o, "kv_bytes_per_token_16bit")));
         }
     } else {
-        printf("%-16s %12s %10s  %s\n", "gpu", "MiB", "GiB", "architecture");
+        printf("%-16s %12s %10s  %-13s %-8s %s\n", "gpu", "MiB", "GiB", "architecture", "compute", "features");
         size_t i;
         json_t *o;
         json_array_foreach(arr, i, o)
         {
             long long bytes = (long long)json_integer_value(json_object_get(o, "memory_bytes"));
-            printf("%-16s %12lld %10.2f  %s\n", json_string_value(json_object_get(o, "name")), bytes >> 20,
-                   (double)bytes / 1073741824.0, json_string_value(json_object_get(o, "architecture")));
+            char feats[96] = "";
+            for (unsigned f = 1; f < (1u << INV_F_COUNT); f <<= 1)
+                if (json_is_true(json_object_get(o, inv_feature_name(f))))
+                    snprintf(feats + strlen(feats), sizeof feats - strlen(feats), "%s%s", feats[0] ? " " : "",
+                             inv_feature_name(f));
+            printf("%-16s %12lld %10.2f  %-13s %-8s %s\n", json_string_value(json_object_get(o, "name")), bytes >> 20,
+                   (double)bytes / 1073741824.0, json_string_value(json_object_get(o, "architecture")),
+                   json_string_value(json_object_get(o, "compute_capability")), feats[0] ? feats : "-");
         }
     }
     json_decref(arr);

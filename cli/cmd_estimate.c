@@ -62,6 +62,10 @@ static void help(FILE *out)
           "  --lora-dropout P   dropout on the adapters' input (keeps a copy and a mask)  (0)\n"
           "  --bnb-legacy       bitsandbytes < 0.43.2: frozen 4-bit layers keep their inputs\n"
           "\n"
+          "With --gpu, a GPU that cannot run the workload (fp8 weights in transformers below\n"
+          "compute capability 8.9, bf16 asked for before Ampere, vLLM before 7.0, ...) is a\n"
+          "warning and 'runs': false in JSON; 'fits' and the exit code count memory only.\n"
+          "\n"
           "exit: 0 ok (fits), 1 does not fit the --gpu, 2 bad input\n",
           out);
 }
@@ -188,7 +192,9 @@ typedef struct result {
     int64_t headroom;
     uint64_t max_batch, max_context, vllm_kv_tokens;
     double vllm_needed_util;
-    char warning[160];
+    int runs;                 /* the GPU can run the workload (caps.c); memory aside */
+    char cannot[256];         /* why not, when runs == 0 */
+    char warning[INV_NAME + 300];
 } result;
 
 static json_t *build_json(const est_cli *c, const char *name, const char *hf_id, const est_arch *a,
@@ -296,6 +302,11 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
             json_object_set_new(o, "vllm_kv_capacity_tokens", json_integer((json_int_t)r->vllm_kv_tokens));
             json_object_set_new(o, "vllm_min_gpu_memory_utilization", json_real(r->vllm_needed_util));
         }
+    }
+    if (r->gpu && r->gpu->caps.known) {
+        json_object_set_new(o, "runs", json_boolean(r->runs));
+        if (!r->runs)
+            json_object_set_new(o, "cannot_run", json_string(r->cannot));
     }
     if (r->warning[0])
         json_object_set_new(o, "warning", json_string(r->warning));
@@ -506,8 +517,21 @@ static int run(int argc, char **argv)
         }
     }
 
-    if (r.gpu && r.gpu != &c.custom_gpu && !r.gpu->bf16 && c.o.w.compute_dtype == EST_DT_BF16)
-        snprintf(r.warning, sizeof r.warning, "%s has no bf16 support: use --compute-dtype fp16 (or --precision fp16)",
+    /* can the GPU run it at all?  The check plans make (caps.c); the fit verdict and the exit
+     * code stay about memory, the warning and 'runs' say the rest.  A bf16 left at the
+     * default runs as fp16 on a GPU without bf16 (same bytes): worth a hint, not a refusal. */
+    r.runs = 1;
+    if (r.gpu) {
+        est_workload cw = c.o.w;
+        est_options_fp16_fallback(&c.o, &cw);
+        r.runs = inv_gpu_can_run(r.gpu, &cw, r.cannot, sizeof r.cannot);
+    }
+    if (!r.runs)
+        snprintf(r.warning, sizeof r.warning, "%s cannot run this: %.240s", r.gpu->name, r.cannot);
+    else if (r.gpu && r.gpu->caps.known && !r.gpu->bf16 && c.o.w.compute_dtype == EST_DT_BF16)
+        snprintf(r.warning, sizeof r.warning,
+                 "%s has no bf16 support: this runs in fp16 (the same memory); say --compute-dtype fp16 (or "
+                 "--precision fp16)",
                  r.gpu->name);
     if (c.format == FMT_TABLE) {
         print_table(&c, name, hf_id, &p, &r);

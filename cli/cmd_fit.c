@@ -27,7 +27,10 @@ static void help(FILE *out)
           "  --reserve SIZE          host memory kept free (default 0)\n"
           "  --reserve-per-gpu SIZE  GPU memory kept free (default 0)\n"
           "\n"
-          "exit: 0 at least one replica fits, 1 none does, 2 bad input\n",
+          "A node whose GPU cannot run the workload (fp8 weights below compute capability\n"
+          "8.9 in transformers, bf16 asked for before Ampere, ...) holds none: see 'runs'.\n"
+          "\n"
+          "exit: 0 at least one replica fits, 1 none does (or the GPU cannot run it), 2 bad input\n",
           out);
 }
 
@@ -157,10 +160,20 @@ static int run(int argc, char **argv)
                 nd->name, nd->gpus);
         goto out;
     }
+    /* a GPU that cannot run the workload holds no replica, whatever its memory (the same
+     * check as plans make: scn_use_variant) */
+    char cannot[256] = "";
+    if (!f.host) {
+        est_workload cw = o.w;
+        est_options_fp16_fallback(&o, &cw);
+        inv_caps_can_run(&nd->gpu_caps, nd->gpu, &cw, cannot, sizeof cannot);
+    }
     est_footprint sfp;
     memset(&sfp, 0, sizeof sfp);
     uint64_t count = count_at(&f, o.w.context, &sfp);
     uint64_t shard = sfp.device;
+    if (cannot[0])
+        count = 0;
     /* the largest context (up to the model's) at which `count` replicas still fit */
     uint64_t maxctx = 0;
     if (count > 0) {
@@ -193,6 +206,8 @@ static int run(int argc, char **argv)
     json_object_set_new(j, "bytes_per_shard", json_integer((json_int_t)shard));
     json_object_set_new(j, "max_replicas", json_integer((json_int_t)count));
     json_object_set_new(j, "max_context_at_max_replicas", json_integer((json_int_t)maxctx));
+    if (cannot[0])
+        json_object_set_new(j, "cannot_run", json_string(cannot));
     if (fmt == FMT_TABLE) {
         printf("model      %s on %s (%s memory: %s%.2f GiB%s)\n", m ? m->name : model, nd->name, f.host ? "host" : "GPU",
                f.host ? "" : "", (double)f.cap / FP_GIB, f.host ? "" : " per GPU");
@@ -202,6 +217,8 @@ static int run(int argc, char **argv)
                    (unsigned long long)o.w.dp);
         printf("footprint  %.2f GiB per %s at context %llu, + %.2f GiB margin\n", (double)shard / FP_GIB,
                f.host ? "replica" : "GPU", (unsigned long long)o.w.context, (double)sfp.margin / FP_GIB);
+        if (cannot[0])
+            printf("runs       NO: %s\n", cannot);
         printf("fits       %llu replica%s\n", (unsigned long long)count, count == 1 ? "" : "s");
         if (count)
             printf("context    up to %llu tokens keeps %llu replica%s\n", (unsigned long long)maxctx,

@@ -269,7 +269,7 @@ typedef struct est_option_row {
 
 typedef struct est_options {
     est_workload w;
-    int train_opt, infer_said, kv_set, compute_set;
+    int train_opt, infer_said, kv_set, compute_set, dtype_set;
     double lora_alpha;
     int have_alpha;
 } est_options;
@@ -282,6 +282,10 @@ int est_option_apply(est_options *o, const char *name, const char *value, fp_err
  * it off.  0 or -1 with err naming opt. */
 int est_margin_parse(const char *opt, const char *v, est_margin *m, fp_error *err);
 int est_options_finish(est_options *o, fp_error *err);
+/* The workload as it runs on a GPU without bf16: every bf16 the options did not ask for
+ * (weights, compute, KV cache left at the default) becomes fp16, which takes the same
+ * bytes; a bf16 that was asked for stays.  w starts as o->w (after finish). */
+void est_options_fp16_fallback(const est_options *o, est_workload *w);
 
 /* ====================================================================== names */
 

@@ -148,6 +148,7 @@ int est_option_apply(est_options *o, const char *name, const char *v, fp_error *
         case O_DTYPE:
             if (opt_dtype("dtype", v, &o->w.weight_dtype, err))
                 return -1;
+            o->dtype_set = 1;
             break;
         case O_COMPUTE:
             if (opt_dtype("compute-dtype", v, &o->w.compute_dtype, err))
@@ -328,4 +329,18 @@ int est_options_finish(est_options *o, fp_error *err)
         o->w.compute_dtype = EST_DT_FP32;
     }
     return est_workload_shape(&o->w, err);
+}
+
+void est_options_fp16_fallback(const est_options *o, est_workload *w)
+{
+    /* bf16 is only the default here, and both are 2 bytes: vLLM's dtype "auto" and
+     * transformers' torch_dtype=float16 run such a model in fp16 on pre-Ampere GPUs */
+    int weights_said = o->dtype_set && w->weight_dtype == EST_DT_BF16;
+    int compute_said = o->compute_set || weights_said;
+    if (w->weight_dtype == EST_DT_BF16 && !weights_said)
+        w->weight_dtype = EST_DT_FP16;
+    if (w->compute_dtype == EST_DT_BF16 && !compute_said)
+        w->compute_dtype = EST_DT_FP16;
+    if (w->kv_dtype == EST_DT_BF16 && !o->kv_set && !compute_said)
+        w->kv_dtype = EST_DT_FP16;
 }

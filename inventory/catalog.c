@@ -193,15 +193,48 @@ static int g_arch(const ydoc *d, const ynode *v, const char *k, void *o, fp_erro
     inv_gpu *g = o;
     return copy_str(d, v, k, g->architecture, sizeof g->architecture, e);
 }
+/* A feature stated in the entry overrides what the compute capability gives (caps.c). */
+static int g_feature(const ydoc *d, const ynode *v, const char *k, inv_gpu *g, unsigned f, fp_error *e)
+{
+    int on;
+    if (ynode_bool(d, v, k, &on, e))
+        return -1;
+    g->caps.features = on ? g->caps.features | f : g->caps.features & ~f;
+    g->caps.known = 1;
+    return 0;
+}
 static int g_bf16(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
 {
-    inv_gpu *g = o;
-    return ynode_bool(d, v, k, &g->bf16, e);
+    return g_feature(d, v, k, o, INV_F_BF16, e);
 }
 static int g_fp8(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
 {
+    return g_feature(d, v, k, o, INV_F_FP8, e);
+}
+static int g_int8(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    return g_feature(d, v, k, o, INV_F_INT8, e);
+}
+static int g_fa2(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    return g_feature(d, v, k, o, INV_F_FA2, e);
+}
+static int g_cc(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
     inv_gpu *g = o;
-    return ynode_bool(d, v, k, &g->fp8, e);
+    if (copy_str(d, v, k, g->caps.compute_capability, sizeof g->caps.compute_capability, e))
+        return -1;
+    g->caps.known = 1;
+    return 0;
+}
+static int g_vendor(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    inv_gpu *g = o;
+    if (copy_str(d, v, k, g->caps.vendor, sizeof g->caps.vendor, e))
+        return -1;
+    if (strcmp(g->caps.vendor, "nvidia") != 0 && strcmp(g->caps.vendor, "amd") != 0)
+        return ydoc_fail(d, v, e, "'%s' must be 'nvidia' or 'amd', got '%s'", k, g->caps.vendor);
+    return 0;
 }
 static int g_source(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
 {
@@ -221,12 +254,40 @@ static const yfield gpu_fields[] = {
     {"memory", 1, g_memory},
     {"nominal", 0, g_nominal},
     {"architecture", 0, g_arch},
-    {"compute_capability", 0, g_ignore_str},
-    {"vendor", 0, g_ignore_str},
+    {"compute_capability", 0, g_cc},
+    {"vendor", 0, g_vendor},
     {"bf16", 0, g_bf16},
     {"fp8", 0, g_fp8},
+    {"int8_tensor_cores", 0, g_int8},
+    {"flash_attention_2", 0, g_fa2},
     {"source", 1, g_source},
 };
+
+/* After an entry is read: an NVIDIA compute capability gives the features (caps.c), and
+ * the features the entry stated override them. */
+static int gpu_caps_settle(const ydoc *d, const ynode *entry, inv_gpu *g, fp_error *e)
+{
+    inv_caps *c = &g->caps;
+    unsigned stated_mask = 0;
+    static const struct { const char *key; unsigned f; } keys[] = {
+        {"bf16", INV_F_BF16}, {"fp8", INV_F_FP8}, {"int8_tensor_cores", INV_F_INT8}, {"flash_attention_2", INV_F_FA2}};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (ynode_get(entry, keys[i].key))
+            stated_mask |= keys[i].f;
+    if (c->compute_capability[0] && strcmp(c->vendor, "amd") != 0) {
+        c->cc = inv_cc_parse(c->compute_capability);
+        if (c->cc < 0)
+            return ydoc_fail(d, ynode_get(entry, "compute_capability"), e,
+                             "'compute_capability' of an NVIDIA GPU is MAJOR.MINOR such as '8.9', got '%s'",
+                             c->compute_capability);
+        if (!c->vendor[0])
+            snprintf(c->vendor, sizeof c->vendor, "nvidia");
+        c->features = (inv_cc_features(c->cc) & ~stated_mask) | (c->features & stated_mask);
+    }
+    g->bf16 = (c->features & INV_F_BF16) != 0;
+    g->fp8 = (c->features & INV_F_FP8) != 0;
+    return 0;
+}
 
 int inv_gpus_parse(inv_catalog *cat, const char *name, const char *buf, size_t len, fp_error *err)
 {
@@ -251,6 +312,8 @@ int inv_gpus_parse(inv_catalog *cat, const char *name, const char *buf, size_t l
         memset(g, 0, sizeof *g);
         if (ymap_apply(&doc, list->vals[i], "a GPU entry", gpu_fields, sizeof gpu_fields / sizeof gpu_fields[0], g,
                        err) != 0)
+            goto out;
+        if (gpu_caps_settle(&doc, list->vals[i], g, err) != 0)
             goto out;
         size_t same = cat->ngpus;
         for (size_t j = 0; j < cat->ngpus; j++)
@@ -309,6 +372,7 @@ static int n_gpu(const ydoc *d, const ynode *v, const char *k, void *o, fp_error
     }
     snprintf(c->n->gpu, INV_NAME, "%s", g->name);
     c->n->gpu_memory = g->memory;
+    c->n->gpu_caps = g->caps;
     return 0;
 }
 static int n_gpus(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
@@ -420,8 +484,10 @@ void inv_catalog_relink(inv_catalog *cat)
     for (size_t i = 0; i < cat->nnodes; i++) {
         inv_node *n = &cat->nodes[i];
         const inv_gpu *g = n->gpu[0] ? inv_gpu_find(cat, n->gpu) : NULL;
-        if (g)
+        if (g) {
             n->gpu_memory = g->memory;
+            n->gpu_caps = g->caps;
+        }
     }
 }
 

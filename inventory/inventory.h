@@ -25,13 +25,43 @@ typedef struct inv_model {
     est_arch arch;
 } inv_model;
 
+/* ---------------------------------------------------------------- capabilities
+ * What a GPU can compute.  A GPU's compute capability is catalog data (gpus.yaml); its
+ * hardware features follow from it through one table (inventory/caps.c, documented with
+ * sources in docs/formats.md), and a catalog entry may override a feature where the
+ * table cannot say (AMD GPUs, whose "gfx942" is no CUDA compute capability). */
+
+enum {
+    INV_F_BF16 = 1u << 0,  /* bfloat16 arithmetic */
+    INV_F_FP8 = 1u << 1,   /* fp8 (e4m3/e5m2) tensor-core arithmetic */
+    INV_F_INT8 = 1u << 2,  /* int8 tensor cores */
+    INV_F_FA2 = 1u << 3,   /* FlashAttention-2 kernels exist for it */
+    INV_F_COUNT = 4
+};
+
+typedef struct inv_caps {
+    int known;               /* 0: nothing is known (a GPU given only by its memory): treated as able */
+    char vendor[16];         /* "nvidia", "amd"; "" when not given */
+    char compute_capability[16]; /* as written: "8.9", "gfx942" */
+    int cc;                  /* NVIDIA compute capability x 10 (89); 0 when not an NVIDIA one */
+    unsigned features;       /* INV_F_* */
+} inv_caps;
+
+/* Name of feature bit f ("bf16", "fp8", "int8_tensor_cores", "flash_attention_2"). */
+const char *inv_feature_name(unsigned f);
+/* Features the table gives a compute capability (x 10); 0 for cc 0. */
+unsigned inv_cc_features(int cc);
+/* Parse "8.9" into 89; -1 when s is not MAJOR.MINOR with a one-digit minor. */
+int inv_cc_parse(const char *s);
+
 typedef struct inv_gpu {
     char name[INV_NAME];
     char aliases[8][INV_NAME];
     size_t naliases;
     uint64_t memory;  /* bytes, as the platform reports the total */
     uint64_t nominal; /* marketing figure, bytes; 0 if not given */
-    int bf16, fp8;
+    int bf16, fp8;    /* the INV_F_BF16 and INV_F_FP8 bits of caps.features */
+    inv_caps caps;
     char architecture[32];
     char source[512];
 } inv_gpu;
@@ -44,6 +74,7 @@ typedef struct inv_node {
     char gpu[INV_NAME];   /* GPU catalog name, "" when gpus == 0 */
     uint32_t gpus;
     uint64_t gpu_memory;  /* per GPU, bytes, from the GPU catalog */
+    inv_caps gpu_caps;    /* the GPU's capabilities, from the GPU catalog */
     uint64_t host_memory; /* bytes */
     uint32_t vcpus;
     double price;         /* per hour */
@@ -85,6 +116,16 @@ const inv_gpu *inv_gpu_find(const inv_catalog *cat, const char *name);
 /* Closest model / GPU name for "did you mean"; NULL if none is close. */
 const char *inv_model_suggest(const inv_catalog *cat, const char *name);
 const char *inv_gpu_suggest(const inv_catalog *cat, const char *name);
+
+/* Can a GPU with caps (named gpu in the reason) run workload w?  Checks the runtimes'
+ * requirements table (inventory/caps.c: minimum compute capability and hardware features
+ * per runtime and dtype, each row with its source).  Returns 1, or 0 with why (size n)
+ * saying what is missing, e.g. "fp8 weights need compute capability 8.9 (transformers
+ * FineGrainedFP8); t4 is 7.5".  Unknown capabilities (caps->known == 0) can run anything.
+ * w is taken as written: a bf16 the user did not ask for should be turned into fp16 first
+ * (est_options_fp16_fallback), as runtimes do on GPUs without bf16. */
+int inv_caps_can_run(const inv_caps *caps, const char *gpu, const est_workload *w, char *why, size_t n);
+int inv_gpu_can_run(const inv_gpu *g, const est_workload *w, char *why, size_t n);
 
 /* Read a Hugging Face config.json into an architecture.  name_out (size INV_NAME)
  * receives a display name (the file's "_name_or_path" or its base name). */

@@ -664,6 +664,21 @@ int scn_load(scenario *s, const char *path, const inv_catalog *cat, fp_error *er
     return rc;
 }
 
+/* Can the GPU of node choice nc run deployment dp?  1, or 0 with why.  Host-memory
+ * placements and fixed footprints (no workload) ask nothing of a GPU; a GPU written inline
+ * by its memory alone has unknown capabilities and is taken as able (docs/formats.md).
+ * A bf16 the deployment did not ask for runs as fp16 where there is no bf16. */
+static int node_can_run(const scn_node_choice *nc, const scn_deployment *dp, char *why, size_t n)
+{
+    if (n)
+        why[0] = 0;
+    if (dp->on_host || dp->memory || nc->node.gpus == 0)
+        return 1;
+    est_workload w = dp->opts.w;
+    est_options_fp16_fallback(&dp->opts, &w);
+    return inv_caps_can_run(&nc->node.gpu_caps, nc->node.gpu, &w, why, n);
+}
+
 int scn_use_variant(scenario *s, size_t vi, fp_error *err)
 {
     if (vi >= s->nvariants)
@@ -724,6 +739,12 @@ int scn_use_variant(scenario *s, size_t vi, fp_error *err)
                                "deployment '%s': %u replicas on distinct nodes, but only %lld nodes may be used",
                                dp->name, dp->replicas, (long long)nodes);
         }
+        /* a node type whose GPU cannot run the deployment is not allowed either; that is no
+         * contradiction in the file (the deployment is left unplaced, scn_why_unplaceable
+         * says why) */
+        for (size_t n = 0; n < s->nnodes; n++)
+            if (dp->allowed[n] && !node_can_run(&s->nodes[n], dp, NULL, 0))
+                dp->allowed[n] = 0;
     }
     return 0;
 }
@@ -966,6 +987,19 @@ void scn_why_unplaceable(const scenario *s, const sol_problem *pb, size_t d, cha
                 return; /* placeable somewhere */
         }
     }
+    /* node types refused because their GPU cannot run it: the first one's reason */
+    char cannot[200] = "";
+    size_t allowed = 0;
+    for (size_t t = 0; t < pb->ntypes && t < s->nnodes; t++) {
+        if (!dp->allowed || dp->allowed[t])
+            allowed++;
+        else if (!cannot[0])
+            node_can_run(&s->nodes[t], &s->deps[d], cannot, sizeof cannot);
+    }
+    if (!allowed && cannot[0]) {
+        snprintf(buf, n, "no GPU offered can run it: %s", cannot);
+        return;
+    }
     /* the variant closest to fitting: among those whose GPUs one node has, the smallest; else
      * the one with the fewest GPUs */
     const sol_variant *va = NULL;
@@ -998,4 +1032,7 @@ void scn_why_unplaceable(const scenario *s, const sol_problem *pb, size_t d, cha
                  (double)sd->margin_bytes[vi] / FP_GIB, job, (double)best_gpu / FP_GIB,
                  ceil((double)(va->shard_bytes - best_gpu) / 1048576.0));
     }
+    size_t used = strlen(buf);
+    if (cannot[0] && used + 16 < n)
+        snprintf(buf + used, n - used, "; others cannot run it: %s", cannot);
 }

@@ -63,6 +63,7 @@ extern const test_case ydoc_tests[];
 extern const test_case params_tests[];
 extern const test_case footprint_tests[];
 extern const test_case hfconfig_tests[];
+extern const test_case caps_tests[];
 extern const test_case solver_tests[];
 extern const test_case plan_props_tests[];
 
