@@ -176,6 +176,45 @@ static int wfail(fp_error *err, const char *opt, const char *fmt, ...)
     return fp_fail(err, NULL, 0, 0, "%s: %s", opt, msg);
 }
 
+uint64_t est_context_limit(const est_arch *a, const est_workload *w)
+{
+    if (w->max_model_len)
+        return w->max_model_len;
+    return a->rope_positions > a->max_positions ? a->rope_positions : a->max_positions;
+}
+
+/* The config key the limit comes from, for messages. */
+static const char *limit_key(const est_arch *a)
+{
+    if (a->rope_positions > a->max_positions)
+        return "rope_scaling factor x original_max_position_embeddings";
+    return a->learned_positions ? "n_positions" : "max_position_embeddings";
+}
+
+int est_workload_settle(const est_arch *a, const char *model, est_workload *w, fp_error *err)
+{
+    uint64_t limit = est_context_limit(a, w);
+    if (!w->context_set) {
+        if (limit && w->context > limit)
+            w->context = limit;
+        return 0;
+    }
+    if (!limit || w->context <= limit)
+        return 0;
+    if (a->learned_positions && !w->max_model_len)
+        return wfail(err, "--context", "%llu is past %s's limit of %llu positions (%s): its position embeddings are "
+                     "learned, one per position, so no scaling extends them",
+                     (unsigned long long)w->context, model ? model : "the model", (unsigned long long)limit,
+                     limit_key(a));
+    if (w->max_model_len)
+        return wfail(err, "--context", "%llu is past --max-model-len %llu", (unsigned long long)w->context,
+                     (unsigned long long)w->max_model_len);
+    return wfail(err, "--context",
+                 "%llu is past %s's limit of %llu positions (%s); pass --max-model-len %llu to accept it (rope scaling)",
+                 (unsigned long long)w->context, model ? model : "the model", (unsigned long long)limit, limit_key(a),
+                 (unsigned long long)w->context);
+}
+
 int est_workload_check(const est_arch *a, const est_workload *w, fp_error *err)
 {
     if (w->batch == 0 || w->batch > (1ULL << 20))
@@ -183,6 +222,20 @@ int est_workload_check(const est_arch *a, const est_workload *w, fp_error *err)
     if (w->context == 0 || w->context > (1ULL << 24))
         return wfail(err, "--context", "must be between 1 and 16777216 tokens, got %llu",
                      (unsigned long long)w->context);
+    if (w->max_model_len > (1ULL << 24))
+        return wfail(err, "--max-model-len", "must be between 1 and 16777216 tokens, got %llu",
+                     (unsigned long long)w->max_model_len);
+    if (a->learned_positions && a->max_positions && w->max_model_len > a->max_positions)
+        return wfail(err, "--max-model-len", "%llu is past the %llu learned position embeddings (n_positions): "
+                     "no scaling extends them", (unsigned long long)w->max_model_len,
+                     (unsigned long long)a->max_positions);
+    if (est_context_limit(a, w) && w->context > est_context_limit(a, w))
+        return wfail(err, "--context", "%llu is past the limit of %llu positions%s", (unsigned long long)w->context,
+                     (unsigned long long)est_context_limit(a, w),
+                     w->max_model_len ? " (--max-model-len)" : "; pass --max-model-len to accept it (rope scaling)");
+    if (w->runtime == EST_RT_VLLM && w->batch > w->max_num_seqs)
+        return wfail(err, "--batch", "vLLM runs at most --max-num-seqs %llu sequences at once, got %llu",
+                     (unsigned long long)w->max_num_seqs, (unsigned long long)w->batch);
     if (w->batch * w->context > (1ULL << 34))
         return wfail(err, "--batch", "batch x context is too large (%llu tokens)",
                      (unsigned long long)(w->batch * w->context));
@@ -769,7 +822,7 @@ uint64_t est_max_batch(const est_arch *a, const est_params *p, const est_workloa
 uint64_t est_max_context(const est_arch *a, const est_params *p, const est_workload *w, uint64_t gpu_bytes)
 {
     est_workload t = *w;
-    uint64_t limit = a->max_positions ? a->max_positions : (1ULL << 24);
+    uint64_t limit = est_context_limit(a, w) ? est_context_limit(a, w) : (1ULL << 24);
     t.context = 1;
     if (!fits(a, p, &t, gpu_bytes))
         return 0;

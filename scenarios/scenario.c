@@ -853,6 +853,11 @@ int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *er
             }
             if (est_params_count(&arch, &params, err) != 0)
                 goto fail;
+            fp_error fe;
+            if (est_workload_settle(&arch, dp->model, &dp->opts.w, &fe) != 0) {
+                fp_fail(err, s->file, dp->line, dp->col, "deployment '%s': %s", dp->name, fe.msg);
+                goto fail;
+            }
         }
         for (size_t t = 0; t < dp->ntp; t++) {
             sol_variant *v = &sd->variants[sd->nvariants];
