@@ -472,13 +472,15 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
     if (train && w->finetune == EST_FT_FULL && w->precision == EST_PREC_FP32)
         wdt = EST_DT_FP32;
     uint64_t layer_w = 0, head_w = 0, bias_w = 0;
+    est_dtype hdt = wdt;
     for (size_t i = 0; i < p->nlinears; i++) {
         const est_linear *l = &p->linears[i];
         if (l->mod == EST_MOD_LM_HEAD) {
-            est_dtype hdt = (w->quantize_lm_head || is_float(wdt)) ? wdt
-                            : (Bi == 4 ? EST_DT_FP16 : w->compute_dtype);
-            if (ggml) /* llama.cpp's quantizer stores output.weight as Q6_K unless the model is Q8_0 */
-                hdt = wdt == EST_DT_Q8_0 ? EST_DT_Q8_0 : EST_DT_Q6_K;
+            hdt = (w->quantize_lm_head || is_float(wdt)) ? wdt : (Bi == 4 ? EST_DT_FP16 : w->compute_dtype);
+            /* llama.cpp's quantizer (llama-quant.cpp) makes output.weight Q6_K when quantizing to a
+             * k-quant or q4_0-style type; Q8_0 keeps Q8_0 and an f32/f16/bf16 GGUF keeps its own type */
+            if (ggml)
+                hdt = is_float(wdt) || wdt == EST_DT_Q8_0 ? wdt : EST_DT_Q6_K;
             head_w = matrix_bytes(hdt, l->d_in, l->d_out, 1);
             continue;
         }
@@ -504,9 +506,10 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
     }
     b[EST_C_WEIGHTS] = weights + rope_cache + buffers;
     explain(ex, EST_C_WEIGHTS,
-            "%.4g B params: layer matrices as %s (%.2f GiB), embeddings %.2f GiB, lm_head %.2f GiB, norms+biases %.3f GiB"
+            "%.4g B params: layer matrices as %s (%.2f GiB), embeddings %.2f GiB, lm_head%s%s %.2f GiB, norms+biases %.3f GiB"
             "%s%s; / tp %llu%s",
-            (double)p->total / 1e9, est_dtype_name(wdt), gib(layer_w), gib(emb_bytes), gib(head_w), gib(small),
+            (double)p->total / 1e9, est_dtype_name(wdt), gib(layer_w), gib(emb_bytes), head_w ? " as " : "",
+            head_w ? est_dtype_name(hdt) : "", gib(head_w), gib(small),
             rope_cache ? "; + vLLM rotary cos/sin cache max_positions x rotary_dim x B"
                        : buffers ? "; + causal-mask buffer max_positions^2 x 1 B" : "",
             w->quantize_lm_head ? " (lm_head quantized)" : "", (unsigned long long)tp,
@@ -593,8 +596,10 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
         /* logits of the last position of each sequence, in B and in fp32 for sampling */
         uint64_t seqs = w->runtime == EST_RT_VLLM ? w->max_num_seqs : w->batch;
         b[EST_C_LOGITS] = seqs * V * (ggml ? 4 : Bi + 4) / (ggml ? 1 : tp);
-        explain(ex, EST_C_LOGITS, "%llu sequences x vocab %llu x (%s + 4 B fp32 for sampling)%s",
-                (unsigned long long)seqs, (unsigned long long)V, ggml ? "0" : est_dtype_name(w->compute_dtype),
+        explain(ex, EST_C_LOGITS, "%llu sequences x vocab %llu x (%s4 B fp32 for sampling)%s",
+                (unsigned long long)seqs, (unsigned long long)V,
+                ggml ? "" : w->compute_dtype == EST_DT_BF16 ? "2 B bf16 + " : w->compute_dtype == EST_DT_FP16 ? "2 B fp16 + "
+                : "4 B fp32 + ",
                 w->runtime == EST_RT_VLLM ? " (vLLM profiles max_num_seqs)" : "");
     }
 
@@ -625,12 +630,15 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
         if (zs >= 1)
             master = ceil_div(master, dp);
         b[EST_C_WEIGHTS] = wcopy + master;
-        if (zs >= 1 && dp > 1)
+        if (zs >= 1 && dp > 1 && mixed_full)
             explain(ex, EST_C_WEIGHTS,
                     "%.4g B params as %s%s; + fp32 master copy (4 B x %llu trainable) / dp %llu (ZeRO-1+)",
                     (double)p->total / 1e9, est_dtype_name(wdt),
                     zs >= 3 ? " / dp (ZeRO-3) + 2 gathered layers" : "", (unsigned long long)tpart.trainable,
                     (unsigned long long)dp);
+        else if (zs >= 3 && dp > 1) /* no master copy: the weights are the trained copy */
+            explain(ex, EST_C_WEIGHTS, "%.4g B params as %s / dp %llu (ZeRO-3) + 2 gathered layers",
+                    (double)p->total / 1e9, est_dtype_name(wdt), (unsigned long long)dp);
 
         double grad_bytes;
         if (w->finetune == EST_FT_FULL)
@@ -696,9 +704,10 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
             act += (double)T * extra;
         b[EST_C_ACTIVATIONS] = (uint64_t)act + dequant;
         explain(ex, EST_C_ACTIVATIONS,
-                w->grad_checkpointing ? "checkpointing: %llu tokens x (%llu layers x h + one layer's %.0f values) x %g B"
-                                      : "%llu tokens x %llu layers x %.0f saved values/token/layer x %g B",
-                (unsigned long long)T, (unsigned long long)Lbw, w->grad_checkpointing ? big : per_layer, B);
+                w->grad_checkpointing ? "checkpointing: %llu tokens x (%llu layers x h + one layer's %.0f values) x %g B (%s)"
+                                      : "%llu tokens x %llu layers x %.0f saved values/token/layer x %g B (%s)",
+                (unsigned long long)T, (unsigned long long)Lbw, w->grad_checkpointing ? big : per_layer, B,
+                est_dtype_name(w->compute_dtype));
         if (ex && (extra > 0 || dequant)) {
             size_t len = strlen(ex->text[EST_C_ACTIVATIONS]);
             snprintf(ex->text[EST_C_ACTIVATIONS] + len, sizeof ex->text[EST_C_ACTIVATIONS] - len, "%s%s%s",
