@@ -19,6 +19,9 @@ f=$1 n=$2 types=$3 seed=$4
         for (i = 1; i <= k; i++) print "  - {type: \"" t[i] "\"}"
         m[1] = "llama-3.1-8b"; m[2] = "mistral-7b"; m[3] = "qwen2.5-7b"; m[4] = "qwen2.5-0.5b"; m[5] = "gpt2"
         m[6] = "deepseek-coder-6.7b"; m[7] = "llama-3.2-1b"; m[8] = "llama-3.2-3b"; m[9] = "qwen2.5-14b"; m[10] = "phi-3-mini-4k"
+        # the context limit of each model (fedplan catalog models: max_positions); a drawn context past it is capped
+        lim[1] = 131072; lim[2] = 32768; lim[3] = 131072; lim[4] = 32768; lim[5] = 1024
+        lim[6] = 16384; lim[7] = 131072; lim[8] = 131072; lim[9] = 131072; lim[10] = 4096
         c[1] = 2048; c[2] = 4096; c[3] = 8192; c[4] = 16384
         d[1] = "fp16"; d[2] = "int4"; d[3] = "fp8"  # fp16, not bf16: runs on pre-Ampere GPUs too (same bytes)
         print "deployments:"
@@ -31,6 +34,6 @@ f=$1 n=$2 types=$3 seed=$4
             if (rnd(4) == 0) print "    anti_affinity: true"
             if (mi == 9) print "    tp: [1, 2]"
             if (fp == 0) { ci = 1 + rnd(4); di = 1 + rnd(3) }
-            printf "    workload: {runtime: vllm, context: %d, dtype: %s, max_num_seqs: 64}\n", c[ci], d[di]
+            printf "    workload: {runtime: vllm, context: %d, dtype: %s, max_num_seqs: 64}\n", c[ci] < lim[mi] ? c[ci] : lim[mi], d[di]
         }
     }'

@@ -39,7 +39,8 @@ static void help(FILE *out)
           "  --compute-dtype D  activations and unquantized tensors: bf16 fp16 fp32 (bf16)\n"
           "  --kv-dtype D       KV cache: bf16 fp16 fp32 fp8 q8_0 q4_0       (bf16)\n"
           "  --batch N          sequences (training: micro-batch)           (1)\n"
-          "  --context N        tokens per sequence                         (2048)\n"
+          "  --context N        tokens per sequence          (2048, or the model's limit if less)\n"
+          "  --max-model-len N  accept contexts up to N past the model's limit (rope scaling)\n"
           "  --prefill N        tokens in one forward step (prompt chunk)   (context; vLLM 8192)\n"
           "  --tp N             tensor-parallel degree                      (1)\n"
           "  --runtime R        transformers vllm llama.cpp none            (transformers)\n"
@@ -217,6 +218,8 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
         json_object_set_new(wl, "kv_dtype", json_string(est_dtype_name(w->kv_dtype)));
     json_object_set_new(wl, "batch", json_integer((json_int_t)w->batch));
     json_object_set_new(wl, "context", json_integer((json_int_t)w->context));
+    if (w->max_model_len)
+        json_object_set_new(wl, "max_model_len", json_integer((json_int_t)w->max_model_len));
     json_object_set_new(wl, "tp", json_integer((json_int_t)w->tp));
     json_object_set_new(wl, "flash_attention", json_boolean(w->flash_attention));
     if (w->prefill)
@@ -368,7 +371,7 @@ static void print_table(const est_cli *c, const char *name, const char *hf_id, c
     printf("\n");
     if (train) {
         static const char *const methods[] = {"full fine-tune", "LoRA", "QLoRA"};
-        static const char *const precs[] = {"mixed precision", "pure", "fp32"};
+        static const char *const precs[] = {"mixed precision", "pure", "full precision"};
         printf("workload   training, %s, %s %s, weights %s, %s, micro-batch %llu x %llu tokens", methods[w->finetune],
                precs[w->precision], est_dtype_name(w->compute_dtype), est_dtype_name(w->weight_dtype),
                est_optimizer_name(w->optimizer), (unsigned long long)w->batch, (unsigned long long)w->context);
@@ -453,6 +456,8 @@ static int run(int argc, char **argv)
     result r;
     memset(&r, 0, sizeof r);
     if (resolve_model(&c, &cat, &arch, &p, name, hf_id, sizeof hf_id, &err) != 0)
+        goto out;
+    if (!c.have_params && est_workload_settle(&arch, name, &c.o.w, &err) != 0)
         goto out;
     if (c.have_params && (c.o.w.mode == EST_MODE_TRAIN && c.o.w.finetune != EST_FT_FULL)) {
         fp_fail(&err, NULL, 0, 0, "--params gives no architecture: LoRA sizes need a MODEL; use --method full");

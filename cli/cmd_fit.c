@@ -140,7 +140,7 @@ static int run(int argc, char **argv)
                 fp_did_you_mean(dym, sizeof dym, near));
         goto out;
     }
-    if (est_params_count(&arch, &p, &err) != 0)
+    if (est_params_count(&arch, &p, &err) != 0 || est_workload_settle(&arch, m ? m->name : model, &o.w, &err) != 0)
         goto out;
     fitctx f = {.a = &arch, .p = &p, .w = o.w};
     f.host = nd->gpus == 0 || o.w.runtime == EST_RT_LLAMACPP;
@@ -177,7 +177,7 @@ static int run(int argc, char **argv)
     /* the largest context (up to the model's) at which `count` replicas still fit */
     uint64_t maxctx = 0;
     if (count > 0) {
-        uint64_t lo = o.w.context, hi = arch.max_positions ? arch.max_positions : (1ULL << 24);
+        uint64_t lo = o.w.context, hi = est_context_limit(&arch, &o.w) ? est_context_limit(&arch, &o.w) : (1ULL << 24);
         if (hi < lo)
             hi = lo;
         if (count_at(&f, hi, NULL) >= count) {

@@ -19,20 +19,24 @@ static const unit_row units[] = {
     {"MB", 1000000ULL},
     {"GB", 1000000000ULL},
     {"TB", 1000000000000ULL},
+    {"PB", 1000000000000000ULL},
+    {"EB", 1000000000000000000ULL},
     {"KiB", 1ULL << 10},
     {"MiB", 1ULL << 20},
     {"GiB", 1ULL << 30},
     {"TiB", 1ULL << 40},
+    {"PiB", 1ULL << 50},
+    {"EiB", 1ULL << 60},
 };
 
 static const char *unit_hint(const char *u)
 {
     size_t n = strlen(u);
-    if (n == 2 && u[1] == 'b' && strchr("KkMGT", u[0]))
+    if (n == 2 && u[1] == 'b' && strchr("KkMGTPE", u[0]))
         return " (a lowercase 'b' means bits; write 'B' for bytes)";
     if (n >= 3 && u[n - 1] == 's')
         return " (units have no plural 's')";
-    if (n == 1 && strchr("KkMGT", u[0]))
+    if (n == 1 && strchr("KkMGTPE", u[0]))
         return " (write 'GB' for 10^9 bytes or 'GiB' for 2^30 bytes)";
     return "";
 }
@@ -61,7 +65,7 @@ int fp_size_parse(const char *s, uint64_t *bytes, char *why, size_t whylen)
         if (sig >= 18) {
             if (seen_dot)
                 continue; /* digits beyond 18 significant ones after the dot are dropped */
-            snprintf(why, whylen, "size '%s' is too large", s);
+            snprintf(why, whylen, "size '%s' is too large (the largest is 8 EiB, 2^63 - 1 bytes)", s);
             return -1;
         }
         mant = mant * 10 + (uint64_t)(*p - '0');
@@ -89,7 +93,7 @@ int fp_size_parse(const char *s, uint64_t *bytes, char *why, size_t whylen)
     while (ulen && p[ulen - 1] == ' ')
         ulen--;
     if (ulen >= sizeof u) {
-        snprintf(why, whylen, "unknown unit in size '%s'; use B, KB, MB, GB, TB, KiB, MiB, GiB or TiB", s);
+        snprintf(why, whylen, "unknown unit in size '%s'; use B, KB, MB, GB, TB, PB, EB, KiB, MiB, GiB, TiB, PiB or EiB", s);
         return -1;
     }
     memcpy(u, p, ulen);
@@ -102,20 +106,25 @@ int fp_size_parse(const char *s, uint64_t *bytes, char *why, size_t whylen)
             pow10 *= 10;
         uint64_t q = mant / pow10, r = mant % pow10;
         if (q && units[i].mult > UINT64_MAX / q) {
-            snprintf(why, whylen, "size '%s' is too large", s);
+            snprintf(why, whylen, "size '%s' is too large (the largest is 8 EiB, 2^63 - 1 bytes)", s);
             return -1;
         }
         long double fr = (long double)r * (long double)units[i].mult / (long double)pow10;
         uint64_t add = (uint64_t)(fr + 0.5L);
         uint64_t base = q * units[i].mult;
         if (base > UINT64_MAX - add) {
-            snprintf(why, whylen, "size '%s' is too large", s);
+            snprintf(why, whylen, "size '%s' is too large (the largest is 8 EiB, 2^63 - 1 bytes)", s);
+            return -1;
+        }
+        /* sizes travel as signed 64-bit integers too (JSON, headroom): 2^63 bytes and more would wrap */
+        if (base + add > (uint64_t)INT64_MAX) {
+            snprintf(why, whylen, "size '%s' is too large (the largest is 8 EiB, 2^63 - 1 bytes)", s);
             return -1;
         }
         *bytes = base + add;
         return 0;
     }
-    snprintf(why, whylen, "unknown unit '%s' in size '%s'%s; use B, KB, MB, GB, TB, KiB, MiB, GiB or TiB",
+    snprintf(why, whylen, "unknown unit '%s' in size '%s'%s; use B, KB, MB, GB, TB, PB, EB, KiB, MiB, GiB, TiB, PiB or EiB",
              u, s, unit_hint(u));
     return -1;
 }

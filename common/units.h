@@ -1,7 +1,8 @@
 /* units.h: memory sizes with units, converted once at the edge.
  *
  * Accepted: a non-negative decimal number, optional spaces, then one of
- *   B, kB/KB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024).
+ *   B, kB/KB, MB, GB, TB, PB, EB (powers of 1000) or KiB, MiB, GiB, TiB, PiB, EiB (powers of 1024),
+ * below 2^63 bytes (8 EiB): sizes also travel as signed 64-bit integers (JSON, headroom).
  * GB and GiB are different and both exist in the catalogs.  "Gb" (gigabits) and
  * other spellings are rejected with a hint, never guessed.
  */

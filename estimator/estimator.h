@@ -36,7 +36,9 @@ typedef struct est_arch {
     uint64_t kv_heads;      /* == heads for MHA, 1 for MQA */
     uint64_t head_dim;      /* explicit or hidden / heads */
     uint64_t intermediate;  /* dense MLP width */
-    uint64_t max_positions; /* context the model was built for */
+    uint64_t max_positions; /* context the model was built for (max_position_embeddings, n_positions) */
+    uint64_t rope_positions; /* rope_scaling: factor x original_max_position_embeddings (0: no scaling);
+                                the model accepts contexts up to max(max_positions, rope_positions) */
     int tied_embeddings;
     int learned_positions;  /* gpt2-style position embedding table */
     int qkv_bias;           /* biases on q, k, v (qwen2, gpt2) */
@@ -151,6 +153,8 @@ typedef struct est_workload {
     est_dtype kv_dtype;       /* KV cache values */
     uint64_t batch;           /* sequences (inference) or micro-batch (training) */
     uint64_t context;         /* tokens per sequence held in the KV cache / trained on */
+    int context_set;          /* 1: context was given (0: the default, min(2048, limit), see est_workload_settle) */
+    uint64_t max_model_len;   /* --max-model-len: the context limit accepted (0: the model's own) */
     uint64_t prefill;         /* tokens processed in one forward step (0: runtime default) */
     uint64_t tp;              /* tensor-parallel degree (>= 1) */
     int quantize_lm_head;     /* 1: the output head is quantized like the layers */
@@ -195,11 +199,24 @@ void est_workload_default(est_workload *w);
 /* The job's shape: dp = gpus / tp (1 when gpus is 0).  Call after setting tp or gpus;
  * -1 with err when gpus is not a multiple of tp. */
 int est_workload_shape(est_workload *w, fp_error *err);
+/* ZeRO / FSDP need two or more data-parallel ranks: -1 with err when a training workload
+ * shards over one (fsdp: name --fsdp rather than --zero N). */
+int est_zero_check(const est_workload *w, int fsdp, fp_error *err);
 /* GPUs one replica of the job occupies, each with the footprint's per-GPU bytes: tp x dp. */
 uint64_t est_job_gpus(const est_workload *w);
 
 /* Validate the workload against the architecture; err names the option. */
 int est_workload_check(const est_arch *a, const est_workload *w, fp_error *err);
+
+/* The longest context the workload may use on this model: --max-model-len when given,
+ * else max(max_positions, rope_positions); 0 when the model names no limit. */
+uint64_t est_context_limit(const est_arch *a, const est_workload *w);
+
+/* Settle the workload on a model: a context left at its default becomes min(2048,
+ * limit); a context given past the limit is refused, naming `model` (a display name)
+ * and how to accept it (--max-model-len).  Call once, after est_options_finish and
+ * before the first footprint; returns 0 or -1. */
+int est_workload_settle(const est_arch *a, const char *model, est_workload *w, fp_error *err);
 
 /* ====================================================================== footprint */
 
@@ -253,7 +270,11 @@ int est_vllm_kv_capacity(const est_footprint *fp, const est_workload *w, uint64_
                          uint64_t *kv_tokens);
 
 /* Largest batch (context fixed) and largest context (batch fixed) whose total fits
- * in gpu_bytes; 0 when even 1 does not fit.  Context is capped at max_positions. */
+ * in gpu_bytes; 0 when even 1 does not fit.  Batch is capped at 2^20 (vLLM: at
+ * max_num_seqs), context at est_context_limit.  Both searches use one fit test that
+ * grows with batch and with context, so they agree: for a settled workload (context
+ * within the limit, vLLM batch within max_num_seqs), est_max_batch >= batch exactly
+ * when est_max_context >= context, that is, when the workload itself fits. */
 uint64_t est_max_batch(const est_arch *a, const est_params *p, const est_workload *w, uint64_t gpu_bytes);
 uint64_t est_max_context(const est_arch *a, const est_params *p, const est_workload *w, uint64_t gpu_bytes);
 
@@ -269,7 +290,8 @@ typedef struct est_option_row {
 
 typedef struct est_options {
     est_workload w;
-    int train_opt, infer_said, kv_set, compute_set, dtype_set;
+    int train_opt, infer_said, kv_set, compute_set;
+    int dtype_set, prec_set, rank_set, targets_set, zero_set, fsdp_set; /* given, for contradictions */
     double lora_alpha;
     int have_alpha;
 } est_options;

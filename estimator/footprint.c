@@ -199,6 +199,45 @@ static int wfail(fp_error *err, const char *opt, const char *fmt, ...)
     return fp_fail(err, NULL, 0, 0, "%s: %s", opt, msg);
 }
 
+uint64_t est_context_limit(const est_arch *a, const est_workload *w)
+{
+    if (w->max_model_len)
+        return w->max_model_len;
+    return a->rope_positions > a->max_positions ? a->rope_positions : a->max_positions;
+}
+
+/* The config key the limit comes from, for messages. */
+static const char *limit_key(const est_arch *a)
+{
+    if (a->rope_positions > a->max_positions)
+        return "rope_scaling factor x original_max_position_embeddings";
+    return a->learned_positions ? "n_positions" : "max_position_embeddings";
+}
+
+int est_workload_settle(const est_arch *a, const char *model, est_workload *w, fp_error *err)
+{
+    uint64_t limit = est_context_limit(a, w);
+    if (!w->context_set) {
+        if (limit && w->context > limit)
+            w->context = limit;
+        return 0;
+    }
+    if (!limit || w->context <= limit)
+        return 0;
+    if (a->learned_positions && !w->max_model_len)
+        return wfail(err, "--context", "%llu is past %s's limit of %llu positions (%s): its position embeddings are "
+                     "learned, one per position, so no scaling extends them",
+                     (unsigned long long)w->context, model ? model : "the model", (unsigned long long)limit,
+                     limit_key(a));
+    if (w->max_model_len)
+        return wfail(err, "--context", "%llu is past --max-model-len %llu", (unsigned long long)w->context,
+                     (unsigned long long)w->max_model_len);
+    return wfail(err, "--context",
+                 "%llu is past %s's limit of %llu positions (%s); pass --max-model-len %llu to accept it (rope scaling)",
+                 (unsigned long long)w->context, model ? model : "the model", (unsigned long long)limit, limit_key(a),
+                 (unsigned long long)w->context);
+}
+
 int est_workload_check(const est_arch *a, const est_workload *w, fp_error *err)
 {
     if (w->batch == 0 || w->batch > (1ULL << 20))
@@ -206,6 +245,20 @@ int est_workload_check(const est_arch *a, const est_workload *w, fp_error *err)
     if (w->context == 0 || w->context > (1ULL << 24))
         return wfail(err, "--context", "must be between 1 and 16777216 tokens, got %llu",
                      (unsigned long long)w->context);
+    if (w->max_model_len > (1ULL << 24))
+        return wfail(err, "--max-model-len", "must be between 1 and 16777216 tokens, got %llu",
+                     (unsigned long long)w->max_model_len);
+    if (a->learned_positions && a->max_positions && w->max_model_len > a->max_positions)
+        return wfail(err, "--max-model-len", "%llu is past the %llu learned position embeddings (n_positions): "
+                     "no scaling extends them", (unsigned long long)w->max_model_len,
+                     (unsigned long long)a->max_positions);
+    if (est_context_limit(a, w) && w->context > est_context_limit(a, w))
+        return wfail(err, "--context", "%llu is past the limit of %llu positions%s", (unsigned long long)w->context,
+                     (unsigned long long)est_context_limit(a, w),
+                     w->max_model_len ? " (--max-model-len)" : "; pass --max-model-len to accept it (rope scaling)");
+    if (w->runtime == EST_RT_VLLM && w->batch > w->max_num_seqs)
+        return wfail(err, "--batch", "vLLM runs at most --max-num-seqs %llu sequences at once, got %llu",
+                     (unsigned long long)w->max_num_seqs, (unsigned long long)w->batch);
     if (w->batch * w->context > (1ULL << 34))
         return wfail(err, "--batch", "batch x context is too large (%llu tokens)",
                      (unsigned long long)(w->batch * w->context));
@@ -493,13 +546,15 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
     if (train && w->finetune == EST_FT_FULL && w->precision == EST_PREC_FP32)
         wdt = EST_DT_FP32;
     uint64_t layer_w = 0, head_w = 0, bias_w = 0;
+    est_dtype hdt = wdt;
     for (size_t i = 0; i < p->nlinears; i++) {
         const est_linear *l = &p->linears[i];
         if (l->mod == EST_MOD_LM_HEAD) {
-            est_dtype hdt = (w->quantize_lm_head || is_float(wdt)) ? wdt
-                            : (Bi == 4 ? EST_DT_FP16 : w->compute_dtype);
-            if (ggml) /* llama.cpp's quantizer stores output.weight as Q6_K unless the model is Q8_0 */
-                hdt = wdt == EST_DT_Q8_0 ? EST_DT_Q8_0 : EST_DT_Q6_K;
+            hdt = (w->quantize_lm_head || is_float(wdt)) ? wdt : (Bi == 4 ? EST_DT_FP16 : w->compute_dtype);
+            /* llama.cpp's quantizer (llama-quant.cpp) makes output.weight Q6_K when quantizing to a
+             * k-quant or q4_0-style type; Q8_0 keeps Q8_0 and an f32/f16/bf16 GGUF keeps its own type */
+            if (ggml)
+                hdt = is_float(wdt) || wdt == EST_DT_Q8_0 ? wdt : EST_DT_Q6_K;
             head_w = matrix_bytes(hdt, l->d_in, l->d_out, 1);
             continue;
         }
@@ -525,9 +580,10 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
     }
     b[EST_C_WEIGHTS] = weights + rope_cache + buffers;
     explain(ex, EST_C_WEIGHTS,
-            "%.4g B params: layer matrices as %s (%.2f GiB), embeddings %.2f GiB, lm_head %.2f GiB, norms+biases %.3f GiB"
+            "%.4g B params: layer matrices as %s (%.2f GiB), embeddings %.2f GiB, lm_head%s%s %.2f GiB, norms+biases %.3f GiB"
             "%s%s; / tp %llu%s",
-            (double)p->total / 1e9, est_dtype_name(wdt), gib(layer_w), gib(emb_bytes), gib(head_w), gib(small),
+            (double)p->total / 1e9, est_dtype_name(wdt), gib(layer_w), gib(emb_bytes), head_w ? " as " : "",
+            head_w ? est_dtype_name(hdt) : "", gib(head_w), gib(small),
             rope_cache ? "; + vLLM rotary cos/sin cache max_positions x rotary_dim x B"
                        : buffers ? "; + causal-mask buffer max_positions^2 x 1 B" : "",
             w->quantize_lm_head ? " (lm_head quantized)" : "", (unsigned long long)tp,
@@ -614,8 +670,10 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
         /* logits of the last position of each sequence, in B and in fp32 for sampling */
         uint64_t seqs = w->runtime == EST_RT_VLLM ? w->max_num_seqs : w->batch;
         b[EST_C_LOGITS] = seqs * V * (ggml ? 4 : Bi + 4) / (ggml ? 1 : tp);
-        explain(ex, EST_C_LOGITS, "%llu sequences x vocab %llu x (%s + 4 B fp32 for sampling)%s",
-                (unsigned long long)seqs, (unsigned long long)V, ggml ? "0" : est_dtype_name(w->compute_dtype),
+        explain(ex, EST_C_LOGITS, "%llu sequences x vocab %llu x (%s4 B fp32 for sampling)%s",
+                (unsigned long long)seqs, (unsigned long long)V,
+                ggml ? "" : w->compute_dtype == EST_DT_BF16 ? "2 B bf16 + " : w->compute_dtype == EST_DT_FP16 ? "2 B fp16 + "
+                : "4 B fp32 + ",
                 w->runtime == EST_RT_VLLM ? " (vLLM profiles max_num_seqs)" : "");
     }
 
@@ -646,12 +704,15 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
         if (zs >= 1)
             master = ceil_div(master, dp);
         b[EST_C_WEIGHTS] = wcopy + master;
-        if (zs >= 1 && dp > 1)
+        if (zs >= 1 && dp > 1 && mixed_full)
             explain(ex, EST_C_WEIGHTS,
                     "%.4g B params as %s%s; + fp32 master copy (4 B x %llu trainable) / dp %llu (ZeRO-1+)",
                     (double)p->total / 1e9, est_dtype_name(wdt),
                     zs >= 3 ? " / dp (ZeRO-3) + 2 gathered layers" : "", (unsigned long long)tpart.trainable,
                     (unsigned long long)dp);
+        else if (zs >= 3 && dp > 1) /* no master copy: the weights are the trained copy */
+            explain(ex, EST_C_WEIGHTS, "%.4g B params as %s / dp %llu (ZeRO-3) + 2 gathered layers",
+                    (double)p->total / 1e9, est_dtype_name(wdt), (unsigned long long)dp);
 
         double grad_bytes;
         if (w->finetune == EST_FT_FULL)
@@ -717,9 +778,10 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
             act += (double)T * extra;
         b[EST_C_ACTIVATIONS] = (uint64_t)act + dequant;
         explain(ex, EST_C_ACTIVATIONS,
-                w->grad_checkpointing ? "checkpointing: %llu tokens x (%llu layers x h + one layer's %.0f values) x %g B"
-                                      : "%llu tokens x %llu layers x %.0f saved values/token/layer x %g B",
-                (unsigned long long)T, (unsigned long long)Lbw, w->grad_checkpointing ? big : per_layer, B);
+                w->grad_checkpointing ? "checkpointing: %llu tokens x (%llu layers x h + one layer's %.0f values) x %g B (%s)"
+                                      : "%llu tokens x %llu layers x %.0f saved values/token/layer x %g B (%s)",
+                (unsigned long long)T, (unsigned long long)Lbw, w->grad_checkpointing ? big : per_layer, B,
+                est_dtype_name(w->compute_dtype));
         if (ex && (extra > 0 || dequant)) {
             size_t len = strlen(ex->text[EST_C_ACTIVATIONS]);
             snprintf(ex->text[EST_C_ACTIVATIONS] + len, sizeof ex->text[EST_C_ACTIVATIONS] - len, "%s%s%s",
@@ -844,7 +906,7 @@ uint64_t est_max_batch(const est_arch *a, const est_params *p, const est_workloa
 uint64_t est_max_context(const est_arch *a, const est_params *p, const est_workload *w, uint64_t gpu_bytes)
 {
     est_workload t = *w;
-    uint64_t limit = a->max_positions ? a->max_positions : (1ULL << 24);
+    uint64_t limit = est_context_limit(a, w) ? est_context_limit(a, w) : (1ULL << 24);
     t.context = 1;
     if (!fits(a, p, &t, gpu_bytes))
         return 0;

@@ -9,7 +9,7 @@
 enum {
     O_MODE, O_METHOD, O_DTYPE, O_COMPUTE, O_KV, O_BATCH, O_CONTEXT, O_PREFILL, O_TP, O_RUNTIME, O_GMU, O_BLOCK,
     O_SEQS, O_EAGER, O_NOFLASH, O_QHEAD, O_RANK, O_ALPHA, O_TARGETS, O_OPT, O_PREC, O_CKPT, O_ACCUM, O_FREEZE,
-    O_ZERO, O_FSDP, O_GPUS, O_CHUNK, O_DROPOUT, O_BNBLEGACY, O_MARGIN, O_SWAP,
+    O_ZERO, O_FSDP, O_GPUS, O_CHUNK, O_DROPOUT, O_BNBLEGACY, O_MARGIN, O_SWAP, O_MAXLEN,
 };
 
 static const est_option_row rows[] = {
@@ -20,6 +20,7 @@ static const est_option_row rows[] = {
     {"kv-dtype", 1, O_KV},
     {"batch", 1, O_BATCH},
     {"context", 1, O_CONTEXT},
+    {"max-model-len", 1, O_MAXLEN},
     {"prefill", 1, O_PREFILL},
     {"tp", 1, O_TP},
     {"runtime", 1, O_RUNTIME},
@@ -167,6 +168,13 @@ int est_option_apply(est_options *o, const char *name, const char *v, fp_error *
         case O_CONTEXT:
             if (opt_u64("context", v, &o->w.context, err))
                 return -1;
+            o->w.context_set = 1;
+            break;
+        case O_MAXLEN:
+            if (opt_u64("max-model-len", v, &o->w.max_model_len, err))
+                return -1;
+            if (o->w.max_model_len == 0 || o->w.max_model_len > (1ULL << 24))
+                return fp_fail(err, NULL, 0, 0, "--max-model-len: must be between 1 and 16777216 tokens, got '%s'", v);
             break;
         case O_PREFILL:
             if (opt_u64("prefill", v, &o->w.prefill, err))
@@ -208,6 +216,7 @@ int est_option_apply(est_options *o, const char *name, const char *v, fp_error *
             if (u == 0 || u > 65536)
                 return fp_fail(err, NULL, 0, 0, "--lora-rank: must be between 1 and 65536, got '%s'", v);
             o->w.lora_rank = (uint32_t)u;
+            o->rank_set = 1;
             o->train_opt = 1;
             break;
         case O_ALPHA:
@@ -219,6 +228,7 @@ int est_option_apply(est_options *o, const char *name, const char *v, fp_error *
         case O_TARGETS:
             if (est_lora_targets_parse(v, &o->w.lora_targets, err))
                 return -1;
+            o->targets_set = 1;
             o->train_opt = 1;
             break;
         case O_OPT:
@@ -242,6 +252,7 @@ int est_option_apply(est_options *o, const char *name, const char *v, fp_error *
                 o->compute_set = 1;
             } else
                 return fp_fail(err, NULL, 0, 0, "--precision: use mixed, bf16, fp16 or fp32, got '%s'", v);
+            o->prec_set = 1;
             o->train_opt = 1;
             break;
         case O_CKPT: o->w.grad_checkpointing = 1; o->train_opt = 1; break;
@@ -262,10 +273,21 @@ int est_option_apply(est_options *o, const char *name, const char *v, fp_error *
                 return -1;
             if (u > 3)
                 return fp_fail(err, NULL, 0, 0, "--zero: stage must be 0, 1, 2 or 3, got '%s'", v);
+            if (o->fsdp_set && u != 3)
+                return fp_fail(err, NULL, 0, 0, "--zero %d contradicts --fsdp: FSDP full sharding is ZeRO stage 3",
+                               (int)u);
             o->w.zero_stage = (int)u;
+            o->zero_set = 1;
             o->train_opt = 1;
             break;
-        case O_FSDP: o->w.zero_stage = 3; o->train_opt = 1; break;
+        case O_FSDP:
+            if (o->zero_set && o->w.zero_stage != 3)
+                return fp_fail(err, NULL, 0, 0, "--fsdp contradicts --zero %d: FSDP full sharding is ZeRO stage 3",
+                               o->w.zero_stage);
+            o->w.zero_stage = 3;
+            o->fsdp_set = 1;
+            o->train_opt = 1;
+            break;
         case O_GPUS:
             if (opt_u64("gpus", v, &o->w.gpus, err))
                 return -1;
@@ -303,12 +325,106 @@ int est_option_apply(est_options *o, const char *name, const char *v, fp_error *
     return 1;
 }
 
+static int is_float(est_dtype d)
+{
+    return d == EST_DT_FP32 || d == EST_DT_BF16 || d == EST_DT_FP16;
+}
+
+/* Options that contradict each other are refused, naming both: taking one silently
+ * would print a plan that is not the one computed. */
+static int training_contradictions(const est_options *o, fp_error *err)
+{
+    const est_workload *w = &o->w;
+    if (w->finetune == EST_FT_FULL) {
+        const char *lora = o->rank_set ? "--lora-rank" : o->targets_set ? "--lora-targets" : o->have_alpha ? "--lora-alpha" : NULL;
+        if (lora)
+            return fp_fail(err, NULL, 0, 0, "%s contradicts --method full: adapters are for --method lora or qlora", lora);
+    }
+    return est_zero_check(w, o->fsdp_set, err);
+}
+
+int est_zero_check(const est_workload *w, int fsdp, fp_error *err)
+{
+    if (w->mode != EST_MODE_TRAIN || w->zero_stage < 1 || w->dp != 1)
+        return 0;
+    char opt[16];
+    snprintf(opt, sizeof opt, fsdp ? "--fsdp" : "--zero %d", w->zero_stage);
+    if (w->tp > 1)
+        return fp_fail(err, NULL, 0, 0,
+                       "%s shards over data-parallel ranks: %llu GPUs at tp %llu leave one rank, nothing to shard; "
+                       "pass --gpus %llu or more",
+                       opt, (unsigned long long)(w->gpus ? w->gpus : w->tp), (unsigned long long)w->tp,
+                       (unsigned long long)(2 * w->tp));
+    return fp_fail(err, NULL, 0, 0,
+                   "%s shards over data-parallel ranks: with --gpus 1 there is nothing to shard; pass --gpus 2 or more",
+                   opt);
+}
+
+/* Training precision decides the compute dtype (activations) and, for full fine-tuning,
+ * the weights' dtype, so the label printed is what is computed:
+ *   pure bf16/fp16: everything in that dtype, 16-bit float weights included;
+ *   fp32: fp32 compute, and fp32 weights when they are trained;
+ *   mixed: 16-bit compute; full fine-tuning keeps 16-bit weights plus an fp32 master copy,
+ *          LoRA autocasts a frozen fp32 base to the 16-bit compute dtype.
+ * Without --precision, fp32 weights or --compute-dtype fp32 mean fp32 training. */
+static int settle_precision(est_options *o, fp_error *err)
+{
+    est_workload *w = &o->w;
+    int full = w->finetune == EST_FT_FULL;
+    switch (w->precision) {
+    case EST_PREC_PURE:
+        if (is_float(w->weight_dtype) && w->weight_dtype != w->compute_dtype) {
+            if (o->dtype_set)
+                return fp_fail(err, NULL, 0, 0, "--precision %s trains in %s throughout: it contradicts --dtype %s",
+                               est_dtype_name(w->compute_dtype), est_dtype_name(w->compute_dtype),
+                               est_dtype_name(w->weight_dtype));
+            w->weight_dtype = w->compute_dtype;
+        }
+        return 0;
+    case EST_PREC_FP32:
+        break;
+    case EST_PREC_MIXED:
+        if (o->compute_set && w->compute_dtype == EST_DT_FP32) {
+            if (o->prec_set)
+                return fp_fail(err, NULL, 0, 0, "--precision mixed computes in bf16 or fp16: it contradicts --compute-dtype fp32");
+            break; /* fp32 training */
+        }
+        if (w->weight_dtype != EST_DT_FP32)
+            return 0;
+        if (full && (o->prec_set || o->compute_set))
+            return fp_fail(err, NULL, 0, 0,
+                           "%s keeps 16-bit weights and an fp32 master copy: it contradicts --dtype fp32 (use --dtype "
+                           "bf16, or --precision fp32)",
+                           o->prec_set ? "--precision mixed" : "--compute-dtype bf16/fp16 (mixed precision)");
+        if (o->prec_set || o->compute_set) {
+            o->compute_set = 1; /* the fp32 base is autocast to the 16-bit compute dtype */
+            return 0;
+        }
+        break; /* fp32 weights, nothing else said: fp32 training */
+    }
+    w->precision = EST_PREC_FP32;
+    w->compute_dtype = EST_DT_FP32;
+    o->compute_set = 1;
+    if (full && w->weight_dtype != EST_DT_FP32) {
+        if (o->dtype_set)
+            return fp_fail(err, NULL, 0, 0, "fp32 full fine-tuning trains fp32 weights: it contradicts --dtype %s",
+                           est_dtype_name(w->weight_dtype));
+        w->weight_dtype = EST_DT_FP32;
+    }
+    return 0;
+}
+
 int est_options_finish(est_options *o, fp_error *err)
 {
     if (o->train_opt && o->infer_said)
         return fp_fail(err, NULL, 0, 0, "--mode infer contradicts the training options given");
-    if (o->train_opt)
+    if (est_workload_shape(&o->w, err) != 0)
+        return -1;
+    if (o->train_opt) {
         o->w.mode = EST_MODE_TRAIN;
+        if (training_contradictions(o, err) != 0 || settle_precision(o, err) != 0)
+            return -1;
+    }
     /* a 16- or 32-bit model computes in its own dtype unless told otherwise */
     if (!o->compute_set && (o->w.weight_dtype == EST_DT_FP16 || o->w.weight_dtype == EST_DT_FP32)) {
         o->w.compute_dtype = o->w.weight_dtype;

@@ -37,12 +37,16 @@ int est_arch_check(est_arch *a, fp_error *err)
         return fail_field(err, "intermediate_size", "must be positive");
     if (a->experts) {
         if (a->experts_per_tok == 0 || a->experts_per_tok > a->experts)
-            return fail_field(err, "num_experts_per_tok", "must be between 1 and the number of experts");
+            return fp_fail(err, NULL, 0, 0, "architecture: 'num_experts_per_tok' must be between 1 and the %llu "
+                           "experts, got %llu", (unsigned long long)a->experts, (unsigned long long)a->experts_per_tok);
         if (a->moe_intermediate == 0)
             return fail_field(err, "moe_intermediate_size", "must be positive");
         if (a->moe_layers > a->layers)
             return fail_field(err, "num_hidden_layers", "is smaller than the number of MoE layers");
     } else {
+        /* routing with nothing to route to: a config that lost its experts, not a dense model */
+        if (a->experts_per_tok)
+            return fail_field(err, "num_experts_per_tok", "is set but the model has no routed experts");
         a->moe_layers = 0;
     }
     if (a->kv_lora_rank) {
@@ -60,7 +64,7 @@ int est_arch_check(est_arch *a, fp_error *err)
     const uint64_t big = 1ULL << 24;
     if (a->hidden > big || a->intermediate > big || a->heads > 65536 || a->head_dim > 65536 ||
         a->moe_intermediate > big || a->experts > 65536 || a->vocab > (1ULL << 26) ||
-        a->kv_lora_rank > big || a->q_lora_rank > big || a->max_positions > (1ULL << 32) ||
+        a->kv_lora_rank > big || a->q_lora_rank > big || a->max_positions > (1ULL << 32) || a->rope_positions > (1ULL << 32) ||
         a->shared_intermediate > big || a->shared_experts > 1024 || a->v_head_dim > 65536 ||
         a->qk_nope_head_dim > 65536 || a->qk_rope_head_dim > 65536 || a->sliding_window > (1ULL << 32))
         return fp_fail(err, NULL, 0, 0, "architecture: a dimension is implausibly large");

@@ -50,7 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const inv_model *m = &cat.models[(size % cat.nmodels)];
         est_params p;
         est_footprint fp;
-        if (est_params_count(&m->arch, &p, &e) == 0 && est_footprint_compute(&m->arch, &p, &o.w, &fp, NULL, &e) == 0) {
+        if (est_params_count(&m->arch, &p, &e) == 0 && est_workload_settle(&m->arch, m->name, &o.w, &e) == 0 &&
+            est_footprint_compute(&m->arch, &p, &o.w, &fp, NULL, &e) == 0) {
             est_max_batch(&m->arch, &p, &o.w, 80ULL << 30);
             est_max_context(&m->arch, &p, &o.w, 24ULL << 30);
         }

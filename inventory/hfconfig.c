@@ -159,6 +159,54 @@ static const char *string(reader *r, const char *key)
     return v && json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* rope_scaling: a context past max_position_embeddings that the model accepts.  With
+ * original_max_position_embeddings (in the block, or at the top level as phi3 writes it)
+ * the limit is factor x original (yarn, linear, dynamic, llama3); without it,
+ * max_position_embeddings is taken as already scaled (deepseek-coder: linear x4,
+ * 16384 = 4 x 4096) and stays the limit.  Types with no factor (longrope) extend nothing. */
+static void rope_scaling(reader *r, est_arch *a)
+{
+    const json_t *rs = get(r, "rope_scaling");
+    if (!rs || r->failed)
+        return;
+    if (!json_is_object(rs)) {
+        src_fail(r->src, "rope_scaling", r->err, "'%s' must be a mapping or null%s", "");
+        r->failed = 1;
+        return;
+    }
+    const json_t *f = json_object_get(rs, "factor"), *o = json_object_get(rs, "original_max_position_embeddings");
+    if (!o || json_is_null(o))
+        o = get(r, "original_max_position_embeddings");
+    if (!f || json_is_null(f) || !o || json_is_null(o))
+        return;
+    double factor = json_number_value(f);
+    if (!json_is_number(f) || !(factor > 0) || factor > 65536) {
+        src_fail(r->src, "rope_scaling", r->err, "'%s': 'factor' must be a number between 0 and 65536%s", "");
+        r->failed = 1;
+        return;
+    }
+    if (!json_is_integer(o) || json_integer_value(o) <= 0 || json_integer_value(o) > (1LL << 32)) {
+        src_fail(r->src, "rope_scaling", r->err, "'%s': 'original_max_position_embeddings' must be a positive whole "
+                                                 "number%s", "");
+        r->failed = 1;
+        return;
+    }
+    double lim = factor * (double)json_integer_value(o);
+    a->rope_positions = lim > (double)(1ULL << 32) ? (1ULL << 32) + 1 : (uint64_t)lim;
+}
+
+/* Routed experts read from `key`: absent is a dense model, but a present 0 is not one:
+ * it would turn an MoE config into a dense one silently. */
+static uint64_t experts_count(reader *r, const char *key, int required)
+{
+    uint64_t n = u64(r, key, required, 0);
+    if (get(r, key) && n == 0 && !r->failed) {
+        src_fail(r->src, key, r->err, "'%s' must be at least 1 for a mixture-of-experts model%s", ", got 0");
+        r->failed = 1;
+    }
+    return n;
+}
+
 /* ====================================================================== per model type */
 
 static void rd_llama_like(reader *r, est_arch *a)
@@ -171,6 +219,7 @@ static void rd_llama_like(reader *r, est_arch *a)
     a->kv_heads = u64(r, "num_key_value_heads", 0, a->heads);
     a->head_dim = u64(r, "head_dim", 0, 0);
     a->max_positions = u64(r, "max_position_embeddings", 0, 0);
+    rope_scaling(r, a);
     a->tied_embeddings = boolean(r, "tie_word_embeddings", 0);
     a->mlp = EST_MLP_GATED;
     a->norm = EST_NORM_RMS;
@@ -199,7 +248,7 @@ static int rd_mistral(reader *r, est_arch *a)
 static int rd_mixtral(reader *r, est_arch *a)
 {
     rd_mistral(r, a);
-    a->experts = u64(r, "num_local_experts", 1, 0);
+    a->experts = experts_count(r, "num_local_experts", 1);
     a->experts_per_tok = u64(r, "num_experts_per_tok", 1, 0);
     a->moe_intermediate = a->intermediate;
     a->moe_layers = a->layers;
@@ -223,7 +272,7 @@ static int rd_qwen2(reader *r, est_arch *a)
 static int rd_qwen2_moe(reader *r, est_arch *a)
 {
     rd_qwen2(r, a);
-    a->experts = u64(r, "num_experts", 1, 0);
+    a->experts = experts_count(r, "num_experts", 1);
     a->experts_per_tok = u64(r, "num_experts_per_tok", 1, 0);
     a->moe_intermediate = u64(r, "moe_intermediate_size", 1, 0);
     a->shared_intermediate = u64(r, "shared_expert_intermediate_size", 0, 0);
@@ -319,7 +368,7 @@ static int rd_deepseek(reader *r, est_arch *a, int v3)
     a->qk_rope_head_dim = u64(r, "qk_rope_head_dim", 1, 0);
     a->v_head_dim = u64(r, "v_head_dim", 1, 0);
     a->head_dim = a->qk_nope_head_dim + a->qk_rope_head_dim;
-    a->experts = u64(r, "n_routed_experts", 0, 0);
+    a->experts = experts_count(r, "n_routed_experts", 0);
     if (a->experts) {
         a->experts_per_tok = u64(r, "num_experts_per_tok", 1, 0);
         a->moe_intermediate = u64(r, "moe_intermediate_size", 1, 0);

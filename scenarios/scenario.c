@@ -901,6 +901,11 @@ int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *er
             }
             if (est_params_count(&arch, &params, err) != 0)
                 goto fail;
+            fp_error fe;
+            if (est_workload_settle(&arch, dp->model, &dp->opts.w, &fe) != 0) {
+                fp_fail(err, s->file, dp->line, dp->col, "deployment '%s': %s", dp->name, fe.msg);
+                goto fail;
+            }
         }
         for (size_t t = 0; t < dp->ntp; t++) {
             sol_variant *v = &sd->variants[sd->nvariants];
@@ -921,7 +926,8 @@ int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *er
                     w.margin = s->margin;
                 est_footprint fp;
                 fp_error fe;
-                if (est_workload_shape(&w, &fe) != 0 || est_footprint_compute(&arch, &params, &w, &fp, NULL, &fe) != 0) {
+                if (est_workload_shape(&w, &fe) != 0 || est_zero_check(&w, dp->opts.fsdp_set, &fe) != 0 ||
+                    est_footprint_compute(&arch, &params, &w, &fp, NULL, &fe) != 0) {
                     char tpn[32] = "";
                     if (dp->ntp > 1)
                         snprintf(tpn, sizeof tpn, " (tp %u)", dp->tp[t]);

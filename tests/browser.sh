@@ -35,7 +35,7 @@ check() { # name html min_svg
 }
 "$fedplan" plan scenarios/aws-mixed-fleet.yaml --html "$dir/plan.html" >/dev/null && check plan "$dir/plan.html" 6
 "$fedplan" compare scenarios/node-sizes.yaml --html "$dir/compare.html" >/dev/null && check compare "$dir/compare.html" 2
-"$fedplan" sweep scenarios/seven-deepseek-64gb.yaml --vary context=2048,8192,32768 --vary replicas=4,7 \
+"$fedplan" sweep scenarios/seven-deepseek-64gb.yaml --vary context=2048,8192,16384 --vary replicas=4,7 \
     --html "$dir/sweep.html" >/dev/null && check sweep "$dir/sweep.html" 1
 echo "browser: $pass passed, $fail failed"
 [ $fail -eq 0 ]

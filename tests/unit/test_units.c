@@ -52,6 +52,23 @@ static void test_rejected(test_ctx *t)
     CHECK_HAS(t, size_err("nan GB"), "does not start with a number");
 }
 
+/* Sizes travel as signed 64-bit integers too (JSON output, headroom): 2^63 bytes and more
+ * would wrap negative, so the parser stops one byte short of 8 EiB. */
+static void test_overflow(test_ctx *t)
+{
+    CHECK_U64(t, size_ok(t, "9223372036854775 KB"), 9223372036854775000ULL); /* just under 2^63 */
+    CHECK_HAS(t, size_err("9223372036854776 KB"), "too large");             /* just over 2^63 */
+    CHECK_U64(t, size_ok(t, "7 EiB"), 7ULL << 60);
+    CHECK_HAS(t, size_err("8 EiB"), "too large");
+    CHECK_HAS(t, size_err("16 EiB"), "too large");
+    CHECK_HAS(t, size_err("9300000000 GB"), "too large"); /* 9.3e18 < 2^64 but >= 2^63 */
+    CHECK_HAS(t, size_err("9.3 EB"), "too large");
+    CHECK_U64(t, size_ok(t, "9.2 EB"), 9200000000000000000ULL);
+    CHECK_U64(t, size_ok(t, "1 PiB"), 1ULL << 50);
+    CHECK_U64(t, size_ok(t, "2 PB"), 2000000000000000ULL);
+    CHECK_HAS(t, size_err("8192 PiB"), "8 EiB");
+}
+
 static void test_numbers(test_ctx *t)
 {
     double d;
@@ -79,6 +96,7 @@ static void test_suggestions(test_ctx *t)
 const test_case units_tests[] = {
     {"units/decimal_and_binary", test_decimal_and_binary},
     {"units/rejected", test_rejected},
+    {"units/overflow", test_overflow},
     {"units/numbers", test_numbers},
     {"units/suggestions", test_suggestions},
     {NULL, NULL},
