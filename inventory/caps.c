@@ -128,7 +128,9 @@ static const runtime_req reqs[] = {
     {RT(EST_RT_VLLM), PART_RUNTIME, EST_DT_COUNT, EST_DT_COUNT, "vLLM needs", 70, 0, 1, 0, "its CUDA build",
      "vLLM GPU installation docs: 'compute capability 7.0 or higher (e.g., V100, T4, RTX20xx, A100, L4, H100)'; "
      "ROCm: MI200s (gfx90a), MI300 (gfx942), MI350 (gfx950)"},
-    {RT(EST_RT_VLLM), PART_WEIGHTS, EST_DT_FP8, EST_DT_COUNT, "fp8 weights need", 75, 0, 1, INV_F_FP8,
+    /* 8.0, not the 7.5 of the newest docs: a plan must run on the vLLM the user has, and
+     * Turing's FP8 Marlin only came in December 2025 (docs/methodology.md, section 9) */
+    {RT(EST_RT_VLLM), PART_WEIGHTS, EST_DT_FP8, EST_DT_COUNT, "fp8 weights need", 80, 0, 1, INV_F_FP8,
      "vLLM FP8: W8A8 from 8.9, weight-only FP8 Marlin below",
      "vLLM FP8 W8A8 docs: 'FP8 models will run on compute capability >= 7.5 (Turing) as weight-only W8A16, "
      "utilizing FP8 Marlin' (Turing since vllm-project/vllm PR #29901, 2025-12; Ampere since PR #5975); "

@@ -118,9 +118,10 @@ static void test_runtime_rows(test_ctx *t)
         {"p100", EST_RT_VLLM, EST_DT_FP16, EST_DT_FP16, EST_DT_FP16,
          "vLLM needs compute capability 7.0 (its CUDA build); p100 is 6.0"},
         {"v100-16gb", EST_RT_VLLM, EST_DT_FP16, EST_DT_FP16, EST_DT_FP16, NULL},
-        /* vLLM fp8 weights: Marlin W8A16 from 7.5, W8A8 from 8.9 */
-        {"v100-16gb", EST_RT_VLLM, EST_DT_FP8, EST_DT_FP16, EST_DT_FP16, "fp8 weights need compute capability 7.5"},
-        {"t4", EST_RT_VLLM, EST_DT_FP8, EST_DT_FP16, EST_DT_FP16, NULL},
+        /* vLLM fp8 weights: weight-only Marlin from 8.0 in every release since 2024, W8A8 from 8.9 */
+        {"v100-16gb", EST_RT_VLLM, EST_DT_FP8, EST_DT_FP16, EST_DT_FP16, "fp8 weights need compute capability 8.0"},
+        {"t4", EST_RT_VLLM, EST_DT_FP8, EST_DT_FP16, EST_DT_FP16, "fp8 weights need compute capability 8.0"},
+        {"a10g", EST_RT_VLLM, EST_DT_FP8, EST_DT_FP16, EST_DT_FP16, NULL},
         {"mi300x", EST_RT_VLLM, EST_DT_FP8, EST_DT_BF16, EST_DT_BF16, NULL},
         /* vLLM int4 7.5, int8 7.5, nf4 7.0; none of them on ROCm */
         {"v100-16gb", EST_RT_VLLM, EST_DT_INT4, EST_DT_FP16, EST_DT_FP16, "int4 weights need compute capability 7.5"},
