@@ -52,6 +52,7 @@ static json_t *gpus_json(const inv_catalog *cat)
         json_object_set_new(o, "name", json_string(g->name));
         json_object_set_new(o, "memory_bytes", json_integer((json_int_t)g->memory));
         json_object_set_new(o, "memory_mib", json_integer((json_int_t)(g->memory >> 20)));
+        json_object_set_new(o, "usable_mib", json_integer((json_int_t)(inv_gpu_capacity(g) >> 20)));
         json_object_set_new(o, "nominal_bytes", json_integer((json_int_t)g->nominal));
         json_object_set_new(o, "architecture", json_string(g->architecture));
         json_object_set_new(o, "vendor", json_string(g->caps.vendor));
@@ -153,7 +154,8 @@ static int run(int argc, char **argv)
                    (long long)json_integer_value(json_object_get(o, "kv_bytes_per_token_16bit")));
         }
     } else {
-        printf("%-16s %12s %10s  %-13s %-8s %s\n", "gpu", "MiB", "GiB", "architecture", "compute", "features");
+        printf("%-16s %12s %10s %10s  %-13s %-8s %s\n", "gpu", "MiB", "usable", "GiB", "architecture", "compute",
+               "features");
         size_t i;
         json_t *o;
         json_array_foreach(arr, i, o)
@@ -164,8 +166,9 @@ static int run(int argc, char **argv)
                 if (json_is_true(json_object_get(o, inv_feature_name(f))))
                     snprintf(feats + strlen(feats), sizeof feats - strlen(feats), "%s%s", feats[0] ? " " : "",
                              inv_feature_name(f));
-            printf("%-16s %12lld %10.2f  %-13s %-8s %s\n", json_string_value(json_object_get(o, "name")), bytes >> 20,
-                   (double)bytes / 1073741824.0, json_string_value(json_object_get(o, "architecture")),
+            long long usable = (long long)json_integer_value(json_object_get(o, "usable_mib"));
+            printf("%-16s %12lld %10lld %10.2f  %-13s %-8s %s\n", json_string_value(json_object_get(o, "name")),
+                   bytes >> 20, usable, (double)usable / 1024.0, json_string_value(json_object_get(o, "architecture")),
                    json_string_value(json_object_get(o, "compute_capability")), feats[0] ? feats : "-");
         }
     }

@@ -296,6 +296,7 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
         json_t *g = json_object();
         json_object_set_new(g, "name", json_string(r->gpu->name));
         json_object_set_new(g, "memory_bytes", json_integer((json_int_t)r->gpu->memory));
+        json_object_set_new(g, "capacity_bytes", json_integer((json_int_t)inv_gpu_capacity(r->gpu)));
         json_object_set_new(o, "gpu", g);
         json_object_set_new(o, "fits", json_boolean(r->fits));
         json_object_set_new(o, "headroom_bytes", json_integer((json_int_t)r->headroom));
@@ -417,11 +418,14 @@ static void print_table(const est_cli *c, const char *name, const char *hf_id, c
     if (c->o.have_alpha)
         printf("\nlora alpha %g only scales the update: it costs no memory\n", c->o.lora_alpha);
     if (r->gpu) {
-        printf("\ngpu        %s, %s (%llu MiB reported)\n", r->gpu->name, fmt_gib(b1, sizeof b1, r->gpu->memory),
+        printf("\ngpu        %s, %s (%llu MiB reported", r->gpu->name, fmt_gib(b1, sizeof b1, inv_gpu_capacity(r->gpu)),
                (unsigned long long)(r->gpu->memory >> 20));
+        if (inv_gpu_capacity(r->gpu) != r->gpu->memory)
+            printf(", %llu MiB usable: CUDA's total", (unsigned long long)(inv_gpu_capacity(r->gpu) >> 20));
+        printf(")\n");
         if (w->runtime == EST_RT_VLLM)
             printf("budget     gpu_memory_utilization %.2f x total = %s\n", w->gpu_memory_utilization,
-                   fmt_gib(b1, sizeof b1, (unsigned long long)(w->gpu_memory_utilization * (double)r->gpu->memory)));
+                   fmt_gib(b1, sizeof b1, (unsigned long long)(w->gpu_memory_utilization * (double)inv_gpu_capacity(r->gpu))));
         if (r->fits)
             printf("fits       yes, headroom %s\n", fmt_gib(b1, sizeof b1, (unsigned long long)r->headroom));
         else
@@ -504,21 +508,21 @@ static int run(int argc, char **argv)
         arch.layers = 0;
     }
     if (r.gpu) {
-        r.headroom = (int64_t)r.gpu->memory - (int64_t)r.fp.need;
+        r.headroom = (int64_t)inv_gpu_capacity(r.gpu) - (int64_t)r.fp.need;
         if (c.o.w.runtime == EST_RT_VLLM) { /* what vLLM profiles (and the margin) must fit its budget */
-            int64_t in_budget = (int64_t)llround(c.o.w.gpu_memory_utilization * (double)r.gpu->memory) -
+            int64_t in_budget = (int64_t)llround(c.o.w.gpu_memory_utilization * (double)inv_gpu_capacity(r.gpu)) -
                                 (int64_t)(r.fp.allocated + r.fp.margin);
             if (in_budget < r.headroom)
                 r.headroom = in_budget;
         }
-        r.fits = est_fits(&r.fp, &c.o.w, r.gpu->memory);
+        r.fits = est_fits(&r.fp, &c.o.w, inv_gpu_capacity(r.gpu));
         if (!c.have_params) {
-            r.max_batch = est_max_batch(&arch, &p, &c.o.w, r.gpu->memory);
-            r.max_context = est_max_context(&arch, &p, &c.o.w, r.gpu->memory);
+            r.max_batch = est_max_batch(&arch, &p, &c.o.w, inv_gpu_capacity(r.gpu));
+            r.max_context = est_max_context(&arch, &p, &c.o.w, inv_gpu_capacity(r.gpu));
         }
         if (c.o.w.runtime == EST_RT_VLLM) {
-            est_vllm_kv_capacity(&r.fp, &c.o.w, r.gpu->memory, &r.vllm_kv_tokens);
-            r.vllm_needed_util = (double)(r.fp.allocated + r.fp.margin) / (double)r.gpu->memory;
+            est_vllm_kv_capacity(&r.fp, &c.o.w, inv_gpu_capacity(r.gpu), &r.vllm_kv_tokens);
+            r.vllm_needed_util = (double)(r.fp.allocated + r.fp.margin) / (double)inv_gpu_capacity(r.gpu);
         }
     }
 

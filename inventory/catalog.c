@@ -183,6 +183,15 @@ static int g_memory(const ydoc *d, const ynode *v, const char *k, void *o, fp_er
         return ydoc_fail(d, v, e, "'%s' must be positive", k);
     return 0;
 }
+static int g_usable(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    inv_gpu *g = o;
+    if (ynode_size(d, v, k, &g->usable, e))
+        return -1;
+    if (g->usable == 0)
+        return ydoc_fail(d, v, e, "'%s' must be positive", k);
+    return 0;
+}
 static int g_nominal(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
 {
     inv_gpu *g = o;
@@ -253,6 +262,7 @@ static const yfield gpu_fields[] = {
     {"aliases", 0, g_aliases},
     {"memory", 1, g_memory},
     {"nominal", 0, g_nominal},
+    {"usable", 0, g_usable},
     {"architecture", 0, g_arch},
     {"compute_capability", 0, g_cc},
     {"vendor", 0, g_vendor},
@@ -371,7 +381,7 @@ static int n_gpu(const ydoc *d, const ynode *v, const char *k, void *o, fp_error
                          fp_did_you_mean(dym, sizeof dym, near));
     }
     snprintf(c->n->gpu, INV_NAME, "%s", g->name);
-    c->n->gpu_memory = g->memory;
+    c->n->gpu_memory = inv_gpu_capacity(g);
     c->n->gpu_caps = g->caps;
     return 0;
 }
@@ -479,13 +489,18 @@ out:
     return rc;
 }
 
+uint64_t inv_gpu_capacity(const inv_gpu *g)
+{
+    return g->usable && g->usable < g->memory ? g->usable : g->memory;
+}
+
 void inv_catalog_relink(inv_catalog *cat)
 {
     for (size_t i = 0; i < cat->nnodes; i++) {
         inv_node *n = &cat->nodes[i];
         const inv_gpu *g = n->gpu[0] ? inv_gpu_find(cat, n->gpu) : NULL;
         if (g) {
-            n->gpu_memory = g->memory;
+            n->gpu_memory = inv_gpu_capacity(g);
             n->gpu_caps = g->caps;
         }
     }

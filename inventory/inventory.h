@@ -60,6 +60,8 @@ typedef struct inv_gpu {
     size_t naliases;
     uint64_t memory;  /* bytes, as the platform reports the total */
     uint64_t nominal; /* marketing figure, bytes; 0 if not given */
+    uint64_t usable;  /* what CUDA reports as total (cudaMemGetInfo), where it differs from memory and a
+                         source gives it; 0: not known, memory is used.  inv_gpu_capacity() picks. */
     int bf16, fp8;    /* the INV_F_BF16 and INV_F_FP8 bits of caps.features */
     inv_caps caps;
     char architecture[32];
@@ -109,6 +111,10 @@ const inv_node *inv_node_find(const inv_catalog *cat, const char *name);
 /* After a GPU catalog overrides entries: give every node its GPU's (new) memory. */
 void inv_catalog_relink(inv_catalog *cat);
 const char *inv_node_suggest(const inv_catalog *cat, const char *name);
+
+/* The memory plans and fit decisions use for one GPU: usable where the catalog gives it, else
+ * the reported total. */
+uint64_t inv_gpu_capacity(const inv_gpu *g);
 
 /* Find by catalog name or hub id (case-insensitive); NULL when absent. */
 const inv_model *inv_model_find(const inv_catalog *cat, const char *name);

@@ -177,7 +177,7 @@ static int c_gpu(const ydoc *d, const ynode *v, const char *k, void *o, fp_error
         return ydoc_fail(d, v, e, "'%s': unknown GPU '%s'%s", k, name, fp_did_you_mean(dym, sizeof dym, near));
     }
     snprintf(c->nc->node.gpu, sizeof c->nc->node.gpu, "%s", g->name);
-    c->nc->node.gpu_memory = g->memory;
+    c->nc->node.gpu_memory = inv_gpu_capacity(g);
     return 0;
 }
 static int c_gpu_memory(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
