@@ -64,5 +64,6 @@ extern const test_case params_tests[];
 extern const test_case footprint_tests[];
 extern const test_case hfconfig_tests[];
 extern const test_case solver_tests[];
+extern const test_case report_tests[];
 
 #endif
