@@ -755,19 +755,14 @@ static double host_only_ub(const pricer *pr)
 
 /* Type t's best pattern with host items and GPU processes' host memory packed together: one
  * depth-first search over every candidate, in both memories at once, within the budget.
- * Replaces p's copies with the best pattern found, its value in *value, and in *hub an upper
- * bound from host memory alone.  Returns 1 when the search was complete (p is optimal), 0 cut
- * short, -1 out of memory. */
-static int price_joint(const sol_ctx *c, uint32_t t, const double *pi, long budget, pattern *p, double *value,
-                       double *hub)
+ * Replaces p's copies with the best pattern found and its value in *value.  Returns 1 when
+ * the search was complete (p is optimal), 0 cut short, -1 out of memory. */
+static int price_joint(const sol_ctx *c, uint32_t t, const double *pi, long budget, pattern *p, double *value)
 {
     const sol_node_type *nt = &c->pb->types[t];
     pricer pr = {.c = c, .t = t, .pi = pi};
     int rc = -1;
     if (pricer_init(&pr, 0) != 0)
-        goto out;
-    *hub = host_only_ub(&pr);
-    if (*hub < 0)
         goto out;
     pricer_sort(&pr);
     for (uint32_t g = 0; g < nt->gpus; g++)
@@ -814,6 +809,13 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
     int joint = 0;
     for (size_t i = 0; i < pr.n; i++)
         joint |= c->vi[pr.cand[i]].h > 0;
+    /* and then host memory alone bounds a pattern's value too (every candidate by its host use) */
+    double hub = joint ? host_only_ub(&pr) : INFINITY;
+    if (hub < 0) {
+        *exact = 0;
+        value = 1e300;
+        goto out;
+    }
     /* host part: a knapsack over host memory */
     double hv = knapsack(&pr, c->hcap[t], 1);
     pattern hostp = {.type = t, .ncopies = pr.nbest};
@@ -857,11 +859,11 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
             if (whole_ub < ub)
                 ub = whole_ub;
         }
-        if (hv + ub <= need) {
+        if (fmin(hv + ub, hub) <= need) {
             /* no pattern of this type is worth more than `need` (it cannot price out): the bound
              * is the value, exactly enough for the caller's proof, and no pattern is searched */
             free(hostp.copies);
-            value = hv + ub;
+            value = fmin(hv + ub, hub);
             goto out;
         }
         /* a feasible pattern, GPU by GPU: a knapsack over the single-GPU items still allowed */
@@ -945,8 +947,8 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
             /* the parts' best patterns overcommit the host together: search both memories at once.
              * The parts' value stays an upper bound (every real pattern splits into a host part and
              * a GPU part); so is the host memory alone; the search, when complete, is exact */
-            double jv, hub;
-            int jr = price_joint(c, t, pi, budget, p, &jv, &hub);
+            double jv;
+            int jr = price_joint(c, t, pi, budget, p, &jv);
             if (jr < 0) {
                 *exact = 0;
                 value = 1e300;
@@ -957,11 +959,12 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
                 value = jv;
             } else {
                 *exact = 0;
-                value = fmin(value, hub);
                 if (value < jv) /* the search's pattern is real: its value is attained */
                     value = jv;
             }
         }
+        if (!*exact && hub < value)
+            value = fmax(hub, 0);
     }
 out:
     pricer_free(&pr);
