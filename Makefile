@@ -35,7 +35,8 @@ fedplan: $(BUILD)/fedplan
 $(BUILD)/fedplan: $(LIB_OBJ) $(CLI_OBJ)
 	$(CC) $(FP_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/test_unit: $(LIB_OBJ) $(UNIT_OBJ)
+# the unit tests also run the plan's reports (cli/report.c, cli/html.c: no GLPK, no main)
+$(BUILD)/test_unit: $(LIB_OBJ) $(UNIT_OBJ) $(BUILD)/cli/report.o $(BUILD)/cli/html.o
 	$(CC) $(FP_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bench_estimate: $(LIB_OBJ) $(BUILD)/bench/bench_estimate.o

@@ -134,18 +134,18 @@ static int finish(sb *b, const char *path, fp_error *err)
 
 /* ====================================================================== plan */
 
+/* One bar: the items of `items`, then those of `more` (NULL: none), each `bytes_key` wide. */
 static void bar_row(sb *b, const json_t *deps, double y, const char *label, double cap, const json_t *items,
-                    const char *bytes_key)
+                    const json_t *more, const char *bytes_key)
 {
     const double x0 = 90, w = 600;
     sb_printf(b, "<text x=\"4\" y=\"%.0f\">", y + 14);
     sb_text(b, label);
     sb_printf(b, "</text><rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"20\" fill=\"#eee\" stroke=\"#999\"/>\n", x0, y, w);
     double x = x0, used = 0;
-    size_t i;
-    const json_t *it;
-    json_array_foreach(items, i, it)
-    {
+    size_t i, n1 = json_array_size(items), n = n1 + json_array_size(more);
+    for (i = 0; i < n; i++) {
+        const json_t *it = i < n1 ? json_array_get(items, i) : json_array_get(more, i - n1);
         double bytes = num(it, bytes_key);
         double bw = cap > 0 ? bytes / cap * w : 0;
         const char *name = str(it, "deployment");
@@ -185,7 +185,9 @@ static void plan_body(sb *b, const json_t *plan)
     {
         const json_t *gpus = json_object_get(node, "gpus");
         const json_t *host = json_object_get(node, "host");
-        int show_host = json_array_size(gpus) == 0 || json_array_size(json_object_get(host, "deployments")) > 0;
+        const json_t *procs = json_object_get(host, "gpu_processes"); /* GPU replicas' own host memory */
+        int show_host = json_array_size(gpus) == 0 || json_array_size(json_object_get(host, "deployments")) > 0 ||
+                        json_array_size(procs) > 0;
         size_t rows = json_array_size(gpus) + (show_host ? 1 : 0);
         sb_printf(b, "<h2>node %lld: ", (long long)num(node, "id"));
         sb_text(b, str(node, "type"));
@@ -193,7 +195,7 @@ static void plan_body(sb *b, const json_t *plan)
                   num(node, "cost_per_hour"), rows * 26 + 6, rows * 26 + 6);
         double y = 3;
         if (show_host) {
-            bar_row(b, deps, y, "host", num(host, "capacity_bytes"), json_object_get(host, "deployments"), "bytes");
+            bar_row(b, deps, y, "host", num(host, "capacity_bytes"), json_object_get(host, "deployments"), procs, "bytes");
             y += 26;
         }
         size_t g;
@@ -202,7 +204,7 @@ static void plan_body(sb *b, const json_t *plan)
         {
             char label[32];
             snprintf(label, sizeof label, "gpu %zu", g);
-            bar_row(b, deps, y, label, num(gpu, "capacity_bytes"), json_object_get(gpu, "shards"), "bytes");
+            bar_row(b, deps, y, label, num(gpu, "capacity_bytes"), json_object_get(gpu, "shards"), NULL, "bytes");
             y += 26;
         }
         sb_printf(b, "</svg>\n");

@@ -140,10 +140,21 @@ json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_pla
             json_object_set_new(gj, "shards", shards);
             json_array_append_new(gpus, gj);
         }
+        json_t *procs = json_array(); /* GPU replicas' own host memory */
         for (size_t k = 0; k < nd->nshards; k++) {
             const sol_shard *sh = &nd->shards[k];
-            if (sh->gpu != -1)
+            const sol_variant *v = &pb->deps[sh->dep].variants[sh->variant];
+            if (sh->gpu != -1) {
+                if (v->host_bytes && sh->shard == 0) { /* once per replica */
+                    host_used += v->host_bytes;
+                    json_t *x = json_object();
+                    json_object_set_new(x, "deployment", json_string(pb->deps[sh->dep].name));
+                    json_object_set_new(x, "replica", json_integer(sh->replica + 1));
+                    json_object_set_new(x, "bytes", json_integer((json_int_t)v->host_bytes));
+                    json_array_append_new(procs, x);
+                }
                 continue;
+            }
             host_used += shard_est(s, sh);
             host_margin += shard_margin(s, sh);
             json_t *x = json_object();
@@ -155,9 +166,14 @@ json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_pla
         }
         json_t *host = json_object();
         json_object_set_new(host, "capacity_bytes", json_integer((json_int_t)t->host_bytes));
+        /* host deployments and GPU processes together: what the solver packs into capacity_bytes */
         json_object_set_new(host, "used_bytes", json_integer((json_int_t)host_used));
         json_object_set_new(host, "margin_bytes", json_integer((json_int_t)host_margin));
         json_object_set_new(host, "deployments", hostd);
+        if (json_array_size(procs))
+            json_object_set_new(host, "gpu_processes", procs);
+        else
+            json_decref(procs);
         json_object_set_new(j, "host", host);
         json_object_set_new(j, "gpus", gpus);
         json_array_append_new(nodes, j);
@@ -185,6 +201,8 @@ json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_pla
             json_object_set_new(y, "gpus", json_integer(pb->deps[d].variants[v].on_host ? 0 : pb->deps[d].variants[v].tp));
             json_object_set_new(y, "bytes_per_shard", json_integer((json_int_t)s->deps[d].device_bytes[v]));
             json_object_set_new(y, "margin_per_shard", json_integer((json_int_t)s->deps[d].margin_bytes[v]));
+            if (pb->deps[d].variants[v].host_bytes)
+                json_object_set_new(y, "host_bytes_per_replica", json_integer((json_int_t)pb->deps[d].variants[v].host_bytes));
             json_array_append_new(vs, y);
         }
         json_object_set_new(x, "variants", vs);
@@ -240,19 +258,31 @@ void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan 
         char bb[41];
         uint64_t host = 0, hmargin = 0;
         int any_host = 0;
-        for (size_t k = 0; k < nd->nshards; k++)
-            if (nd->shards[k].gpu == -1) {
-                host += shard_est(s, &nd->shards[k]);
-                hmargin += shard_margin(s, &nd->shards[k]);
+        /* host memory: host deployments (estimate + margin), and GPU replicas' own host memory
+         * (once per replica) */
+        for (size_t k = 0; k < nd->nshards; k++) {
+            const sol_shard *sh = &nd->shards[k];
+            const sol_variant *v = &pb->deps[sh->dep].variants[sh->variant];
+            if (sh->gpu == -1) {
+                host += shard_est(s, sh);
+                hmargin += shard_margin(s, sh);
+                any_host = 1;
+            } else if (sh->shard == 0 && v->host_bytes) {
+                host += v->host_bytes;
                 any_host = 1;
             }
+        }
         if (any_host || !t->gpus) {
             bar(bb, 30, (double)(host + hmargin), (double)t->host_bytes);
             printf("  host  [%s] %7.2f + %5.2f / %7.2f GiB ", bb, (double)host / FP_GIB, (double)hmargin / FP_GIB,
                    (double)t->host_bytes / FP_GIB);
-            for (size_t k = 0; k < nd->nshards; k++)
-                if (nd->shards[k].gpu == -1)
-                    printf(" %s#%u", pb->deps[nd->shards[k].dep].name, nd->shards[k].replica + 1);
+            for (size_t k = 0; k < nd->nshards; k++) {
+                const sol_shard *sh = &nd->shards[k];
+                if (sh->gpu == -1)
+                    printf(" %s#%u", pb->deps[sh->dep].name, sh->replica + 1);
+                else if (sh->shard == 0 && pb->deps[sh->dep].variants[sh->variant].host_bytes)
+                    printf(" %s#%u(process)", pb->deps[sh->dep].name, sh->replica + 1);
+            }
             printf("\n");
         }
         for (uint32_t g = 0; g < t->gpus; g++) {
@@ -328,8 +358,10 @@ json_t *report_summary_json(const scenario *s, const scn_result *r, const char *
         int gpu_node = t->gpus > 0;
         int host_used = 0;
         for (size_t k = 0; k < nd->nshards; k++) {
-            used += shard_est(s, &nd->shards[k]);
-            host_used |= nd->shards[k].gpu < 0;
+            const sol_variant *v = &pb->deps[nd->shards[k].dep].variants[nd->shards[k].variant];
+            uint64_t hb = nd->shards[k].gpu >= 0 && nd->shards[k].shard == 0 ? v->host_bytes : 0; /* once a replica */
+            used += shard_est(s, &nd->shards[k]) + hb;
+            host_used |= nd->shards[k].gpu < 0 || hb > 0;
         }
         cap += gpu_node ? t->gpu_bytes * t->gpus : 0;
         if (!gpu_node || host_used)

@@ -1,7 +1,8 @@
 /* classes.c: deployments that the solver cannot tell apart, merged into one row.
  *
  * Two deployments are interchangeable when they have the same ways to run (variants, byte
- * for byte), the same priority and the same allowed node types, and either neither has
+ * for byte: GPU or host memory, and a GPU replica's own host memory), the same priority and
+ * the same allowed node types, and either neither has
  * anti-affinity, or both have it with the same replica count.  A class of n such
  * deployments becomes one deployment with the summed replicas; an anti-affinity class holds
  * at most n replicas on one node.  The merge is exact (docs/solver.md):
@@ -41,6 +42,8 @@ static int dep_cmp(const void *a, const void *b)
             return p->on_host < q->on_host ? -1 : 1;
         if (p->shard_bytes != q->shard_bytes)
             return p->shard_bytes < q->shard_bytes ? -1 : 1;
+        if (p->host_bytes != q->host_bytes)
+            return p->host_bytes < q->host_bytes ? -1 : 1;
     }
     if ((x->allowed != NULL) != (y->allowed != NULL))
         return x->allowed ? 1 : -1;
@@ -50,6 +53,18 @@ static int dep_cmp(const void *a, const void *b)
             return r < 0 ? -1 : 1;
     }
     return i < j ? -1 : (i > j);
+}
+
+/* the same ways to run, field by field */
+static int variants_same(const sol_deployment *x, const sol_deployment *y)
+{
+    for (size_t v = 0; v < x->nvariants; v++) {
+        const sol_variant *p = &x->variants[v], *q = &y->variants[v];
+        if (p->tp != q->tp || p->on_host != q->on_host || p->shard_bytes != q->shard_bytes ||
+            p->host_bytes != q->host_bytes)
+            return 0;
+    }
+    return 1;
 }
 
 void cls_free(sol_classes *cl)
@@ -100,7 +115,7 @@ int cls_build(const sol_problem *pb, sol_classes *cl)
             sort_pb = pb;
             int same = p->priority == q->priority && (p->anti_affinity != 0) == (q->anti_affinity != 0) &&
                        (!p->anti_affinity || p->replicas == q->replicas) && p->nvariants == q->nvariants &&
-                       memcmp(p->variants, q->variants, p->nvariants * sizeof *p->variants) == 0 &&
+                       variants_same(p, q) &&
                        (p->allowed != NULL) == (q->allowed != NULL) &&
                        (!p->allowed || memcmp(p->allowed, q->allowed, pb->ntypes) == 0);
             sort_pb = NULL;

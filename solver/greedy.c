@@ -26,7 +26,7 @@ static int rep_cmp(const void *a, const void *b)
 typedef struct gnode {
     uint32_t type;
     uint64_t *gfree; /* per GPU, units */
-    uint64_t hfree;
+    uint64_t hfree;  /* host items and GPU processes' host memory, units */
     size_t nshards, cap;
     sol_shard *shards;
 } gnode;
@@ -71,7 +71,7 @@ static int try_place(const sol_ctx *c, gnode *n, const vitem *v, uint32_t replic
         return gnode_push(n, s) ? -1 : 1;
     }
     uint32_t G = c->pb->types[n->type].gpus;
-    if (v->tp > G || v->tp > 32)
+    if (v->tp > G || v->tp > 32 || n->hfree < v->h) /* its shards, and its process's host memory */
         return 0;
     int chosen[32];
     unsigned char used[256] = {0};
@@ -85,6 +85,7 @@ static int try_place(const sol_ctx *c, gnode *n, const vitem *v, uint32_t replic
         used[best] = 1;
         chosen[k] = best;
     }
+    n->hfree -= v->h;
     for (uint32_t k = 0; k < v->tp; k++) {
         n->gfree[chosen[k]] -= v->w;
         sol_shard s = {v->dep, replica, v->variant, k, chosen[k]};
@@ -101,7 +102,7 @@ static int fits_empty(const sol_ctx *c, uint32_t t, const vitem *v)
         return 0;
     if (v->on_host)
         return c->hcap[t] >= v->w;
-    return v->tp <= c->pb->types[t].gpus && c->gcap[t] >= v->w;
+    return v->tp <= c->pb->types[t].gpus && c->gcap[t] >= v->w && c->hcap[t] >= v->h;
 }
 
 /* One greedy pass.  prefer: node type tried first when a node must be opened (or -1:

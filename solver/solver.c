@@ -169,10 +169,15 @@ static int ctx_build(sol_ctx *c, const sol_problem *pb, fp_error *err)
                 return fp_fail(err, NULL, 0, 0, "deployment '%s' has a zero footprint", dp->name);
             if (!dp->variants[v].on_host && (dp->variants[v].tp == 0 || dp->variants[v].tp > 32))
                 return fp_fail(err, NULL, 0, 0, "deployment '%s': tensor-parallel degree must be 1 to 32", dp->name);
+            if (dp->variants[v].on_host && dp->variants[v].host_bytes)
+                return fp_fail(err, NULL, 0, 0, "deployment '%s': a host variant has its size in shard_bytes, not host_bytes",
+                               dp->name);
             if (dp->variants[v].on_host)
                 gh = gcd64(gh, dp->variants[v].shard_bytes);
             else
                 gg = gcd64(gg, dp->variants[v].shard_bytes);
+            if (dp->variants[v].host_bytes) /* a GPU process's host memory: an item of host memory */
+                gh = gcd64(gh, dp->variants[v].host_bytes);
         }
         total_shards += (uint64_t)dp->replicas * 32;
     }
@@ -213,7 +218,7 @@ static int ctx_build(sol_ctx *c, const sol_problem *pb, fp_error *err)
             const sol_variant *va = &pb->deps[d].variants[v];
             uint64_t u = va->on_host ? c->hunit : c->gunit;
             c->vi[k++] = (vitem){(uint32_t)d, (uint32_t)v, va->on_host ? 1 : va->tp, va->on_host,
-                                 (va->shard_bytes + u - 1) / u};
+                                 (va->shard_bytes + u - 1) / u, (va->host_bytes + c->hunit - 1) / c->hunit};
         }
     }
     /* objective in integer units: milli-dollars per hour and nodes, lexicographic */
@@ -320,10 +325,12 @@ static uint32_t node_bound(const sol_ctx *c, uint32_t t, size_t k)
     const sol_node_type *nt = &c->pb->types[t];
     if (d->allowed && !d->allowed[t])
         return 0;
-    if (v->on_host ? v->w > c->hcap[t] : (v->tp > nt->gpus || v->w > c->gcap[t]))
+    if (v->on_host ? v->w > c->hcap[t] : (v->tp > nt->gpus || v->w > c->gcap[t] || v->h > c->hcap[t]))
         return 0;
     uint32_t b = d->anti_affinity > 0 && (uint32_t)d->anti_affinity < d->replicas ? (uint32_t)d->anti_affinity : d->replicas;
     uint64_t fit = v->on_host ? c->hcap[t] / v->w : (c->gcap[t] / v->w) * nt->gpus / v->tp;
+    if (!v->on_host && v->h && c->hcap[t] / v->h < fit) /* a GPU process's host memory */
+        fit = c->hcap[t] / v->h;
     return fit < b ? (uint32_t)fit : b;
 }
 
@@ -337,7 +344,10 @@ typedef struct pricer {
     size_t n;
     uint32_t *cand;     /* vitem indices */
     uint32_t *bound;    /* max copies of each candidate's deployment on one node */
+    size_t nhost;       /* host items among the candidates (the depth-first search packs them
+                           only where GPU processes take host memory too) */
     /* DFS state */
+    uint64_t hfree;     /* host memory units left: host items and GPU processes share it */
     uint64_t *gfree;
     uint32_t *depcount;
     pcopy *cur, *best;
@@ -355,26 +365,52 @@ static double density(const pricer *pr, uint32_t k)
     return pr->pi[v->dep] / (double)(v->w * v->tp);
 }
 
-/* Fractional upper bound: fill the free capacity by density from candidate k on. */
+/* Fractional upper bound: fill the free capacity by density from candidate k on.  Host
+ * items fill the free host memory on their own (their density is per host unit, and the
+ * candidates of each kind are in density order); GPU processes' host memory is left out,
+ * which only loosens the bound. */
 static double frac_bound(const pricer *pr, size_t k, uint64_t free_units)
 {
-    double val = 0, left = (double)free_units;
-    for (; k < pr->n && left > 0; k++) {
+    double val = 0, left = (double)free_units, hleft = pr->nhost ? (double)pr->hfree : 0;
+    for (; k < pr->n && (left > 0 || hleft > 0); k++) {
         const vitem *v = &pr->c->vi[pr->cand[k]];
+        double *l = v->on_host ? &hleft : &left;
+        if (*l <= 0)
+            continue;
         uint32_t room = pr->bound[k] > pr->depcount[v->dep] ? pr->bound[k] - pr->depcount[v->dep] : 0;
         double size = (double)(v->w * v->tp);
-        double take = fmin((double)room, left / size);
+        double take = fmin((double)room, *l / size);
         val += take * pr->pi[v->dep];
-        left -= take * size;
+        *l -= take * size;
     }
     return val;
 }
 
 static void dfs(pricer *pr, size_t k, double val, uint64_t free_units);
 
-/* Place `copies` more copies of candidate k, shard by shard, over the GPUs; then go on. */
-static void place_copy(pricer *pr, size_t k, uint32_t shard, uint32_t left, double val, uint64_t free_units,
-                       int mingpu)
+static void place_shards(pricer *pr, size_t k, uint32_t shard, uint32_t left, double val, uint64_t free_units,
+                         int mingpu);
+
+/* Place `left` more copies of candidate k: its host memory first (a host item's size, a GPU
+ * process's memory), then its shards over the GPUs; then go on. */
+static void place_copy(pricer *pr, size_t k, uint32_t left, double val, uint64_t free_units)
+{
+    const vitem *v = &pr->c->vi[pr->cand[k]];
+    uint64_t hn = vi_host(v);
+    if (hn == 0) {
+        place_shards(pr, k, 0, left, val, free_units, 0);
+        return;
+    }
+    if (pr->hfree < hn)
+        return;
+    pr->hfree -= hn;
+    place_shards(pr, k, v->on_host ? 1 : 0, left, val, free_units, 0); /* a host item has no shard on a GPU */
+    pr->hfree += hn;
+}
+
+/* The shards of the copy being placed, from `shard` on, over the GPUs from mingpu on. */
+static void place_shards(pricer *pr, size_t k, uint32_t shard, uint32_t left, double val, uint64_t free_units,
+                         int mingpu)
 {
     const vitem *v = &pr->c->vi[pr->cand[k]];
     uint32_t G = pr->c->pb->types[pr->t].gpus;
@@ -395,9 +431,9 @@ static void place_copy(pricer *pr, size_t k, uint32_t shard, uint32_t left, doub
         if (left > 1 && pr->depcount[v->dep] < pr->bound[k]) {
             memset(&pr->cur[pr->ncur], -1, sizeof pr->cur[0]);
             pr->cur[pr->ncur].vi = pr->cand[k];
-            place_copy(pr, k, 0, left - 1, nval, free_units - v->w * v->tp, 0);
+            place_copy(pr, k, left - 1, nval, free_units - vi_gpu(v));
         }
-        dfs(pr, k + 1, nval, free_units - v->w * v->tp);
+        dfs(pr, k + 1, nval, free_units - vi_gpu(v));
         pr->ncur--;
         pr->depcount[v->dep]--;
         return;
@@ -416,7 +452,7 @@ static void place_copy(pricer *pr, size_t k, uint32_t shard, uint32_t left, doub
         pr->gfree[g] -= v->w;
         pr->cur[pr->ncur].gpu[shard] = (int8_t)g;
         /* shards of one copy go on increasing GPU indices: distinct GPUs, no permutations */
-        place_copy(pr, k, shard + 1, left, val, free_units, (int)g + 1);
+        place_shards(pr, k, shard + 1, left, val, free_units, (int)g + 1);
         pr->gfree[g] += v->w;
         pr->cur[pr->ncur].gpu[shard] = -1;
         if (pr->exhausted)
@@ -431,10 +467,10 @@ static void dfs(pricer *pr, size_t k, double val, uint64_t free_units)
     if (val + frac_bound(pr, k, free_units) <= pr->best_val + 1e-9)
         return;
     const vitem *v = &pr->c->vi[pr->cand[k]];
-    if (pr->depcount[v->dep] < pr->bound[k] && v->w * v->tp <= free_units) {
+    if (pr->depcount[v->dep] < pr->bound[k] && vi_gpu(v) <= free_units && vi_host(v) <= pr->hfree) {
         memset(&pr->cur[pr->ncur], -1, sizeof pr->cur[0]);
         pr->cur[pr->ncur].vi = pr->cand[k];
-        place_copy(pr, k, 0, pr->bound[k] - pr->depcount[v->dep], val, free_units, 0);
+        place_copy(pr, k, pr->bound[k] - pr->depcount[v->dep], val, free_units);
     }
     dfs(pr, k + 1, val, free_units);
 }
@@ -482,8 +518,10 @@ static int cmp_pair(const void *a, const void *b)
 
 /* Bounded knapsack by dynamic programming over capacity units, for one bin (a CPU
  * node's memory or a single-GPU node): exact.  Fills best/nbest; returns the value. */
-/* mode: 1 host memory; 0 one GPU, single-GPU items; 2 one GPU, relaxed: the shards of
- * tensor-parallel items too, each worth pi/tp (an upper bound per GPU, no pattern) */
+/* mode: 1 host memory, host items (GPU processes' host memory is not seen: where they take
+ * some, price() checks the pattern and searches both memories at once when it overcommits);
+ * 0 one GPU, single-GPU items; 2 one GPU, relaxed: the shards of tensor-parallel items too,
+ * each worth pi/tp (an upper bound per GPU, no pattern) */
 static double knapsack(pricer *pr, uint64_t cap, int mode)
 {
     int host = mode == 1, relaxed = mode == 2;
@@ -637,8 +675,10 @@ static int pricer_init(pricer *pr, int gpu_only)
         pr->cand[pr->n] = (uint32_t)k;
         pr->bound[pr->n] = b;
         pr->n++;
+        pr->nhost += c->vi[k].on_host;
         pr->maxcopies += b;
     }
+    pr->hfree = c->hcap[pr->t];
     pr->cur = malloc((pr->maxcopies + 1) * sizeof *pr->cur);
     pr->best = malloc((pr->maxcopies + 1) * sizeof *pr->best);
     return pr->cur && pr->best ? 0 : -1;
@@ -692,6 +732,59 @@ static double whole_node_ub(const pricer *pr, uint32_t G, uint64_t cap)
     return out;
 }
 
+/* An upper bound on a pattern's value from host memory alone: host items by their size,
+ * GPU items by their process memory (those that take none limited by their per-node bounds
+ * only), every candidate of pr.  -1 out of memory. */
+static double host_only_ub(const pricer *pr)
+{
+    uint64_t cap = pr->c->hcap[pr->t];
+    uint64_t *w = malloc((pr->n + 1) * sizeof *w);
+    double *val = malloc((pr->n + 1) * sizeof *val), *dp = malloc((cap + 1) * sizeof *dp), out = -1;
+    if (w && val && dp) {
+        for (size_t k = 0; k < pr->n; k++) {
+            w[k] = vi_host(&pr->c->vi[pr->cand[k]]);
+            val[k] = pr->pi[pr->c->vi[pr->cand[k]].dep];
+        }
+        out = dp_value(pr->n, w, val, pr->bound, cap, dp);
+    }
+    free(w);
+    free(val);
+    free(dp);
+    return out;
+}
+
+/* Type t's best pattern with host items and GPU processes' host memory packed together: one
+ * depth-first search over every candidate, in both memories at once, within the budget.
+ * Replaces p's copies with the best pattern found and its value in *value.  Returns 1 when
+ * the search was complete (p is optimal), 0 cut short, -1 out of memory. */
+static int price_joint(const sol_ctx *c, uint32_t t, const double *pi, long budget, pattern *p, double *value)
+{
+    const sol_node_type *nt = &c->pb->types[t];
+    pricer pr = {.c = c, .t = t, .pi = pi};
+    int rc = -1;
+    if (pricer_init(&pr, 0) != 0)
+        goto out;
+    pricer_sort(&pr);
+    for (uint32_t g = 0; g < nt->gpus; g++)
+        pr.gfree[g] = c->gcap[t];
+    pr.nodes_left = budget;
+    pr.best_val = 0;
+    pr.nbest = 0;
+    dfs(&pr, 0, 0, c->gcap[t] * nt->gpus);
+    pcopy *copies = malloc((pr.nbest + 1) * sizeof *copies);
+    if (!copies)
+        goto out;
+    memcpy(copies, pr.best, pr.nbest * sizeof *copies);
+    free(p->copies);
+    p->copies = copies;
+    p->ncopies = pr.nbest;
+    *value = pr.nbest ? pr.best_val : 0;
+    rc = !pr.exhausted;
+out:
+    pricer_free(&pr);
+    return rc;
+}
+
 /* Best pattern of type t under duals pi.  Returns its value (sum of pi), fills *p
  * (caller frees p->copies); *exact = 0 when the search was cut short (then the
  * returned value is an upper bound, not attained by *p). */
@@ -707,6 +800,18 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
     p->ncopies = 0;
     p->copies = NULL;
     if (pricer_init(&pr, 0) != 0) {
+        *exact = 0;
+        value = 1e300;
+        goto out;
+    }
+    /* GPU processes that take host memory tie the two memories together: the parts below,
+     * priced apart, are then a relaxation (and their pattern may not fit the host) */
+    int joint = 0;
+    for (size_t i = 0; i < pr.n; i++)
+        joint |= c->vi[pr.cand[i]].h > 0;
+    /* and then host memory alone bounds a pattern's value too (every candidate by its host use) */
+    double hub = joint ? host_only_ub(&pr) : INFINITY;
+    if (hub < 0) {
         *exact = 0;
         value = 1e300;
         goto out;
@@ -737,6 +842,7 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
                 m++;
             }
         pr.n = m;
+        pr.nhost = 0;
         /* an upper bound: every GPU packed on its own, tensor-parallel shards worth pi/tp each */
         double ub = (double)nt->gpus * knapsack(&pr, c->gcap[t], 2);
         if (hv + ub > need) {
@@ -753,11 +859,11 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
             if (whole_ub < ub)
                 ub = whole_ub;
         }
-        if (hv + ub <= need) {
+        if (fmin(hv + ub, hub) <= need) {
             /* no pattern of this type is worth more than `need` (it cannot price out): the bound
              * is the value, exactly enough for the caller's proof, and no pattern is searched */
             free(hostp.copies);
-            value = hv + ub;
+            value = fmin(hv + ub, hub);
             goto out;
         }
         /* a feasible pattern, GPU by GPU: a knapsack over the single-GPU items still allowed */
@@ -833,6 +939,33 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
     memcpy(p->copies + hostp.ncopies, pr.best, pr.nbest * sizeof *p->copies);
     p->ncopies = hostp.ncopies + pr.nbest;
     free(hostp.copies);
+    if (joint) {
+        uint64_t hused = 0;
+        for (uint32_t i = 0; i < p->ncopies; i++)
+            hused += vi_host(&c->vi[p->copies[i].vi]);
+        if (hused > c->hcap[t]) {
+            /* the parts' best patterns overcommit the host together: search both memories at once.
+             * The parts' value stays an upper bound (every real pattern splits into a host part and
+             * a GPU part); so is the host memory alone; the search, when complete, is exact */
+            double jv;
+            int jr = price_joint(c, t, pi, budget, p, &jv);
+            if (jr < 0) {
+                *exact = 0;
+                value = 1e300;
+                goto out;
+            }
+            if (jr == 1) {
+                *exact = 1;
+                value = jv;
+            } else {
+                *exact = 0;
+                if (value < jv) /* the search's pattern is real: its value is attained */
+                    value = jv;
+            }
+        }
+        if (!*exact && hub < value)
+            value = fmax(hub, 0);
+    }
 out:
     pricer_free(&pr);
     return value;
@@ -865,6 +998,13 @@ static uint64_t vbytes(const sol_ctx *c, uint32_t vi)
     return c->pb->deps[v->dep].variants[v->variant].shard_bytes;
 }
 
+/* a GPU replica's own host memory in bytes (0 for host items: their size is vbytes) */
+static uint64_t vhost_bytes(const sol_ctx *c, uint32_t vi)
+{
+    const vitem *v = &c->vi[vi];
+    return c->pb->deps[v->dep].variants[v->variant].host_bytes;
+}
+
 static int copy_fits(const enumer *e, uint32_t k)
 {
     const vitem *v = &e->c->vi[e->cand[k]];
@@ -873,6 +1013,8 @@ static int copy_fits(const enumer *e, uint32_t k)
         return 0;
     if (v->on_host)
         return e->hfree >= w;
+    if (e->hfree < vhost_bytes(e->c, e->cand[k]))
+        return 0;
     uint32_t G = e->c->pb->types[e->t].gpus, room = 0;
     for (uint32_t g = 0; g < G; g++)
         room += e->gfree[g] >= w;
@@ -942,9 +1084,12 @@ static void enum_rec(enumer *e, size_t k)
         return;
     }
     if (copy_fits(e, (uint32_t)k)) {
+        uint64_t hb = vhost_bytes(e->c, e->cand[k]); /* a GPU process's host memory */
         memset(&e->cur[e->ncur], -1, sizeof e->cur[0]);
         e->cur[e->ncur].vi = e->cand[k];
+        e->hfree -= hb;
         enum_copy(e, k, 0, 0);
+        e->hfree += hb;
     }
     enum_rec(e, k + 1);
 }
@@ -967,10 +1112,13 @@ static int enum_type(sol_ctx *c, uint32_t t, long budget, size_t limit)
     for (size_t k = 0; k < c->nvi; k++) {
         const vitem *v = &c->vi[k];
         const sol_deployment *d = &pb->deps[v->dep];
-        uint64_t w = vbytes(c, (uint32_t)k);
-        if ((d->allowed && !d->allowed[t]) || (v->on_host ? w > nt->host_bytes : (v->tp > nt->gpus || w > nt->gpu_bytes)))
+        uint64_t w = vbytes(c, (uint32_t)k), hb = vhost_bytes(c, (uint32_t)k);
+        if ((d->allowed && !d->allowed[t]) ||
+            (v->on_host ? w > nt->host_bytes : (v->tp > nt->gpus || w > nt->gpu_bytes || hb > nt->host_bytes)))
             continue;
         uint64_t fit = v->on_host ? nt->host_bytes / w : (nt->gpu_bytes / w) * nt->gpus / v->tp;
+        if (hb && nt->host_bytes / hb < fit)
+            fit = nt->host_bytes / hb;
         uint32_t b = d->anti_affinity > 0 && (uint32_t)d->anti_affinity < d->replicas ? (uint32_t)d->anti_affinity
                                                                                     : d->replicas;
         if (fit < b)
@@ -1578,6 +1726,7 @@ static double relaxed_theta(const sol_ctx *c, const double *duals, const int *av
     for (size_t k = 0; k < c->nvi; k++) {
         r.vi[k] = c->vi[k];
         r.vi[k].w = vbytes(c, (uint32_t)k) / (c->vi[k].on_host ? c->hunit : c->gunit);
+        r.vi[k].h = vhost_bytes(c, (uint32_t)k) / c->hunit; /* 0 is fine: the relaxation then ignores it */
         tiny |= r.vi[k].w == 0;
     }
     if (tiny) { /* a size under one unit: no relaxation here (the volume bound still holds) */
@@ -1592,6 +1741,7 @@ static double relaxed_theta(const sol_ctx *c, const double *duals, const int *av
     for (size_t k = 0; k < c->nvi; k++) {
         xb.vi[k] = c->vi[k];
         xb.vi[k].w = vbytes(c, (uint32_t)k);
+        xb.vi[k].h = vhost_bytes(c, (uint32_t)k);
         host_items |= c->vi[k].on_host;
     }
     for (size_t t = 0; t < pb->ntypes; t++) {
@@ -1698,9 +1848,10 @@ static double valid_bound(const sol_ctx *c, vbound *vb, double lb_obj, int force
 /* The volume bound: every node costs at least its used GPU bytes times its objective per byte
  * of GPU capacity, so each replica costs at least its bytes times the lowest such ratio among
  * the types that can hold it (or its unplaced penalty); a variant on host memory costs
- * nothing here.  The same for host memory alone, and the better of the two holds (one node
- * pays once, whatever it holds in either).  Exact bytes, valid whatever the units; it helps
- * where pricing is not exact (nodes of many GPUs). */
+ * nothing here.  The same for host memory alone (host variants by their size, GPU variants by
+ * their process memory, host_bytes), and the better of the two holds (one node pays once,
+ * whatever it holds in either).  Exact bytes, valid whatever the units; it helps where pricing
+ * is not exact (nodes of many GPUs). */
 static double volume_bound(const sol_ctx *c)
 {
     const sol_problem *pb = c->pb;
@@ -1711,21 +1862,22 @@ static double volume_bound(const sol_ctx *c)
             double best = c->penalty[d];
             for (size_t v = 0; v < dp->nvariants; v++) {
                 const sol_variant *va = &dp->variants[v];
-                if (va->on_host != dim) { /* it can live in the other memory: free here */
+                /* its bytes in this memory: none for a host variant in GPU memory, a GPU
+                 * variant's process memory (often none) in host memory */
+                double bytes = dim == 0 ? (va->on_host ? 0 : (double)va->shard_bytes * (double)va->tp)
+                                        : (double)(va->on_host ? va->shard_bytes : va->host_bytes);
+                if (bytes == 0) { /* it can run without this memory: free here */
                     best = 0;
                     break;
                 }
-                double bytes = (double)va->shard_bytes * (va->on_host ? 1.0 : (double)va->tp);
                 for (size_t t = 0; t < pb->ntypes; t++) {
                     const sol_node_type *nt = &pb->types[t];
                     if (dp->allowed && !dp->allowed[t])
                         continue;
-                    double cap;
-                    if (va->on_host)
-                        cap = va->shard_bytes <= nt->host_bytes ? (double)nt->host_bytes : 0;
-                    else
-                        cap = va->tp <= nt->gpus && va->shard_bytes <= nt->gpu_bytes
-                                  ? (double)nt->gpus * (double)nt->gpu_bytes : 0;
+                    int fits = va->on_host ? va->shard_bytes <= nt->host_bytes
+                                           : va->tp <= nt->gpus && va->shard_bytes <= nt->gpu_bytes &&
+                                                 va->host_bytes <= nt->host_bytes;
+                    double cap = !fits ? 0 : dim == 0 ? (double)nt->gpus * (double)nt->gpu_bytes : (double)nt->host_bytes;
                     if (cap > 0 && c->obj[t] * bytes / cap < best)
                         best = c->obj[t] * bytes / cap;
                 }

@@ -21,11 +21,19 @@
 
 /* One way to run a deployment: `tp` shards of `shard_bytes` on distinct GPUs of one
  * node, or (on_host) one block of host memory.  A deployment with several allowed
- * tensor-parallel degrees has one variant per degree. */
+ * tensor-parallel degrees has one variant per degree.
+ *
+ * host_bytes: the host memory one replica of a GPU variant takes on its node besides its
+ * GPU memory (the whole replica, not per shard: Python runtime, CUDA host side, swap space,
+ * pinned buffers).  It shares the node's host memory with on_host variants: on every node,
+ * the on_host shard_bytes plus the GPU replicas' host_bytes fit the type's host_bytes.
+ * 0: none (the GPU memory alone is packed).  Must be 0 for on_host variants, whose
+ * shard_bytes is their host size. */
 typedef struct sol_variant {
     uint32_t tp;
     int on_host;
     uint64_t shard_bytes;
+    uint64_t host_bytes;
 } sol_variant;
 
 #define SOL_MAX_VARIANTS 8
@@ -137,7 +145,8 @@ void sol_plan_free(sol_plan *plan);
 /* The greedy plan alone (first-fit decreasing), used as incumbent; exposed for tests. */
 int sol_greedy(const sol_problem *pb, sol_plan *plan, fp_error *err);
 
-/* Independent verifier: capacities (exact bytes), every replica placed once or listed
+/* Independent verifier: capacities (exact bytes: each GPU, and host memory with the GPU
+ * replicas' host_bytes), every replica placed once or listed
  * unplaced, tensor-parallel shards on distinct GPUs of one node, anti-affinity,
  * allowed node types, availability.  Returns 0 or -1 with err saying what is broken. */
 int plan_verify(const sol_problem *pb, const sol_plan *plan, fp_error *err);

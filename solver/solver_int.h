@@ -9,8 +9,21 @@ typedef struct vitem {
     uint32_t dep, variant;
     uint32_t tp;     /* shards (1 for host) */
     int on_host;
-    uint64_t w;      /* units per shard, rounded up */
+    uint64_t w;      /* units per shard, rounded up (host units for a host item) */
+    uint64_t h;      /* GPU items: host memory units the replica also takes, rounded up (0: none) */
 } vitem;
+
+/* a vitem's use of host memory units: a host item's size, a GPU item's process memory */
+static inline uint64_t vi_host(const vitem *v)
+{
+    return v->on_host ? v->w : v->h;
+}
+
+/* a vitem's use of GPU memory units, over all its shards */
+static inline uint64_t vi_gpu(const vitem *v)
+{
+    return v->on_host ? 0 : v->w * v->tp;
+}
 
 /* One copy of a vitem inside a pattern, with the GPU of each shard. */
 typedef struct pcopy {

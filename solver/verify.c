@@ -75,6 +75,13 @@ int plan_verify(const sol_problem *pb, const sol_plan *plan, fp_error *err)
                 goto out;
             }
             seen[r] |= 1u << sh->shard;
+            /* a replica's own host memory (a GPU process's runtime), once per replica, on the
+             * node that holds it: its first shard seen here counts it */
+            int first_shard = 1;
+            for (size_t s2 = 0; s2 < s && first_shard; s2++)
+                first_shard = !(nd->shards[s2].dep == sh->dep && nd->shards[s2].replica == sh->replica);
+            if (first_shard)
+                host += v->host_bytes;
             if (v->on_host) {
                 if (sh->gpu != -1) {
                     vfail(err, "plan: '%s' replica %lu is a host deployment placed on GPU %lu", dp->name, sh->replica,

@@ -66,5 +66,6 @@ extern const test_case hfconfig_tests[];
 extern const test_case caps_tests[];
 extern const test_case solver_tests[];
 extern const test_case plan_props_tests[];
+extern const test_case report_tests[];
 
 #endif

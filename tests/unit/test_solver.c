@@ -45,7 +45,7 @@ static size_t bpp_problem(const bpp *b, sol_deployment *deps, sol_node_type *typ
             memset(&deps[nd], 0, sizeof deps[nd]);
             snprintf(deps[nd].name, sizeof deps[nd].name, "item-%llu", (unsigned long long)b->size[i]);
             deps[nd].nvariants = 1;
-            deps[nd].variants[0] = (sol_variant){1, 1, b->size[i] * GB};
+            deps[nd].variants[0] = (sol_variant){1, 1, b->size[i] * GB, 0};
             nd++;
         }
         deps[k].replicas++;
@@ -170,8 +170,10 @@ static void bf_try(bf *b, size_t i, size_t n)
                 bf_rec(b, i + 1);
                 b->hfree[n] += va->shard_bytes;
             }
-        } else {
+        } else if (b->hfree[n] >= va->host_bytes) { /* the process's host memory, then its shards */
+            b->hfree[n] -= va->host_bytes;
             bf_gpus(b, i, n, va, 0, 0);
+            b->hfree[n] += va->host_bytes;
         }
     }
     b->holds[n][d]--;
@@ -231,7 +233,7 @@ typedef struct instance {
     size_t nd, nt;
 } instance;
 
-static void gen_instance(uint64_t *sp, int twins, int odd, instance *in)
+static void gen_instance(uint64_t *sp, int twins, int odd, int hostmem, instance *in)
 {
     uint64_t seed = *sp;
     sol_deployment *deps = in->deps;
@@ -257,7 +259,10 @@ static void gen_instance(uint64_t *sp, int twins, int odd, instance *in)
         for (size_t v = 0; v < deps[k].nvariants; v++)
             deps[k].variants[v] = (sol_variant){host ? 1 : (uint32_t)(v + 1), host,
                                                 (uint64_t)(2 + rnd(&seed, 9)) * GB / (v + 1) +
-                                                    (odd ? rnd(&seed, 8000) * 1000ULL + 7 : 0)};
+                                                    (odd ? rnd(&seed, 8000) * 1000ULL + 7 : 0), 0};
+        if (hostmem && !host) /* the process's own host memory: 2 to 10 GB a replica */
+            for (size_t v = 0; v < deps[k].nvariants; v++)
+                deps[k].variants[v].host_bytes = (2 + rnd(&seed, 9)) * GB + (odd ? rnd(&seed, 8000) * 1000ULL : 0);
         if (nt > 1 && rnd(&seed, 4) == 0) {
             allowed[k][0] = 1;
             allowed[k][1] = 0;
@@ -281,14 +286,14 @@ static void gen_instance(uint64_t *sp, int twins, int odd, instance *in)
     *sp = seed;
 }
 
-static void brute_force_run(test_ctx *t, int twins, int odd)
+static void brute_force_run(test_ctx *t, int twins, int odd, int hostmem)
 {
-    uint64_t seed = odd ? 4242 : twins ? 777 : 12345;
+    uint64_t seed = hostmem ? 9001 + (uint64_t)(2 * odd + twins) : odd ? 4242 : twins ? 777 : 12345;
     int proven = 0;
-    int optimal = 0, infeasible = 0;
+    int optimal = 0, infeasible = 0, host_binds = 0;
     for (int inst = 0; inst < 300; inst++) {
         instance in;
-        gen_instance(&seed, twins, odd, &in);
+        gen_instance(&seed, twins, odd, hostmem, &in);
         sol_deployment *deps = in.deps;
         sol_node_type *types = in.types;
         size_t nd = in.nd, nt = in.nt;
@@ -302,6 +307,20 @@ static void brute_force_run(test_ctx *t, int twins, int odd)
                 b.nreps++;
             }
         bf_rec(&b, 0);
+        if (hostmem) { /* the same instance with GPU processes taking no host memory: does it bind? */
+            sol_deployment free_deps[4];
+            memcpy(free_deps, deps, sizeof free_deps);
+            for (size_t k = 0; k < nd; k++)
+                for (size_t v = 0; v < free_deps[k].nvariants; v++)
+                    free_deps[k].variants[v].host_bytes = 0;
+            sol_problem fpb = pb;
+            fpb.deps = free_deps;
+            bf fb = b;
+            fb.pb = &fpb;
+            fb.best = 1e18;
+            bf_rec(&fb, 0);
+            host_binds += fb.best < b.best - 0.5;
+        }
         sol_plan plan;
         fp_error e;
         if (sol_solve(&pb, &plan, &e) != 0) {
@@ -339,21 +358,46 @@ static void brute_force_run(test_ctx *t, int twins, int odd)
     CHECK(t, optimal > 150);
     CHECK(t, infeasible > 5);
     CHECK(t, proven > (odd ? optimal * 3 / 4 : optimal - 1));
+    if (getenv("FP_TEST_STATS"))
+        fprintf(stderr, "  %d with an optimum (%d proven), %d infeasible, host memory binds in %d\n", optimal, proven,
+                infeasible, host_binds);
+    if (hostmem) {
+        if (host_binds < 30)
+            fprintf(stderr, "  host memory binds in only %d instances\n", host_binds);
+        CHECK(t, host_binds >= 30);
+    }
 }
 
 static void test_brute_force(test_ctx *t)
 {
-    brute_force_run(t, 0, 0);
+    brute_force_run(t, 0, 0, 0);
 }
 
 static void test_brute_force_twins(test_ctx *t)
 {
-    brute_force_run(t, 1, 0);
+    brute_force_run(t, 1, 0, 0);
 }
 
 static void test_brute_force_odd_sizes(test_ctx *t)
 {
-    brute_force_run(t, 0, 1);
+    brute_force_run(t, 0, 1, 0);
+}
+
+/* GPU replicas that take host memory too (2 to 10 GB each, on nodes of 10 to 30 GB), beside
+ * host deployments: the optimum, the proof and the plan must respect both memories */
+static void test_brute_force_host_memory(test_ctx *t)
+{
+    brute_force_run(t, 0, 0, 1);
+}
+
+static void test_brute_force_host_memory_twins(test_ctx *t)
+{
+    brute_force_run(t, 1, 0, 1);
+}
+
+static void test_brute_force_host_memory_odd_sizes(test_ctx *t)
+{
+    brute_force_run(t, 0, 1, 1);
 }
 
 /* The bound never claims more than the plan (issue 10).  Random small problems as above
@@ -371,7 +415,7 @@ static void test_bounds_never_exceed_the_plan(test_ctx *t)
     int unplaced_plans = 0, placed_scope = 0, proven_partial = 0;
     for (int inst = 0; inst < 150; inst++) {
         instance in;
-        gen_instance(&seed, inst % 3 == 1, inst % 3 == 2, &in);
+        gen_instance(&seed, inst % 3 == 1, inst % 3 == 2, inst % 4 == 3, &in);
         if (inst % 2)
             for (size_t k = 0; k < in.nt; k++)
                 in.types[k].available = 1;
@@ -454,7 +498,7 @@ static void test_rounding_never_fakes_a_proof(test_ctx *t)
     snprintf(dep.name, sizeof dep.name, "twelve");
     dep.replicas = 2;
     dep.nvariants = 1;
-    dep.variants[0] = (sol_variant){1, 0, 12000000000ULL - 1000000ULL};
+    dep.variants[0] = (sol_variant){1, 0, 12000000000ULL - 1000000ULL, 0};
     sol_node_type types[2] = {
         {.name = "small", .gpus = 1, .gpu_bytes = 24000000000ULL - 1000000ULL, .host_bytes = 64 * GB, .cost = 1, .available = -1},
         {.name = "huge", .gpus = 1, .gpu_bytes = 200000000000ULL, .host_bytes = 64 * GB, .cost = 100, .available = -1},
@@ -481,11 +525,11 @@ static void test_size_under_one_unit(test_ctx *t)
     snprintf(deps[0].name, sizeof deps[0].name, "tiny");
     deps[0].replicas = 5;
     deps[0].nvariants = 1;
-    deps[0].variants[0] = (sol_variant){1, 1, 50000003ULL};
+    deps[0].variants[0] = (sol_variant){1, 1, 50000003ULL, 0};
     snprintf(deps[1].name, sizeof deps[1].name, "mid");
     deps[1].replicas = 2;
     deps[1].nvariants = 1;
-    deps[1].variants[0] = (sol_variant){1, 1, 1500000011ULL};
+    deps[1].variants[0] = (sol_variant){1, 1, 1500000011ULL, 0};
     sol_node_type types[2] = {
         {.name = "small", .host_bytes = 3000000007ULL, .cost = 1, .available = -1},
         {.name = "big", .host_bytes = 2000000000001ULL, .cost = 100, .available = -1},
@@ -512,7 +556,7 @@ static void test_merged_anti_affinity(test_ctx *t)
         deps[k].replicas = 2;
         deps[k].anti_affinity = 1;
         deps[k].nvariants = 1;
-        deps[k].variants[0] = (sol_variant){1, 0, 10 * GB};
+        deps[k].variants[0] = (sol_variant){1, 0, 10 * GB, 0};
     }
     sol_node_type type = {.name = "n", .gpus = 1, .gpu_bytes = 30 * GB, .host_bytes = 64 * GB, .cost = 1, .available = -1};
     sol_problem pb = {.deps = deps, .ndeps = 3, .types = &type, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 10};
@@ -530,6 +574,98 @@ static void test_merged_anti_affinity(test_ctx *t)
     sol_plan_free(&plan);
 }
 
+/* Host memory binds: four 5 GB replicas fit one node's 24 GB GPU, but each process also takes
+ * 10 GiB of host memory and the node has 32 GiB: at most three a node, so two nodes; the
+ * proof must hold, and so must the plan in both memories. */
+static void test_gpu_host_memory_binds(test_ctx *t)
+{
+    const uint64_t GiB = 1ULL << 30;
+    sol_deployment dep;
+    memset(&dep, 0, sizeof dep);
+    snprintf(dep.name, sizeof dep.name, "small");
+    dep.replicas = 4;
+    dep.nvariants = 1;
+    dep.variants[0] = (sol_variant){1, 0, 5 * GB, 10 * GiB};
+    sol_node_type type = {.name = "g1", .gpus = 1, .gpu_bytes = 24 * GB, .host_bytes = 32 * GiB, .cost = 1, .available = -1};
+    sol_problem pb = {.deps = &dep, .ndeps = 1, .types = &type, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 10};
+    sol_plan plan;
+    fp_error e;
+    CHECK(t, sol_solve(&pb, &plan, &e) == 0);
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    CHECK(t, plan.nnodes == 2 && plan.nunplaced == 0 && plan.status == SOL_OPTIMAL);
+    for (size_t n = 0; n < plan.nnodes; n++)
+        CHECK(t, plan.nodes[n].nshards <= 3);
+    sol_plan_free(&plan);
+    /* the greedy alone respects it too */
+    CHECK(t, sol_greedy(&pb, &plan, &e) == 0);
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    CHECK_U64(t, plan.nnodes, 2);
+    sol_plan_free(&plan);
+    /* without the processes' host memory, one node holds all four (today's behaviour) */
+    dep.variants[0].host_bytes = 0;
+    CHECK(t, sol_solve(&pb, &plan, &e) == 0);
+    CHECK(t, plan.nnodes == 1 && plan.status == SOL_OPTIMAL);
+    sol_plan_free(&plan);
+
+    /* host deployments and GPU processes share the host: two 8 GB replicas (10 GiB host each) and
+     * a 14 GiB host deployment overcommit one 32 GiB node together (34 GiB); a tp-2 variant on a
+     * 2-GPU node with the same host memory shows the process is counted once, not per shard */
+    sol_deployment deps[3];
+    memset(deps, 0, sizeof deps);
+    snprintf(deps[0].name, sizeof deps[0].name, "gpu");
+    deps[0].replicas = 2;
+    deps[0].nvariants = 1;
+    deps[0].variants[0] = (sol_variant){1, 0, 8 * GB, 10 * GiB};
+    snprintf(deps[1].name, sizeof deps[1].name, "cpu");
+    deps[1].replicas = 1;
+    deps[1].nvariants = 1;
+    deps[1].variants[0] = (sol_variant){1, 1, 14 * GiB, 0};
+    sol_node_type t1 = {.name = "g1", .gpus = 1, .gpu_bytes = 24 * GB, .host_bytes = 32 * GiB, .cost = 1, .available = -1};
+    pb = (sol_problem){.deps = deps, .ndeps = 2, .types = &t1, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 10};
+    CHECK(t, sol_solve(&pb, &plan, &e) == 0);
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    CHECK(t, plan.nnodes == 2 && plan.status == SOL_OPTIMAL);
+    sol_plan_free(&plan);
+    snprintf(deps[2].name, sizeof deps[2].name, "tp2");
+    deps[2].replicas = 2;
+    deps[2].nvariants = 1;
+    deps[2].variants[0] = (sol_variant){2, 0, 4 * GB, 10 * GiB};
+    sol_node_type t2 = {.name = "g2", .gpus = 2, .gpu_bytes = 24 * GB, .host_bytes = 20 * GiB, .cost = 1, .available = -1};
+    pb = (sol_problem){.deps = &deps[2], .ndeps = 1, .types = &t2, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 10};
+    CHECK(t, sol_solve(&pb, &plan, &e) == 0);
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    CHECK(t, plan.nnodes == 1 && plan.status == SOL_OPTIMAL);
+    sol_plan_free(&plan);
+    /* a host variant's size is its shard_bytes: host_bytes there is refused */
+    deps[1].variants[0].host_bytes = GiB;
+    pb = (sol_problem){.deps = deps, .ndeps = 2, .types = &t1, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 10};
+    CHECK(t, sol_solve(&pb, &plan, &e) != 0);
+    CHECK_HAS(t, e.msg, "host variant");
+}
+
+/* Deployments that differ only in their processes' host memory are not interchangeable: merged,
+ * the class would take the first one's 1 GiB and put all four replicas on one node. */
+static void test_host_memory_keeps_classes_apart(test_ctx *t)
+{
+    const uint64_t GiB = 1ULL << 30;
+    sol_deployment deps[2];
+    memset(deps, 0, sizeof deps);
+    for (int k = 0; k < 2; k++) {
+        snprintf(deps[k].name, sizeof deps[k].name, "svc%d", k);
+        deps[k].replicas = 2;
+        deps[k].nvariants = 1;
+        deps[k].variants[0] = (sol_variant){1, 0, 5 * GB, (k ? 10 : 1) * GiB};
+    }
+    sol_node_type type = {.name = "g1", .gpus = 1, .gpu_bytes = 24 * GB, .host_bytes = 12 * GiB, .cost = 1, .available = -1};
+    sol_problem pb = {.deps = deps, .ndeps = 2, .types = &type, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 10};
+    sol_plan plan;
+    fp_error e;
+    CHECK(t, sol_solve(&pb, &plan, &e) == 0);
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    CHECK(t, plan.nnodes == 2 && plan.status == SOL_OPTIMAL);
+    sol_plan_free(&plan);
+}
+
 /* ---------------------------------------------------------------- verifier */
 
 /* One 2-GPU node type (10 GB each, 20 GB host, 2 available); a tp-2 deployment with anti-affinity
@@ -541,11 +677,11 @@ static void verifier_fixture(sol_deployment *deps, sol_node_type *type, sol_prob
     deps[0].replicas = 2;
     deps[0].anti_affinity = 1;
     deps[0].nvariants = 1;
-    deps[0].variants[0] = (sol_variant){2, 0, 6 * GB};
+    deps[0].variants[0] = (sol_variant){2, 0, 6 * GB, 0};
     snprintf(deps[1].name, sizeof deps[1].name, "host");
     deps[1].replicas = 1;
     deps[1].nvariants = 1;
-    deps[1].variants[0] = (sol_variant){1, 1, 15 * GB};
+    deps[1].variants[0] = (sol_variant){1, 1, 15 * GB, 0};
     memset(type, 0, sizeof *type);
     snprintf(type->name, sizeof type->name, "box");
     type->gpus = 2;
@@ -598,6 +734,16 @@ static void test_verifier_rejects(test_ctx *t)
     CHECK(t, plan_verify(&pb, &plan, &e) != 0);
     CHECK_HAS(t, e.msg, "host memory");
     deps[1].variants[0].shard_bytes = 15 * GB;
+
+    /* GPU replicas' own host memory shares the host with the host deployment: 15 GB + 4 GB fit
+     * 20 GB (once per replica, not per shard: 15 + 2 x 4 would not), 15 + 6 do not; only the
+     * host sum is broken here, every GPU is within its capacity */
+    deps[0].variants[0].host_bytes = 4 * GB;
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    deps[0].variants[0].host_bytes = 6 * GB;
+    CHECK(t, plan_verify(&pb, &plan, &e) != 0);
+    CHECK_HAS(t, e.msg, "host memory over capacity (1000000000 bytes too many)");
+    deps[0].variants[0].host_bytes = 0;
 
     plan.nnodes = 1; /* replica 1 neither placed nor listed */
     CHECK(t, plan_verify(&pb, &plan, &e) != 0);
@@ -672,9 +818,14 @@ const test_case solver_tests[] = {
     {"solver/brute_force_interchangeable_deployments", test_brute_force_twins},
     {"solver/brute_force_sizes_that_round", test_brute_force_odd_sizes},
     {"solver/bounds_never_exceed_the_plan", test_bounds_never_exceed_the_plan},
+    {"solver/brute_force_gpu_host_memory", test_brute_force_host_memory},
+    {"solver/brute_force_gpu_host_memory_interchangeable", test_brute_force_host_memory_twins},
+    {"solver/brute_force_gpu_host_memory_sizes_that_round", test_brute_force_host_memory_odd_sizes},
     {"solver/rounding_never_fakes_a_proof", test_rounding_never_fakes_a_proof},
     {"solver/size_under_one_unit", test_size_under_one_unit},
     {"solver/merged_anti_affinity_splits", test_merged_anti_affinity},
+    {"solver/gpu_host_memory_binds", test_gpu_host_memory_binds},
+    {"solver/host_memory_keeps_classes_apart", test_host_memory_keeps_classes_apart},
     {"solver/u120_optimal_and_proven", test_u120},
     {NULL, NULL},
 };
