@@ -358,10 +358,10 @@ json_t *report_summary_json(const scenario *s, const scn_result *r, const char *
         int gpu_node = t->gpus > 0;
         int host_used = 0;
         for (size_t k = 0; k < nd->nshards; k++) {
-            const sol_variant *v = &pb->deps[nd->shards[k].dep].variants[nd->shards[k].variant];
-            uint64_t hb = nd->shards[k].gpu >= 0 && nd->shards[k].shard == 0 ? v->host_bytes : 0; /* once a replica */
-            used += shard_est(s, &nd->shards[k]) + hb;
-            host_used |= nd->shards[k].gpu < 0 || hb > 0;
+            /* the memory deployments are placed in: GPU memory, and host memory for host deployments
+             * (GPU processes' own host RAM is checked by the solver but is not what this measures) */
+            used += shard_est(s, &nd->shards[k]);
+            host_used |= nd->shards[k].gpu < 0;
         }
         cap += gpu_node ? t->gpu_bytes * t->gpus : 0;
         if (!gpu_node || host_used)

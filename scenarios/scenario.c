@@ -453,6 +453,11 @@ static int parse_node_set(const ydoc *d, const ynode *v, const char *k, load_ctx
                                  nc->name);
             if (!nc->node.gpus && !nc->node.host_memory)
                 return ydoc_fail(d, m, e, "node '%s' needs 'memory' (host RAM) or GPUs", nc->name);
+            if (nc->node.gpus && !nc->node.host_memory)
+                return ydoc_fail(d, m, e,
+                                 "node '%s' has GPUs but no 'memory': give its host RAM ('memory: 64 GB'); every GPU "
+                                 "process takes host memory too",
+                                 nc->name);
         }
         if (nc->node.gpus && nc->reserve_gpu >= nc->node.gpu_memory)
             return ydoc_fail(d, ynode_get(m, "reserve_per_gpu"), e, "'reserve_per_gpu' leaves nothing of the GPU's memory");
@@ -946,6 +951,10 @@ int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *er
                     v->tp = (uint32_t)g;
                 }
                 v->shard_bytes = fp.need;
+                /* the host RAM of the job's processes, packed in the node's host memory (llama.cpp's
+                 * whole footprint is host memory already: fp.host is 0 there) */
+                if (!dp->on_host)
+                    v->host_bytes = fp.host;
                 dp->device_bytes[t] = fp.device;
                 dp->margin_bytes[t] = fp.margin;
                 dp->outside_bytes[t] = fp.outside_allocator;
@@ -976,6 +985,7 @@ void scn_why_unplaceable(const scenario *s, const sol_problem *pb, size_t d, cha
     buf[0] = 0;
     uint64_t best_gpu = 0, best_host = 0;
     uint32_t most_gpus = 0;
+    const sol_variant *host_short = NULL;
     for (size_t t = 0; t < pb->ntypes; t++) {
         if (dp->allowed && !dp->allowed[t])
             continue;
@@ -989,8 +999,10 @@ void scn_why_unplaceable(const scenario *s, const sol_problem *pb, size_t d, cha
         for (size_t v = 0; v < dp->nvariants; v++) {
             const sol_variant *va = &dp->variants[v];
             if (va->on_host ? va->shard_bytes <= nt->host_bytes
-                            : (va->tp <= nt->gpus && va->shard_bytes <= nt->gpu_bytes))
+                            : (va->tp <= nt->gpus && va->shard_bytes <= nt->gpu_bytes && va->host_bytes <= nt->host_bytes))
                 return; /* placeable somewhere */
+            if (!va->on_host && va->tp <= nt->gpus && va->shard_bytes <= nt->gpu_bytes)
+                host_short = va; /* its GPUs would do: host memory is what is missing */
         }
     }
     /* node types refused because their GPU cannot run it: the first one's reason */
@@ -1015,7 +1027,12 @@ void scn_why_unplaceable(const scenario *s, const sol_problem *pb, size_t d, cha
         if (!va || (ok && !va_ok) || (ok == va_ok && (ok ? x->shard_bytes < va->shard_bytes : x->tp < va->tp)))
             va = x;
     }
-    if (va->on_host)
+    if (host_short)
+        snprintf(buf, n, "its %u process%s need %.2f GiB of host memory beside the GPUs, and the largest host memory "
+                 "on a node whose GPUs would hold it is smaller (%.2f GiB on the largest node offered)",
+                 host_short->tp, host_short->tp == 1 ? "" : "es", (double)host_short->host_bytes / FP_GIB,
+                 (double)best_host / FP_GIB);
+    else if (va->on_host)
         snprintf(buf, n, "needs %.2f GiB of host memory and the largest node offered has %.2f GiB",
                  (double)va->shard_bytes / FP_GIB, (double)best_host / FP_GIB);
     else if (!most_gpus)
