@@ -7,7 +7,7 @@
  * not read back from what the scenario module stored:
  *   - every placed replica has exactly its job's GPU count (tp x data-parallel ranks) of
  *     shards, on distinct GPUs of one node;
- *   - every GPU's estimates plus margins fit its capacity;
+ *   - every GPU's estimates plus margins fit its capacity, and the GPU can run the job;
  *   - every node's host memory holds its host deployments and its GPU jobs' processes;
  *   - the bound never exceeds the plan's own objective.
  * A fixed seed keeps the run repeatable. */
@@ -138,7 +138,7 @@ static void random_plans_are_deployable(test_ctx *t)
     }
     uint64_t seed = 0x9e3779b97f4a7c15ULL;
     static char text[8192];
-    int planned = 0, placed_multi = 0;
+    int planned = 0, placed_multi = 0, capable_checks = 0;
     for (int iter = 0; iter < 200; iter++) {
         gen_scenario(&seed, text, sizeof text);
         scenario sc;
@@ -168,6 +168,19 @@ static void random_plans_are_deployable(test_ctx *t)
                     continue;
                 }
                 CHECK(t, sh->gpu >= 0 && (uint32_t)sh->gpu < ty->gpus);
+                {
+                    /* the node's GPU can run the job (its dtype and runtime), as the runtime would
+                     * run it there (a default bf16 falls back to fp16 on GPUs without bf16) */
+                    const scn_node_choice *nc = &sc.nodes[nd->type];
+                    est_workload cw = sc.deps[sh->dep].opts.w;
+                    est_options_fp16_fallback(&sc.deps[sh->dep].opts, &cw);
+                    char why[256];
+                    int runs = inv_caps_can_run(&nc->node.gpu_caps, nc->node.gpu, &cw, why, sizeof why);
+                    CHECK(t, runs);
+                    if (!runs)
+                        fprintf(stderr, "  placed where it cannot run: %s\n", why);
+                    capable_checks++;
+                }
                 if (sh->gpu >= 0 && sh->gpu < 64)
                     gpu_used[sh->gpu] += need;
                 if (sh->shard == 0) {
@@ -206,6 +219,7 @@ static void random_plans_are_deployable(test_ctx *t)
         fprintf(stderr, "  %d scenarios planned, %d multi-GPU replicas placed\n", planned, placed_multi);
     CHECK(t, planned >= 100);  /* the generator makes mostly valid scenarios */
     CHECK(t, placed_multi > 0); /* and multi-GPU jobs are exercised */
+    CHECK(t, capable_checks > 0);
     inv_catalog_free(&cat);
 }
 
