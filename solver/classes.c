@@ -44,6 +44,13 @@ static int dep_cmp(const void *a, const void *b)
             return p->shard_bytes < q->shard_bytes ? -1 : 1;
         if (p->host_bytes != q->host_bytes)
             return p->host_bytes < q->host_bytes ? -1 : 1;
+        if ((p->allowed != NULL) != (q->allowed != NULL))
+            return p->allowed ? 1 : -1;
+        if (p->allowed) {
+            int r = memcmp(p->allowed, q->allowed, pb->ntypes);
+            if (r)
+                return r < 0 ? -1 : 1;
+        }
     }
     if ((x->allowed != NULL) != (y->allowed != NULL))
         return x->allowed ? 1 : -1;
@@ -56,12 +63,13 @@ static int dep_cmp(const void *a, const void *b)
 }
 
 /* the same ways to run, field by field */
-static int variants_same(const sol_deployment *x, const sol_deployment *y)
+static int variants_same(const sol_problem *pb, const sol_deployment *x, const sol_deployment *y)
 {
     for (size_t v = 0; v < x->nvariants; v++) {
         const sol_variant *p = &x->variants[v], *q = &y->variants[v];
         if (p->tp != q->tp || p->on_host != q->on_host || p->shard_bytes != q->shard_bytes ||
-            p->host_bytes != q->host_bytes)
+            p->host_bytes != q->host_bytes || (p->allowed != NULL) != (q->allowed != NULL) ||
+            (p->allowed && memcmp(p->allowed, q->allowed, pb->ntypes) != 0))
             return 0;
     }
     return 1;
@@ -115,7 +123,7 @@ int cls_build(const sol_problem *pb, sol_classes *cl)
             sort_pb = pb;
             int same = p->priority == q->priority && (p->anti_affinity != 0) == (q->anti_affinity != 0) &&
                        (!p->anti_affinity || p->replicas == q->replicas) && p->nvariants == q->nvariants &&
-                       variants_same(p, q) &&
+                       variants_same(pb, p, q) &&
                        (p->allowed != NULL) == (q->allowed != NULL) &&
                        (!p->allowed || memcmp(p->allowed, q->allowed, pb->ntypes) == 0);
             sort_pb = NULL;

@@ -59,7 +59,7 @@ static uint32_t count_dep(const gnode *n, uint32_t dep)
 static int try_place(const sol_ctx *c, gnode *n, const vitem *v, uint32_t replica)
 {
     const sol_deployment *d = &c->pb->deps[v->dep];
-    if (d->allowed && !d->allowed[n->type])
+    if (!sol_variant_allowed(d, &d->variants[v->variant], n->type))
         return 0;
     if (d->anti_affinity && count_dep(n, v->dep) >= (uint32_t)d->anti_affinity)
         return 0;
@@ -98,7 +98,7 @@ static int try_place(const sol_ctx *c, gnode *n, const vitem *v, uint32_t replic
 static int fits_empty(const sol_ctx *c, uint32_t t, const vitem *v)
 {
     const sol_deployment *d = &c->pb->deps[v->dep];
-    if (d->allowed && !d->allowed[t])
+    if (!sol_variant_allowed(d, &d->variants[v->variant], t))
         return 0;
     if (v->on_host)
         return c->hcap[t] >= v->w;

@@ -323,7 +323,7 @@ static uint32_t node_bound(const sol_ctx *c, uint32_t t, size_t k)
     const vitem *v = &c->vi[k];
     const sol_deployment *d = &c->pb->deps[v->dep];
     const sol_node_type *nt = &c->pb->types[t];
-    if (d->allowed && !d->allowed[t])
+    if (!sol_variant_allowed(d, &d->variants[v->variant], t))
         return 0;
     if (v->on_host ? v->w > c->hcap[t] : (v->tp > nt->gpus || v->w > c->gcap[t] || v->h > c->hcap[t]))
         return 0;
@@ -1113,7 +1113,7 @@ static int enum_type(sol_ctx *c, uint32_t t, long budget, size_t limit)
         const vitem *v = &c->vi[k];
         const sol_deployment *d = &pb->deps[v->dep];
         uint64_t w = vbytes(c, (uint32_t)k), hb = vhost_bytes(c, (uint32_t)k);
-        if ((d->allowed && !d->allowed[t]) ||
+        if (!sol_variant_allowed(d, &d->variants[v->variant], t) ||
             (v->on_host ? w > nt->host_bytes : (v->tp > nt->gpus || w > nt->gpu_bytes || hb > nt->host_bytes)))
             continue;
         uint64_t fit = v->on_host ? nt->host_bytes / w : (nt->gpu_bytes / w) * nt->gpus / v->tp;
@@ -1872,7 +1872,7 @@ static double volume_bound(const sol_ctx *c)
                 }
                 for (size_t t = 0; t < pb->ntypes; t++) {
                     const sol_node_type *nt = &pb->types[t];
-                    if (dp->allowed && !dp->allowed[t])
+                    if (!sol_variant_allowed(dp, va, t))
                         continue;
                     int fits = va->on_host ? va->shard_bytes <= nt->host_bytes
                                            : va->tp <= nt->gpus && va->shard_bytes <= nt->gpu_bytes &&

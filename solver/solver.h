@@ -34,9 +34,13 @@ typedef struct sol_variant {
     int on_host;
     uint64_t shard_bytes;
     uint64_t host_bytes;
+    /* ntypes flags: the node types this variant may use, on top of the deployment's
+     * `allowed` (a size that depends on the GPU, as vLLM's fixed gpu_memory_utilization
+     * makes it, is one variant per GPU size); NULL = every type the deployment may use */
+    const unsigned char *allowed;
 } sol_variant;
 
-#define SOL_MAX_VARIANTS 8
+#define SOL_MAX_VARIANTS 16
 #define SOL_MAX_REPLICAS 20000 /* per plan: sol_solve refuses more (split the scenario) */
 #define SOL_MAX_TYPES 10000    /* node types per plan */
 
@@ -50,6 +54,12 @@ typedef struct sol_deployment {
     sol_variant variants[SOL_MAX_VARIANTS];
     const unsigned char *allowed; /* ntypes flags (1 = may use that node type); NULL = all */
 } sol_deployment;
+
+/* May variant v of deployment d go on node type t? (the deployment's and the variant's flags) */
+static inline int sol_variant_allowed(const sol_deployment *d, const sol_variant *v, size_t t)
+{
+    return (!d->allowed || d->allowed[t]) && (!v->allowed || v->allowed[t]);
+}
 
 typedef struct sol_node_type {
     char name[64];

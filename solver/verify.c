@@ -58,8 +58,10 @@ int plan_verify(const sol_problem *pb, const sol_plan *plan, fp_error *err)
                 vfail(err, "plan: '%s' replica %lu uses unknown variant %lu", dp->name, sh->replica, sh->variant);
                 goto out;
             }
-            if (dp->allowed && !dp->allowed[nd->type]) {
-                vfail(err, "plan: '%s' replica %lu is on node %lu, a type it is not allowed on", dp->name, sh->replica, n);
+            if ((dp->allowed && !dp->allowed[nd->type]) ||
+                (dp->variants[sh->variant].allowed && !dp->variants[sh->variant].allowed[nd->type])) {
+                vfail(err, "plan: '%s' replica %lu is on node %lu, a type it (or its variant) is not allowed on",
+                      dp->name, sh->replica, n);
                 goto out;
             }
             const sol_variant *v = &dp->variants[sh->variant];

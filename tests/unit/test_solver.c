@@ -45,7 +45,7 @@ static size_t bpp_problem(const bpp *b, sol_deployment *deps, sol_node_type *typ
             memset(&deps[nd], 0, sizeof deps[nd]);
             snprintf(deps[nd].name, sizeof deps[nd].name, "item-%llu", (unsigned long long)b->size[i]);
             deps[nd].nvariants = 1;
-            deps[nd].variants[0] = (sol_variant){1, 1, b->size[i] * GB, 0};
+            deps[nd].variants[0] = (sol_variant){1, 1, b->size[i] * GB, 0, NULL};
             nd++;
         }
         deps[k].replicas++;
@@ -164,6 +164,8 @@ static void bf_try(bf *b, size_t i, size_t n)
     b->holds[n][d]++;
     for (size_t v = 0; v < dp->nvariants; v++) {
         const sol_variant *va = &dp->variants[v];
+        if (va->allowed && !va->allowed[t])
+            continue;
         if (va->on_host) {
             if (b->hfree[n] >= va->shard_bytes) {
                 b->hfree[n] -= va->shard_bytes;
@@ -230,6 +232,7 @@ typedef struct instance {
     sol_deployment deps[4];
     sol_node_type types[2];
     unsigned char allowed[4][2];
+    unsigned char vallowed[4][2]; /* variant 1 of deployment k: on type 1 only */
     size_t nd, nt;
 } instance;
 
@@ -259,7 +262,7 @@ static void gen_instance(uint64_t *sp, int twins, int odd, int hostmem, instance
         for (size_t v = 0; v < deps[k].nvariants; v++)
             deps[k].variants[v] = (sol_variant){host ? 1 : (uint32_t)(v + 1), host,
                                                 (uint64_t)(2 + rnd(&seed, 9)) * GB / (v + 1) +
-                                                    (odd ? rnd(&seed, 8000) * 1000ULL + 7 : 0), 0};
+                                                    (odd ? rnd(&seed, 8000) * 1000ULL + 7 : 0), 0, NULL};
         if (hostmem && !host) /* the process's own host memory: 2 to 10 GB a replica */
             for (size_t v = 0; v < deps[k].nvariants; v++)
                 deps[k].variants[v].host_bytes = (2 + rnd(&seed, 9)) * GB + (odd ? rnd(&seed, 8000) * 1000ULL : 0);
@@ -267,6 +270,13 @@ static void gen_instance(uint64_t *sp, int twins, int odd, int hostmem, instance
             allowed[k][0] = 1;
             allowed[k][1] = 0;
             deps[k].allowed = allowed[k];
+        }
+        if (nt > 1 && deps[k].nvariants > 1 && rnd(&seed, 3) == 0) {
+            /* a size that depends on the GPU: variant 1 only on type 1, and larger there */
+            in->vallowed[k][0] = 0;
+            in->vallowed[k][1] = 1;
+            deps[k].variants[1].allowed = in->vallowed[k];
+            deps[k].variants[1].shard_bytes += GB;
         }
         if (twins && k >= 2) { /* a copy of template 0 or 1, with its own name and maybe replicas */
             uint32_t r = deps[k].replicas, src = rnd(&seed, 2);
@@ -498,7 +508,7 @@ static void test_rounding_never_fakes_a_proof(test_ctx *t)
     snprintf(dep.name, sizeof dep.name, "twelve");
     dep.replicas = 2;
     dep.nvariants = 1;
-    dep.variants[0] = (sol_variant){1, 0, 12000000000ULL - 1000000ULL, 0};
+    dep.variants[0] = (sol_variant){1, 0, 12000000000ULL - 1000000ULL, 0, NULL};
     sol_node_type types[2] = {
         {.name = "small", .gpus = 1, .gpu_bytes = 24000000000ULL - 1000000ULL, .host_bytes = 64 * GB, .cost = 1, .available = -1},
         {.name = "huge", .gpus = 1, .gpu_bytes = 200000000000ULL, .host_bytes = 64 * GB, .cost = 100, .available = -1},
@@ -525,11 +535,11 @@ static void test_size_under_one_unit(test_ctx *t)
     snprintf(deps[0].name, sizeof deps[0].name, "tiny");
     deps[0].replicas = 5;
     deps[0].nvariants = 1;
-    deps[0].variants[0] = (sol_variant){1, 1, 50000003ULL, 0};
+    deps[0].variants[0] = (sol_variant){1, 1, 50000003ULL, 0, NULL};
     snprintf(deps[1].name, sizeof deps[1].name, "mid");
     deps[1].replicas = 2;
     deps[1].nvariants = 1;
-    deps[1].variants[0] = (sol_variant){1, 1, 1500000011ULL, 0};
+    deps[1].variants[0] = (sol_variant){1, 1, 1500000011ULL, 0, NULL};
     sol_node_type types[2] = {
         {.name = "small", .host_bytes = 3000000007ULL, .cost = 1, .available = -1},
         {.name = "big", .host_bytes = 2000000000001ULL, .cost = 100, .available = -1},
@@ -556,7 +566,7 @@ static void test_merged_anti_affinity(test_ctx *t)
         deps[k].replicas = 2;
         deps[k].anti_affinity = 1;
         deps[k].nvariants = 1;
-        deps[k].variants[0] = (sol_variant){1, 0, 10 * GB, 0};
+        deps[k].variants[0] = (sol_variant){1, 0, 10 * GB, 0, NULL};
     }
     sol_node_type type = {.name = "n", .gpus = 1, .gpu_bytes = 30 * GB, .host_bytes = 64 * GB, .cost = 1, .available = -1};
     sol_problem pb = {.deps = deps, .ndeps = 3, .types = &type, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 10};
@@ -585,7 +595,7 @@ static void test_gpu_host_memory_binds(test_ctx *t)
     snprintf(dep.name, sizeof dep.name, "small");
     dep.replicas = 4;
     dep.nvariants = 1;
-    dep.variants[0] = (sol_variant){1, 0, 5 * GB, 10 * GiB};
+    dep.variants[0] = (sol_variant){1, 0, 5 * GB, 10 * GiB, NULL};
     sol_node_type type = {.name = "g1", .gpus = 1, .gpu_bytes = 24 * GB, .host_bytes = 32 * GiB, .cost = 1, .available = -1};
     sol_problem pb = {.deps = &dep, .ndeps = 1, .types = &type, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 10};
     sol_plan plan;
@@ -615,11 +625,11 @@ static void test_gpu_host_memory_binds(test_ctx *t)
     snprintf(deps[0].name, sizeof deps[0].name, "gpu");
     deps[0].replicas = 2;
     deps[0].nvariants = 1;
-    deps[0].variants[0] = (sol_variant){1, 0, 8 * GB, 10 * GiB};
+    deps[0].variants[0] = (sol_variant){1, 0, 8 * GB, 10 * GiB, NULL};
     snprintf(deps[1].name, sizeof deps[1].name, "cpu");
     deps[1].replicas = 1;
     deps[1].nvariants = 1;
-    deps[1].variants[0] = (sol_variant){1, 1, 14 * GiB, 0};
+    deps[1].variants[0] = (sol_variant){1, 1, 14 * GiB, 0, NULL};
     sol_node_type t1 = {.name = "g1", .gpus = 1, .gpu_bytes = 24 * GB, .host_bytes = 32 * GiB, .cost = 1, .available = -1};
     pb = (sol_problem){.deps = deps, .ndeps = 2, .types = &t1, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 10};
     CHECK(t, sol_solve(&pb, &plan, &e) == 0);
@@ -629,7 +639,7 @@ static void test_gpu_host_memory_binds(test_ctx *t)
     snprintf(deps[2].name, sizeof deps[2].name, "tp2");
     deps[2].replicas = 2;
     deps[2].nvariants = 1;
-    deps[2].variants[0] = (sol_variant){2, 0, 4 * GB, 10 * GiB};
+    deps[2].variants[0] = (sol_variant){2, 0, 4 * GB, 10 * GiB, NULL};
     sol_node_type t2 = {.name = "g2", .gpus = 2, .gpu_bytes = 24 * GB, .host_bytes = 20 * GiB, .cost = 1, .available = -1};
     pb = (sol_problem){.deps = &deps[2], .ndeps = 1, .types = &t2, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 10};
     CHECK(t, sol_solve(&pb, &plan, &e) == 0);
@@ -654,7 +664,7 @@ static void test_host_memory_keeps_classes_apart(test_ctx *t)
         snprintf(deps[k].name, sizeof deps[k].name, "svc%d", k);
         deps[k].replicas = 2;
         deps[k].nvariants = 1;
-        deps[k].variants[0] = (sol_variant){1, 0, 5 * GB, (k ? 10 : 1) * GiB};
+        deps[k].variants[0] = (sol_variant){1, 0, 5 * GB, (k ? 10 : 1) * GiB, NULL};
     }
     sol_node_type type = {.name = "g1", .gpus = 1, .gpu_bytes = 24 * GB, .host_bytes = 12 * GiB, .cost = 1, .available = -1};
     sol_problem pb = {.deps = deps, .ndeps = 2, .types = &type, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 10};
@@ -677,11 +687,11 @@ static void verifier_fixture(sol_deployment *deps, sol_node_type *type, sol_prob
     deps[0].replicas = 2;
     deps[0].anti_affinity = 1;
     deps[0].nvariants = 1;
-    deps[0].variants[0] = (sol_variant){2, 0, 6 * GB, 0};
+    deps[0].variants[0] = (sol_variant){2, 0, 6 * GB, 0, NULL};
     snprintf(deps[1].name, sizeof deps[1].name, "host");
     deps[1].replicas = 1;
     deps[1].nvariants = 1;
-    deps[1].variants[0] = (sol_variant){1, 1, 15 * GB, 0};
+    deps[1].variants[0] = (sol_variant){1, 1, 15 * GB, 0, NULL};
     memset(type, 0, sizeof *type);
     snprintf(type->name, sizeof type->name, "box");
     type->gpus = 2;
