@@ -40,6 +40,7 @@ typedef struct fitctx {
     est_workload w;
     int host;
     uint64_t cap;   /* per GPU, or host */
+    uint64_t total; /* the GPU's own memory (vLLM's utilization is a share of it) */
     uint32_t gpus;
 } fitctx;
 
@@ -63,7 +64,7 @@ static uint64_t count_at(const fitctx *f, uint64_t context, est_footprint *shard
         return 0;
     uint64_t per = f->cap / fp.need;
     if (w.runtime == EST_RT_VLLM && w.gmu_set && !f->host) /* each process takes its share of the GPU */
-        per = f->cap / (uint64_t)ceil(w.gpu_memory_utilization * (double)f->cap + (double)fp.outside_allocator);
+        per = f->cap / (uint64_t)ceil(w.gpu_memory_utilization * (double)f->total + (double)fp.outside_allocator);
     if (f->host)
         return per;
     uint64_t g = est_job_gpus(&w);
@@ -148,6 +149,7 @@ static int run(int argc, char **argv)
     uint64_t raw = f.host ? nd->host_memory : nd->gpu_memory;
     uint64_t res = f.host ? reserve : reserve_gpu;
     f.cap = raw > res ? raw - res : 0;
+    f.total = raw;
     {
         /* validate the workload once */
         est_footprint fp;
@@ -217,6 +219,11 @@ static int run(int argc, char **argv)
                    (unsigned long long)o.w.dp);
         printf("footprint  %.2f GiB per %s at context %llu, + %.2f GiB margin\n", (double)shard / FP_GIB,
                f.host ? "replica" : "GPU", (unsigned long long)o.w.context, (double)sfp.margin / FP_GIB);
+        if (o.w.runtime == EST_RT_VLLM && o.w.gmu_set && !f.host)
+            printf("vllm       each process takes %.2f GiB: --gpu-memory-utilization %.2f of %.2f GiB, + %.2f GiB "
+                   "outside its budget\n",
+                   (ceil(o.w.gpu_memory_utilization * (double)f.total) + (double)sfp.outside_allocator) / FP_GIB,
+                   o.w.gpu_memory_utilization, (double)f.total / FP_GIB, (double)sfp.outside_allocator / FP_GIB);
         if (cannot[0])
             printf("runs       NO: %s\n", cannot);
         printf("fits       %llu replica%s\n", (unsigned long long)count, count == 1 ? "" : "s");

@@ -53,6 +53,8 @@ static double vllm_util(const scenario *s, const sol_shard *sh, const inv_node *
     const scn_deployment *dp = &s->deps[sh->dep];
     if (dp->memory || dp->on_host || dp->opts.w.runtime != EST_RT_VLLM || !node->gpu_memory)
         return 0;
+    if (dp->opts.w.gmu_set) /* the user's own: the plan gave it its share of this GPU */
+        return dp->opts.w.gpu_memory_utilization;
     double need = (double)(dp->shard_bytes[sh->variant] - dp->outside_bytes[sh->variant]);
     return ceil(need / (double)node->gpu_memory * 1000.0) / 1000.0;
 }
@@ -124,7 +126,7 @@ json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_pla
                 json_object_set_new(x, "deployment", json_string(pb->deps[sh->dep].name));
                 json_object_set_new(x, "replica", json_integer(sh->replica + 1));
                 json_object_set_new(x, "shard", json_integer(sh->shard));
-                json_object_set_new(x, "tp", json_integer(s->deps[sh->dep].tp[sh->variant]));
+                json_object_set_new(x, "tp", json_integer(s->deps[sh->dep].vtp[sh->variant]));
                 json_object_set_new(x, "gpus", json_integer(v->tp));
                 json_object_set_new(x, "bytes", json_integer((json_int_t)shard_est(s, sh)));
                 json_object_set_new(x, "margin_bytes", json_integer((json_int_t)shard_margin(s, sh)));
@@ -197,7 +199,7 @@ json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_pla
         json_t *vs = json_array();
         for (size_t v = 0; v < pb->deps[d].nvariants; v++) {
             json_t *y = json_object();
-            json_object_set_new(y, "tp", json_integer(s->deps[d].tp[v]));
+            json_object_set_new(y, "tp", json_integer(s->deps[d].vtp[v]));
             json_object_set_new(y, "gpus", json_integer(pb->deps[d].variants[v].on_host ? 0 : pb->deps[d].variants[v].tp));
             json_object_set_new(y, "bytes_per_shard", json_integer((json_int_t)s->deps[d].device_bytes[v]));
             json_object_set_new(y, "margin_per_shard", json_integer((json_int_t)s->deps[d].margin_bytes[v]));

@@ -814,6 +814,7 @@ void scn_free(scenario *s)
         return;
     for (size_t i = 0; i < s->deps_cap; i++) {
         free(s->deps[i].allowed);
+        free(s->deps[i].vallowed);
         free(s->deps[i].wl);
         free(s->deps[i].pin);
     }
@@ -833,6 +834,71 @@ int scn_set_margin(scenario *s, const char *value, int force, fp_error *err)
 }
 
 /* ====================================================================== build */
+
+/* vLLM started with the user's --gpu-memory-utilization takes that share of the GPU's total
+ * (plus its CUDA context and graphs, outside the budget) on whatever GPU it runs, and what it
+ * profiles (allocated + margin) must fit the share.  So its size depends on the node type:
+ * one solver variant per distinct GPU size among the node choices, each allowed only on the
+ * types of its size.  The variant sd->variants[sd->nvariants] holds the tp shape already. */
+static int vllm_fixed_share(scenario *s, scn_deployment *dp, sol_deployment *sd, const est_workload *w,
+                            const est_footprint *fp, fp_error *err)
+{
+    const size_t first = sd->nvariants;
+    const sol_variant proto = sd->variants[first];
+    const uint32_t tpdeg = dp->vtp[first];
+    if (dp->vallowed_n != s->nnodes || !dp->vallowed) {
+        unsigned char *va = realloc(dp->vallowed, SOL_MAX_VARIANTS * (s->nnodes + 1));
+        if (!va)
+            return fp_fail(err, s->file, 0, 0, "out of memory");
+        dp->vallowed = va;
+        dp->vallowed_n = s->nnodes;
+    }
+    for (size_t n = 0; n < s->nnodes; n++) {
+        const scn_node_choice *nc = &s->nodes[n];
+        uint64_t total = nc->node.gpu_memory;
+        if (!nc->node.gpus || !total || (dp->allowed && !dp->allowed[n]))
+            continue;
+        uint64_t takes = (uint64_t)ceil(w->gpu_memory_utilization * (double)total) + fp->outside_allocator;
+        uint64_t room = total > nc->reserve_gpu ? total - nc->reserve_gpu : 0;
+        if (!est_fits(fp, w, total) || takes > room)
+            continue; /* its budget on this GPU is too small for it, or the GPU for the budget */
+        size_t k = first;
+        while (k < sd->nvariants && dp->device_bytes[k] != takes)
+            k++;
+        if (k == sd->nvariants) { /* a GPU size not seen yet: a variant of its own */
+            if (k == SOL_MAX_VARIANTS)
+                return fp_fail(err, s->file, dp->line, dp->col,
+                               "deployment '%s': its tp degrees times the GPU sizes offered make more than %d ways "
+                               "to run it; offer fewer GPU sizes or degrees",
+                               dp->name, SOL_MAX_VARIANTS);
+            sd->nvariants++;
+            sd->variants[k] = proto;
+            sd->variants[k].shard_bytes = takes;
+            memset(dp->vallowed + k * s->nnodes, 0, s->nnodes);
+            sd->variants[k].allowed = dp->vallowed + k * s->nnodes;
+            dp->vtp[k] = tpdeg;
+            dp->device_bytes[k] = takes;
+            dp->margin_bytes[k] = 0; /* the margin lives inside the budget: vLLM turns it into KV cache */
+            dp->outside_bytes[k] = fp->outside_allocator;
+            dp->gpus[k] = proto.tp;
+            dp->shard_bytes[k] = takes;
+        }
+        dp->vallowed[k * s->nnodes + n] = 1;
+    }
+    if (sd->nvariants == first) { /* no GPU offered gives it room: a variant no node may take */
+        if (first == SOL_MAX_VARIANTS)
+            return fp_fail(err, s->file, dp->line, dp->col, "deployment '%s': more than %d ways to run it", dp->name,
+                           SOL_MAX_VARIANTS);
+        sd->nvariants++;
+        memset(dp->vallowed + first * s->nnodes, 0, s->nnodes);
+        sd->variants[first].allowed = dp->vallowed + first * s->nnodes;
+        dp->gpus[first] = proto.tp;
+        dp->shard_bytes[first] = proto.shard_bytes;
+        dp->outside_bytes[first] = fp->outside_allocator;
+    }
+    dp->nv = sd->nvariants;
+    return 0;
+}
 
 /* the margin a fixed-size deployment gets on dev bytes (the estimator's rule) */
 static uint64_t margin_of(const est_margin *mg, uint64_t dev)
@@ -912,17 +978,25 @@ int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *er
                 goto fail;
             }
         }
+        dp->nv = 0;
         for (size_t t = 0; t < dp->ntp; t++) {
+            if (sd->nvariants == SOL_MAX_VARIANTS) {
+                fp_fail(err, s->file, dp->line, dp->col, "deployment '%s': more than %d ways to run it (tp degrees "
+                        "times GPU sizes)", dp->name, SOL_MAX_VARIANTS);
+                goto fail;
+            }
             sol_variant *v = &sd->variants[sd->nvariants];
+            size_t vi = sd->nvariants;
             /* the solver's tp is the number of GPUs a replica occupies, each holding shard_bytes */
             v->tp = dp->on_host ? 1 : dp->tp[t];
             v->on_host = dp->on_host;
+            dp->vtp[vi] = dp->tp[t];
             if (dp->memory) {
                 uint64_t dev = (dp->memory + v->tp - 1) / v->tp;
                 /* a fixed size is the user's own figure: no margin unless the scenario sets one */
                 uint64_t margin = s->margin.set ? margin_of(&s->margin, dev) : 0;
-                dp->device_bytes[t] = dev;
-                dp->margin_bytes[t] = margin;
+                dp->device_bytes[vi] = dev;
+                dp->margin_bytes[vi] = margin;
                 v->shard_bytes = dev + margin;
             } else {
                 est_workload w = dp->opts.w;
@@ -955,13 +1029,20 @@ int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *er
                  * whole footprint is host memory already: fp.host is 0 there) */
                 if (!dp->on_host)
                     v->host_bytes = fp.host;
-                dp->device_bytes[t] = fp.device;
-                dp->margin_bytes[t] = fp.margin;
-                dp->outside_bytes[t] = fp.outside_allocator;
+                dp->device_bytes[vi] = fp.device;
+                dp->margin_bytes[vi] = fp.margin;
+                dp->outside_bytes[vi] = fp.outside_allocator;
+                if (!dp->on_host && w.runtime == EST_RT_VLLM && w.gmu_set) {
+                    /* the user's utilization: the process takes that share of whichever GPU */
+                    if (vllm_fixed_share(s, dp, sd, &w, &fp, err) != 0)
+                        goto fail;
+                    continue; /* it added its own variants */
+                }
             }
-            dp->gpus[t] = v->on_host ? 0 : v->tp;
-            dp->shard_bytes[t] = v->shard_bytes;
+            dp->gpus[vi] = v->on_host ? 0 : v->tp;
+            dp->shard_bytes[vi] = v->shard_bytes;
             sd->nvariants++;
+            dp->nv = sd->nvariants;
         }
     }
     return 0;
@@ -998,6 +1079,8 @@ void scn_why_unplaceable(const scenario *s, const sol_problem *pb, size_t d, cha
             best_host = nt->host_bytes;
         for (size_t v = 0; v < dp->nvariants; v++) {
             const sol_variant *va = &dp->variants[v];
+            if (!sol_variant_allowed(dp, va, t))
+                continue;
             if (va->on_host ? va->shard_bytes <= nt->host_bytes
                             : (va->tp <= nt->gpus && va->shard_bytes <= nt->gpu_bytes && va->host_bytes <= nt->host_bytes))
                 return; /* placeable somewhere */
@@ -1017,6 +1100,26 @@ void scn_why_unplaceable(const scenario *s, const sol_problem *pb, size_t d, cha
     if (!allowed && cannot[0]) {
         snprintf(buf, n, "no GPU offered can run it: %s", cannot);
         return;
+    }
+    const scn_deployment *sdp = &s->deps[d];
+    if (!sdp->memory && !sdp->on_host && sdp->opts.w.runtime == EST_RT_VLLM && sdp->opts.w.gmu_set) {
+        /* its budget is the user's share of each GPU: say what that share lacks on the largest */
+        uint64_t total = 0;
+        for (size_t t = 0; t < s->nnodes; t++)
+            if ((!dp->allowed || dp->allowed[t]) && s->nodes[t].node.gpu_memory > total)
+                total = s->nodes[t].node.gpu_memory;
+        const size_t last = dp->nvariants - 1;
+        uint64_t need = sdp->shard_bytes[last] - sdp->outside_bytes[last];
+        double g = sdp->opts.w.gpu_memory_utilization;
+        if (total && (double)need > g * (double)total) {
+            snprintf(buf, n,
+                     "started with --gpu-memory-utilization %.2f, vLLM's budget on the largest GPU offered is %.2f GiB "
+                     "of %.2f GiB and it needs %.2f GiB in it (allocated + margin): give it at least %.3f, or leave "
+                     "gpu_memory_utilization out and let the plan choose",
+                     g, g * (double)total / FP_GIB, (double)total / FP_GIB, (double)need / FP_GIB,
+                     ceil((double)need / (double)total * 1000.0) / 1000.0);
+            return;
+        }
     }
     /* the variant closest to fitting: among those whose GPUs one node has, the smallest; else
      * the one with the fewest GPUs */
@@ -1039,7 +1142,7 @@ void scn_why_unplaceable(const scenario *s, const sol_problem *pb, size_t d, cha
         snprintf(buf, n, "needs a GPU and none of its node choices has one");
     else if (va->tp > most_gpus)
         snprintf(buf, n, "needs %u GPUs on one node (tp %u x %u data-parallel) and its node choices have at most %u",
-                 va->tp, s->deps[d].tp[va - dp->variants], va->tp / s->deps[d].tp[va - dp->variants], most_gpus);
+                 va->tp, s->deps[d].vtp[va - dp->variants], va->tp / s->deps[d].vtp[va - dp->variants], most_gpus);
     else {
         size_t vi = (size_t)(va - dp->variants);
         const scn_deployment *sd = &s->deps[d];

@@ -58,15 +58,21 @@ typedef struct scn_deployment {
     /* the workload as written, re-applied (with overrides) by scn_apply */
     scn_wl_entry *wl;        /* SCN_MAX_WL entries, allocated when there is a workload */
     size_t nwl;
-    /* filled by scn_build, per allowed tp degree: what the solver packs on each GPU
-     * (shard_bytes = device + margin), the estimate alone (device_bytes: what the process
-     * takes, nvidia-smi's figure), the margin, and the GPUs of one replica (tp x data-parallel
-     * ranks of a training job) */
-    uint64_t shard_bytes[SCN_MAX_TP];
-    uint64_t device_bytes[SCN_MAX_TP];
-    uint64_t margin_bytes[SCN_MAX_TP];
-    uint32_t gpus[SCN_MAX_TP];
-    uint64_t outside_bytes[SCN_MAX_TP]; /* part of the footprint outside the runtime's budget */
+    /* filled by scn_build, per solver variant (one per allowed tp degree; with vLLM's
+     * gpu_memory_utilization given, one per tp degree and GPU size, since the process then
+     * takes that share of whichever GPU it is on): its tp degree, what the solver packs on
+     * each GPU (shard_bytes = device + margin), the estimate alone (device_bytes: what the
+     * process takes, nvidia-smi's figure), the margin, and the GPUs of one replica (tp x
+     * data-parallel ranks of a training job) */
+    size_t nv;
+    uint32_t vtp[SOL_MAX_VARIANTS];
+    uint64_t shard_bytes[SOL_MAX_VARIANTS];
+    uint64_t device_bytes[SOL_MAX_VARIANTS];
+    uint64_t margin_bytes[SOL_MAX_VARIANTS];
+    uint32_t gpus[SOL_MAX_VARIANTS];
+    uint64_t outside_bytes[SOL_MAX_VARIANTS]; /* part of the footprint outside the runtime's budget */
+    unsigned char *vallowed;                  /* SOL_MAX_VARIANTS x nodes flags (allocated when needed) */
+    size_t vallowed_n;                        /* nodes those rows hold */
     unsigned char *allowed;             /* per node choice */
 } scn_deployment;
 

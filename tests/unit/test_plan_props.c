@@ -114,7 +114,7 @@ static int recompute(const scenario *sc, const inv_catalog *cat, size_t d, size_
     if (est_params_count(&m->arch, &p, NULL) != 0)
         return -1;
     est_workload w = dp->opts.w;
-    w.tp = dp->tp[v];
+    w.tp = dp->vtp[v];
     if (sc->margin.set && !w.margin.set)
         w.margin = sc->margin;
     if (est_workload_shape(&w, NULL) != 0)

@@ -51,8 +51,8 @@ static void test_plan_host_memory_of_gpu_processes(test_ctx *t)
     memset(&sd, 0, sizeof sd);
     snprintf(sd.name, sizeof sd.name, "small");
     sd.memory = 5000000000ULL; /* a fixed footprint: no vLLM utilization to print */
-    sd.tp[0] = 1;              /* what scn_build fills: the estimate, no margin, one GPU */
-    sd.ntp = 1;
+    sd.tp[0] = sd.vtp[0] = 1;  /* what scn_build fills: the estimate, no margin, one GPU */
+    sd.ntp = sd.nv = 1;
     sd.device_bytes[0] = sd.shard_bytes[0] = 5000000000ULL;
     sd.gpus[0] = 1;
     scenario s;
