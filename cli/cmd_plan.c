@@ -34,7 +34,7 @@ static void help(FILE *out)
           "  --time-limit SECONDS           override the scenario's limit (10)\n"
           "  --allow-partial                place the highest-priority subset when not all fit\n"
           "  --margin M                     headroom for every deployment: 0.1, 10%, 2 GiB or 0\n"
-          "                                 (default: the scenario's, else 10 % training, 3 % inference)\n"
+          "                                 (default: the scenario's, else 15 % training, 3 % inference)\n"
           "  --inventory FILE               extra catalog: models, gpus, nodes or instances\n"
           "  --variant NAME                 plan one of the scenario's named node sets\n"
           "  --html FILE                    also write a self-contained HTML report (SVG pictures)\n"

@@ -188,8 +188,9 @@ typedef struct est_workload {
 } est_workload;
 
 /* Default margins: the estimator's documented worst under-estimate for the kind of job
- * (docs/validation.md): training estimates run 5-10 % low, inference within 2.2 %. */
-#define EST_MARGIN_TRAIN 0.10
+ * (docs/validation.md): training runs up to 12.3 % low (PEFT's reserved figures; 5-10 % on
+ * litgpt's allocated ones), which needs 14 % on top: 15 %; inference is within 2.2 %: 3 %. */
+#define EST_MARGIN_TRAIN 0.15
 #define EST_MARGIN_INFER 0.03
 
 /* Defaults: inference, transformers, bf16 everywhere, batch 1, context 2048, tp 1,

@@ -27,6 +27,7 @@ while IFS='|' read -r id measured unit metric tol args; do
         NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
         NR == 2 {
             if (metric == "allocated") est = $col["allocated_bytes"]
+            else if (metric == "reserved") est = $col["reserved_bytes"]
             else if (metric == "vllm_kv") est = $col["vllm_kv_capacity_tokens"] * $col["kv_bytes_per_token"]
             else if (metric == "vllm_blocks") est = $col["vllm_kv_capacity_tokens"] / 16
             if (unit == "GB") { m = meas * 1e9; e = est / 1e9 }
