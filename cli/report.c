@@ -1,6 +1,7 @@
 /* report.c: what a plan, a comparison and a sweep look like: JSON objects (the contract;
  * YAML, CSV and HTML are renderings of them) and tables for people. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,6 +333,15 @@ void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan 
 
 /* ---------------------------------------------------------------- summaries */
 
+/* total + n x b, held at the largest JSON integer (a fleet of absurd sizes must not wrap) */
+static uint64_t sum_bytes(uint64_t total, uint64_t b, uint64_t n)
+{
+    const uint64_t max = (uint64_t)INT64_MAX;
+    if (n && b > (max - total) / n)
+        return max;
+    return total + b * n;
+}
+
 json_t *report_summary_json(const scenario *s, const scn_result *r, const char *label)
 {
     const sol_problem *pb = &r->pb;
@@ -362,17 +372,18 @@ json_t *report_summary_json(const scenario *s, const scn_result *r, const char *
         for (size_t k = 0; k < nd->nshards; k++) {
             /* the memory deployments are placed in: GPU memory, and host memory for host deployments
              * (GPU processes' own host RAM is checked by the solver but is not what this measures) */
-            used += shard_est(s, &nd->shards[k]);
+            used = sum_bytes(used, shard_est(s, &nd->shards[k]), 1);
             host_used |= nd->shards[k].gpu < 0;
         }
-        cap += gpu_node ? t->gpu_bytes * t->gpus : 0;
+        if (gpu_node)
+            cap = sum_bytes(cap, t->gpu_bytes, t->gpus);
         if (!gpu_node || host_used)
-            cap += t->host_bytes;
+            cap = sum_bytes(cap, t->host_bytes, 1);
     }
     json_object_set_new(o, "memory_used_bytes", json_integer((json_int_t)used));
     json_object_set_new(o, "memory_capacity_bytes", json_integer((json_int_t)cap));
     json_object_set_new(o, "utilization", json_real(cap ? round((double)used / (double)cap * 10000.0) / 10000.0 : 0));
-    json_object_set_new(o, "headroom_bytes", json_integer((json_int_t)(cap - used)));
+    json_object_set_new(o, "headroom_bytes", json_integer((json_int_t)(cap > used ? cap - used : 0)));
     json_object_set_new(o, "unplaced", json_integer(unplaced_replicas(plan)));
     json_object_set_new(o, "bound_scope", json_string(scope_name(plan->bound_scope)));
     json_object_set_new(o, "gap", json_bound(plan, round(plan->gap * 1e6) / 1e6));
