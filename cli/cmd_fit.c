@@ -41,6 +41,7 @@ typedef struct fitctx {
     int host;
     uint64_t cap;   /* per GPU, or host */
     uint64_t total; /* the GPU's own memory (vLLM's utilization is a share of it) */
+    uint64_t host_cap; /* host memory for GPU jobs' processes (their host side: methodology 6c) */
     uint32_t gpus;
 } fitctx;
 
@@ -70,7 +71,10 @@ static uint64_t count_at(const fitctx *f, uint64_t context, est_footprint *shard
     uint64_t g = est_job_gpus(&w);
     if (g > f->gpus)
         return 0;
-    return per * f->gpus / g;
+    uint64_t n = per * f->gpus / g;
+    if (fp.host && f->host_cap / fp.host < n) /* the processes' host RAM binds first */
+        n = f->host_cap / fp.host;
+    return n;
 }
 
 static int run(int argc, char **argv)
@@ -150,6 +154,7 @@ static int run(int argc, char **argv)
     uint64_t res = f.host ? reserve : reserve_gpu;
     f.cap = raw > res ? raw - res : 0;
     f.total = raw;
+    f.host_cap = nd->host_memory > reserve ? nd->host_memory - reserve : 0;
     {
         /* validate the workload once */
         est_footprint fp;
@@ -204,6 +209,8 @@ static int run(int argc, char **argv)
     json_object_set_new(j, "tp", json_integer((json_int_t)o.w.tp));
     json_object_set_new(j, "gpus_per_replica", json_integer((json_int_t)(f.host ? 0 : est_job_gpus(&o.w))));
     json_object_set_new(j, "margin_bytes_per_shard", json_integer((json_int_t)sfp.margin));
+    if (!f.host)
+        json_object_set_new(j, "host_bytes_per_replica", json_integer((json_int_t)sfp.host));
     json_object_set_new(j, "context", json_integer((json_int_t)o.w.context));
     json_object_set_new(j, "bytes_per_shard", json_integer((json_int_t)shard));
     json_object_set_new(j, "max_replicas", json_integer((json_int_t)count));
@@ -224,6 +231,9 @@ static int run(int argc, char **argv)
                    "outside its budget\n",
                    (ceil(o.w.gpu_memory_utilization * (double)f.total) + (double)sfp.outside_allocator) / FP_GIB,
                    o.w.gpu_memory_utilization, (double)f.total / FP_GIB, (double)sfp.outside_allocator / FP_GIB);
+        if (!f.host && sfp.host)
+            printf("host       %.2f GiB of host RAM per replica; the node's %.2f GiB hold %llu\n",
+                   (double)sfp.host / FP_GIB, (double)f.host_cap / FP_GIB, (unsigned long long)(f.host_cap / sfp.host));
         if (cannot[0])
             printf("runs       NO: %s\n", cannot);
         printf("fits       %llu replica%s\n", (unsigned long long)count, count == 1 ? "" : "s");
