@@ -71,6 +71,10 @@ void out_yaml(FILE *out, const json_t *v);
 void out_csv(FILE *out, const json_t *v);
 /* One of the three by format (FMT_TABLE is the caller's own). */
 void out_any(FILE *out, out_format fmt, const json_t *v);
+/* Watch jansson's allocations (main calls it first); 1 when one failed, so that a document
+ * may lack fields: out_any then prints nothing and main exits 2. */
+void cli_json_watch(void);
+int cli_json_failed(void);
 
 /* "12.34 GiB" */
 const char *fmt_gib(char *buf, size_t n, unsigned long long bytes);

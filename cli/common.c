@@ -356,8 +356,34 @@ const char *fmt_int(char *buf, size_t n, unsigned long long v)
     return buf;
 }
 
+/* jansson's allocations, watched: a json_object_set_new that could not allocate drops its
+ * key silently, so a document built while memory ran out may lack fields.  The flag is the
+ * second mutable global of the program (after main.c's fp_signal), because jansson's
+ * allocator hook takes no context; it is atomic for the sweep's threads. */
+static _Atomic int json_oom;
+
+static void *json_malloc_watched(size_t n)
+{
+    void *p = malloc(n);
+    if (!p)
+        json_oom = 1;
+    return p;
+}
+
+void cli_json_watch(void)
+{
+    json_set_alloc_funcs(json_malloc_watched, free);
+}
+
+int cli_json_failed(void)
+{
+    return json_oom;
+}
+
 void out_any(FILE *out, out_format fmt, const json_t *v)
 {
+    if (json_oom) /* an incomplete document is never printed: main reports the failure */
+        return;
     if (fmt == FMT_JSON)
         out_json(out, v);
     else if (fmt == FMT_YAML)

@@ -1,4 +1,5 @@
 /* main.c: looks the subcommand up in the table and maps results to exit codes. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,8 +42,24 @@ static void on_signal(int sig)
     fp_signal = sig;
 }
 
+/* What a command printed must all have reached standard output, complete: a write error (a
+ * full disk, a closed pipe), or JSON built while memory ran out, is an error, never exit 0. */
+static int finish(int rc)
+{
+    if (cli_json_failed()) {
+        fprintf(stderr, "fedplan: error: out of memory while building the output\n");
+        return EXIT_BADINPUT;
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "fedplan: error: cannot write the output: %s\n", strerror(errno));
+        return EXIT_BADINPUT;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
+    cli_json_watch();
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -55,20 +72,20 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
-        return EXIT_OK;
+        return finish(EXIT_OK);
     }
     if (!strcmp(argv[1], "--version")) {
         printf("fedplan %s\n", FEDPLAN_VERSION);
-        return EXIT_OK;
+        return finish(EXIT_OK);
     }
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (!strcmp(argv[1], commands[i]->name)) {
             for (int k = 2; k < argc; k++)
                 if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
                     commands[i]->help(stdout);
-                    return EXIT_OK;
+                    return finish(EXIT_OK);
                 }
-            return commands[i]->run(argc - 1, argv + 1);
+            return finish(commands[i]->run(argc - 1, argv + 1));
         }
     fprintf(stderr, "fedplan: error: unknown command '%s'\n", argv[1]);
     usage(stderr);

@@ -112,6 +112,7 @@ static int greedy_pass(const sol_ctx *c, const rep *reps, size_t nreps, int pref
     const sol_problem *pb = c->pb;
     size_t nn = 0, capn = 0;
     gnode *nodes = NULL;
+    memset(out, 0, sizeof *out); /* a failure before the plan is built frees an empty one */
     size_t *opened = calloc(pb->ntypes + 1, sizeof *opened);
     uint32_t *unplaced = calloc(pb->ndeps + 1, sizeof *unplaced);
     int rc = -1;

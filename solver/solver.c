@@ -2442,6 +2442,11 @@ out:
  * problem is solved, its plan split back among the members and verified. */
 int sol_solve(const sol_problem *pb, sol_plan *plan, fp_error *err)
 {
+    /* GLPK starts its environment on first use and aborts the process when that fails (out of
+     * memory): start it here, where a failure can be reported */
+    int env = glp_init_env();
+    if (env != 0 && env != 1)
+        return fp_fail(err, NULL, 0, 0, "out of memory: the solver (GLPK) could not start");
     sol_classes cl;
     if (cls_build(pb, &cl) != 0)
         return fp_fail(err, NULL, 0, 0, "out of memory");

@@ -1,0 +1,61 @@
+#!/bin/sh
+# run.sh FEDPLAN: allocation failures.  Each command below runs once normally, then again
+# with its Nth allocation failing (tests/faults/failmalloc.c, preloaded), for N sampled over
+# all its allocations and densely over the last ones (planning, reports).  A run must end
+# either exactly as the normal one, or with exit 2 and an error on standard error: never a
+# crash, never exit 0 or 1 with another output (a silently incomplete plan).  libgomp, the
+# OpenMP runtime, exits 1 by itself when it cannot allocate ("libgomp: Out of memory"); the
+# C library asserts when a thread stack's bookkeeping cannot be allocated: both are outside
+# fedplan and are counted as skipped.  Ends with "faults: N passed, M failed".
+set -u
+fedplan=$1
+if [ -n "${FEDPLAN_SANITIZED:-}" ]; then
+    echo "skip faults (sanitized build: its allocator cannot be preloaded over)"
+    echo "faults: 0 passed, 0 failed, 1 skipped"
+    exit 0
+fi
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+if ! cc -shared -fPIC -O1 -o "$dir/failmalloc.so" tests/faults/failmalloc.c -ldl 2>"$dir/cc.log"; then
+    echo "FAIL faults: cannot build the shim: $(cat "$dir/cc.log")"
+    echo "faults: 0 passed, 1 failed"
+    exit 1
+fi
+pass=0
+fail=0
+skip=0
+one() { # one command line: its normal output, then sampled failures
+    ref=$($1 2>&1)
+    # how many allocations: the smallest N whose failure changes nothing
+    lo=1 hi=4000000
+    while [ $((hi - lo)) -gt 1 ]; do
+        mid=$(((lo + hi) / 2))
+        o=$(env FAIL_AT=$mid LD_PRELOAD="$dir/failmalloc.so" $1 2>&1)
+        if [ "$o" = "$ref" ]; then hi=$mid; else lo=$mid; fi
+    done
+    step=$((lo / 40 + 1))
+    bad=0
+    for n in $(seq 2 "$step" "$lo") $(seq $((lo > 1500 ? lo - 1500 : 2)) 3 "$lo"); do
+        o=$(timeout 30 env FAIL_AT=$n LD_PRELOAD="$dir/failmalloc.so" $1 2>&1)
+        rc=$?
+        case "$o" in
+        *"libgomp: Out of memory"* | *allocatestack.c*) skip=$((skip + 1)); continue ;;
+        esac
+        if { [ $rc -eq 2 ] && printf '%s' "$o" | grep -q '^fedplan: .*error: '; } || [ "$o" = "$ref" ]; then
+            pass=$((pass + 1))
+        else
+            fail=$((fail + 1))
+            bad=$((bad + 1))
+            [ $bad -le 3 ] && echo "FAIL faults: allocation $n failing in '$1': exit $rc: $(printf '%s' "$o" | head -c 200)"
+        fi
+    done
+    [ $bad -eq 0 ] && echo "ok   faults/$(echo "$1" | cut -c1-70) ($lo allocations)"
+}
+F=$fedplan
+one "$F estimate llama-3.1-8b --gpu a10g --format json"
+one "$F fit qwen2.5-0.5b --node aws/g5.xlarge --runtime vllm --max-num-seqs 16"
+one "$F plan tests/data/scenarios/vllm-fixed-utilization.yaml --format json"
+one "$F plan tests/data/scenarios/train-zero3-4gpu.yaml"
+one "$F compare tests/data/scenarios/host-ram-binds.yaml tests/data/scenarios/lora-p100-headroom.yaml"
+if [ $skip -gt 0 ]; then echo "faults: $pass passed, $fail failed, $skip skipped"; else echo "faults: $pass passed, $fail failed"; fi
+[ $fail -eq 0 ]
