@@ -410,6 +410,8 @@ static const type_row types[] = {
 int inv_arch_from_src(const cfg_src *src, est_arch *a, fp_error *err)
 {
     memset(a, 0, sizeof *a);
+    if (!src->obj) /* the caller's conversion to JSON could not allocate */
+        return fp_fail(err, src->file, 0, 0, "out of memory");
     if (!json_is_object(src->obj))
         return fp_fail(err, src->file, 1, 1, "a model config must be a JSON object");
     reader r = {.src = src, .err = err};

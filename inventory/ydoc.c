@@ -165,7 +165,9 @@ int ydoc_parse(ydoc *doc, const char *name, const char *buf, size_t len, fp_erro
         yaml_event_t ev;
         if (!yaml_parser_parse(&parser, &ev)) {
             unsigned long line = parser.problem_mark.line + 1, col = parser.problem_mark.column + 1;
-            if (parser.context)
+            if (parser.error == YAML_MEMORY_ERROR)
+                fp_fail(err, name, 0, 0, "out of memory");
+            else if (parser.context)
                 fp_fail(err, name, line, col, "invalid YAML: %s %s", parser.problem ? parser.problem : "syntax error",
                         parser.context);
             else
