@@ -32,20 +32,22 @@ static json_t *scalar_to_json(const ynode *n)
     return json_string(n->str);
 }
 
+/* NULL when an allocation failed anywhere inside: a document missing a key would read as a
+ * config without it */
 static json_t *ynode_to_json(const ynode *n)
 {
     if (n->type == YN_SCALAR)
         return scalar_to_json(n);
-    if (n->type == YN_SEQ) {
-        json_t *a = json_array();
-        for (size_t i = 0; a && i < n->n; i++)
-            json_array_append_new(a, ynode_to_json(n->vals[i]));
-        return a;
+    json_t *c = n->type == YN_SEQ ? json_array() : json_object();
+    for (size_t i = 0; c && i < n->n; i++) {
+        json_t *v = ynode_to_json(n->vals[i]);
+        int rc = !v ? -1 : n->type == YN_SEQ ? json_array_append_new(c, v) : json_object_set_new(c, n->keys[i]->str, v);
+        if (rc != 0) {
+            json_decref(c);
+            c = NULL;
+        }
     }
-    json_t *o = json_object();
-    for (size_t i = 0; o && i < n->n; i++)
-        json_object_set_new(o, n->keys[i]->str, ynode_to_json(n->vals[i]));
-    return o;
+    return c;
 }
 
 /* ====================================================================== models */
