@@ -138,11 +138,11 @@ static int finish(sb *b, const char *path, fp_error *err)
 static void bar_row(sb *b, const json_t *deps, double y, const char *label, double cap, const json_t *items,
                     const json_t *more, const char *bytes_key)
 {
-    const double x0 = 90, w = 600;
+    const double x0 = 90, w = 560;
     sb_printf(b, "<text x=\"4\" y=\"%.0f\">", y + 14);
     sb_text(b, label);
     sb_printf(b, "</text><rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"20\" fill=\"#eee\" stroke=\"#999\"/>\n", x0, y, w);
-    double x = x0, used = 0;
+    double x = x0, used = 0, margin = 0;
     size_t i, n1 = json_array_size(items), n = n1 + json_array_size(more);
     for (i = 0; i < n; i++) {
         const json_t *it = i < n1 ? json_array_get(items, i) : json_array_get(more, i - n1);
@@ -160,9 +160,21 @@ static void bar_row(sb *b, const json_t *deps, double y, const char *label, doub
         }
         x += bw;
         used += bytes;
+        /* the margin kept beside the estimate: the same colour, faint (docs/methodology.md, 6b) */
+        double mb = json_is_number(json_object_get(it, "margin_bytes")) ? num(it, "margin_bytes") : 0;
+        if (mb > 0 && cap > 0) {
+            double mw = mb / cap * w;
+            sb_printf(b, "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"20\" fill=\"%s\" fill-opacity=\"0.35\" "
+                         "stroke=\"#fff\"><title>margin of ",
+                      x, y, mw, color_of(deps, name));
+            sb_text(b, name);
+            sb_printf(b, " #%lld: %.2f GiB</title></rect>\n", (long long)num(it, "replica"), mb / 1073741824.0);
+            x += mw;
+            margin += mb;
+        }
     }
-    sb_printf(b, "<text x=\"%.0f\" y=\"%.0f\">%.2f / %.2f GiB free %.2f</text>\n", x0 + w + 6, y + 14,
-              used / 1073741824.0, cap / 1073741824.0, (cap - used) / 1073741824.0);
+    sb_printf(b, "<text x=\"%.0f\" y=\"%.0f\">%.2f + %.2f / %.2f GiB free %.2f</text>\n", x0 + w + 6, y + 14,
+              used / 1073741824.0, margin / 1073741824.0, cap / 1073741824.0, (cap - used - margin) / 1073741824.0);
 }
 
 static void plan_body(sb *b, const json_t *plan)
