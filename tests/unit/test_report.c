@@ -111,7 +111,7 @@ static void test_plan_host_memory_of_gpu_processes(test_ctx *t)
         html[n] = 0;
         if (f)
             fclose(f);
-        CHECK_HAS(t, html, "30.00 / 32.00 GiB free 2.00");
+        CHECK_HAS(t, html, "30.00 + 0.00 / 32.00 GiB free 2.00");
         remove(path);
     }
     json_decref(o);
