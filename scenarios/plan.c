@@ -54,7 +54,10 @@ int scn_plan(scenario *s, const inv_catalog *cat, const scn_plan_opts *o, scn_re
                 all.types = open;
                 all.goal = SOL_GOAL_NODES;
                 all.allow_partial = 1;
-                all.time_limit_s = r->pb.time_limit_s < 2 ? r->pb.time_limit_s : 2;
+                /* within what the plan's own limit leaves (it stopped by 95 % of it): at most
+                 * 2 s, and never past the limit the user gave */
+                double left = (r->pb.time_limit_s - r->plan.seconds) * 0.8;
+                all.time_limit_s = left < 2 ? (left > 0.01 ? left : 0.01) : 2;
                 sol_plan ap;
                 fp_error ae;
                 if (sol_solve(&all, &ap, &ae) == 0) {
