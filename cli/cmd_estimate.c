@@ -423,9 +423,12 @@ static void print_table(const est_cli *c, const char *name, const char *hf_id, c
         if (inv_gpu_capacity(r->gpu) != r->gpu->memory)
             printf(", %llu MiB usable: CUDA's total", (unsigned long long)(inv_gpu_capacity(r->gpu) >> 20));
         printf(")\n");
-        if (w->runtime == EST_RT_VLLM)
-            printf("budget     gpu_memory_utilization %.2f x total = %s\n", w->gpu_memory_utilization,
-                   fmt_gib(b1, sizeof b1, (unsigned long long)(w->gpu_memory_utilization * (double)inv_gpu_capacity(r->gpu))));
+        if (w->runtime == EST_RT_VLLM && w->gmu_set)
+            printf("budget     gpu_memory_utilization %.2f x total = %s; the process takes %s with its context and "
+                   "graphs\n",
+                   w->gpu_memory_utilization,
+                   fmt_gib(b1, sizeof b1, (unsigned long long)(w->gpu_memory_utilization * (double)inv_gpu_capacity(r->gpu))),
+                   fmt_gib(b2, sizeof b2, est_vllm_takes(&r->fp, w, inv_gpu_capacity(r->gpu))));
         if (r->fits)
             printf("fits       yes, headroom %s\n", fmt_gib(b1, sizeof b1, (unsigned long long)r->headroom));
         else
@@ -436,9 +439,12 @@ static void print_table(const est_cli *c, const char *name, const char *hf_id, c
         }
         if (r->warning[0])
             printf("warning    %s\n", r->warning);
-        if (w->runtime == EST_RT_VLLM)
-            printf("vllm       KV capacity %llu tokens; --gpu-memory-utilization must be at least %.3f\n",
+        if (w->runtime == EST_RT_VLLM && w->gmu_set)
+            printf("vllm       KV capacity %llu tokens; --gpu-memory-utilization must be at least %.4f\n",
                    (unsigned long long)r->vllm_kv_tokens, r->vllm_needed_util);
+        else if (w->runtime == EST_RT_VLLM)
+            printf("vllm       start it with --gpu-memory-utilization %.4f (its margin included)%s\n", r->vllm_needed_util,
+                   r->vllm_needed_util > 0.9 ? "; vLLM's default 0.90 is too small" : "");
     }
 }
 
@@ -508,12 +514,15 @@ static int run(int argc, char **argv)
         arch.layers = 0;
     }
     if (r.gpu) {
-        r.headroom = (int64_t)inv_gpu_capacity(r.gpu) - (int64_t)r.fp.need;
-        if (c.o.w.runtime == EST_RT_VLLM) { /* what vLLM profiles (and the margin) must fit its budget */
-            int64_t in_budget = (int64_t)llround(c.o.w.gpu_memory_utilization * (double)inv_gpu_capacity(r.gpu)) -
+        uint64_t cap = inv_gpu_capacity(r.gpu);
+        r.headroom = (int64_t)cap - (int64_t)r.fp.need;
+        if (c.o.w.runtime == EST_RT_VLLM && c.o.w.gmu_set) {
+            /* the user's share: what vLLM profiles (and the margin) must fit it, and the share with
+             * what vLLM keeps outside it must fit the GPU */
+            int64_t in_budget = (int64_t)llround(c.o.w.gpu_memory_utilization * (double)cap) -
                                 (int64_t)(r.fp.allocated + r.fp.margin);
-            if (in_budget < r.headroom)
-                r.headroom = in_budget;
+            int64_t left = (int64_t)cap - (int64_t)est_vllm_takes(&r.fp, &c.o.w, cap);
+            r.headroom = in_budget < left ? in_budget : left;
         }
         r.fits = est_fits(&r.fp, &c.o.w, inv_gpu_capacity(r.gpu));
         if (!c.have_params) {
@@ -522,7 +531,9 @@ static int run(int argc, char **argv)
         }
         if (c.o.w.runtime == EST_RT_VLLM) {
             est_vllm_kv_capacity(&r.fp, &c.o.w, inv_gpu_capacity(r.gpu), &r.vllm_kv_tokens);
-            r.vllm_needed_util = (double)(r.fp.allocated + r.fp.margin) / (double)inv_gpu_capacity(r.gpu);
+            /* rounded up: a utilization printed lower than the need would not hold it */
+            r.vllm_needed_util =
+                ceil((double)(r.fp.allocated + r.fp.margin) / (double)inv_gpu_capacity(r.gpu) * 10000.0) / 10000.0;
         }
     }
 

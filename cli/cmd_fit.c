@@ -51,21 +51,21 @@ static uint64_t count_at(const fitctx *f, uint64_t context, est_footprint *shard
 {
     est_workload w = f->w;
     w.context = context;
-    /* vLLM: a utilization the user gave is kept; otherwise fit finds the one each process needs */
-    if (w.runtime == EST_RT_VLLM && !w.gmu_set)
-        w.gpu_memory_utilization = 1.0;
     est_footprint fp;
     if (est_footprint_compute(f->a, f->p, &w, &fp, NULL, NULL) != 0)
         return 0;
     if (shard_out)
         *shard_out = fp;
-    /* each replica takes need = device + margin on each of its GPUs (est_fits: vLLM's own
-     * budget too) */
-    if (fp.need == 0 || !est_fits(&fp, &w, f->cap))
+    /* each replica takes need = device + margin on each of its GPUs; vLLM started with the user's
+     * utilization takes that share of the GPU's own total (est_vllm_takes), whatever is reserved */
+    int share = w.runtime == EST_RT_VLLM && w.gmu_set && !f->host;
+    if (fp.need == 0 || !est_fits(&fp, &w, share ? f->total : f->cap))
         return 0;
     uint64_t per = f->cap / fp.need;
-    if (w.runtime == EST_RT_VLLM && w.gmu_set && !f->host) /* each process takes its share of the GPU */
-        per = f->cap / (uint64_t)ceil(w.gpu_memory_utilization * (double)f->total + (double)fp.outside_allocator);
+    if (share) {
+        uint64_t takes = est_vllm_takes(&fp, &w, f->total);
+        per = takes <= f->cap ? f->cap / takes : 0;
+    }
     if (f->host)
         return per;
     uint64_t g = est_job_gpus(&w);
@@ -229,7 +229,7 @@ static int run(int argc, char **argv)
         if (o.w.runtime == EST_RT_VLLM && o.w.gmu_set && !f.host)
             printf("vllm       each process takes %.2f GiB: --gpu-memory-utilization %.2f of %.2f GiB, + %.2f GiB "
                    "outside its budget\n",
-                   (ceil(o.w.gpu_memory_utilization * (double)f.total) + (double)sfp.outside_allocator) / FP_GIB,
+                   (double)est_vllm_takes(&sfp, &o.w, f.total) / FP_GIB,
                    o.w.gpu_memory_utilization, (double)f.total / FP_GIB, (double)sfp.outside_allocator / FP_GIB);
         if (!f.host && sfp.host)
             printf("host       %.2f GiB of host RAM per replica; the node's %.2f GiB hold %llu\n",

@@ -255,9 +255,13 @@ typedef struct est_footprint {
     uint64_t host;
 } est_footprint;
 
-/* Does fp fit a GPU of gpu_bytes?  need (device + margin) must fit the GPU; vLLM also:
- * what it profiles (allocated + margin) must fit gpu_memory_utilization x total. */
+/* Does fp fit a GPU of gpu_bytes?  need (device + margin) must fit the GPU; vLLM with a
+ * utilization the user gave (gmu_set) also: what it profiles (allocated + margin) fits
+ * utilization x total, and est_vllm_takes fits the GPU. */
 int est_fits(const est_footprint *fp, const est_workload *w, uint64_t gpu_bytes);
+/* vLLM started with gpu_memory_utilization u on a GPU of gpu_bytes takes ceil(u x total) plus
+ * what it keeps outside its budget (CUDA context and graphs). */
+uint64_t est_vllm_takes(const est_footprint *fp, const est_workload *w, uint64_t gpu_bytes);
 
 /* Compute the footprint.  ex may be NULL (the fast path, used by sweeps and the
  * solver); when given, each component's formula is written into it. */

@@ -858,12 +858,21 @@ int est_vllm_kv_capacity(const est_footprint *fp, const est_workload *w, uint64_
     return 0;
 }
 
+uint64_t est_vllm_takes(const est_footprint *fp, const est_workload *w, uint64_t gpu_bytes)
+{
+    return (uint64_t)ceil(w->gpu_memory_utilization * (double)gpu_bytes) + fp->outside_allocator;
+}
+
 int est_fits(const est_footprint *fp, const est_workload *w, uint64_t gpu_bytes)
 {
     if (fp->need > gpu_bytes)
         return 0;
-    if (w->runtime == EST_RT_VLLM)
-        return (double)(fp->allocated + fp->margin) <= w->gpu_memory_utilization * (double)gpu_bytes;
+    /* vLLM started with the user's utilization: what it profiles fits the share, and the share
+     * with what it keeps outside its budget fits the GPU.  Without one, the plan's own
+     * utilization ((allocated + margin) / total) always fits once need does. */
+    if (w->runtime == EST_RT_VLLM && w->gmu_set)
+        return (double)(fp->allocated + fp->margin) <= w->gpu_memory_utilization * (double)gpu_bytes &&
+               est_vllm_takes(fp, w, gpu_bytes) <= gpu_bytes;
     return 1;
 }
 

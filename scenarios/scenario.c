@@ -178,6 +178,7 @@ static int c_gpu(const ydoc *d, const ynode *v, const char *k, void *o, fp_error
     }
     snprintf(c->nc->node.gpu, sizeof c->nc->node.gpu, "%s", g->name);
     c->nc->node.gpu_memory = inv_gpu_capacity(g);
+    c->nc->node.gpu_caps = g->caps; /* what it can run, as for a catalog node */
     return 0;
 }
 static int c_gpu_memory(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
@@ -1120,6 +1121,15 @@ void scn_why_unplaceable(const scenario *s, const sol_problem *pb, size_t d, cha
                      ceil((double)need / (double)total * 1000.0) / 1000.0);
             return;
         }
+        if (total) { /* the budget holds it, but the share and what vLLM keeps outside it do not fit */
+            snprintf(buf, n,
+                     "started with --gpu-memory-utilization %.2f, vLLM takes %.2f GiB of a %.2f GiB GPU plus %.2f GiB "
+                     "outside its budget (CUDA context and graphs): more than the GPU holds after its reserve; "
+                     "lower it, or leave it out and let the plan choose",
+                     g, g * (double)total / FP_GIB, (double)total / FP_GIB,
+                     (double)sdp->outside_bytes[last] / FP_GIB);
+            return;
+        }
     }
     /* the variant closest to fitting: among those whose GPUs one node has, the smallest; else
      * the one with the fewest GPUs */
@@ -1146,17 +1156,32 @@ void scn_why_unplaceable(const scenario *s, const sol_problem *pb, size_t d, cha
     else {
         size_t vi = (size_t)(va - dp->variants);
         const scn_deployment *sd = &s->deps[d];
+        /* the largest GPU on a node that has this many GPUs and may take this variant */
+        uint64_t best = 0;
+        for (size_t t = 0; t < pb->ntypes; t++)
+            if (sol_variant_allowed(dp, va, t) && pb->types[t].gpus >= va->tp && pb->types[t].gpu_bytes > best)
+                best = pb->types[t].gpu_bytes;
         char job[64];
         if (va->tp > 1)
             snprintf(job, sizeof job, ", on each of %u GPUs", va->tp);
         else
             job[0] = 0;
-        snprintf(buf, n,
-                 "needs %.2f GiB per GPU (%.2f estimate + %.2f margin%s) and the largest GPU offered has %.2f GiB "
-                 "(short by %.0f MiB)",
-                 (double)va->shard_bytes / FP_GIB, (double)sd->device_bytes[vi] / FP_GIB,
-                 (double)sd->margin_bytes[vi] / FP_GIB, job, (double)best_gpu / FP_GIB,
-                 ceil((double)(va->shard_bytes - best_gpu) / 1048576.0));
+        char where[64] = "";
+        if (va->tp > 1)
+            snprintf(where, sizeof where, " on a node with %u GPUs", va->tp);
+        if (va->shard_bytes > best)
+            snprintf(buf, n,
+                     "needs %.2f GiB per GPU (%.2f estimate + %.2f margin%s) and the largest GPU%s offered has %.2f GiB "
+                     "(short by %.0f MiB)",
+                     (double)va->shard_bytes / FP_GIB, (double)sd->device_bytes[vi] / FP_GIB,
+                     (double)sd->margin_bytes[vi] / FP_GIB, job, where, (double)best / FP_GIB,
+                     ceil((double)(va->shard_bytes - best) / 1048576.0));
+        else /* each part fits somewhere, never together */
+            snprintf(buf, n,
+                     "needs %u GPUs of %.2f GiB (%.2f estimate + %.2f margin each) and %.2f GiB of host memory on one "
+                     "node, and no node offered has all of it",
+                     va->tp, (double)va->shard_bytes / FP_GIB, (double)sd->device_bytes[vi] / FP_GIB,
+                     (double)sd->margin_bytes[vi] / FP_GIB, (double)va->host_bytes / FP_GIB);
     }
     size_t used = strlen(buf);
     if (cannot[0] && used + 16 < n)
