@@ -116,7 +116,7 @@ static int run(int argc, char **argv)
     fp_error err = {0};
     out_format fmt = FMT_TABLE;
     const char *files[256], *html = NULL, *inventory[8], *margin = NULL, *emit = NULL;
-    size_t nfiles = 0, ninv = 0, row_cap = 0;
+    size_t nfiles = 0, ninv = 0, row_cap = 0, nrows = 0;
     size_t (*row_from)[2] = NULL; /* per row: scenario file and node set */
     int clouds = 0, force = 0;
     double time_limit = 0;
@@ -199,7 +199,7 @@ static int run(int argc, char **argv)
             }
             json_array_append_new(rows, report_summary_json(&s, &res, label));
             /* the marked plan is emitted after the comparison: where each row came from */
-            size_t nr = json_array_size(rows);
+            size_t nr = ++nrows;
             if (nr > row_cap) {
                 size_t cap = row_cap ? 2 * row_cap : 16;
                 size_t (*from)[2] = realloc(row_from, cap * sizeof *from);
@@ -250,7 +250,10 @@ static int run(int argc, char **argv)
     else
         out_any(stdout, fmt, fmt == FMT_CSV ? rows : o);
     json_decref(o);
-    if (emit && best < 0) {
+    if (emit && (cli_json_failed() || json_array_size(rows) != nrows)) {
+        fp_fail(&err, NULL, 0, 0, "out of memory");
+        goto out;
+    } else if (emit && best < 0) {
         fprintf(stderr, "fedplan: --emit: no plan places everything: nothing written\n");
     } else if (emit) {
         /* plan the marked row again (the same scenario, node set and limits) and emit it */

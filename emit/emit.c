@@ -291,7 +291,7 @@ static int build(ep_plan *m, fp_error *err)
             unsigned k = 0;
             for (size_t a = first; a < m->nprocs; a++)
                 for (size_t i = 0; i < m->procs[a].ngpus; i++)
-                    k += m->procs[a].gpu[i] == g;
+                    k += m->procs[a].gpu[i] == g && m->procs[a].kind == EP_VLLM;
             if (k > m->max_share)
                 m->max_share = k;
         }

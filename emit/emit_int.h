@@ -61,7 +61,7 @@ typedef struct ep_plan {
     const emit_input *in;
     ep_proc *procs;         /* by node, then by the order of their first shard */
     size_t nprocs;
-    unsigned max_share;     /* the most processes on one GPU */
+    unsigned max_share;     /* the most servers (the processes Kubernetes runs) on one GPU */
 } ep_plan;
 
 /* node n's machine, its name ("node-1"), and its cloud and instance type when it is a

@@ -20,7 +20,7 @@
 static int node_shares(const ep_plan *m, size_t n)
 {
     for (size_t i = 0; i < m->nprocs; i++)
-        if (m->procs[i].node == n && m->procs[i].shares_gpu)
+        if (m->procs[i].node == n && m->procs[i].shares_gpu && m->procs[i].kind == EP_VLLM)
             return 1;
     return 0;
 }

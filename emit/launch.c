@@ -93,7 +93,8 @@ void emit_launch_body(const ep_plan *m, size_t n, int script, eb *b)
     eb_puts(b, "mkdir -p logs\n");
     int any_wait = 0;
     for (size_t i = 0; i < m->nprocs; i++)
-        any_wait |= m->procs[i].node == n && waited_for(m, i);
+        any_wait |= m->procs[i].node == n && (m->procs[i].kind == EP_VLLM || m->procs[i].kind == EP_LLAMACPP) &&
+                    waited_for(m, i);
     if (any_wait)
         eb_puts(b, "\n# wait_healthy PORT NAME: until the server answers on /health (30 minutes at most)\n"
                    "wait_healthy() {\n"

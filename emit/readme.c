@@ -114,7 +114,7 @@ int emit_readme(const ep_plan *m, emit_set *out, fp_error *err)
                     "- there is no memory or fault isolation between pods on one GPU: the utilization flag is\n"
                     "  the only limit, and one process's crash or OOM can disturb the others;\n"
                     "- a pod asking for several slices may get them on the same GPU, which a tensor-parallel\n"
-                    "  server cannot use; keep tensor-parallel servers on nodes without time-slicing;\n"
+                    "  server cannot use: check where it landed, or plan it onto a node of its own;\n"
                     "- MPS (the plugin's other sharing mode) splits memory into equal parts, which the plan's\n"
                     "  unequal shares do not match.\n\n"
                     "Check with `nvidia-smi` on the node that the processes landed as planned.\n");
@@ -125,12 +125,12 @@ int emit_readme(const ep_plan *m, emit_set *out, fp_error *err)
         char path[64];
         snprintf(path, sizeof path, "skypilot/node-%zu.yaml", n + 1);
         if (emit_set_find(out, path)) {
-            eb_printf(&b, "%s`sky launch -c fedplan-node-%zu %s`", any ? "\n" : "From this folder:\n\n", n + 1, path);
+            eb_printf(&b, "%ssky launch -c fedplan-node-%zu %s\n", any ? "" : "From this folder:\n\n```\n", n + 1, path);
             any = 1;
         }
     }
     if (any)
-        eb_puts(&b, "\n\none cluster per cloud node, the instance type the plan chose, this node's folder as the\n"
+        eb_puts(&b, "```\n\nOne cluster per cloud node, the instance type the plan chose, this node's folder as the\n"
                     "workdir and the launch lines as `run:`.\n");
     else
         eb_puts(&b, "No node of this plan is an AWS, GCP or Azure instance: there is no SkyPilot task.\n");
