@@ -17,8 +17,9 @@ LDLIBS  += -lyaml -ljansson -lglpk -lm -fopenmp
 LIB_SRC := common/fperror.c common/units.c common/text.c common/atomic.c \
            estimator/params.c estimator/footprint.c estimator/names.c estimator/options.c \
            inventory/ydoc.c inventory/hfconfig.c inventory/catalog.c inventory/caps.c \
-           solver/solver.c solver/greedy.c solver/verify.c solver/classes.c scenarios/scenario.c scenarios/plan.c
-CLI_SRC := cli/main.c cli/common.c cli/report.c cli/html.c cli/cmd_estimate.c cli/cmd_catalog.c cli/cmd_plan.c cli/cmd_compare.c cli/cmd_sweep.c cli/cmd_fit.c
+           solver/solver.c solver/greedy.c solver/verify.c solver/classes.c scenarios/scenario.c scenarios/plan.c \
+           emit/emit.c emit/launch.c emit/compose.c emit/kube.c emit/skypilot.c emit/readme.c
+CLI_SRC := cli/main.c cli/common.c cli/report.c cli/html.c cli/cmd_estimate.c cli/cmd_catalog.c cli/cmd_plan.c cli/cmd_compare.c cli/cmd_sweep.c cli/cmd_fit.c cli/emit_dir.c
 UNIT_SRC := $(wildcard tests/unit/*.c)
 CATALOGS := inventory/models.yaml inventory/gpus.yaml inventory/nodes.yaml inventory/instances.yaml
 
@@ -38,6 +39,10 @@ $(BUILD)/fedplan: $(LIB_OBJ) $(CLI_OBJ)
 # the unit tests also run the plan's reports (cli/report.c, cli/html.c: no GLPK, no main)
 $(BUILD)/test_unit: $(LIB_OBJ) $(UNIT_OBJ) $(BUILD)/cli/report.o $(BUILD)/cli/html.o
 	$(CC) $(FP_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# tests/emit/run.sh parses the emitted YAML with it
+$(BUILD)/yamlcheck: $(BUILD)/tests/emit/yamlcheck.o
+	$(CC) $(FP_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lyaml
 
 $(BUILD)/bench_estimate: $(LIB_OBJ) $(BUILD)/bench/bench_estimate.o
 	$(CC) $(FP_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -64,19 +69,23 @@ $(BUILD)/catalog_data.o: $(BUILD)/catalog_data.c
 # Debian packages the build needs; installed when root, otherwise the exact command is printed.
 DEB_PKGS := libyaml-dev libjansson-dev libglpk-dev gcc make
 
+# and the tools the tests use where they install (tests/emit/run.sh skips shellcheck without it)
+TEST_PKGS := shellcheck
+
 deps:
 	@sh tests/deps.sh install $(DEB_PKGS)
+	@sh tests/deps.sh install $(TEST_PKGS) || echo "fedplan: $(TEST_PKGS) did not install: the tests skip it"
 
 deps-ok:
 	@sh tests/deps.sh check $(DEB_PKGS)
 
 # ---------------------------------------------------------------- tests
-test: deps-ok fedplan $(BUILD)/test_unit
+test: deps-ok fedplan $(BUILD)/test_unit $(BUILD)/yamlcheck
 	@sh tests/run_all.sh ./fedplan $(BUILD)/test_unit
 
 check:
 	$(MAKE) BUILD=build-san CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    LDFLAGS="-fsanitize=address,undefined" build-san/fedplan build-san/test_unit
+	    LDFLAGS="-fsanitize=address,undefined" build-san/fedplan build-san/test_unit build-san/yamlcheck
 	@FEDPLAN_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    sh tests/run_all.sh build-san/fedplan build-san/test_unit
 

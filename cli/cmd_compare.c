@@ -9,12 +9,13 @@
 #include "../inventory/inventory.h"
 #include "../scenarios/scenario.h"
 #include "cli.h"
+#include "emit_dir.h"
 #include "report.h"
 
-enum { O_FORMAT, O_HTML, O_CLOUDS, O_TIME, O_INVENTORY, O_MARGIN };
+enum { O_FORMAT, O_HTML, O_CLOUDS, O_TIME, O_INVENTORY, O_MARGIN, O_EMIT, O_FORCE };
 static const cli_opt opts[] = {
     {"format", 1, O_FORMAT}, {"html", 1, O_HTML}, {"clouds", 0, O_CLOUDS}, {"time-limit", 1, O_TIME},
-    {"inventory", 1, O_INVENTORY}, {"margin", 1, O_MARGIN},
+    {"inventory", 1, O_INVENTORY}, {"margin", 1, O_MARGIN}, {"emit", 1, O_EMIT}, {"force", 0, O_FORCE},
 };
 
 static void help(FILE *out)
@@ -31,6 +32,8 @@ static void help(FILE *out)
           "                        instances (aws, gcp, azure, sagemaker) and all of them together\n"
           "  --format table|json|yaml|csv   (table)\n"
           "  --html FILE           a self-contained HTML report with bar charts\n"
+          "  --emit DIR            the launch files of the marked plan (see plan --emit)\n"
+          "  --force               with --emit: replace a DIR that is not empty\n"
           "  --time-limit SECONDS  per plan\n"
           "  --inventory FILE      extra catalog (models, gpus, nodes or instances)\n"
           "\n"
@@ -112,9 +115,10 @@ static int run(int argc, char **argv)
 {
     fp_error err = {0};
     out_format fmt = FMT_TABLE;
-    const char *files[256], *html = NULL, *inventory[8], *margin = NULL;
-    size_t nfiles = 0, ninv = 0;
-    int clouds = 0;
+    const char *files[256], *html = NULL, *inventory[8], *margin = NULL, *emit = NULL;
+    size_t nfiles = 0, ninv = 0, row_cap = 0, nrows = 0;
+    size_t (*row_from)[2] = NULL; /* per row: scenario file and node set */
+    int clouds = 0, force = 0;
     double time_limit = 0;
     cli_args a = {.argc = argc, .argv = argv, .i = 1};
     int id, r;
@@ -133,6 +137,8 @@ static int run(int argc, char **argv)
         case O_HTML: html = v; break;
         case O_CLOUDS: clouds = 1; break;
         case O_MARGIN: margin = v; break;
+        case O_EMIT: emit = v; break;
+        case O_FORCE: force = 1; break;
         case O_TIME:
             if (fp_number_parse(v, &time_limit) != 0 || !(time_limit > 0) || time_limit > 86400)
                 return fp_fail(&err, NULL, 0, 0, "--time-limit: expected seconds in (0, 86400], got '%s'", v),
@@ -149,6 +155,10 @@ static int run(int argc, char **argv)
         return cli_report(&err);
     if (nfiles == 0)
         return fp_fail(&err, NULL, 0, 0, "compare needs at least one SCENARIO.yaml"), cli_report(&err);
+    if (force && !emit)
+        return fp_fail(&err, NULL, 0, 0, "--force goes with --emit DIR"), cli_report(&err);
+    if (emit && cli_emit_check(emit, force, &err) != 0)
+        return cli_report(&err);
     inv_catalog cat;
     if (inv_catalog_load(&cat, &err) != 0)
         return cli_report(&err);
@@ -188,6 +198,22 @@ static int run(int argc, char **argv)
                 goto out;
             }
             json_array_append_new(rows, report_summary_json(&s, &res, label));
+            /* the marked plan is emitted after the comparison: where each row came from */
+            size_t nr = ++nrows;
+            if (nr > row_cap) {
+                size_t cap = row_cap ? 2 * row_cap : 16;
+                size_t (*from)[2] = realloc(row_from, cap * sizeof *from);
+                if (!from) {
+                    scn_result_free(&res);
+                    scn_free(&s);
+                    fp_fail(&err, NULL, 0, 0, "out of memory");
+                    goto out;
+                }
+                row_from = from;
+                row_cap = cap;
+            }
+            row_from[nr - 1][0] = f;
+            row_from[nr - 1][1] = vi;
             scn_result_free(&res);
         }
         scn_free(&s);
@@ -224,11 +250,36 @@ static int run(int argc, char **argv)
     else
         out_any(stdout, fmt, fmt == FMT_CSV ? rows : o);
     json_decref(o);
+    if (emit && (cli_json_failed() || json_array_size(rows) != nrows)) {
+        fp_fail(&err, NULL, 0, 0, "out of memory");
+        goto out;
+    } else if (emit && best < 0) {
+        fprintf(stderr, "fedplan: --emit: no plan places everything: nothing written\n");
+    } else if (emit) {
+        /* plan the marked row again (the same scenario, node set and limits) and emit it */
+        scenario s;
+        scn_result res;
+        memset(&res, 0, sizeof res);
+        if (scn_load(&s, files[row_from[best][0]], &cat, &err) != 0)
+            goto out;
+        int erc = 0;
+        if (time_limit > 0)
+            s.time_limit = time_limit;
+        if ((margin && scn_set_margin(&s, margin, 1, &err) != 0) || (clouds && add_cloud_variants(&s, &cat, &err) != 0) ||
+            scn_use_variant(&s, row_from[best][1], &err) != 0 || scn_plan(&s, &cat, NULL, &res, &err) != 0 ||
+            cli_emit_plan(emit, force, &s, &res, &cat, &err) != 0)
+            erc = -1;
+        scn_result_free(&res);
+        scn_free(&s);
+        if (erc)
+            goto out;
+    }
     rc = best >= 0 ? EXIT_OK : EXIT_NOFIT;
 out:
     if (rc == EXIT_BADINPUT)
         cli_report(&err);
     json_decref(rows);
+    free(row_from);
     inv_catalog_free(&cat);
     return rc;
 }

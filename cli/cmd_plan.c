@@ -10,14 +10,16 @@
 #include "../scenarios/scenario.h"
 #include "../solver/solver.h"
 #include "cli.h"
+#include "emit_dir.h"
 #include "report.h"
 
-enum { O_FORMAT, O_TIME, O_GOAL, O_PARTIAL, O_STATS, O_INVENTORY, O_VERBOSE, O_HTML, O_VARIANT, O_MPS, O_LP, O_MARGIN };
+enum { O_FORMAT, O_TIME, O_GOAL, O_PARTIAL, O_STATS, O_INVENTORY, O_VERBOSE, O_HTML, O_VARIANT, O_MPS, O_LP, O_MARGIN, O_EMIT, O_FORCE };
 static const cli_opt opts[] = {
     {"format", 1, O_FORMAT},   {"time-limit", 1, O_TIME}, {"goal", 1, O_GOAL},       {"allow-partial", 0, O_PARTIAL},
     {"stats", 0, O_STATS},     {"inventory", 1, O_INVENTORY}, {"verbose", 0, O_VERBOSE},
     {"html", 1, O_HTML},       {"variant", 1, O_VARIANT},     {"export-mps", 1, O_MPS},
-    {"export-lp", 1, O_LP},    {"margin", 1, O_MARGIN},
+    {"export-lp", 1, O_LP},    {"margin", 1, O_MARGIN},       {"emit", 1, O_EMIT},
+    {"force", 0, O_FORCE},
 };
 
 static void help(FILE *out)
@@ -38,6 +40,10 @@ static void help(FILE *out)
           "  --inventory FILE               extra catalog: models, gpus, nodes or instances\n"
           "  --variant NAME                 plan one of the scenario's named node sets\n"
           "  --html FILE                    also write a self-contained HTML report (SVG pictures)\n"
+          "  --emit DIR                     also write the launch files: a script, compose.yaml and\n"
+          "                                 Kubernetes manifests per node, SkyPilot tasks, plan.json and\n"
+          "                                 a README (docs/deploy.md); atomically, into a new or empty DIR\n"
+          "  --force                        with --emit: replace a DIR that is not empty\n"
           "  --export-mps FILE, --export-lp FILE   the integer program solved (free MPS / CPLEX LP)\n"
           "  --stats                        solver statistics (with timings) on standard error\n"
           "  --verbose                      GLPK's own messages\n"
@@ -99,7 +105,8 @@ static int run(int argc, char **argv)
     size_t ninv = 0;
     double time_limit = 0;
     int goal = -1, partial = 0, stats = 0, verbose = 0;
-    const char *html = NULL, *variant = NULL, *mps = NULL, *lpfile = NULL, *margin = NULL;
+    const char *html = NULL, *variant = NULL, *mps = NULL, *lpfile = NULL, *margin = NULL, *emit = NULL;
+    int force = 0;
     cli_args a = {.argc = argc, .argv = argv, .i = 1};
     int id, r;
     const char *v;
@@ -136,6 +143,8 @@ static int run(int argc, char **argv)
         case O_MPS: mps = v; break;
         case O_LP: lpfile = v; break;
         case O_MARGIN: margin = v; break;
+        case O_EMIT: emit = v; break;
+        case O_FORCE: force = 1; break;
         case O_VERBOSE: verbose = 1; break;
         case O_INVENTORY:
             if (ninv == 8) {
@@ -147,6 +156,12 @@ static int run(int argc, char **argv)
         }
     }
     if (r < 0)
+        return cli_report(&err);
+    if (force && !emit) {
+        fp_fail(&err, NULL, 0, 0, "--force goes with --emit DIR");
+        return cli_report(&err);
+    }
+    if (emit && cli_emit_check(emit, force, &err) != 0)
         return cli_report(&err);
     if (!file) {
         fp_fail(&err, NULL, 0, 0, "plan needs a SCENARIO.yaml (see scenarios/ for examples)");
@@ -204,6 +219,8 @@ static int run(int argc, char **argv)
         if (hr != 0)
             goto out;
     }
+    if (emit && cli_emit_plan(emit, force, &s, &res, &cat, &err) != 0)
+        goto out;
     if (fmt == FMT_TABLE) {
         report_plan_table(&s, pbp, planp, res.reasons);
     } else {

@@ -48,16 +48,11 @@ static json_t *json_bound(const sol_plan *plan, double v)
     return plan->bound_scope == SOL_BOUND_NONE || isnan(v) ? json_null() : json_real(v);
 }
 
-/* vLLM starts with --gpu-memory-utilization = its profiled need / the GPU's total memory */
+/* the --gpu-memory-utilization a vLLM shard starts with (scenarios/plan.c: the launch files
+ * emit/ writes use the same figure) */
 static double vllm_util(const scenario *s, const sol_shard *sh, const inv_node *node)
 {
-    const scn_deployment *dp = &s->deps[sh->dep];
-    if (dp->memory || dp->on_host || dp->opts.w.runtime != EST_RT_VLLM || !node->gpu_memory)
-        return 0;
-    if (dp->opts.w.gmu_set) /* the user's own: the plan gave it its share of this GPU */
-        return dp->opts.w.gpu_memory_utilization;
-    double need = (double)(dp->shard_bytes[sh->variant] - dp->outside_bytes[sh->variant]);
-    return ceil(need / (double)node->gpu_memory * 1000.0) / 1000.0;
+    return scn_vllm_utilization(s, sh->dep, sh->variant, node);
 }
 
 /* what a placed shard takes by the estimate (the process's device figure) and the margin kept

@@ -1,5 +1,6 @@
 /* plan.c: one scenario planned: footprints, solve, verify, and the reasons for what
  * could not be placed.  Shared by plan, compare and sweep. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,4 +110,16 @@ void scn_result_free(scn_result *r)
     sol_plan_free(&r->plan);
     scn_problem_free(&r->pb);
     memset(r, 0, sizeof *r);
+}
+
+/* vLLM starts with --gpu-memory-utilization = its profiled need / the GPU's total memory */
+double scn_vllm_utilization(const scenario *s, size_t d, size_t v, const inv_node *node)
+{
+    const scn_deployment *dp = &s->deps[d];
+    if (dp->memory || dp->on_host || dp->opts.w.runtime != EST_RT_VLLM || !node->gpu_memory)
+        return 0;
+    if (dp->opts.w.gmu_set) /* the user's own: the plan gave it its share of this GPU */
+        return dp->opts.w.gpu_memory_utilization;
+    double need = (double)(dp->shard_bytes[v] - dp->outside_bytes[v]);
+    return ceil(need / (double)node->gpu_memory * 1000.0) / 1000.0;
 }

@@ -138,6 +138,13 @@ typedef struct scn_plan_opts {
 int scn_plan(scenario *s, const inv_catalog *cat, const scn_plan_opts *opts, scn_result *r, fp_error *err);
 void scn_result_free(scn_result *r);
 
+/* The --gpu-memory-utilization a vLLM process of deployment d (solver variant v) must start
+ * with on a GPU of node: the user's own when the workload gives it (the plan gave it that
+ * share of the GPU), else what it profiles (its need, margin included, less the part outside
+ * vLLM's budget) over the GPU's total, rounded up to 0.001.  0 when d is no vLLM process on a
+ * GPU.  The plan's table and JSON print it; the launch files (emit/) start vLLM with it. */
+double scn_vllm_utilization(const scenario *s, size_t d, size_t v, const inv_node *node);
+
 /* Why deployment d cannot be placed on any node choice at all (empty string if it can). */
 void scn_why_unplaceable(const scenario *s, const sol_problem *pb, size_t d, char *buf, size_t n);
 

@@ -13,6 +13,7 @@ sh tests/validation/run.sh "$fedplan" >> "$log" 2>&1 || status=1
 sh tests/validation/doc_check.sh "$fedplan" >> "$log" 2>&1 || status=1
 sh tests/browser.sh "$fedplan" >> "$log" 2>&1 || status=1
 sh tests/faults/run.sh "$fedplan" >> "$log" 2>&1 || status=1
+sh tests/emit/run.sh "$fedplan" "$(dirname "$unit")/yamlcheck" >> "$log" 2>&1 || status=1
 grep -v '^ok ' "$log"
 awk '/^[a-z]+: [0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$/ { p += $2; f += $4; s += $6 }
      END { if (s) printf "%d passed, %d failed, %d skipped\n", p, f, s; else printf "%d passed, %d failed\n", p, f; exit f > 0 }' "$log" || status=1

@@ -1,0 +1,79 @@
+/* compose.c: one compose.yaml per node with a server on it: a service per vLLM or llama.cpp
+ * process, in the projects' official images, with the GPUs the plan gave it as a device
+ * request (the Compose Deploy specification's devices: driver nvidia, device_ids,
+ * capabilities [gpu]).  A service that shares a GPU starts after the one before it is
+ * healthy (depends_on: service_healthy), as the launch script does.  Training jobs and
+ * transformers programs are not servers: launch.sh has their lines. */
+#include <stdio.h>
+#include <string.h>
+
+#include "emit_int.h"
+
+#define VLLM_IMAGE "vllm/vllm-openai:latest"
+#define LLAMACPP_IMAGE "ghcr.io/ggml-org/llama.cpp:server"
+
+static void service(const ep_plan *m, const ep_proc *p, eb *b)
+{
+    ep_argv a;
+    ep_server_args(m, p, 1, &a);
+    const char *note;
+    if (p->kind == EP_VLLM && (ep_vllm_quantization(p->w.weight_dtype, &note), note))
+        eb_printf(b, "  # %s\n", note);
+    eb_printf(b, "  %s:\n    image: %s\n    command: [", p->name, p->kind == EP_VLLM ? VLLM_IMAGE : LLAMACPP_IMAGE);
+    for (size_t k = 0; k < a.n; k++) {
+        if (k)
+            eb_puts(b, ", ");
+        eb_quoted(b, a.v[k]);
+    }
+    eb_printf(b, "]\n    ports:\n      - \"%u:%u\"\n", p->port, p->port);
+    if (p->kind == EP_VLLM) {
+        /* PyTorch shares tensors between its processes through shared memory */
+        eb_puts(b, "    ipc: host\n"
+                   "    environment:\n      HF_TOKEN: \"${HF_TOKEN:-}\"\n"
+                   "    volumes:\n      - \"${HOME}/.cache/huggingface:/root/.cache/huggingface\"\n");
+        eb_printf(b, "    healthcheck:\n      test: [\"CMD\", \"python3\", \"-c\", "
+                     "\"import urllib.request; urllib.request.urlopen('http://127.0.0.1:%u/health')\"]\n",
+                  p->port);
+    } else {
+        eb_puts(b, "    volumes:\n      - \"./models:/models:ro\"\n");
+        eb_printf(b, "    healthcheck:\n      test: [\"CMD\", \"curl\", \"-f\", \"http://127.0.0.1:%u/health\"]\n", p->port);
+    }
+    eb_puts(b, "      interval: 10s\n      timeout: 5s\n      retries: 5\n      start_period: 30m\n");
+    if (p->after >= 0) {
+        const ep_proc *q = &m->procs[p->after];
+        eb_printf(b, "    depends_on:\n      %s:\n        condition: service_healthy\n", q->name);
+    }
+    if (p->ngpus) {
+        eb_puts(b, "    deploy:\n      resources:\n        reservations:\n          devices:\n"
+                   "            - driver: nvidia\n              device_ids: [");
+        for (size_t i = 0; i < p->ngpus; i++)
+            eb_printf(b, "%s\"%u\"", i ? ", " : "", p->gpu[i]);
+        eb_puts(b, "]\n              capabilities: [gpu]\n");
+    }
+    eb_puts(b, "    restart: unless-stopped\n");
+}
+
+int emit_compose(const ep_plan *m, emit_set *out, fp_error *err)
+{
+    for (size_t n = 0; n < m->in->plan->nnodes; n++) {
+        size_t servers = 0;
+        for (size_t i = 0; i < m->nprocs; i++)
+            servers += m->procs[i].node == n && (m->procs[i].kind == EP_VLLM || m->procs[i].kind == EP_LLAMACPP);
+        if (!servers)
+            continue;
+        eb b = {0};
+        eb_printf(&b, "# fedplan: node %zu (%s): docker compose up -d\n", n + 1, ep_node_type(m, n));
+        for (size_t i = 0; i < m->nprocs; i++)
+            if (m->procs[i].node == n && !(m->procs[i].kind == EP_VLLM || m->procs[i].kind == EP_LLAMACPP))
+                eb_printf(&b, "# %s is no server: launch.sh starts it\n", m->procs[i].name);
+        eb_puts(&b, "services:\n");
+        for (size_t i = 0; i < m->nprocs; i++)
+            if (m->procs[i].node == n && (m->procs[i].kind == EP_VLLM || m->procs[i].kind == EP_LLAMACPP))
+                service(m, &m->procs[i], &b);
+        char path[64];
+        snprintf(path, sizeof path, "node-%zu/compose.yaml", n + 1);
+        if (emit_add(out, path, &b, 0, err) != 0)
+            return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,227 @@
+/* launch.c: one POSIX shell script per node (node-N/launch.sh) that starts what the plan put
+ * there, and the DeepSpeed / FSDP file each training job needs beside it.
+ *
+ * Servers start one after the other where they share a GPU: vLLM checks at start that the
+ * share it was given (--gpu-memory-utilization x the GPU's total) is free, so the next one
+ * starts when the one before answers on /health.  Every process runs in the background with
+ * its log in logs/; the script then waits for them (SkyPilot's run: ends when it does). */
+#include <stdio.h>
+#include <string.h>
+
+#include "../common/units.h"
+#include "emit_int.h"
+
+static void gpu_list(const ep_proc *p, char *buf, size_t n)
+{
+    size_t o = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < p->ngpus && o + 12 < n; i++)
+        o += (size_t)snprintf(buf + o, n - o, "%s%u", i ? "," : "", p->gpu[i]);
+}
+
+/* the plan's figures for the process, as a comment line */
+static void describe(const ep_plan *m, const ep_proc *p, eb *b)
+{
+    const scn_deployment *dp = &m->in->s->deps[p->dep];
+    char g[64];
+    gpu_list(p, g, sizeof g);
+    eb_printf(b, "# %s replica %u: ", dp->name, p->replica + 1);
+    if (p->ngpus)
+        eb_printf(b, "GPU%s %s, %.2f GiB + %.2f GiB margin%s", p->ngpus > 1 ? "s" : "", g,
+                  (double)dp->device_bytes[p->variant] / FP_GIB, (double)dp->margin_bytes[p->variant] / FP_GIB,
+                  p->ngpus > 1 ? " on each" : "");
+    else
+        eb_printf(b, "host memory, %.2f GiB + %.2f GiB margin", (double)dp->device_bytes[p->variant] / FP_GIB,
+                  (double)dp->margin_bytes[p->variant] / FP_GIB);
+    if (p->shares_gpu)
+        eb_puts(b, " (shares a GPU)");
+    eb_puts(b, "\n");
+}
+
+static int waited_for(const ep_plan *m, size_t i)
+{
+    for (size_t k = i + 1; k < m->nprocs; k++)
+        if (m->procs[k].after == (long)i)
+            return 1;
+    return 0;
+}
+
+static void train_lines(const ep_plan *m, const ep_proc *p, eb *b)
+{
+    const est_workload *w = &p->w;
+    char cfg[128];
+    const char *c = ep_train_config(p, cfg, sizeof cfg);
+    unsigned long long nproc = p->ngpus ? p->ngpus : 1;
+    (void)m;
+    eb_puts(b, "# the training script is yours (TRAIN_SCRIPT); the flags after it are transformers'\n"
+               "# TrainingArguments (HfArgumentParser), the method and its LoRA settings your script's own\n");
+    if (p->ngpus) {
+        char g[64];
+        gpu_list(p, g, sizeof g);
+        eb_printf(b, "CUDA_VISIBLE_DEVICES=%s ", g);
+    }
+    if (c && p->fsdp)
+        eb_printf(b, "nohup accelerate launch --config_file %s \"${TRAIN_SCRIPT:-train.py}\"", c);
+    else
+        eb_printf(b, "nohup torchrun --standalone --nproc_per_node %llu \"${TRAIN_SCRIPT:-train.py}\"", nproc);
+    if (c && !p->fsdp)
+        eb_printf(b, " \\\n    --deepspeed %s", c);
+    eb_printf(b, " \\\n    --per_device_train_batch_size %llu", (unsigned long long)w->batch);
+    eb_printf(b, " \\\n    --gradient_accumulation_steps %llu",
+              (unsigned long long)(w->grad_accum ? w->grad_accum : 1));
+    if (w->grad_checkpointing)
+        eb_puts(b, " \\\n    --gradient_checkpointing");
+    if (w->compute_dtype == EST_DT_BF16)
+        eb_puts(b, " \\\n    --bf16");
+    else if (w->compute_dtype == EST_DT_FP16)
+        eb_puts(b, " \\\n    --fp16");
+    eb_printf(b, " \\\n    >logs/%s.log 2>&1 &\necho $! >>pids\n", p->name);
+}
+
+void emit_launch_body(const ep_plan *m, size_t n, int script, eb *b)
+{
+    const sol_problem *pb = m->in->pb;
+    const sol_node_type *t = &pb->types[m->in->plan->nodes[n].type];
+    const inv_node *node = ep_node(m, n);
+    eb_printf(b, "# fedplan: node %zu of the plan for %s: %s", n + 1, m->in->s->file, t->name);
+    if (t->gpus)
+        eb_printf(b, " (%u x %s)", t->gpus, node->gpu);
+    eb_puts(b, "\n# Starts every process the plan put on this node; logs in logs/, process ids in pids.\n"
+               "set -eu\n");
+    if (script) /* SkyPilot runs the lines in its workdir, this node's folder */
+        eb_puts(b, "cd \"$(dirname \"$0\")\"\n");
+    eb_puts(b, "mkdir -p logs\n");
+    int any_wait = 0;
+    for (size_t i = 0; i < m->nprocs; i++)
+        any_wait |= m->procs[i].node == n && (m->procs[i].kind == EP_VLLM || m->procs[i].kind == EP_LLAMACPP) &&
+                    waited_for(m, i);
+    if (any_wait)
+        eb_puts(b, "\n# wait_healthy PORT NAME: until the server answers on /health (30 minutes at most)\n"
+                   "wait_healthy() {\n"
+                   "    i=0\n"
+                   "    until curl -sf \"http://127.0.0.1:$1/health\" >/dev/null 2>&1; do\n"
+                   "        i=$((i + 1))\n"
+                   "        if [ \"$i\" -gt 360 ]; then\n"
+                   "            echo \"$2 did not answer on port $1: see logs/$2.log\" >&2\n"
+                   "            exit 1\n"
+                   "        fi\n"
+                   "        sleep 5\n"
+                   "    done\n"
+                   "}\n");
+    for (size_t i = 0; i < m->nprocs; i++) {
+        const ep_proc *p = &m->procs[i];
+        if (p->node != n)
+            continue;
+        eb_puts(b, "\n");
+        describe(m, p, b);
+        char g[64];
+        gpu_list(p, g, sizeof g);
+        ep_argv a;
+        switch (p->kind) {
+        case EP_VLLM: {
+            const char *note;
+            ep_vllm_quantization(p->w.weight_dtype, &note);
+            if (note)
+                eb_printf(b, "# %s\n", note);
+            ep_server_args(m, p, 0, &a);
+            eb_printf(b, "CUDA_VISIBLE_DEVICES=%s nohup vllm serve ", g);
+            eb_shword(b, a.v[1]); /* the model, positional */
+            for (size_t k = 2; k < a.n; k++) {
+                eb_puts(b, a.v[k][0] == '-' ? " \\\n    " : " ");
+                eb_shword(b, a.v[k]);
+            }
+            eb_printf(b, " \\\n    >logs/%s.log 2>&1 &\necho $! >>pids\n", p->name);
+            break;
+        }
+        case EP_LLAMACPP:
+            ep_server_args(m, p, 0, &a);
+            eb_puts(b, "# the GGUF file (models/ beside this script) is yours to convert or download at this type\n");
+            eb_puts(b, "nohup llama-server");
+            for (size_t k = 0; k < a.n; k++) {
+                eb_puts(b, a.v[k][0] == '-' ? " \\\n    " : " ");
+                eb_shword(b, a.v[k]);
+            }
+            eb_printf(b, " \\\n    >logs/%s.log 2>&1 &\necho $! >>pids\n", p->name);
+            break;
+        case EP_TRAIN:
+            train_lines(m, p, b);
+            break;
+        case EP_HF:
+            eb_printf(b, "# transformers inference runs in your own program: start it on %s%s with the model\n"
+                         "# %s (torch_dtype %s, at most %llu sequences of %llu tokens), for example\n"
+                         "# CUDA_VISIBLE_DEVICES=%s python your_app.py\n",
+                       p->ngpus ? "GPU " : "the host", g, p->model[0] ? p->model : "(fixed size)",
+                       est_dtype_name(p->w.compute_dtype), (unsigned long long)p->w.batch,
+                       (unsigned long long)p->w.context, p->ngpus ? g : "");
+            break;
+        case EP_FIXED:
+            eb_printf(b, "# a fixed memory size: fedplan knows no runtime to start; run it on %s%s\n",
+                      p->ngpus ? "GPU " : "the host", g);
+            break;
+        }
+        if ((p->kind == EP_VLLM || p->kind == EP_LLAMACPP) && waited_for(m, i))
+            eb_printf(b, "wait_healthy %u %s\n", p->port, p->name);
+    }
+    eb_puts(b, "\nwait\n");
+}
+
+/* DeepSpeed's JSON: micro-batch, accumulation, the ZeRO stage and the precision */
+static void ds_config(const ep_proc *p, eb *b)
+{
+    const est_workload *w = &p->w;
+    eb_printf(b, "{\n  \"train_micro_batch_size_per_gpu\": %llu,\n  \"gradient_accumulation_steps\": %llu,\n"
+                 "  \"zero_optimization\": {\n    \"stage\": %d\n  }",
+              (unsigned long long)w->batch, (unsigned long long)(w->grad_accum ? w->grad_accum : 1), w->zero_stage);
+    if (w->compute_dtype == EST_DT_BF16)
+        eb_puts(b, ",\n  \"bf16\": {\n    \"enabled\": true\n  }");
+    else if (w->compute_dtype == EST_DT_FP16)
+        eb_puts(b, ",\n  \"fp16\": {\n    \"enabled\": true\n  }");
+    eb_puts(b, "\n}\n");
+}
+
+/* accelerate's config for FSDP full sharding (ZeRO-3's equivalent) on one machine */
+static void fsdp_config(const ep_proc *p, eb *b)
+{
+    const est_workload *w = &p->w;
+    eb_printf(b, "# fedplan: accelerate launch --config_file for %s (FSDP full sharding over %zu GPUs)\n"
+                 "compute_environment: LOCAL_MACHINE\n"
+                 "distributed_type: FSDP\n"
+                 "mixed_precision: %s\n"
+                 "num_machines: 1\n"
+                 "num_processes: %zu\n"
+                 "fsdp_config:\n"
+                 "  fsdp_sharding_strategy: FULL_SHARD\n"
+                 "  fsdp_auto_wrap_policy: TRANSFORMER_BASED_WRAP\n"
+                 "  fsdp_state_dict_type: SHARDED_STATE_DICT\n"
+                 "  fsdp_offload_params: false\n"
+                 "  fsdp_activation_checkpointing: %s\n",
+              p->name, p->ngpus, w->compute_dtype == EST_DT_BF16 ? "bf16" : w->compute_dtype == EST_DT_FP16 ? "fp16" : "no",
+              p->ngpus ? p->ngpus : 1, w->grad_checkpointing ? "true" : "false");
+}
+
+int emit_launch(const ep_plan *m, emit_set *out, fp_error *err)
+{
+    for (size_t n = 0; n < m->in->plan->nnodes; n++) {
+        eb b = {0};
+        char path[64];
+        eb_puts(&b, "#!/bin/sh\n");
+        emit_launch_body(m, n, 1, &b);
+        snprintf(path, sizeof path, "node-%zu/launch.sh", n + 1);
+        if (emit_add(out, path, &b, 1, err) != 0)
+            return -1;
+        for (size_t i = 0; i < m->nprocs; i++) {
+            const ep_proc *p = &m->procs[i];
+            char cfg[128], fp[200];
+            if (p->node != n || !ep_train_config(p, cfg, sizeof cfg))
+                continue;
+            if (p->fsdp)
+                fsdp_config(p, &b);
+            else
+                ds_config(p, &b);
+            snprintf(fp, sizeof fp, "node-%zu/%s", n + 1, cfg);
+            if (emit_add(out, fp, &b, 0, err) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,139 @@
+/* readme.c: README.md of the emitted folder: what runs where, and how to start it with each
+ * of the targets (plain processes, Docker Compose, Kubernetes, SkyPilot), with what the files
+ * leave to the user said plainly. */
+#include <stdio.h>
+#include <string.h>
+
+#include "emit_int.h"
+
+static const char *kind_name(ep_kind k)
+{
+    switch (k) {
+    case EP_VLLM: return "vLLM server";
+    case EP_LLAMACPP: return "llama-server";
+    case EP_HF: return "transformers program (yours)";
+    case EP_TRAIN: return "training job";
+    default: return "fixed-size process (yours)";
+    }
+}
+
+static void proc_line(const ep_plan *m, const ep_proc *p, eb *b)
+{
+    eb_printf(b, "  - `%s`: %s", p->name, kind_name(p->kind));
+    if (p->model[0]) {
+        eb_puts(b, " of `");
+        eb_puts(b, p->model);
+        eb_puts(b, "`");
+    }
+    if (p->ngpus) {
+        eb_printf(b, ", GPU%s ", p->ngpus > 1 ? "s" : "");
+        for (size_t i = 0; i < p->ngpus; i++)
+            eb_printf(b, "%s%u", i ? "," : "", p->gpu[i]);
+    } else {
+        eb_puts(b, ", host memory");
+    }
+    if (p->port)
+        eb_printf(b, ", port %u", p->port);
+    if (p->kind == EP_VLLM)
+        eb_printf(b, ", `--gpu-memory-utilization %.3f`", p->util);
+    char cfg[128];
+    if (ep_train_config(p, cfg, sizeof cfg))
+        eb_printf(b, ", config `node-%zu/%s`", p->node + 1, cfg);
+    if (p->shares_gpu)
+        eb_puts(b, " (shares a GPU)");
+    eb_puts(b, "\n");
+    (void)m;
+}
+
+int emit_readme(const ep_plan *m, emit_set *out, fp_error *err)
+{
+    const emit_input *in = m->in;
+    const sol_plan *plan = in->plan;
+    eb b = {0};
+    eb_printf(&b, "# Deploying %s\n\n", in->s->name[0] ? in->s->name : in->s->file);
+    eb_printf(&b, "Written by `fedplan plan %s --emit` from a verified plan (%s): %zu node%s, $%.3f per hour.\n"
+                  "`plan.json` is that plan as `fedplan plan --format json` prints it.  Every number in these\n"
+                  "files (GPUs, `--gpu-memory-utilization`, contexts, batch sizes) is the plan's: change the\n"
+                  "scenario and emit again rather than editing them.\n",
+              in->s->file, plan->status == SOL_OPTIMAL ? "optimal" : "feasible, not proven optimal", plan->nnodes,
+              plan->nnodes == 1 ? "" : "s", plan->cost);
+    if (plan->nunplaced) {
+        eb_puts(&b, "\n**Not placed** (not in these files):\n\n");
+        for (size_t u = 0; u < plan->nunplaced; u++)
+            eb_printf(&b, "- %s: %u replica%s\n", in->pb->deps[plan->unplaced[u].dep].name, plan->unplaced[u].count,
+                      plan->unplaced[u].count == 1 ? "" : "s");
+    }
+    eb_puts(&b, "\n## What runs where\n\n");
+    for (size_t n = 0; n < plan->nnodes; n++) {
+        const inv_node *node = ep_node(m, n);
+        eb_printf(&b, "- **node-%zu**: %s", n + 1, ep_node_type(m, n));
+        if (node->gpus)
+            eb_printf(&b, " (%u x %s)", node->gpus, node->gpu);
+        eb_puts(&b, "\n");
+        for (size_t i = 0; i < m->nprocs; i++)
+            if (m->procs[i].node == n)
+                proc_line(m, &m->procs[i], &b);
+    }
+    eb_puts(&b, "\n## Plain processes\n\n"
+                "Copy `node-N/` to the machine planned as node N and run `sh launch.sh` there: it starts\n"
+                "each process in the background (logs in `logs/`, process ids in `pids`) with\n"
+                "`CUDA_VISIBLE_DEVICES` set to the GPUs the plan chose, and waits for them.  vLLM servers\n"
+                "need `vllm` and `curl` on the PATH; llama-server reads its GGUF file from `models/` beside\n"
+                "the script (convert or download the model at the type the plan sized; the file name says\n"
+                "which); training jobs run your script (`TRAIN_SCRIPT`, default `train.py`).\n");
+    eb_puts(&b, "\n## Docker Compose\n\n"
+                "`cd node-N && docker compose up -d` on the machine (NVIDIA Container Toolkit for the GPUs).\n"
+                "Each server is a service of the official image (`vllm/vllm-openai`,\n"
+                "`ghcr.io/ggml-org/llama.cpp:server`) with its GPUs as a device request; pin the image tags\n"
+                "you tested instead of `latest`.  Nodes without a server have no compose file.\n");
+    eb_puts(&b, "\n## Kubernetes\n\n"
+                "Label each machine with the node it plays, then apply its file:\n\n```\n");
+    for (size_t n = 0; n < plan->nnodes; n++) {
+        char path[64];
+        snprintf(path, sizeof path, "kubernetes/node-%zu.yaml", n + 1);
+        if (!emit_set_find(out, path))
+            continue;
+        eb_printf(&b, "kubectl label node MACHINE-%zu fedplan/node=node-%zu\nkubectl apply -f %s\n", n + 1, n + 1, path);
+    }
+    eb_puts(&b, "```\n\n"
+                "Each server is a Deployment of one pod, pinned by `nodeSelector` to its machine, with its\n"
+                "GPUs as `nvidia.com/gpu` limits (the NVIDIA device plugin must run on the GPU nodes) and a\n"
+                "readiness probe on `/health`.  Gated models read a token from the secret `hf-token`\n"
+                "(`kubectl create secret generic hf-token --from-literal=token=...`).  The device plugin, not\n"
+                "the manifest, picks which GPU of a node a pod gets.\n");
+    if (m->max_share > 1) {
+        eb_puts(&b, "\n### Processes that share a GPU\n\n"
+                    "The plan puts several processes on one GPU (marked above).  On bare machines and with\n"
+                    "Compose that just works: each vLLM process takes the share `--gpu-memory-utilization`\n"
+                    "gives it, started one after the other.  Kubernetes hands out whole GPUs, so those nodes\n"
+                    "need the NVIDIA device plugin's time-slicing: give it `kubernetes/time-slicing-config.yaml`\n"
+                    "and label the nodes `nvidia.com/device-plugin.config=fedplan-shared`.  What that implies:\n\n"
+                    "- each GPU is advertised several times and a pod's `nvidia.com/gpu: 1` is one slice: the\n"
+                    "  scheduler may pair processes on a GPU differently from the plan, and two that together\n"
+                    "  exceed the GPU will not both start (vLLM checks its share is free);\n"
+                    "- there is no memory or fault isolation between pods on one GPU: the utilization flag is\n"
+                    "  the only limit, and one process's crash or OOM can disturb the others;\n"
+                    "- a pod asking for several slices may get them on the same GPU, which a tensor-parallel\n"
+                    "  server cannot use: check where it landed, or plan it onto a node of its own;\n"
+                    "- MPS (the plugin's other sharing mode) splits memory into equal parts, which the plan's\n"
+                    "  unequal shares do not match.\n\n"
+                    "Check with `nvidia-smi` on the node that the processes landed as planned.\n");
+    }
+    eb_puts(&b, "\n## SkyPilot\n\n");
+    int any = 0;
+    for (size_t n = 0; n < plan->nnodes; n++) {
+        char path[64];
+        snprintf(path, sizeof path, "skypilot/node-%zu.yaml", n + 1);
+        if (emit_set_find(out, path)) {
+            eb_printf(&b, "%ssky launch -c fedplan-node-%zu %s\n", any ? "" : "From this folder:\n\n```\n", n + 1, path);
+            any = 1;
+        }
+    }
+    if (any)
+        eb_puts(&b, "```\n\nOne cluster per cloud node, the instance type the plan chose, this node's folder as the\n"
+                    "workdir and the launch lines as `run:`.\n");
+    else
+        eb_puts(&b, "No node of this plan is an AWS, GCP or Azure instance: there is no SkyPilot task.\n");
+    eb_puts(&b, "\nSee docs/deploy.md in fedplan for where each flag comes from.\n");
+    return emit_add(out, "README.md", &b, 0, err);
+}
