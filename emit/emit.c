@@ -374,13 +374,30 @@ static unsigned llama_threads(const ep_plan *m, const ep_proc *p)
     return v && k ? (v / k ? v / k : 1) : 0;
 }
 
+int ep_checkpoint_var(const ep_plan *m, const ep_proc *p, char *var, size_t n)
+{
+    const char *note;
+    if (p->kind != EP_VLLM || (ep_vllm_quantization(p->w.weight_dtype, &note), !note))
+        return 0;
+    size_t k = (size_t)snprintf(var, n, "FEDPLAN_CHECKPOINT_");
+    for (const char *c = m->in->s->deps[p->dep].name; *c && k + 1 < n; c++)
+        var[k++] = (*c >= 'a' && *c <= 'z') ? (char)(*c - 'a' + 'A') : ((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')) ? *c : '_';
+    var[k < n ? k : n - 1] = 0;
+    return 1;
+}
+
 void ep_server_args(const ep_plan *m, const ep_proc *p, int container, ep_argv *a)
 {
     a->n = 0;
     const est_workload *w = &p->w;
     if (p->kind == EP_VLLM) {
+        char var[128];
         arg(a, "--model");
-        arg(a, "%s", p->model);
+        if (ep_checkpoint_var(m, p, var, sizeof var)) /* shell and compose interpolation: fails when unset */
+            arg(a, "${%s:?set %s to an %s checkpoint of %s}", var, var,
+                w->weight_dtype == EST_DT_INT4 ? "AWQ or GPTQ int4" : "int8 (W8A8)", p->model);
+        else
+            arg(a, "%s", p->model);
         if (container) {
             arg(a, "--host");
             arg(a, "0.0.0.0");

@@ -78,6 +78,11 @@ typedef struct ep_argv {
     size_t n;
 } ep_argv;
 void ep_server_args(const ep_plan *m, const ep_proc *p, int container, ep_argv *a);
+/* A vLLM process planned with int4 or int8 weights needs a checkpoint stored that way (AWQ,
+ * GPTQ, W8A8), which fedplan cannot name: 1 and the environment variable that must hold it
+ * ("FEDPLAN_CHECKPOINT_CHAT_8B", one a deployment).  The launch files refuse to start without it
+ * rather than load the 16-bit model the plan did not size. */
+int ep_checkpoint_var(const ep_plan *m, const ep_proc *p, char *var, size_t n);
 /* what a vLLM weight dtype needs: its --quantization value, or NULL with a note (or none) */
 const char *ep_vllm_quantization(est_dtype d, const char **note);
 /* the GGUF file a llama-server process loads (relative to the models folder) */

@@ -31,6 +31,10 @@ static void deployment(const ep_plan *m, const ep_proc *p, eb *b)
     const sol_variant *v = &m->in->pb->deps[p->dep].variants[p->variant];
     ep_argv a;
     ep_server_args(m, p, 1, &a);
+    char var[128];
+    int ckpt = ep_checkpoint_var(m, p, var, sizeof var);
+    if (ckpt) /* Kubernetes expands $(VAR) from the container's env, not ${VAR:?...} */
+        snprintf(a.v[1], sizeof a.v[1], "$(%s)", var);
     uint64_t host = p->ngpus ? v->host_bytes : dp->device_bytes[p->variant] + dp->margin_bytes[p->variant];
     eb_printf(b, "---\n# %s replica %u\n", dp->name, p->replica + 1);
     const char *note;
@@ -56,6 +60,15 @@ static void deployment(const ep_plan *m, const ep_proc *p, eb *b)
     if (p->kind == EP_VLLM)
         eb_puts(b, "          env:\n            - name: HF_TOKEN\n              valueFrom:\n                secretKeyRef:\n"
                    "                  name: hf-token\n                  key: token\n                  optional: true\n");
+    if (ckpt) {
+        eb_printf(b, "            # replace with the quantized checkpoint; as written, vLLM stops: no such model\n"
+                     "            - name: %s\n              value: ",
+                  var);
+        char ph[400];
+        snprintf(ph, sizeof ph, "set-me-to-a-quantized-checkpoint-of-%s", p->model);
+        eb_quoted(b, ph);
+        eb_puts(b, "\n");
+    }
     eb_printf(b, "          resources:\n            requests:\n              memory: %.0fMi\n",
               ceil((double)host / 1048576.0));
     if (p->ngpus)

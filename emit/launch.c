@@ -125,7 +125,11 @@ void emit_launch_body(const ep_plan *m, size_t n, int script, eb *b)
                 eb_printf(b, "# %s\n", note);
             ep_server_args(m, p, 0, &a);
             eb_printf(b, "CUDA_VISIBLE_DEVICES=%s nohup vllm serve ", g);
-            eb_shword(b, a.v[1]); /* the model, positional */
+            char var[128];
+            if (ep_checkpoint_var(m, p, var, sizeof var))
+                eb_printf(b, "\"%s\"", a.v[1]); /* expanded by the shell: the script stops when it is unset */
+            else
+                eb_shword(b, a.v[1]); /* the model, positional */
             for (size_t k = 2; k < a.n; k++) {
                 eb_puts(b, a.v[k][0] == '-' ? " \\\n    " : " ");
                 eb_shword(b, a.v[k]);

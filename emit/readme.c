@@ -63,6 +63,28 @@ int emit_readme(const ep_plan *m, emit_set *out, fp_error *err)
             eb_printf(&b, "- %s: %u replica%s\n", in->pb->deps[plan->unplaced[u].dep].name, plan->unplaced[u].count,
                       plan->unplaced[u].count == 1 ? "" : "s");
     }
+    {
+        /* quantized vLLM deployments: the checkpoint each one needs, which fedplan cannot name */
+        int head = 0;
+        for (size_t i = 0; i < m->nprocs; i++) {
+            char var[128];
+            if (!ep_checkpoint_var(m, &m->procs[i], var, sizeof var))
+                continue;
+            int seen = 0;
+            for (size_t j = 0; j < i && !seen; j++)
+                seen = m->procs[j].dep == m->procs[i].dep && m->procs[j].kind == EP_VLLM;
+            if (seen)
+                continue;
+            if (!head)
+                eb_puts(&b, "\n## Before you start\n\nThe plan sized these deployments with quantized weights: "
+                            "give each the checkpoint stored that way (the launch files stop with this message "
+                            "until then, rather than load the 16-bit model):\n\n");
+            head = 1;
+            eb_printf(&b, "- `export %s=...`: %s checkpoint of `%s`\n", var,
+                      m->procs[i].w.weight_dtype == EST_DT_INT4 ? "an AWQ or GPTQ int4" : "an int8 (W8A8)",
+                      m->procs[i].model);
+        }
+    }
     eb_puts(&b, "\n## What runs where\n\n");
     for (size_t n = 0; n < plan->nnodes; n++) {
         const inv_node *node = ep_node(m, n);
