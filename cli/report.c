@@ -303,7 +303,7 @@ void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan 
                     printf("[%u/%u]", sh->shard + 1, v->tp);
                 double u = vllm_util(s, sh, &nc->node);
                 if (u > 0)
-                    printf("(util %.3f)", u);
+                    printf("(util %.4f)", u);
             }
             printf("\n");
         }
@@ -321,7 +321,7 @@ void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan 
         printf("\nused + margin / capacity: the estimate (what each process takes, as nvidia-smi shows it) and the\n"
            "headroom kept beside it (docs/methodology.md, \"Margin\")\n");
     if (any_vllm)
-        printf("(util x.xxx): the --gpu-memory-utilization each vLLM process must be started with (its margin included)\n");
+        printf("(util x.xxxx): the --gpu-memory-utilization each vLLM process must be started with (its margin included)\n");
     (void)b;
 }
 

@@ -405,7 +405,7 @@ void ep_server_args(const ep_plan *m, const ep_proc *p, int container, ep_argv *
         arg(a, "--port");
         arg(a, "%u", p->port);
         arg(a, "--gpu-memory-utilization");
-        arg(a, "%.3f", p->util);
+        arg(a, "%.4f", p->util);
         arg(a, "--tensor-parallel-size");
         arg(a, "%llu", (unsigned long long)w->tp);
         arg(a, "--max-model-len");

@@ -35,7 +35,7 @@ static void proc_line(const ep_plan *m, const ep_proc *p, eb *b)
     if (p->port)
         eb_printf(b, ", port %u", p->port);
     if (p->kind == EP_VLLM)
-        eb_printf(b, ", `--gpu-memory-utilization %.3f`", p->util);
+        eb_printf(b, ", `--gpu-memory-utilization %.4f`", p->util);
     char cfg[128];
     if (ep_train_config(p, cfg, sizeof cfg))
         eb_printf(b, ", config `node-%zu/%s`", p->node + 1, cfg);

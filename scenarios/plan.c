@@ -120,6 +120,7 @@ double scn_vllm_utilization(const scenario *s, size_t d, size_t v, const inv_nod
         return 0;
     if (dp->opts.w.gmu_set) /* the user's own: the plan gave it its share of this GPU */
         return dp->opts.w.gpu_memory_utilization;
-    double need = (double)(dp->shard_bytes[v] - dp->outside_bytes[v]);
-    return ceil(need / (double)node->gpu_memory * 1000.0) / 1000.0;
+    /* its need (allocated + margin), rounded up to 4 decimals: scn_build packed room for that */
+    double need = (double)(dp->shard_bytes[v] - dp->outside_bytes[v] - dp->round_bytes[v]);
+    return ceil(need / (double)node->gpu_memory * 10000.0) / 10000.0;
 }

@@ -1033,6 +1033,18 @@ int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *er
                 dp->device_bytes[vi] = fp.device;
                 dp->margin_bytes[vi] = fp.margin;
                 dp->outside_bytes[vi] = fp.outside_allocator;
+                dp->round_bytes[vi] = 0;
+                if (!dp->on_host && w.runtime == EST_RT_VLLM && !w.gmu_set) {
+                    /* the utilization printed is rounded up to 4 decimals: the process then takes up to
+                     * 1e-4 of the GPU more than its need, so that much is packed too */
+                    uint64_t biggest = 0;
+                    for (size_t n = 0; n < s->nnodes; n++)
+                        if (s->nodes[n].node.gpu_memory > biggest)
+                            biggest = s->nodes[n].node.gpu_memory;
+                    dp->round_bytes[vi] = (uint64_t)ceil((double)biggest * 1e-4);
+                    v->shard_bytes += dp->round_bytes[vi];
+                    dp->margin_bytes[vi] += dp->round_bytes[vi];
+                }
                 if (!dp->on_host && w.runtime == EST_RT_VLLM && w.gmu_set) {
                     /* the user's utilization: the process takes that share of whichever GPU */
                     if (vllm_fixed_share(s, dp, sd, &w, &fp, err) != 0)

@@ -42,7 +42,7 @@ for sc in scenarios/*.yaml tests/data/emit/*.yaml; do
     if "$YAMLCHECK" $yamls >"$tmp/log" 2>&1; then ok "$name/yaml"; else bad "$name/yaml"; fi
     # the utilizations the vLLM processes start with are those of the plan (plan.json lists them per
     # shard, the scripts per process: the two sets)
-    want=$(grep -o '"vllm_gpu_memory_utilization": [0-9.]*' "$out/plan.json" | awk '{ printf "%.3f\n", $2 }' | sort -u)
+    want=$(grep -o '"vllm_gpu_memory_utilization": [0-9.]*' "$out/plan.json" | awk '{ printf "%.4f\n", $2 }' | sort -u)
     got=$(cat "$out"/node-*/launch.sh | grep -o -- '--gpu-memory-utilization [0-9.]*' | awk '{ print $2 }' | sort -u)
     if [ "$want" = "$got" ]; then ok "$name/utilization"; else
         printf 'plan.json:\n%s\nlaunch scripts:\n%s\n' "$want" "$got" >"$tmp/log"
