@@ -149,7 +149,8 @@ typedef struct est_params {
 int est_params_count(const est_arch *a, est_params *p, fp_error *err);
 
 /* Bytes of KV cache per token summed over layers, at kv_bytes per value, for layers
- * without a window (sliding layers are counted too; the cap is applied per sequence). */
+ * without a window (sliding and chunked layers are counted too; their caps are applied per
+ * sequence, in est_footprint_compute). */
 uint64_t est_kv_bytes_per_token(const est_arch *a, double kv_bytes);
 
 /* ====================================================================== workload */
