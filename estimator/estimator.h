@@ -27,6 +27,28 @@ typedef enum {
 
 #define EST_MAX_LAYERS 1024
 
+/* A vision tower beside the language model (multimodal configs).  Counted apart from
+ * the decoder (est_params.vision), held in memory when the runtime loads it. */
+typedef enum {
+    EST_VIS_NONE,
+    EST_VIS_SIGLIP, /* gemma3: SigLIP vision transformer + Gemma3MultiModalProjector */
+    EST_VIS_LLAMA4  /* llama4: Llama4VisionModel (unfold patches, pixel-shuffle adapter) + linear projector */
+} est_vision_kind;
+
+typedef struct est_vision {
+    est_vision_kind kind;
+    uint64_t hidden;        /* vision_config.hidden_size */
+    uint64_t intermediate;  /* vision_config.intermediate_size */
+    uint64_t layers;        /* vision_config.num_hidden_layers */
+    uint64_t heads;         /* vision_config.num_attention_heads (siglip head only) */
+    uint64_t channels;      /* num_channels */
+    uint64_t image;         /* image_size (square) */
+    uint64_t patch;         /* patch_size */
+    int pooling_head;       /* siglip: vision_use_head (attention-pooling head) */
+    uint64_t proj_in, proj_out; /* llama4: projector_input_dim, projector_output_dim */
+    uint64_t output_dim;    /* llama4: vision_output_dim (input of the projector to the text model) */
+} est_vision;
+
 typedef struct est_arch {
     char model_type[32];
     uint64_t vocab;
@@ -50,10 +72,15 @@ typedef struct est_arch {
     est_norm_kind norm;
     int norms_per_layer;    /* 2 (pre-attn, pre-mlp); gemma2 has 4 */
     int final_norm;         /* 1 when a final norm follows the last layer */
+    int qk_norm;            /* q_norm and k_norm: an RMSNorm weight of head_dim each per layer (qwen3, gemma3) */
+    int attn_sinks;         /* gpt_oss: one learned sink logit per attention head per layer */
 
     /* sliding-window attention: window > 0 caps the KV of sliding layers */
     uint64_t sliding_window;
     uint64_t sliding_layers; /* how many layers use the window (all for mistral, half for gemma2) */
+    /* chunked local attention (llama4): chunk > 0 caps the KV of chunked layers at the chunk */
+    uint64_t attn_chunk;
+    uint64_t chunked_layers;
 
     /* mixture of experts (0 experts = dense) */
     uint64_t experts;           /* routed experts per MoE layer */
@@ -65,6 +92,7 @@ typedef struct est_arch {
     uint64_t moe_layers;        /* how many of the layers have an MoE block (the rest are dense);
                                    the loader applies each model type's rule (first_k_dense_replace, ...) */
     int router_bias;            /* deepseek_v3: e_score_correction_bias (experts values) */
+    int router_linear_bias;     /* gpt_oss: the router linear has a bias */
 
     /* multi-head latent attention (deepseek_v2/v3); kv_lora_rank > 0 turns it on */
     uint64_t q_lora_rank;       /* 0: q projected directly */
@@ -72,6 +100,8 @@ typedef struct est_arch {
     uint64_t qk_nope_head_dim;
     uint64_t qk_rope_head_dim;
     uint64_t v_head_dim;
+
+    est_vision vision;          /* kind EST_VIS_NONE: a text-only model */
 } est_arch;
 
 /* Fill the derived fields and reject inconsistent values (zero sizes, heads not
@@ -108,8 +138,9 @@ typedef struct est_params {
     uint64_t embedding;     /* token (+ position) embeddings */
     uint64_t lm_head;       /* 0 when tied */
     uint64_t linear;        /* matrices of the decoder layers (quantizable) */
-    uint64_t other;         /* norms, biases, router correction biases */
-    uint64_t active;        /* used per token (MoE: top-k routed + shared) */
+    uint64_t other;         /* norms, biases, router correction biases, attention sinks */
+    uint64_t vision;        /* vision tower + multimodal projector (in total; not in linear/other) */
+    uint64_t active;        /* used per token (MoE: top-k routed + shared); the vision tower excluded */
     uint64_t per_layer_max; /* largest single decoder layer (for ZeRO-3 gathering) */
     size_t nlinears;
     est_linear linears[EST_MAX_LINEARS];
@@ -118,7 +149,8 @@ typedef struct est_params {
 int est_params_count(const est_arch *a, est_params *p, fp_error *err);
 
 /* Bytes of KV cache per token summed over layers, at kv_bytes per value, for layers
- * without a window (sliding layers are counted too; the cap is applied per sequence). */
+ * without a window (sliding and chunked layers are counted too; their caps are applied per
+ * sequence, in est_footprint_compute). */
 uint64_t est_kv_bytes_per_token(const est_arch *a, double kv_bytes);
 
 /* ====================================================================== workload */

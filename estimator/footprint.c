@@ -568,7 +568,11 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
     uint64_t emb_bytes = ggml ? matrix_bytes(wdt, h, a->vocab, 1) + (a->learned_positions ? a->max_positions * h * 2 : 0)
                               : p->embedding * keep_b;
     uint64_t small = (norms + bias_w) * (ggml ? 4 : keep_b); /* GGUF keeps 1-D tensors in f32 */
-    uint64_t weights = ceil_div(layer_w + head_w + emb_bytes, tp) + small;
+    /* the vision tower (multimodal configs) is loaded by transformers and vLLM with the
+     * language model and kept in the compute dtype; llama.cpp keeps it in a separate mmproj
+     * GGUF, so a text GGUF holds none of it */
+    uint64_t vision_w = ggml ? 0 : p->vision * keep_b;
+    uint64_t weights = ceil_div(layer_w + head_w + emb_bytes + vision_w, tp) + small;
     uint64_t buffers = 0;
     if (w->runtime == EST_RT_TRANSFORMERS && !strcmp(a->model_type, "gpt_bigcode"))
         buffers = a->max_positions * a->max_positions; /* GPTBigCode's causal-mask buffer, bool */
@@ -584,6 +588,7 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
             "%s%s; / tp %llu%s",
             (double)p->total / 1e9, est_dtype_name(wdt), gib(layer_w), gib(emb_bytes), head_w ? " as " : "",
             head_w ? est_dtype_name(hdt) : "", gib(head_w), gib(small),
+            vision_w ? "; + vision tower (compute dtype)" :
             rope_cache ? "; + vLLM rotary cos/sin cache max_positions x rotary_dim x B"
                        : buffers ? "; + causal-mask buffer max_positions^2 x 1 B" : "",
             w->quantize_lm_head ? " (lm_head quantized)" : "", (unsigned long long)tp,
@@ -629,8 +634,18 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
             win_tokens = round_up(win_tokens, w->block_size);
         if (win_tokens > tokens)
             win_tokens = tokens;
-        uint64_t full_layers = a->layers - sliding_layers;
-        b[EST_C_KV] = w->batch * per_layer_tok * (full_layers * tokens + sliding_layers * win_tokens);
+        /* chunked local attention (llama4): a chunked layer attends within its chunk of
+         * attention_chunk_size tokens, so it holds at most one chunk */
+        uint64_t chunked_layers = 0, chunk_tokens = a->attn_chunk;
+        if (a->attn_chunk && a->attn_chunk < tokens)
+            chunked_layers = a->chunked_layers;
+        if (w->runtime == EST_RT_VLLM)
+            chunk_tokens = round_up(chunk_tokens, w->block_size);
+        if (chunk_tokens > tokens)
+            chunk_tokens = tokens;
+        uint64_t full_layers = a->layers - sliding_layers - chunked_layers;
+        b[EST_C_KV] = w->batch * per_layer_tok *
+                      (full_layers * tokens + sliding_layers * win_tokens + chunked_layers * chunk_tokens);
         fp->kv_tokens = w->batch * tokens;
         fp->kv_bytes_per_token = per_layer_tok * a->layers;
         explain(ex, EST_C_KV,
@@ -641,7 +656,8 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
                 a->kv_lora_rank ? "expanded MLA k and v, heads x (nope + rope + v_dim)" :
                 "2 x kv_heads/tp x head_dim",
                 (unsigned long long)per_layer_tok, (unsigned long long)a->layers,
-                sliding_layers ? "; sliding-window layers hold at most the window" : "");
+                sliding_layers ? "; sliding-window layers hold at most the window" :
+                chunked_layers ? "; chunked-attention layers hold at most one chunk" : "");
     }
 
     /* ---------------------------------------------------------------- inference transients */

@@ -58,6 +58,24 @@ int est_arch_check(est_arch *a, fp_error *err)
         return fail_field(err, "sliding_window", "applies to more layers than the model has");
     if (!a->sliding_window)
         a->sliding_layers = 0;
+    if (!a->attn_chunk)
+        a->chunked_layers = 0;
+    if (a->sliding_layers + a->chunked_layers > a->layers)
+        return fail_field(err, "attention_chunk_size", "applies to more layers than the model has");
+    if (a->vision.kind != EST_VIS_NONE) {
+        const est_vision *v = &a->vision;
+        if (!v->hidden || !v->intermediate || !v->layers || !v->channels || !v->patch || !v->image)
+            return fail_field(err, "vision_config", "needs hidden_size, intermediate_size, num_hidden_layers, "
+                                                    "patch_size and image_size");
+        if (v->image < v->patch)
+            return fail_field(err, "vision_config", "has image_size smaller than patch_size");
+        if (v->kind == EST_VIS_LLAMA4 && (!v->proj_in || !v->proj_out || !v->output_dim))
+            return fail_field(err, "vision_config", "needs projector_input_dim, projector_output_dim and vision_output_dim");
+        if (v->hidden > (1ULL << 20) || v->intermediate > (1ULL << 20) || v->layers > EST_MAX_LAYERS ||
+            v->channels > 64 || v->patch > 4096 || v->image > 65536 || v->proj_in > (1ULL << 20) ||
+            v->proj_out > (1ULL << 20) || v->output_dim > (1ULL << 20) || v->heads > 65536)
+            return fp_fail(err, NULL, 0, 0, "architecture: a vision_config dimension is implausibly large");
+    }
     if (a->norms_per_layer == 0)
         a->norms_per_layer = 2;
     /* guard the products below against overflow: every dimension under 2^24, vocab under 2^26 */
@@ -66,7 +84,8 @@ int est_arch_check(est_arch *a, fp_error *err)
         a->moe_intermediate > big || a->experts > 65536 || a->vocab > (1ULL << 26) ||
         a->kv_lora_rank > big || a->q_lora_rank > big || a->max_positions > (1ULL << 32) || a->rope_positions > (1ULL << 32) ||
         a->shared_intermediate > big || a->shared_experts > 1024 || a->v_head_dim > 65536 ||
-        a->qk_nope_head_dim > 65536 || a->qk_rope_head_dim > 65536 || a->sliding_window > (1ULL << 32))
+        a->qk_nope_head_dim > 65536 || a->qk_rope_head_dim > 65536 || a->sliding_window > (1ULL << 32) ||
+        a->attn_chunk > (1ULL << 32))
         return fp_fail(err, NULL, 0, 0, "architecture: a dimension is implausibly large");
     return 0;
 }
@@ -133,6 +152,43 @@ static void mlp_linears(const est_arch *a, est_params *p, est_block blk, uint64_
     add_linear(p, blk, EST_MOD_DOWN, expert, w, h, copies, n, a->mlp_bias);
 }
 
+/* The vision tower and the projector that feeds its output to the language model.
+ * SigLIP (Zhai et al. 2023; transformers SiglipVisionModel, as Gemma 3 loads it): a
+ * patch convolution with bias, learned positions for (image/patch)^2 patches, pre-norm
+ * encoder layers (LayerNorm weight+bias twice; q, k, v, out and fc1, fc2 with biases), a
+ * final LayerNorm, and with vision_use_head an attention-pooling head; Gemma 3's projector
+ * is a vision_hidden x text_hidden matrix plus an RMSNorm of vision_hidden.
+ * Llama 4 (transformers Llama4VisionModel): patches unfolded into a bias-free linear, a
+ * class embedding, positions for patches + 1, LayerNorms before and after the encoder,
+ * the same encoder layers as SigLIP, a pixel-shuffle adapter of two bias-free matrices
+ * (intermediate x projector_input, projector_output^2), and a bias-free projector
+ * vision_output_dim x text_hidden.  Both checked against the released checkpoints'
+ * totals (tests/unit/test_params.c). */
+static uint64_t vision_params(const est_arch *a)
+{
+    const est_vision *v = &a->vision;
+    if (v->kind == EST_VIS_NONE)
+        return 0;
+    uint64_t h = v->hidden, I = v->intermediate, side = v->image / v->patch;
+    uint64_t layer = 4 * (h * h + h) + (h * I + I) + (I * h + h) + 2 * 2 * h;
+    uint64_t n = v->layers * layer;
+    if (v->kind == EST_VIS_SIGLIP) {
+        n += v->channels * v->patch * v->patch * h + h; /* patch convolution with bias */
+        n += side * side * h;                           /* position embedding */
+        n += 2 * h;                                     /* post_layernorm */
+        if (v->pooling_head) /* probe, in_proj (3h x h + 3h), out_proj, layernorm, mlp */
+            n += h + 3 * h * h + 3 * h + h * h + h + 2 * h + (h * I + I) + (I * h + h);
+        n += h * a->hidden + h; /* mm_input_projection_weight, mm_soft_emb_norm */
+    } else {
+        n += v->channels * v->patch * v->patch * h;     /* unfolded patches, no bias */
+        n += h + (side * side + 1) * h;                 /* class embedding, positions */
+        n += 2 * 2 * h;                                 /* layernorm_pre, layernorm_post */
+        n += I * v->proj_in + v->proj_out * v->proj_out; /* pixel-shuffle adapter fc1, fc2 */
+        n += v->output_dim * a->hidden;                 /* multi_modal_projector.linear_1 */
+    }
+    return n;
+}
+
 static uint64_t linear_params(const est_linear *l)
 {
     return l->count * (l->d_in * l->d_out + (l->bias ? l->d_out : 0));
@@ -151,7 +207,7 @@ int est_params_count(const est_arch *a, est_params *p, fp_error *err)
     attention_linears(a, p, L);
     mlp_linears(a, p, EST_BLK_DENSE_MLP, a->intermediate, 1, dense, 0);
     if (moe) {
-        add_linear(p, EST_BLK_MOE, EST_MOD_ROUTER, 0, h, a->experts, 1, moe, 0);
+        add_linear(p, EST_BLK_MOE, EST_MOD_ROUTER, 0, h, a->experts, 1, moe, a->router_linear_bias);
         mlp_linears(a, p, EST_BLK_MOE, a->moe_intermediate, a->experts, moe, 1);
         if (a->shared_experts) /* deepseek: the shared experts are one MLP of n x moe width */
             mlp_linears(a, p, EST_BLK_MOE, a->shared_experts * a->moe_intermediate, 1, moe, 0);
@@ -169,6 +225,10 @@ int est_params_count(const est_arch *a, est_params *p, fp_error *err)
         other += h * norm_w;
     if (a->router_bias)
         other += a->experts * moe;
+    /* QK-norm (qwen3, gemma3): RMSNorm weights of head_dim on q and on k, shared by the heads */
+    uint64_t per_layer_small = (a->qk_norm ? 2 * a->head_dim : 0) + (a->attn_sinks ? a->heads : 0);
+    /* attention sinks (gpt-oss): one learned logit per head, joined to the softmax */
+    other += per_layer_small * L;
 
     uint64_t linear = 0, routed = 0, biases = 0;
     for (size_t i = 0; i < p->nlinears; i++) {
@@ -195,8 +255,10 @@ int est_params_count(const est_arch *a, est_params *p, fp_error *err)
         if (lt > 1e15L)
             return fp_fail(err, NULL, 0, 0, "architecture: more than 10^15 parameters; check the dimensions");
     }
+    p->vision = vision_params(a);
     p->total = p->embedding + p->lm_head + linear + other;
     p->active = p->total;
+    p->total += p->vision;
     if (moe)
         p->active -= routed / a->experts * (a->experts - a->experts_per_tok);
 
@@ -213,7 +275,7 @@ int est_params_count(const est_arch *a, est_params *p, fp_error *err)
             moe_mlp += per;
     }
     p->per_layer_max = attn + (dense_mlp > moe_mlp ? dense_mlp : moe_mlp) +
-                       (uint64_t)a->norms_per_layer * h * norm_w;
+                       (uint64_t)a->norms_per_layer * h * norm_w + per_layer_small;
     return 0;
 }
 

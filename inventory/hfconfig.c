@@ -76,6 +76,8 @@ static int src_fail(const cfg_src *s, const char *key, fp_error *err, const char
 
 typedef struct reader {
     const cfg_src *src;
+    const json_t *obj;  /* the mapping read: the config, its text_config or its vision_config */
+    const json_t *root; /* the whole config (vision_config, architectures live here) */
     char missing[256];
     int failed;
     fp_error *err;
@@ -83,7 +85,7 @@ typedef struct reader {
 
 static const json_t *get(const reader *r, const char *key)
 {
-    const json_t *v = json_object_get(r->src->obj, key);
+    const json_t *v = json_object_get(r->obj, key);
     return v && !json_is_null(v) ? v : NULL;
 }
 
@@ -269,14 +271,10 @@ static int rd_qwen2(reader *r, est_arch *a)
     return 0;
 }
 
-static int rd_qwen2_moe(reader *r, est_arch *a)
+/* Qwen MoE layer rule (Qwen2MoeDecoderLayer, Qwen3MoeDecoderLayer): layer i has experts
+ * unless listed in mlp_only_layers, and only when (i + 1) is a multiple of decoder_sparse_step. */
+static int qwen_moe_layers(reader *r, est_arch *a)
 {
-    rd_qwen2(r, a);
-    a->experts = experts_count(r, "num_experts", 1);
-    a->experts_per_tok = u64(r, "num_experts_per_tok", 1, 0);
-    a->moe_intermediate = u64(r, "moe_intermediate_size", 1, 0);
-    a->shared_intermediate = u64(r, "shared_expert_intermediate_size", 0, 0);
-    a->shared_expert_gate = a->shared_intermediate > 0;
     uint64_t step = u64(r, "decoder_sparse_step", 0, 1);
     if (step == 0 && !r->failed) {
         src_fail(r->src, "decoder_sparse_step", r->err, "'%s' must be at least 1%s", "");
@@ -297,6 +295,17 @@ static int rd_qwen2_moe(reader *r, est_arch *a)
     }
     a->moe_layers = moe;
     return 0;
+}
+
+static int rd_qwen2_moe(reader *r, est_arch *a)
+{
+    rd_qwen2(r, a);
+    a->experts = experts_count(r, "num_experts", 1);
+    a->experts_per_tok = u64(r, "num_experts_per_tok", 1, 0);
+    a->moe_intermediate = u64(r, "moe_intermediate_size", 1, 0);
+    a->shared_intermediate = u64(r, "shared_expert_intermediate_size", 0, 0);
+    a->shared_expert_gate = a->shared_intermediate > 0;
+    return qwen_moe_layers(r, a);
 }
 
 static int rd_gemma(reader *r, est_arch *a)
@@ -395,6 +404,302 @@ static int rd_deepseek(reader *r, est_arch *a, int v3)
 static int rd_deepseek_v2(reader *r, est_arch *a) { return rd_deepseek(r, a, 0); }
 static int rd_deepseek_v3(reader *r, est_arch *a) { return rd_deepseek(r, a, 1); }
 
+/* layer_types (transformers >= 4.53 writes it for hybrid models): how many layers are
+ * sliding_attention and chunked_attention.  Returns 0 when absent (the caller applies the
+ * model type's default pattern), 1 when read, -1 on a bad value. */
+static int layer_types(reader *r, const est_arch *a, uint64_t *sliding, uint64_t *chunked)
+{
+    const json_t *lt = get(r, "layer_types");
+    if (!lt || r->failed)
+        return 0;
+    if (!json_is_array(lt) || json_array_size(lt) != a->layers) {
+        char got[64];
+        snprintf(got, sizeof got, " (%llu layers), got %s", (unsigned long long)a->layers,
+                 json_is_array(lt) ? "a different length" : "not a list");
+        src_fail(r->src, "layer_types", r->err, "'%s' must list one type per layer%s", got);
+        r->failed = 1;
+        return -1;
+    }
+    *sliding = *chunked = 0;
+    size_t i;
+    const json_t *e;
+    json_array_foreach(lt, i, e) {
+        const char *t = json_is_string(e) ? json_string_value(e) : "";
+        if (!strcmp(t, "sliding_attention"))
+            (*sliding)++;
+        else if (!strcmp(t, "chunked_attention"))
+            (*chunked)++;
+        else if (strcmp(t, "full_attention")) {
+            src_fail(r->src, "layer_types", r->err,
+                     "'%s' entries must be full_attention, sliding_attention or chunked_attention%s", "");
+            r->failed = 1;
+            return -1;
+        }
+    }
+    return 1;
+}
+
+/* A sub-mapping of the config (vision_config): a reader over it, same error sink. */
+static reader sub_reader(reader *r, const char *key)
+{
+    reader s = *r;
+    s.missing[0] = 0;
+    const json_t *v = json_object_get(r->root, key);
+    s.obj = v && json_is_object(v) ? v : json_object(); /* absent: every default (freed by the caller) */
+    return s;
+}
+
+static void sub_reader_done(reader *r, reader *s, const char *key)
+{
+    if (!json_object_get(r->root, key) || !json_is_object(json_object_get(r->root, key)))
+        json_decref((json_t *)s->obj);
+    r->failed |= s->failed;
+    if (s->missing[0] && strlen(r->missing) + strlen(s->missing) + strlen(key) + 8 < sizeof r->missing) {
+        if (r->missing[0])
+            strcat(r->missing, ", ");
+        strcat(r->missing, key);
+        strcat(r->missing, ": ");
+        strcat(r->missing, s->missing);
+    }
+}
+
+/* Qwen3 (transformers Qwen3Attention): Qwen2's layout without the q/k/v biases
+ * (attention_bias, default false) plus QK-norm: q_norm and k_norm are RMSNorms over
+ * head_dim, shared by all heads.  head_dim is its own key (Qwen3Config default 128),
+ * not hidden_size / num_attention_heads (Qwen3-4B: 2560 / 32 = 80, head_dim 128). */
+static int rd_qwen3(reader *r, est_arch *a)
+{
+    rd_llama_like(r, a);
+    a->head_dim = u64(r, "head_dim", 0, 128);
+    a->qkv_bias = a->o_bias = boolean(r, "attention_bias", 0);
+    a->mlp_bias = 0;
+    a->qk_norm = 1;
+    uint64_t sl = 0, ch = 0;
+    if (layer_types(r, a, &sl, &ch) > 0) {
+        a->sliding_layers = sl;
+        if (sl)
+            a->sliding_window = u64(r, "sliding_window", 1, 0);
+    } else if (boolean(r, "use_sliding_window", 0)) {
+        a->sliding_window = u64(r, "sliding_window", 0, 0);
+        uint64_t full = u64(r, "max_window_layers", 0, a->layers);
+        a->sliding_layers = full < a->layers ? a->layers - full : 0;
+    }
+    return 0;
+}
+
+/* Qwen3-MoE: Qwen3 attention; routed experts of moe_intermediate_size with no shared
+ * expert; the Qwen MoE layer rule (mlp_only_layers, decoder_sparse_step).  norm_topk_prob
+ * changes how routing weights are scaled, not what is stored. */
+static int rd_qwen3_moe(reader *r, est_arch *a)
+{
+    rd_qwen3(r, a);
+    a->experts = experts_count(r, "num_experts", 1);
+    a->experts_per_tok = u64(r, "num_experts_per_tok", 1, 0);
+    a->moe_intermediate = u64(r, "moe_intermediate_size", 1, 0);
+    return qwen_moe_layers(r, a);
+}
+
+/* Gemma 3 text (transformers Gemma3TextConfig defaults for absent keys: the released
+ * multimodal configs leave most of text_config to them): Gemma 2's four norms per layer,
+ * QK-norm, tied embeddings, and a 5:1 local/global pattern: layer i is global when
+ * (i + 1) is a multiple of sliding_window_pattern (6), unless layer_types says otherwise. */
+static int rd_gemma3_text(reader *r, est_arch *a)
+{
+    a->vocab = u64(r, "vocab_size", 0, 262208);
+    a->hidden = u64(r, "hidden_size", 1, 0);
+    a->intermediate = u64(r, "intermediate_size", 1, 0);
+    a->layers = u64(r, "num_hidden_layers", 1, 0);
+    a->heads = u64(r, "num_attention_heads", 0, 8);
+    a->kv_heads = u64(r, "num_key_value_heads", 0, 4);
+    a->head_dim = u64(r, "head_dim", 0, 256);
+    a->max_positions = u64(r, "max_position_embeddings", 0, 131072);
+    rope_scaling(r, a);
+    a->tied_embeddings = boolean(r, "tie_word_embeddings", 1);
+    a->qkv_bias = a->o_bias = boolean(r, "attention_bias", 0);
+    a->mlp = EST_MLP_GATED;
+    a->norm = EST_NORM_RMS;
+    a->norms_per_layer = 4; /* input, post-attention, pre- and post-feedforward */
+    a->final_norm = 1;
+    a->qk_norm = 1;
+    a->sliding_window = u64(r, "sliding_window", 0, 4096);
+    uint64_t sl = 0, ch = 0;
+    if (layer_types(r, a, &sl, &ch) == 0) {
+        uint64_t pat = u64(r, "sliding_window_pattern", 0, 6);
+        if (pat == 0 && !r->failed) {
+            src_fail(r->src, "sliding_window_pattern", r->err, "'%s' must be at least 1%s", "");
+            r->failed = 1;
+            return -1;
+        }
+        sl = pat ? a->layers - a->layers / pat : 0;
+    }
+    a->sliding_layers = sl;
+    return 0;
+}
+
+/* SigLIP vision_config (transformers SiglipVisionConfig defaults for absent keys). */
+static void rd_siglip(reader *v, est_arch *a)
+{
+    a->vision.kind = EST_VIS_SIGLIP;
+    a->vision.hidden = u64(v, "hidden_size", 0, 768);
+    a->vision.intermediate = u64(v, "intermediate_size", 0, 3072);
+    a->vision.layers = u64(v, "num_hidden_layers", 0, 12);
+    a->vision.heads = u64(v, "num_attention_heads", 0, 12);
+    a->vision.channels = u64(v, "num_channels", 0, 3);
+    a->vision.image = u64(v, "image_size", 0, 224);
+    a->vision.patch = u64(v, "patch_size", 0, 16);
+    a->vision.pooling_head = boolean(v, "vision_use_head", 1);
+}
+
+/* Gemma 3 multimodal (Gemma3ForConditionalGeneration): the language model from
+ * text_config, the SigLIP tower from vision_config, the projector between them. */
+static int rd_gemma3(reader *r, est_arch *a)
+{
+    if (rd_gemma3_text(r, a) != 0)
+        return -1;
+    reader v = sub_reader(r, "vision_config");
+    rd_siglip(&v, a);
+    sub_reader_done(r, &v, "vision_config");
+    return 0;
+}
+
+/* Llama 4 text (transformers Llama4TextConfig; defaults for absent keys).  MoE layers
+ * are moe_layers when given, else every interleave_moe_layer_step-th layer (counting
+ * from step - 1); they hold num_local_experts routed experts of intermediate_size and one
+ * shared expert of the same width, the other layers a dense MLP of intermediate_size_mlp.
+ * The QK-norm of use_qk_norm is an L2 norm without weights.  Attention: a layer is NoPE
+ * and global when no_rope_layers marks it 0 (default: every no_rope_layer_interval-th),
+ * else chunked local attention within attention_chunk_size tokens. */
+static int rd_llama4_text(reader *r, est_arch *a)
+{
+    a->vocab = u64(r, "vocab_size", 0, 202048);
+    a->hidden = u64(r, "hidden_size", 1, 0);
+    a->moe_intermediate = u64(r, "intermediate_size", 1, 0);
+    a->intermediate = u64(r, "intermediate_size_mlp", 0, 16384);
+    a->layers = u64(r, "num_hidden_layers", 1, 0);
+    a->heads = u64(r, "num_attention_heads", 1, 0);
+    a->kv_heads = u64(r, "num_key_value_heads", 0, a->heads);
+    a->head_dim = u64(r, "head_dim", 0, 128);
+    a->max_positions = u64(r, "max_position_embeddings", 0, 131072);
+    rope_scaling(r, a);
+    a->tied_embeddings = boolean(r, "tie_word_embeddings", 0);
+    a->qkv_bias = a->o_bias = boolean(r, "attention_bias", 0);
+    a->mlp = EST_MLP_GATED;
+    a->norm = EST_NORM_RMS;
+    a->norms_per_layer = 2;
+    a->final_norm = 1;
+    a->experts = experts_count(r, "num_local_experts", 0);
+    if (!get(r, "num_local_experts"))
+        a->experts = 16;
+    a->experts_per_tok = u64(r, "num_experts_per_tok", 0, 1);
+    a->shared_intermediate = a->moe_intermediate;
+    const json_t *ml = get(r, "moe_layers");
+    if (ml && json_is_array(ml)) {
+        a->moe_layers = 0;
+        size_t k;
+        const json_t *e;
+        json_array_foreach(ml, k, e) if (json_is_integer(e) && (uint64_t)json_integer_value(e) < a->layers)
+            a->moe_layers++;
+    } else {
+        uint64_t step = u64(r, "interleave_moe_layer_step", 0, 1);
+        if (step == 0 && !r->failed) {
+            src_fail(r->src, "interleave_moe_layer_step", r->err, "'%s' must be at least 1%s", "");
+            r->failed = 1;
+            return -1;
+        }
+        a->moe_layers = step ? a->layers / step : 0; /* range(step - 1, layers, step) */
+    }
+    if (a->moe_layers == 0)
+        a->experts = a->experts_per_tok = 0; /* every layer dense */
+    /* attention_chunk_size null: no chunking (every layer attends to the whole context) */
+    const json_t *acs = json_object_get(r->obj, "attention_chunk_size");
+    a->attn_chunk = acs && json_is_null(acs) ? 0 : u64(r, "attention_chunk_size", 0, 8192);
+    uint64_t sl = 0, ch = 0;
+    if (layer_types(r, a, &sl, &ch) == 0) {
+        const json_t *nr = get(r, "no_rope_layers");
+        if (nr && json_is_array(nr) && json_array_size(nr) > 0) {
+            size_t k;
+            const json_t *e;
+            json_array_foreach(nr, k, e) if (k < a->layers && json_is_integer(e) && json_integer_value(e) != 0) ch++;
+        } else {
+            uint64_t iv = u64(r, "no_rope_layer_interval", 0, 4);
+            ch = iv ? a->layers - a->layers / iv : a->layers;
+        }
+    }
+    a->chunked_layers = ch;
+    a->sliding_layers = sl;
+    return 0;
+}
+
+/* Llama 4 multimodal (Llama4ForConditionalGeneration): text_config + Llama4VisionModel. */
+static int rd_llama4(reader *r, est_arch *a)
+{
+    if (rd_llama4_text(r, a) != 0)
+        return -1;
+    reader v = sub_reader(r, "vision_config");
+    a->vision.kind = EST_VIS_LLAMA4;
+    a->vision.hidden = u64(&v, "hidden_size", 0, 768);
+    a->vision.intermediate = u64(&v, "intermediate_size", 0, 5632);
+    a->vision.layers = u64(&v, "num_hidden_layers", 0, 34);
+    a->vision.heads = u64(&v, "num_attention_heads", 0, 16);
+    a->vision.channels = u64(&v, "num_channels", 0, 3);
+    a->vision.image = u64(&v, "image_size", 0, 448);
+    a->vision.patch = u64(&v, "patch_size", 0, 14);
+    a->vision.proj_in = u64(&v, "projector_input_dim", 0, 4096);
+    a->vision.proj_out = u64(&v, "projector_output_dim", 0, 4096);
+    a->vision.output_dim = u64(&v, "vision_output_dim", 0, 7680);
+    sub_reader_done(r, &v, "vision_config");
+    return 0;
+}
+
+/* gpt-oss (transformers GptOssConfig, modeling_gpt_oss.py): every layer MoE, experts
+ * with biases on gate_up and down, a router linear with bias, q/k/v/o with biases
+ * (attention_bias, true as released), one attention-sink logit per head per layer, and
+ * alternating sliding/full attention (layer_types; default: even layers slide).  The
+ * experts' MXFP4 storage is a quantization matter: the counts here are parameters. */
+static int rd_gpt_oss(reader *r, est_arch *a)
+{
+    rd_llama_like(r, a);
+    a->qkv_bias = a->o_bias = boolean(r, "attention_bias", 1);
+    a->mlp_bias = 1;
+    a->attn_sinks = 1;
+    a->router_linear_bias = 1;
+    a->experts = experts_count(r, "num_local_experts", 1);
+    a->experts_per_tok = get(r, "num_experts_per_tok") ? u64(r, "num_experts_per_tok", 1, 0)
+                                                       : u64(r, "experts_per_token", 1, 0);
+    a->moe_intermediate = a->intermediate;
+    a->moe_layers = a->layers;
+    a->sliding_window = u64(r, "sliding_window", 0, 128);
+    uint64_t sl = 0, ch = 0;
+    if (layer_types(r, a, &sl, &ch) == 0)
+        sl = (a->layers + 1) / 2;
+    a->sliding_layers = sl;
+    return 0;
+}
+
+/* GLM-4.5 / GLM-4.5-Air (transformers Glm4MoeConfig, modeling_glm4_moe.py): q/k/v biases
+ * with attention_bias, o_proj without; optional QK-norm (use_qk_norm); the first
+ * first_k_dense_replace layers dense (intermediate_size), the rest n_routed_experts of
+ * moe_intermediate_size plus n_shared_experts as one MLP of n x that width; a router
+ * with an e_score_correction_bias.  n_group / topk_group choose experts, store nothing.
+ * The num_nextn_predict_layers MTP layers stored in the checkpoint are not loaded by
+ * transformers (as for DeepSeek-V3) and are not counted. */
+static int rd_glm4_moe(reader *r, est_arch *a)
+{
+    rd_llama_like(r, a);
+    a->qkv_bias = boolean(r, "attention_bias", 0);
+    a->o_bias = 0;
+    a->mlp_bias = 0;
+    a->qk_norm = boolean(r, "use_qk_norm", 0);
+    a->experts = experts_count(r, "n_routed_experts", 1);
+    a->experts_per_tok = u64(r, "num_experts_per_tok", 1, 0);
+    a->moe_intermediate = u64(r, "moe_intermediate_size", 1, 0);
+    a->shared_experts = u64(r, "n_shared_experts", 0, 1);
+    uint64_t first = u64(r, "first_k_dense_replace", 0, 1);
+    a->moe_layers = first < a->layers ? a->layers - first : 0;
+    a->router_bias = 1;
+    return 0;
+}
+
 typedef struct type_row {
     const char *model_type;
     int (*read)(reader *r, est_arch *a);
@@ -402,10 +707,70 @@ typedef struct type_row {
 
 static const type_row types[] = {
     {"llama", rd_llama},       {"mistral", rd_mistral},         {"mixtral", rd_mixtral},
-    {"qwen2", rd_qwen2},       {"qwen2_moe", rd_qwen2_moe},     {"gemma", rd_gemma},
-    {"gemma2", rd_gemma2},     {"phi3", rd_phi3},               {"gpt2", rd_gpt2},
-    {"gpt_bigcode", rd_gpt_bigcode}, {"deepseek_v2", rd_deepseek_v2}, {"deepseek_v3", rd_deepseek_v3},
+    {"qwen2", rd_qwen2},       {"qwen2_moe", rd_qwen2_moe},     {"qwen3", rd_qwen3},
+    {"qwen3_moe", rd_qwen3_moe}, {"gemma", rd_gemma},           {"gemma2", rd_gemma2},
+    {"gemma3_text", rd_gemma3_text}, {"gemma3", rd_gemma3},     {"llama4_text", rd_llama4_text},
+    {"llama4", rd_llama4},     {"gpt_oss", rd_gpt_oss},         {"glm4_moe", rd_glm4_moe},
+    {"phi3", rd_phi3},         {"gpt2", rd_gpt2},               {"gpt_bigcode", rd_gpt_bigcode},
+    {"deepseek_v2", rd_deepseek_v2}, {"deepseek_v3", rd_deepseek_v3},
 };
+
+/* Model classes named in `architectures`, for configs whose model_type is not in the table
+ * (Kimi-K2: model_type kimi_k2, architectures [DeepseekV3ForCausalLM]): read as that class. */
+static const struct {
+    const char *cls;
+    const char *model_type;
+} classes[] = {
+    {"LlamaForCausalLM", "llama"},           {"MistralForCausalLM", "mistral"},
+    {"MixtralForCausalLM", "mixtral"},       {"Qwen2ForCausalLM", "qwen2"},
+    {"Qwen2MoeForCausalLM", "qwen2_moe"},    {"Qwen3ForCausalLM", "qwen3"},
+    {"Qwen3MoeForCausalLM", "qwen3_moe"},    {"GemmaForCausalLM", "gemma"},
+    {"Gemma2ForCausalLM", "gemma2"},         {"Gemma3ForCausalLM", "gemma3_text"},
+    {"Gemma3ForConditionalGeneration", "gemma3"}, {"Llama4ForCausalLM", "llama4_text"},
+    {"Llama4ForConditionalGeneration", "llama4"}, {"GptOssForCausalLM", "gpt_oss"},
+    {"Glm4MoeForCausalLM", "glm4_moe"},      {"Phi3ForCausalLM", "phi3"},
+    {"GPT2LMHeadModel", "gpt2"},             {"GPTBigCodeForCausalLM", "gpt_bigcode"},
+    {"DeepseekV2ForCausalLM", "deepseek_v2"}, {"DeepseekV3ForCausalLM", "deepseek_v3"},
+};
+
+static const type_row *type_find(const char *mt)
+{
+    for (size_t i = 0; mt && i < sizeof types / sizeof types[0]; i++)
+        if (!strcmp(types[i].model_type, mt))
+            return &types[i];
+    return NULL;
+}
+
+/* The supported model types, comma-separated, for messages. */
+static void type_list(char *buf, size_t n)
+{
+    buf[0] = 0;
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        if (strlen(buf) + strlen(types[i].model_type) + 3 >= n)
+            break;
+        if (i)
+            strcat(buf, ", ");
+        strcat(buf, types[i].model_type);
+    }
+}
+
+/* The first class of `architectures` that is a supported model type's class. */
+static const type_row *type_from_architectures(const json_t *root)
+{
+    const json_t *arch = json_object_get(root, "architectures");
+    if (!arch || !json_is_array(arch))
+        return NULL;
+    size_t k;
+    const json_t *e;
+    json_array_foreach(arch, k, e) {
+        if (!json_is_string(e))
+            continue;
+        for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
+            if (!strcmp(classes[i].cls, json_string_value(e)))
+                return type_find(classes[i].model_type);
+    }
+    return NULL;
+}
 
 int inv_arch_from_src(const cfg_src *src, est_arch *a, fp_error *err)
 {
@@ -414,25 +779,39 @@ int inv_arch_from_src(const cfg_src *src, est_arch *a, fp_error *err)
         return fp_fail(err, src->file, 0, 0, "out of memory");
     if (!json_is_object(src->obj))
         return fp_fail(err, src->file, 1, 1, "a model config must be a JSON object");
-    reader r = {.src = src, .err = err};
+    /* multimodal wrappers keep the language model under text_config */
+    const json_t *root = src->obj, *text = root;
+    const json_t *tc = json_object_get(root, "text_config");
+    if (tc && json_is_object(tc) && !json_object_get(root, "hidden_size"))
+        text = tc;
+    reader r = {.src = src, .obj = root, .root = root, .err = err};
+    char list[320];
+    type_list(list, sizeof list);
     const char *mt = string(&r, "model_type");
-    if (!mt) {
+    reader rt = r;
+    rt.obj = text;
+    const char *mt_text = text != root ? string(&rt, "model_type") : NULL;
+    if (!mt && !mt_text) {
         if (json_object_get(src->obj, "model_type"))
             return src_fail(src, "model_type", err, "'%s' must be a string%s", "");
-        return fp_fail(err, src->file, 1, 1, "config has no 'model_type' (supported: llama, mistral, mixtral, qwen2, "
-                                             "qwen2_moe, gemma, gemma2, phi3, gpt2, gpt_bigcode, deepseek_v2, deepseek_v3)");
+        return fp_fail(err, src->file, 1, 1, "config has no 'model_type' (supported: %s)", list);
     }
-    size_t i = 0;
-    for (; i < sizeof types / sizeof types[0]; i++)
-        if (!strcmp(types[i].model_type, mt))
-            break;
-    if (i == sizeof types / sizeof types[0])
-        return src_fail(src, "model_type", err,
-                        "%s '%s' is not supported (supported: llama, mistral, mixtral, qwen2, qwen2_moe, gemma, "
-                        "gemma2, phi3, gpt2, gpt_bigcode, deepseek_v2, deepseek_v3); use --params for a rough estimate",
-                        mt);
+    /* the wrapper's own type when supported (gemma3, llama4 read their vision_config),
+     * else its text_config's, else the class its `architectures` names */
+    const type_row *row = type_find(mt);
+    if (!row)
+        row = type_find(mt_text);
+    if (!row)
+        row = type_from_architectures(root);
+    if (!row) {
+        char msg[FP_ERR_MSG];
+        snprintf(msg, sizeof msg, "%%s '%%s' is not supported (supported: %s); use --params for a rough estimate", list);
+        return src_fail(src, "model_type", err, msg, mt ? mt : mt_text);
+    }
+    mt = row->model_type;
     snprintf(a->model_type, sizeof a->model_type, "%s", mt);
-    types[i].read(&r, a);
+    r.obj = text;
+    row->read(&r, a);
     if (r.failed)
         return -1;
     if (r.missing[0]) {
@@ -466,10 +845,6 @@ int inv_config_parse(const char *file, const char *text, size_t len, est_arch *a
         return fp_fail(err, file, (unsigned long)(jerr.line > 0 ? jerr.line : 1),
                        (unsigned long)(jerr.column > 0 ? jerr.column : 1), "invalid JSON: %s", jerr.text);
     cfg_src src = {.file = file, .obj = root, .text = text, .len = len};
-    /* multimodal wrappers keep the language model under text_config */
-    const json_t *tc = json_object_get(root, "text_config");
-    if (tc && json_is_object(tc) && !json_object_get(root, "hidden_size"))
-        src.obj = tc;
     int rc = inv_arch_from_src(&src, arch, err);
     json_decref(root);
     return rc;

@@ -8,7 +8,9 @@
 static void test_real_configs(test_ctx *t)
 {
     static const char *const names[] = {"llama-2-7b", "qwen2.5-0.5b", "mixtral-8x7b", "gemma-2-9b", "phi-3-mini-4k",
-                                        "gpt2", "deepseek-v2-lite", "octocoder", "qwen1.5-moe-a2.7b", "deepseek-v3"};
+                                        "gpt2", "deepseek-v2-lite", "octocoder", "qwen1.5-moe-a2.7b", "deepseek-v3",
+                                        "qwen3-0.6b", "qwen3-8b", "gemma-3-1b", "gemma-3-27b", "llama-4-scout",
+                                        "gpt-oss-20b"};
     inv_catalog cat;
     fp_error e;
     CHECK(t, inv_catalog_load(&cat, &e) == 0);
@@ -85,7 +87,65 @@ static void test_bad_configs(test_ctx *t)
     CHECK_HAS(t, e.msg, "cannot open");
 }
 
+/* model_type unknown, architectures names a supported class: read as that class
+ * (Kimi-K2's config: model_type kimi_k2, architectures [DeepseekV3ForCausalLM]). */
+static void test_architectures_fallback(test_ctx *t)
+{
+    static const char kimi[] =
+        "{\"architectures\": [\"DeepseekV3ForCausalLM\"], \"model_type\": \"kimi_k2\", \"vocab_size\": 163840,"
+        " \"hidden_size\": 7168, \"intermediate_size\": 18432, \"moe_intermediate_size\": 2048,"
+        " \"num_hidden_layers\": 61, \"num_attention_heads\": 64, \"num_key_value_heads\": 64,"
+        " \"n_routed_experts\": 384, \"n_shared_experts\": 1, \"num_experts_per_tok\": 8,"
+        " \"first_k_dense_replace\": 1, \"moe_layer_freq\": 1, \"q_lora_rank\": 1536, \"kv_lora_rank\": 512,"
+        " \"qk_nope_head_dim\": 128, \"qk_rope_head_dim\": 64, \"v_head_dim\": 128,"
+        " \"tie_word_embeddings\": false, \"topk_method\": \"noaux_tc\"}";
+    est_arch a;
+    est_params p;
+    fp_error e;
+    CHECK(t, inv_config_parse("kimi.json", kimi, strlen(kimi), &a, &e) == 0);
+    CHECK(t, !strcmp(a.model_type, "deepseek_v3"));
+    CHECK(t, est_params_count(&a, &p, NULL) == 0);
+    CHECK_U64(t, p.total, 1026408232448ULL); /* Kimi-K2-Instruct, models.yaml kimi-k2 */
+
+    /* an unknown model_type and no supported class: refused, naming the type */
+    CHECK(t, parse("{\"model_type\": \"falcon\", \"architectures\": [\"FalconForCausalLM\"]}", &e) != 0);
+    CHECK_HAS(t, e.msg, "'falcon' is not supported");
+}
+
+/* Attention patterns read from layer_types or each type's default rule. */
+static void test_attention_patterns(test_ctx *t)
+{
+    est_arch a;
+    fp_error e;
+    /* gpt-oss: layer_types alternate, 12 of 24 sliding */
+    CHECK(t, inv_config_load("tests/data/configs/gpt-oss-20b.json", &a, NULL, &e) == 0);
+    CHECK_U64(t, a.sliding_layers, 12);
+    CHECK_U64(t, a.sliding_window, 128);
+    CHECK(t, a.attn_sinks && a.router_linear_bias);
+    /* gemma-3-1b: sliding_window_pattern 6 over 26 layers: 4 global (5, 11, 17, 23) */
+    CHECK(t, inv_config_load("tests/data/configs/gemma-3-1b.json", &a, NULL, &e) == 0);
+    CHECK_U64(t, a.sliding_layers, 22);
+    CHECK(t, a.qk_norm);
+    /* Llama 4 Scout: no_rope_layers marks every 4th layer NoPE/global: 36 chunked of 8192 */
+    CHECK(t, inv_config_load("tests/data/configs/llama-4-scout.json", &a, NULL, &e) == 0);
+    CHECK_U64(t, a.chunked_layers, 36);
+    CHECK_U64(t, a.attn_chunk, 8192);
+    CHECK_U64(t, a.moe_layers, 48);
+    CHECK(t, a.vision.kind == EST_VIS_LLAMA4);
+    /* layer_types of the wrong length is refused with its position */
+    CHECK(t, parse("{\"model_type\": \"gpt_oss\", \"vocab_size\": 8, \"hidden_size\": 64, \"intermediate_size\": 64,"
+                   " \"num_hidden_layers\": 2, \"num_attention_heads\": 4, \"num_local_experts\": 2,"
+                   " \"num_experts_per_tok\": 1,\n \"layer_types\": [\"full_attention\"]}", &e) != 0);
+    CHECK_HAS(t, e.msg, "'layer_types' must list one type per layer (2 layers)");
+    CHECK_U64(t, e.line, 2);
+    CHECK(t, parse("{\"model_type\": \"qwen3\", \"vocab_size\": 8, \"hidden_size\": 64, \"intermediate_size\": 64,"
+                   " \"num_hidden_layers\": 1, \"num_attention_heads\": 4, \"layer_types\": [\"windowed\"]}", &e) != 0);
+    CHECK_HAS(t, e.msg, "'layer_types' entries must be");
+}
+
 const test_case hfconfig_tests[] = {
+    {"hfconfig/architectures_fallback", test_architectures_fallback},
+    {"hfconfig/attention_patterns", test_attention_patterns},
     {"hfconfig/real_configs", test_real_configs},
     {"hfconfig/bad_configs", test_bad_configs},
     {NULL, NULL},

@@ -64,8 +64,8 @@ static void test_catalog_expected(test_ctx *t)
         }
         checked++;
     }
-    CHECK(t, checked >= 20);
-    CHECK(t, cat.nmodels >= 21);
+    CHECK(t, checked >= 38);
+    CHECK(t, cat.nmodels >= 45);
     inv_catalog_free(&cat);
 }
 
@@ -81,6 +81,97 @@ static void test_kv_per_token(test_ctx *t)
     CHECK_U64(t, est_kv_bytes_per_token(&model(t, &cat, "qwen2.5-7b")->arch, 2), 57344);
     CHECK_U64(t, est_kv_bytes_per_token(&model(t, &cat, "deepseek-v3")->arch, 2), 70272);
     CHECK_U64(t, est_kv_bytes_per_token(&model(t, &cat, "octocoder")->arch, 2), 2 * 40 * 1 * 128 * 2); /* MQA */
+    inv_catalog_free(&cat);
+}
+
+/* KV bytes per token per attention pattern, at 2 bytes, through the footprint (transformers,
+ * batch 1): sliding layers hold at most the window, chunked layers at most one chunk. */
+static uint64_t kv_at(test_ctx *t, const inv_catalog *cat, const char *name, uint64_t context)
+{
+    const inv_model *m = model(t, cat, name);
+    est_params p;
+    est_workload w;
+    est_footprint fp;
+    if (!m || est_params_count(&m->arch, &p, NULL) != 0)
+        return 0;
+    est_workload_default(&w);
+    w.context = context;
+    w.context_set = 1;
+    w.max_model_len = context;
+    if (est_footprint_compute(&m->arch, &p, &w, &fp, NULL, NULL) != 0)
+        return 0;
+    return fp.bytes[EST_C_KV];
+}
+
+static void test_kv_patterns(test_ctx *t)
+{
+    inv_catalog cat;
+    fp_error e;
+    CHECK(t, inv_catalog_load(&cat, &e) == 0);
+    /* Qwen3-8B: 2 x 36 x 8 x 128 x 2 (head_dim 128 explicit) */
+    CHECK_U64(t, est_kv_bytes_per_token(&model(t, &cat, "qwen3-8b")->arch, 2), 147456);
+    /* Qwen3-4B: head_dim 128, not 2560 / 32 = 80 */
+    CHECK_U64(t, est_kv_bytes_per_token(&model(t, &cat, "qwen3-4b")->arch, 2), 2 * 36 * 8 * 128 * 2);
+    /* gpt-oss-20b at 32768: 12 full layers x 32768 + 12 sliding x 128, 2 x 8 x 64 x 2 B each */
+    CHECK_U64(t, kv_at(t, &cat, "gpt-oss-20b", 32768), 2048ULL * (12 * 32768 + 12 * 128));
+    /* gemma-3-27b at 32768: 10 global (of 62, every 6th) x 32768 + 52 local x 1024; 2 x 16 x 128 x 2 B */
+    CHECK_U64(t, kv_at(t, &cat, "gemma-3-27b", 32768), 8192ULL * (10 * 32768 + 52 * 1024));
+    /* Llama 4 Scout at 65536: 12 NoPE global layers x 65536 + 36 chunked x 8192; 2 x 8 x 128 x 2 B */
+    CHECK_U64(t, kv_at(t, &cat, "llama-4-scout", 65536), 4096ULL * (12 * 65536 + 36 * 8192));
+    /* shorter than the window or chunk: every layer holds every token */
+    CHECK_U64(t, kv_at(t, &cat, "llama-4-scout", 4096), 4096ULL * 48 * 4096);
+    CHECK_U64(t, kv_at(t, &cat, "gpt-oss-20b", 100), 2048ULL * 24 * 100);
+    inv_catalog_free(&cat);
+}
+
+/* The counting rules of the 2025 architectures, by hand. */
+static void test_new_rules(test_ctx *t)
+{
+    inv_catalog cat;
+    fp_error e;
+    CHECK(t, inv_catalog_load(&cat, &e) == 0);
+    est_params p;
+    /* Gemma 3 4B: text 3,880,263,168; SigLIP 416,866,032 + projector 1152 x 2560 + 1152 */
+    CHECK(t, est_params_count(&model(t, &cat, "gemma-3-4b")->arch, &p, NULL) == 0);
+    CHECK_U64(t, p.vision, 416866032ULL + 2949120ULL + 1152ULL);
+    CHECK_U64(t, p.total - p.vision, 3880263168ULL);
+    CHECK_U64(t, p.active, p.total - p.vision);
+    /* Gemma 3 12B: keras-hub gemma3_12b counts vocab 262144: 12,187,079,280 */
+    {
+        est_arch a = model(t, &cat, "gemma-3-12b")->arch;
+        a.vocab = 262144;
+        CHECK(t, est_params_count(&a, &p, NULL) == 0);
+        CHECK_U64(t, p.total, 12187079280ULL);
+        /* and the text model alone, gemma3_12b_text: 11,765,788,416 */
+        a.vision.kind = EST_VIS_NONE;
+        CHECK(t, est_params_count(&a, &p, NULL) == 0);
+        CHECK_U64(t, p.total, 11765788416ULL);
+    }
+    /* Llama 4: both checkpoints differ from their text models by the same vision + projector */
+    CHECK(t, est_params_count(&model(t, &cat, "llama-4-scout")->arch, &p, NULL) == 0);
+    CHECK_U64(t, p.vision, 871932416ULL);
+    CHECK_U64(t, p.active, 17172894720ULL); /* 17B active */
+    CHECK(t, est_params_count(&model(t, &cat, "llama-4-maverick")->arch, &p, NULL) == 0);
+    CHECK_U64(t, p.vision, 871932416ULL);
+    /* QK-norm: Qwen3-0.6B is Qwen2-style plus 2 x 128 per layer (28 layers) */
+    {
+        est_arch a = model(t, &cat, "qwen3-0.6b")->arch;
+        est_params q;
+        CHECK(t, est_params_count(&a, &p, NULL) == 0);
+        a.qk_norm = 0;
+        CHECK(t, est_params_count(&a, &q, NULL) == 0);
+        CHECK_U64(t, p.total - q.total, 2 * 128 * 28);
+    }
+    /* sinks: gpt-oss-20b holds 64 per layer; the router's bias 32 per layer */
+    {
+        est_arch a = model(t, &cat, "gpt-oss-20b")->arch;
+        est_params q;
+        CHECK(t, est_params_count(&a, &p, NULL) == 0);
+        a.attn_sinks = 0;
+        a.router_linear_bias = 0;
+        CHECK(t, est_params_count(&a, &q, NULL) == 0);
+        CHECK_U64(t, p.total - q.total, (64 + 32) * 24);
+    }
     inv_catalog_free(&cat);
 }
 
@@ -134,6 +225,8 @@ const test_case params_tests[] = {
     {"params/published_totals", test_published_totals},
     {"params/catalog_expected", test_catalog_expected},
     {"params/kv_per_token", test_kv_per_token},
+    {"params/kv_patterns", test_kv_patterns},
+    {"params/new_rules", test_new_rules},
     {"params/llama2_components", test_llama2_components},
     {"params/bad_arch", test_bad_arch},
     {NULL, NULL},
