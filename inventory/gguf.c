@@ -610,7 +610,9 @@ int inv_gguf_load(const char *path, est_arch *arch, inv_stored *st, char *name_o
                                             "-NNNNN-of-NNNNN.gguf: rename it as gguf-split wrote it",
                            (unsigned long long)m.split_no + 1, (unsigned long long)m.split_count);
     } else {
-        /* every part, from the first: its metadata describes the model */
+        /* every part; the first one's metadata describes the model */
+        int outs = 0, qb = 0, ob = 0;
+        uint64_t rows = 0;
         for (unsigned i = count; i >= 1; i--) {
             char part[4096];
             snprintf(part, sizeof part, "%.*s-%05u-of-%05u.gguf", (int)plen, path, i, count);
@@ -620,11 +622,21 @@ int inv_gguf_load(const char *path, est_arch *arch, inv_stored *st, char *name_o
             if (pm.split_count && pm.split_count != count)
                 return fp_fail(err, part, 0, 0, "split.count says %llu files, the name %u",
                                (unsigned long long)pm.split_count, count);
+            /* what the tensors say (a tied head, biases) may be in any part */
+            outs |= pm.has_output;
+            qb |= pm.has_q_bias;
+            ob |= pm.has_o_bias;
+            if (pm.embd_rows)
+                rows = pm.embd_rows;
             if (i == 1) {
                 m = pm;
                 snprintf(first, sizeof first, "%s", part);
             }
         }
+        m.has_output = outs;
+        m.has_q_bias = qb;
+        m.has_o_bias = ob;
+        m.embd_rows = rows;
         if (m.has_split_tensors && m.split_tensors != st->tensors)
             return fp_fail(err, first, 0, 0, "the %u split files hold %llu tensors, split.tensors.count says %llu", count,
                            (unsigned long long)st->tensors, (unsigned long long)m.split_tensors);

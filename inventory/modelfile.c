@@ -4,7 +4,7 @@
  * and the weights as safetensors: model.safetensors.index.json names the shards (its
  * weight_map values), else every *.safetensors file in the directory is read.  Only the
  * headers are read (inventory/safetensors.c).  A directory without safetensors is read as
- * its config.json alone.
+ * its config.json alone; one .safetensors file is read with the config.json beside it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -235,6 +235,23 @@ int inv_modelfile_load(const char *path, inv_modelfile *m, fp_error *err)
     if (ends_with(path, ".gguf")) {
         snprintf(m->kind, sizeof m->kind, "gguf");
         return inv_gguf_load(path, &m->arch, &m->stored, m->name, err);
+    }
+    if (ends_with(path, ".safetensors")) {
+        /* one file of a checkpoint: its header first (a broken file is named as such), then the
+         * config.json beside it */
+        char cfg[4200], dir[4096];
+        snprintf(m->kind, sizeof m->kind, "checkpoint");
+        if (inv_safetensors_read(path, &m->stored, err) != 0)
+            return -1;
+        snprintf(dir, sizeof dir, "%s", path);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *slash = 0;
+        snprintf(cfg, sizeof cfg, "%s/config.json", slash ? dir : ".");
+        if (stat(cfg, &sb) != 0)
+            return fp_fail(err, path, 0, 0, "a safetensors file holds no architecture, and no config.json is beside it");
+        base_name(path, m->name, sizeof m->name);
+        return load_config(cfg, m, err);
     }
     snprintf(m->kind, sizeof m->kind, "config");
     base_name(path, m->name, sizeof m->name);
