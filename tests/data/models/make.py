@@ -83,7 +83,7 @@ def checkpoint(d, config, tensors, shards=1):
 def fp8_tensors(layers, h, inter, heads, kv, vocab):
     """DeepSeek-V3 style: linear weights F8_E4M3 + F32 weight_scale_inv per 128x128 block."""
     t = []
-    for name, dt, shape in llama_tensors(layers, h, inter, heads, kv, vocab):
+    for name, dt, shape in llama_tensors(layers, h, inter, heads, kv, vocab, ndt="BF16"):
         if ".layers." in name and name.endswith("proj.weight"):
             t.append((name, "F8_E4M3", shape))
             t.append((name.replace(".weight", ".weight_scale_inv"), "F32",
