@@ -527,7 +527,7 @@ static int meta_to_arch(const char *file, const meta *m, est_arch *arch, fp_erro
         err->line = err->col = 0;
         char msg[FP_ERR_MSG];
         snprintf(msg, sizeof msg, "%s", err->msg);
-        snprintf(err->msg, sizeof err->msg, "GGUF metadata (architecture '%s', read as config.json keys): %.400s",
+        snprintf(err->msg, sizeof err->msg, "GGUF metadata (architecture '%.40s', read as config.json keys): %.400s",
                  m->arch, msg);
     }
     return rc;
