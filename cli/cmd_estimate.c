@@ -1,6 +1,7 @@
 /* cmd_estimate.c: fedplan estimate MODEL [options] */
 #include <math.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,7 +10,7 @@
 #include "../inventory/inventory.h"
 #include "cli.h"
 
-enum { O_FORMAT, O_EXPLAIN, O_GPU, O_PARAMS, O_GPUMEM };
+enum { O_FORMAT, O_EXPLAIN, O_GPU, O_PARAMS, O_GPUMEM, O_REVISION };
 
 static const cli_opt opts[] = {
     {"format", 1, O_FORMAT},
@@ -17,6 +18,7 @@ static const cli_opt opts[] = {
     {"gpu", 1, O_GPU},
     {"params", 1, O_PARAMS},
     {"gpu-memory", 1, O_GPUMEM},
+    {"revision", 1, O_REVISION},
 };
 
 static void help(FILE *out)
@@ -24,18 +26,23 @@ static void help(FILE *out)
     fputs("usage: fedplan estimate MODEL [options]\n"
           "       fedplan estimate --params N [options]\n"
           "\n"
-          "MODEL is a catalog name (fedplan catalog models), a Hugging Face id, or a path to a\n"
-          "config.json.  --params N (e.g. 6.7e9) is the rough fallback: weights, gradients and\n"
-          "optimizer only.\n"
+          "MODEL is a catalog name (fedplan catalog models), a Hugging Face id (the catalog's, or\n"
+          "one in the local Hugging Face cache, offline), a config.json, a checkpoint directory\n"
+          "(config.json + *.safetensors: the weights as stored) or a .gguf file (llama.cpp: the\n"
+          "file's exact weight bytes).  --params N (e.g. 6.7e9) is the rough fallback: weights,\n"
+          "gradients and optimizer only.\n"
           "\n"
           "output:\n"
           "  --format table|json|yaml|csv   (table)\n"
           "  --explain                      print each component with its formula\n"
           "  --gpu NAME                     does it fit; headroom; largest batch and context\n"
           "  --gpu-memory SIZE              a GPU not in the catalog, e.g. '22.07 GiB'\n"
+          "  --revision REV                 a Hub id's branch, tag or commit in the cache   (main)\n"
           "inference:\n"
-          "  --dtype D          weights: fp32 bf16 fp16 fp8 int8 int4 (GPTQ/AWQ) nf4 nf4-dq,\n"
-          "                     q8_0 q6_k q4_k q4_0 (llama.cpp)               (bf16)\n"
+          "  --dtype D          weights: fp32 bf16 fp16 fp8 fp8-block mxfp4 int8 int4 (GPTQ/AWQ)\n"
+          "                     nf4 nf4-dq, q8_0 q6_k q4_k q4_0 (llama.cpp)\n"
+          "                     (bf16; a checkpoint's stored bytes or quantization_config)\n"
+          "  --group-size N     int4 (GPTQ/AWQ): input rows per scale group    (128)\n"
           "  --compute-dtype D  activations and unquantized tensors: bf16 fp16 fp32 (bf16)\n"
           "  --kv-dtype D       KV cache: bf16 fp16 fp32 fp8 q8_0 q4_0       (bf16)\n"
           "  --batch N          sequences (training: micro-batch)           (1)\n"
@@ -78,6 +85,7 @@ typedef struct est_cli {
     uint64_t gpu_memory;
     inv_gpu custom_gpu;
     const char *model;
+    const char *revision;
     double params;
     int have_params;
     est_options o;
@@ -112,6 +120,7 @@ static int parse_args(int argc, char **argv, est_cli *c, fp_error *err)
                 return fp_fail(err, NULL, 0, 0, "--params: expected a parameter count such as 6.7e9, got '%s'", v);
             c->have_params = 1;
             break;
+        case O_REVISION: c->revision = v; break;
         case O_GPUMEM: {
             char why[256];
             if (fp_size_parse(v, &c->gpu_memory, why, sizeof why) != 0)
@@ -127,6 +136,11 @@ static int parse_args(int argc, char **argv, est_cli *c, fp_error *err)
         }
     }
     if (r < 0)
+        return -1;
+    /* a .gguf file is llama.cpp's: its runtime unless another is named */
+    size_t ml = c->model ? strlen(c->model) : 0;
+    if (ml > 5 && !strcmp(c->model + ml - 5, ".gguf") && !c->o.runtime_set &&
+        est_option_apply(&c->o, "runtime", "llama.cpp", err) < 0)
         return -1;
     if (est_options_finish(&c->o, err) != 0)
         return -1;
@@ -146,10 +160,13 @@ static int is_path(const char *s)
     return strchr(s, '/') && (strstr(s, ".json") || s[0] == '.' || s[0] == '/');
 }
 
+/* MODEL from the catalog, from files (config.json, checkpoint directory, .gguf) or from the
+ * Hugging Face cache; mf receives what the files store (mf->stored.format "" otherwise). */
 static int resolve_model(const est_cli *c, const inv_catalog *cat, est_arch *arch, est_params *p, char *name,
-                         char *hf_id, size_t hf_len, fp_error *err)
+                         char *hf_id, size_t hf_len, inv_modelfile *mf, fp_error *err)
 {
     hf_id[0] = 0;
+    memset(mf, 0, sizeof *mf);
     if (c->have_params) {
         memset(arch, 0, sizeof *arch);
         snprintf(arch->model_type, sizeof arch->model_type, "params-only");
@@ -163,24 +180,71 @@ static int resolve_model(const est_cli *c, const inv_catalog *cat, est_arch *arc
         return 0;
     }
     const inv_model *m = inv_model_find(cat, c->model);
+    struct stat sb;
+    int exists = stat(c->model, &sb) == 0;
     if (m) {
         *arch = m->arch;
         snprintf(name, INV_NAME, "%s", m->name);
         snprintf(hf_id, hf_len, "%s", m->hf_id);
-    } else if (is_path(c->model) || strstr(c->model, ".json")) {
-        if (inv_config_load(c->model, arch, name, err) != 0)
+    } else if (exists || is_path(c->model) || strstr(c->model, ".json") || strstr(c->model, ".gguf") ||
+               strstr(c->model, ".safetensors")) {
+        if (inv_modelfile_load(c->model, mf, err) != 0)
             return -1;
+        *arch = mf->arch;
+        snprintf(name, INV_NAME, "%s", mf->name);
+    } else if (inv_hub_id_like(c->model)) {
+        char dir[4096];
+        if (inv_hfcache_find(c->model, c->revision, dir, sizeof dir, err) != 0)
+            return -1;
+        if (inv_modelfile_load(dir, mf, err) != 0)
+            return -1;
+        *arch = mf->arch;
+        snprintf(name, INV_NAME, "%s", c->model);
+        snprintf(hf_id, hf_len, "%s", c->model);
     } else {
         const char *near = inv_model_suggest(cat, c->model);
         if (near)
             return fp_fail(err, NULL, 0, 0, "unknown model '%s' (did you mean '%s'? 'fedplan catalog models' lists all)",
                            c->model, near);
         return fp_fail(err, NULL, 0, 0,
-                       "unknown model '%s': not a catalog name ('fedplan catalog models' lists them) nor a path to a "
-                       "config.json",
+                       "unknown model '%s': not a catalog name ('fedplan catalog models' lists them), a Hub id in the "
+                       "Hugging Face cache, nor a path to a config.json, checkpoint directory or .gguf file",
                        c->model);
     }
+    if (c->revision && !(mf->kind[0] && hf_id[0]))
+        return fp_fail(err, NULL, 0, 0, "--revision: only for a Hub id read from the Hugging Face cache ('%s' is %s)",
+                       c->model, m ? "a catalog entry" : "a path");
     return est_params_count(arch, p, err);
+}
+
+/* What the files say about the weights, into the workload: quantization_config sets the
+ * weight dtype, stored bytes replace the formula (inference); a --dtype given wins over both. */
+static int apply_stored(const char *model, const inv_modelfile *mf, est_options *o, fp_error *err)
+{
+    est_workload *w = &o->w;
+    const inv_quant *q = &mf->quant;
+    if (o->dtype_set)
+        return 0;
+    if (q->present) {
+        if (q->dtype == EST_DT_COUNT)
+            return fp_fail(err, model, 0, 0, "quantization_config: fedplan cannot size %s: give --dtype to say how the "
+                                             "weights are stored", q->what);
+        w->weight_dtype = q->dtype;
+        w->group_size = q->group_size;
+        w->gptq_g_idx = q->g_idx;
+        w->fp8_block = q->fp8_block;
+    }
+    if (!mf->stored.format[0] || w->mode != EST_MODE_INFER)
+        return 0;
+    int gguf = !strcmp(mf->stored.format, "gguf");
+    if (gguf && w->runtime != EST_RT_LLAMACPP)
+        return fp_fail(err, model, 0, 0, "a .gguf file runs in llama.cpp (its default runtime here): --runtime %s loads "
+                                         "safetensors; give the model's config.json or checkpoint directory instead",
+                       est_runtime_name(w->runtime));
+    if (!gguf && w->runtime == EST_RT_LLAMACPP)
+        return 0; /* llama.cpp converts safetensors to GGUF first: the dtype's formula sizes that file */
+    w->stored_weights = mf->stored.bytes;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- the result */
@@ -196,7 +260,17 @@ typedef struct result {
     int runs;                 /* the GPU can run the workload (caps.c); memory aside */
     char cannot[256];         /* why not, when runs == 0 */
     char warning[INV_NAME + 300];
+    inv_modelfile mf;         /* MODEL's files, when it was read from files */
+    int params_match;         /* stored elements == architecture's count (-1: not comparable) */
 } result;
+
+/* The weights' dtype as printed: a GGUF's tensors have types of their own. */
+static const char *weights_name(const est_workload *w, const result *r)
+{
+    if (w->stored_weights && !strcmp(r->mf.stored.format, "gguf"))
+        return "gguf";
+    return est_dtype_name(w->weight_dtype);
+}
 
 static json_t *build_json(const est_cli *c, const char *name, const char *hf_id, const est_arch *a,
                           const est_params *p, const result *r)
@@ -212,7 +286,7 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
 
     json_t *wl = json_object();
     json_object_set_new(wl, "runtime", json_string(est_runtime_name(w->runtime)));
-    json_object_set_new(wl, "dtype", json_string(est_dtype_name(w->weight_dtype)));
+    json_object_set_new(wl, "dtype", json_string(weights_name(w, r)));
     json_object_set_new(wl, "compute_dtype", json_string(est_dtype_name(w->compute_dtype)));
     if (!train)
         json_object_set_new(wl, "kv_dtype", json_string(est_dtype_name(w->kv_dtype)));
@@ -271,6 +345,30 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
     json_object_set_new(pp, "embedding", json_integer((json_int_t)p->embedding));
     json_object_set_new(pp, "lm_head", json_integer((json_int_t)p->lm_head));
     json_object_set_new(o, "params", pp);
+
+    const inv_stored *st = &r->mf.stored;
+    if (st->format[0]) {
+        json_t *ck = json_object();
+        json_object_set_new(ck, "format", json_string(st->format));
+        json_object_set_new(ck, "files", json_integer((json_int_t)st->files));
+        json_object_set_new(ck, "tensors", json_integer((json_int_t)st->tensors));
+        json_object_set_new(ck, "elements", json_integer((json_int_t)st->elements));
+        json_object_set_new(ck, "bytes", json_integer((json_int_t)st->bytes));
+        json_t *kinds = json_object();
+        for (size_t i = 0; i < st->nkinds; i++) {
+            json_t *k = json_object();
+            json_object_set_new(k, "tensors", json_integer((json_int_t)st->kinds[i].tensors));
+            json_object_set_new(k, "elements", json_integer((json_int_t)st->kinds[i].elements));
+            json_object_set_new(k, "bytes", json_integer((json_int_t)st->kinds[i].bytes));
+            json_object_set_new(kinds, st->kinds[i].name, k);
+        }
+        json_object_set_new(ck, "types", kinds);
+        json_object_set_new(ck, "params_match", r->params_match < 0 ? json_null() : json_boolean(r->params_match));
+        json_object_set_new(ck, "weights_as_stored", json_boolean(w->stored_weights != 0));
+        json_object_set_new(o, "checkpoint", ck);
+    }
+    if (r->mf.quant.present)
+        json_object_set_new(o, "quantization", json_string(r->mf.quant.what));
 
     json_t *bb = json_object();
     for (int k = 0; k < EST_C_COUNT; k++)
@@ -358,12 +456,41 @@ static void print_figures(const est_workload *w, const est_footprint *fp)
                w->runtime == EST_RT_VLLM ? " with vLLM's swap space" : "");
 }
 
+/* what the model's files store, and whether their parameters agree with the architecture */
+static void print_stored(const est_workload *w, const est_params *p, const result *r)
+{
+    const inv_stored *st = &r->mf.stored;
+    char b1[64], b2[64];
+    if (r->mf.quant.present)
+        printf("quantized  %s (quantization_config)%s\n", r->mf.quant.what,
+               w->weight_dtype == r->mf.quant.dtype ? "" : "; --dtype replaces it");
+    if (!st->format[0])
+        return;
+    printf("stored     %s, %llu file%s, %s tensors, %s bytes:", st->format, (unsigned long long)st->files,
+           st->files == 1 ? "" : "s", fmt_int(b1, sizeof b1, st->tensors), fmt_int(b2, sizeof b2, st->bytes));
+    for (size_t i = 0; i < st->nkinds; i++)
+        printf(" %s %llu", st->kinds[i].name, (unsigned long long)st->kinds[i].tensors);
+    printf("\n");
+    if (!w->stored_weights)
+        printf("           (not used: %s)\n", w->mode == EST_MODE_TRAIN ? "training sizes the weights by --dtype and "
+                                                                           "--precision"
+                                             : w->runtime == EST_RT_LLAMACPP ? "llama.cpp loads a GGUF converted from them"
+                                                                             : "--dtype replaces them");
+    if (r->params_match == 1)
+        printf("           %s parameters, as the architecture counts\n", fmt_int(b1, sizeof b1, st->elements));
+    else if (r->params_match == 0)
+        printf("warning    the files hold %s parameters, the architecture counts %s: the config does not describe "
+               "these weights exactly\n",
+               fmt_int(b1, sizeof b1, st->elements), fmt_int(b2, sizeof b2, p->total));
+}
+
 static void print_table(const est_cli *c, const char *name, const char *hf_id, const est_params *p, const result *r)
 {
     const est_workload *w = &c->o.w;
     int train = w->mode == EST_MODE_TRAIN;
     char b1[64], b2[64];
-    printf("model      %s%s%s%s\n", name, hf_id[0] ? " (" : "", hf_id, hf_id[0] ? ")" : "");
+    int show_id = hf_id[0] && strcmp(hf_id, name);
+    printf("model      %s%s%s%s\n", name, show_id ? " (" : "", show_id ? hf_id : "", show_id ? ")" : "");
     printf("params     %s total", fmt_int(b1, sizeof b1, p->total));
     if (p->active != p->total)
         printf(", %s active per token", fmt_int(b2, sizeof b2, p->active));
@@ -393,13 +520,15 @@ static void print_table(const est_cli *c, const char *name, const char *hf_id, c
                    (unsigned long long)w->tp, (unsigned long long)w->dp);
         printf("\n");
     } else {
-        printf("workload   inference, %s, weights %s, kv %s, batch %llu x %llu tokens", est_runtime_name(w->runtime),
-               est_dtype_name(w->weight_dtype), est_dtype_name(w->kv_dtype), (unsigned long long)w->batch,
+        printf("workload   inference, %s, weights %s%s, kv %s, batch %llu x %llu tokens", est_runtime_name(w->runtime),
+               weights_name(w, r), w->stored_weights ? " as stored" : "", est_dtype_name(w->kv_dtype),
+               (unsigned long long)w->batch,
                (unsigned long long)w->context);
         if (w->tp > 1)
             printf(", tp %llu", (unsigned long long)w->tp);
         printf("\n");
     }
+    print_stored(w, p, r);
     printf("\n%-18s %12s %16s\n", "component", "GiB", "bytes");
     for (int k = 0; k < EST_C_COUNT; k++) {
         if (!r->fp.bytes[k] && !(k == EST_C_KV && !train))
@@ -465,8 +594,14 @@ static int run(int argc, char **argv)
     char name[INV_NAME], hf_id[128];
     result r;
     memset(&r, 0, sizeof r);
-    if (resolve_model(&c, &cat, &arch, &p, name, hf_id, sizeof hf_id, &err) != 0)
+    if (resolve_model(&c, &cat, &arch, &p, name, hf_id, sizeof hf_id, &r.mf, &err) != 0)
         goto out;
+    if (!c.have_params && apply_stored(c.model, &r.mf, &c.o, &err) != 0)
+        goto out;
+    /* an unquantized checkpoint's tensors hold exactly the parameters the architecture counts */
+    r.params_match = -1;
+    if (r.mf.stored.format[0] && (!r.mf.stored.quantized || !strcmp(r.mf.stored.format, "gguf")))
+        r.params_match = r.mf.stored.elements == p.total;
     if (!c.have_params && est_workload_settle(&arch, name, &c.o.w, &err) != 0)
         goto out;
     if (c.have_params && (c.o.w.mode == EST_MODE_TRAIN && c.o.w.finetune != EST_FT_FULL)) {

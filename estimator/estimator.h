@@ -158,6 +158,8 @@ uint64_t est_kv_bytes_per_token(const est_arch *a, double kv_bytes);
 typedef enum {
     EST_DT_FP32, EST_DT_BF16, EST_DT_FP16, EST_DT_FP8, EST_DT_INT8, EST_DT_INT4,
     EST_DT_NF4, EST_DT_NF4_DQ, EST_DT_Q8_0, EST_DT_Q6_K, EST_DT_Q4_K, EST_DT_Q4_0,
+    EST_DT_FP8_BLOCK, /* fp8 e4m3 + one fp32 scale per 128 x 128 block (DeepSeek-V3, Qwen3-FP8) */
+    EST_DT_MXFP4,     /* OCP MXFP4 experts (4-bit e2m1 + one 8-bit e8m0 scale per 32), the rest 16-bit (gpt-oss) */
     EST_DT_COUNT
 } est_dtype;
 
@@ -217,6 +219,15 @@ typedef struct est_workload {
     int bnb_legacy;           /* bitsandbytes < 0.43.2: frozen 4-bit linears keep their inputs */
 
     est_margin margin;        /* headroom kept on top of what the process takes */
+
+    /* weights as a checkpoint stores them (read from safetensors or GGUF headers by the
+     * inventory readers): every tensor's bytes summed.  0: computed from weight_dtype.
+     * Used for inference only; a --dtype given replaces it (docs/methodology.md, section 2) */
+    uint64_t stored_weights;
+    uint32_t group_size;      /* int4 (GPTQ/AWQ): input rows per scale group; 0: 128; UINT32_MAX: one group
+                                 per column (group_size -1 in a quantization_config) */
+    int gptq_g_idx;           /* int4: GPTQ's g_idx (one int32 per input row) is stored too */
+    uint32_t fp8_block;       /* fp8-block: edge of a scale block; 0: 128 */
 } est_workload;
 
 /* Default margins: the estimator's documented worst under-estimate for the kind of job
@@ -329,6 +340,7 @@ typedef struct est_options {
     est_workload w;
     int train_opt, infer_said, kv_set, compute_set;
     int dtype_set, prec_set, rank_set, targets_set, zero_set, fsdp_set; /* given, for contradictions */
+    int runtime_set;                    /* --runtime given (a .gguf MODEL defaults to llama.cpp) */
     double lora_alpha;
     int have_alpha;
 } est_options;

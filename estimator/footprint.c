@@ -95,8 +95,9 @@ static int is_ggml(est_dtype d)
     return d == EST_DT_Q8_0 || d == EST_DT_Q6_K || d == EST_DT_Q4_K || d == EST_DT_Q4_0;
 }
 
-/* Bytes of `count` matrices d_in x d_out stored as dt (biases excluded). */
-static uint64_t matrix_bytes(est_dtype dt, uint64_t d_in, uint64_t d_out, uint64_t count)
+/* Bytes of `count` matrices d_in x d_out stored as dt (biases excluded).  The workload
+ * gives the quantizers' group and block sizes (docs/methodology.md, section 2). */
+static uint64_t matrix_bytes(est_dtype dt, uint64_t d_in, uint64_t d_out, uint64_t count, const est_workload *w)
 {
     uint64_t n = d_in * d_out;
     switch (dt) {
@@ -104,9 +105,18 @@ static uint64_t matrix_bytes(est_dtype dt, uint64_t d_in, uint64_t d_out, uint64
     case EST_DT_BF16:
     case EST_DT_FP16: return count * n * 2;
     case EST_DT_FP8: return count * (n + 4); /* one fp32 scale per tensor */
+    case EST_DT_FP8_BLOCK: { /* fp8 e4m3 + one fp32 scale per block x block tile (weight_scale_inv) */
+        uint64_t bl = w->fp8_block ? w->fp8_block : 128;
+        return count * (n + ceil_div(d_in, bl) * ceil_div(d_out, bl) * 4);
+    }
+    case EST_DT_MXFP4: /* per 32 values along the input: 16 bytes of e2m1 + one e8m0 scale byte */
+        return count * d_out * ceil_div(d_in, 32) * 17;
     case EST_DT_INT8: return count * (n + d_out * 4); /* LLM.int8: fp32 scale per output row */
-    case EST_DT_INT4: /* GPTQ/AWQ: 4-bit values; per 128-input group and output column an fp16 scale + 4-bit zero */
-        return count * (n / 2 + ceil_div(d_in, 128) * d_out * 5 / 2);
+    case EST_DT_INT4: { /* GPTQ/AWQ: 4-bit values; per group of input rows and output column an fp16 scale
+                           + 4-bit zero; GPTQ also stores g_idx, one int32 per input row */
+        uint64_t groups = w->group_size == UINT32_MAX ? 1 : ceil_div(d_in, w->group_size ? w->group_size : 128);
+        return count * (n / 2 + groups * d_out * 5 / 2 + (w->gptq_g_idx ? d_in * 4 : 0));
+    }
     case EST_DT_NF4: /* QLoRA: 4-bit codes + one fp32 absmax per 64-value block */
         return count * (n / 2 + ceil_div(n, 64) * 4);
     case EST_DT_NF4_DQ: { /* double quantization: 8-bit absmax per block, fp32 per 256 blocks */
@@ -555,17 +565,23 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
              * k-quant or q4_0-style type; Q8_0 keeps Q8_0 and an f32/f16/bf16 GGUF keeps its own type */
             if (ggml)
                 hdt = is_float(wdt) || wdt == EST_DT_Q8_0 ? wdt : EST_DT_Q6_K;
-            head_w = matrix_bytes(hdt, l->d_in, l->d_out, 1);
+            head_w = matrix_bytes(hdt, l->d_in, l->d_out, 1, w);
             continue;
         }
-        layer_w += matrix_bytes(wdt, l->d_in, l->d_out, l->count);
+        /* fp8-block and MXFP4 checkpoints keep the router in 16 bits (DeepSeek-V3's mlp.gate, gpt-oss's
+         * modules_to_not_convert); MXFP4 quantizes the experts only */
+        est_dtype ldt = wdt;
+        if ((wdt == EST_DT_FP8_BLOCK || wdt == EST_DT_MXFP4) &&
+            (l->mod == EST_MOD_ROUTER || l->mod == EST_MOD_SHARED_GATE || (wdt == EST_DT_MXFP4 && !l->expert)))
+            ldt = Bi == 4 ? EST_DT_FP16 : w->compute_dtype;
+        layer_w += matrix_bytes(ldt, l->d_in, l->d_out, l->count, w);
         bias_w += l->bias ? l->count * l->d_out : 0;
     }
     uint64_t norms = p->other - bias_w;
     /* tensors left unquantized (embeddings, norms, biases, usually the head) stay in the
      * compute dtype, or fp16 when that is fp32 (how transformers loads 4-/8-bit models) */
     uint64_t keep_b = is_float(wdt) ? (uint64_t)est_dtype_bytes(wdt) : (Bi == 4 ? 2 : Bi);
-    uint64_t emb_bytes = ggml ? matrix_bytes(wdt, h, a->vocab, 1) + (a->learned_positions ? a->max_positions * h * 2 : 0)
+    uint64_t emb_bytes = ggml ? matrix_bytes(wdt, h, a->vocab, 1, w) + (a->learned_positions ? a->max_positions * h * 2 : 0)
                               : p->embedding * keep_b;
     uint64_t small = (norms + bias_w) * (ggml ? 4 : keep_b); /* GGUF keeps 1-D tensors in f32 */
     /* the vision tower (multimodal configs) is loaded by transformers and vLLM with the
@@ -582,17 +598,27 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
         uint64_t rot = a->kv_lora_rank ? a->qk_rope_head_dim : a->head_dim;
         rope_cache = a->max_positions * rot * Bi;
     }
-    b[EST_C_WEIGHTS] = weights + rope_cache + buffers;
-    explain(ex, EST_C_WEIGHTS,
-            "%.4g B params: layer matrices as %s (%.2f GiB), embeddings %.2f GiB, lm_head%s%s %.2f GiB, norms+biases %.3f GiB"
-            "%s%s; / tp %llu%s",
-            (double)p->total / 1e9, est_dtype_name(wdt), gib(layer_w), gib(emb_bytes), head_w ? " as " : "",
-            head_w ? est_dtype_name(hdt) : "", gib(head_w), gib(small),
-            vision_w ? "; + vision tower (compute dtype)" :
-            rope_cache ? "; + vLLM rotary cos/sin cache max_positions x rotary_dim x B"
-                       : buffers ? "; + causal-mask buffer max_positions^2 x 1 B" : "",
-            w->quantize_lm_head ? " (lm_head quantized)" : "", (unsigned long long)tp,
-            mixed_full ? "; + fp32 master copy of trainable params (4 B each)" : "");
+    if (w->stored_weights && !train) {
+        /* the checkpoint's own bytes (safetensors / GGUF headers): exact, scales and all */
+        b[EST_C_WEIGHTS] = ceil_div(w->stored_weights, tp) + rope_cache + buffers;
+        explain(ex, EST_C_WEIGHTS, "%.4g B params: every tensor as the checkpoint stores it, %llu bytes%s; / tp %llu",
+                (double)p->total / 1e9, (unsigned long long)w->stored_weights,
+                rope_cache ? "; + vLLM rotary cos/sin cache max_positions x rotary_dim x B"
+                           : buffers ? "; + causal-mask buffer max_positions^2 x 1 B" : "",
+                (unsigned long long)tp);
+    } else {
+        b[EST_C_WEIGHTS] = weights + rope_cache + buffers;
+        explain(ex, EST_C_WEIGHTS,
+                "%.4g B params: layer matrices as %s (%.2f GiB), embeddings %.2f GiB, lm_head%s%s %.2f GiB, norms+biases %.3f GiB"
+                "%s%s; / tp %llu%s",
+                (double)p->total / 1e9, est_dtype_name(wdt), gib(layer_w), gib(emb_bytes), head_w ? " as " : "",
+                head_w ? est_dtype_name(hdt) : "", gib(head_w), gib(small),
+                vision_w ? "; + vision tower (compute dtype)" :
+                rope_cache ? "; + vLLM rotary cos/sin cache max_positions x rotary_dim x B"
+                           : buffers ? "; + causal-mask buffer max_positions^2 x 1 B" : "",
+                w->quantize_lm_head ? " (lm_head quantized)" : "", (unsigned long long)tp,
+                mixed_full ? "; + fp32 master copy of trainable params (4 B each)" : "");
+    }
 
     /* bitsandbytes 4-bit layers are dequantized one at a time for each matmul: into fp16,
      * then cast to the compute dtype when that differs (bitsandbytes functional.py,

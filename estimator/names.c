@@ -28,7 +28,8 @@ static const name_row dtype_rows[] = {
     {"fp8", "float8", EST_DT_FP8},      {"int8", "bnb-int8", EST_DT_INT8}, {"int4", "gptq", EST_DT_INT4},
     {"nf4", "bnb-nf4", EST_DT_NF4},     {"nf4-dq", "bnb-nf4-dq", EST_DT_NF4_DQ},
     {"q8_0", NULL, EST_DT_Q8_0},        {"q6_k", NULL, EST_DT_Q6_K},       {"q4_k", NULL, EST_DT_Q4_K},
-    {"q4_0", NULL, EST_DT_Q4_0},
+    {"q4_0", NULL, EST_DT_Q4_0},        {"fp8-block", "fp8-blockwise", EST_DT_FP8_BLOCK},
+    {"mxfp4", NULL, EST_DT_MXFP4},
 };
 
 const char *est_dtype_name(est_dtype d)
@@ -60,6 +61,8 @@ double est_dtype_bytes(est_dtype d)
     case EST_DT_FP16: return 2.0;
     case EST_DT_FP8:
     case EST_DT_INT8: return 1.0;
+    case EST_DT_FP8_BLOCK: return 1.0 + 4.0 / (128.0 * 128.0);
+    case EST_DT_MXFP4: return 17.0 / 32.0; /* OCP MX: 32 e2m1 values (16 bytes) + one e8m0 scale */
     case EST_DT_INT4:
     case EST_DT_NF4: return 0.5;
     case EST_DT_NF4_DQ: return 0.5;

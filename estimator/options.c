@@ -9,7 +9,7 @@
 enum {
     O_MODE, O_METHOD, O_DTYPE, O_COMPUTE, O_KV, O_BATCH, O_CONTEXT, O_PREFILL, O_TP, O_RUNTIME, O_GMU, O_BLOCK,
     O_SEQS, O_EAGER, O_NOFLASH, O_QHEAD, O_RANK, O_ALPHA, O_TARGETS, O_OPT, O_PREC, O_CKPT, O_ACCUM, O_FREEZE,
-    O_ZERO, O_FSDP, O_GPUS, O_CHUNK, O_DROPOUT, O_BNBLEGACY, O_MARGIN, O_SWAP, O_MAXLEN,
+    O_ZERO, O_FSDP, O_GPUS, O_CHUNK, O_DROPOUT, O_BNBLEGACY, O_MARGIN, O_SWAP, O_MAXLEN, O_GROUP,
 };
 
 static const est_option_row rows[] = {
@@ -46,6 +46,7 @@ static const est_option_row rows[] = {
     {"bnb-legacy", 0, O_BNBLEGACY},
     {"margin", 1, O_MARGIN},
     {"swap-space", 1, O_SWAP},
+    {"group-size", 1, O_GROUP},
 };
 
 const est_option_row *est_option_rows(size_t *n)
@@ -190,6 +191,7 @@ int est_option_apply(est_options *o, const char *name, const char *v, fp_error *
             if (est_runtime_parse(v, &o->w.runtime) != 0)
                 return fp_fail(err, NULL, 0, 0, "--runtime: unknown runtime '%s'; use transformers, vllm, llama.cpp or none",
                                v);
+            o->runtime_set = 1;
             break;
         case O_GMU:
             if (fp_number_parse(v, &o->w.gpu_memory_utilization) != 0 || !(o->w.gpu_memory_utilization > 0) ||
@@ -308,6 +310,16 @@ int est_option_apply(est_options *o, const char *name, const char *v, fp_error *
                 return fp_fail(err, NULL, 0, 0, "--swap-space: expected GiB per GPU in [0, 1024] (vLLM's flag), got '%s'",
                                v);
             o->w.swap_space = (uint64_t)(gib * 1073741824.0);
+            break;
+        }
+        case O_GROUP: {
+            /* GPTQ/AWQ group size: input rows sharing one scale and zero point */
+            uint64_t g;
+            if (opt_u64("group-size", v, &g, err))
+                return -1;
+            if (g < 8 || g > 65536)
+                return fp_fail(err, NULL, 0, 0, "--group-size: expected 8 to 65536 input rows per group, got '%s'", v);
+            o->w.group_size = (uint32_t)g;
             break;
         }
         case O_MARGIN:

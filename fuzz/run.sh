@@ -25,6 +25,10 @@ for t in "$@"; do
         for s in "16 GB" "14.5GiB" "22888 MiB" "16 Gb" "1e9" "-3 GB" "0.000000000000000000001 TB"; do
             printf '%s' "$s" > "$corpus/$(printf '%s' "$s" | tr -c 'a-zA-Z0-9' _)"
         done ;;
+    safetensors)
+        cp tests/data/models/tiny-llama/*.safetensors tests/data/models/tiny-llama-fp8/*.safetensors \
+            tests/data/bad/st-*.safetensors "$corpus"/ 2>/dev/null ;;
+    gguf) cp tests/data/models/*.gguf tests/data/bad/gguf-*.gguf "$corpus"/ 2>/dev/null ;;
     cli)
         printf -- '--context\n8192\n--runtime\nvllm\n--dtype\nint4\n--tp\n2\n' > "$corpus/infer"
         printf -- '--method\nqlora\n--lora-targets\nall-linear\n--zero\n3\n--gpus\n8\n--grad-checkpointing\n' > "$corpus/train"

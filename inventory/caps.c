@@ -111,7 +111,7 @@ static const runtime_req reqs[] = {
      "support matrix. transformers runs bf16 on older GPUs only through slow emulation: fedplan refuses it in plans"},
 
     /* ---------------------------------------------------------------- transformers (and bare PyTorch) */
-    {RT_TORCH, PART_WEIGHTS, EST_DT_FP8, EST_DT_COUNT, "fp8 weights need", 0, INV_F_FP8, 1, INV_F_FP8,
+    {RT_TORCH, PART_WEIGHTS, EST_DT_FP8, EST_DT_FP8_BLOCK, "fp8 weights need", 0, INV_F_FP8, 1, INV_F_FP8,
      "transformers FineGrainedFP8",
      "transformers quantizer_finegrained_fp8.py validate_environment: below compute capability 8.9 the model is "
      "dequantized to bf16 (older releases raised 'FP8 quantized models is only supported on GPUs with compute "
@@ -130,7 +130,7 @@ static const runtime_req reqs[] = {
      "ROCm: MI200s (gfx90a), MI300 (gfx942), MI350 (gfx950)"},
     /* 8.0, not the 7.5 of the newest docs: a plan must run on the vLLM the user has, and
      * Turing's FP8 Marlin only came in December 2025 (docs/methodology.md, section 9) */
-    {RT(EST_RT_VLLM), PART_WEIGHTS, EST_DT_FP8, EST_DT_COUNT, "fp8 weights need", 80, 0, 1, INV_F_FP8,
+    {RT(EST_RT_VLLM), PART_WEIGHTS, EST_DT_FP8, EST_DT_FP8_BLOCK, "fp8 weights need", 80, 0, 1, INV_F_FP8,
      "vLLM FP8: W8A8 from 8.9, weight-only FP8 Marlin below",
      "vLLM FP8 W8A8 docs: 'FP8 models will run on compute capability >= 7.5 (Turing) as weight-only W8A16, "
      "utilizing FP8 Marlin' (Turing since vllm-project/vllm PR #29901, 2025-12; Ampere since PR #5975); "

@@ -139,6 +139,88 @@ int inv_config_load(const char *path, est_arch *arch, char *name_out, fp_error *
 /* Same, from a buffer already in memory. */
 int inv_config_parse(const char *file, const char *text, size_t len, est_arch *arch, fp_error *err);
 
+/* ====================================================================== model files
+ * Readers of the files users already hold, one file per format (inventory/safetensors.c,
+ * gguf.c, quantcfg.c, hfcache.c, modelfile.c).  The binary readers read headers only, never
+ * the tensors; they check every length against the file's size before allocating or
+ * reading, and fail naming the file and the byte offset (docs/formats.md). */
+
+#define INV_KINDS 48
+
+/* Tensors of one stored type: a safetensors dtype ("BF16", "F8_E4M3") or a ggml type ("Q4_K"). */
+typedef struct inv_kind {
+    char name[16];
+    uint64_t tensors;
+    uint64_t elements;
+    uint64_t bytes;
+} inv_kind;
+
+/* What a checkpoint stores, summed over its files. */
+typedef struct inv_stored {
+    char format[16];   /* "safetensors" or "gguf"; "" when nothing was read */
+    uint64_t files;
+    uint64_t tensors;
+    uint64_t elements; /* every tensor's element count (a packed int4 tensor counts its int32 words) */
+    uint64_t bytes;    /* every tensor's stored bytes: what a runtime loads */
+    int quantized;     /* some tensor is not F32/F16/BF16/F64 (safetensors): elements are no parameter count */
+    size_t nkinds;
+    inv_kind kinds[INV_KINDS]; /* in first-seen order */
+} inv_stored;
+
+/* safetensors: one file's header (8-byte little-endian length, then that much JSON).  Adds
+ * its tensors to st (which the caller zeroes before the first file).  _parse reads the
+ * first len bytes of a file of file_size bytes held in buf (buf is not kept). */
+int inv_safetensors_read(const char *path, inv_stored *st, fp_error *err);
+int inv_safetensors_parse(const char *file, const unsigned char *buf, size_t len, uint64_t file_size,
+                          inv_stored *st, fp_error *err);
+
+/* GGUF (version 2 or 3): header, metadata and tensor infos into an architecture (through
+ * the same config readers as config.json: docs/formats.md has the key mapping), the stored
+ * tensors and a display name (size INV_NAME: general.name, else the file's base name).
+ * _load follows split files (NAME-00001-of-00003.gguf) and reads them as one model; _parse
+ * reads one whole file held in memory (for fuzzing). */
+int inv_gguf_load(const char *path, est_arch *arch, inv_stored *st, char *name_out, fp_error *err);
+int inv_gguf_parse(const char *file, const unsigned char *buf, size_t len, est_arch *arch, inv_stored *st,
+                   char *name_out, fp_error *err);
+
+/* quantization_config of a config.json, as the weights are stored. */
+typedef struct inv_quant {
+    int present;           /* 1: the config has a quantization_config */
+    char method[32];       /* its quant_method as written ("fp8", "mxfp4", "gptq", "awq", "bitsandbytes") */
+    est_dtype dtype;       /* the weight dtype that sizes it; EST_DT_COUNT: a method fedplan cannot size
+                              (what says which): refused unless --dtype is given */
+    uint32_t group_size;   /* gptq/awq: est_workload.group_size */
+    int g_idx;             /* gptq: g_idx stored */
+    uint32_t fp8_block;    /* fp8: the weight_block_size edge */
+    char what[96];         /* for people: "fp8 e4m3, fp32 scale per 128x128 block" */
+} inv_quant;
+
+/* Read the quantization_config of a config.json text (none: q->present 0).  A malformed one
+ * (no quant_method, a bad weight_block_size or group_size) is an error naming the key's position. */
+int inv_quant_parse(const char *file, const char *text, size_t len, inv_quant *q, fp_error *err);
+
+/* A model read from files: a config.json, a checkpoint directory (config.json, *.safetensors,
+ * model.safetensors.index.json) or a .gguf file. */
+typedef struct inv_modelfile {
+    est_arch arch;
+    char name[INV_NAME];  /* display name: a directory's base name, general.name, the file's name */
+    char kind[16];        /* "config", "checkpoint" (a directory), "gguf" */
+    inv_stored stored;    /* stored.format "" when no tensor file was read */
+    inv_quant quant;
+} inv_modelfile;
+
+/* Read MODEL at path.  Returns 0, or -1 with err naming the file (and byte offset). */
+int inv_modelfile_load(const char *path, inv_modelfile *m, fp_error *err);
+
+/* Find a Hub id ("org/name") in the local Hugging Face cache, offline: HF_HUB_CACHE, else
+ * HF_HOME/hub, else XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub;
+ * models--org--name/snapshots/<rev>/ with rev from refs/<revision> (NULL: "main") or a
+ * commit hash.  Writes the snapshot directory into dir (size n).  Returns 0, or -1 with err
+ * saying where it looked and what to download. */
+int inv_hfcache_find(const char *repo_id, const char *revision, char *dir, size_t n, fp_error *err);
+/* 1 when s has the shape of a Hub id: one '/', names of letters, digits, '-', '_', '.'. */
+int inv_hub_id_like(const char *s);
+
 /* The compiled-in catalog texts (generated at build time from the inventory YAML files). */
 extern const char inv_builtin_models_yaml[];
 extern const size_t inv_builtin_models_yaml_len;

@@ -4,7 +4,8 @@
 #include "test.h"
 
 static const test_case *const tables[] = {units_tests, ydoc_tests, params_tests, footprint_tests, hfconfig_tests,
-                                          solver_tests, report_tests, plan_props_tests, caps_tests};
+                                          solver_tests, report_tests, plan_props_tests, caps_tests,
+                                          readers_tests};
 
 int main(int argc, char **argv)
 {

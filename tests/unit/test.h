@@ -67,5 +67,6 @@ extern const test_case caps_tests[];
 extern const test_case solver_tests[];
 extern const test_case plan_props_tests[];
 extern const test_case report_tests[];
+extern const test_case readers_tests[];
 
 #endif

@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+"""make.py: writes the tiny synthetic model files the tests read (run from the repository root:
+python3 tests/data/models/make.py).  No download: the formats are written from their specs,
+safetensors (huggingface/safetensors README "Format") and GGUF (ggml docs/gguf.md), with the
+ggml block sizes of llama.cpp's gguf-py constants (GGML_QUANT_SIZES).  Tensor data is zeros:
+only the headers matter to fedplan, but the bytes are there so every offset is honest."""
+import json, os, shutil, struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.dirname(HERE)
+
+# ---------------------------------------------------------------- safetensors
+ST_BITS = {"F64": 64, "F32": 32, "F16": 16, "BF16": 16, "F8_E4M3": 8, "F8_E5M2": 8, "I8": 8, "U8": 8,
+           "I32": 32, "I64": 64, "BOOL": 8}
+
+def safetensors(path, tensors, metadata=None):
+    """tensors: list of (name, dtype, shape)."""
+    hdr, off = {}, 0
+    if metadata is not None:
+        hdr["__metadata__"] = metadata
+    for name, dt, shape in tensors:
+        n = 1
+        for d in shape:
+            n *= d
+        size = n * ST_BITS[dt] // 8
+        hdr[name] = {"dtype": dt, "shape": shape, "data_offsets": [off, off + size]}
+        off += size
+    text = json.dumps(hdr, separators=(",", ":")).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + bytes(off))
+
+def llama_tensors(layers, h, inter, heads, kv, vocab, wdt="BF16", ndt="F32", tied=False):
+    hd = h // heads
+    t = [("model.embed_tokens.weight", wdt, [vocab, h])]
+    for i in range(layers):
+        p = "model.layers.%d." % i
+        t += [(p + "self_attn.q_proj.weight", wdt, [heads * hd, h]), (p + "self_attn.k_proj.weight", wdt, [kv * hd, h]),
+              (p + "self_attn.v_proj.weight", wdt, [kv * hd, h]), (p + "self_attn.o_proj.weight", wdt, [h, heads * hd]),
+              (p + "mlp.gate_proj.weight", wdt, [inter, h]), (p + "mlp.up_proj.weight", wdt, [inter, h]),
+              (p + "mlp.down_proj.weight", wdt, [h, inter]), (p + "input_layernorm.weight", ndt, [h]),
+              (p + "post_attention_layernorm.weight", ndt, [h])]
+    t.append(("model.norm.weight", ndt, [h]))
+    if not tied:
+        t.append(("lm_head.weight", wdt, [vocab, h]))
+    return t
+
+def llama_config(layers, h=16, inter=32, heads=4, kv=2, vocab=32, extra=None):
+    c = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": vocab, "hidden_size": h,
+         "intermediate_size": inter, "num_hidden_layers": layers, "num_attention_heads": heads,
+         "num_key_value_heads": kv, "max_position_embeddings": 64, "tie_word_embeddings": False,
+         "torch_dtype": "bfloat16"}
+    c.update(extra or {})
+    return c
+
+def write_json(path, obj):
+    with open(path, "w") as f:
+        json.dump(obj, f, indent=2)
+        f.write("\n")
+
+def checkpoint(d, config, tensors, shards=1):
+    if os.path.isdir(d):
+        shutil.rmtree(d)
+    os.makedirs(d)
+    write_json(os.path.join(d, "config.json"), config)
+    if shards == 1:
+        safetensors(os.path.join(d, "model.safetensors"), tensors, {"format": "pt"})
+        return
+    per = (len(tensors) + shards - 1) // shards
+    wm, total = {}, 0
+    for s in range(shards):
+        name = "model-%05d-of-%05d.safetensors" % (s + 1, shards)
+        part = tensors[s * per:(s + 1) * per]
+        safetensors(os.path.join(d, name), part, {"format": "pt"})
+        for n, dt, shape in part:
+            wm[n] = name
+            k = 1
+            for x in shape:
+                k *= x
+            total += k * ST_BITS[dt] // 8
+    write_json(os.path.join(d, "model.safetensors.index.json"), {"metadata": {"total_size": total}, "weight_map": wm})
+
+def fp8_tensors(layers, h, inter, heads, kv, vocab):
+    """DeepSeek-V3 style: linear weights F8_E4M3 + F32 weight_scale_inv per 128x128 block."""
+    t = []
+    for name, dt, shape in llama_tensors(layers, h, inter, heads, kv, vocab, ndt="BF16"):
+        if ".layers." in name and name.endswith("proj.weight"):
+            t.append((name, "F8_E4M3", shape))
+            t.append((name.replace(".weight", ".weight_scale_inv"), "F32",
+                      [(shape[0] + 127) // 128, (shape[1] + 127) // 128]))
+        else:
+            t.append((name, dt, shape))
+    return t
+
+# ---------------------------------------------------------------- GGUF
+# (block size, bytes per block): llama.cpp gguf-py/gguf/constants.py GGML_QUANT_SIZES
+GGML = {"F32": (0, 1, 4), "F16": (1, 1, 2), "Q4_0": (2, 32, 18), "Q4_1": (3, 32, 20), "Q5_0": (6, 32, 22),
+        "Q5_1": (7, 32, 24), "Q8_0": (8, 32, 34), "Q8_1": (9, 32, 36), "Q2_K": (10, 256, 84), "Q3_K": (11, 256, 110),
+        "Q4_K": (12, 256, 144), "Q5_K": (13, 256, 176), "Q6_K": (14, 256, 210), "Q8_K": (15, 256, 292),
+        "IQ2_XXS": (16, 256, 66), "IQ2_XS": (17, 256, 74), "IQ3_XXS": (18, 256, 98), "IQ1_S": (19, 256, 50),
+        "IQ4_NL": (20, 32, 18), "IQ3_S": (21, 256, 110), "IQ2_S": (22, 256, 82), "IQ4_XS": (23, 256, 136),
+        "I8": (24, 1, 1), "I16": (25, 1, 2), "I32": (26, 1, 4), "I64": (27, 1, 8), "F64": (28, 1, 8),
+        "IQ1_M": (29, 256, 56), "BF16": (30, 1, 2), "TQ1_0": (34, 256, 54), "TQ2_0": (35, 256, 66),
+        "MXFP4": (39, 32, 17)}
+
+def gstr(s):
+    b = s.encode()
+    return struct.pack("<Q", len(b)) + b
+
+def gkv(key, value):
+    if isinstance(value, str):
+        return gstr(key) + struct.pack("<I", 8) + gstr(value)
+    if isinstance(value, bool):
+        return gstr(key) + struct.pack("<IB", 7, int(value))
+    if isinstance(value, float):
+        return gstr(key) + struct.pack("<If", 6, value)
+    if isinstance(value, list):  # a list of strings (the tokenizer's tokens)
+        return gstr(key) + struct.pack("<IIQ", 9, 8, len(value)) + b"".join(gstr(v) for v in value)
+    return gstr(key) + struct.pack("<II", 4, value)  # uint32
+
+def gguf(path, kvs, tensors, align=32):
+    """kvs: list of (key, value); tensors: list of (name, type, dims) with dims ggml-ordered (ne0 first)."""
+    out = b"GGUF" + struct.pack("<IQQ", 3, len(tensors), len(kvs)) + b"".join(gkv(k, v) for k, v in kvs)
+    off, infos = 0, b""
+    for name, ty, dims in tensors:
+        tid, blk, tsz = GGML[ty]
+        n = 1
+        for d in dims:
+            n *= d
+        size = n // blk * tsz
+        infos += gstr(name) + struct.pack("<I", len(dims)) + b"".join(struct.pack("<Q", d) for d in dims)
+        infos += struct.pack("<IQ", tid, off)
+        off += (size + align - 1) // align * align
+    out += infos
+    out += bytes((align - len(out) % align) % align)
+    with open(path, "wb") as f:
+        f.write(out + bytes(off))
+
+def llama_gguf_tensors(layers, h, ff, heads, kv, vocab, mix):
+    hd = h // heads
+    t = [("token_embd.weight", mix["embd"], [h, vocab])]
+    for i in range(layers):
+        p = "blk.%d." % i
+        t += [(p + "attn_norm.weight", "F32", [h]), (p + "attn_q.weight", mix["q"], [h, heads * hd]),
+              (p + "attn_k.weight", mix["k"], [h, kv * hd]), (p + "attn_v.weight", mix["v"], [h, kv * hd]),
+              (p + "attn_output.weight", mix["o"], [heads * hd, h]), (p + "ffn_norm.weight", "F32", [h]),
+              (p + "ffn_gate.weight", mix["gate"], [h, ff]), (p + "ffn_up.weight", mix["up"], [h, ff]),
+              (p + "ffn_down.weight", mix["down"], [ff, h])]
+    t += [("output_norm.weight", "F32", [h]), ("output.weight", mix["out"], [h, vocab])]
+    return t
+
+def llama_kvs(layers, h, ff, heads, kv, vocab, name, extra=()):
+    return [("general.architecture", "llama"), ("general.name", name), ("llama.context_length", 128),
+            ("llama.embedding_length", h), ("llama.block_count", layers), ("llama.feed_forward_length", ff),
+            ("llama.attention.head_count", heads), ("llama.attention.head_count_kv", kv),
+            ("llama.rope.freq_base", 10000.0), ("general.file_type", 15),
+            ("tokenizer.ggml.tokens", ["t%d" % i for i in range(vocab)])] + list(extra)
+
+def main():
+    M = HERE
+    # a checkpoint directory in two shards with an index: bf16 matrices, f32 norms
+    checkpoint(os.path.join(M, "tiny-llama"), llama_config(2), llama_tensors(2, 16, 32, 4, 2, 32), shards=2)
+    # one shard, no index, and a config that claims three layers: the counts disagree
+    checkpoint(os.path.join(M, "tiny-llama-mismatch"), llama_config(3), llama_tensors(2, 16, 32, 4, 2, 32))
+    # fp8 with 128x128 block scales (quantization_config as DeepSeek-V3 and Qwen3-FP8 write it)
+    qc = {"quant_method": "fp8", "fmt": "e4m3", "activation_scheme": "dynamic", "weight_block_size": [128, 128]}
+    checkpoint(os.path.join(M, "tiny-llama-fp8"), llama_config(2, h=256, inter=512, heads=4, kv=2, vocab=64,
+                                                               extra={"quantization_config": qc}),
+               fp8_tensors(2, 256, 512, 4, 2, 64))
+    # config.json files with each quantization_config (no weights: the formula sizes them)
+    for name, qc in [("gptq", {"quant_method": "gptq", "bits": 4, "group_size": 128, "desc_act": False, "sym": True}),
+                     ("awq", {"quant_method": "awq", "bits": 4, "group_size": 64, "zero_point": True, "version": "gemm"}),
+                     ("bnb4", {"quant_method": "bitsandbytes", "load_in_4bit": True, "bnb_4bit_quant_type": "nf4",
+                               "bnb_4bit_use_double_quant": True}),
+                     ("bnb8", {"quant_method": "bitsandbytes", "load_in_8bit": True}),
+                     ("mxfp4", {"quant_method": "mxfp4", "modules_to_not_convert": ["model.layers.*.self_attn",
+                                "model.layers.*.mlp.router", "model.embed_tokens", "lm_head"]}),
+                     ("gptq3", {"quant_method": "gptq", "bits": 3, "group_size": 128}),
+                     ("hqq", {"quant_method": "hqq", "nbits": 4})]:
+        cfg = llama_config(2, h=256, inter=512, heads=4, kv=2, vocab=64, extra={"quantization_config": qc})
+        if name == "mxfp4":  # experts to quantize: a mixtral
+            cfg.update({"model_type": "mixtral", "architectures": ["MixtralForCausalLM"], "num_local_experts": 4,
+                        "num_experts_per_tok": 2})
+        write_json(os.path.join(M, "quant-%s.json" % name), cfg)
+
+    # GGUF: a Q4_K_M-style mixture (Q4_K, Q6_K for v/down/output, F32 norms)
+    mix = {"embd": "Q4_K", "q": "Q4_K", "k": "Q4_K", "v": "Q6_K", "o": "Q4_K", "gate": "Q4_K", "up": "Q4_K",
+           "down": "Q6_K", "out": "Q6_K"}
+    t = llama_gguf_tensors(2, 256, 512, 4, 2, 64, mix)
+    gguf(os.path.join(M, "tiny-llama-Q4_K_M.gguf"), llama_kvs(2, 256, 512, 4, 2, 64, "tiny-llama"), t)
+    # the same model split in two by gguf-split: metadata in the first, split.* keys in both
+    half = len(t) // 2
+    gguf(os.path.join(M, "tiny-split-00001-of-00002.gguf"),
+         llama_kvs(2, 256, 512, 4, 2, 64, "tiny-split", [("split.no", 0), ("split.count", 2),
+                                                          ("split.tensors.count", len(t))]), t[:half])
+    gguf(os.path.join(M, "tiny-split-00002-of-00002.gguf"),
+         [("split.no", 1), ("split.count", 2), ("split.tensors.count", len(t))], t[half:])
+    # every ggml type fedplan knows, one 2 x 256 tensor each, under llama metadata
+    gguf(os.path.join(M, "all-types.gguf"), llama_kvs(1, 256, 512, 4, 2, 64, "all-types"),
+         [("t.%s" % ty, ty, [256, 2]) for ty in GGML])
+
+    # ---------------------------------------------------------------- broken files
+    B = os.path.join(DATA, "bad")
+    good = open(os.path.join(M, "tiny-llama", "model-00001-of-00002.safetensors"), "rb").read()
+    n = struct.unpack("<Q", good[:8])[0]
+    open(os.path.join(B, "st-truncated.safetensors"), "wb").write(good[:5])
+    open(os.path.join(B, "st-header-past-end.safetensors"), "wb").write(struct.pack("<Q", n + 4096) + good[8:100])
+    open(os.path.join(B, "st-header-2-63.safetensors"), "wb").write(struct.pack("<Q", 1 << 63) + good[8:])
+    open(os.path.join(B, "st-cut-data.safetensors"), "wb").write(good[:8 + n + 10])
+    hdr = json.loads(good[8:8 + n])
+    name = next(k for k in hdr if k != "__metadata__")
+    hdr[name]["dtype"] = "Q4_WHAT"
+    text = json.dumps(hdr).encode()
+    open(os.path.join(B, "st-unknown-dtype.safetensors"), "wb").write(struct.pack("<Q", len(text)) + text + good[8 + n:])
+    hdr = json.loads(good[8:8 + n])
+    hdr[name]["shape"] = [hdr[name]["shape"][0] * 2] + hdr[name]["shape"][1:]
+    text = json.dumps(hdr).encode()
+    open(os.path.join(B, "st-lying-size.safetensors"), "wb").write(struct.pack("<Q", len(text)) + text + good[8 + n:])
+
+    g = open(os.path.join(M, "tiny-llama-Q4_K_M.gguf"), "rb").read()
+    open(os.path.join(B, "gguf-truncated.gguf"), "wb").write(g[:300])
+    open(os.path.join(B, "gguf-million-kv.gguf"), "wb").write(g[:16] + struct.pack("<Q", 10 ** 6) + g[24:2000])
+    open(os.path.join(B, "gguf-2-63-tensors.gguf"), "wb").write(g[:8] + struct.pack("<Q", 1 << 63) + g[16:4096])
+    open(os.path.join(B, "gguf-bad-magic.gguf"), "wb").write(b"GGUG" + g[4:64])
+    gguf(os.path.join(B, "gguf-unknown-type.gguf"), llama_kvs(1, 256, 512, 4, 2, 64, "x"), [("t", "F32", [256])])
+    bad = open(os.path.join(B, "gguf-unknown-type.gguf"), "rb").read()
+    i = bad.index(gstr("t") + struct.pack("<I", 1)) + len(gstr("t")) + 4 + 8
+    open(os.path.join(B, "gguf-unknown-type.gguf"), "wb").write(bad[:i] + struct.pack("<I", 77) + bad[i + 4:])
+    gguf(os.path.join(B, "gguf-data-past-end.gguf"), llama_kvs(1, 256, 512, 4, 2, 64, "x"),
+         [("t", "F32", [256, 64])])
+    data = open(os.path.join(B, "gguf-data-past-end.gguf"), "rb").read()
+    open(os.path.join(B, "gguf-data-past-end.gguf"), "wb").write(data[:len(data) - 1024])
+    big_string = gstr("general.name") + struct.pack("<I", 8) + struct.pack("<Q", 1 << 63)
+    open(os.path.join(B, "gguf-string-2-63.gguf"), "wb").write(b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + big_string)
+
+    # ---------------------------------------------------------------- a Hugging Face cache
+    C = os.path.join(DATA, "hfcache")
+    if os.path.isdir(C):
+        shutil.rmtree(C)
+    repo = os.path.join(C, "models--tiny-org--tiny-llama")
+    main_rev, old_rev = "a" * 40, "b" * 40
+    os.makedirs(os.path.join(repo, "refs"))
+    open(os.path.join(repo, "refs", "main"), "w").write(main_rev)
+    open(os.path.join(repo, "refs", "v1"), "w").write(old_rev + "\n")
+    snap = os.path.join(repo, "snapshots", main_rev)
+    os.makedirs(snap)
+    write_json(os.path.join(snap, "config.json"), llama_config(2))
+    safetensors(os.path.join(snap, "model.safetensors"), llama_tensors(2, 16, 32, 4, 2, 32))
+    snap = os.path.join(repo, "snapshots", old_rev)
+    os.makedirs(snap)
+    write_json(os.path.join(snap, "config.json"), llama_config(1))  # config only: no weights downloaded
+
+main()

@@ -1,0 +1,379 @@
+/* Readers of model files: safetensors and GGUF headers give exact bytes and counts per type,
+ * split GGUF files read as one, broken headers fail at their byte offset without reading past
+ * the end, the Hugging Face cache is found offline, quantization_config sizes the weights.
+ * The files under tests/data/models are written by tests/data/models/make.py (no download);
+ * the buffers below are written here. */
+#include <stdlib.h>
+
+#include "../../inventory/inventory.h"
+#include "test.h"
+
+/* ---------------------------------------------------------------- safetensors in memory */
+
+/* 8-byte little-endian length + header text + data bytes (zeros), into buf; returns the size. */
+static size_t st_file(unsigned char *buf, size_t cap, const char *hdr, size_t data)
+{
+    size_t n = strlen(hdr);
+    if (8 + n + data > cap)
+        return 0;
+    for (int i = 0; i < 8; i++)
+        buf[i] = (unsigned char)((uint64_t)n >> (8 * i));
+    memcpy(buf + 8, hdr, n);
+    memset(buf + 8 + n, 0, data);
+    return 8 + n + data;
+}
+
+static const inv_kind *kind(const inv_stored *st, const char *name)
+{
+    for (size_t i = 0; i < st->nkinds; i++)
+        if (!strcmp(st->kinds[i].name, name))
+            return &st->kinds[i];
+    return NULL;
+}
+
+static void test_safetensors_dtypes(test_ctx *t)
+{
+    /* one tensor of each dtype a checkpoint uses, exact bytes = elements x bits / 8 */
+    static const struct {
+        const char *dtype;
+        unsigned bits;
+    } rows[] = {{"F32", 32}, {"F16", 16}, {"BF16", 16}, {"F8_E4M3", 8}, {"F8_E5M2", 8}, {"I8", 8}, {"U8", 8},
+                {"I32", 32}, {"I64", 64}, {"BOOL", 8}, {"F64", 64}, {"F8_E8M0", 8}, {"F4", 4}};
+    char hdr[4096] = "{";
+    uint64_t off = 0;
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        uint64_t bytes = 6 * 10 * rows[i].bits / 8;
+        char one[160];
+        snprintf(one, sizeof one, "%s\"t%zu\":{\"dtype\":\"%s\",\"shape\":[6,10],\"data_offsets\":[%llu,%llu]}",
+                 i ? "," : "", i, rows[i].dtype, (unsigned long long)off, (unsigned long long)(off + bytes));
+        strcat(hdr, one);
+        off += bytes;
+    }
+    strcat(hdr, ",\"__metadata__\":{\"format\":\"pt\"}}");
+    static unsigned char buf[8192];
+    size_t len = st_file(buf, sizeof buf, hdr, off);
+    inv_stored st;
+    memset(&st, 0, sizeof st);
+    fp_error e;
+    CHECK(t, inv_safetensors_parse("x.safetensors", buf, len, len, &st, &e) == 0);
+    CHECK_U64(t, st.tensors, sizeof rows / sizeof rows[0]);
+    CHECK_U64(t, st.bytes, off);
+    CHECK(t, st.quantized);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const inv_kind *k = kind(&st, rows[i].dtype);
+        CHECK(t, k != NULL);
+        if (k) {
+            CHECK_U64(t, k->elements, 60);
+            CHECK_U64(t, k->bytes, 60 * rows[i].bits / 8);
+        }
+    }
+}
+
+static int st_fails(const char *hdr, size_t data, uint64_t claimed_len, fp_error *e)
+{
+    static unsigned char buf[4096];
+    size_t len = st_file(buf, sizeof buf, hdr, data);
+    if (claimed_len)
+        for (int i = 0; i < 8; i++)
+            buf[i] = (unsigned char)(claimed_len >> (8 * i));
+    inv_stored st;
+    memset(&st, 0, sizeof st);
+    int rc = inv_safetensors_parse("bad.safetensors", buf, len, len, &st, e);
+    return rc != 0 && st.tensors == 0; /* nothing added from a broken file */
+}
+
+static void test_safetensors_broken(test_ctx *t)
+{
+    fp_error e;
+    CHECK(t, st_fails("{}", 0, 1ULL << 63, &e));
+    CHECK_HAS(t, e.msg, "at byte 0: header length 9223372036854775808 runs past the end of the file");
+    CHECK(t, st_fails("{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,8]}}", 8, 0, &e));
+    CHECK_HAS(t, e.msg, "shape and dtype give 16 bytes, data_offsets 8");
+    CHECK(t, st_fails("{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", 8, 0, &e));
+    CHECK_HAS(t, e.msg, "past the end of the file");
+    CHECK(t, st_fails("{\"a\":{\"dtype\":\"Q4\",\"shape\":[4],\"data_offsets\":[0,16]}}", 16, 0, &e));
+    CHECK_HAS(t, e.msg, "at byte 9: tensor 'a' has unknown dtype 'Q4'");
+    CHECK(t, st_fails("{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
+                      "\"b\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[8,24]}}", 24, 0, &e));
+    CHECK_HAS(t, e.msg, "overlaps");
+    CHECK(t, st_fails("{\"a\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296,4],\"data_offsets\":[0,16]}}", 16, 0,
+                      &e));
+    CHECK_HAS(t, e.msg, "overflows");
+    CHECK(t, st_fails("{\"a\":", 0, 0, &e));
+    CHECK_HAS(t, e.msg, "not valid JSON");
+    unsigned char five[5] = {1, 0, 0, 0, 0};
+    inv_stored st;
+    memset(&st, 0, sizeof st);
+    CHECK(t, inv_safetensors_parse("short.safetensors", five, 5, 5, &st, &e) != 0);
+    CHECK_HAS(t, e.msg, "too short");
+}
+
+/* the checkpoint directory of make.py: two shards named by an index, bf16 matrices, f32 norms */
+static void test_checkpoint_dir(test_ctx *t)
+{
+    inv_modelfile m;
+    fp_error e;
+    CHECK(t, inv_modelfile_load("tests/data/models/tiny-llama/", &m, &e) == 0);
+    CHECK_STR(t, m.name, "tiny-llama");
+    CHECK_U64(t, m.stored.files, 2);
+    CHECK_U64(t, m.stored.tensors, 21);
+    est_params p;
+    CHECK(t, est_params_count(&m.arch, &p, &e) == 0);
+    CHECK_U64(t, m.stored.elements, p.total);
+    CHECK_U64(t, p.total, 5712);
+    /* bf16: embeddings + head 2 x 32 x 16, 2 layers of 2336 - 32 norm values; f32: 5 norms of 16 */
+    const inv_kind *bf = kind(&m.stored, "BF16"), *f32 = kind(&m.stored, "F32");
+    CHECK(t, bf && f32);
+    if (bf && f32) {
+        CHECK_U64(t, bf->bytes, (1024 + 2 * 2304) * 2);
+        CHECK_U64(t, f32->bytes, 5 * 16 * 4);
+    }
+    CHECK_U64(t, m.stored.bytes, 11584);
+}
+
+/* fp8 with 128x128 block scales: the formula of --dtype fp8-block gives the stored bytes */
+static void test_fp8_block_formula(test_ctx *t)
+{
+    inv_modelfile m;
+    fp_error e;
+    CHECK(t, inv_modelfile_load("tests/data/models/tiny-llama-fp8", &m, &e) == 0);
+    CHECK(t, m.quant.present);
+    CHECK(t, m.quant.dtype == EST_DT_FP8_BLOCK);
+    CHECK_U64(t, m.quant.fp8_block, 128);
+    est_params p;
+    CHECK(t, est_params_count(&m.arch, &p, &e) == 0);
+    est_workload w;
+    est_workload_default(&w);
+    w.weight_dtype = EST_DT_FP8_BLOCK;
+    w.context = 64;
+    est_footprint fp;
+    CHECK(t, est_footprint_compute(&m.arch, &p, &w, &fp, NULL, &e) == 0);
+    CHECK_U64(t, fp.bytes[EST_C_WEIGHTS], m.stored.bytes);
+    w.stored_weights = m.stored.bytes;
+    CHECK(t, est_footprint_compute(&m.arch, &p, &w, &fp, NULL, &e) == 0);
+    CHECK_U64(t, fp.bytes[EST_C_WEIGHTS], m.stored.bytes);
+}
+
+/* ---------------------------------------------------------------- GGUF */
+
+static void test_gguf_all_types(test_ctx *t)
+{
+    /* one 256 x 2 tensor per type: bytes = 512 / block x bytes per block (gguf-py GGML_QUANT_SIZES) */
+    static const struct {
+        const char *name;
+        unsigned block, bytes;
+    } rows[] = {{"F32", 1, 4},        {"F16", 1, 2},        {"Q4_0", 32, 18},     {"Q4_1", 32, 20},
+                {"Q5_0", 32, 22},     {"Q5_1", 32, 24},     {"Q8_0", 32, 34},     {"Q8_1", 32, 36},
+                {"Q2_K", 256, 84},    {"Q3_K", 256, 110},   {"Q4_K", 256, 144},   {"Q5_K", 256, 176},
+                {"Q6_K", 256, 210},   {"Q8_K", 256, 292},   {"IQ2_XXS", 256, 66}, {"IQ2_XS", 256, 74},
+                {"IQ3_XXS", 256, 98}, {"IQ1_S", 256, 50},   {"IQ4_NL", 32, 18},   {"IQ3_S", 256, 110},
+                {"IQ2_S", 256, 82},   {"IQ4_XS", 256, 136}, {"I8", 1, 1},         {"I16", 1, 2},
+                {"I32", 1, 4},        {"I64", 1, 8},        {"F64", 1, 8},        {"IQ1_M", 256, 56},
+                {"BF16", 1, 2},       {"TQ1_0", 256, 54},   {"TQ2_0", 256, 66},   {"MXFP4", 32, 17}};
+    est_arch a;
+    inv_stored st;
+    char name[INV_NAME];
+    fp_error e;
+    CHECK(t, inv_gguf_load("tests/data/models/all-types.gguf", &a, &st, name, &e) == 0);
+    CHECK_STR(t, name, "all-types");
+    CHECK_U64(t, st.tensors, sizeof rows / sizeof rows[0]);
+    uint64_t total = 0;
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const inv_kind *k = kind(&st, rows[i].name);
+        CHECK(t, k != NULL);
+        if (!k)
+            continue;
+        CHECK_U64(t, k->elements, 512);
+        CHECK_U64(t, k->bytes, 512 / rows[i].block * rows[i].bytes);
+        total += 512 / rows[i].block * rows[i].bytes;
+    }
+    CHECK_U64(t, st.bytes, total);
+}
+
+static void test_gguf_mixture_and_split(test_ctx *t)
+{
+    est_arch a, b;
+    inv_stored s1, s2;
+    char n1[INV_NAME], n2[INV_NAME];
+    fp_error e;
+    CHECK(t, inv_gguf_load("tests/data/models/tiny-llama-Q4_K_M.gguf", &a, &s1, n1, &e) == 0);
+    CHECK_STR(t, a.model_type, "llama");
+    CHECK_U64(t, a.hidden, 256);
+    CHECK_U64(t, a.layers, 2);
+    CHECK_U64(t, a.kv_heads, 2);
+    CHECK_U64(t, a.vocab, 64);
+    CHECK_U64(t, a.max_positions, 128);
+    CHECK(t, !a.tied_embeddings);
+    /* Q4_K: token_embd (64 rows), per layer q (256), k, v... as make.py mixes them */
+    const inv_kind *q4 = kind(&s1, "Q4_K"), *q6 = kind(&s1, "Q6_K"), *f32 = kind(&s1, "F32");
+    CHECK(t, q4 && q6 && f32);
+    if (q4 && q6 && f32) {
+        CHECK_U64(t, q4->tensors, 11);
+        CHECK_U64(t, q4->bytes, (64 + 2 * (256 + 128 + 256 + 512 + 512)) * 144);
+        CHECK_U64(t, q6->bytes, (2 * (128 + 256 * 2) + 64) * 210);
+        CHECK_U64(t, f32->bytes, 5 * 256 * 4);
+    }
+    est_params p;
+    CHECK(t, est_params_count(&a, &p, &e) == 0);
+    CHECK_U64(t, s1.elements, p.total);
+    /* the split pair reads as the same model, whichever part is named */
+    CHECK(t, inv_gguf_load("tests/data/models/tiny-split-00002-of-00002.gguf", &b, &s2, n2, &e) == 0);
+    CHECK_U64(t, s2.files, 2);
+    CHECK_U64(t, s2.tensors, s1.tensors);
+    CHECK_U64(t, s2.bytes, s1.bytes);
+    CHECK_U64(t, s2.elements, s1.elements);
+    CHECK(t, !b.tied_embeddings); /* output.weight is in the second part */
+    CHECK_STR(t, n2, "tiny-split");
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void test_gguf_broken(test_ctx *t)
+{
+    unsigned char b[64];
+    est_arch a;
+    inv_stored st;
+    fp_error e;
+    memcpy(b, "GGUF", 4);
+    put32(b + 4, 3);
+    put64(b + 8, 0);
+    put64(b + 16, 1000000); /* a million metadata entries in 40 bytes */
+    memset(b + 24, 0, 40);
+    CHECK(t, inv_gguf_parse("m.gguf", b, sizeof b, &a, &st, NULL, &e) != 0);
+    CHECK_HAS(t, e.msg, "at byte 16: 1000000 metadata entries cannot fit");
+    put64(b + 8, 1ULL << 63);
+    put64(b + 16, 0);
+    CHECK(t, inv_gguf_parse("m.gguf", b, sizeof b, &a, &st, NULL, &e) != 0);
+    CHECK_HAS(t, e.msg, "at byte 8: 9223372036854775808 tensors cannot fit");
+    /* one key whose string value claims 2^63 bytes */
+    put64(b + 8, 0);
+    put64(b + 16, 1);
+    put64(b + 24, 1);
+    b[32] = 'k';
+    put32(b + 33, 8);
+    put64(b + 37, 1ULL << 63);
+    CHECK(t, inv_gguf_parse("m.gguf", b, 45, &a, &st, NULL, &e) != 0);
+    CHECK_HAS(t, e.msg, "at byte 37: a metadata string claims 9223372036854775808 bytes");
+    /* an array of 2^62 u32 */
+    put32(b + 33, 9);
+    put32(b + 37, 4);
+    put64(b + 41, 1ULL << 62);
+    CHECK(t, inv_gguf_parse("m.gguf", b, 49, &a, &st, NULL, &e) != 0);
+    CHECK_HAS(t, e.msg, "array of 4611686018427387904");
+    put32(b + 4, 1);
+    CHECK(t, inv_gguf_parse("m.gguf", b, 49, &a, &st, NULL, &e) != 0);
+    CHECK_HAS(t, e.msg, "version 1");
+    CHECK(t, inv_gguf_parse("m.gguf", b, 3, &a, &st, NULL, &e) != 0);
+    CHECK_HAS(t, e.msg, "past the end of the file (3 bytes)");
+}
+
+/* ---------------------------------------------------------------- cache and quantization */
+
+static void test_hfcache(test_ctx *t)
+{
+    char dir[4096];
+    fp_error e;
+    const char *old = getenv("HF_HUB_CACHE");
+    char saved[1024] = "";
+    if (old)
+        snprintf(saved, sizeof saved, "%s", old);
+    setenv("HF_HUB_CACHE", "tests/data/hfcache", 1);
+    CHECK(t, inv_hfcache_find("tiny-org/tiny-llama", NULL, dir, sizeof dir, &e) == 0);
+    CHECK_STR(t, dir, "tests/data/hfcache/models--tiny-org--tiny-llama/snapshots/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    CHECK(t, inv_hfcache_find("tiny-org/tiny-llama", "v1", dir, sizeof dir, &e) == 0);
+    CHECK_HAS(t, dir, "/snapshots/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+    CHECK(t, inv_hfcache_find("tiny-org/tiny-llama", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", dir, sizeof dir, &e) == 0);
+    CHECK(t, inv_hfcache_find("tiny-org/none", NULL, dir, sizeof dir, &e) != 0);
+    CHECK_HAS(t, e.msg, "looked for tests/data/hfcache/models--tiny-org--none");
+    CHECK_HAS(t, e.msg, "huggingface-cli download tiny-org/none config.json");
+    CHECK(t, inv_hfcache_find("tiny-org/tiny-llama", "../../etc", dir, sizeof dir, &e) != 0);
+    CHECK(t, !inv_hub_id_like("./x/y") && !inv_hub_id_like("a/b/c") && !inv_hub_id_like("a/..") &&
+                 inv_hub_id_like("Qwen/Qwen3-8B"));
+    unsetenv("HF_HUB_CACHE");
+    setenv("HF_HOME", "/nonexistent-home", 1);
+    CHECK(t, inv_hfcache_find("a/b", NULL, dir, sizeof dir, &e) != 0);
+    CHECK_HAS(t, e.msg, "/nonexistent-home/hub/models--a--b");
+    unsetenv("HF_HOME");
+    if (saved[0])
+        setenv("HF_HUB_CACHE", saved, 1);
+}
+
+static int quant(const char *qc, inv_quant *q, fp_error *e)
+{
+    char text[512];
+    snprintf(text, sizeof text, "{\"model_type\": \"llama\",\n \"quantization_config\": %s}", qc);
+    return inv_quant_parse("c.json", text, strlen(text), q, e);
+}
+
+static void test_quant_config(test_ctx *t)
+{
+    inv_quant q;
+    fp_error e;
+    CHECK(t, quant("{\"quant_method\": \"fp8\", \"weight_block_size\": [128, 128]}", &q, &e) == 0);
+    CHECK(t, q.dtype == EST_DT_FP8_BLOCK);
+    CHECK_U64(t, q.fp8_block, 128);
+    CHECK(t, quant("{\"quant_method\": \"gptq\", \"bits\": 4, \"group_size\": -1}", &q, &e) == 0);
+    CHECK(t, q.dtype == EST_DT_INT4 && q.group_size == UINT32_MAX && q.g_idx);
+    CHECK(t, quant("{\"quant_method\": \"awq\", \"bits\": 4, \"group_size\": 32}", &q, &e) == 0);
+    CHECK(t, q.dtype == EST_DT_INT4 && q.group_size == 32 && !q.g_idx);
+    CHECK(t, quant("{\"quant_method\": \"bitsandbytes\", \"load_in_4bit\": true}", &q, &e) == 0);
+    CHECK(t, q.dtype == EST_DT_NF4);
+    CHECK(t, quant("{\"quant_method\": \"mxfp4\"}", &q, &e) == 0);
+    CHECK(t, q.dtype == EST_DT_MXFP4);
+    CHECK(t, quant("{\"quant_method\": \"hqq\"}", &q, &e) == 0);
+    CHECK(t, q.present && q.dtype == EST_DT_COUNT);
+    CHECK(t, quant("{\"quant_method\": \"gptq\", \"group_size\": 0}", &q, &e) != 0);
+    CHECK_HAS(t, e.msg, "'group_size' must be");
+    CHECK(t, quant("{\"bits\": 4}", &q, &e) != 0);
+    CHECK_U64(t, e.line, 2);
+
+    /* GPTQ as stored: qweight n/2, qzeros and fp16 scales per group, g_idx 4 B per input row */
+    est_workload w;
+    est_workload_default(&w);
+    est_arch a = {.vocab = 64, .hidden = 256, .layers = 1, .heads = 4, .kv_heads = 4, .head_dim = 64,
+                  .intermediate = 512, .mlp = EST_MLP_GATED, .norm = EST_NORM_RMS, .norms_per_layer = 2,
+                  .final_norm = 1, .max_positions = 128};
+    snprintf(a.model_type, sizeof a.model_type, "llama");
+    est_params p;
+    CHECK(t, est_arch_check(&a, &e) == 0 && est_params_count(&a, &p, &e) == 0);
+    est_footprint f1, f2;
+    w.weight_dtype = EST_DT_INT4;
+    w.context = 64;
+    CHECK(t, est_footprint_compute(&a, &p, &w, &f1, NULL, &e) == 0);
+    w.group_size = 64;
+    w.gptq_g_idx = 1;
+    CHECK(t, est_footprint_compute(&a, &p, &w, &f2, NULL, &e) == 0);
+    /* a group of 64 rows doubles the groups of 128: each extra group costs 2.5 B per output column;
+     * g_idx costs 4 B per input row */
+    uint64_t want = 0;
+    /* q,k,v,o: d_in 256 -> 4 groups vs 2, d_out 256 */
+    want += 4 * ((4 - 2) * 256 * 5 / 2 + 256 * 4);
+    /* gate, up: d_in 256, d_out 512 */
+    want += 2 * ((4 - 2) * 512 * 5 / 2 + 256 * 4);
+    /* down: d_in 512 -> 8 groups vs 4, d_out 256 */
+    want += (8 - 4) * 256 * 5 / 2 + 512 * 4;
+    CHECK_U64(t, f2.bytes[EST_C_WEIGHTS] - f1.bytes[EST_C_WEIGHTS], want);
+}
+
+const test_case readers_tests[] = {
+    {"readers_safetensors_dtypes", test_safetensors_dtypes},
+    {"readers_safetensors_broken", test_safetensors_broken},
+    {"readers_checkpoint_dir", test_checkpoint_dir},
+    {"readers_fp8_block_formula", test_fp8_block_formula},
+    {"readers_gguf_all_types", test_gguf_all_types},
+    {"readers_gguf_mixture_and_split", test_gguf_mixture_and_split},
+    {"readers_gguf_broken", test_gguf_broken},
+    {"readers_hfcache", test_hfcache},
+    {"readers_quant_config", test_quant_config},
+    {NULL, NULL},
+};
