@@ -161,12 +161,6 @@ static int run(int argc, char **argv)
         if (est_footprint_compute(&arch, &p, &o.w, &fp, NULL, &err) != 0)
             goto out;
     }
-    if (!f.host && est_job_gpus(&o.w) > nd->gpus) {
-        fp_fail(&err, NULL, 0, 0, "the job needs %llu GPUs (tp %llu x %llu data-parallel); %s has %u",
-                (unsigned long long)est_job_gpus(&o.w), (unsigned long long)o.w.tp, (unsigned long long)o.w.dp,
-                nd->name, nd->gpus);
-        goto out;
-    }
     /* a GPU that cannot run the workload holds no replica, whatever its memory (the same
      * check as plans make: scn_use_variant) */
     char cannot[256] = "";
@@ -236,6 +230,9 @@ static int run(int argc, char **argv)
                    (double)sfp.host / FP_GIB, (double)f.host_cap / FP_GIB, (unsigned long long)(f.host_cap / sfp.host));
         if (cannot[0])
             printf("runs       NO: %s\n", cannot);
+        if (!f.host && est_job_gpus(&o.w) > nd->gpus)
+            printf("gpus       NO: a replica needs %llu GPUs on one node and %s has %u\n",
+                   (unsigned long long)est_job_gpus(&o.w), nd->name, nd->gpus);
         printf("fits       %llu replica%s\n", (unsigned long long)count, count == 1 ? "" : "s");
         if (count)
             printf("context    up to %llu tokens keeps %llu replica%s\n", (unsigned long long)maxctx,

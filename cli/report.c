@@ -279,7 +279,13 @@ void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan 
                 if (sh->gpu == -1)
                     printf(" %s#%u", pb->deps[sh->dep].name, sh->replica + 1);
                 else if (sh->shard == 0 && pb->deps[sh->dep].variants[sh->variant].host_bytes)
-                    printf(" %s#%u(process)", pb->deps[sh->dep].name, sh->replica + 1);
+                {
+                    uint32_t np = pb->deps[sh->dep].variants[sh->variant].tp;
+                    if (np > 1)
+                        printf(" %s#%u(%u processes)", pb->deps[sh->dep].name, sh->replica + 1, np);
+                    else
+                        printf(" %s#%u(process)", pb->deps[sh->dep].name, sh->replica + 1);
+                }
             }
             printf("\n");
         }
@@ -358,7 +364,7 @@ json_t *report_summary_json(const scenario *s, const scn_result *r, const char *
     json_object_set_new(o, "nodes", json_integer((json_int_t)plan->nnodes));
     json_object_set_new(o, "cost_per_hour", json_real(round(plan->cost * 1000.0) / 1000.0));
     json_object_set_new(o, "cost_per_month", json_real(round(plan->cost * 730.0 * 100.0) / 100.0));
-    uint64_t cap = 0, used = 0;
+    uint64_t cap = 0, used = 0, margin = 0;
     for (size_t n = 0; n < plan->nnodes; n++) {
         const sol_node *nd = &plan->nodes[n];
         const sol_node_type *t = &pb->types[nd->type];
@@ -368,6 +374,7 @@ json_t *report_summary_json(const scenario *s, const scn_result *r, const char *
             /* the memory deployments are placed in: GPU memory, and host memory for host deployments
              * (GPU processes' own host RAM is checked by the solver but is not what this measures) */
             used = sum_bytes(used, shard_est(s, &nd->shards[k]), 1);
+            margin = sum_bytes(margin, shard_margin(s, &nd->shards[k]), 1);
             host_used |= nd->shards[k].gpu < 0;
         }
         if (gpu_node)
@@ -378,7 +385,10 @@ json_t *report_summary_json(const scenario *s, const scn_result *r, const char *
     json_object_set_new(o, "memory_used_bytes", json_integer((json_int_t)used));
     json_object_set_new(o, "memory_capacity_bytes", json_integer((json_int_t)cap));
     json_object_set_new(o, "utilization", json_real(cap ? round((double)used / (double)cap * 10000.0) / 10000.0 : 0));
-    json_object_set_new(o, "headroom_bytes", json_integer((json_int_t)(cap > used ? cap - used : 0)));
+    json_object_set_new(o, "margin_bytes", json_integer((json_int_t)margin));
+    /* free beyond the estimates and their margins */
+    uint64_t taken = sum_bytes(used, margin, 1);
+    json_object_set_new(o, "headroom_bytes", json_integer((json_int_t)(cap > taken ? cap - taken : 0)));
     json_object_set_new(o, "unplaced", json_integer(unplaced_replicas(plan)));
     json_object_set_new(o, "bound_scope", json_string(scope_name(plan->bound_scope)));
     json_object_set_new(o, "gap", json_bound(plan, round(plan->gap * 1e6) / 1e6));

@@ -340,6 +340,7 @@ typedef struct est_options {
     est_workload w;
     int train_opt, infer_said, kv_set, compute_set;
     int dtype_set, prec_set, rank_set, targets_set, zero_set, fsdp_set; /* given, for contradictions */
+    int swap_set;
     int runtime_set;                    /* --runtime given (a .gguf MODEL defaults to llama.cpp) */
     double lora_alpha;
     int have_alpha;

@@ -7,6 +7,7 @@
  *   h   hidden size, I intermediate size, V vocabulary, L layers
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -502,8 +503,9 @@ static void training_parts(const est_arch *a, const est_params *p, const est_wor
  * stated in docs/methodology.md (to be replaced by a measurement).  vLLM also pins
  * swap_space bytes of CPU KV cache per GPU at start (--swap-space, 4 GiB by default:
  * vLLM's engine arguments).  Weights are read through the page cache (safetensors are
- * mmapped), which the kernel reclaims: not counted.  llama.cpp: its whole footprint is
- * host memory already, so nothing more here. */
+ * mmapped), which the kernel reclaims: not counted.  llama.cpp: on the host its whole
+ * footprint is host memory already; placed on a GPU (`on: gpu`), its process's own host RAM
+ * (small: the weights stay in the page cache) is not modelled. */
 #define HOST_PROCESS (2ULL * GIB)
 
 static uint64_t host_bytes(const est_workload *w)
@@ -517,6 +519,16 @@ static uint64_t host_bytes(const est_workload *w)
     return h;
 }
 
+/* a + b held at the largest signed 64-bit value (what JSON can print): an absurd margin must
+ * read as "does not fit", never wrap */
+static uint64_t add_held(uint64_t a, uint64_t b)
+{
+    const uint64_t max = (uint64_t)INT64_MAX;
+    if (a > max || b > max - a)
+        return max;
+    return a + b;
+}
+
 static void memory_figures(const est_workload *w, est_footprint *fp)
 {
     uint64_t transient = fp->bytes[EST_C_ACTIVATIONS] + fp->bytes[EST_C_LOGITS];
@@ -524,11 +536,11 @@ static void memory_figures(const est_workload *w, est_footprint *fp)
     if (w->runtime == EST_RT_TRANSFORMERS || w->runtime == EST_RT_NONE)
         fp->fragmentation = sat((double)transient * FRAG_TRANSIENT);
     fp->allocated = fp->total - fp->outside_allocator;
-    fp->reserved = fp->allocated + fp->fragmentation;
-    fp->device = fp->reserved + fp->outside_allocator;
+    fp->reserved = add_held(fp->allocated, fp->fragmentation);
+    fp->device = add_held(fp->reserved, fp->outside_allocator);
     double frac = w->margin.set ? w->margin.frac : w->mode == EST_MODE_TRAIN ? EST_MARGIN_TRAIN : EST_MARGIN_INFER;
-    fp->margin = sat(ceil((double)fp->device * frac)) + (w->margin.set ? w->margin.fixed : 0);
-    fp->need = fp->device + fp->margin;
+    fp->margin = add_held(sat(ceil((double)fp->device * frac)), w->margin.set ? w->margin.fixed : 0);
+    fp->need = add_held(fp->device, fp->margin);
     fp->host = host_bytes(w);
 }
 

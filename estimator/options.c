@@ -107,6 +107,8 @@ int est_margin_parse(const char *opt, const char *v, est_margin *m, fp_error *er
     } else if (fp_size_parse(v, &bytes, why, sizeof why) == 0) {
         m->frac = 0;
         m->fixed = bytes;
+    } else if (v[0] >= '0' && v[0] <= '9' && strpbrk(v, "BKMGTPEbkmgtpe")) {
+        return fp_fail(err, NULL, 0, 0, "--%s: %s", opt, why); /* a size, and what is wrong with it */
     } else {
         return fp_fail(err, NULL, 0, 0, "--%s: expected a fraction (0.1), a percentage (10%%) or a size (2 GiB), got '%s'",
                        opt, v);
@@ -310,6 +312,7 @@ int est_option_apply(est_options *o, const char *name, const char *v, fp_error *
                 return fp_fail(err, NULL, 0, 0, "--swap-space: expected GiB per GPU in [0, 1024] (vLLM's flag), got '%s'",
                                v);
             o->w.swap_space = (uint64_t)(gib * 1073741824.0);
+            o->swap_set = 1;
             break;
         }
         case O_GROUP: {
@@ -432,6 +435,9 @@ int est_options_finish(est_options *o, fp_error *err)
         return fp_fail(err, NULL, 0, 0, "--mode infer contradicts the training options given");
     if (est_workload_shape(&o->w, err) != 0)
         return -1;
+    if (o->swap_set && o->w.runtime != EST_RT_VLLM)
+        return fp_fail(err, NULL, 0, 0, "--swap-space is vLLM's (its CPU swap per GPU); the runtime is %s",
+                       est_runtime_name(o->w.runtime));
     if (o->train_opt) {
         o->w.mode = EST_MODE_TRAIN;
         if (training_contradictions(o, err) != 0 || settle_precision(o, err) != 0)
