@@ -815,7 +815,6 @@ void scn_free(scenario *s)
         return;
     for (size_t i = 0; i < s->deps_cap; i++) {
         free(s->deps[i].allowed);
-        free(s->deps[i].vallowed);
         free(s->deps[i].wl);
         free(s->deps[i].pin);
     }
@@ -841,19 +840,12 @@ int scn_set_margin(scenario *s, const char *value, int force, fp_error *err)
  * profiles (allocated + margin) must fit the share.  So its size depends on the node type:
  * one solver variant per distinct GPU size among the node choices, each allowed only on the
  * types of its size.  The variant sd->variants[sd->nvariants] holds the tp shape already. */
-static int vllm_fixed_share(scenario *s, scn_deployment *dp, sol_deployment *sd, const est_workload *w,
-                            const est_footprint *fp, fp_error *err)
+static int vllm_fixed_share(scenario *s, scn_deployment *dp, sol_deployment *sd, unsigned char *rows,
+                            const est_workload *w, const est_footprint *fp, fp_error *err)
 {
     const size_t first = sd->nvariants;
     const sol_variant proto = sd->variants[first];
     const uint32_t tpdeg = dp->vtp[first];
-    if (dp->vallowed_n != s->nnodes || !dp->vallowed) {
-        unsigned char *va = realloc(dp->vallowed, SOL_MAX_VARIANTS * (s->nnodes + 1));
-        if (!va)
-            return fp_fail(err, s->file, 0, 0, "out of memory");
-        dp->vallowed = va;
-        dp->vallowed_n = s->nnodes;
-    }
     for (size_t n = 0; n < s->nnodes; n++) {
         const scn_node_choice *nc = &s->nodes[n];
         uint64_t total = nc->node.gpu_memory;
@@ -875,8 +867,8 @@ static int vllm_fixed_share(scenario *s, scn_deployment *dp, sol_deployment *sd,
             sd->nvariants++;
             sd->variants[k] = proto;
             sd->variants[k].shard_bytes = takes;
-            memset(dp->vallowed + k * s->nnodes, 0, s->nnodes);
-            sd->variants[k].allowed = dp->vallowed + k * s->nnodes;
+            memset(rows + k * s->nnodes, 0, s->nnodes);
+            sd->variants[k].allowed = rows + k * s->nnodes;
             dp->vtp[k] = tpdeg;
             dp->device_bytes[k] = takes;
             dp->margin_bytes[k] = 0; /* the margin lives inside the budget: vLLM turns it into KV cache */
@@ -884,15 +876,15 @@ static int vllm_fixed_share(scenario *s, scn_deployment *dp, sol_deployment *sd,
             dp->gpus[k] = proto.tp;
             dp->shard_bytes[k] = takes;
         }
-        dp->vallowed[k * s->nnodes + n] = 1;
+        rows[k * s->nnodes + n] = 1;
     }
     if (sd->nvariants == first) { /* no GPU offered gives it room: a variant no node may take */
         if (first == SOL_MAX_VARIANTS)
             return fp_fail(err, s->file, dp->line, dp->col, "deployment '%s': more than %d ways to run it", dp->name,
                            SOL_MAX_VARIANTS);
         sd->nvariants++;
-        memset(dp->vallowed + first * s->nnodes, 0, s->nnodes);
-        sd->variants[first].allowed = dp->vallowed + first * s->nnodes;
+        memset(rows + first * s->nnodes, 0, s->nnodes);
+        sd->variants[first].allowed = rows + first * s->nnodes;
         dp->gpus[first] = proto.tp;
         dp->shard_bytes[first] = proto.shard_bytes;
         dp->outside_bytes[first] = fp->outside_allocator;
@@ -915,7 +907,19 @@ static int is_path(const char *m)
 int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *err)
 {
     memset(pb, 0, sizeof *pb);
-    sol_deployment *deps = calloc(s->ndeps + 1, sizeof *deps);
+    /* the per-variant node flags of vLLM deployments with a fixed utilization live after the
+     * deployments, in the same block: the problem owns them (scn_problem_free), and a later
+     * build never rewrites a problem still in use */
+    size_t nfixed = 0;
+    for (size_t i = 0; i < s->ndeps; i++)
+        nfixed += !s->deps[i].memory && !s->deps[i].on_host && s->deps[i].opts.w.runtime == EST_RT_VLLM &&
+                  s->deps[i].opts.w.gmu_set;
+    size_t dep_bytes = (s->ndeps + 1) * sizeof(sol_deployment);
+    size_t flag_bytes = nfixed * SOL_MAX_VARIANTS * s->nnodes, fixed_seen = 0;
+    if (s->nnodes && flag_bytes / SOL_MAX_VARIANTS / s->nnodes != nfixed)
+        return fp_fail(err, s->file, 0, 0, "out of memory");
+    sol_deployment *deps = calloc(1, dep_bytes + flag_bytes);
+    unsigned char *flags = (unsigned char *)deps + dep_bytes;
     sol_node_type *types = calloc(s->nnodes + 1, sizeof *types);
     if (!deps || !types) {
         free(deps);
@@ -980,6 +984,9 @@ int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *er
             }
         }
         dp->nv = 0;
+        unsigned char *rows = NULL; /* this deployment's per-variant node flags, when it needs them */
+        if (!dp->memory && !dp->on_host && dp->opts.w.runtime == EST_RT_VLLM && dp->opts.w.gmu_set)
+            rows = flags + (fixed_seen++) * SOL_MAX_VARIANTS * s->nnodes;
         for (size_t t = 0; t < dp->ntp; t++) {
             if (sd->nvariants == SOL_MAX_VARIANTS) {
                 fp_fail(err, s->file, dp->line, dp->col, "deployment '%s': more than %d ways to run it (tp degrees "
@@ -1047,7 +1054,7 @@ int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *er
                 }
                 if (!dp->on_host && w.runtime == EST_RT_VLLM && w.gmu_set) {
                     /* the user's utilization: the process takes that share of whichever GPU */
-                    if (vllm_fixed_share(s, dp, sd, &w, &fp, err) != 0)
+                    if (vllm_fixed_share(s, dp, sd, rows, &w, &fp, err) != 0)
                         goto fail;
                     continue; /* it added its own variants */
                 }

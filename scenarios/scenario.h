@@ -73,8 +73,6 @@ typedef struct scn_deployment {
     uint64_t outside_bytes[SOL_MAX_VARIANTS]; /* part of the footprint outside the runtime's budget */
     uint64_t round_bytes[SOL_MAX_VARIANTS];   /* vLLM: room for its utilization rounded up to 4 decimals
                                                  (counted in margin_bytes too) */
-    unsigned char *vallowed;                  /* SOL_MAX_VARIANTS x nodes flags (allocated when needed) */
-    size_t vallowed_n;                        /* nodes those rows hold */
     unsigned char *allowed;             /* per node choice */
 } scn_deployment;
 
