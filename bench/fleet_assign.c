@@ -83,14 +83,15 @@ int main(int argc, char **argv)
                 if (!dp->allowed || dp->allowed[t])
                     for (size_t i = 0; i < slots[t]; i++)
                         for (size_t v = 0; v < dp->nvariants; v++)
-                            fprintf(f, " + z_%zu_%u_%zu_%zu_%zu", d, r, v, t, i);
+                            if (sol_variant_allowed(dp, &dp->variants[v], t))
+                                fprintf(f, " + z_%zu_%u_%zu_%zu_%zu", d, r, v, t, i);
             fprintf(f, " = 1\n");
             /* shards on distinct GPUs: tp of them when the replica is there */
             for (size_t t = 0; t < pb.ntypes; t++)
                 if (!dp->allowed || dp->allowed[t])
                     for (size_t i = 0; i < slots[t]; i++)
                         for (size_t v = 0; v < dp->nvariants; v++) {
-                            if (dp->variants[v].on_host)
+                            if (dp->variants[v].on_host || !sol_variant_allowed(dp, &dp->variants[v], t))
                                 continue;
                             fprintf(f, " shards_%zu_%u_%zu_%zu_%zu: %u z_%zu_%u_%zu_%zu_%zu", d, r, v, t, i,
                                     dp->variants[v].tp, d, r, v, t, i);
@@ -109,7 +110,7 @@ int main(int argc, char **argv)
                     if (!pb.deps[d].allowed || pb.deps[d].allowed[t])
                         for (uint32_t r = 0; r < pb.deps[d].replicas; r++)
                             for (size_t v = 0; v < pb.deps[d].nvariants; v++)
-                                if (!pb.deps[d].variants[v].on_host)
+                                if (!pb.deps[d].variants[v].on_host && sol_variant_allowed(&pb.deps[d], &pb.deps[d].variants[v], t))
                                     fprintf(f, " + %llu s_%zu_%u_%zu_%zu_%zu_%u",
                                             (unsigned long long)pb.deps[d].variants[v].shard_bytes, d, r, v, t, i, gi);
                 fprintf(f, " <= 0\n");
@@ -118,17 +119,21 @@ int main(int argc, char **argv)
             for (size_t d = 0; d < pb.ndeps; d++)
                 if (!pb.deps[d].allowed || pb.deps[d].allowed[t])
                     for (uint32_t r = 0; r < pb.deps[d].replicas; r++)
-                        for (size_t v = 0; v < pb.deps[d].nvariants; v++)
-                            if (pb.deps[d].variants[v].on_host)
-                                fprintf(f, " + %llu z_%zu_%u_%zu_%zu_%zu",
-                                        (unsigned long long)pb.deps[d].variants[v].shard_bytes, d, r, v, t, i);
+                        for (size_t v = 0; v < pb.deps[d].nvariants; v++) {
+                            const sol_variant *va = &pb.deps[d].variants[v];
+                            /* host deployments, and GPU replicas' own processes */
+                            uint64_t hb = va->on_host ? va->shard_bytes : va->host_bytes;
+                            if (hb && sol_variant_allowed(&pb.deps[d], va, t))
+                                fprintf(f, " + %llu z_%zu_%u_%zu_%zu_%zu", (unsigned long long)hb, d, r, v, t, i);
+                        }
             fprintf(f, " <= 0\n");
             for (size_t d = 0; d < pb.ndeps; d++) /* anti-affinity, and no replica on an unused slot */
                 if (!pb.deps[d].allowed || pb.deps[d].allowed[t]) {
                     fprintf(f, " one_%zu_%zu_%zu: - %u y_%zu_%zu", d, t, i, pb.deps[d].anti_affinity ? 1 : pb.deps[d].replicas, t, i);
                     for (uint32_t r = 0; r < pb.deps[d].replicas; r++)
                         for (size_t v = 0; v < pb.deps[d].nvariants; v++)
-                            fprintf(f, " + z_%zu_%u_%zu_%zu_%zu", d, r, v, t, i);
+                            if (sol_variant_allowed(&pb.deps[d], &pb.deps[d].variants[v], t))
+                                fprintf(f, " + z_%zu_%u_%zu_%zu_%zu", d, r, v, t, i);
                     fprintf(f, " <= 0\n");
                 }
             if (i + 1 < slots[t]) /* slots used in order */
@@ -145,6 +150,8 @@ int main(int argc, char **argv)
                 if (!pb.deps[d].allowed || pb.deps[d].allowed[t])
                     for (size_t i = 0; i < slots[t]; i++)
                         for (size_t v = 0; v < pb.deps[d].nvariants; v++) {
+                            if (!sol_variant_allowed(&pb.deps[d], &pb.deps[d].variants[v], t))
+                                continue;
                             fprintf(f, " z_%zu_%u_%zu_%zu_%zu\n", d, r, v, t, i);
                             if (!pb.deps[d].variants[v].on_host)
                                 for (uint32_t gi = 0; gi < pb.types[t].gpus; gi++)
