@@ -99,6 +99,7 @@ int cli_load_inventory(inv_catalog *cat, const char *path, fp_error *err)
 
 static int run(int argc, char **argv)
 {
+    const double started = scn_clock();
     fp_error err = {0};
     out_format fmt = FMT_TABLE;
     const char *file = NULL, *inventory[8];
@@ -202,7 +203,7 @@ static int run(int argc, char **argv)
     if (margin && scn_set_margin(&s, margin, 1, &err) != 0)
         goto out;
     scn_plan_opts po = {.verbose = verbose, .progress = isatty(2) ? show_progress : NULL, .stop = &fp_signal,
-                        .export_mps = mps, .export_lp = lpfile};
+                        .export_mps = mps, .export_lp = lpfile, .started = started};
     if (scn_plan(&s, &cat, &po, &res, &err) != 0)
         goto out;
     if (po.progress && progress_shown)

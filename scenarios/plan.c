@@ -4,14 +4,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "scenario.h"
+
+double scn_clock(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 int scn_plan(scenario *s, const inv_catalog *cat, const scn_plan_opts *o, scn_result *r, fp_error *err)
 {
     memset(r, 0, sizeof *r);
     if (scn_build(s, cat, &r->pb, err) != 0)
         goto fail;
+    if (o && o->started > 0) {
+        /* the limit is the command's: what loading and estimating took comes off the solve's
+         * share (at least 5 % of the limit is left to it) */
+        double spent = scn_clock() - o->started, lim = r->pb.time_limit_s;
+        r->pb.time_limit_s = lim - spent > 0.05 * lim ? lim - spent : 0.05 * lim;
+    }
     if (o) {
         r->pb.verbose = o->verbose;
         r->pb.progress = o->progress;

@@ -133,7 +133,13 @@ typedef struct scn_plan_opts {
     void *progress_ctx;
     const volatile sig_atomic_t *stop;
     const char *export_mps, *export_lp;
+    /* when the command started (scn_clock()), so that the time limit covers loading and
+     * estimating too, not the solve alone; 0: the solve alone */
+    double started;
 } scn_plan_opts;
+
+/* A monotonic clock in seconds, for scn_plan_opts.started. */
+double scn_clock(void);
 
 int scn_plan(scenario *s, const inv_catalog *cat, const scn_plan_opts *opts, scn_result *r, fp_error *err);
 void scn_result_free(scn_result *r);
