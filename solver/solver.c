@@ -72,7 +72,8 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Same node type and the same multiset of items (placements may differ: either will do). */
+/* Same node type and the same multiset of items (placements may differ: either will do).
+ * 1 same, 0 not, -1 out of memory (never read as "not the same": a caller must not act on it). */
 static int pattern_same(const pattern *a, const pattern *b)
 {
     if (a->type != b->type || a->ncopies != b->ncopies)
@@ -80,7 +81,7 @@ static int pattern_same(const pattern *a, const pattern *b)
     uint32_t sa[64], sb[64];
     uint32_t *xa = a->ncopies <= 64 ? sa : malloc(a->ncopies * sizeof *xa);
     uint32_t *xb = a->ncopies <= 64 ? sb : malloc(a->ncopies * sizeof *xb);
-    int same = 0;
+    int same = -1;
     if (xa && xb) {
         for (uint32_t i = 0; i < a->ncopies; i++) {
             xa[i] = a->copies[i].vi;
@@ -101,8 +102,13 @@ int ctx_add_pattern(sol_ctx *c, const pattern *p)
 {
     uint64_t key = pattern_key(c, p);
     for (size_t i = 0; i < c->npat; i++)
-        if (c->pats[i].key == key && pattern_same(&c->pats[i], p))
-            return 0;
+        if (c->pats[i].key == key) {
+            int same = pattern_same(&c->pats[i], p);
+            if (same < 0)
+                return -1;
+            if (same)
+                return 0;
+        }
     if (c->npat == c->cappat) {
         size_t cap = c->cappat ? c->cappat * 2 : 64;
         pattern *np = realloc(c->pats, cap * sizeof *np);
@@ -356,6 +362,8 @@ typedef struct pricer {
     long nodes_left;
     int exhausted;
     struct kcache *kc;  /* the round's knapsacks (may be NULL) */
+    int oom;            /* 1: a knapsack could not allocate: its answer (0) is no answer, and
+                           nothing computed from it may be taken as a price or a bound */
     size_t maxcopies;   /* the most copies a pattern can hold (sum of the bounds) */
 } pricer;
 
@@ -524,7 +532,7 @@ static int cmp_pair(const void *a, const void *b)
  * each worth pi/tp (an upper bound per GPU, no pattern) */
 static double knapsack(pricer *pr, uint64_t cap, int mode)
 {
-    int host = mode == 1, relaxed = mode == 2;
+    int host = mode == 1, relaxed = mode == 2, solved = 0;
     /* the candidates that can go in, with their bound in this one bin, in vitem order */
     size_t nkey = 0;
     uint32_t *key = malloc((pr->n + 1) * 2 * sizeof *key);
@@ -605,6 +613,7 @@ static double knapsack(pricer *pr, uint64_t cap, int mode)
         }
     }
     best = dp[cap];
+    solved = 1; /* from here a failure only loses the cache entry */
     /* reconstruct */
     uint64_t x = cap;
     for (size_t i = np; i-- > 0;) {
@@ -644,6 +653,8 @@ static double knapsack(pricer *pr, uint64_t cap, int mode)
         kc->n++;
     }
 out:
+    if (!solved) /* out of memory before an answer: the caller must not read 0 as one */
+        pr->oom = 1;
     free(key);
     free(pv);
     free(pc);
@@ -787,7 +798,8 @@ out:
 
 /* Best pattern of type t under duals pi.  Returns its value (sum of pi), fills *p
  * (caller frees p->copies); *exact = 0 when the search was cut short (then the
- * returned value is an upper bound, not attained by *p). */
+ * returned value is an upper bound, not attained by *p); *exact = -1 out of memory (no
+ * answer: the value, 1e300, bounds nothing useful, and the round that asked is not complete). */
 static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, int *exact, long budget,
                     struct kcache *kc, double need)
 {
@@ -800,7 +812,7 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
     p->ncopies = 0;
     p->copies = NULL;
     if (pricer_init(&pr, 0) != 0) {
-        *exact = 0;
+        *exact = -1;
         value = 1e300;
         goto out;
     }
@@ -812,7 +824,7 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
     /* and then host memory alone bounds a pattern's value too (every candidate by its host use) */
     double hub = joint ? host_only_ub(&pr) : INFINITY;
     if (hub < 0) {
-        *exact = 0;
+        *exact = -1;
         value = 1e300;
         goto out;
     }
@@ -821,7 +833,7 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
     pattern hostp = {.type = t, .ncopies = pr.nbest};
     hostp.copies = malloc((pr.nbest + 1) * sizeof *hostp.copies);
     if (!hostp.copies) {
-        *exact = 0;
+        *exact = -1;
         value = 1e300;
         goto out;
     }
@@ -852,12 +864,18 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
             double whole_ub = whole_node_ub(&pr, nt->gpus, c->gcap[t]);
             if (whole_ub < 0) {
                 free(hostp.copies);
-                *exact = 0;
+                *exact = -1;
                 value = 1e300;
                 goto out;
             }
             if (whole_ub < ub)
                 ub = whole_ub;
+        }
+        if (pr.oom) { /* a knapsack gave no answer: neither ub nor hv is a bound */
+            free(hostp.copies);
+            *exact = -1;
+            value = 1e300;
+            goto out;
         }
         if (fmin(hv + ub, hub) <= need) {
             /* no pattern of this type is worth more than `need` (it cannot price out): the bound
@@ -877,7 +895,7 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
         if (!saved || !seq) {
             free(saved);
             free(seq);
-            *exact = 0;
+            *exact = -1;
             value = 1e300;
             free(hostp.copies);
             goto out;
@@ -927,11 +945,17 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
         if (!done)
             *exact = 0;
     }
+    if (pr.oom) { /* a knapsack gave no answer (the host part, one GPU, or a GPU of the sequence) */
+        free(hostp.copies);
+        *exact = -1;
+        value = 1e300;
+        goto out;
+    }
     value = hv + gv;
     p->copies = malloc((hostp.ncopies + pr.nbest + 1) * sizeof *p->copies);
     if (!p->copies) {
         free(hostp.copies);
-        *exact = 0;
+        *exact = -1;
         value = 1e300;
         goto out;
     }
@@ -950,7 +974,7 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
             double jv;
             int jr = price_joint(c, t, pi, budget, p, &jv);
             if (jr < 0) {
-                *exact = 0;
+                *exact = -1;
                 value = 1e300;
                 goto out;
             }
@@ -1757,7 +1781,7 @@ static double relaxed_theta(const sol_ctx *c, const double *duals, const int *av
         /* an upper bound on the best real pattern's value (exact or not) */
         double v = price(&r, (uint32_t)t, duals + 1, &p, &exact, 200000, &kc, c->obj[t] - mu);
         free(p.copies);
-        if (v >= 1e300) {
+        if (exact < 0 || v >= 1e300) {
             theta = -1;
             goto done;
         }
@@ -1929,6 +1953,10 @@ static int more_columns(sol_ctx *c, uint32_t t, const double *pi, double mu, con
             break;
         int exact;
         price(c, t, pi2, &next, &exact, 2000, NULL, c->obj[t] - mu);
+        if (exact < 0) {
+            free(next.copies);
+            return -1;
+        }
         if (!next.copies || next.ncopies == 0)
             break;
         double v = 0;
@@ -2077,6 +2105,10 @@ cg_again:
             double mu = avail_row[t] ? duals[avail_row[t]] : 0;
             double value = price(&c, (uint32_t)t, duals + 1, &p, &exact, out_of_time ? 2000 : 20000, &kc,
                                  c.obj[t] - mu - 1e-6 * fmax(1.0, c.obj[t]));
+            if (exact < 0) { /* no answer for this type: the round proves nothing, and memory is short */
+                free(p.copies);
+                goto oom;
+            }
             double rc_t = c.obj[t] - mu - value;
             if ((value + mu) / c.obj[t] > theta)
                 theta = (value + mu) / c.obj[t];
@@ -2255,7 +2287,7 @@ dive_start:
             if (plan_to_patterns(&probe, &one) == 0 && probe.npat == 1) {
                 const pattern *p = &probe.pats[0];
                 for (size_t i = 0; i < c.npat; i++)
-                    if (c.pats[i].key == p->key && pattern_same(&c.pats[i], p)) {
+                    if (c.pats[i].key == p->key && pattern_same(&c.pats[i], p) == 1) {
                         xinit[(int)pb->ndeps + 1 + (int)i] += 1;
                         break;
                     }
