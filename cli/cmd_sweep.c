@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/atomic.h"
 #include "../common/units.h"
 #include "../inventory/inventory.h"
 #include "../inventory/ydoc.h"
@@ -213,14 +214,19 @@ static void print_table(const json_t *sweep, const vary *vs, size_t nv)
     }
 }
 
+/* The table (or JSON...) first, then the report: a report that cannot be written loses
+ * nothing printed.  -1 when the report was not written (err filled). */
 static int emit(json_t *sweep, const vary *vs, size_t nv, out_format fmt, const char *html, fp_error *err)
 {
-    if (html && html_write_sweep(html, sweep, err) != 0)
-        return -1;
     if (fmt == FMT_TABLE)
         print_table(sweep, vs, nv);
     else
         out_any(stdout, fmt, fmt == FMT_CSV ? json_object_get(sweep, "points") : sweep);
+    if (html) {
+        fflush(stdout);
+        if (html_write_sweep(html, sweep, err) != 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -415,6 +421,15 @@ static int run(int argc, char **argv)
     }
     if (r < 0)
         goto early;
+    if (html) { /* refused before any work: a device, a FIFO, a folder, or a file read */
+        const char *inputs[256 + 8];
+        for (size_t i = 0; i < nparts; i++)
+            inputs[i] = parts[i];
+        for (size_t i = 0; i < ninv; i++)
+            inputs[nparts + i] = inventory[i];
+        if (fp_output_check(html, inputs, nparts + ninv, &err) != 0)
+            goto early;
+    }
     if (do_merge) {
         if (nparts == 0 || nv || shard_n) {
             fp_fail(&err, NULL, 0, 0, "--merge takes the shards' JSON files and nothing else");

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../common/atomic.h"
 #include "solver_int.h"
 
 
@@ -2082,6 +2083,8 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
     c.deadline = deadline;
     double last_tick = t0;
     int diving = 0, dive_bounds = 0, exact_passes = 0, dive_attempt = 0, enum_failed = 0;
+    int export_failed = 0;
+    fp_error export_err;
 cg_again:
     for (int iter = 0;; iter++) {
         if (glp_simplex(lp, &smcp) != 0 || glp_get_status(lp) != GLP_OPT) {
@@ -2387,17 +2390,25 @@ dive_start:
         }
         for (int j = 1; j <= ncols; j++)
             glp_set_col_kind(lp, j, GLP_IV);
+        /* through the one output module (a temporary file of its own in the target's folder,
+         * fsync, rename); a model that cannot be written does not lose the plan: the failure is
+         * returned beside it (plan->export_failed) for the caller to report after printing it */
         const char *paths[2] = {pb->export_mps, pb->export_lp};
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < 2 && !export_failed; k++) {
             if (!paths[k])
                 continue;
-            char tmp[FP_ERR_FILE + 32];
-            snprintf(tmp, sizeof tmp, "%s.tmp", paths[k]);
-            int wr = k == 0 ? glp_write_mps(lp, GLP_MPS_FILE, NULL, tmp) : glp_write_lp(lp, NULL, tmp);
-            if (wr != 0 || rename(tmp, paths[k]) != 0) {
-                remove(tmp);
-                fp_fail(err, paths[k], 0, 0, "cannot write the model");
-                goto out;
+            fp_output fo;
+            if (fp_output_open(&fo, paths[k], &export_err) != 0) {
+                export_failed = 1;
+                break;
+            }
+            int wr = k == 0 ? glp_write_mps(lp, GLP_MPS_FILE, NULL, fo.tmp) : glp_write_lp(lp, NULL, fo.tmp);
+            if (wr != 0) {
+                fp_output_abort(&fo);
+                fp_fail(&export_err, paths[k], 0, 0, "cannot write the model");
+                export_failed = 1;
+            } else if (fp_output_commit(&fo, &export_err) != 0) {
+                export_failed = 1;
             }
         }
     }
@@ -2412,6 +2423,9 @@ dive_start:
     }
     /* 4. status, bound, gap */
     *plan = (sol_plan){.lp_iterations = plan->lp_iterations, .used_mip = plan->used_mip};
+    plan->export_failed = export_failed;
+    if (export_failed)
+        plan->export_err = export_err;
     plan->nodes = best.nodes;
     plan->nnodes = best.nnodes;
     plan->unplaced = best.unplaced;
@@ -2495,6 +2509,10 @@ int sol_solve(const sol_problem *pb, sol_plan *plan, fp_error *err)
         rc = cls_expand(pb, &cl, &cp, plan);
         if (rc != 0)
             fp_fail(err, NULL, 0, 0, "internal error: the merged plan does not split among its deployments");
+        else if (cp.export_failed) {
+            plan->export_failed = 1;
+            plan->export_err = cp.export_err;
+        }
         sol_plan_free(&cp);
     }
     cls_free(&cl);
