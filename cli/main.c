@@ -51,7 +51,7 @@ static int finish(int rc)
         return EXIT_BADINPUT;
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "fedplan: error: cannot write the output: %s\n", strerror(errno));
+        fprintf(stderr, "fedplan: error: cannot write standard output: %s\n", strerror(errno));
         return EXIT_BADINPUT;
     }
     return rc;
