@@ -90,6 +90,13 @@ int cli_parse_format(const char *s, out_format *f, fp_error *err)
 
 int cli_report(const fp_error *err)
 {
+    if (fp_signal) {
+        /* a stop was asked: what failed after it (a blocked open or read of a FIFO or of
+         * standard input ends with EINTR, the handlers being installed without SA_RESTART
+         * for that reason) failed because of it; main exits 128 + the signal */
+        fprintf(stderr, "fedplan: interrupted by signal %d\n", (int)fp_signal);
+        return 128 + (int)fp_signal;
+    }
     char buf[FP_ERR_MSG + FP_ERR_FILE + 64];
     fp_error_format(err, buf, sizeof buf);
     fprintf(stderr, "fedplan: %s\n", buf);

@@ -1,6 +1,7 @@
 /* solver.c: column generation over node patterns, with GLPK for the master LP and the
  * final integer program.  See docs/solver.md for the model and why it is exact. */
 #include <glpk.h>
+#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -365,8 +366,16 @@ typedef struct pricer {
     struct kcache *kc;  /* the round's knapsacks (may be NULL) */
     int oom;            /* 1: a knapsack could not allocate: its answer (0) is no answer, and
                            nothing computed from it may be taken as a price or a bound */
+    int cut;            /* 1: a knapsack stopped for the time limit or a signal: no answer either */
     size_t maxcopies;   /* the most copies a pattern can hold (sum of the bounds) */
 } pricer;
+
+/* The solve must end now: a signal, or past the deadline.  Checked inside every loop whose
+ * length grows with the input (a knapsack over 10,000 items, the node types of a round). */
+static int ctx_over(const sol_ctx *c)
+{
+    return ctx_stopped(c) || (c->deadline > 0 && now_s() > c->deadline);
+}
 
 static double density(const pricer *pr, uint32_t k)
 {
@@ -533,7 +542,7 @@ static int cmp_pair(const void *a, const void *b)
  * each worth pi/tp (an upper bound per GPU, no pattern) */
 static double knapsack(pricer *pr, uint64_t cap, int mode)
 {
-    int host = mode == 1, relaxed = mode == 2, solved = 0;
+    int host = mode == 1, relaxed = mode == 2, solved = 0, stopped = 0;
     /* the candidates that can go in, with their bound in this one bin, in vitem order */
     size_t nkey = 0;
     uint32_t *key = malloc((pr->n + 1) * 2 * sizeof *key);
@@ -599,6 +608,11 @@ static double knapsack(pricer *pr, uint64_t cap, int mode)
     if (!dp || !take)
         goto out;
     for (size_t i = 0; i < np; i++) {
+        /* one row costs cap steps: thousands of items are seconds, so the clock is read here */
+        if ((i & 7) == 7 && ctx_over(pr->c)) {
+            stopped = 1;
+            goto out;
+        }
         const vitem *v = &pr->c->vi[pv[i]];
         uint64_t w = v->w * pc[i];
         double val = pr->pi[v->dep] / (relaxed ? (double)v->tp : 1.0) * pc[i];
@@ -654,7 +668,9 @@ static double knapsack(pricer *pr, uint64_t cap, int mode)
         kc->n++;
     }
 out:
-    if (!solved) /* out of memory before an answer: the caller must not read 0 as one */
+    if (!solved && stopped) /* stopped before an answer: the caller must not read 0 as one */
+        pr->cut = 1;
+    else if (!solved) /* out of memory before an answer: likewise */
         pr->oom = 1;
     free(key);
     free(pv);
@@ -800,7 +816,8 @@ out:
 /* Best pattern of type t under duals pi.  Returns its value (sum of pi), fills *p
  * (caller frees p->copies); *exact = 0 when the search was cut short (then the
  * returned value is an upper bound, not attained by *p); *exact = -1 out of memory (no
- * answer: the value, 1e300, bounds nothing useful, and the round that asked is not complete). */
+ * answer: the value, 1e300, bounds nothing useful, and the round that asked is not complete);
+ * *exact = -2 stopped (the deadline passed or a signal came): no answer either. */
 static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, int *exact, long budget,
                     struct kcache *kc, double need)
 {
@@ -872,9 +889,9 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
             if (whole_ub < ub)
                 ub = whole_ub;
         }
-        if (pr.oom) { /* a knapsack gave no answer: neither ub nor hv is a bound */
+        if (pr.oom || pr.cut) { /* a knapsack gave no answer: neither ub nor hv is a bound */
             free(hostp.copies);
-            *exact = -1;
+            *exact = pr.oom ? -1 : -2;
             value = 1e300;
             goto out;
         }
@@ -946,9 +963,9 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
         if (!done)
             *exact = 0;
     }
-    if (pr.oom) { /* a knapsack gave no answer (the host part, one GPU, or a GPU of the sequence) */
+    if (pr.oom || pr.cut) { /* a knapsack gave no answer (the host part, one GPU, or a GPU of the sequence) */
         free(hostp.copies);
-        *exact = -1;
+        *exact = pr.oom ? -1 : -2;
         value = 1e300;
         goto out;
     }
@@ -1782,6 +1799,10 @@ static double relaxed_theta(const sol_ctx *c, const double *duals, const int *av
         /* an upper bound on the best real pattern's value (exact or not) */
         double v = price(&r, (uint32_t)t, duals + 1, &p, &exact, 200000, &kc, c->obj[t] - mu);
         free(p.copies);
+        if (exact == -2 || (t % 64 == 63 && ctx_over(c))) { /* stopped: no bound from here */
+            theta = 0;
+            goto done;
+        }
         if (exact < 0 || v >= 1e300) {
             theta = -1;
             goto done;
@@ -1954,11 +1975,11 @@ static int more_columns(sol_ctx *c, uint32_t t, const double *pi, double mu, con
             break;
         int exact;
         price(c, t, pi2, &next, &exact, 2000, NULL, c->obj[t] - mu);
-        if (exact < 0) {
+        if (exact == -1) {
             free(next.copies);
             return -1;
         }
-        if (!next.copies || next.ncopies == 0)
+        if (exact < 0 || !next.copies || next.ncopies == 0) /* stopped, or nothing */
             break;
         double v = 0;
         for (uint32_t k = 0; k < next.ncopies; k++)
@@ -1975,6 +1996,19 @@ static int more_columns(sol_ctx *c, uint32_t t, const double *pi, double mu, con
     }
     free(next.copies);
     return added;
+}
+
+/* The master LP, within what is left before the deadline (GLPK's own time limit: one simplex
+ * over 10,000 rows takes longer than a short limit).  0 optimal, 1 stopped by the deadline
+ * (the LP then has no optimal duals: no round may use it), -1 failed. */
+static int master_solve(glp_prob *lp, glp_smcp *smcp, double deadline)
+{
+    double left = (deadline - now_s()) * 1000.0;
+    smcp->tm_lim = left > 1.0 ? (left < 2e9 ? (int)left : INT_MAX) : 1;
+    int r = glp_simplex(lp, smcp);
+    if (r == GLP_ETMLIM)
+        return 1;
+    return r == 0 && glp_get_status(lp) == GLP_OPT ? 0 : -1;
 }
 
 static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
@@ -2087,7 +2121,14 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
     fp_error export_err;
 cg_again:
     for (int iter = 0;; iter++) {
-        if (glp_simplex(lp, &smcp) != 0 || glp_get_status(lp) != GLP_OPT) {
+        /* past the deadline (a large problem whose greedy plan took the time) or stopped: no
+         * round starts; a dive's rounds go on, its LP must be solved for what follows */
+        if (!diving && ctx_over(&c))
+            break;
+        int ms = master_solve(lp, &smcp, deadline);
+        if (ms == 1) /* the deadline came inside the simplex (10,000 rows): no duals, no round */
+            break;
+        if (ms != 0) {
             fp_fail(err, NULL, 0, 0, "the master LP did not solve (GLPK status %d)", glp_get_status(lp));
             goto out;
         }
@@ -2099,7 +2140,7 @@ cg_again:
          * the duals, and equals z when no column prices out */
         double lagr = z;
         double theta = 1.0; /* Farley: the duals scaled down by theta are feasible for every pattern */
-        int added = 0, all_exact = 1;
+        int added = 0, all_exact = 1, round_cut = 0;
         int out_of_time = now_s() > deadline * 0.6 + t0 * 0.4;
         kcache_clear(&kc); /* new duals */
         for (size_t t = 0; t < pb->ntypes; t++) {
@@ -2108,9 +2149,17 @@ cg_again:
             double mu = avail_row[t] ? duals[avail_row[t]] : 0;
             double value = price(&c, (uint32_t)t, duals + 1, &p, &exact, out_of_time ? 2000 : 20000, &kc,
                                  c.obj[t] - mu - 1e-6 * fmax(1.0, c.obj[t]));
-            if (exact < 0) { /* no answer for this type: the round proves nothing, and memory is short */
+            if (exact == -1) { /* no answer for this type: the round proves nothing, and memory is short */
                 free(p.copies);
                 goto oom;
+            }
+            if (exact == -2 || ((t & 63) == 63 && ctx_over(&c))) {
+                /* stopped (the deadline or a signal) before every type was priced: the round's
+                 * Lagrangian and Farley terms miss types, so it gives no bound; what was
+                 * added stays */
+                free(p.copies);
+                round_cut = 1;
+                break;
             }
             double rc_t = c.obj[t] - mu - value;
             if ((value + mu) / c.obj[t] > theta)
@@ -2155,6 +2204,10 @@ cg_again:
             }
             free(p.copies);
         }
+        if (round_cut) {
+            ADD_PATTERN_COLS();
+            break;
+        }
         if (!diving) { /* a dive's bounds make the LP a restriction: no bound from it */
             double dual = farley(&c, duals, avail_row, theta);
             if (dual > lagr)
@@ -2198,7 +2251,7 @@ cg_again:
     (void)proven_lp;
 
     /* 2a. the LP rounded down and repaired: a good plan at once for large problems */
-    if (!good_enough(&c, &vb, lb_obj, best_obj) && !ctx_stopped(&c) &&
+    if (!good_enough(&c, &vb, lb_obj, best_obj) && !ctx_over(&c) &&
         floor_and_repair(&c, lp, &best, &best_obj) != 0)
         goto oom;
 
@@ -2360,13 +2413,17 @@ dive_start:
     if (!good_enough(&c, &vb, lb_obj, best_obj) && dive_attempt < 8 && now_s() < t0 + pb->time_limit_s * 0.8 &&
         !ctx_stopped(&c)) {
         dive_attempt++;
-        if (glp_simplex(lp, &smcp) != 0 || glp_get_status(lp) != GLP_OPT) {
+        int ms = master_solve(lp, &smcp, deadline);
+        if (ms == 1)
+            goto dive_done;
+        if (ms != 0) {
             fp_fail(err, NULL, 0, 0, "the master LP did not solve (GLPK status %d)", glp_get_status(lp));
             goto out;
         }
         dive_bounds = 0;
         goto dive_start;
     }
+dive_done:
     /* 3b. the model, for other solvers */
     if (pb->export_mps || pb->export_lp) {
         int ncols = glp_get_num_cols(lp);
