@@ -586,13 +586,15 @@ static int run(int argc, char **argv)
                 }
             nv++;
             break;
-        case O_SHARD:
-            if (sscanf(v, "%lu/%lu", &shard_i, &shard_n) != 2 || shard_n == 0 || shard_i == 0 || shard_i > shard_n ||
-                shard_n > 100000) {
+        case O_SHARD: {
+            char extra; /* '1/2/3' is not 1/2 */
+            if (sscanf(v, "%lu/%lu%c", &shard_i, &shard_n, &extra) != 2 || shard_n == 0 || shard_i == 0 ||
+                shard_i > shard_n || shard_n > 100000) {
                 fp_fail(&err, NULL, 0, 0, "--shard: expected i/N with 1 <= i <= N, got '%s'", v);
                 goto early;
             }
             break;
+        }
         case O_TIME:
             if (fp_number_parse(v, &time_limit) != 0 || !(time_limit > 0) || time_limit > 86400) {
                 fp_fail(&err, NULL, 0, 0, "--time-limit: expected seconds in (0, 86400], got '%s'", v);
