@@ -48,6 +48,7 @@ typedef struct cli_args {
     int argc;
     char **argv;
     int i;            /* next argv index */
+    int operands_only; /* after "--": every argument is an operand */
 } cli_args;
 
 /* Next option or positional.  Returns 1 with *id (or -1 for a positional, *value is it)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/atomic.h"
 #include "../common/units.h"
 #include "../inventory/inventory.h"
 #include "../scenarios/scenario.h"
@@ -159,6 +160,15 @@ static int run(int argc, char **argv)
         return fp_fail(&err, NULL, 0, 0, "--force goes with --emit DIR"), cli_report(&err);
     if (emit && cli_emit_check(emit, force, &err) != 0)
         return cli_report(&err);
+    if (html) { /* refused before any work: a device, a FIFO, a folder, or a file read */
+        const char *inputs[256 + 8];
+        for (size_t i = 0; i < nfiles; i++)
+            inputs[i] = files[i];
+        for (size_t i = 0; i < ninv; i++)
+            inputs[nfiles + i] = inventory[i];
+        if (fp_output_check(html, inputs, nfiles + ninv, &err) != 0)
+            return cli_report(&err);
+    }
     inv_catalog cat;
     if (inv_catalog_load(&cat, &err) != 0)
         return cli_report(&err);
@@ -241,14 +251,18 @@ static int run(int argc, char **argv)
         json_object_set_new(json_array_get(rows, (size_t)best), "cheapest", json_true());
     json_t *o = json_object();
     json_object_set(o, "rows", rows);
-    if (html && html_write_compare(html, o, &err) != 0) {
-        json_decref(o);
-        goto out;
-    }
     if (fmt == FMT_TABLE)
         print_table(rows);
     else
         out_any(stdout, fmt, fmt == FMT_CSV ? rows : o);
+    /* the report after the table: a report that cannot be written loses nothing printed */
+    if (html) {
+        fflush(stdout);
+        if (html_write_compare(html, o, &err) != 0) {
+            json_decref(o);
+            goto out;
+        }
+    }
     json_decref(o);
     if (emit && (cli_json_failed() || json_array_size(rows) != nrows)) {
         fp_fail(&err, NULL, 0, 0, "out of memory");

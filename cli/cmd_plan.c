@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/atomic.h"
 #include "../common/units.h"
 #include "../inventory/inventory.h"
 #include "../scenarios/scenario.h"
@@ -168,6 +169,15 @@ static int run(int argc, char **argv)
         fp_fail(&err, NULL, 0, 0, "plan needs a SCENARIO.yaml (see scenarios/ for examples)");
         return cli_report(&err);
     }
+    /* the files to write, refused before any work when one is a device, a FIFO, a folder or
+     * one of the files read */
+    const char *inputs[9] = {file};
+    for (size_t i = 0; i < ninv; i++)
+        inputs[i + 1] = inventory[i];
+    const char *outputs[3] = {html, mps, lpfile};
+    for (int k = 0; k < 3; k++)
+        if (outputs[k] && fp_output_check(outputs[k], inputs, ninv + 1, &err) != 0)
+            return cli_report(&err);
     inv_catalog cat;
     if (inv_catalog_load(&cat, &err) != 0)
         return cli_report(&err);
@@ -213,15 +223,6 @@ static int run(int argc, char **argv)
     if (stats)
         fprintf(stderr, "fedplan: solver: %.3f s, %zu patterns, %d LP rounds, branch and bound %s\n", planp->seconds,
                 planp->columns, planp->lp_iterations, planp->used_mip ? "used" : "not needed");
-    if (html) {
-        json_t *o = report_plan_json(&s, pbp, planp, res.reasons);
-        int hr = html_write_plan(html, o, &err);
-        json_decref(o);
-        if (hr != 0)
-            goto out;
-    }
-    if (emit && cli_emit_plan(emit, force, &s, &res, &cat, &err) != 0)
-        goto out;
     if (fmt == FMT_TABLE) {
         report_plan_table(&s, pbp, planp, res.reasons);
     } else {
@@ -256,9 +257,37 @@ static int run(int argc, char **argv)
         fprintf(stderr, "fedplan: interrupted by signal %d: the plan above is the best found so far\n", (int)fp_signal);
         rc = 128 + (int)fp_signal;
     }
+    /* the files, after the plan is printed: one that cannot be written (a missing folder, a
+     * full disk) loses neither the plan nor the solve's time; it is reported, and exits 2 */
+    {
+        int wfail = 0;
+        if (planp->export_failed || html || emit)
+            fflush(stdout);
+        if (planp->export_failed) {
+            cli_report(&planp->export_err);
+            wfail = 1;
+        }
+        if (html) {
+            json_t *o = report_plan_json(&s, pbp, planp, res.reasons);
+            if (html_write_plan(html, o, &err) != 0) {
+                cli_report(&err);
+                wfail = 1;
+            }
+            json_decref(o);
+        }
+        if (emit && cli_emit_plan(emit, force, &s, &res, &cat, &err) != 0) {
+            cli_report(&err);
+            wfail = 1;
+        }
+        if (wfail) {
+            rc = EXIT_BADINPUT;
+            goto done;
+        }
+    }
 out:
     if (rc == EXIT_BADINPUT)
         cli_report(&err);
+done:
     scn_result_free(&res);
     scn_free(&s);
     inv_catalog_free(&cat);

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/atomic.h"
 #include "../common/units.h"
 #include "../inventory/inventory.h"
 #include "../inventory/ydoc.h"
@@ -213,14 +214,19 @@ static void print_table(const json_t *sweep, const vary *vs, size_t nv)
     }
 }
 
+/* The table (or JSON...) first, then the report: a report that cannot be written loses
+ * nothing printed.  -1 when the report was not written (err filled). */
 static int emit(json_t *sweep, const vary *vs, size_t nv, out_format fmt, const char *html, fp_error *err)
 {
-    if (html && html_write_sweep(html, sweep, err) != 0)
-        return -1;
     if (fmt == FMT_TABLE)
         print_table(sweep, vs, nv);
     else
         out_any(stdout, fmt, fmt == FMT_CSV ? json_object_get(sweep, "points") : sweep);
+    if (html) {
+        fflush(stdout);
+        if (html_write_sweep(html, sweep, err) != 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -236,7 +242,190 @@ static int all_placed(const json_t *sweep)
     return 1;
 }
 
-/* ---------------------------------------------------------------- merge */
+/* ---------------------------------------------------------------- merge
+ * Shards come back from other machines and other days: each is checked before it is
+ * trusted.  Its head (scenario, grid, total_points consistent with the grid, the shard i/N,
+ * and the source hash: the scenario's text and the grid it was run from), then every point
+ * against the table below, its coordinates against the grid and its shard. */
+
+/* FNV-1a, 64 bits: the scenario's text and the grid, so that shards of a scenario edited
+ * between runs (or of another grid) refuse to merge.  Not cryptographic: it catches edits,
+ * not forgeries. */
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static void source_hash(const char *text, size_t len, const vary *vs, size_t nv, char out[32])
+{
+    uint64_t h = fnv1a(0xcbf29ce484222325ULL, text, len);
+    for (size_t k = 0; k < nv; k++) {
+        h = fnv1a(h, vs[k].key, strlen(vs[k].key) + 1);
+        for (size_t j = 0; j < vs[k].n; j++)
+            h = fnv1a(h, vs[k].values[j], strlen(vs[k].values[j]) + 1);
+        h = fnv1a(h, "", 1);
+    }
+    snprintf(out, 32, "fnv1a64:%016llx", (unsigned long long)h);
+}
+
+typedef enum { PK_INT, PK_NUM, PK_STR, PK_NUM_OR_NULL } point_kind;
+
+/* A point as sweep writes it (report_summary_json, plus its number and coordinates). */
+static const struct point_key {
+    const char *key;
+    point_kind kind;
+    int required;
+    const char *const *allowed; /* strings: the values allowed (NULL: any) */
+} point_schema[] = {
+    {"point", PK_INT, 1, NULL},
+    {"status", PK_STR, 1, (const char *const[]){"optimal", "feasible", "infeasible", NULL}},
+    {"nodes_by_type", PK_STR, 1, NULL},
+    {"nodes", PK_INT, 1, NULL},
+    {"cost_per_hour", PK_NUM, 1, NULL},
+    {"cost_per_month", PK_NUM, 1, NULL},
+    {"memory_used_bytes", PK_INT, 1, NULL},
+    {"memory_capacity_bytes", PK_INT, 1, NULL},
+    {"utilization", PK_NUM, 1, NULL},
+    {"margin_bytes", PK_INT, 1, NULL},
+    {"headroom_bytes", PK_INT, 1, NULL},
+    {"unplaced", PK_INT, 1, NULL},
+    {"bound_scope", PK_STR, 1, (const char *const[]){"all", "placed", "none", NULL}},
+    {"gap", PK_NUM_OR_NULL, 1, NULL},
+    {"change", PK_STR, 0, NULL}, /* a merged output's (recomputed) */
+};
+
+static const char *json_kind(const json_t *v)
+{
+    return json_is_string(v)    ? "a string"
+           : json_is_integer(v) ? "an integer"
+           : json_is_real(v)    ? "a number"
+           : json_is_null(v)    ? "null"
+           : json_is_boolean(v) ? "a boolean"
+           : json_is_array(v)   ? "a list"
+                                : "a mapping";
+}
+
+/* One point of a shard: the table above, non-negative numbers, its coordinates as the grid
+ * says for its number, and its number in the shard's share (p % N == i - 1). */
+static int check_point(const json_t *pt, const json_t *pv, size_t total, unsigned long si, unsigned long sn,
+                       const char *file, size_t at, fp_error *err)
+{
+    if (!json_is_object(pt))
+        return fp_fail(err, file, 1, 1, "points[%zu] is %s, not a point", at, json_kind(pt));
+    json_int_t idx = json_integer_value(json_object_get(pt, "point"));
+    char where[64];
+    if (json_is_integer(json_object_get(pt, "point")))
+        snprintf(where, sizeof where, "point %lld", (long long)idx);
+    else
+        snprintf(where, sizeof where, "points[%zu]", at);
+    for (size_t i = 0; i < sizeof point_schema / sizeof point_schema[0]; i++) {
+        const struct point_key *k = &point_schema[i];
+        const json_t *v = json_object_get(pt, k->key);
+        if (!v) {
+            if (k->required)
+                return fp_fail(err, file, 1, 1, "%s: '%s' is missing", where, k->key);
+            continue;
+        }
+        int ok = k->kind == PK_INT   ? json_is_integer(v) && json_integer_value(v) >= 0
+                 : k->kind == PK_STR ? json_is_string(v)
+                 : k->kind == PK_NUM ? json_is_number(v) && json_number_value(v) >= 0
+                                     : json_is_null(v) || (json_is_number(v) && json_number_value(v) >= 0);
+        if (!ok)
+            return fp_fail(err, file, 1, 1, "%s: '%s' must be %s, got %s", where, k->key,
+                           k->kind == PK_INT   ? "a non-negative integer"
+                           : k->kind == PK_STR ? "a string"
+                           : k->kind == PK_NUM ? "a non-negative number"
+                                               : "a non-negative number or null",
+                           json_kind(v));
+        if (k->allowed) {
+            size_t a = 0;
+            while (k->allowed[a] && strcmp(k->allowed[a], json_string_value(v)))
+                a++;
+            if (!k->allowed[a])
+                return fp_fail(err, file, 1, 1, "%s: unknown %s '%s'", where, k->key, json_string_value(v));
+        }
+    }
+    if (idx < 1 || (size_t)idx > total)
+        return fp_fail(err, file, 1, 1, "%s is out of the grid (1 to %zu)", where, total);
+    if (sn && (size_t)(idx - 1) % sn != si - 1)
+        return fp_fail(err, file, 1, 1, "%s is not in shard %lu/%lu", where, si, sn);
+    /* the coordinates: the first key changes slowest */
+    size_t nv = json_array_size(pv), stride = 1;
+    for (size_t k = nv; k-- > 0;) {
+        const json_t *kv = json_array_get(pv, k);
+        const json_t *vals = json_object_get(kv, "values");
+        size_t n = json_array_size(vals), c = ((size_t)idx - 1) / stride % n;
+        stride *= n;
+        const char *col = json_string_value(json_object_get(kv, "column"));
+        const json_t *got = json_object_get(pt, col);
+        if (!json_is_string(got) || strcmp(json_string_value(got), json_string_value(json_array_get(vals, c))))
+            return fp_fail(err, file, 1, 1, "%s: '%s' must be '%s' (its place in the grid), got %s%s%s", where, col,
+                           json_string_value(json_array_get(vals, c)), json_is_string(got) ? "'" : "",
+                           json_is_string(got) ? json_string_value(got) : got ? json_kind(got) : "nothing",
+                           json_is_string(got) ? "'" : "");
+    }
+    /* nothing else: a key no sweep writes is another program's, or a typo */
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)pt, key, v)
+    {
+        int known = 0;
+        for (size_t i = 0; i < sizeof point_schema / sizeof point_schema[0] && !known; i++)
+            known = !strcmp(point_schema[i].key, key);
+        for (size_t k = 0; k < nv && !known; k++)
+            known = !strcmp(json_string_value(json_object_get(json_array_get(pv, k), "column")), key);
+        if (!known)
+            return fp_fail(err, file, 1, 1, "%s: unknown key '%s'", where, key);
+    }
+    return 0;
+}
+
+/* A shard's head: scenario, grid (keys, columns, values: strings), total_points the product
+ * of the grid's sizes, source_hash, and shard i/N when present (*si, *sn; 0 when absent). */
+static int check_head(const json_t *part, const char *file, unsigned long *si, unsigned long *sn, fp_error *err)
+{
+    const json_t *pv = json_object_get(part, "vary"), *pp = json_object_get(part, "points");
+    if (!json_is_object(part) || !json_is_array(pv) || !json_is_array(pp) || !json_is_string(json_object_get(part, "scenario")) ||
+        !json_is_integer(json_object_get(part, "total_points")))
+        return fp_fail(err, file, 1, 1, "not the JSON output of 'fedplan sweep --format json'");
+    if (!json_is_string(json_object_get(part, "source_hash")))
+        return fp_fail(err, file, 1, 1, "no 'source_hash': made by an older fedplan, or edited; run the shard again");
+    size_t nv = json_array_size(pv);
+    if (nv == 0 || nv > MAX_VARY)
+        return fp_fail(err, file, 1, 1, "'vary' must list 1 to %d keys", MAX_VARY);
+    uint64_t product = 1;
+    for (size_t k = 0; k < nv; k++) {
+        const json_t *kv = json_array_get(pv, k), *vals = json_object_get(kv, "values");
+        if (!json_is_string(json_object_get(kv, "key")) || !json_is_string(json_object_get(kv, "column")) ||
+            !json_is_array(vals) || json_array_size(vals) == 0 || json_array_size(vals) > MAX_VALUES)
+            return fp_fail(err, file, 1, 1, "vary[%zu] must have a key, a column and 1 to %d values", k, MAX_VALUES);
+        for (size_t j = 0; j < json_array_size(vals); j++)
+            if (!json_is_string(json_array_get(vals, j)))
+                return fp_fail(err, file, 1, 1, "vary[%zu]: values[%zu] is %s, not a string", k, j,
+                               json_kind(json_array_get(vals, j)));
+        product *= json_array_size(vals);
+        if (product > 1000000)
+            return fp_fail(err, file, 1, 1, "the grid has more than a million points");
+    }
+    json_int_t total = json_integer_value(json_object_get(part, "total_points"));
+    if (total < 1 || (uint64_t)total != product)
+        return fp_fail(err, file, 1, 1, "total_points is %lld, but the grid has %llu points", (long long)total,
+                       (unsigned long long)product);
+    *si = *sn = 0;
+    const json_t *sh = json_object_get(part, "shard");
+    if (sh) {
+        char extra;
+        if (!json_is_string(sh) || sscanf(json_string_value(sh), "%lu/%lu%c", si, sn, &extra) != 2 || *sn == 0 ||
+            *si == 0 || *si > *sn)
+            return fp_fail(err, file, 1, 1, "'shard' must be i/N with 1 <= i <= N");
+    }
+    return 0;
+}
 
 static int merge(char **files, size_t nfiles, out_format fmt, const char *html, fp_error *err)
 {
@@ -253,20 +442,26 @@ static int merge(char **files, size_t nfiles, out_format fmt, const char *html, 
                     "invalid JSON: %s", je.text);
             goto done;
         }
-        const json_t *pv = json_object_get(part, "vary"), *pp = json_object_get(part, "points");
-        if (!json_is_array(pv) || !json_is_array(pp) || !json_is_integer(json_object_get(part, "total_points"))) {
+        unsigned long si, sn;
+        if (check_head(part, files[f], &si, &sn, err) != 0) {
             json_decref(part);
-            fp_fail(err, files[f], 1, 1, "not the JSON output of 'fedplan sweep --format json'");
             goto done;
         }
+        const json_t *pv = json_object_get(part, "vary"), *pp = json_object_get(part, "points");
         if (!out) {
             out = json_object();
             json_object_set(out, "scenario", json_object_get(part, "scenario"));
+            json_object_set(out, "source_hash", json_object_get(part, "source_hash"));
             json_object_set(out, "vary", (json_t *)pv);
             total = (size_t)json_integer_value(json_object_get(part, "total_points"));
             json_object_set_new(out, "total_points", json_integer((json_int_t)total));
             points = json_array();
             seen = calloc(total + 1, 1);
+            if (!seen) {
+                json_decref(part);
+                fp_fail(err, NULL, 0, 0, "out of memory");
+                goto done;
+            }
             size_t i;
             const json_t *k;
             json_array_foreach(pv, i, k)
@@ -282,15 +477,25 @@ static int merge(char **files, size_t nfiles, out_format fmt, const char *html, 
             json_decref(part);
             fp_fail(err, files[f], 1, 1, "this shard is of another sweep (its scenario or grid differs)");
             goto done;
+        } else if (!json_equal(json_object_get(out, "source_hash"), json_object_get(part, "source_hash"))) {
+            json_decref(part);
+            fp_fail(err, files[f], 1, 1,
+                    "this shard was run from another text of the scenario (edited between the runs?): its "
+                    "source_hash differs from the first file's; run every shard from one version");
+            goto done;
         }
         size_t i;
         json_t *pt;
         json_array_foreach(pp, i, pt)
         {
-            json_int_t idx = json_integer_value(json_object_get(pt, "point"));
-            if (idx < 1 || (size_t)idx > total || seen[idx]) {
+            if (check_point(pt, pv, total, si, sn, files[f], i, err) != 0) {
                 json_decref(part);
-                fp_fail(err, files[f], 1, 1, "point %lld is out of the grid or given twice", (long long)idx);
+                goto done;
+            }
+            json_int_t idx = json_integer_value(json_object_get(pt, "point"));
+            if (seen[idx]) {
+                json_decref(part);
+                fp_fail(err, files[f], 1, 1, "point %lld is given twice", (long long)idx);
                 goto done;
             }
             seen[idx] = 1;
@@ -382,13 +587,15 @@ static int run(int argc, char **argv)
                 }
             nv++;
             break;
-        case O_SHARD:
-            if (sscanf(v, "%lu/%lu", &shard_i, &shard_n) != 2 || shard_n == 0 || shard_i == 0 || shard_i > shard_n ||
-                shard_n > 100000) {
+        case O_SHARD: {
+            char extra; /* '1/2/3' is not 1/2 */
+            if (sscanf(v, "%lu/%lu%c", &shard_i, &shard_n, &extra) != 2 || shard_n == 0 || shard_i == 0 ||
+                shard_i > shard_n || shard_n > 100000) {
                 fp_fail(&err, NULL, 0, 0, "--shard: expected i/N with 1 <= i <= N, got '%s'", v);
                 goto early;
             }
             break;
+        }
         case O_TIME:
             if (fp_number_parse(v, &time_limit) != 0 || !(time_limit > 0) || time_limit > 86400) {
                 fp_fail(&err, NULL, 0, 0, "--time-limit: expected seconds in (0, 86400], got '%s'", v);
@@ -415,6 +622,15 @@ static int run(int argc, char **argv)
     }
     if (r < 0)
         goto early;
+    if (html) { /* refused before any work: a device, a FIFO, a folder, or a file read */
+        const char *inputs[256 + 8];
+        for (size_t i = 0; i < nparts; i++)
+            inputs[i] = parts[i];
+        for (size_t i = 0; i < ninv; i++)
+            inputs[nparts + i] = inventory[i];
+        if (fp_output_check(html, inputs, nparts + ninv, &err) != 0)
+            goto early;
+    }
     if (do_merge) {
         if (nparts == 0 || nv || shard_n) {
             fp_fail(&err, NULL, 0, 0, "--merge takes the shards' JSON files and nothing else");
@@ -528,6 +744,9 @@ static int run(int argc, char **argv)
             }
         json_t *sweep = json_object();
         json_object_set_new(sweep, "scenario", json_string(file));
+        char hash[32];
+        source_hash(text, len, vs, nv, hash);
+        json_object_set_new(sweep, "source_hash", json_string(hash));
         json_t *va = json_array();
         for (size_t k = 0; k < nv; k++) {
             json_t *x = json_object(), *vals = json_array();

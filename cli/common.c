@@ -15,6 +15,17 @@ int cli_next(cli_args *a, const cli_opt *opts, size_t nopts, int *id, const char
     if (a->i >= a->argc)
         return 0;
     const char *arg = a->argv[a->i++];
+    if (!a->operands_only && !strcmp(arg, "--")) { /* the end of the options: the rest are operands */
+        a->operands_only = 1;
+        if (a->i >= a->argc)
+            return 0;
+        arg = a->argv[a->i++];
+    }
+    if (a->operands_only) {
+        *id = -1;
+        *value = arg;
+        return 1;
+    }
     if (strncmp(arg, "--", 2) != 0 || arg[2] == 0) {
         if (arg[0] == '-' && arg[1] && !isdigit((unsigned char)arg[1]))
             return fp_fail(err, NULL, 0, 0, "unknown option '%s' (options start with '--')", arg);
@@ -40,6 +51,12 @@ int cli_next(cli_args *a, const cli_opt *opts, size_t nopts, int *id, const char
         } else {
             if (a->i >= a->argc)
                 return fp_fail(err, NULL, 0, 0, "option '--%s' needs a value", opts[k].name);
+            const char *next = a->argv[a->i];
+            if (!strncmp(next, "--", 2) && isalpha((unsigned char)next[2]))
+                /* '--context --batch 4': the value was forgotten (--name=VALUE passes one that
+                 * starts with '--') */
+                return fp_fail(err, NULL, 0, 0, "option '--%s' needs a value, got the option '%s'", opts[k].name,
+                               next);
             *value = a->argv[a->i++];
         }
         return 1;
@@ -90,9 +107,24 @@ int cli_parse_format(const char *s, out_format *f, fp_error *err)
 
 int cli_report(const fp_error *err)
 {
+    if (fp_signal) {
+        /* a stop was asked: what failed after it (a blocked open or read of a FIFO or of
+         * standard input ends with EINTR, the handlers being installed without SA_RESTART
+         * for that reason) failed because of it; main exits 128 + the signal */
+        fprintf(stderr, "fedplan: interrupted by signal %d\n", (int)fp_signal);
+        return 128 + (int)fp_signal;
+    }
     char buf[FP_ERR_MSG + FP_ERR_FILE + 64];
     fp_error_format(err, buf, sizeof buf);
-    fprintf(stderr, "fedplan: %s\n", buf);
+    /* messages quote what they were given (names, values): control characters in it would
+     * reach the terminal (escape sequences); they are shown as \xNN */
+    fputs("fedplan: ", stderr);
+    for (const unsigned char *c = (const unsigned char *)buf; *c; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            fprintf(stderr, "\\x%02x", *c);
+        else
+            fputc(*c, stderr);
+    fputc('\n', stderr);
     return EXIT_BADINPUT;
 }
 

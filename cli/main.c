@@ -46,12 +46,14 @@ static void on_signal(int sig)
  * full disk, a closed pipe), or JSON built while memory ran out, is an error, never exit 0. */
 static int finish(int rc)
 {
+    if (fp_signal && rc == EXIT_BADINPUT) /* failed because a stop was asked (cli_report said so) */
+        rc = 128 + (int)fp_signal;
     if (cli_json_failed()) {
         fprintf(stderr, "fedplan: error: out of memory while building the output\n");
         return EXIT_BADINPUT;
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "fedplan: error: cannot write the output: %s\n", strerror(errno));
+        fprintf(stderr, "fedplan: error: cannot write standard output: %s\n", strerror(errno));
         return EXIT_BADINPUT;
     }
     return rc;
@@ -64,6 +66,8 @@ int main(int argc, char **argv)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
+    /* no SA_RESTART: a blocked open or read (a FIFO with no writer, a stalled standard input)
+     * returns EINTR, so that the first signal ends it, with exit 128 + the signal */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     if (argc < 2) {

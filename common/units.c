@@ -98,6 +98,12 @@ int fp_size_parse(const char *s, uint64_t *bytes, char *why, size_t whylen)
     }
     memcpy(u, p, ulen);
     u[ulen] = 0;
+    if ((p[0] == 'e' || p[0] == 'E') && (isdigit((unsigned char)p[1]) || ((p[1] == '+' || p[1] == '-') &&
+                                                                          isdigit((unsigned char)p[2])))) {
+        /* '1e30 GiB' read as the unit 'e30 GiB' said nothing useful */
+        snprintf(why, whylen, "size '%s' has an exponent: write the number out (e.g. '16 GiB'; the largest is 8 EiB)", s);
+        return -1;
+    }
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
         if (strcmp(u, units[i].name) != 0)
             continue;

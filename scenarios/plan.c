@@ -68,6 +68,7 @@ int scn_plan(scenario *s, const inv_catalog *cat, const scn_plan_opts *o, scn_re
                 all.progress = NULL;
                 all.types = open;
                 all.goal = SOL_GOAL_NODES;
+                all.export_mps = all.export_lp = NULL; /* the model exported is the plan's own */
                 all.allow_partial = 1;
                 /* within what the plan's own limit leaves (it stopped by 95 % of it): at most
                  * 2 s, and never past the limit the user gave */

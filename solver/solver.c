@@ -1,6 +1,7 @@
 /* solver.c: column generation over node patterns, with GLPK for the master LP and the
  * final integer program.  See docs/solver.md for the model and why it is exact. */
 #include <glpk.h>
+#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../common/atomic.h"
 #include "solver_int.h"
 
 
@@ -72,7 +74,8 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Same node type and the same multiset of items (placements may differ: either will do). */
+/* Same node type and the same multiset of items (placements may differ: either will do).
+ * 1 same, 0 not, -1 out of memory (never read as "not the same": a caller must not act on it). */
 static int pattern_same(const pattern *a, const pattern *b)
 {
     if (a->type != b->type || a->ncopies != b->ncopies)
@@ -80,7 +83,7 @@ static int pattern_same(const pattern *a, const pattern *b)
     uint32_t sa[64], sb[64];
     uint32_t *xa = a->ncopies <= 64 ? sa : malloc(a->ncopies * sizeof *xa);
     uint32_t *xb = a->ncopies <= 64 ? sb : malloc(a->ncopies * sizeof *xb);
-    int same = 0;
+    int same = -1;
     if (xa && xb) {
         for (uint32_t i = 0; i < a->ncopies; i++) {
             xa[i] = a->copies[i].vi;
@@ -101,8 +104,13 @@ int ctx_add_pattern(sol_ctx *c, const pattern *p)
 {
     uint64_t key = pattern_key(c, p);
     for (size_t i = 0; i < c->npat; i++)
-        if (c->pats[i].key == key && pattern_same(&c->pats[i], p))
-            return 0;
+        if (c->pats[i].key == key) {
+            int same = pattern_same(&c->pats[i], p);
+            if (same < 0)
+                return -1;
+            if (same)
+                return 0;
+        }
     if (c->npat == c->cappat) {
         size_t cap = c->cappat ? c->cappat * 2 : 64;
         pattern *np = realloc(c->pats, cap * sizeof *np);
@@ -356,8 +364,18 @@ typedef struct pricer {
     long nodes_left;
     int exhausted;
     struct kcache *kc;  /* the round's knapsacks (may be NULL) */
+    int oom;            /* 1: a knapsack could not allocate: its answer (0) is no answer, and
+                           nothing computed from it may be taken as a price or a bound */
+    int cut;            /* 1: a knapsack stopped for the time limit or a signal: no answer either */
     size_t maxcopies;   /* the most copies a pattern can hold (sum of the bounds) */
 } pricer;
+
+/* The solve must end now: a signal, or past the deadline.  Checked inside every loop whose
+ * length grows with the input (a knapsack over 10,000 items, the node types of a round). */
+static int ctx_over(const sol_ctx *c)
+{
+    return ctx_stopped(c) || (c->deadline > 0 && now_s() > c->deadline);
+}
 
 static double density(const pricer *pr, uint32_t k)
 {
@@ -524,7 +542,7 @@ static int cmp_pair(const void *a, const void *b)
  * each worth pi/tp (an upper bound per GPU, no pattern) */
 static double knapsack(pricer *pr, uint64_t cap, int mode)
 {
-    int host = mode == 1, relaxed = mode == 2;
+    int host = mode == 1, relaxed = mode == 2, solved = 0, stopped = 0;
     /* the candidates that can go in, with their bound in this one bin, in vitem order */
     size_t nkey = 0;
     uint32_t *key = malloc((pr->n + 1) * 2 * sizeof *key);
@@ -590,6 +608,11 @@ static double knapsack(pricer *pr, uint64_t cap, int mode)
     if (!dp || !take)
         goto out;
     for (size_t i = 0; i < np; i++) {
+        /* one row costs cap steps: thousands of items are seconds, so the clock is read here */
+        if ((i & 7) == 7 && ctx_over(pr->c)) {
+            stopped = 1;
+            goto out;
+        }
         const vitem *v = &pr->c->vi[pv[i]];
         uint64_t w = v->w * pc[i];
         double val = pr->pi[v->dep] / (relaxed ? (double)v->tp : 1.0) * pc[i];
@@ -605,6 +628,7 @@ static double knapsack(pricer *pr, uint64_t cap, int mode)
         }
     }
     best = dp[cap];
+    solved = 1; /* from here a failure only loses the cache entry */
     /* reconstruct */
     uint64_t x = cap;
     for (size_t i = np; i-- > 0;) {
@@ -644,6 +668,10 @@ static double knapsack(pricer *pr, uint64_t cap, int mode)
         kc->n++;
     }
 out:
+    if (!solved && stopped) /* stopped before an answer: the caller must not read 0 as one */
+        pr->cut = 1;
+    else if (!solved) /* out of memory before an answer: likewise */
+        pr->oom = 1;
     free(key);
     free(pv);
     free(pc);
@@ -787,7 +815,9 @@ out:
 
 /* Best pattern of type t under duals pi.  Returns its value (sum of pi), fills *p
  * (caller frees p->copies); *exact = 0 when the search was cut short (then the
- * returned value is an upper bound, not attained by *p). */
+ * returned value is an upper bound, not attained by *p); *exact = -1 out of memory (no
+ * answer: the value, 1e300, bounds nothing useful, and the round that asked is not complete);
+ * *exact = -2 stopped (the deadline passed or a signal came): no answer either. */
 static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, int *exact, long budget,
                     struct kcache *kc, double need)
 {
@@ -800,7 +830,7 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
     p->ncopies = 0;
     p->copies = NULL;
     if (pricer_init(&pr, 0) != 0) {
-        *exact = 0;
+        *exact = -1;
         value = 1e300;
         goto out;
     }
@@ -812,7 +842,7 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
     /* and then host memory alone bounds a pattern's value too (every candidate by its host use) */
     double hub = joint ? host_only_ub(&pr) : INFINITY;
     if (hub < 0) {
-        *exact = 0;
+        *exact = -1;
         value = 1e300;
         goto out;
     }
@@ -821,7 +851,7 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
     pattern hostp = {.type = t, .ncopies = pr.nbest};
     hostp.copies = malloc((pr.nbest + 1) * sizeof *hostp.copies);
     if (!hostp.copies) {
-        *exact = 0;
+        *exact = -1;
         value = 1e300;
         goto out;
     }
@@ -852,12 +882,18 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
             double whole_ub = whole_node_ub(&pr, nt->gpus, c->gcap[t]);
             if (whole_ub < 0) {
                 free(hostp.copies);
-                *exact = 0;
+                *exact = -1;
                 value = 1e300;
                 goto out;
             }
             if (whole_ub < ub)
                 ub = whole_ub;
+        }
+        if (pr.oom || pr.cut) { /* a knapsack gave no answer: neither ub nor hv is a bound */
+            free(hostp.copies);
+            *exact = pr.oom ? -1 : -2;
+            value = 1e300;
+            goto out;
         }
         if (fmin(hv + ub, hub) <= need) {
             /* no pattern of this type is worth more than `need` (it cannot price out): the bound
@@ -877,7 +913,7 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
         if (!saved || !seq) {
             free(saved);
             free(seq);
-            *exact = 0;
+            *exact = -1;
             value = 1e300;
             free(hostp.copies);
             goto out;
@@ -927,11 +963,17 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
         if (!done)
             *exact = 0;
     }
+    if (pr.oom || pr.cut) { /* a knapsack gave no answer (the host part, one GPU, or a GPU of the sequence) */
+        free(hostp.copies);
+        *exact = pr.oom ? -1 : -2;
+        value = 1e300;
+        goto out;
+    }
     value = hv + gv;
     p->copies = malloc((hostp.ncopies + pr.nbest + 1) * sizeof *p->copies);
     if (!p->copies) {
         free(hostp.copies);
-        *exact = 0;
+        *exact = -1;
         value = 1e300;
         goto out;
     }
@@ -950,7 +992,7 @@ static double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, 
             double jv;
             int jr = price_joint(c, t, pi, budget, p, &jv);
             if (jr < 0) {
-                *exact = 0;
+                *exact = -1;
                 value = 1e300;
                 goto out;
             }
@@ -1757,7 +1799,11 @@ static double relaxed_theta(const sol_ctx *c, const double *duals, const int *av
         /* an upper bound on the best real pattern's value (exact or not) */
         double v = price(&r, (uint32_t)t, duals + 1, &p, &exact, 200000, &kc, c->obj[t] - mu);
         free(p.copies);
-        if (v >= 1e300) {
+        if (exact == -2 || (t % 64 == 63 && ctx_over(c))) { /* stopped: no bound from here */
+            theta = 0;
+            goto done;
+        }
+        if (exact < 0 || v >= 1e300) {
             theta = -1;
             goto done;
         }
@@ -1929,7 +1975,11 @@ static int more_columns(sol_ctx *c, uint32_t t, const double *pi, double mu, con
             break;
         int exact;
         price(c, t, pi2, &next, &exact, 2000, NULL, c->obj[t] - mu);
-        if (!next.copies || next.ncopies == 0)
+        if (exact == -1) {
+            free(next.copies);
+            return -1;
+        }
+        if (exact < 0 || !next.copies || next.ncopies == 0) /* stopped, or nothing */
             break;
         double v = 0;
         for (uint32_t k = 0; k < next.ncopies; k++)
@@ -1946,6 +1996,19 @@ static int more_columns(sol_ctx *c, uint32_t t, const double *pi, double mu, con
     }
     free(next.copies);
     return added;
+}
+
+/* The master LP, within what is left before the deadline (GLPK's own time limit: one simplex
+ * over 10,000 rows takes longer than a short limit).  0 optimal, 1 stopped by the deadline
+ * (the LP then has no optimal duals: no round may use it), -1 failed. */
+static int master_solve(glp_prob *lp, glp_smcp *smcp, double deadline)
+{
+    double left = (deadline - now_s()) * 1000.0;
+    smcp->tm_lim = left > 1.0 ? (left < 2e9 ? (int)left : INT_MAX) : 1;
+    int r = glp_simplex(lp, smcp);
+    if (r == GLP_ETMLIM)
+        return 1;
+    return r == 0 && glp_get_status(lp) == GLP_OPT ? 0 : -1;
 }
 
 static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
@@ -2054,9 +2117,18 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
     c.deadline = deadline;
     double last_tick = t0;
     int diving = 0, dive_bounds = 0, exact_passes = 0, dive_attempt = 0, enum_failed = 0;
+    int export_failed = 0;
+    fp_error export_err;
 cg_again:
     for (int iter = 0;; iter++) {
-        if (glp_simplex(lp, &smcp) != 0 || glp_get_status(lp) != GLP_OPT) {
+        /* past the deadline (a large problem whose greedy plan took the time) or stopped: no
+         * round starts; a dive's rounds go on, its LP must be solved for what follows */
+        if (!diving && ctx_over(&c))
+            break;
+        int ms = master_solve(lp, &smcp, deadline);
+        if (ms == 1) /* the deadline came inside the simplex (10,000 rows): no duals, no round */
+            break;
+        if (ms != 0) {
             fp_fail(err, NULL, 0, 0, "the master LP did not solve (GLPK status %d)", glp_get_status(lp));
             goto out;
         }
@@ -2068,7 +2140,7 @@ cg_again:
          * the duals, and equals z when no column prices out */
         double lagr = z;
         double theta = 1.0; /* Farley: the duals scaled down by theta are feasible for every pattern */
-        int added = 0, all_exact = 1;
+        int added = 0, all_exact = 1, round_cut = 0;
         int out_of_time = now_s() > deadline * 0.6 + t0 * 0.4;
         kcache_clear(&kc); /* new duals */
         for (size_t t = 0; t < pb->ntypes; t++) {
@@ -2077,6 +2149,18 @@ cg_again:
             double mu = avail_row[t] ? duals[avail_row[t]] : 0;
             double value = price(&c, (uint32_t)t, duals + 1, &p, &exact, out_of_time ? 2000 : 20000, &kc,
                                  c.obj[t] - mu - 1e-6 * fmax(1.0, c.obj[t]));
+            if (exact == -1) { /* no answer for this type: the round proves nothing, and memory is short */
+                free(p.copies);
+                goto oom;
+            }
+            if (exact == -2 || ((t & 63) == 63 && ctx_over(&c))) {
+                /* stopped (the deadline or a signal) before every type was priced: the round's
+                 * Lagrangian and Farley terms miss types, so it gives no bound; what was
+                 * added stays */
+                free(p.copies);
+                round_cut = 1;
+                break;
+            }
             double rc_t = c.obj[t] - mu - value;
             if ((value + mu) / c.obj[t] > theta)
                 theta = (value + mu) / c.obj[t];
@@ -2119,6 +2203,10 @@ cg_again:
                 }
             }
             free(p.copies);
+        }
+        if (round_cut) {
+            ADD_PATTERN_COLS();
+            break;
         }
         if (!diving) { /* a dive's bounds make the LP a restriction: no bound from it */
             double dual = farley(&c, duals, avail_row, theta);
@@ -2163,7 +2251,7 @@ cg_again:
     (void)proven_lp;
 
     /* 2a. the LP rounded down and repaired: a good plan at once for large problems */
-    if (!good_enough(&c, &vb, lb_obj, best_obj) && !ctx_stopped(&c) &&
+    if (!good_enough(&c, &vb, lb_obj, best_obj) && !ctx_over(&c) &&
         floor_and_repair(&c, lp, &best, &best_obj) != 0)
         goto oom;
 
@@ -2255,7 +2343,7 @@ dive_start:
             if (plan_to_patterns(&probe, &one) == 0 && probe.npat == 1) {
                 const pattern *p = &probe.pats[0];
                 for (size_t i = 0; i < c.npat; i++)
-                    if (c.pats[i].key == p->key && pattern_same(&c.pats[i], p)) {
+                    if (c.pats[i].key == p->key && pattern_same(&c.pats[i], p) == 1) {
                         xinit[(int)pb->ndeps + 1 + (int)i] += 1;
                         break;
                     }
@@ -2325,13 +2413,17 @@ dive_start:
     if (!good_enough(&c, &vb, lb_obj, best_obj) && dive_attempt < 8 && now_s() < t0 + pb->time_limit_s * 0.8 &&
         !ctx_stopped(&c)) {
         dive_attempt++;
-        if (glp_simplex(lp, &smcp) != 0 || glp_get_status(lp) != GLP_OPT) {
+        int ms = master_solve(lp, &smcp, deadline);
+        if (ms == 1)
+            goto dive_done;
+        if (ms != 0) {
             fp_fail(err, NULL, 0, 0, "the master LP did not solve (GLPK status %d)", glp_get_status(lp));
             goto out;
         }
         dive_bounds = 0;
         goto dive_start;
     }
+dive_done:
     /* 3b. the model, for other solvers */
     if (pb->export_mps || pb->export_lp) {
         int ncols = glp_get_num_cols(lp);
@@ -2355,17 +2447,25 @@ dive_start:
         }
         for (int j = 1; j <= ncols; j++)
             glp_set_col_kind(lp, j, GLP_IV);
+        /* through the one output module (a temporary file of its own in the target's folder,
+         * fsync, rename); a model that cannot be written does not lose the plan: the failure is
+         * returned beside it (plan->export_failed) for the caller to report after printing it */
         const char *paths[2] = {pb->export_mps, pb->export_lp};
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < 2 && !export_failed; k++) {
             if (!paths[k])
                 continue;
-            char tmp[FP_ERR_FILE + 32];
-            snprintf(tmp, sizeof tmp, "%s.tmp", paths[k]);
-            int wr = k == 0 ? glp_write_mps(lp, GLP_MPS_FILE, NULL, tmp) : glp_write_lp(lp, NULL, tmp);
-            if (wr != 0 || rename(tmp, paths[k]) != 0) {
-                remove(tmp);
-                fp_fail(err, paths[k], 0, 0, "cannot write the model");
-                goto out;
+            fp_output fo;
+            if (fp_output_open(&fo, paths[k], &export_err) != 0) {
+                export_failed = 1;
+                break;
+            }
+            int wr = k == 0 ? glp_write_mps(lp, GLP_MPS_FILE, NULL, fo.tmp) : glp_write_lp(lp, NULL, fo.tmp);
+            if (wr != 0) {
+                fp_output_abort(&fo);
+                fp_fail(&export_err, paths[k], 0, 0, "cannot write the model");
+                export_failed = 1;
+            } else if (fp_output_commit(&fo, &export_err) != 0) {
+                export_failed = 1;
             }
         }
     }
@@ -2380,6 +2480,9 @@ dive_start:
     }
     /* 4. status, bound, gap */
     *plan = (sol_plan){.lp_iterations = plan->lp_iterations, .used_mip = plan->used_mip};
+    plan->export_failed = export_failed;
+    if (export_failed)
+        plan->export_err = export_err;
     plan->nodes = best.nodes;
     plan->nnodes = best.nnodes;
     plan->unplaced = best.unplaced;
@@ -2463,6 +2566,10 @@ int sol_solve(const sol_problem *pb, sol_plan *plan, fp_error *err)
         rc = cls_expand(pb, &cl, &cp, plan);
         if (rc != 0)
             fp_fail(err, NULL, 0, 0, "internal error: the merged plan does not split among its deployments");
+        else if (cp.export_failed) {
+            plan->export_failed = 1;
+            plan->export_err = cp.export_err;
+        }
         sol_plan_free(&cp);
     }
     cls_free(&cl);

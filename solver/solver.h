@@ -144,6 +144,10 @@ typedef struct sol_plan {
     int used_mip;         /* 1 when branch and bound ran */
     int interrupted;      /* 1 when *stop ended the solve early */
     double seconds;
+    /* 1 when export_mps or export_lp could not be written: the plan is still whole, and
+     * export_err says why (the caller prints the plan, then the error) */
+    int export_failed;
+    fp_error export_err;
 } sol_plan;
 
 /* Solve.  On success returns 0 and fills *plan (free with sol_plan_free), whose
