@@ -125,8 +125,8 @@ int inv_resolved_apply(const inv_resolved *r, est_options *o, fp_error *err)
     int gguf = !strcmp(mf->stored.format, "gguf");
     if (gguf && w->runtime != EST_RT_LLAMACPP)
         return fp_fail(err, r->where, 0, 0,
-                       "a .gguf file runs in llama.cpp (its default runtime here): --runtime %s loads safetensors; "
-                       "give the model's config.json or checkpoint directory instead",
+                       "a .gguf file runs in llama.cpp (its default runtime here); %s loads safetensors: give "
+                       "the model's config.json or checkpoint directory instead",
                        est_runtime_name(w->runtime));
     if (!gguf && w->runtime == EST_RT_LLAMACPP)
         return 0; /* llama.cpp converts safetensors to GGUF first: the dtype's formula sizes that file */
