@@ -1,7 +1,6 @@
 /* cmd_estimate.c: fedplan estimate MODEL [options] */
 #include <math.h>
 #include <stdio.h>
-#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,9 +137,8 @@ static int parse_args(int argc, char **argv, est_cli *c, fp_error *err)
     if (r < 0)
         return -1;
     /* a .gguf file is llama.cpp's: its runtime unless another is named */
-    size_t ml = c->model ? strlen(c->model) : 0;
-    if (ml > 5 && !strcmp(c->model + ml - 5, ".gguf") && !c->o.runtime_set &&
-        est_option_apply(&c->o, "runtime", "llama.cpp", err) < 0)
+    const char *rt = inv_model_runtime(c->model);
+    if (rt && !c->o.runtime_set && est_option_apply(&c->o, "runtime", rt, err) < 0)
         return -1;
     if (est_options_finish(&c->o, err) != 0)
         return -1;
@@ -155,18 +153,13 @@ static int parse_args(int argc, char **argv, est_cli *c, fp_error *err)
 
 /* ---------------------------------------------------------------- model resolution */
 
-static int is_path(const char *s)
-{
-    return strchr(s, '/') && (strstr(s, ".json") || s[0] == '.' || s[0] == '/');
-}
-
-/* MODEL from the catalog, from files (config.json, checkpoint directory, .gguf) or from the
- * Hugging Face cache; mf receives what the files store (mf->stored.format "" otherwise). */
+/* MODEL as every command resolves it (inventory/resolve.c), or --params N; res receives the
+ * catalog entry or what the files store. */
 static int resolve_model(const est_cli *c, const inv_catalog *cat, est_arch *arch, est_params *p, char *name,
-                         char *hf_id, size_t hf_len, inv_modelfile *mf, fp_error *err)
+                         char *hf_id, size_t hf_len, inv_resolved *res, fp_error *err)
 {
     hf_id[0] = 0;
-    memset(mf, 0, sizeof *mf);
+    memset(res, 0, sizeof *res);
     if (c->have_params) {
         memset(arch, 0, sizeof *arch);
         snprintf(arch->model_type, sizeof arch->model_type, "params-only");
@@ -179,72 +172,12 @@ static int resolve_model(const est_cli *c, const inv_catalog *cat, est_arch *arc
         snprintf(name, INV_NAME, "%.4g B params", c->params / 1e9);
         return 0;
     }
-    const inv_model *m = inv_model_find(cat, c->model);
-    struct stat sb;
-    int exists = stat(c->model, &sb) == 0;
-    if (m) {
-        *arch = m->arch;
-        snprintf(name, INV_NAME, "%s", m->name);
-        snprintf(hf_id, hf_len, "%s", m->hf_id);
-    } else if (exists || is_path(c->model) || strstr(c->model, ".json") || strstr(c->model, ".gguf") ||
-               strstr(c->model, ".safetensors")) {
-        if (inv_modelfile_load(c->model, mf, err) != 0)
-            return -1;
-        *arch = mf->arch;
-        snprintf(name, INV_NAME, "%s", mf->name);
-    } else if (inv_hub_id_like(c->model)) {
-        char dir[4096];
-        if (inv_hfcache_find(c->model, c->revision, dir, sizeof dir, err) != 0)
-            return -1;
-        if (inv_modelfile_load(dir, mf, err) != 0)
-            return -1;
-        *arch = mf->arch;
-        snprintf(name, INV_NAME, "%s", c->model);
-        snprintf(hf_id, hf_len, "%s", c->model);
-    } else {
-        const char *near = inv_model_suggest(cat, c->model);
-        if (near)
-            return fp_fail(err, NULL, 0, 0, "unknown model '%s' (did you mean '%s'? 'fedplan catalog models' lists all)",
-                           c->model, near);
-        return fp_fail(err, NULL, 0, 0,
-                       "unknown model '%s': not a catalog name ('fedplan catalog models' lists them), a Hub id in the "
-                       "Hugging Face cache, nor a path to a config.json, checkpoint directory or .gguf file",
-                       c->model);
-    }
-    if (c->revision && !(mf->kind[0] && hf_id[0]))
-        return fp_fail(err, NULL, 0, 0, "--revision: only for a Hub id read from the Hugging Face cache ('%s' is %s)",
-                       c->model, m ? "a catalog entry" : "a path");
+    if (inv_model_resolve(cat, c->model, NULL, c->revision, res, err) != 0)
+        return -1;
+    *arch = res->arch;
+    snprintf(name, INV_NAME, "%s", res->name);
+    snprintf(hf_id, hf_len, "%s", res->hf_id);
     return est_params_count(arch, p, err);
-}
-
-/* What the files say about the weights, into the workload: quantization_config sets the
- * weight dtype, stored bytes replace the formula (inference); a --dtype given wins over both. */
-static int apply_stored(const char *model, const inv_modelfile *mf, est_options *o, fp_error *err)
-{
-    est_workload *w = &o->w;
-    const inv_quant *q = &mf->quant;
-    if (o->dtype_set)
-        return 0;
-    if (q->present) {
-        if (q->dtype == EST_DT_COUNT)
-            return fp_fail(err, model, 0, 0, "quantization_config: fedplan cannot size %s: give --dtype to say how the "
-                                             "weights are stored", q->what);
-        w->weight_dtype = q->dtype;
-        w->group_size = q->group_size;
-        w->gptq_g_idx = q->g_idx;
-        w->fp8_block = q->fp8_block;
-    }
-    if (!mf->stored.format[0] || w->mode != EST_MODE_INFER)
-        return 0;
-    int gguf = !strcmp(mf->stored.format, "gguf");
-    if (gguf && w->runtime != EST_RT_LLAMACPP)
-        return fp_fail(err, model, 0, 0, "a .gguf file runs in llama.cpp (its default runtime here): --runtime %s loads "
-                                         "safetensors; give the model's config.json or checkpoint directory instead",
-                       est_runtime_name(w->runtime));
-    if (!gguf && w->runtime == EST_RT_LLAMACPP)
-        return 0; /* llama.cpp converts safetensors to GGUF first: the dtype's formula sizes that file */
-    w->stored_weights = mf->stored.bytes;
-    return 0;
 }
 
 /* ---------------------------------------------------------------- the result */
@@ -260,14 +193,14 @@ typedef struct result {
     int runs;                 /* the GPU can run the workload (caps.c); memory aside */
     char cannot[256];         /* why not, when runs == 0 */
     char warning[INV_NAME + 300];
-    inv_modelfile mf;         /* MODEL's files, when it was read from files */
+    inv_resolved model;       /* MODEL resolved: its files, when it was read from files */
     int params_match;         /* stored elements == architecture's count (-1: not comparable) */
 } result;
 
 /* The weights' dtype as printed: a GGUF's tensors have types of their own. */
 static const char *weights_name(const est_workload *w, const result *r)
 {
-    if (w->stored_weights && !strcmp(r->mf.stored.format, "gguf"))
+    if (w->stored_weights && !strcmp(r->model.files.stored.format, "gguf"))
         return "gguf";
     return est_dtype_name(w->weight_dtype);
 }
@@ -346,7 +279,7 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
     json_object_set_new(pp, "lm_head", json_integer((json_int_t)p->lm_head));
     json_object_set_new(o, "params", pp);
 
-    const inv_stored *st = &r->mf.stored;
+    const inv_stored *st = &r->model.files.stored;
     if (st->format[0]) {
         json_t *ck = json_object();
         json_object_set_new(ck, "format", json_string(st->format));
@@ -367,8 +300,8 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
         json_object_set_new(ck, "weights_as_stored", json_boolean(w->stored_weights != 0));
         json_object_set_new(o, "checkpoint", ck);
     }
-    if (r->mf.quant.present)
-        json_object_set_new(o, "quantization", json_string(r->mf.quant.what));
+    if (r->model.files.quant.present)
+        json_object_set_new(o, "quantization", json_string(r->model.files.quant.what));
 
     json_t *bb = json_object();
     for (int k = 0; k < EST_C_COUNT; k++)
@@ -459,11 +392,11 @@ static void print_figures(const est_workload *w, const est_footprint *fp)
 /* what the model's files store, and whether their parameters agree with the architecture */
 static void print_stored(const est_workload *w, const est_params *p, const result *r)
 {
-    const inv_stored *st = &r->mf.stored;
+    const inv_stored *st = &r->model.files.stored;
     char b1[64], b2[64];
-    if (r->mf.quant.present)
-        printf("quantized  %s (quantization_config)%s\n", r->mf.quant.what,
-               w->weight_dtype == r->mf.quant.dtype ? "" : "; --dtype replaces it");
+    if (r->model.files.quant.present)
+        printf("quantized  %s (quantization_config)%s\n", r->model.files.quant.what,
+               w->weight_dtype == r->model.files.quant.dtype ? "" : "; --dtype replaces it");
     if (!st->format[0])
         return;
     printf("stored     %s, %llu file%s, %s tensors, %s bytes:", st->format, (unsigned long long)st->files,
@@ -594,14 +527,14 @@ static int run(int argc, char **argv)
     char name[INV_NAME], hf_id[128];
     result r;
     memset(&r, 0, sizeof r);
-    if (resolve_model(&c, &cat, &arch, &p, name, hf_id, sizeof hf_id, &r.mf, &err) != 0)
+    if (resolve_model(&c, &cat, &arch, &p, name, hf_id, sizeof hf_id, &r.model, &err) != 0)
         goto out;
-    if (!c.have_params && apply_stored(c.model, &r.mf, &c.o, &err) != 0)
+    if (!c.have_params && inv_resolved_apply(&r.model, &c.o, &err) != 0)
         goto out;
     /* an unquantized checkpoint's tensors hold exactly the parameters the architecture counts */
     r.params_match = -1;
-    if (r.mf.stored.format[0] && (!r.mf.stored.quantized || !strcmp(r.mf.stored.format, "gguf")))
-        r.params_match = r.mf.stored.elements == p.total;
+    if (r.model.files.stored.format[0] && (!r.model.files.stored.quantized || !strcmp(r.model.files.stored.format, "gguf")))
+        r.params_match = r.model.files.stored.elements == p.total;
     if (!c.have_params && est_workload_settle(&arch, name, &c.o.w, &err) != 0)
         goto out;
     if (c.have_params && (c.o.w.mode == EST_MODE_TRAIN && c.o.w.finetune != EST_FT_FULL)) {

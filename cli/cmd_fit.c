@@ -11,9 +11,10 @@
 #include "../inventory/inventory.h"
 #include "cli.h"
 
-enum { O_FORMAT, O_NODE, O_RESERVE, O_RESERVE_GPU };
+enum { O_FORMAT, O_NODE, O_RESERVE, O_RESERVE_GPU, O_REVISION };
 static const cli_opt base_opts[] = {
     {"format", 1, O_FORMAT}, {"node", 1, O_NODE}, {"reserve", 1, O_RESERVE}, {"reserve-per-gpu", 1, O_RESERVE_GPU},
+    {"revision", 1, O_REVISION},
 };
 
 static void help(FILE *out)
@@ -22,10 +23,13 @@ static void help(FILE *out)
           "\n"
           "How many replicas of MODEL (with the workload given by the estimate options:\n"
           "--context, --dtype, --runtime, --tp, ...) fit on one node of TYPE (a catalog node or\n"
-          "cloud instance), and the largest context at which that many still fit.\n"
+          "cloud instance), and the largest context at which that many still fit.  MODEL is what\n"
+          "estimate takes: a catalog name, a config.json, a checkpoint directory (the weights as\n"
+          "stored), a .gguf file (llama.cpp) or a Hub id in the local Hugging Face cache.\n"
           "\n"
           "  --reserve SIZE          host memory kept free (default 0)\n"
           "  --reserve-per-gpu SIZE  GPU memory kept free (default 0)\n"
+          "  --revision REV          a Hub id's branch, tag or commit in the cache   (main)\n"
           "\n"
           "A node whose GPU cannot run the workload (fp8 weights below compute capability\n"
           "8.9 in transformers, bf16 asked for before Ampere, ...) holds none: see 'runs'.\n"
@@ -81,7 +85,7 @@ static int run(int argc, char **argv)
 {
     fp_error err = {0};
     out_format fmt = FMT_TABLE;
-    const char *model = NULL, *node = NULL;
+    const char *model = NULL, *node = NULL, *revision = NULL;
     uint64_t reserve = 0, reserve_gpu = 0;
     est_options o;
     est_options_init(&o);
@@ -103,6 +107,7 @@ static int run(int argc, char **argv)
                 return cli_report(&err);
             break;
         case O_NODE: node = v; break;
+        case O_REVISION: revision = v; break;
         case O_RESERVE:
         case O_RESERVE_GPU:
             if (fp_size_parse(v, id == O_RESERVE ? &reserve : &reserve_gpu, why, sizeof why) != 0)
@@ -114,7 +119,13 @@ static int run(int argc, char **argv)
                 return cli_report(&err);
         }
     }
-    if (r < 0 || est_options_finish(&o, &err) != 0)
+    if (r < 0)
+        return cli_report(&err);
+    /* a .gguf file is llama.cpp's: its runtime unless another is named (as estimate) */
+    const char *rt = model ? inv_model_runtime(model) : NULL;
+    if (rt && !o.runtime_set && est_option_apply(&o, "runtime", rt, &err) < 0)
+        return cli_report(&err);
+    if (est_options_finish(&o, &err) != 0)
         return cli_report(&err);
     if (!model || !node)
         return fp_fail(&err, NULL, 0, 0, "fit needs a MODEL and --node TYPE"), cli_report(&err);
@@ -124,20 +135,15 @@ static int run(int argc, char **argv)
     int rc = EXIT_BADINPUT;
     est_arch arch;
     est_params p;
-    const inv_model *m = inv_model_find(&cat, model);
+    inv_resolved *mr = malloc(sizeof *mr); /* large: a model's files */
     const inv_node *nd = inv_node_find(&cat, node);
-    if (!m) {
-        if (inv_config_load(model, &arch, NULL, &err) != 0) {
-            if (!strstr(model, ".json")) {
-                char dym[96];
-                const char *near = inv_model_suggest(&cat, model);
-                fp_fail(&err, NULL, 0, 0, "unknown model '%s'%s", model, fp_did_you_mean(dym, sizeof dym, near));
-            }
-            goto out;
-        }
-    } else {
-        arch = m->arch;
+    if (!mr) {
+        fp_fail(&err, NULL, 0, 0, "out of memory");
+        goto out;
     }
+    if (inv_model_resolve(&cat, model, NULL, revision, mr, &err) != 0 || inv_resolved_apply(mr, &o, &err) != 0)
+        goto out;
+    arch = mr->arch;
     if (!nd) {
         char dym[96];
         const char *near = inv_node_suggest(&cat, node);
@@ -145,7 +151,7 @@ static int run(int argc, char **argv)
                 fp_did_you_mean(dym, sizeof dym, near));
         goto out;
     }
-    if (est_params_count(&arch, &p, &err) != 0 || est_workload_settle(&arch, m ? m->name : model, &o.w, &err) != 0)
+    if (est_params_count(&arch, &p, &err) != 0 || est_workload_settle(&arch, mr->name, &o.w, &err) != 0)
         goto out;
     fitctx f = {.a = &arch, .p = &p, .w = o.w};
     f.host = nd->gpus == 0 || o.w.runtime == EST_RT_LLAMACPP;
@@ -195,7 +201,7 @@ static int run(int argc, char **argv)
         }
     }
     json_t *j = json_object();
-    json_object_set_new(j, "model", json_string(m ? m->name : model));
+    json_object_set_new(j, "model", json_string(mr->name));
     json_object_set_new(j, "node", json_string(nd->name));
     json_object_set_new(j, "memory", json_string(f.host ? "host" : "gpu"));
     json_object_set_new(j, "capacity_bytes", json_integer((json_int_t)f.cap));
@@ -212,7 +218,7 @@ static int run(int argc, char **argv)
     if (cannot[0])
         json_object_set_new(j, "cannot_run", json_string(cannot));
     if (fmt == FMT_TABLE) {
-        printf("model      %s on %s (%s memory: %s%.2f GiB%s)\n", m ? m->name : model, nd->name, f.host ? "host" : "GPU",
+        printf("model      %s on %s (%s memory: %s%.2f GiB%s)\n", mr->name, nd->name, f.host ? "host" : "GPU",
                f.host ? "" : "", (double)f.cap / FP_GIB, f.host ? "" : " per GPU");
         if (!f.host)
             printf("           %u GPU%s; a replica takes %llu (tensor parallel %llu x %llu data-parallel)\n", nd->gpus,
@@ -245,6 +251,7 @@ static int run(int argc, char **argv)
 out:
     if (rc == EXIT_BADINPUT)
         cli_report(&err);
+    free(mr);
     inv_catalog_free(&cat);
     return rc;
 }

@@ -156,7 +156,9 @@ static const char *const hyper_keys[] = {
     "context_length", "embedding_length", "block_count", "feed_forward_length", "attention.head_count",
     "attention.head_count_kv", "attention.key_length", "attention.value_length", "attention.sliding_window",
     "expert_count", "expert_used_count", "vocab_size", "expert_feed_forward_length",
-    "expert_shared_feed_forward_length",
+    "expert_shared_feed_forward_length", "expert_shared_count", "leading_dense_block_count",
+    "interleave_moe_layer_step", "nextn_predict_layers", "rope.dimension_count", "attention.q_lora_rank",
+    "attention.kv_lora_rank", "attention.key_length_mla", "attention.value_length_mla",
 };
 #define NHYPER (sizeof hyper_keys / sizeof hyper_keys[0])
 #define KEY_MAX 128
@@ -179,6 +181,8 @@ typedef struct meta {
     size_t nints;
     /* from the tensor infos */
     int has_output, has_q_bias, has_o_bias;
+    int has_q_norm;      /* blk.0.attn_q_norm.weight: QK-norm (glm4moe's use_qk_norm) */
+    int has_probs_bias;  /* blk.N.exp_probs_b.bias: the router's score-correction bias (DeepSeek-V3) */
     uint64_t embd_rows;
 } meta;
 
@@ -415,6 +419,10 @@ static int read_one(cur *c, meta *m, inv_stored *st)
             local.has_q_bias = 1;
         else if (!strcmp(name, "blk.0.attn_output.bias"))
             local.has_o_bias = 1;
+        else if (!strcmp(name, "blk.0.attn_q_norm.weight"))
+            local.has_q_norm = 1;
+        else if (!strncmp(name, "blk.", 4) && strstr(name, ".exp_probs_b."))
+            local.has_probs_bias = 1;
         else if (!strcmp(name, "token_embd.weight") && nd == 2)
             local.embd_rows = dims[1];
     }
@@ -443,23 +451,14 @@ static const kv_int *meta_get(const meta *m, const char *suffix)
     return NULL;
 }
 
-/* GGUF architecture -> the config.json model_type whose reader takes the keys below. */
-typedef struct arch_row {
-    const char *gguf;
-    const char *model_type;      /* dense */
-    const char *moe_model_type;  /* with <arch>.expert_count > 0 (NULL: none) */
-} arch_row;
+/* GGUF key suffix -> config.json key: what llama.cpp's convert_hf_to_gguf.py writes for each
+ * config key (TextModel.set_gguf_parameters and the model classes), read back.  Ints only;
+ * booleans from the tensors are set apart. */
+typedef struct key_row {
+    const char *suffix, *key; /* key NULL: not read for this architecture */
+} key_row;
 
-static const arch_row arch_rows[] = {
-    {"llama", "llama", "mixtral"}, {"qwen2", "qwen2", NULL}, {"qwen2moe", "qwen2_moe", "qwen2_moe"},
-    {"gemma", "gemma", NULL},      {"gemma2", "gemma2", NULL}, {"phi3", "phi3", NULL},
-    {"gpt2", "gpt2", NULL},        {"starcoder", "gpt_bigcode", NULL},
-};
-
-/* GGUF key suffix -> config.json key (ints only; booleans from the tensors are set apart) */
-static const struct {
-    const char *suffix, *key;
-} key_map[] = {
+static const key_row key_map[] = {
     {"embedding_length", "hidden_size"},         {"feed_forward_length", "intermediate_size"},
     {"block_count", "num_hidden_layers"},        {"attention.head_count", "num_attention_heads"},
     {"attention.head_count_kv", "num_key_value_heads"}, {"attention.key_length", "head_dim"},
@@ -468,6 +467,107 @@ static const struct {
     {"expert_shared_feed_forward_length", "shared_expert_intermediate_size"},
     {"attention.sliding_window", "sliding_window"},
 };
+
+/* Llama 4 (convert: Llama4Model): feed_forward_length is the dense layers' intermediate_size_mlp,
+ * expert_feed_forward_length the experts' intermediate_size; interleave_moe_layer_step as is. */
+static const key_row keys_llama4[] = {
+    {"feed_forward_length", "intermediate_size_mlp"},
+    {"expert_feed_forward_length", "intermediate_size"},
+    {"interleave_moe_layer_step", "interleave_moe_layer_step"},
+    {NULL, NULL},
+};
+/* DeepSeek-V2/V3 and Kimi-K2 (convert: DeepseekV2Model): MLA ranks; the head sizes are taken
+ * apart below; head_count_kv is 1 in files converted for MLA-as-MQA and is no config key. */
+static const key_row keys_deepseek2[] = {
+    {"attention.q_lora_rank", "q_lora_rank"},    {"attention.kv_lora_rank", "kv_lora_rank"},
+    {"rope.dimension_count", "qk_rope_head_dim"}, {"expert_shared_count", "n_shared_experts"},
+    {"leading_dense_block_count", "first_k_dense_replace"},
+    {"attention.head_count_kv", NULL},           {"attention.key_length", NULL},
+    {NULL, NULL},
+};
+/* GLM-4.5 (convert: Glm4MoeModel): shared experts and the leading dense layers. */
+static const key_row keys_glm4moe[] = {
+    {"expert_shared_count", "n_shared_experts"}, {"leading_dense_block_count", "first_k_dense_replace"},
+    {NULL, NULL},
+};
+
+enum {
+    A_BIAS = 1u << 0,   /* attention_bias from a blk.0.attn_q.bias tensor */
+    A_QKNORM = 1u << 1, /* use_qk_norm from a blk.0.attn_q_norm.weight tensor */
+    A_MLA = 1u << 2,    /* DeepSeek MLA head sizes (key_length_mla, value_length_mla) */
+    A_NEXTN = 1u << 3,  /* block_count includes nextn_predict_layers MTP layers */
+};
+
+/* GGUF general.architecture (llama.cpp src/llama-arch.cpp LLM_ARCH_NAMES) -> the config.json
+ * model_type whose reader takes the keys. */
+typedef struct arch_row {
+    const char *gguf;
+    const char *model_type;      /* dense */
+    const char *moe_model_type;  /* with <arch>.expert_count > 0 (NULL: none) */
+    const char *experts_key;     /* the config key <arch>.expert_count is written from */
+    const key_row *keys;         /* this architecture's own readings, before key_map (NULL: none) */
+    unsigned flags;
+} arch_row;
+
+static const arch_row arch_rows[] = {
+    {"llama", "llama", "mixtral", "num_local_experts", NULL, A_BIAS},
+    {"qwen2", "qwen2", NULL, "num_experts", NULL, 0},
+    {"qwen2moe", "qwen2_moe", "qwen2_moe", "num_experts", NULL, 0},
+    {"qwen3", "qwen3", NULL, "num_experts", NULL, A_BIAS},
+    {"qwen3moe", "qwen3_moe", "qwen3_moe", "num_experts", NULL, A_BIAS},
+    {"gemma", "gemma", NULL, "num_experts", NULL, A_BIAS},
+    {"gemma2", "gemma2", NULL, "num_experts", NULL, 0},
+    {"gemma3", "gemma3_text", NULL, "num_experts", NULL, 0},
+    {"llama4", "llama4_text", "llama4_text", "num_local_experts", keys_llama4, A_BIAS},
+    {"gpt-oss", "gpt_oss", "gpt_oss", "num_local_experts", NULL, A_BIAS},
+    {"deepseek2", "deepseek_v2", "deepseek_v2", "n_routed_experts", keys_deepseek2, A_MLA},
+    {"glm4moe", "glm4_moe", "glm4_moe", "n_routed_experts", keys_glm4moe, A_BIAS | A_QKNORM | A_NEXTN},
+    {"phi3", "phi3", NULL, "num_experts", NULL, 0},
+    {"gpt2", "gpt2", NULL, "num_experts", NULL, 0},
+    {"starcoder", "gpt_bigcode", NULL, "num_experts", NULL, 0},
+};
+
+static json_int_t capped(uint64_t v)
+{
+    return (json_int_t)(v > (1ULL << 62) ? 1ULL << 62 : v);
+}
+
+/* The config key a GGUF key suffix is read into for row ("" when not read). */
+static const char *config_key(const arch_row *row, const char *suffix)
+{
+    for (const key_row *k = row->keys; k && k->suffix; k++)
+        if (!strcmp(k->suffix, suffix))
+            return k->key ? k->key : "";
+    for (size_t i = 0; i < sizeof key_map / sizeof key_map[0]; i++)
+        if (!strcmp(key_map[i].suffix, suffix))
+            return key_map[i].key;
+    return "";
+}
+
+/* DeepSeek MLA head sizes.  Files converted since llama.cpp serves MLA as MQA write
+ * key_length = kv_lora_rank + rope dims and value_length = kv_lora_rank, and the per-head
+ * sizes apart as key_length_mla (qk_nope + qk_rope) and value_length_mla (v_head_dim);
+ * older files wrote the per-head sizes as key_length and value_length. */
+static int mla_heads(const char *file, const meta *m, json_t *o, fp_error *err)
+{
+    const kv_int *k = meta_get(m, "attention.key_length_mla"), *v = meta_get(m, "attention.value_length_mla");
+    const kv_int *rope = meta_get(m, "rope.dimension_count");
+    if (!k)
+        k = meta_get(m, "attention.key_length");
+    if (!v)
+        v = meta_get(m, "attention.value_length");
+    if (!k || !v || !rope)
+        return fp_fail(err, file, 0, 0, "GGUF metadata (architecture '%.40s'): MLA needs %s.attention.key_length(_mla), "
+                                        ".value_length(_mla) and .rope.dimension_count",
+                       m->arch, m->arch);
+    if (k->v <= rope->v)
+        return fp_fail(err, file, 0, 0, "GGUF metadata (architecture '%.40s'): the key length %llu must exceed the "
+                                        "rope dimensions %llu",
+                       m->arch, (unsigned long long)k->v, (unsigned long long)rope->v);
+    json_object_set_new(o, "qk_nope_head_dim", json_integer(capped(k->v - rope->v)));
+    json_object_set_new(o, "v_head_dim", json_integer(capped(v->v)));
+    return 0;
+}
 
 static int meta_to_arch(const char *file, const meta *m, est_arch *arch, fp_error *err)
 {
@@ -478,8 +578,9 @@ static int meta_to_arch(const char *file, const meta *m, est_arch *arch, fp_erro
         if (!strcmp(arch_rows[i].gguf, m->arch))
             row = &arch_rows[i];
     if (!row)
-        return fp_fail(err, file, 0, 0, "GGUF architecture '%s' is not supported (supported: llama, qwen2, qwen2moe, "
-                                        "gemma, gemma2, phi3, gpt2, starcoder); use --params for a rough estimate",
+        return fp_fail(err, file, 0, 0, "GGUF architecture '%s' is not supported (supported: llama, llama4, qwen2, "
+                                        "qwen2moe, qwen3, qwen3moe, gemma, gemma2, gemma3, phi3, gpt2, starcoder, "
+                                        "gpt-oss, deepseek2, glm4moe); use --params for a rough estimate",
                        m->arch);
     for (size_t i = 0; i < m->nints; i++)
         if (!strncmp(m->ints[i].key, m->arch, strlen(m->arch)) && (m->ints[i].is_array || m->ints[i].negative))
@@ -488,23 +589,45 @@ static int meta_to_arch(const char *file, const meta *m, est_arch *arch, fp_erro
     const kv_int *ne = meta_get(m, "expert_count");
     uint64_t experts = ne ? ne->v : 0;
     const char *mt = experts && row->moe_model_type ? row->moe_model_type : row->model_type;
+    if ((row->flags & A_MLA) && m->has_probs_bias)
+        mt = "deepseek_v3"; /* V3's router keeps an e_score_correction_bias; V2's has none */
     json_t *o = json_object();
     if (!o)
         return fp_fail(err, file, 0, 0, "out of memory");
     json_object_set_new(o, "model_type", json_string(mt));
-    for (size_t i = 0; i < sizeof key_map / sizeof key_map[0]; i++) {
-        const kv_int *k = meta_get(m, key_map[i].suffix);
-        if (k)
-            json_object_set_new(o, key_map[i].key, json_integer((json_int_t)(k->v > (1ULL << 62) ? 1ULL << 62 : k->v)));
+    /* every kept <arch>.KEY that this architecture reads */
+    size_t alen = strlen(m->arch);
+    for (size_t i = 0; i < m->nints; i++) {
+        const char *key = m->ints[i].key;
+        if (strncmp(key, m->arch, alen) || key[alen] != '.')
+            continue;
+        const char *ck = config_key(row, key + alen + 1);
+        if (ck[0])
+            json_object_set_new(o, ck, json_integer(capped(m->ints[i].v)));
     }
     if (experts)
-        json_object_set_new(o, !strcmp(mt, "mixtral") ? "num_local_experts" : "num_experts",
-                            json_integer((json_int_t)(experts > (1ULL << 62) ? 1ULL << 62 : experts)));
+        json_object_set_new(o, row->experts_key, json_integer(capped(experts)));
+    /* MoE-only models (qwen3moe, gpt-oss) may write no feed_forward_length: their layers'
+     * width is the experts' */
+    const kv_int *eff = meta_get(m, "expert_feed_forward_length");
+    if (!json_object_get(o, "intermediate_size") && eff)
+        json_object_set_new(o, "intermediate_size", json_integer(capped(eff->v)));
+    if ((row->flags & A_MLA) && mla_heads(file, m, o, err) != 0) {
+        json_decref(o);
+        return -1;
+    }
+    if (row->flags & A_NEXTN) {
+        /* convert writes block_count = num_hidden_layers + num_nextn_predict_layers (the MTP
+         * layers are in the file; transformers does not load them and fedplan does not count them) */
+        const kv_int *bc = meta_get(m, "block_count"), *nx = meta_get(m, "nextn_predict_layers");
+        if (bc && nx && nx->v < bc->v)
+            json_object_set_new(o, "num_hidden_layers", json_integer(capped(bc->v - nx->v)));
+    }
     /* vocabulary: <arch>.vocab_size, else the tokenizer's token list, else token_embd's rows */
     const kv_int *nv = meta_get(m, "vocab_size");
     uint64_t vocab = nv ? nv->v : m->n_tokens ? m->n_tokens : m->embd_rows;
     if (vocab)
-        json_object_set_new(o, "vocab_size", json_integer((json_int_t)(vocab > (1ULL << 62) ? 1ULL << 62 : vocab)));
+        json_object_set_new(o, "vocab_size", json_integer(capped(vocab)));
     if (!strcmp(mt, "gpt2") || !strcmp(mt, "gpt_bigcode")) {
         const kv_int *ctx = meta_get(m, "context_length"), *ff = meta_get(m, "feed_forward_length");
         if (ctx)
@@ -517,8 +640,10 @@ static int meta_to_arch(const char *file, const meta *m, est_arch *arch, fp_erro
     }
     /* llama.cpp writes no output.weight when the head is tied to the token embedding */
     json_object_set_new(o, "tie_word_embeddings", json_boolean(!m->has_output));
-    if (!strcmp(mt, "llama") || !strcmp(mt, "mixtral") || !strcmp(mt, "gemma"))
+    if (row->flags & A_BIAS)
         json_object_set_new(o, "attention_bias", json_boolean(m->has_q_bias));
+    if (row->flags & A_QKNORM)
+        json_object_set_new(o, "use_qk_norm", json_boolean(m->has_q_norm));
     cfg_src src = {.file = file, .obj = o};
     int rc = inv_arch_from_src(&src, arch, err);
     json_decref(o);

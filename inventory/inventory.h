@@ -212,6 +212,36 @@ typedef struct inv_modelfile {
 /* Read MODEL at path.  Returns 0, or -1 with err naming the file (and byte offset). */
 int inv_modelfile_load(const char *path, inv_modelfile *m, fp_error *err);
 
+/* ====================================================================== MODEL resolved
+ * How estimate, fit and scenarios name a model (inventory/resolve.c, docs/formats.md): a
+ * catalog name or hf_id, else a path (config.json, checkpoint directory, .safetensors, .gguf),
+ * else a Hub id in the local Hugging Face cache. */
+typedef struct inv_resolved {
+    const inv_model *entry;   /* the catalog entry (points into the catalog), or NULL */
+    inv_modelfile files;      /* what the files hold; files.kind "" when not read from files */
+    est_arch arch;
+    char name[INV_NAME];      /* display name: the entry's, the files', or the Hub id */
+    char hf_id[128];          /* the entry's hf_id or the Hub id read from the cache; "" otherwise */
+    char where[FP_ERR_FILE];  /* the model as errors name it: the path read, or as written */
+} inv_resolved;
+
+/* Resolve model into r (caller-owned, nothing to free).  A relative path is taken from
+ * base_dir when it is not NULL (a scenario's folder); revision (NULL: main) is for a Hub id
+ * read from the cache only.  Returns 0, or -1 with err naming the file (and offset) or
+ * saying what model is unknown, with the nearest catalog name. */
+int inv_model_resolve(const inv_catalog *cat, const char *model, const char *base_dir, const char *revision,
+                      inv_resolved *r, fp_error *err);
+
+/* The runtime a model's file implies when the workload names none ("llama.cpp" for a
+ * .gguf), else NULL.  Apply it before est_options_finish. */
+const char *inv_model_runtime(const char *model);
+
+/* What r's files say about the weights, into o (after est_options_finish): the dtype of its
+ * quantization_config, and for inference the bytes as stored (est_workload.stored_weights).
+ * A dtype given in o wins over both.  Returns 0, or -1 with err naming r->where (a method
+ * fedplan cannot size; a .gguf given another runtime than llama.cpp). */
+int inv_resolved_apply(const inv_resolved *r, est_options *o, fp_error *err);
+
 /* Find a Hub id ("org/name") in the local Hugging Face cache, offline: HF_HUB_CACHE, else
  * HF_HOME/hub, else XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub;
  * models--org--name/snapshots/<rev>/ with rev from refs/<revision> (NULL: "main") or a

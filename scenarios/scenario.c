@@ -329,8 +329,17 @@ static int d_pin(const ydoc *d, const ynode *v, const char *k, void *o, fp_error
             return -1;
     return 0;
 }
-/* Rebuild a deployment's options from its written workload, plus one override. */
-static int rebuild_opts(scn_deployment *dp, const char *oname, const char *ovalue, fp_error *err)
+/* The model a deployment names, resolved at load (NULL for a fixed footprint). */
+static const inv_resolved *dep_model(const scenario *s, const scn_deployment *dp)
+{
+    return dp->model_ix >= 0 && (size_t)dp->model_ix < s->nmodels ? &s->models[dp->model_ix].r : NULL;
+}
+
+/* Rebuild a deployment's options from its written workload, plus one override, then what its
+ * model's files imply, as estimate does (inventory/resolve.c): a .gguf runs on llama.cpp unless
+ * the workload names a runtime; quantization_config and the stored bytes size the weights
+ * unless it names a dtype. */
+static int rebuild_opts(const scenario *s, scn_deployment *dp, const char *oname, const char *ovalue, fp_error *err)
 {
     est_options_init(&dp->opts);
     for (size_t i = 0; i <= dp->nwl; i++) {
@@ -341,7 +350,54 @@ static int rebuild_opts(scn_deployment *dp, const char *oname, const char *ovalu
         if (est_option_apply(&dp->opts, name, value[0] ? value : NULL, err) < 0)
             return -1;
     }
-    return est_options_finish(&dp->opts, err);
+    const inv_resolved *res = dep_model(s, dp);
+    const char *rt = res ? inv_model_runtime(res->where) : NULL;
+    if (rt && !dp->opts.runtime_set && est_option_apply(&dp->opts, "runtime", rt, err) < 0)
+        return -1;
+    if (est_options_finish(&dp->opts, err) != 0)
+        return -1;
+    return res ? inv_resolved_apply(res, &dp->opts, err) : 0;
+}
+
+/* err = "'model': " + what went wrong, at the position of the model's value; the inner error
+ * (a file's own position or byte offset) is quoted in the message */
+static int model_fail(const scenario *s, const scn_deployment *dp, const fp_error *in, fp_error *err)
+{
+    char where[FP_ERR_FILE + 48] = "";
+    if (in->file[0] && in->line)
+        snprintf(where, sizeof where, "%s:%lu:%lu: ", in->file, in->line, in->col);
+    else if (in->file[0])
+        snprintf(where, sizeof where, "%s: ", in->file);
+    return fp_fail(err, s->file, dp->model_line, dp->model_col, "'model': %s%s", where, in->msg);
+}
+
+/* Resolve the model dp names (once per distinct name in the scenario) relative to the
+ * scenario file's folder; dp->model_ix receives its entry. */
+static int resolve_dep_model(scenario *s, const inv_catalog *cat, scn_deployment *dp, fp_error *err)
+{
+    dp->model_ix = -1;
+    if (!dp->model[0])
+        return 0;
+    for (size_t i = 0; i < s->nmodels; i++)
+        if (!strcmp(s->models[i].written, dp->model)) {
+            dp->model_ix = (long)i;
+            return 0;
+        }
+    scn_model *m = realloc(s->models, (s->nmodels + 1) * sizeof *m);
+    if (!m)
+        return fp_fail(err, s->file, 0, 0, "out of memory");
+    s->models = m;
+    char base[FP_ERR_FILE];
+    const char *slash = strrchr(s->file, '/');
+    snprintf(base, sizeof base, "%.*s", slash ? (int)(slash - s->file) : 0, s->file);
+    if (slash && slash == s->file)
+        snprintf(base, sizeof base, "/");
+    fp_error fe = {0};
+    snprintf(m[s->nmodels].written, sizeof m[0].written, "%s", dp->model);
+    if (inv_model_resolve(cat, dp->model, base[0] ? base : NULL, NULL, &m[s->nmodels].r, &fe) != 0)
+        return model_fail(s, dp, &fe, err);
+    dp->model_ix = (long)s->nmodels++;
+    return 0;
 }
 
 static int d_workload(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
@@ -568,6 +624,7 @@ static int t_deployments(const ydoc *d, const ynode *v, const char *k, void *o, 
     for (size_t i = 0; i < v->n; i++) {
         scn_deployment *dp = &s->deps[i];
         dp->replicas = 1;
+        dp->model_ix = -1;
         dp->line = v->vals[i]->line;
         dp->col = v->vals[i]->col;
         est_options_init(&dp->opts);
@@ -588,6 +645,14 @@ static int t_deployments(const ydoc *d, const ynode *v, const char *k, void *o, 
         if (dp->memory && ynode_get(m, "workload"))
             return ydoc_fail(d, ynode_get(m, "workload"), e,
                              "deployment '%s' has a fixed 'memory': a workload would not change it", dp->name);
+        /* the model, resolved as estimate resolves it; its files may say how to run it */
+        if (resolve_dep_model(s, c->cat, dp, e) != 0)
+            return -1;
+        if (dp->model_ix >= 0) {
+            fp_error fe = {0};
+            if (rebuild_opts(s, dp, NULL, NULL, &fe) != 0)
+                return model_fail(s, dp, &fe, e);
+        }
         if (dp->ntp == 0)
             dp->tp[dp->ntp++] = 1;
         if (!dp->on_set && dp->opts.w.runtime == EST_RT_LLAMACPP)
@@ -794,7 +859,7 @@ int scn_override(scenario *s, const char *key, const char *value, fp_error *err)
         snprintf(dp->wl[dp->nwl].value, sizeof dp->wl[0].value, "%s", value);
         dp->nwl++;
         fp_error oe;
-        if (rebuild_opts(dp, NULL, NULL, &oe) != 0)
+        if (rebuild_opts(s, dp, NULL, NULL, &oe) != 0)
             return fp_fail(err, NULL, 0, 0, "'%s' = '%s': %s", key, value, oe.msg);
     }
     if (depname[0] && !matched)
@@ -819,6 +884,7 @@ void scn_free(scenario *s)
         free(s->deps[i].pin);
     }
     free(s->deps);
+    free(s->models);
     for (size_t v = 0; v < s->nvariants; v++)
         free(s->variants[v].nodes);
     free(s->variants);
@@ -899,13 +965,9 @@ static uint64_t margin_of(const est_margin *mg, uint64_t dev)
     return mg->fixed + (mg->frac > 0 ? (uint64_t)ceil((double)dev * mg->frac) : 0);
 }
 
-static int is_path(const char *m)
-{
-    return strchr(m, '/') != NULL && (strstr(m, ".json") != NULL || m[0] == '.' || m[0] == '/');
-}
-
 int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *err)
 {
+    (void)cat; /* the models were resolved against it at load (resolve_dep_model) */
     memset(pb, 0, sizeof *pb);
     /* the per-variant node flags of vLLM deployments with a fixed utilization live after the
      * deployments, in the same block: the problem owns them (scn_problem_free), and a later
@@ -954,29 +1016,14 @@ int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *er
         sd->allowed = dp->allowed;
         est_arch arch;
         est_params params;
-        if (dp->model[0]) {
-            const inv_model *m = inv_model_find(cat, dp->model);
-            if (m) {
-                arch = m->arch;
-            } else if (is_path(dp->model)) {
-                /* a config.json path, relative to the scenario file's folder */
-                char path[FP_ERR_FILE * 2];
-                const char *slash = strrchr(s->file, '/');
-                if (dp->model[0] != '/' && slash)
-                    snprintf(path, sizeof path, "%.*s/%s", (int)(slash - s->file), s->file, dp->model);
-                else
-                    snprintf(path, sizeof path, "%s", dp->model);
-                if (inv_config_load(path, &arch, NULL, err) != 0)
-                    goto fail;
-            } else {
-                char dym[96];
-                const char *near = inv_model_suggest(cat, dp->model);
-                fp_fail(err, s->file, dp->model_line, dp->model_col, "'model': unknown model '%s'%s", dp->model,
-                        fp_did_you_mean(dym, sizeof dym, near));
+        const inv_resolved *res = dep_model(s, dp);
+        if (res) {
+            arch = res->arch;
+            fp_error pe = {0};
+            if (est_params_count(&arch, &params, &pe) != 0) {
+                model_fail(s, dp, &pe, err);
                 goto fail;
             }
-            if (est_params_count(&arch, &params, err) != 0)
-                goto fail;
             fp_error fe;
             if (est_workload_settle(&arch, dp->model, &dp->opts.w, &fe) != 0) {
                 fp_fail(err, s->file, dp->line, dp->col, "deployment '%s': %s", dp->name, fe.msg);

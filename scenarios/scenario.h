@@ -40,7 +40,9 @@ typedef struct scn_wl_entry {
 
 typedef struct scn_deployment {
     char name[64];
-    char model[256];      /* catalog name or config.json path; "" when memory is fixed */
+    char model[256];      /* MODEL as written (inv_model_resolve: catalog name, a path relative to the
+                             scenario file, a Hub id in the cache); "" when memory is fixed */
+    long model_ix;        /* its entry in scenario.models; -1 when memory is fixed */
     uint64_t memory;      /* fixed footprint per replica, bytes (0: estimate) */
     est_options opts;     /* the workload */
     uint32_t replicas;
@@ -76,6 +78,12 @@ typedef struct scn_deployment {
     unsigned char *allowed;             /* per node choice */
 } scn_deployment;
 
+/* A model as a deployment writes it and as it resolved (inv_model_resolve). */
+typedef struct scn_model {
+    char written[256];
+    inv_resolved r;
+} scn_model;
+
 typedef struct scenario {
     char file[FP_ERR_FILE];
     char name[128];
@@ -93,6 +101,8 @@ typedef struct scenario {
     scn_deployment *deps;
     size_t ndeps;
     size_t deps_cap;          /* entries allocated (a failed load frees the partial one too) */
+    scn_model *models;        /* each model written, resolved once at load (deployments share them) */
+    size_t nmodels;
 } scenario;
 
 /* Load path ("-" = standard input) against the catalog.  Free with scn_free.  The first

@@ -226,6 +226,53 @@ static void test_gguf_mixture_and_split(test_ctx *t)
     CHECK_STR(t, n2, "tiny-split");
 }
 
+/* qwen3 and deepseek2 GGUFs (make.py writes them as llama.cpp's convert would): the
+ * architecture read from their keys counts exactly the elements the tensors hold, each total
+ * worked out by hand from the tensor list below */
+static void test_gguf_qwen3_deepseek2(test_ctx *t)
+{
+    est_arch a;
+    est_params p;
+    inv_stored st;
+    char name[INV_NAME];
+    fp_error e;
+    memset(&st, 0, sizeof st);
+    CHECK(t, inv_gguf_load("tests/data/models/tiny-qwen3-Q8_0.gguf", &a, &st, name, &e) == 0);
+    CHECK_STR(t, a.model_type, "qwen3");
+    CHECK_U64(t, a.head_dim, 128); /* attention.key_length, not 256 / 4 */
+    CHECK(t, a.qk_norm && a.tied_embeddings && !a.qkv_bias);
+    CHECK(t, est_params_count(&a, &p, &e) == 0);
+    /* embed 64 x 256; per layer: 2 norms 512, q 256 x 512, k and v 256 x 256, o 512 x 256,
+     * q/k norms 2 x 128, gate/up/down 3 x 256 x 512; final norm 256 */
+    uint64_t layer = 512 + 131072 + 2 * 65536 + 131072 + 256 + 3 * 131072;
+    CHECK_U64(t, p.total, 64 * 256 + 2 * layer + 256);
+    CHECK_U64(t, st.elements, p.total);
+
+    memset(&st, 0, sizeof st);
+    CHECK(t, inv_gguf_load("tests/data/models/tiny-deepseek2.gguf", &a, &st, name, &e) == 0);
+    CHECK_STR(t, a.model_type, "deepseek_v3"); /* exp_probs_b: the V3 router bias */
+    CHECK_STR(t, name, "tiny-deepseek-v3");
+    CHECK_U64(t, a.q_lora_rank, 64);
+    CHECK_U64(t, a.kv_lora_rank, 32);
+    CHECK_U64(t, a.qk_rope_head_dim, 16);
+    CHECK_U64(t, a.qk_nope_head_dim, 32); /* key_length_mla 48 - rope 16; key_length 48 is the MQA form */
+    CHECK_U64(t, a.v_head_dim, 32);       /* value_length_mla, not value_length (kv_lora_rank) */
+    CHECK_U64(t, a.experts, 4);
+    CHECK_U64(t, a.shared_experts, 1);
+    CHECK_U64(t, a.moe_layers, 2); /* leading_dense_block_count 1 of 3 */
+    CHECK(t, a.router_bias);
+    CHECK(t, est_params_count(&a, &p, &e) == 0);
+    /* attention per layer: norm 256, q_a 256 x 64, q_a_norm 64, q_b 64 x 4 x 48, kv_a 256 x 48,
+     * kv_a_norm 32, k_b 32 x 32 x 4, v_b 32 x 32 x 4, o 128 x 256, ffn_norm 256; the dense layer
+     * 3 x 256 x 512; an MoE layer: router 256 x 4 + bias 4, experts 3 x 256 x 128 x 4, the
+     * shared expert 3 x 256 x 128; embed and output 64 x 256 each, final norm 256 */
+    uint64_t attn = 256 + 16384 + 64 + 12288 + 12288 + 32 + 4096 + 4096 + 32768 + 256;
+    uint64_t moe = 1024 + 4 + 393216 + 98304;
+    CHECK_U64(t, p.total, 2 * 16384 + 256 + 3 * attn + 393216 + 2 * moe);
+    CHECK_U64(t, p.total, 1658920);
+    CHECK_U64(t, st.elements, p.total);
+}
+
 static void put32(unsigned char *p, uint32_t v)
 {
     for (int i = 0; i < 4; i++)
@@ -372,6 +419,7 @@ const test_case readers_tests[] = {
     {"readers_fp8_block_formula", test_fp8_block_formula},
     {"readers_gguf_all_types", test_gguf_all_types},
     {"readers_gguf_mixture_and_split", test_gguf_mixture_and_split},
+    {"readers_gguf_qwen3_deepseek2", test_gguf_qwen3_deepseek2},
     {"readers_gguf_broken", test_gguf_broken},
     {"readers_hfcache", test_hfcache},
     {"readers_quant_config", test_quant_config},

@@ -156,6 +156,43 @@ def llama_kvs(layers, h, ff, heads, kv, vocab, name, extra=()):
             ("llama.rope.freq_base", 10000.0), ("general.file_type", 15),
             ("tokenizer.ggml.tokens", ["t%d" % i for i in range(vocab)])] + list(extra)
 
+def qwen3_gguf_tensors(layers, h, ff, heads, kv, hd, vocab):
+    """llama.cpp's qwen3 tensors (src/llama-model.cpp, LLM_ARCH_QWEN3): head_dim apart from
+    h / heads, q_norm and k_norm over head_dim, tied embeddings (no output.weight)."""
+    t = [("token_embd.weight", "Q8_0", [h, vocab])]
+    for i in range(layers):
+        p = "blk.%d." % i
+        t += [(p + "attn_norm.weight", "F32", [h]), (p + "attn_q.weight", "Q8_0", [h, heads * hd]),
+              (p + "attn_k.weight", "Q8_0", [h, kv * hd]), (p + "attn_v.weight", "Q6_K", [h, kv * hd]),
+              (p + "attn_output.weight", "Q8_0", [heads * hd, h]), (p + "attn_q_norm.weight", "F32", [hd]),
+              (p + "attn_k_norm.weight", "F32", [hd]), (p + "ffn_norm.weight", "F32", [h]),
+              (p + "ffn_gate.weight", "Q8_0", [h, ff]), (p + "ffn_up.weight", "Q8_0", [h, ff]),
+              (p + "ffn_down.weight", "Q6_K", [ff, h])]
+    return t + [("output_norm.weight", "F32", [h])]
+
+def deepseek2_gguf_tensors(c):
+    """llama.cpp's deepseek2 tensors as convert writes them for MLA served as MQA (attn_kv_b split
+    into attn_k_b and attn_v_b), DeepSeek-V3's router bias (exp_probs_b), merged experts."""
+    h, heads, ql, kl, nope, rope, v = c["h"], c["heads"], c["q_lora"], c["kv_lora"], c["nope"], c["rope"], c["v"]
+    t = [("token_embd.weight", "F16", [h, c["vocab"]])]
+    for i in range(c["layers"]):
+        p = "blk.%d." % i
+        t += [(p + "attn_norm.weight", "F32", [h]), (p + "attn_q_a.weight", "F16", [h, ql]),
+              (p + "attn_q_a_norm.weight", "F32", [ql]), (p + "attn_q_b.weight", "F16", [ql, heads * (nope + rope)]),
+              (p + "attn_kv_a_mqa.weight", "F16", [h, kl + rope]), (p + "attn_kv_a_norm.weight", "F32", [kl]),
+              (p + "attn_k_b.weight", "F16", [nope, kl, heads]), (p + "attn_v_b.weight", "F16", [kl, v, heads]),
+              (p + "attn_output.weight", "F16", [heads * v, h]), (p + "ffn_norm.weight", "F32", [h])]
+        if i < c["dense"]:
+            t += [(p + "ffn_gate.weight", "F16", [h, c["ff"]]), (p + "ffn_up.weight", "F16", [h, c["ff"]]),
+                  (p + "ffn_down.weight", "F16", [c["ff"], h])]
+        else:
+            e, mf, sh = c["experts"], c["moe_ff"], c["moe_ff"] * c["shared"]
+            t += [(p + "ffn_gate_inp.weight", "F32", [h, e]), (p + "exp_probs_b.bias", "F32", [e]),
+                  (p + "ffn_gate_exps.weight", "F16", [h, mf, e]), (p + "ffn_up_exps.weight", "F16", [h, mf, e]),
+                  (p + "ffn_down_exps.weight", "F16", [mf, h, e]), (p + "ffn_gate_shexp.weight", "F16", [h, sh]),
+                  (p + "ffn_up_shexp.weight", "F16", [h, sh]), (p + "ffn_down_shexp.weight", "F16", [sh, h])]
+    return t + [("output_norm.weight", "F32", [h]), ("output.weight", "F16", [h, c["vocab"]])]
+
 def main():
     M = HERE
     # a checkpoint directory in two shards with an index: bf16 matrices, f32 norms
@@ -195,6 +232,33 @@ def main():
                                                           ("split.tensors.count", len(t))]), t[:half])
     gguf(os.path.join(M, "tiny-split-00002-of-00002.gguf"),
          [("split.no", 1), ("split.count", 2), ("split.tensors.count", len(t))], t[half:])
+    # qwen3: head_dim 128 where h / heads is 64, QK-norm, tied embeddings (the keys convert writes:
+    # llama.cpp convert_hf_to_gguf.py TextModel.set_gguf_parameters; names: src/llama-arch.cpp)
+    gguf(os.path.join(M, "tiny-qwen3-Q8_0.gguf"),
+         [("general.architecture", "qwen3"), ("general.name", "tiny-qwen3"), ("qwen3.context_length", 256),
+          ("qwen3.embedding_length", 256), ("qwen3.block_count", 2), ("qwen3.feed_forward_length", 512),
+          ("qwen3.attention.head_count", 4), ("qwen3.attention.head_count_kv", 2),
+          ("qwen3.attention.key_length", 128), ("qwen3.attention.value_length", 128),
+          ("qwen3.rope.freq_base", 1000000.0), ("tokenizer.ggml.tokens", ["t%d" % i for i in range(64)])],
+         qwen3_gguf_tensors(2, 256, 512, 4, 2, 128, 64))
+    # deepseek2 as DeepSeek-V3 / Kimi-K2 convert to it (DeepseekV2Model): MLA ranks, the MQA form of
+    # key_length / value_length with the per-head sizes in key_length_mla / value_length_mla, one
+    # leading dense layer, routed experts plus a shared one, the router's exp_probs_b
+    ds = {"h": 256, "heads": 4, "q_lora": 64, "kv_lora": 32, "nope": 32, "rope": 16, "v": 32, "layers": 3,
+          "dense": 1, "ff": 512, "experts": 4, "used": 2, "moe_ff": 128, "shared": 1, "vocab": 64}
+    a = "deepseek2."
+    gguf(os.path.join(M, "tiny-deepseek2.gguf"),
+         [("general.architecture", "deepseek2"), ("general.name", "tiny-deepseek-v3"), (a + "context_length", 512),
+          (a + "embedding_length", ds["h"]), (a + "block_count", ds["layers"]), (a + "feed_forward_length", ds["ff"]),
+          (a + "attention.head_count", ds["heads"]), (a + "attention.head_count_kv", 1),
+          (a + "attention.q_lora_rank", ds["q_lora"]), (a + "attention.kv_lora_rank", ds["kv_lora"]),
+          (a + "rope.dimension_count", ds["rope"]), (a + "attention.key_length", ds["kv_lora"] + ds["rope"]),
+          (a + "attention.value_length", ds["kv_lora"]), (a + "attention.key_length_mla", ds["nope"] + ds["rope"]),
+          (a + "attention.value_length_mla", ds["v"]), (a + "leading_dense_block_count", ds["dense"]),
+          (a + "expert_feed_forward_length", ds["moe_ff"]), (a + "expert_count", ds["experts"]),
+          (a + "expert_used_count", ds["used"]), (a + "expert_shared_count", ds["shared"]),
+          (a + "expert_gating_func", 2), ("tokenizer.ggml.tokens", ["t%d" % i for i in range(ds["vocab"])])],
+         deepseek2_gguf_tensors(ds))
     # every ggml type fedplan knows, one 2 x 256 tensor each, under llama metadata
     gguf(os.path.join(M, "all-types.gguf"), llama_kvs(1, 256, 512, 4, 2, 64, "all-types"),
          [("t.%s" % ty, ty, [256, 2]) for ty in GGML])
