@@ -1,6 +1,8 @@
 /* catalog.c: the model and GPU catalogs, read from YAML with a schema table each. */
 #include <jansson.h>
 #include <limits.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -571,10 +573,20 @@ static int load_one(inv_catalog *cat, const char *dir, const char *file, const c
     }
     char path[FP_ERR_FILE];
     snprintf(path, sizeof path, "%s/%s", dir, file);
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT) /* a file the folder lacks: the built-in one */
+            return load_one(cat, NULL, file, builtin, builtin_len, parse, err);
+        return fp_fail(err, path, 0, 0, "cannot read the catalog (FEDPLAN_DATA_DIR is set): %s", strerror(errno));
+    }
+    if (!S_ISREG(st.st_mode))
+        return fp_fail(err, path, 0, 0, "cannot read the catalog (FEDPLAN_DATA_DIR is set): not a regular file");
     size_t len;
+    errno = 0;
     char *buf = read_all(path, &len);
     if (!buf)
-        return fp_fail(err, path, 0, 0, "cannot read the catalog (FEDPLAN_DATA_DIR is set)");
+        return fp_fail(err, path, 0, 0, "cannot read the catalog (FEDPLAN_DATA_DIR is set): %s",
+                       errno ? strerror(errno) : "out of memory");
     int rc = parse(cat, path, buf, len, err);
     free(buf);
     return rc;
