@@ -21,6 +21,9 @@ static int copy_str(const ydoc *d, const ynode *v, const char *key, char *dst, s
         return ydoc_fail(d, v, err, "'%s' must not be empty", key);
     if (strlen(s) >= size)
         return ydoc_fail(d, v, err, "'%s' is longer than %zu characters", key, size - 1);
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+        if (*c < 0x20 || *c == 0x7f) /* names reach terminals, reports and launch files */
+            return ydoc_fail(d, v, err, "'%s' holds a control character (\\x%02x)", key, *c);
     memcpy(dst, s, strlen(s) + 1);
     return 0;
 }
