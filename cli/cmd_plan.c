@@ -14,8 +14,9 @@
 #include "emit_dir.h"
 #include "report.h"
 
-enum { O_FORMAT, O_TIME, O_GOAL, O_PARTIAL, O_STATS, O_INVENTORY, O_VERBOSE, O_HTML, O_VARIANT, O_MPS, O_LP, O_MARGIN, O_EMIT, O_FORCE };
+enum { O_FORMAT, O_TIME, O_GOAL, O_PARTIAL, O_STATS, O_INVENTORY, O_VERBOSE, O_HTML, O_VARIANT, O_MPS, O_LP, O_MARGIN, O_EMIT, O_FORCE, O_WORK };
 static const cli_opt opts[] = {
+    {"work-limit", 1, O_WORK},
     {"format", 1, O_FORMAT},   {"time-limit", 1, O_TIME}, {"goal", 1, O_GOAL},       {"allow-partial", 0, O_PARTIAL},
     {"stats", 0, O_STATS},     {"inventory", 1, O_INVENTORY}, {"verbose", 0, O_VERBOSE},
     {"html", 1, O_HTML},       {"variant", 1, O_VARIANT},     {"export-mps", 1, O_MPS},
@@ -35,6 +36,9 @@ static void help(FILE *out)
           "  --format table|json|yaml|csv   (table)\n"
           "  --goal cost|nodes              override the scenario's goal\n"
           "  --time-limit SECONDS           override the scenario's limit (10)\n"
+          "  --work-limit N                 stop by a budget of solver work units instead of the\n"
+          "                                 clock (the same answer on any machine; the time limit\n"
+          "                                 x 10 then guards against runaway); 0: the clock\n"
           "  --allow-partial                place the highest-priority subset when not all fit\n"
           "  --margin M                     headroom for every deployment: 0.1, 10%, 2 GiB or 0\n"
           "                                 (default: the scenario's, else 15 % training, 3 % inference)\n"
@@ -105,7 +109,7 @@ static int run(int argc, char **argv)
     out_format fmt = FMT_TABLE;
     const char *file = NULL, *inventory[8];
     size_t ninv = 0;
-    double time_limit = 0;
+    double time_limit = 0, work_limit = -1;
     int goal = -1, partial = 0, stats = 0, verbose = 0;
     const char *html = NULL, *variant = NULL, *mps = NULL, *lpfile = NULL, *margin = NULL, *emit = NULL;
     int force = 0;
@@ -128,6 +132,12 @@ static int run(int argc, char **argv)
         case O_TIME:
             if (fp_number_parse(v, &time_limit) != 0 || !(time_limit > 0) || time_limit > 86400) {
                 fp_fail(&err, NULL, 0, 0, "--time-limit: expected seconds in (0, 86400], got '%s'", v);
+                return cli_report(&err);
+            }
+            break;
+        case O_WORK:
+            if (fp_number_parse(v, &work_limit) != 0 || !(work_limit == 0 || work_limit >= 1) || work_limit > 1e15) {
+                fp_fail(&err, NULL, 0, 0, "--work-limit: expected 0 (the clock) or work units in [1, 1e15], got '%s'", v);
                 return cli_report(&err);
             }
             break;
@@ -206,6 +216,8 @@ static int run(int argc, char **argv)
     }
     if (time_limit > 0)
         s.time_limit = time_limit;
+    if (work_limit >= 0)
+        s.work_limit = work_limit;
     if (goal >= 0)
         s.goal = (sol_goal)goal;
     if (partial)
@@ -221,7 +233,7 @@ static int run(int argc, char **argv)
     const sol_problem *pbp = &res.pb;
     const sol_plan *planp = &res.plan;
     if (stats)
-        fprintf(stderr, "fedplan: solver: %.3f s, %zu patterns, %d LP rounds, branch and bound %s\n", planp->seconds,
+        fprintf(stderr, "fedplan: solver: %.3f s, %.0f work units, %zu patterns, %d LP rounds, branch and bound %s\n", planp->seconds, planp->work,
                 planp->columns, planp->lp_iterations, planp->used_mip ? "used" : "not needed");
     if (fmt == FMT_TABLE) {
         report_plan_table(&s, pbp, planp, res.reasons);

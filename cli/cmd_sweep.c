@@ -18,10 +18,11 @@
 #include "cli.h"
 #include "report.h"
 
-enum { O_FORMAT, O_HTML, O_VARY, O_SHARD, O_MERGE, O_TIME, O_THREADS, O_INVENTORY };
+enum { O_FORMAT, O_HTML, O_VARY, O_SHARD, O_MERGE, O_TIME, O_THREADS, O_INVENTORY, O_WORK };
 static const cli_opt opts[] = {
     {"format", 1, O_FORMAT}, {"html", 1, O_HTML},     {"vary", 1, O_VARY},       {"shard", 1, O_SHARD},
     {"merge", 0, O_MERGE},   {"time-limit", 1, O_TIME}, {"threads", 1, O_THREADS}, {"inventory", 1, O_INVENTORY},
+    {"work-limit", 1, O_WORK},
 };
 
 static void help(FILE *out)
@@ -40,6 +41,9 @@ static void help(FILE *out)
           "  --format table|json|yaml|csv   (table)\n"
           "  --html FILE        a self-contained HTML report with a line chart\n"
           "  --time-limit S     per point\n"
+          "  --work-limit N     per point, in solver work units (default: the scenario's\n"
+          "                     work_limit, else its time limit x 300,000): the output is\n"
+          "                     then the same for any thread count and load; 0: the clock\n"
           "\n"
           "exit: 0 every point places everything, 1 some do not, 2 bad input\n",
           out);
@@ -125,13 +129,20 @@ static int use_nodes(scenario *s, const inv_catalog *cat, const char *value, fp_
 
 /* One point: a fresh scenario from the text, the overrides, a plan, a summary row. */
 static json_t *run_point(const char *name, const char *text, size_t len, const inv_catalog *cat, const vary *vs,
-                         size_t nv, size_t p, double time_limit, fp_error *err)
+                         size_t nv, size_t p, double time_limit, double work_limit, fp_error *err)
 {
     scenario s;
     if (scn_parse(&s, name, text, len, cat, err) != 0)
         return NULL;
     if (time_limit > 0)
         s.time_limit = time_limit;
+    /* a work budget by default, so that a point that reaches its limit stops at the same place
+     * whatever the thread count and the load: --work-limit, else the scenario's, else its time
+     * limit at SOL_WORK_PER_SECOND (docs/decisions.md); --work-limit 0: the wall clock */
+    if (work_limit >= 0)
+        s.work_limit = work_limit;
+    else if (s.work_limit == 0)
+        s.work_limit = s.time_limit * SOL_WORK_PER_SECOND;
     json_t *row = NULL;
     for (size_t k = 0; k < nv; k++) {
         const char *val = vs[k].values[coord(vs, nv, p, k)];
@@ -211,6 +222,10 @@ static void print_table(const json_t *sweep, const vary *vs, size_t nv)
                json_number_value(json_object_get(pt, "utilization")) * 100.0,
                (long long)json_integer_value(json_object_get(pt, "unplaced")),
                json_string_value(json_object_get(pt, "nodes_by_type")), ch && ch[0] ? "<- " : "", ch ? ch : "");
+        if (json_is_true(json_object_get(pt, "wall_limited")))
+            printf("      (point %lld: stopped by the wall-clock guard, not its work budget: it may differ "
+                   "from run to run)\n",
+                   (long long)json_integer_value(json_object_get(pt, "point")));
     }
 }
 
@@ -273,7 +288,7 @@ static void source_hash(const char *text, size_t len, const vary *vs, size_t nv,
     snprintf(out, 32, "fnv1a64:%016llx", (unsigned long long)h);
 }
 
-typedef enum { PK_INT, PK_NUM, PK_STR, PK_NUM_OR_NULL } point_kind;
+typedef enum { PK_INT, PK_NUM, PK_STR, PK_NUM_OR_NULL, PK_TRUE } point_kind;
 
 /* A point as sweep writes it (report_summary_json, plus its number and coordinates). */
 static const struct point_key {
@@ -297,6 +312,7 @@ static const struct point_key {
     {"bound_scope", PK_STR, 1, (const char *const[]){"all", "placed", "none", NULL}},
     {"gap", PK_NUM_OR_NULL, 1, NULL},
     {"change", PK_STR, 0, NULL}, /* a merged output's (recomputed) */
+    {"wall_limited", PK_TRUE, 0, NULL}, /* the runaway guard stopped it, not the work budget */
 };
 
 static const char *json_kind(const json_t *v)
@@ -334,12 +350,14 @@ static int check_point(const json_t *pt, const json_t *pv, size_t total, unsigne
         int ok = k->kind == PK_INT   ? json_is_integer(v) && json_integer_value(v) >= 0
                  : k->kind == PK_STR ? json_is_string(v)
                  : k->kind == PK_NUM ? json_is_number(v) && json_number_value(v) >= 0
+                 : k->kind == PK_TRUE ? json_is_true(v)
                                      : json_is_null(v) || (json_is_number(v) && json_number_value(v) >= 0);
         if (!ok)
             return fp_fail(err, file, 1, 1, "%s: '%s' must be %s, got %s", where, k->key,
                            k->kind == PK_INT   ? "a non-negative integer"
                            : k->kind == PK_STR ? "a string"
                            : k->kind == PK_NUM ? "a non-negative number"
+                           : k->kind == PK_TRUE ? "true"
                                                : "a non-negative number or null",
                            json_kind(v));
         if (k->allowed) {
@@ -552,7 +570,7 @@ static int run(int argc, char **argv)
     vary *vs = calloc(MAX_VARY, sizeof *vs);
     unsigned long shard_i = 0, shard_n = 0;
     int do_merge = 0, threads = 0;
-    double time_limit = 0;
+    double time_limit = 0, work_limit = -1;
     if (!vs)
         return fp_fail(&err, NULL, 0, 0, "out of memory"), cli_report(&err);
     cli_args a = {.argc = argc, .argv = argv, .i = 1};
@@ -599,6 +617,12 @@ static int run(int argc, char **argv)
         case O_TIME:
             if (fp_number_parse(v, &time_limit) != 0 || !(time_limit > 0) || time_limit > 86400) {
                 fp_fail(&err, NULL, 0, 0, "--time-limit: expected seconds in (0, 86400], got '%s'", v);
+                goto early;
+            }
+            break;
+        case O_WORK:
+            if (fp_number_parse(v, &work_limit) != 0 || !(work_limit == 0 || work_limit >= 1) || work_limit > 1e15) {
+                fp_fail(&err, NULL, 0, 0, "--work-limit: expected 0 (the clock) or work units in [1, 1e15], got '%s'", v);
                 goto early;
             }
             break;
@@ -714,7 +738,7 @@ static int run(int argc, char **argv)
             for (size_t p = 0; p < total; p++) {
                 if ((shard_n && p % shard_n != shard_i - 1) || fp_signal)
                     continue; /* not this shard's, or interrupted: points not started are dropped */
-                rows[p] = run_point(fname, text, len, &cat, vs, nv, p, time_limit, &errs[p]);
+                rows[p] = run_point(fname, text, len, &cat, vs, nv, p, time_limit, work_limit, &errs[p]);
                 if (progress) {
 #pragma omp critical
                     {

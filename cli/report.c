@@ -85,6 +85,8 @@ json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_pla
     json_object_set_new(o, "status", json_string(status_name(plan->status)));
     if (plan->interrupted)
         json_object_set_new(o, "interrupted", json_true());
+    if (plan->wall_limited)
+        json_object_set_new(o, "wall_limited", json_true());
     json_object_set_new(o, "goal", json_string(pb->goal == SOL_GOAL_COST ? "cost" : "nodes"));
     json_t *obj = json_object();
     json_object_set_new(obj, "cost_per_hour", json_real(round(plan->cost * 1000.0) / 1000.0));
@@ -220,7 +222,8 @@ void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan 
     for (size_t u = 0; u < plan->nunplaced; u++)
         placed -= plan->unplaced[u].count;
     printf("plan       %s%s%s%s\n", s->file, s->name[0] ? " (" : "", s->name, s->name[0] ? ")" : "");
-    printf("status     %s%s: ", status_name(plan->status), plan->interrupted ? " (interrupted)" : "");
+    printf("status     %s%s: ", status_name(plan->status),
+           plan->interrupted ? " (interrupted)" : plan->wall_limited ? " (stopped by the wall-clock guard)" : "");
     if (plan->bound_scope == SOL_BOUND_NONE) {
         uint32_t un = unplaced_replicas(plan);
         printf("bound none (%u replica%s unplaced)\n", un, un == 1 ? "" : "s");
@@ -350,6 +353,8 @@ json_t *report_summary_json(const scenario *s, const scn_result *r, const char *
     json_t *o = json_object();
     json_object_set_new(o, "scenario", json_string(label));
     json_object_set_new(o, "status", json_string(status_name(plan->status)));
+    if (plan->wall_limited) /* the runaway guard, not the work budget, stopped it */
+        json_object_set_new(o, "wall_limited", json_true());
     char bytype[512] = "";
     for (size_t t = 0; t < pb->ntypes; t++) {
         size_t k = 0;

@@ -74,6 +74,13 @@ int scn_plan(scenario *s, const inv_catalog *cat, const scn_plan_opts *o, scn_re
                  * 2 s, and never past the limit the user gave */
                 double left = (r->pb.time_limit_s - r->plan.seconds) * 0.8;
                 all.time_limit_s = left < 2 ? (left > 0.01 ? left : 0.01) : 2;
+                if (r->pb.work_limit > 0) {
+                    /* with a work budget, in work alike (the answer must not depend on the
+                     * clock): 80 % of what the plan left, at most 2 s worth */
+                    double wleft = (r->pb.work_limit - r->plan.work) * 0.8, cap = 2 * SOL_WORK_PER_SECOND;
+                    all.work_limit = wleft < cap ? (wleft > 1 ? wleft : 1) : cap;
+                    all.time_limit_s = r->pb.time_limit_s;
+                }
                 sol_plan ap;
                 fp_error ae;
                 if (sol_solve(&all, &ap, &ae) == 0) {

@@ -99,6 +99,15 @@ static int t_time(const ydoc *d, const ynode *v, const char *k, void *o, fp_erro
         return ydoc_fail(d, v, e, "'%s' must be between 0 and 86400 seconds, got '%s'", k, v->str);
     return 0;
 }
+static int t_work(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    scenario *s = ((load_ctx *)o)->s;
+    if (ynode_double(d, v, k, &s->work_limit, e))
+        return -1;
+    if (!(s->work_limit >= 1) || s->work_limit > 1e15)
+        return ydoc_fail(d, v, e, "'%s' must be between 1 and 1e15 work units, got '%s'", k, v->str);
+    return 0;
+}
 static int t_gap(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
 {
     scenario *s = ((load_ctx *)o)->s;
@@ -691,7 +700,7 @@ static const yfield top_fields[] = {
     {"name", 0, t_name},           {"description", 0, t_ignore}, {"goal", 0, t_goal},
     {"time_limit", 0, t_time},     {"gap", 0, t_gap},            {"allow_partial", 0, t_partial},
     {"nodes", 0, t_nodes},         {"variants", 0, t_variants},  {"deployments", 1, t_deployments},
-    {"margin", 0, t_margin},
+    {"margin", 0, t_margin},       {"work_limit", 0, t_work},
 };
 
 /* ====================================================================== load */
@@ -997,6 +1006,10 @@ int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *er
     pb->ntypes = s->nnodes;
     pb->goal = s->goal;
     pb->time_limit_s = s->time_limit;
+    if (s->work_limit > 0) { /* the budget governs; the clock only guards against runaway */
+        pb->work_limit = s->work_limit;
+        pb->time_limit_s = s->time_limit * SCN_WALL_GUARD;
+    }
     pb->gap_limit = s->gap;
     pb->allow_partial = s->allow_partial;
     for (size_t n = 0; n < s->nnodes; n++) {

@@ -89,6 +89,10 @@ typedef struct scenario {
     char name[128];
     sol_goal goal;
     double time_limit;
+    /* 'work_limit:' (or --work-limit): a work budget in solver work units; the solve's
+     * stopping decisions then depend on it alone, and time_limit x SCN_WALL_GUARD only guards
+     * against runaway (docs/solver.md, "Limits: time and work").  0: the wall clock governs */
+    double work_limit;
     double gap;
     int allow_partial;
     est_margin margin;        /* 'margin:': for deployments whose workload sets none */
@@ -147,6 +151,10 @@ typedef struct scn_plan_opts {
      * estimating too, not the solve alone; 0: the solve alone */
     double started;
 } scn_plan_opts;
+
+/* With a work budget, the wall-clock limit is the scenario's time limit times this: a guard
+ * against runaway, far enough that a budget derived from the time limit never meets it. */
+#define SCN_WALL_GUARD 10.0
 
 /* A monotonic clock in seconds, for scn_plan_opts.started. */
 double scn_clock(void);

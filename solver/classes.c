@@ -287,6 +287,8 @@ int cls_expand(const sol_problem *pb, const sol_classes *cl, const sol_plan *cp,
     out->used_mip = cp->used_mip;
     out->interrupted = cp->interrupted;
     out->seconds = cp->seconds;
+    out->wall_limited = cp->wall_limited;
+    out->work = cp->work;
     rc = 0;
 done:
     free(left);

@@ -370,11 +370,54 @@ typedef struct pricer {
     size_t maxcopies;   /* the most copies a pattern can hold (sum of the bounds) */
 } pricer;
 
-/* The solve must end now: a signal, or past the deadline.  Checked inside every loop whose
- * length grows with the input (a knapsack over 10,000 items, the node types of a round). */
+/* ---------------------------------------------------------------- limits: time and work
+ * Every stopping decision of a solve asks two questions: how much of the limit is used
+ * (ctx_used, a share: 0.6 = 60 %), and must it end now (ctx_over).  Without a work budget
+ * both read the wall clock, as they always did.  With one (sol_problem.work_limit), both
+ * read the work meter only, so the same problem stops at the same place on any machine,
+ * under any load and in any thread; the clock is then read for one thing alone, the
+ * runaway guard (time_limit_s, set much larger by the caller), and a solve it stops is
+ * marked wall_limited.  The progress callback reads the clock too, but only to report. */
+
+/* With a budget: has the wall-clock guard passed?  (Recorded: the answer is then marked.) */
+static int ctx_guard_hit(const sol_ctx *c)
+{
+    if (c->meter->wall_hit)
+        return 1;
+    if (now_s() > c->t0 + c->pb->time_limit_s) {
+        c->meter->wall_hit = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* The share of the limit used so far: work over the budget, or seconds over the time limit
+ * (past the guard: more than any share). */
+static double ctx_used(const sol_ctx *c)
+{
+    if (c->meter && c->meter->limit > 0)
+        return ctx_guard_hit(c) ? 2.0 : c->meter->steps / c->meter->limit;
+    return (now_s() - c->t0) / c->pb->time_limit_s;
+}
+
+/* The share of the limit by which the solve ends: 95 % of the time limit (the rest is left
+ * for verifying and printing, so that a whole command keeps within its limit), the whole
+ * work budget. */
+static double ctx_end_share(const sol_ctx *c)
+{
+    return c->meter && c->meter->limit > 0 ? 1.0 : 0.95;
+}
+
+/* The solve must end now: a signal, or past the deadline (or the work budget).  Checked
+ * inside every loop whose length grows with the input (a knapsack over 10,000 items, the
+ * node types of a round). */
 static int ctx_over(const sol_ctx *c)
 {
-    return ctx_stopped(c) || (c->deadline > 0 && now_s() > c->deadline);
+    if (ctx_stopped(c))
+        return 1;
+    if (c->meter && c->meter->limit > 0)
+        return c->meter->steps >= c->meter->limit || ctx_guard_hit(c);
+    return c->deadline > 0 && now_s() > c->deadline;
 }
 
 static double density(const pricer *pr, uint32_t k)
@@ -433,7 +476,7 @@ static void place_shards(pricer *pr, size_t k, uint32_t shard, uint32_t left, do
     const vitem *v = &pr->c->vi[pr->cand[k]];
     uint32_t G = pr->c->pb->types[pr->t].gpus;
     if (pr->nodes_left-- <= 0 ||
-        ((pr->nodes_left & 1023) == 0 && (ctx_stopped(pr->c) || (pr->c->deadline > 0 && now_s() > pr->c->deadline)))) {
+        ((pr->nodes_left & 1023) == 0 && (ctx_work(pr->c, 1024 * SOL_W_DFS), ctx_over(pr->c)))) {
         pr->exhausted = 1;
         return;
     }
@@ -609,6 +652,7 @@ static double knapsack(pricer *pr, uint64_t cap, int mode)
         goto out;
     for (size_t i = 0; i < np; i++) {
         /* one row costs cap steps: thousands of items are seconds, so the clock is read here */
+        ctx_work(pr->c, (double)(cap + 1) * SOL_W_CELL);
         if ((i & 7) == 7 && ctx_over(pr->c)) {
             stopped = 1;
             goto out;
@@ -1068,7 +1112,7 @@ static void enum_rec(enumer *e, size_t k);
 static void enum_copy(enumer *e, size_t k, uint32_t shard, uint32_t from)
 {
     const vitem *v = &e->c->vi[e->cand[k]];
-    if (e->failed || e->budget-- <= 0 || ((e->budget & 1023) == 0 && ctx_stopped(e->c))) {
+    if (e->failed || e->budget-- <= 0 || ((e->budget & 1023) == 0 && (ctx_work(e->c, 1024 * SOL_W_DFS), ctx_stopped(e->c)))) {
         if (!e->failed)
             e->failed = 1;
         return;
@@ -1232,6 +1276,10 @@ typedef struct mip_cb {
     double t0, last, best, lb;
     int injected;
     double target;      /* stop when an integer solution's primary objective reaches this */
+    double work_stop;   /* > 0: the work budget governs; stop once the meter reaches this */
+    double node_steps;  /* the work of one node */
+    double iter_steps;  /* the work of one simplex iteration of a node's LP */
+    int it_last;        /* the tree's problem's simplex iterations counted so far */
     double tree_bound;  /* best bound of the open tree (valid when every pattern is a column) */
 } mip_cb;
 
@@ -1253,6 +1301,15 @@ static void mip_callback(glp_tree *tree, void *info)
         }
         break;
     case GLP_ISELECT: {
+        if (cb->work_stop > 0) { /* one node's work; the budget ends the search, not the clock */
+            int it = glp_get_it_cnt(glp_ios_get_prob(tree));
+            ctx_work(cb->c, cb->node_steps + (double)(it > cb->it_last ? it - cb->it_last : 0) * cb->iter_steps);
+            cb->it_last = it;
+            if (cb->c->meter->steps >= cb->work_stop) {
+                glp_ios_terminate(tree);
+                return;
+            }
+        }
         int best = glp_ios_best_node(tree);
         if (best)
             cb->tree_bound = glp_ios_node_bound(tree, best);
@@ -1871,7 +1928,7 @@ typedef struct vbound {
     const int *avail_row;
     double *duals;
     int have, stale;
-    double value, last;
+    double value, last; /* last: the share of the limit used when it was computed */
     double best_lagr; /* the model's best bound from duals (behind vb.duals) */
 } vbound;
 
@@ -1879,14 +1936,14 @@ static double valid_bound(const sol_ctx *c, vbound *vb, double lb_obj, int force
 {
     if (c->exact_units)
         return lb_obj;
-    if (vb->have && vb->stale && (force || vb->value < 0 || now_s() - vb->last >= 0.05 * c->pb->time_limit_s)) {
+    if (vb->have && vb->stale && (force || vb->value < 0 || ctx_used(c) - vb->last >= 0.05)) {
         /* past the time limit the exact search is skipped: the relaxation's value still holds */
-        double r = relaxed_bound(c, vb->duals, vb->avail_row, NULL, NULL, now_s() < c->deadline ? 2000000 : 0);
+        double r = relaxed_bound(c, vb->duals, vb->avail_row, NULL, NULL, !ctx_over(c) ? 2000000 : 0);
         if (r < 0)
             return -1;
         vb->value = fmax(vb->value, r);
         vb->stale = 0;
-        vb->last = now_s();
+        vb->last = ctx_used(c);
     }
     return vb->value > 0 ? vb->value : 0;
 }
@@ -1999,15 +2056,30 @@ static int more_columns(sol_ctx *c, uint32_t t, const double *pi, double mu, con
 }
 
 /* The master LP, within what is left before the deadline (GLPK's own time limit: one simplex
- * over 10,000 rows takes longer than a short limit).  0 optimal, 1 stopped by the deadline
- * (the LP then has no optimal duals: no round may use it), -1 failed. */
-static int master_solve(glp_prob *lp, glp_smcp *smcp, double deadline)
+ * over 10,000 rows takes longer than a short limit), or with a work budget within the
+ * simplex iterations it leaves (GLPK's it_lim; the time limit is then the runaway guard's).
+ * 0 optimal, 1 stopped by the deadline or the budget (the LP then has no optimal duals: no
+ * round may use it), -1 failed. */
+static int master_solve(const sol_ctx *c, glp_prob *lp, glp_smcp *smcp, double deadline)
 {
-    double left = (deadline - now_s()) * 1000.0;
+    int budget = c->meter && c->meter->limit > 0;
+    double left = ((budget ? c->t0 + c->pb->time_limit_s : deadline) - now_s()) * 1000.0;
     smcp->tm_lim = left > 1.0 ? (left < 2e9 ? (int)left : INT_MAX) : 1;
+    double per_iter = SOL_W_ITER_ROW * (double)(glp_get_num_rows(lp) + glp_get_num_cols(lp));
+    if (budget) {
+        double iters = (c->meter->limit - c->meter->steps) / per_iter;
+        smcp->it_lim = iters < 1 ? 1 : iters < 2e9 ? (int)iters : INT_MAX;
+    }
+    int it0 = glp_get_it_cnt(lp);
     int r = glp_simplex(lp, smcp);
-    if (r == GLP_ETMLIM)
+    ctx_work(c, (double)(glp_get_it_cnt(lp) - it0) * per_iter);
+    if (r == GLP_ETMLIM && budget)
+        c->meter->wall_hit = 1;
+    if (r == GLP_ETMLIM || r == GLP_EITLIM) {
+        if (r == GLP_EITLIM && c->meter->steps < c->meter->limit)
+            c->meter->steps = c->meter->limit; /* the budget is spent: nothing else starts */
         return 1;
+    }
     return r == 0 && glp_get_status(lp) == GLP_OPT ? 0 : -1;
 }
 
@@ -2015,11 +2087,14 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
 {
     double t0 = now_s();
     sol_ctx c;
+    sol_meter meter = {.limit = pb->work_limit > 0 ? pb->work_limit * SOL_WORK_STEPS : 0};
     memset(plan, 0, sizeof *plan);
     if (ctx_build(&c, pb, err) != 0) {
         ctx_free(&c);
         return -1;
     }
+    c.meter = &meter;
+    c.t0 = t0;
     int rc = -1;
     glp_prob *lp = NULL;
     int *ind = NULL;
@@ -2038,7 +2113,7 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
     }
     double *pi2 = malloc((pb->ndeps + 1) * sizeof *pi2);
     int64_t *rem = malloc((pb->ndeps + 1) * sizeof *rem);
-    vbound vb = {.avail_row = avail_row, .value = -1};
+    vbound vb = {.avail_row = avail_row, .value = -1, .last = -1};
     double vol = volume_bound(&c);
     vb.value = vol; /* valid from the start (the relaxation's bound is computed when duals come) */
     for (size_t t = 0; t < pb->ntypes; t++)
@@ -2115,6 +2190,7 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
      * process around it, so that a whole command keeps within its limit */
     double deadline = t0 + pb->time_limit_s * 0.95;
     c.deadline = deadline;
+    c.t0 = t0;
     double last_tick = t0;
     int diving = 0, dive_bounds = 0, exact_passes = 0, dive_attempt = 0, enum_failed = 0;
     int export_failed = 0;
@@ -2125,7 +2201,7 @@ cg_again:
          * round starts; a dive's rounds go on, its LP must be solved for what follows */
         if (!diving && ctx_over(&c))
             break;
-        int ms = master_solve(lp, &smcp, deadline);
+        int ms = master_solve(&c, lp, &smcp, deadline);
         if (ms == 1) /* the deadline came inside the simplex (10,000 rows): no duals, no round */
             break;
         if (ms != 0) {
@@ -2141,7 +2217,7 @@ cg_again:
         double lagr = z;
         double theta = 1.0; /* Farley: the duals scaled down by theta are feasible for every pattern */
         int added = 0, all_exact = 1, round_cut = 0;
-        int out_of_time = now_s() > deadline * 0.6 + t0 * 0.4;
+        int out_of_time = ctx_used(&c) > 0.6 * ctx_end_share(&c);
         kcache_clear(&kc); /* new duals */
         for (size_t t = 0; t < pb->ntypes; t++) {
             pattern p;
@@ -2221,7 +2297,7 @@ cg_again:
                 vb.have = vb.stale = 1;
             }
         }
-        if (!added && !diving && !c.exact_units && exact_passes < 10 && now_s() < deadline * 0.6 + t0 * 0.4 &&
+        if (!added && !diving && !c.exact_units && exact_passes < 10 && ctx_used(&c) < 0.6 * ctx_end_share(&c) &&
             !ctx_stopped(&c)) {
             /* the model's sizes are rounded: search each node type in exact bytes for real
              * patterns it could not see; those that price out become columns, and the bound
@@ -2244,7 +2320,7 @@ cg_again:
         tick(&c, t0, &last_tick, best_obj, lb_obj);
         /* stop early when the incumbent already meets the bound, or when time is short */
         if ((!diving && good_enough(&c, &vb, lb_obj, best_obj)) ||
-            now_s() > t0 + pb->time_limit_s * 0.7 || ctx_stopped(&c))
+            ctx_used(&c) > 0.7 || ctx_stopped(&c))
             break;
         (void)iter;
     }
@@ -2261,7 +2337,7 @@ cg_again:
      * most instances whose LP bound rounds up to it */
 dive_start:
     if (!good_enough(&c, &vb, lb_obj, best_obj) &&
-        now_s() < t0 + pb->time_limit_s * (dive_attempt ? 0.85 : 0.6) && !ctx_stopped(&c)) {
+        ctx_used(&c) < (dive_attempt ? 0.85 : 0.6) && !ctx_stopped(&c)) {
         int ncols = glp_get_num_cols(lp), base = (int)pb->ndeps, frac_j = -1, integral = 1;
         double best_frac = 0;
         for (int j = base + 1; j <= ncols; j++) {
@@ -2299,7 +2375,7 @@ dive_start:
      * then, if still unproven and every maximal pattern can be listed, over all of them
      * (the exact model, whose own branch and bound then proves optimality) */
     for (int round = 0; round < 2; round++) {
-        if (good_enough(&c, &vb, lb_obj, best_obj) || now_s() >= deadline || ctx_stopped(&c))
+        if (good_enough(&c, &vb, lb_obj, best_obj) || ctx_over(&c))
             break;
         int full_model = 0;
         if (round == 1) {
@@ -2382,17 +2458,34 @@ dive_start:
         iocp.br_tech = GLP_BR_DTH;
         iocp.bt_tech = GLP_BT_BLB;
         iocp.mip_gap = pb->gap_limit;
-        double left = deadline - now_s();
-        if (round == 0 && left > 1.0) /* leave time for the exact model, and for another dive */
-            left *= 0.5;
-        if (round == 0 && (dive_attempt > 0 || enum_failed) && left > 0.15 * pb->time_limit_s)
-            left = 0.15 * pb->time_limit_s;
+        /* the share of the limit it may use: with a work budget it is counted in nodes, each
+         * costing SOL_W_BNB_ROW per row and column, and the callback ends the search */
+        double left, work_stop = 0;
+        if (meter.limit > 0) {
+            left = (meter.limit - meter.steps) / meter.limit; /* as a share of the budget */
+            if (round == 0 && left * meter.limit > SOL_WORK_PER_SECOND * SOL_WORK_STEPS)
+                left *= 0.5; /* as for a second of time, below */
+            if (round == 0 && (dive_attempt > 0 || enum_failed) && left > 0.15)
+                left = 0.15;
+            work_stop = meter.steps + (left > 0 ? left : 0) * meter.limit;
+            left = t0 + pb->time_limit_s - now_s(); /* the runaway guard */
+        } else {
+            left = deadline - now_s();
+            if (round == 0 && left > 1.0) /* leave time for the exact model, and for another dive */
+                left *= 0.5;
+            if (round == 0 && (dive_attempt > 0 || enum_failed) && left > 0.15 * pb->time_limit_s)
+                left = 0.15 * pb->time_limit_s;
+        }
         iocp.tm_lim = left > 0.01 ? (int)(left * 1000.0) : 10;
-        mip_cb cb = {.x = xinit_ok ? xinit : NULL, .c = &c, .t0 = t0, .last = last_tick, .best = best_obj, .lb = lb_obj, .target = primary_bound(&c, c.exact_units ? lb_obj : fmax(vb.value, 0)), .tree_bound = -1};
+        mip_cb cb = {.x = xinit_ok ? xinit : NULL, .c = &c, .t0 = t0, .last = last_tick, .best = best_obj, .lb = lb_obj, .target = primary_bound(&c, c.exact_units ? lb_obj : fmax(vb.value, 0)), .tree_bound = -1,
+                     .work_stop = work_stop, .node_steps = SOL_W_BNB_ROW * (double)(nrows + ncols) * (double)nrows,
+                     .iter_steps = SOL_W_ITER_ROW * (double)(nrows + ncols), .it_last = 0};
         iocp.cb_func = mip_callback;
         iocp.cb_info = &cb;
         plan->used_mip = 1;
         int r = glp_intopt(lp, &iocp);
+        if (r == GLP_ETMLIM && meter.limit > 0)
+            meter.wall_hit = 1;
         int ms = glp_mip_status(lp);
         /* the full model (enumerated in exact bytes) is the problem itself: its bound holds */
         double full_lb = full_model && r == 0 && ms == GLP_OPT ? glp_mip_obj_val(lp) : full_model ? cb.tree_bound : -1;
@@ -2410,10 +2503,10 @@ dive_start:
             glp_set_col_kind(lp, j, GLP_CV);
     }
     /* 3a. time left and no proof: dive again, choosing differently */
-    if (!good_enough(&c, &vb, lb_obj, best_obj) && dive_attempt < 8 && now_s() < t0 + pb->time_limit_s * 0.8 &&
+    if (!good_enough(&c, &vb, lb_obj, best_obj) && dive_attempt < 8 && ctx_used(&c) < 0.8 &&
         !ctx_stopped(&c)) {
         dive_attempt++;
-        int ms = master_solve(lp, &smcp, deadline);
+        int ms = master_solve(&c, lp, &smcp, deadline);
         if (ms == 1)
             goto dive_done;
         if (ms != 0) {
@@ -2517,6 +2610,8 @@ dive_done:
         plan->status = SOL_INFEASIBLE;
     plan->seconds = now_s() - t0;
     plan->interrupted = ctx_stopped(&c) && plan->status != SOL_OPTIMAL;
+    plan->wall_limited = meter.wall_hit && plan->status != SOL_OPTIMAL;
+    plan->work = meter.steps / SOL_WORK_STEPS;
     rc = 0;
     goto out;
 oom:

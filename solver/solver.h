@@ -43,6 +43,10 @@ typedef struct sol_variant {
 #define SOL_MAX_VARIANTS 16
 #define SOL_MAX_REPLICAS 20000 /* per plan: sol_solve refuses more (split the scenario) */
 #define SOL_MAX_TYPES 10000    /* node types per plan */
+/* Work units per second of time limit, for a work budget derived from a time limit (sweep's
+ * default): about what the reference machine (the project's 2-core AMD EPYC) does in a second,
+ * so that a budget of time_limit x this stops near where the clock would have on it. */
+#define SOL_WORK_PER_SECOND 300000.0
 
 typedef struct sol_deployment {
     char name[64];
@@ -80,6 +84,12 @@ typedef struct sol_problem {
     sol_goal goal;          /* cost then nodes, or nodes then cost */
     int allow_partial;      /* place what fits (by priority) and list the rest */
     double time_limit_s;    /* > 0 */
+    /* > 0: a work budget (docs/solver.md, "Limits: time and work"): every stopping decision
+     * of the solve counts work units (knapsack cells, search nodes, simplex iterations,
+     * branch-and-bound nodes) against it instead of reading the clock, so the answer is the
+     * same on any machine, load or thread count.  time_limit_s is then only a guard against
+     * runaway (a solve it stops is marked wall_limited).  0: the wall clock governs. */
+    double work_limit;
     double gap_limit;       /* accepted relative gap, e.g. 0.0 */
     int verbose;
     /* optional: called now and then during a long solve (at most twice a second) with the
@@ -143,6 +153,9 @@ typedef struct sol_plan {
     int lp_iterations;    /* column-generation rounds */
     int used_mip;         /* 1 when branch and bound ran */
     int interrupted;      /* 1 when *stop ended the solve early */
+    int wall_limited;     /* 1 when a work budget was set and the wall-clock guard (time_limit_s)
+                             stopped the solve anyway: this answer may depend on the machine */
+    double work;          /* work units spent (counted whether or not a budget is set) */
     double seconds;
     /* 1 when export_mps or export_lp could not be written: the plan is still whole, and
      * export_err says why (the caller prints the plan, then the error) */

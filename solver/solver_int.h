@@ -57,8 +57,32 @@ typedef struct sol_ctx {
     /* sizes in exact units (every size a multiple of its unit): the model is the problem; else
      * the bound reported is taken from a relaxation (sizes rounded down, capacities up) */
     int exact_units;
-    double deadline;               /* now_s() time by which the solve should end */
+    double deadline;               /* now_s() time by which the solve should end (wall clock governs) */
+    double t0;                     /* now_s() when the solve started */
+    struct sol_meter *meter;       /* work spent and the budget; shared by copies of the context */
 } sol_ctx;
+
+/* The work clock (docs/solver.md, "Limits: time and work").  Work is counted in units of
+ * SOL_WORK_STEPS elementary steps; the weights below make a unit about a microsecond on the
+ * reference machine, but only their counts matter: they never read the clock. */
+typedef struct sol_meter {
+    double steps;      /* elementary steps so far */
+    double limit;      /* the budget in steps; 0: none (the wall clock governs) */
+    int wall_hit;      /* a budget was set and the wall-clock guard stopped the solve */
+} sol_meter;
+
+#define SOL_WORK_STEPS 1000.0   /* steps per work unit */
+#define SOL_W_CELL 1.0          /* one knapsack cell (one capacity step of one item row) */
+#define SOL_W_DFS 40.0          /* one node of a pattern search (pricing, enumeration) */
+#define SOL_W_ITER_ROW 2.0      /* one simplex iteration, per row and column of the LP */
+#define SOL_W_BNB_ROW 4.0       /* one branch-and-bound node, per row times (rows + columns) of the
+                                   LP: GLPK's branching heuristic (Driebeck-Tomlin) reads tableau rows */
+
+static inline void ctx_work(const sol_ctx *c, double steps)
+{
+    if (c->meter)
+        c->meter->steps += steps;
+}
 
 /* 1 when the caller asked the solve to stop (a signal) */
 static inline int ctx_stopped(const sol_ctx *c)
