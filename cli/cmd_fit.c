@@ -154,7 +154,7 @@ static int run(int argc, char **argv)
     if (est_params_count(&arch, &p, &err) != 0 || est_workload_settle(&arch, mr->name, &o.w, &err) != 0)
         goto out;
     fitctx f = {.a = &arch, .p = &p, .w = o.w};
-    f.host = nd->gpus == 0 || o.w.runtime == EST_RT_LLAMACPP;
+    f.host = nd->gpus == 0 || est_on_host(&o.w);
     f.gpus = nd->gpus;
     uint64_t raw = f.host ? nd->host_memory : nd->gpu_memory;
     uint64_t res = f.host ? reserve : reserve_gpu;

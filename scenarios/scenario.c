@@ -655,7 +655,7 @@ static int t_deployments(const ydoc *d, const ynode *v, const char *k, void *o, 
         }
         if (dp->ntp == 0)
             dp->tp[dp->ntp++] = 1;
-        if (!dp->on_set && dp->opts.w.runtime == EST_RT_LLAMACPP)
+        if (!dp->on_set && est_on_host(&dp->opts.w))
             dp->on_host = 1;
         if (dp->on_host && (dp->ntp > 1 || dp->tp[0] != 1))
             return ydoc_fail(d, ynode_get(m, "tp"), e, "deployment '%s' runs on host memory: 'tp' does not apply",
@@ -764,7 +764,7 @@ int scn_use_variant(scenario *s, size_t vi, fp_error *err)
     for (size_t i = 0; i < s->ndeps; i++) {
         scn_deployment *dp = &s->deps[i];
         if (!dp->on_set)
-            dp->on_host = !any_gpu || dp->opts.w.runtime == EST_RT_LLAMACPP;
+            dp->on_host = !any_gpu || est_on_host(&dp->opts.w);
         free(dp->allowed);
         dp->allowed = calloc(s->nnodes + 1, 1);
         if (!dp->allowed)
