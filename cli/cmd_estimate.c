@@ -396,8 +396,10 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
     if (r->warning[0])
         json_object_set_new(o, "warning", json_string(r->warning));
     if (train && w->grad_accum > 1)
-        json_object_set_new(o, "note", json_string("gradient accumulation changes no memory: each micro-batch's "
-                                                   "activations are freed before the next"));
+        json_object_set_new(o, "note", json_string(w->pp > 1 ? "pipeline stages keep up to min(pp - stage, grad_accum) "
+                                                               "micro-batches of activations in flight (1F1B)"
+                                                             : "gradient accumulation changes no memory: each "
+                                                               "micro-batch's activations are freed before the next"));
     if (c->o.have_alpha)
         json_object_set_new(o, "lora_alpha_note", json_string("alpha only scales the adapter's update; it costs no memory"));
     if (c->explain) {
@@ -578,7 +580,10 @@ static void print_table(const est_cli *c, const char *name, const char *hf_id, c
            (double)r->fp.total / FP_GIB, (unsigned long long)r->fp.total);
     print_figures(w, &r->fp);
     print_stages(w, &r->fp);
-    if (train && w->grad_accum > 1)
+    if (train && w->grad_accum > 1 && w->pp > 1)
+        printf("\ngradient accumulation (%llu micro-batches): 1F1B keeps up to min(pp - stage, %llu) in flight on a stage\n",
+               (unsigned long long)w->grad_accum, (unsigned long long)w->grad_accum);
+    else if (train && w->grad_accum > 1)
         printf("\ngradient accumulation (%llu steps) changes no memory: each micro-batch's activations are freed first\n",
                (unsigned long long)w->grad_accum);
     if (c->o.have_alpha)

@@ -1037,8 +1037,8 @@ static int stage_compute(const est_arch *a, const est_params *p, const est_workl
         uint64_t tr = fp->trainable;
         if (w->zero_stage == 0)
             rt += (uint64_t)((double)tr * B); /* DDP bucket copy of the gradients */
-        else
-            rt += ((tr < DS_BUCKET ? tr : DS_BUCKET) * 2 +
+        else /* a reduce bucket, and an all-gather bucket among two or more ranks (one rank gathers nothing) */
+            rt += ((tr < DS_BUCKET ? tr : DS_BUCKET) * (w->dp > 1 ? 2 : 1) +
                    (w->zero_stage == 3 ? (p->total < DS_PREFETCH ? p->total : DS_PREFETCH) : 0)) * Bi;
     }
     /* ---------------------------------------------------------------- inference offload */
@@ -1068,7 +1068,7 @@ static int stage_compute(const est_arch *a, const est_params *p, const est_workl
         if (head_gpu)
             gpu_w += ceil_div(head_w, tp);
         uint64_t gpu_kv = w->no_kv_offload ? 0 : mul_div(b[EST_C_KV], g, L, 1);
-        uint64_t host = (b[EST_C_WEIGHTS] - gpu_w) + (b[EST_C_KV] - gpu_kv) + b[EST_C_LOGITS] + b[EST_C_RUNTIME] +
+        uint64_t host = (b[EST_C_WEIGHTS] - gpu_w) + (b[EST_C_KV] - gpu_kv) + b[EST_C_LOGITS] + rt +
                         (g < L ? b[EST_C_ACTIVATIONS] : 0);
         if (ex) {
             size_t len = strlen(ex->text[EST_C_WEIGHTS]);

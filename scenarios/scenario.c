@@ -1072,9 +1072,10 @@ int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *er
                     uint64_t g = est_job_gpus(&w);
                     if (g > SCN_MAX_JOB_GPUS) {
                         fp_fail(err, s->file, dp->line, dp->col,
-                                "deployment '%s': a job of %llu GPUs (tp %u x %llu data-parallel) is more than one "
-                                "node holds (at most %d GPUs)",
-                                dp->name, (unsigned long long)g, dp->tp[t], (unsigned long long)w.dp, SCN_MAX_JOB_GPUS);
+                                "deployment '%s': a job of %llu GPUs (tp %u x pp %llu x %llu data-parallel) is more "
+                                "than one node holds (at most %d GPUs)",
+                                dp->name, (unsigned long long)g, dp->tp[t], (unsigned long long)w.pp,
+                                (unsigned long long)w.dp, SCN_MAX_JOB_GPUS);
                         goto fail;
                     }
                     v->tp = (uint32_t)g;
