@@ -49,6 +49,7 @@ static void help(FILE *out)
           "  --max-model-len N  accept contexts up to N past the model's limit (rope scaling)\n"
           "  --prefill N        tokens in one forward step (prompt chunk)   (context; vLLM 8192)\n"
           "  --tp N             tensor-parallel degree                      (1)\n"
+          "  --pp N             pipeline stages; each stage's figure, the largest per GPU (1)\n"
           "  --runtime R        transformers vllm llama.cpp none            (transformers)\n"
           "  --gpu-memory-utilization F   vLLM's fraction of the GPU       (0.9)\n"
           "  --block-size N     vLLM paged KV block, tokens                 (16)\n"
@@ -56,6 +57,9 @@ static void help(FILE *out)
           "  --enforce-eager    vLLM without CUDA graphs\n"
           "  --no-flash-attention  eager attention materializes scores\n"
           "  --quantize-lm-head quantize the output head like the layers\n"
+          "  --cpu-offload-gb N vLLM: GiB of weights per GPU kept in host memory    (0)\n"
+          "  --n-gpu-layers K   llama.cpp: the last K layers on a GPU, the rest on the host\n"
+          "  --no-kv-offload    llama.cpp: the KV cache stays on the host\n"
           "training (any of these, or --mode train, selects training):\n"
           "  --method full|lora|qlora                                       (lora)\n"
           "  --precision mixed|bf16|fp16|fp32   mixed = 16-bit compute + fp32 master (mixed)\n"
@@ -65,7 +69,10 @@ static void help(FILE *out)
           "  --grad-checkpointing   --loss-chunk N (fused chunked loss)\n"
           "  --grad-accum N     no memory effect (reported)\n"
           "  --freeze-layers N  full fine-tune with the first N layers frozen\n"
-          "  --zero 0|1|2|3  --fsdp (= zero 3)  --gpus N (data-parallel ranks)\n"
+          "  --zero 0|1|2|3  --fsdp (= zero 3)  --gpus N (tp x pp x data-parallel ranks)\n"
+          "  --offload optimizer|params|none   ZeRO-Offload / ZeRO-Infinity, FSDP CPU offload\n"
+          "  --pin-memory       the offloaded state is page-locked (DeepSpeed pin_memory)\n"
+          "  --paged-optimizer  bitsandbytes paged optimizer: states paged to the host\n"
           "  --lora-dropout P   dropout on the adapters' input (keeps a copy and a mask)  (0)\n"
           "  --bnb-legacy       bitsandbytes < 0.43.2: frozen 4-bit layers keep their inputs\n"
           "\n"
@@ -228,6 +235,14 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
     if (w->max_model_len)
         json_object_set_new(wl, "max_model_len", json_integer((json_int_t)w->max_model_len));
     json_object_set_new(wl, "tp", json_integer((json_int_t)w->tp));
+    if (w->pp > 1)
+        json_object_set_new(wl, "pp", json_integer((json_int_t)w->pp));
+    if (w->cpu_offload)
+        json_object_set_new(wl, "cpu_offload_bytes", json_integer((json_int_t)w->cpu_offload));
+    if (w->ngl_set)
+        json_object_set_new(wl, "n_gpu_layers", json_integer((json_int_t)w->n_gpu_layers));
+    if (w->no_kv_offload)
+        json_object_set_new(wl, "no_kv_offload", json_true());
     json_object_set_new(wl, "flash_attention", json_boolean(w->flash_attention));
     if (w->prefill)
         json_object_set_new(wl, "prefill", json_integer((json_int_t)w->prefill));
@@ -260,6 +275,12 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
         json_object_set_new(wl, "zero_stage", json_integer(w->zero_stage));
         json_object_set_new(wl, "gpus", json_integer((json_int_t)est_job_gpus(w)));
         json_object_set_new(wl, "data_parallel", json_integer((json_int_t)w->dp));
+        if (w->offload != EST_OFFLOAD_NONE)
+            json_object_set_new(wl, "offload", json_string(w->offload == EST_OFFLOAD_PARAMS ? "params" : "optimizer"));
+        if (w->pin_memory)
+            json_object_set_new(wl, "pin_memory", json_true());
+        if (w->paged_optimizer)
+            json_object_set_new(wl, "paged_optimizer", json_true());
         if (w->frozen_layers)
             json_object_set_new(wl, "frozen_layers", json_integer((json_int_t)w->frozen_layers));
         if (w->loss_chunk)
@@ -316,8 +337,37 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
     json_object_set_new(o, "device_bytes", json_integer((json_int_t)r->fp.device));
     json_object_set_new(o, "margin_bytes", json_integer((json_int_t)r->fp.margin));
     json_object_set_new(o, "need_bytes", json_integer((json_int_t)r->fp.need));
-    if (w->runtime != EST_RT_LLAMACPP)
+    if (!est_on_host(w)) {
         json_object_set_new(o, "host_bytes", json_integer((json_int_t)r->fp.host));
+        if (r->fp.host_offload)
+            json_object_set_new(o, "host_offload_bytes", json_integer((json_int_t)r->fp.host_offload));
+        if (r->fp.host_pinned)
+            json_object_set_new(o, "host_pinned_bytes", json_integer((json_int_t)r->fp.host_pinned));
+        if (w->paged_optimizer)
+            json_object_set_new(o, "paged_optimizer_bytes", json_integer((json_int_t)r->fp.paged));
+    }
+    if (w->pp > 1) {
+        json_t *arr = json_array();
+        for (uint64_t i = 0; i < r->fp.nstages; i++) {
+            const est_stage *sg = &r->fp.stages[i];
+            json_t *so = json_object();
+            json_object_set_new(so, "stage", json_integer((json_int_t)i));
+            json_object_set_new(so, "first_layer", json_integer((json_int_t)sg->first_layer));
+            json_object_set_new(so, "layers", json_integer((json_int_t)sg->layers));
+            json_object_set_new(so, "embedding", json_boolean(sg->embedding));
+            json_object_set_new(so, "head", json_boolean(sg->head));
+            json_t *sb = json_object();
+            for (int k = 0; k < EST_C_COUNT; k++)
+                json_object_set_new(sb, est_component_name((est_component)k), json_integer((json_int_t)sg->bytes[k]));
+            json_object_set_new(sb, "total", json_integer((json_int_t)sg->total));
+            json_object_set_new(so, "bytes", sb);
+            json_object_set_new(so, "device_bytes", json_integer((json_int_t)sg->device));
+            json_object_set_new(so, "need_bytes", json_integer((json_int_t)sg->need));
+            json_array_append_new(arr, so);
+        }
+        json_object_set_new(o, "stages", arr);
+        json_object_set_new(o, "largest_stage", json_integer((json_int_t)r->fp.largest_stage));
+    }
     json_object_set_new(o, "gpus", json_integer((json_int_t)est_job_gpus(w)));
     if (!train && a->layers) {
         json_object_set_new(o, "kv_bytes_per_token", json_integer((json_int_t)r->fp.kv_bytes_per_token));
@@ -346,8 +396,10 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
     if (r->warning[0])
         json_object_set_new(o, "warning", json_string(r->warning));
     if (train && w->grad_accum > 1)
-        json_object_set_new(o, "note", json_string("gradient accumulation changes no memory: each micro-batch's "
-                                                   "activations are freed before the next"));
+        json_object_set_new(o, "note", json_string(w->pp > 1 ? "pipeline stages keep up to min(pp - stage, grad_accum) "
+                                                               "micro-batches of activations in flight (1F1B)"
+                                                             : "gradient accumulation changes no memory: each "
+                                                               "micro-batch's activations are freed before the next"));
     if (c->o.have_alpha)
         json_object_set_new(o, "lora_alpha_note", json_string("alpha only scales the adapter's update; it costs no memory"));
     if (c->explain) {
@@ -363,7 +415,7 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
 /* allocated / reserved / device, the margin and what a GPU (or the host) must have */
 static void print_figures(const est_workload *w, const est_footprint *fp)
 {
-    int host = w->runtime == EST_RT_LLAMACPP;
+    int host = est_on_host(w);
     printf("\n%-18s %12.2f %16llu  allocator peak (max_memory_allocated)\n", "allocated", (double)fp->allocated / FP_GIB,
            (unsigned long long)fp->allocated);
     if (!host) {
@@ -383,10 +435,49 @@ static void print_figures(const est_workload *w, const est_footprint *fp)
                w->margin.set ? "--margin" : w->mode == EST_MODE_TRAIN ? "training default" : "inference default");
     printf("%-18s %12.2f %16llu  what %s must have\n", "need", (double)fp->need / FP_GIB, (unsigned long long)fp->need,
            host ? "the host" : "each GPU");
-    if (!host)
-        printf("%-18s %12.2f %16llu  host RAM of the job's %llu process%s%s\n", "host", (double)fp->host / FP_GIB,
-               (unsigned long long)fp->host, (unsigned long long)est_job_gpus(w), est_job_gpus(w) == 1 ? "" : "es",
-               w->runtime == EST_RT_VLLM ? " with vLLM's swap space" : "");
+    if (!host) {
+        if (w->runtime == EST_RT_LLAMACPP)
+            printf("%-18s %12.2f %16llu  host RAM: the layers, KV and buffers llama.cpp keeps there\n", "host",
+                   (double)fp->host / FP_GIB, (unsigned long long)fp->host);
+        else
+            printf("%-18s %12.2f %16llu  host RAM of the job's %llu process%s%s%s\n", "host", (double)fp->host / FP_GIB,
+                   (unsigned long long)fp->host, (unsigned long long)est_job_gpus(w), est_job_gpus(w) == 1 ? "" : "es",
+                   w->runtime == EST_RT_VLLM ? " with vLLM's swap space" : "",
+                   fp->host_offload ? " and what is offloaded" : "");
+        if (fp->host_offload)
+            printf("%-18s %12.2f %16llu  %s\n", "  offloaded", (double)fp->host_offload / FP_GIB,
+                   (unsigned long long)fp->host_offload,
+                   w->paged_optimizer ? "paged optimizer states (bitsandbytes), when paged out"
+                   : w->runtime == EST_RT_VLLM ? "weights (--cpu-offload-gb)"
+                   : w->runtime == EST_RT_LLAMACPP ? "layers off the GPU (--n-gpu-layers)"
+                   : w->offload == EST_OFFLOAD_PARAMS ? "weights, gradients, master weights, optimizer states"
+                                                      : "gradients, master weights, optimizer states");
+        if (fp->host_pinned)
+            printf("%-18s %12.2f %16llu  page-locked (pinned)\n", "  pinned", (double)fp->host_pinned / FP_GIB,
+                   (unsigned long long)fp->host_pinned);
+    }
+}
+
+/* --pp: each stage's figure, the largest marked (it is the per-GPU figure) */
+static void print_stages(const est_workload *w, const est_footprint *fp)
+{
+    if (w->pp <= 1)
+        return;
+    printf("\n%-8s %-12s %10s %10s %10s %10s %10s  (GiB per GPU)\n", "stage", "layers", "weights",
+           w->mode == EST_MODE_TRAIN ? "grad+opt" : "kv_cache", "activations", "total", "need");
+    for (uint64_t i = 0; i < fp->nstages; i++) {
+        const est_stage *st = &fp->stages[i];
+        char layers[48];
+        snprintf(layers, sizeof layers, "%llu-%llu%s%s", (unsigned long long)st->first_layer,
+                 (unsigned long long)(st->first_layer + st->layers - 1), st->embedding ? " +emb" : "",
+                 st->head ? " +head" : "");
+        uint64_t mid = w->mode == EST_MODE_TRAIN ? st->bytes[EST_C_GRADIENTS] + st->bytes[EST_C_OPTIMIZER]
+                                                 : st->bytes[EST_C_KV];
+        printf("%-8llu %-12s %10.2f %10.2f %10.2f %10.2f %10.2f%s\n", (unsigned long long)i, layers,
+               (double)st->bytes[EST_C_WEIGHTS] / FP_GIB, (double)mid / FP_GIB,
+               (double)(st->bytes[EST_C_ACTIVATIONS] + st->bytes[EST_C_LOGITS]) / FP_GIB, (double)st->total / FP_GIB,
+               (double)st->need / FP_GIB, i == fp->largest_stage ? "  largest: the per-GPU figure" : "");
+    }
 }
 
 /* what the model's files store, and whether their parameters agree with the architecture */
@@ -448,7 +539,15 @@ static void print_table(const est_cli *c, const char *name, const char *hf_id, c
             printf(", checkpointing");
         if (w->zero_stage)
             printf(", ZeRO-%d", w->zero_stage);
-        if (est_job_gpus(w) > 1)
+        if (w->offload != EST_OFFLOAD_NONE)
+            printf(", %s offloaded to the host%s", w->offload == EST_OFFLOAD_PARAMS ? "params and optimizer" : "optimizer",
+                   w->pin_memory ? " (pinned)" : "");
+        if (w->paged_optimizer)
+            printf(", paged optimizer");
+        if (est_job_gpus(w) > 1 && w->pp > 1)
+            printf(", %llu GPUs (tp %llu x pp %llu x %llu data-parallel)", (unsigned long long)est_job_gpus(w),
+                   (unsigned long long)w->tp, (unsigned long long)w->pp, (unsigned long long)w->dp);
+        else if (est_job_gpus(w) > 1)
             printf(", %llu GPUs (tp %llu x %llu data-parallel)", (unsigned long long)est_job_gpus(w),
                    (unsigned long long)w->tp, (unsigned long long)w->dp);
         printf("\n");
@@ -459,6 +558,12 @@ static void print_table(const est_cli *c, const char *name, const char *hf_id, c
                (unsigned long long)w->context);
         if (w->tp > 1)
             printf(", tp %llu", (unsigned long long)w->tp);
+        if (w->pp > 1)
+            printf(", pp %llu (%llu GPUs)", (unsigned long long)w->pp, (unsigned long long)est_job_gpus(w));
+        if (w->cpu_offload)
+            printf(", %.2f GiB of weights per GPU on the host", (double)w->cpu_offload / FP_GIB);
+        if (w->ngl_set)
+            printf(", %llu layers on the GPU%s", (unsigned long long)w->n_gpu_layers, w->no_kv_offload ? ", KV on the host" : "");
         printf("\n");
     }
     print_stored(w, p, r);
@@ -471,10 +576,14 @@ static void print_table(const est_cli *c, const char *name, const char *hf_id, c
         if (c->explain && r->ex.text[k][0])
             printf("    = %s\n", r->ex.text[k]);
     }
-    printf("%-18s %12.2f %16llu\n", w->runtime == EST_RT_LLAMACPP ? "total (host RAM)" : "total per GPU",
+    printf("%-18s %12.2f %16llu\n", est_on_host(w) ? "total (host RAM)" : "total per GPU",
            (double)r->fp.total / FP_GIB, (unsigned long long)r->fp.total);
     print_figures(w, &r->fp);
-    if (train && w->grad_accum > 1)
+    print_stages(w, &r->fp);
+    if (train && w->grad_accum > 1 && w->pp > 1)
+        printf("\ngradient accumulation (%llu micro-batches): 1F1B keeps up to min(pp - stage, %llu) in flight on a stage\n",
+               (unsigned long long)w->grad_accum, (unsigned long long)w->grad_accum);
+    else if (train && w->grad_accum > 1)
         printf("\ngradient accumulation (%llu steps) changes no memory: each micro-batch's activations are freed first\n",
                (unsigned long long)w->grad_accum);
     if (c->o.have_alpha)

@@ -154,7 +154,7 @@ static int run(int argc, char **argv)
     if (est_params_count(&arch, &p, &err) != 0 || est_workload_settle(&arch, mr->name, &o.w, &err) != 0)
         goto out;
     fitctx f = {.a = &arch, .p = &p, .w = o.w};
-    f.host = nd->gpus == 0 || o.w.runtime == EST_RT_LLAMACPP;
+    f.host = nd->gpus == 0 || est_on_host(&o.w);
     f.gpus = nd->gpus;
     uint64_t raw = f.host ? nd->host_memory : nd->gpu_memory;
     uint64_t res = f.host ? reserve : reserve_gpu;
@@ -220,7 +220,12 @@ static int run(int argc, char **argv)
     if (fmt == FMT_TABLE) {
         printf("model      %s on %s (%s memory: %s%.2f GiB%s)\n", mr->name, nd->name, f.host ? "host" : "GPU",
                f.host ? "" : "", (double)f.cap / FP_GIB, f.host ? "" : " per GPU");
-        if (!f.host)
+        if (!f.host && o.w.pp > 1)
+            printf("           %u GPU%s; a replica takes %llu (tensor parallel %llu x pipeline %llu x %llu data-parallel; "
+                   "each GPU counted at the largest stage)\n", nd->gpus, nd->gpus == 1 ? "" : "s",
+                   (unsigned long long)est_job_gpus(&o.w), (unsigned long long)o.w.tp, (unsigned long long)o.w.pp,
+                   (unsigned long long)o.w.dp);
+        else if (!f.host)
             printf("           %u GPU%s; a replica takes %llu (tensor parallel %llu x %llu data-parallel)\n", nd->gpus,
                    nd->gpus == 1 ? "" : "s", (unsigned long long)est_job_gpus(&o.w), (unsigned long long)o.w.tp,
                    (unsigned long long)o.w.dp);

@@ -408,6 +408,14 @@ void ep_server_args(const ep_plan *m, const ep_proc *p, int container, ep_argv *
         arg(a, "%.4f", p->util);
         arg(a, "--tensor-parallel-size");
         arg(a, "%llu", (unsigned long long)w->tp);
+        if (w->pp > 1) {
+            arg(a, "--pipeline-parallel-size");
+            arg(a, "%llu", (unsigned long long)w->pp);
+        }
+        if (w->cpu_offload) {
+            arg(a, "--cpu-offload-gb");
+            arg(a, "%g", (double)w->cpu_offload / (double)(1ULL << 30));
+        }
         arg(a, "--max-model-len");
         arg(a, "%llu", (unsigned long long)w->context);
         arg(a, "--max-num-seqs");

@@ -174,8 +174,15 @@ static void ds_config(const ep_proc *p, eb *b)
 {
     const est_workload *w = &p->w;
     eb_printf(b, "{\n  \"train_micro_batch_size_per_gpu\": %llu,\n  \"gradient_accumulation_steps\": %llu,\n"
-                 "  \"zero_optimization\": {\n    \"stage\": %d\n  }",
+                 "  \"zero_optimization\": {\n    \"stage\": %d",
               (unsigned long long)w->batch, (unsigned long long)(w->grad_accum ? w->grad_accum : 1), w->zero_stage);
+    /* the offload the estimate counted (DeepSpeed's offload_optimizer / offload_param to the CPU) */
+    const char *pin = w->pin_memory ? "true" : "false";
+    if (w->offload != EST_OFFLOAD_NONE)
+        eb_printf(b, ",\n    \"offload_optimizer\": {\n      \"device\": \"cpu\",\n      \"pin_memory\": %s\n    }", pin);
+    if (w->offload == EST_OFFLOAD_PARAMS)
+        eb_printf(b, ",\n    \"offload_param\": {\n      \"device\": \"cpu\",\n      \"pin_memory\": %s\n    }", pin);
+    eb_puts(b, "\n  }");
     if (w->compute_dtype == EST_DT_BF16)
         eb_puts(b, ",\n  \"bf16\": {\n    \"enabled\": true\n  }");
     else if (w->compute_dtype == EST_DT_FP16)
@@ -197,10 +204,11 @@ static void fsdp_config(const ep_proc *p, eb *b)
                  "  fsdp_sharding_strategy: FULL_SHARD\n"
                  "  fsdp_auto_wrap_policy: TRANSFORMER_BASED_WRAP\n"
                  "  fsdp_state_dict_type: SHARDED_STATE_DICT\n"
-                 "  fsdp_offload_params: false\n"
+                 "  fsdp_offload_params: %s\n"
                  "  fsdp_activation_checkpointing: %s\n",
               p->name, p->ngpus, w->compute_dtype == EST_DT_BF16 ? "bf16" : w->compute_dtype == EST_DT_FP16 ? "fp16" : "no",
-              p->ngpus ? p->ngpus : 1, w->grad_checkpointing ? "true" : "false");
+              p->ngpus ? p->ngpus : 1, w->offload == EST_OFFLOAD_PARAMS ? "true" : "false",
+              w->grad_checkpointing ? "true" : "false");
 }
 
 int emit_launch(const ep_plan *m, emit_set *out, fp_error *err)

@@ -169,6 +169,15 @@ typedef enum { EST_FT_FULL, EST_FT_LORA, EST_FT_QLORA } est_finetune;
 typedef enum { EST_OPT_ADAMW, EST_OPT_ADAMW8, EST_OPT_ADAFACTOR, EST_OPT_SGD, EST_OPT_SGDM, EST_OPT_LION,
                EST_OPT_COUNT } est_optimizer;
 typedef enum { EST_PREC_MIXED, EST_PREC_PURE, EST_PREC_FP32 } est_precision;
+/* Training state moved to host memory (docs/methodology.md, "CPU offload"):
+ *   OPTIMIZER  ZeRO-Offload (DeepSpeed offload_optimizer): gradients, fp32 master weights and
+ *              optimizer states on the host, the 16-bit weights on the GPU (ZeRO stage 1-3);
+ *   PARAMS     ZeRO-Infinity / FSDP CPUOffload(offload_params=True): the weights too, each layer
+ *              gathered to the GPU only while it runs (ZeRO stage 3). */
+typedef enum { EST_OFFLOAD_NONE, EST_OFFLOAD_OPTIMIZER, EST_OFFLOAD_PARAMS } est_offload;
+
+/* Pipeline stages at most (--pp). */
+#define EST_MAX_STAGES 32
 
 /* Headroom kept on top of what a process takes (docs/methodology.md, "Margin"): unset, the
  * default for the job's kind (EST_MARGIN_TRAIN / EST_MARGIN_INFER of the device figure);
@@ -191,6 +200,7 @@ typedef struct est_workload {
     uint64_t max_model_len;   /* --max-model-len: the context limit accepted (0: the model's own) */
     uint64_t prefill;         /* tokens processed in one forward step (0: runtime default) */
     uint64_t tp;              /* tensor-parallel degree (>= 1) */
+    uint64_t pp;              /* pipeline stages (>= 1): layers split as est_stage_layers says */
     int quantize_lm_head;     /* 1: the output head is quantized like the layers */
     int flash_attention;      /* 1: no s^2 score matrix is materialized */
 
@@ -201,6 +211,12 @@ typedef struct est_workload {
     uint64_t block_size;           /* paged KV block, tokens */
     uint64_t max_num_seqs;         /* sequences sampled in the profile run */
     int cuda_graphs;               /* 1 unless --enforce-eager */
+    uint64_t cpu_offload;          /* vLLM --cpu-offload-gb: weight bytes per GPU kept in pinned host memory */
+
+    /* llama.cpp */
+    int ngl_set;                   /* 1: --n-gpu-layers given: the model runs on a GPU (else all on the host) */
+    uint64_t n_gpu_layers;         /* the last n layers on the GPU; more than the layers puts the output there too */
+    int no_kv_offload;             /* --no-kv-offload: the KV cache of every layer stays on the host */
 
     /* training */
     est_finetune finetune;
@@ -212,8 +228,11 @@ typedef struct est_workload {
     int grad_checkpointing;
     uint64_t grad_accum;      /* no memory effect; kept for the report */
     int zero_stage;           /* 0..3 (3 == FSDP full shard) */
-    uint64_t gpus;            /* GPUs of one job (world size = tp x dp); 0: tp (one data-parallel rank) */
-    uint64_t dp;              /* data-parallel ranks sharing ZeRO state: derived, gpus / tp (est_workload_shape) */
+    uint64_t gpus;            /* GPUs of one job (world size = tp x pp x dp); 0: tp x pp (one data-parallel rank) */
+    uint64_t dp;              /* data-parallel ranks sharing ZeRO state: derived, gpus / (tp x pp) (est_workload_shape) */
+    est_offload offload;      /* training state kept in host memory */
+    int pin_memory;           /* DeepSpeed offload_*.pin_memory: the offloaded state is page-locked */
+    int paged_optimizer;      /* bitsandbytes paged optimizer: states in unified memory, paged out when short */
     uint64_t loss_chunk;      /* 0: logits materialized whole; else tokens per loss chunk */
     double lora_dropout;      /* > 0: each targeted module keeps a dropped-out input copy and a mask */
     int bnb_legacy;           /* bitsandbytes < 0.43.2: frozen 4-bit linears keep their inputs */
@@ -240,14 +259,21 @@ typedef struct est_workload {
  * flash attention on; training defaults (when mode is switched): LoRA r=8 on q,v, AdamW, mixed. */
 void est_workload_default(est_workload *w);
 
-/* The job's shape: dp = gpus / tp (1 when gpus is 0).  Call after setting tp or gpus;
- * -1 with err when gpus is not a multiple of tp. */
+/* The job's shape: dp = gpus / (tp x pp) (1 when gpus is 0).  Call after setting tp, pp or gpus;
+ * -1 with err when gpus is not a multiple of tp x pp. */
 int est_workload_shape(est_workload *w, fp_error *err);
-/* ZeRO / FSDP need two or more data-parallel ranks: -1 with err when a training workload
- * shards over one (fsdp: name --fsdp rather than --zero N). */
+/* ZeRO / FSDP need two or more data-parallel ranks, unless they offload to the host (ZeRO-Offload
+ * runs on one GPU): -1 with err when a training workload shards over one (fsdp: name --fsdp
+ * rather than --zero N). */
 int est_zero_check(const est_workload *w, int fsdp, fp_error *err);
-/* GPUs one replica of the job occupies, each with the footprint's per-GPU bytes: tp x dp. */
+/* GPUs one replica of the job occupies, each with the footprint's per-GPU bytes (the largest
+ * pipeline stage's): tp x pp x dp. */
 uint64_t est_job_gpus(const est_workload *w);
+/* 1 when the whole deployment lives in host memory: llama.cpp without --n-gpu-layers. */
+int est_on_host(const est_workload *w);
+/* Layers of pipeline stage `stage` of pp over `layers`: floor(layers / pp), the first
+ * layers mod pp stages one more; *first receives the stage's first layer (may be NULL). */
+uint64_t est_stage_layers(uint64_t layers, uint64_t pp, uint64_t stage, uint64_t *first);
 
 /* Validate the workload against the architecture; err names the option. */
 int est_workload_check(const est_arch *a, const est_workload *w, fp_error *err);
@@ -275,8 +301,16 @@ typedef struct est_explain {
     char text[EST_C_COUNT][EST_EXPLAIN_LEN]; /* formula with the numbers put in */
 } est_explain;
 
+/* One pipeline stage's figure (--pp): its layers and components, per GPU. */
+typedef struct est_stage {
+    uint64_t first_layer, layers;
+    int embedding, head;         /* 1: the stage holds the input embedding / the output head */
+    uint64_t bytes[EST_C_COUNT];
+    uint64_t total, device, need;
+} est_stage;
+
 typedef struct est_footprint {
-    uint64_t bytes[EST_C_COUNT]; /* per GPU (or per host for llama.cpp) */
+    uint64_t bytes[EST_C_COUNT]; /* per GPU (or per host for llama.cpp); the largest stage's with --pp */
     uint64_t total;
     uint64_t trainable;          /* trainable parameters (training) */
     uint64_t kv_tokens;          /* tokens of KV cache allocated (after block rounding) */
@@ -296,6 +330,13 @@ typedef struct est_footprint {
     /* host RAM one replica's processes take beside their GPUs (GPU runtimes; llama.cpp's
      * total is host memory already): docs/methodology.md, "Host memory of GPU processes" */
     uint64_t host;
+    uint64_t host_pinned;        /* the part of host that is page-locked (vLLM's swap and offloaded weights,
+                                    DeepSpeed's offloaded state with pin_memory) */
+    uint64_t host_offload;       /* the part of host moved off the GPU by an offload option */
+    uint64_t paged;              /* bitsandbytes paged optimizer states: in host, not in need */
+    /* --pp: each stage's figure; the fields above are the largest stage's (by need) */
+    uint64_t nstages, largest_stage;
+    est_stage stages[EST_MAX_STAGES];
 } est_footprint;
 
 /* Does fp fit a GPU of gpu_bytes?  need (device + margin) must fit the GPU; vLLM with a
@@ -340,7 +381,7 @@ typedef struct est_options {
     est_workload w;
     int train_opt, infer_said, kv_set, compute_set;
     int dtype_set, prec_set, rank_set, targets_set, zero_set, fsdp_set; /* given, for contradictions */
-    int swap_set;
+    int swap_set, cpuoff_set;
     int runtime_set;                    /* --runtime given (a .gguf MODEL defaults to llama.cpp) */
     double lora_alpha;
     int have_alpha;

@@ -66,6 +66,15 @@ static uint64_t ceil_div(uint64_t a, uint64_t b)
     return b ? (a + b - 1) / b : a;
 }
 
+/* x x n / d without overflow for n <= d (small: layer counts), floor or rounded up */
+static uint64_t mul_div(uint64_t x, uint64_t n, uint64_t d, int up)
+{
+    if (!d)
+        return x;
+    uint64_t r = (x % d) * n;
+    return x / d * n + r / d + (up && r % d ? 1 : 0);
+}
+
 static uint64_t round_up(uint64_t a, uint64_t m)
 {
     return m ? ceil_div(a, m) * m : a;
@@ -157,6 +166,7 @@ void est_workload_default(est_workload *w)
     w->batch = 1;
     w->context = 2048;
     w->tp = 1;
+    w->pp = 1;
     w->flash_attention = 1;
     w->gpu_memory_utilization = 0.9;
     w->block_size = 16;
@@ -176,22 +186,51 @@ int est_workload_shape(est_workload *w, fp_error *err)
 {
     if (w->tp == 0)
         return fp_fail(err, NULL, 0, 0, "--tp: must be at least 1");
+    if (w->pp == 0)
+        return fp_fail(err, NULL, 0, 0, "--pp: must be at least 1");
     if (w->gpus == 0) {
         w->dp = 1;
         return 0;
     }
-    if (w->gpus % w->tp != 0)
+    uint64_t group = w->tp * w->pp;
+    if (w->gpus % group != 0) {
+        if (w->pp > 1)
+            return fp_fail(err, NULL, 0, 0,
+                           "--gpus: %llu GPUs cannot be split into model replicas of tp %llu x pp %llu = %llu GPUs "
+                           "(gpus = tp x pp x data-parallel ranks)",
+                           (unsigned long long)w->gpus, (unsigned long long)w->tp, (unsigned long long)w->pp,
+                           (unsigned long long)group);
         return fp_fail(err, NULL, 0, 0,
                        "--gpus: %llu GPUs cannot be split into tensor-parallel groups of %llu (gpus = tp x "
                        "data-parallel ranks)",
                        (unsigned long long)w->gpus, (unsigned long long)w->tp);
-    w->dp = w->gpus / w->tp;
+    }
+    w->dp = w->gpus / group;
     return 0;
 }
 
 uint64_t est_job_gpus(const est_workload *w)
 {
-    return w->tp * (w->mode == EST_MODE_TRAIN && w->dp ? w->dp : 1);
+    if (est_on_host(w))
+        return 1;
+    return w->tp * (w->pp ? w->pp : 1) * (w->mode == EST_MODE_TRAIN && w->dp ? w->dp : 1);
+}
+
+int est_on_host(const est_workload *w)
+{
+    return w->runtime == EST_RT_LLAMACPP && !w->ngl_set;
+}
+
+/* Pipeline stages (docs/methodology.md, "Pipeline parallelism"): the decoder layers in
+ * order, floor(L / pp) to a stage and one more to each of the first L mod pp stages (the
+ * rule of Megatron-LM's and vLLM's even split, the remainder placed first); the input
+ * embedding rides on the first stage, the final norm and the output head on the last. */
+uint64_t est_stage_layers(uint64_t layers, uint64_t pp, uint64_t stage, uint64_t *first)
+{
+    uint64_t base = pp ? layers / pp : layers, extra = pp ? layers % pp : 0;
+    if (first)
+        *first = stage * base + (stage < extra ? stage : extra);
+    return base + (stage < extra ? 1 : 0);
 }
 
 static int wfail(fp_error *err, const char *opt, const char *fmt, ...)
@@ -275,6 +314,13 @@ int est_workload_check(const est_arch *a, const est_workload *w, fp_error *err)
                      (unsigned long long)(w->batch * w->context));
     if (w->tp == 0 || w->tp > 64)
         return wfail(err, "--tp", "must be between 1 and 64, got %llu", (unsigned long long)w->tp);
+    if (w->pp == 0 || w->pp > EST_MAX_STAGES)
+        return wfail(err, "--pp", "must be between 1 and %d, got %llu", EST_MAX_STAGES, (unsigned long long)w->pp);
+    if (!a->layers && w->pp > 1)
+        return wfail(err, "--pp", "splits a model's layers into stages: give a MODEL, not --params");
+    if (a->layers && w->pp > a->layers)
+        return wfail(err, "--pp", "%llu stages for %llu layers: every stage needs a layer", (unsigned long long)w->pp,
+                     (unsigned long long)a->layers);
     if (w->tp > 1 && a->heads % w->tp != 0)
         return wfail(err, "--tp", "%llu does not divide the %llu attention heads", (unsigned long long)w->tp,
                      (unsigned long long)a->heads);
@@ -334,6 +380,9 @@ int est_workload_check(const est_arch *a, const est_workload *w, fp_error *err)
         return wfail(err, "--gpus", "must be between 1 and 65536, got %llu", (unsigned long long)w->dp);
     if (w->grad_accum == 0)
         return wfail(err, "--grad-accum", "must be at least 1");
+    if (w->paged_optimizer && (w->optimizer == EST_OPT_ADAFACTOR || w->optimizer == EST_OPT_SGD))
+        return wfail(err, "--paged-optimizer", "bitsandbytes pages AdamW, AdamW 8-bit, Lion and SGD with momentum, not %s",
+                     est_optimizer_name(w->optimizer));
     return 0;
 }
 
@@ -364,6 +413,31 @@ static double layer_transient_values(const est_arch *a, const est_workload *w, i
 }
 
 /* ====================================================================== training */
+
+/* One pipeline stage: layers [first, first + n) of L, and whether it holds the embedding
+ * (the first stage) and the head (the last).  pp 1 is one stage of every layer. */
+typedef struct stage_t {
+    uint64_t index, first, n;
+    int emb, head;
+} stage_t;
+
+/* x scaled to the stage's share of the layers; exact (x itself) for the whole model */
+static uint64_t share(const est_arch *a, const stage_t *st, uint64_t x)
+{
+    if (!a->layers || st->n == a->layers)
+        return x;
+    return mul_div(x, st->n, a->layers, 1);
+}
+
+/* trainable layers of the stage: its layers past the first frozen_layers */
+static uint64_t stage_trainable_layers(const est_workload *w, const stage_t *st)
+{
+    uint64_t frozen = w->finetune == EST_FT_FULL ? w->frozen_layers : 0;
+    uint64_t end = st->first + st->n;
+    if (frozen >= end)
+        return 0;
+    return frozen > st->first ? end - frozen : st->n;
+}
 
 typedef struct train_parts {
     uint64_t trainable;       /* parameters with gradients */
@@ -433,19 +507,23 @@ static double layer_saved_values(const est_arch *a, const est_workload *w, int m
     return v;
 }
 
-static void training_parts(const est_arch *a, const est_params *p, const est_workload *w, double state_bytes,
-                           train_parts *tp_out)
+static void training_parts(const est_arch *a, const est_params *p, const est_workload *w, const stage_t *st,
+                           double state_bytes, train_parts *tp_out)
 {
     memset(tp_out, 0, sizeof *tp_out);
+    int whole = !a->layers || st->n == a->layers;
     if (w->finetune != EST_FT_FULL) {
         for (size_t i = 0; i < p->nlinears; i++) {
             const est_linear *l = &p->linears[i];
             if (!targeted(l, w->lora_targets))
                 continue;
             uint64_t r = w->lora_rank;
-            tp_out->lora_params += l->count * r * (l->d_in + l->d_out);
-            tp_out->opt_state_bytes += l->count * (opt_tensor_bytes(w->optimizer, state_bytes, r, l->d_in) +
-                                                   opt_tensor_bytes(w->optimizer, state_bytes, l->d_out, r));
+            /* a stage holds its layers' copies of a module (the head's only on the last stage) */
+            uint64_t count = whole ? l->count : l->mod == EST_MOD_LM_HEAD ? (st->head ? l->count : 0)
+                                                                        : share(a, st, l->count);
+            tp_out->lora_params += count * r * (l->d_in + l->d_out);
+            tp_out->opt_state_bytes += count * (opt_tensor_bytes(w->optimizer, state_bytes, r, l->d_in) +
+                                                opt_tensor_bytes(w->optimizer, state_bytes, l->d_out, r));
         }
         tp_out->trainable = tp_out->lora_params;
         return;
@@ -453,11 +531,11 @@ static void training_parts(const est_arch *a, const est_params *p, const est_wor
     }
     /* full fine-tune; the first frozen_layers layers (and the embeddings, when any layer is frozen) are frozen.
      * Layers are counted as equal shares of each linear class (exact for dense models). */
-    double keep = (double)(a->layers - w->frozen_layers) / (double)a->layers;
+    double keep = (double)(whole ? a->layers - w->frozen_layers : stage_trainable_layers(w, st)) / (double)a->layers;
     uint64_t trainable = 0, opt = 0;
     for (size_t i = 0; i < p->nlinears; i++) {
         const est_linear *l = &p->linears[i];
-        uint64_t count = l->mod == EST_MOD_LM_HEAD ? l->count : (uint64_t)llround((double)l->count * keep);
+        uint64_t count = l->mod == EST_MOD_LM_HEAD ? (st->head ? l->count : 0) : (uint64_t)llround((double)l->count * keep);
         trainable += count * (l->d_in * l->d_out + (l->bias ? l->d_out : 0));
         opt += count * opt_tensor_bytes(w->optimizer, state_bytes, l->d_out, l->d_in);
         if (l->bias)
@@ -469,10 +547,10 @@ static void training_parts(const est_arch *a, const est_params *p, const est_wor
     uint64_t norms = p->other - biases;
     /* the final norm sits after the last layer and is never frozen */
     uint64_t final = a->final_norm ? a->hidden * (a->norm == EST_NORM_LAYER ? 2 : 1) : 0;
-    uint64_t norms_kept = (uint64_t)llround((double)(norms - final) * keep) + final;
+    uint64_t norms_kept = (uint64_t)llround((double)(norms - final) * keep) + (st->head ? final : 0);
     trainable += norms_kept;
     opt += opt_tensor_bytes(w->optimizer, state_bytes, norms_kept, 0);
-    if (w->frozen_layers == 0) {
+    if (w->frozen_layers == 0 && st->emb) {
         trainable += p->embedding;
         opt += opt_tensor_bytes(w->optimizer, state_bytes, a->vocab, a->hidden);
         if (a->learned_positions)
@@ -508,14 +586,17 @@ static void training_parts(const est_arch *a, const est_params *p, const est_wor
  * (small: the weights stay in the page cache) is not modelled. */
 #define HOST_PROCESS (2ULL * GIB)
 
-static uint64_t host_bytes(const est_workload *w)
+static uint64_t host_bytes(const est_workload *w, uint64_t *pinned)
 {
+    *pinned = 0;
     if (w->runtime == EST_RT_LLAMACPP)
         return 0;
-    uint64_t procs = w->tp * (w->mode == EST_MODE_TRAIN && w->dp ? w->dp : 1);
+    uint64_t procs = est_job_gpus(w);
     uint64_t h = procs * HOST_PROCESS;
-    if (w->runtime == EST_RT_VLLM && w->mode == EST_MODE_INFER)
-        h += w->tp * w->swap_space;
+    if (w->runtime == EST_RT_VLLM && w->mode == EST_MODE_INFER) {
+        *pinned = w->tp * w->pp * w->swap_space; /* one swap space per GPU worker, page-locked */
+        h += *pinned;
+    }
     return h;
 }
 
@@ -541,16 +622,16 @@ static void memory_figures(const est_workload *w, est_footprint *fp)
     double frac = w->margin.set ? w->margin.frac : w->mode == EST_MODE_TRAIN ? EST_MARGIN_TRAIN : EST_MARGIN_INFER;
     fp->margin = add_held(sat(ceil((double)fp->device * frac)), w->margin.set ? w->margin.fixed : 0);
     fp->need = add_held(fp->device, fp->margin);
-    fp->host = host_bytes(w);
 }
 
 /* ====================================================================== footprint */
 
-int est_footprint_compute(const est_arch *a, const est_params *p, const est_workload *w, est_footprint *fp,
-                          est_explain *ex, fp_error *err)
+/* One stage's per-GPU footprint (the whole model when pp is 1).  What an offload moves to the
+ * host is left, per GPU, in fp->host_offload (fp->host_pinned: the page-locked part of it);
+ * est_footprint_compute turns those into the replica's host figure. */
+static int stage_compute(const est_arch *a, const est_params *p, const est_workload *w, const stage_t *st,
+                         est_footprint *fp, est_explain *ex, fp_error *err)
 {
-    if (est_workload_check(a, w, err) != 0)
-        return -1;
     memset(fp, 0, sizeof *fp);
     if (ex)
         memset(ex, 0, sizeof *ex);
@@ -600,6 +681,18 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
      * language model and kept in the compute dtype; llama.cpp keeps it in a separate mmproj
      * GGUF, so a text GGUF holds none of it */
     uint64_t vision_w = ggml ? 0 : p->vision * keep_b;
+    uint64_t full_weights = ceil_div(layer_w + head_w + emb_bytes + vision_w, tp) + small;
+    /* a pipeline stage: its share of the layers; the embedding (and the vision tower) on the
+     * first stage, the head on the last, which also keeps a copy of a tied embedding to use as
+     * its head (Megatron-LM's shared word embeddings) */
+    uint64_t tied_copy = a->tied_embeddings && st->head && !st->emb ? emb_bytes : 0;
+    layer_w = share(a, st, layer_w);
+    small = share(a, st, small);
+    if (!st->emb)
+        emb_bytes = vision_w = 0;
+    if (!st->head)
+        head_w = 0;
+    head_w += tied_copy;
     uint64_t weights = ceil_div(layer_w + head_w + emb_bytes + vision_w, tp) + small;
     uint64_t buffers = 0;
     if (w->runtime == EST_RT_TRANSFORMERS && !strcmp(a->model_type, "gpt_bigcode"))
@@ -612,7 +705,11 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
     }
     if (w->stored_weights && !train) {
         /* the checkpoint's own bytes (safetensors / GGUF headers): exact, scales and all */
-        b[EST_C_WEIGHTS] = ceil_div(w->stored_weights, tp) + rope_cache + buffers;
+        /* a stage: the stored bytes in the proportion the formula gives the stage */
+        uint64_t stored = w->pp > 1 && full_weights
+                              ? (uint64_t)ceil((double)ceil_div(w->stored_weights, tp) * (double)weights / (double)full_weights)
+                              : ceil_div(w->stored_weights, tp);
+        b[EST_C_WEIGHTS] = stored + rope_cache + buffers;
         explain(ex, EST_C_WEIGHTS, "%.4g B params: every tensor as the checkpoint stores it, %llu bytes%s; / tp %llu",
                 (double)p->total / 1e9, (unsigned long long)w->stored_weights,
                 rope_cache ? "; + vLLM rotary cos/sin cache max_positions x rotary_dim x B"
@@ -682,10 +779,10 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
         if (chunk_tokens > tokens)
             chunk_tokens = tokens;
         uint64_t full_layers = a->layers - sliding_layers - chunked_layers;
-        b[EST_C_KV] = w->batch * per_layer_tok *
-                      (full_layers * tokens + sliding_layers * win_tokens + chunked_layers * chunk_tokens);
+        b[EST_C_KV] = share(a, st, w->batch * per_layer_tok *
+                                       (full_layers * tokens + sliding_layers * win_tokens + chunked_layers * chunk_tokens));
         fp->kv_tokens = w->batch * tokens;
-        fp->kv_bytes_per_token = per_layer_tok * a->layers;
+        fp->kv_bytes_per_token = per_layer_tok * st->n;
         explain(ex, EST_C_KV,
                 "batch %llu x %llu tokens%s x %s: %s = %llu B/token/layer x %llu layers%s",
                 (unsigned long long)w->batch, (unsigned long long)tokens,
@@ -723,7 +820,7 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
                 dequant ? " + one 4-bit matrix dequantized (fp16 + cast to the compute dtype)" : "");
         /* logits of the last position of each sequence, in B and in fp32 for sampling */
         uint64_t seqs = w->runtime == EST_RT_VLLM ? w->max_num_seqs : w->batch;
-        b[EST_C_LOGITS] = seqs * V * (ggml ? 4 : Bi + 4) / (ggml ? 1 : tp);
+        b[EST_C_LOGITS] = st->head ? seqs * V * (ggml ? 4 : Bi + 4) / (ggml ? 1 : tp) : 0; /* the last stage's */
         explain(ex, EST_C_LOGITS, "%llu sequences x vocab %llu x (%s4 B fp32 for sampling)%s",
                 (unsigned long long)seqs, (unsigned long long)V,
                 ggml ? "" : w->compute_dtype == EST_DT_BF16 ? "2 B bf16 + " : w->compute_dtype == EST_DT_FP16 ? "2 B fp16 + "
@@ -735,7 +832,7 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
     if (train) {
         double state_bytes = w->precision == EST_PREC_PURE ? B : 4.0;
         train_parts tpart;
-        training_parts(a, p, w, state_bytes, &tpart);
+        training_parts(a, p, w, st, state_bytes, &tpart);
         fp->trainable = tpart.trainable;
         if (w->finetune != EST_FT_FULL && tpart.lora_params == 0) {
             char mods[256] = "";
@@ -751,9 +848,10 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
         }
         uint64_t dp = w->dp, zs = (uint64_t)w->zero_stage;
         /* the weight copy used in compute; ZeRO-3 shards it and gathers two layers at a time */
-        uint64_t wcopy = b[EST_C_WEIGHTS];
+        uint64_t wcopy = b[EST_C_WEIGHTS], w16 = b[EST_C_WEIGHTS];
+        const uint64_t gathered = (2 * p->per_layer_max > p->embedding ? 2 * p->per_layer_max : p->embedding) * Bi;
         if (zs >= 3 && dp > 1)
-            wcopy = ceil_div(wcopy, dp) + (2 * p->per_layer_max > p->embedding ? 2 * p->per_layer_max : p->embedding) * Bi;
+            wcopy = ceil_div(wcopy, dp) + gathered;
         uint64_t master = mixed_full ? ceil_div(tpart.trainable * 4, tp) : 0;
         if (zs >= 1)
             master = ceil_div(master, dp);
@@ -791,6 +889,49 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
                 : "one momentum",
                 zs >= 1 ? " / dp (ZeRO-1+)" : "");
 
+        /* ---------------- CPU offload (docs/methodology.md, "CPU offload") */
+        uint64_t off = 0, pinned = 0;
+        if (w->offload != EST_OFFLOAD_NONE) {
+            /* ZeRO-Offload (Ren et al. 2021, section 4): the gradients, the fp32 master weights and the
+             * optimizer states live on the host, where the optimizer step runs (16M -> 2M bytes per
+             * parameter on the GPU for mixed-precision Adam); the GPU keeps the 16-bit weights */
+            off = master + b[EST_C_GRADIENTS] + b[EST_C_OPTIMIZER];
+            b[EST_C_WEIGHTS] = wcopy;
+            b[EST_C_GRADIENTS] = b[EST_C_OPTIMIZER] = 0;
+            explain(ex, EST_C_WEIGHTS, "%.4g B params as %s%s on the GPU; the fp32 master copy on the host "
+                    "(--offload optimizer)", (double)p->total / 1e9, est_dtype_name(wdt),
+                    zs >= 3 && dp > 1 ? " / dp (ZeRO-3) + 2 gathered layers" : "");
+            if (w->offload == EST_OFFLOAD_PARAMS) {
+                /* ZeRO-Infinity / FSDP CPU offload: the 16-bit weights' shard on the host too; the GPU
+                 * gathers a layer at a time and prefetches the next: two layers (or the embedding) */
+                off += ceil_div(w16, dp);
+                b[EST_C_WEIGHTS] = gathered < w16 ? gathered : w16;
+                explain(ex, EST_C_WEIGHTS, "%.4g B params in the host (--offload params); on the GPU the 2 layers "
+                        "being gathered and prefetched (or the embedding) as %s", (double)p->total / 1e9,
+                        est_dtype_name(wdt));
+            }
+            explain(ex, EST_C_GRADIENTS, "on the host (--offload %s): %llu trainable params' gradients",
+                    w->offload == EST_OFFLOAD_PARAMS ? "params" : "optimizer", (unsigned long long)tpart.trainable);
+            explain(ex, EST_C_OPTIMIZER, "on the host (--offload %s): %s states and the fp32 master copy; %.2f GiB per GPU "
+                    "moved there in all%s", w->offload == EST_OFFLOAD_PARAMS ? "params" : "optimizer",
+                    est_optimizer_name(w->optimizer), gib(off), w->pin_memory ? ", pinned" : "");
+            if (w->pin_memory)
+                pinned = off; /* DeepSpeed allocates the offloaded partitions in page-locked memory */
+        }
+        if (w->paged_optimizer) {
+            /* bitsandbytes paged optimizers (QLoRA, Dettmers et al. 2023): the states live in CUDA
+             * unified memory and are paged to the host when the GPU runs short, so a fit need not
+             * hold them: they are counted in the host figure, not in need */
+            fp->paged = b[EST_C_OPTIMIZER];
+            off += fp->paged;
+            b[EST_C_OPTIMIZER] = 0;
+            explain(ex, EST_C_OPTIMIZER, "paged (--paged-optimizer): %.2f GiB of %s states in unified memory, on the GPU "
+                    "while it has room, paged to the host when not: counted in host, not here",
+                    gib(fp->paged), est_optimizer_name(w->optimizer));
+        }
+        fp->host_offload = off;
+        fp->host_pinned = pinned;
+
         if (w->finetune != EST_FT_FULL) {
             double ab = w->precision == EST_PREC_PURE ? B : 4.0;
             b[EST_C_ADAPTER] = ceil_div(sat((double)tpart.lora_params * ab), tp);
@@ -801,17 +942,26 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
 
         /* saved activations */
         uint64_t T = w->batch * w->context;
-        uint64_t Lbw = w->finetune == EST_FT_FULL ? a->layers - w->frozen_layers : a->layers;
+        uint64_t Lbw = w->finetune == EST_FT_FULL ? stage_trainable_layers(w, st) : st->n;
+        /* 1F1B (Narayanan et al. 2021, PipeDream-Flush): stage i holds the activations of up to
+         * pp - i micro-batches in flight, no more than the micro-batches of a step (--grad-accum) */
+        uint64_t inflight = w->pp - st->index;
+        if (inflight > w->grad_accum)
+            inflight = w->grad_accum;
+        if (inflight == 0)
+            inflight = 1;
         double dense_v = layer_saved_values(a, w, 0, B), moe_v = a->moe_layers ? layer_saved_values(a, w, 1, B) : 0;
         double frac_moe = (double)a->moe_layers / (double)a->layers;
         double per_layer = dense_v * (1 - frac_moe) + moe_v * frac_moe;
         double big = dense_v > moe_v ? dense_v : moe_v;
         double act;
-        if (w->grad_checkpointing)
-            act = (double)T * ((double)Lbw * (double)h + big) * B;
+        double mb = (double)inflight;
+        if (w->grad_checkpointing) /* each micro-batch in flight keeps its checkpoints; one layer is recomputed at a time */
+            act = (double)T * (mb * (double)Lbw * (double)h + big) * B;
         else
-            act = (double)T * (double)Lbw * per_layer * B;
-        act += (double)T * 2.0 * (double)h * B; /* final norm input and lm_head input */
+            act = mb * (double)T * (double)Lbw * per_layer * B;
+        if (st->head)
+            act += (double)T * 2.0 * (double)h * B; /* final norm input and lm_head input */
         double extra = 0; /* per token per layer, bytes */
         if (w->finetune != EST_FT_FULL && w->lora_dropout > 0) {
             /* each targeted module sees dropout(x): a B-byte copy of its input and a 1-byte mask */
@@ -827,7 +977,7 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
              * block inputs and the down-projection input (the o_proj input is already kept) */
             extra += (2.0 * (double)h + (double)a->intermediate / (double)w->tp) * B;
         if (!w->grad_checkpointing)
-            act += (double)T * (double)Lbw * extra;
+            act += mb * (double)T * (double)Lbw * extra;
         else
             act += (double)T * extra;
         b[EST_C_ACTIVATIONS] = (uint64_t)act + dequant;
@@ -836,6 +986,12 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
                                       : "%llu tokens x %llu layers x %.0f saved values/token/layer x %g B (%s)",
                 (unsigned long long)T, (unsigned long long)Lbw, w->grad_checkpointing ? big : per_layer, B,
                 est_dtype_name(w->compute_dtype));
+        if (ex && w->pp > 1) {
+            size_t len = strlen(ex->text[EST_C_ACTIVATIONS]);
+            snprintf(ex->text[EST_C_ACTIVATIONS] + len, sizeof ex->text[EST_C_ACTIVATIONS] - len,
+                     "; x %llu micro-batches in flight (1F1B, stage %llu of %llu)", (unsigned long long)inflight,
+                     (unsigned long long)st->index, (unsigned long long)w->pp);
+        }
         if (ex && (extra > 0 || dequant)) {
             size_t len = strlen(ex->text[EST_C_ACTIVATIONS]);
             snprintf(ex->text[EST_C_ACTIVATIONS] + len, sizeof ex->text[EST_C_ACTIVATIONS] - len, "%s%s%s",
@@ -846,7 +1002,7 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
 
         /* logits: B-byte logits, their fp32 upcast kept by the loss, and the fp32 gradient */
         uint64_t lt = w->loss_chunk ? (w->loss_chunk < T ? w->loss_chunk : T) : T;
-        b[EST_C_LOGITS] = lt * V * (Bi + 8) / tp;
+        b[EST_C_LOGITS] = st->head ? lt * V * (Bi + 8) / tp : 0; /* the last stage's */
         explain(ex, EST_C_LOGITS, "%llu tokens x vocab %llu x (%g B logits + 4 B fp32 copy + 4 B fp32 gradient)%s",
                 (unsigned long long)lt, (unsigned long long)V, B,
                 w->loss_chunk ? " (chunked loss: one chunk at a time)" : "");
@@ -876,23 +1032,134 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
         break;
     }
     fp->outside_allocator = outside;
-    if (train && w->dp > 1) {
+    if (train && (w->dp > 1 || w->offload != EST_OFFLOAD_NONE)) {
+        /* the buckets gradients are reduced through, on the GPU also when they go to the host */
         uint64_t tr = fp->trainable;
         if (w->zero_stage == 0)
             rt += (uint64_t)((double)tr * B); /* DDP bucket copy of the gradients */
-        else
-            rt += ((tr < DS_BUCKET ? tr : DS_BUCKET) * 2 +
+        else /* a reduce bucket, and an all-gather bucket among two or more ranks (one rank gathers nothing) */
+            rt += ((tr < DS_BUCKET ? tr : DS_BUCKET) * (w->dp > 1 ? 2 : 1) +
                    (w->zero_stage == 3 ? (p->total < DS_PREFETCH ? p->total : DS_PREFETCH) : 0)) * Bi;
+    }
+    /* ---------------------------------------------------------------- inference offload */
+    if (!train && w->runtime == EST_RT_VLLM && w->cpu_offload) {
+        /* vLLM --cpu-offload-gb: that many GiB of each GPU's weights stay in pinned host memory and
+         * are streamed in for every forward pass (vLLM's engine arguments; its offloader pins them) */
+        uint64_t movable = b[EST_C_WEIGHTS];
+        uint64_t off = w->cpu_offload < movable ? w->cpu_offload : movable;
+        b[EST_C_WEIGHTS] -= off;
+        fp->host_offload = fp->host_pinned = off;
+        if (ex) {
+            size_t len = strlen(ex->text[EST_C_WEIGHTS]);
+            snprintf(ex->text[EST_C_WEIGHTS] + len, sizeof ex->text[EST_C_WEIGHTS] - len,
+                     "; less %.2f GiB in pinned host memory (--cpu-offload-gb)", gib(off));
+        }
+    }
+    if (ggml && w->ngl_set) {
+        /* llama.cpp -ngl K (llama-model.cpp): the last K repeating layers on the GPU, the output
+         * layer too when K exceeds the layer count, the token embedding always on the host; each
+         * layer's KV cache where its layer is, or all on the host with --no-kv-offload; the logits'
+         * output buffer on the host.  The GPU runs the compute graph (a compute buffer of the
+         * activations' size), and so does the host while any layer stays there. */
+        uint64_t L = a->layers ? a->layers : 1;
+        uint64_t g = w->n_gpu_layers < L ? w->n_gpu_layers : L;
+        int head_gpu = w->n_gpu_layers > L;
+        uint64_t layers_w = ceil_div(layer_w, tp) + small, gpu_w = mul_div(layers_w, g, L, 1);
+        if (head_gpu)
+            gpu_w += ceil_div(head_w, tp);
+        uint64_t gpu_kv = w->no_kv_offload ? 0 : mul_div(b[EST_C_KV], g, L, 1);
+        uint64_t host = (b[EST_C_WEIGHTS] - gpu_w) + (b[EST_C_KV] - gpu_kv) + b[EST_C_LOGITS] + rt +
+                        (g < L ? b[EST_C_ACTIVATIONS] : 0);
+        if (ex) {
+            size_t len = strlen(ex->text[EST_C_WEIGHTS]);
+            snprintf(ex->text[EST_C_WEIGHTS] + len, sizeof ex->text[EST_C_WEIGHTS] - len,
+                     "; on the GPU: %llu of %llu layers%s (-ngl %llu), the rest on the host",
+                     (unsigned long long)g, (unsigned long long)L, head_gpu ? " and the output" : "",
+                     (unsigned long long)w->n_gpu_layers);
+            len = strlen(ex->text[EST_C_KV]);
+            snprintf(ex->text[EST_C_KV] + len, sizeof ex->text[EST_C_KV] - len, "%s",
+                     w->no_kv_offload ? "; all on the host (--no-kv-offload)" : "; the GPU layers' part on the GPU");
+        }
+        b[EST_C_WEIGHTS] = gpu_w;
+        b[EST_C_KV] = gpu_kv;
+        b[EST_C_LOGITS] = 0;
+        fp->host_offload = host;
+        fp->kv_bytes_per_token = w->no_kv_offload ? 0 : fp->kv_bytes_per_token * g / L;
+        outside = CUDA_CONTEXT;
+        rt = CUDA_CONTEXT;
+        rt_text = "CUDA context (the fixed host buffers are on the host)";
+        fp->outside_allocator = outside;
     }
     b[EST_C_RUNTIME] = rt;
     explain(ex, EST_C_RUNTIME, "%s%s", rt_text,
-            train && w->dp > 1 ? (w->zero_stage ? " + DeepSpeed reduce/all-gather buckets" : " + DDP gradient buckets") : "");
+            train && (w->dp > 1 || w->offload) ? (w->zero_stage ? " + DeepSpeed reduce/all-gather buckets"
+                                                                 : " + DDP gradient buckets") : "");
 
     uint64_t total = 0;
     for (int c = 0; c < EST_C_COUNT; c++)
         total += b[c];
     fp->total = total;
     memory_figures(w, fp);
+    return 0;
+}
+
+int est_footprint_compute(const est_arch *a, const est_params *p, const est_workload *w, est_footprint *fp,
+                          est_explain *ex, fp_error *err)
+{
+    if (est_workload_check(a, w, err) != 0)
+        return -1;
+    const uint64_t pp = w->pp ? w->pp : 1;
+    /* processes that hold one stage's offload: its tensor-parallel ranks (each data-parallel rank's) */
+    const uint64_t ranks = w->tp * (w->mode == EST_MODE_TRAIN && w->dp ? w->dp : 1);
+    uint64_t off = 0, pinned = 0, largest = 0;
+    if (pp == 1) {
+        stage_t st = {0, 0, a->layers, 1, 1};
+        if (stage_compute(a, p, w, &st, fp, ex, err) != 0)
+            return -1;
+        off = fp->host_offload * (est_on_host(w) ? 1 : ranks);
+        pinned = fp->host_pinned * ranks;
+    } else {
+        /* each stage on its own GPUs; the figure of the largest (by need) is the per-GPU figure a
+         * plan gives every GPU of the job (conservative: docs/methodology.md) */
+        est_stage stages[EST_MAX_STAGES];
+        est_footprint sf;
+        for (uint64_t i = 0; i < pp; i++) {
+            stage_t st = {i, 0, 0, i == 0, i == pp - 1};
+            st.n = est_stage_layers(a->layers, pp, i, &st.first);
+            if (stage_compute(a, p, w, &st, &sf, NULL, err) != 0)
+                return -1;
+            est_stage *o = &stages[i];
+            memset(o, 0, sizeof *o);
+            o->first_layer = st.first;
+            o->layers = st.n;
+            o->embedding = st.emb;
+            o->head = st.head;
+            memcpy(o->bytes, sf.bytes, sizeof o->bytes);
+            o->total = sf.total;
+            o->device = sf.device;
+            o->need = sf.need;
+            off += sf.host_offload * ranks;
+            pinned += sf.host_pinned * ranks;
+            if (sf.need > stages[largest].need)
+                largest = i;
+        }
+        stage_t st = {largest, stages[largest].first_layer, stages[largest].layers, largest == 0, largest == pp - 1};
+        if (stage_compute(a, p, w, &st, fp, ex, err) != 0)
+            return -1;
+        memcpy(fp->stages, stages, sizeof stages);
+        fp->nstages = pp;
+        fp->largest_stage = largest;
+    }
+    uint64_t base_pinned;
+    fp->host = add_held(host_bytes(w, &base_pinned), off);
+    fp->host_pinned = add_held(base_pinned, pinned);
+    fp->host_offload = off;
+    if (fp->nstages == 0) {
+        fp->nstages = 1;
+        fp->stages[0] = (est_stage){.first_layer = 0, .layers = a->layers, .embedding = 1, .head = 1,
+                                    .total = fp->total, .device = fp->device, .need = fp->need};
+        memcpy(fp->stages[0].bytes, fp->bytes, sizeof fp->bytes);
+    }
     return 0;
 }
 

@@ -10,6 +10,7 @@ enum {
     O_MODE, O_METHOD, O_DTYPE, O_COMPUTE, O_KV, O_BATCH, O_CONTEXT, O_PREFILL, O_TP, O_RUNTIME, O_GMU, O_BLOCK,
     O_SEQS, O_EAGER, O_NOFLASH, O_QHEAD, O_RANK, O_ALPHA, O_TARGETS, O_OPT, O_PREC, O_CKPT, O_ACCUM, O_FREEZE,
     O_ZERO, O_FSDP, O_GPUS, O_CHUNK, O_DROPOUT, O_BNBLEGACY, O_MARGIN, O_SWAP, O_MAXLEN, O_GROUP,
+    O_PP, O_OFFLOAD, O_PIN, O_PAGED, O_CPUOFF, O_NGL, O_NOKVOFF,
 };
 
 static const est_option_row rows[] = {
@@ -23,6 +24,7 @@ static const est_option_row rows[] = {
     {"max-model-len", 1, O_MAXLEN},
     {"prefill", 1, O_PREFILL},
     {"tp", 1, O_TP},
+    {"pp", 1, O_PP},
     {"runtime", 1, O_RUNTIME},
     {"gpu-memory-utilization", 1, O_GMU},
     {"block-size", 1, O_BLOCK},
@@ -47,6 +49,12 @@ static const est_option_row rows[] = {
     {"margin", 1, O_MARGIN},
     {"swap-space", 1, O_SWAP},
     {"group-size", 1, O_GROUP},
+    {"offload", 1, O_OFFLOAD},
+    {"pin-memory", 0, O_PIN},
+    {"paged-optimizer", 0, O_PAGED},
+    {"cpu-offload-gb", 1, O_CPUOFF},
+    {"n-gpu-layers", 1, O_NGL},
+    {"no-kv-offload", 0, O_NOKVOFF},
 };
 
 const est_option_row *est_option_rows(size_t *n)
@@ -189,6 +197,43 @@ int est_option_apply(est_options *o, const char *name, const char *v, fp_error *
             if (opt_u64("tp", v, &o->w.tp, err))
                 return -1;
             break;
+        case O_PP:
+            if (opt_u64("pp", v, &o->w.pp, err))
+                return -1;
+            if (o->w.pp == 0 || o->w.pp > EST_MAX_STAGES)
+                return fp_fail(err, NULL, 0, 0, "--pp: must be between 1 and %d stages, got '%s'", EST_MAX_STAGES, v);
+            break;
+        case O_OFFLOAD:
+            if (!strcmp(v, "none"))
+                o->w.offload = EST_OFFLOAD_NONE;
+            else if (!strcmp(v, "optimizer"))
+                o->w.offload = EST_OFFLOAD_OPTIMIZER;
+            else if (!strcmp(v, "params") || !strcmp(v, "param"))
+                o->w.offload = EST_OFFLOAD_PARAMS;
+            else
+                return fp_fail(err, NULL, 0, 0, "--offload: use optimizer, params or none, got '%s'", v);
+            o->train_opt = 1;
+            break;
+        case O_PIN: o->w.pin_memory = 1; o->train_opt = 1; break;
+        case O_PAGED: o->w.paged_optimizer = 1; o->train_opt = 1; break;
+        case O_CPUOFF: {
+            /* vLLM's --cpu-offload-gb: GiB of weights per GPU kept in host memory */
+            double gib;
+            if (fp_number_parse(v, &gib) != 0 || !(gib >= 0) || gib > 65536)
+                return fp_fail(err, NULL, 0, 0, "--cpu-offload-gb: expected GiB per GPU in [0, 65536] (vLLM's flag), got '%s'",
+                               v);
+            o->w.cpu_offload = (uint64_t)(gib * 1073741824.0);
+            o->cpuoff_set = 1;
+            break;
+        }
+        case O_NGL:
+            if (opt_u64("n-gpu-layers", v, &o->w.n_gpu_layers, err))
+                return -1;
+            if (o->w.n_gpu_layers > 100000)
+                return fp_fail(err, NULL, 0, 0, "--n-gpu-layers: expected at most 100000 layers, got '%s'", v);
+            o->w.ngl_set = 1;
+            break;
+        case O_NOKVOFF: o->w.no_kv_offload = 1; break;
         case O_RUNTIME:
             if (est_runtime_parse(v, &o->w.runtime) != 0)
                 return fp_fail(err, NULL, 0, 0, "--runtime: unknown runtime '%s'; use transformers, vllm, llama.cpp or none",
@@ -360,8 +405,8 @@ static int training_contradictions(const est_options *o, fp_error *err)
 
 int est_zero_check(const est_workload *w, int fsdp, fp_error *err)
 {
-    if (w->mode != EST_MODE_TRAIN || w->zero_stage < 1 || w->dp != 1)
-        return 0;
+    if (w->mode != EST_MODE_TRAIN || w->zero_stage < 1 || w->dp != 1 || w->offload != EST_OFFLOAD_NONE)
+        return 0; /* ZeRO-Offload and ZeRO-Infinity run on one GPU: the host holds the state */
     char opt[16];
     snprintf(opt, sizeof opt, fsdp ? "--fsdp" : "--zero %d", w->zero_stage);
     if (w->tp > 1)
@@ -373,6 +418,34 @@ int est_zero_check(const est_workload *w, int fsdp, fp_error *err)
     return fp_fail(err, NULL, 0, 0,
                    "%s shards over data-parallel ranks: with --gpus 1 there is nothing to shard; pass --gpus 2 or more",
                    opt);
+}
+
+/* CPU offload needs the ZeRO stage that carries it: DeepSpeed's offload_optimizer works with
+ * stages 1-3 and ZeRO-Offload is built on stage 2 (Ren et al. 2021), so --offload optimizer
+ * alone means --zero 2; offload_param (ZeRO-Infinity) and FSDP's CPUOffload need full
+ * sharding, so --offload params alone means --zero 3.  pin_memory only means something with
+ * an offload, and a paged optimizer is one already. */
+static int settle_offload(est_options *o, fp_error *err)
+{
+    est_workload *w = &o->w;
+    if (w->pin_memory && w->offload == EST_OFFLOAD_NONE)
+        return fp_fail(err, NULL, 0, 0, "--pin-memory pins offloaded state: give --offload optimizer or params");
+    if (w->paged_optimizer && w->offload != EST_OFFLOAD_NONE)
+        return fp_fail(err, NULL, 0, 0, "--paged-optimizer contradicts --offload: the optimizer state is either paged or "
+                       "offloaded");
+    if (w->offload == EST_OFFLOAD_OPTIMIZER) {
+        if (o->zero_set && w->zero_stage == 0)
+            return fp_fail(err, NULL, 0, 0, "--offload optimizer needs ZeRO stage 1, 2 or 3 (DeepSpeed's offload_optimizer); "
+                           "it contradicts --zero 0");
+        if (!o->zero_set && !o->fsdp_set)
+            w->zero_stage = 2;
+    } else if (w->offload == EST_OFFLOAD_PARAMS) {
+        if ((o->zero_set || o->fsdp_set) && w->zero_stage != 3)
+            return fp_fail(err, NULL, 0, 0, "--offload params needs ZeRO stage 3 (offload_param) or FSDP; it contradicts "
+                           "--zero %d", w->zero_stage);
+        w->zero_stage = 3;
+    }
+    return 0;
 }
 
 /* Training precision decides the compute dtype (activations) and, for full fine-tuning,
@@ -438,8 +511,18 @@ int est_options_finish(est_options *o, fp_error *err)
     if (o->swap_set && o->w.runtime != EST_RT_VLLM)
         return fp_fail(err, NULL, 0, 0, "--swap-space is vLLM's (its CPU swap per GPU); the runtime is %s",
                        est_runtime_name(o->w.runtime));
+    if (o->cpuoff_set && o->w.runtime != EST_RT_VLLM)
+        return fp_fail(err, NULL, 0, 0, "--cpu-offload-gb is vLLM's (weights per GPU in host memory); the runtime is %s",
+                       est_runtime_name(o->w.runtime));
+    if ((o->w.ngl_set || o->w.no_kv_offload) && o->w.runtime != EST_RT_LLAMACPP)
+        return fp_fail(err, NULL, 0, 0, "%s is llama.cpp's; the runtime is %s",
+                       o->w.ngl_set ? "--n-gpu-layers" : "--no-kv-offload", est_runtime_name(o->w.runtime));
+    if (o->w.runtime == EST_RT_LLAMACPP && o->w.pp > 1)
+        return fp_fail(err, NULL, 0, 0, "--pp: llama.cpp splits layers with --n-gpu-layers, not pipeline stages");
     if (o->train_opt) {
         o->w.mode = EST_MODE_TRAIN;
+        if (settle_offload(o, err) != 0)
+            return -1;
         if (training_contradictions(o, err) != 0 || settle_precision(o, err) != 0)
             return -1;
     }
@@ -451,6 +534,9 @@ int est_options_finish(est_options *o, fp_error *err)
     /* KV cache follows the compute dtype unless given */
     if (!o->kv_set && o->compute_set && o->w.mode == EST_MODE_INFER)
         o->w.kv_dtype = o->w.compute_dtype;
+    if (o->w.mode == EST_MODE_TRAIN && o->w.pp > 1 && o->w.zero_stage >= 2)
+        return fp_fail(err, NULL, 0, 0, "--pp %llu with ZeRO stage %d: DeepSpeed's pipeline engine runs with ZeRO stage 0 "
+                       "or 1 only", (unsigned long long)o->w.pp, o->w.zero_stage);
     if (!o->kv_set && o->w.runtime == EST_RT_LLAMACPP)
         o->w.kv_dtype = EST_DT_FP16;
     if (o->w.runtime == EST_RT_LLAMACPP && !o->compute_set)

@@ -667,7 +667,7 @@ static int t_deployments(const ydoc *d, const ynode *v, const char *k, void *o, 
         }
         if (dp->ntp == 0)
             dp->tp[dp->ntp++] = 1;
-        if (!dp->on_set && dp->opts.w.runtime == EST_RT_LLAMACPP)
+        if (!dp->on_set && est_on_host(&dp->opts.w))
             dp->on_host = 1;
         if (dp->on_host && (dp->ntp > 1 || dp->tp[0] != 1))
             return ydoc_fail(d, ynode_get(m, "tp"), e, "deployment '%s' runs on host memory: 'tp' does not apply",
@@ -776,7 +776,7 @@ int scn_use_variant(scenario *s, size_t vi, fp_error *err)
     for (size_t i = 0; i < s->ndeps; i++) {
         scn_deployment *dp = &s->deps[i];
         if (!dp->on_set)
-            dp->on_host = !any_gpu || dp->opts.w.runtime == EST_RT_LLAMACPP;
+            dp->on_host = !any_gpu || est_on_host(&dp->opts.w);
         free(dp->allowed);
         dp->allowed = calloc(s->nnodes + 1, 1);
         if (!dp->allowed)
@@ -1088,9 +1088,10 @@ int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *er
                     uint64_t g = est_job_gpus(&w);
                     if (g > SCN_MAX_JOB_GPUS) {
                         fp_fail(err, s->file, dp->line, dp->col,
-                                "deployment '%s': a job of %llu GPUs (tp %u x %llu data-parallel) is more than one "
-                                "node holds (at most %d GPUs)",
-                                dp->name, (unsigned long long)g, dp->tp[t], (unsigned long long)w.dp, SCN_MAX_JOB_GPUS);
+                                "deployment '%s': a job of %llu GPUs (tp %u x pp %llu x %llu data-parallel) is more "
+                                "than one node holds (at most %d GPUs)",
+                                dp->name, (unsigned long long)g, dp->tp[t], (unsigned long long)w.pp,
+                                (unsigned long long)w.dp, SCN_MAX_JOB_GPUS);
                         goto fail;
                     }
                     v->tp = (uint32_t)g;

@@ -344,7 +344,132 @@ static void test_llamacpp(test_ctx *t)
     inv_catalog_free(&f.cat);
 }
 
+/* --pp: floor(L / N) layers a stage, the first L mod N stages one more */
+static void test_stage_layers(test_ctx *t)
+{
+    uint64_t first;
+    CHECK_U64(t, est_stage_layers(32, 3, 0, &first), 11);
+    CHECK_U64(t, first, 0);
+    CHECK_U64(t, est_stage_layers(32, 3, 1, &first), 11);
+    CHECK_U64(t, first, 11);
+    CHECK_U64(t, est_stage_layers(32, 3, 2, &first), 10);
+    CHECK_U64(t, first, 22);
+    CHECK_U64(t, est_stage_layers(80, 3, 2, &first), 26);
+    CHECK_U64(t, first, 54);
+    CHECK_U64(t, est_stage_layers(32, 1, 0, &first), 32);
+}
+
+/* Llama-2-7B in bf16 over 2 stages of 16 layers: each holds half the layer matrices
+ * (6,476,005,376 values) and half the norms (266,240 values x 2 B / 2), the first the
+ * embedding (32000 x 4096), the last the head (the same size): 6,738,415,616 bytes each.
+ * KV: half of 1000 tokens x 524,288 B; logits (32000 x (2 + 4) B) on the last stage only. */
+static void test_pipeline(test_ctx *t)
+{
+    fx f;
+    if (setup(t, &f, "llama-2-7b"))
+        return;
+    f.w.context = 1000;
+    f.w.pp = 2;
+    est_footprint fp = run(t, &f);
+    CHECK_U64(t, fp.nstages, 2);
+    CHECK_U64(t, fp.stages[0].bytes[EST_C_WEIGHTS], 6476005376ULL + 2 * 131072000ULL + 266240ULL);
+    CHECK_U64(t, fp.stages[1].bytes[EST_C_WEIGHTS], 6476005376ULL + 2 * 131072000ULL + 266240ULL);
+    CHECK_U64(t, fp.stages[0].bytes[EST_C_KV], 1000ULL * 524288ULL / 2);
+    CHECK_U64(t, fp.stages[0].bytes[EST_C_LOGITS], 0);
+    CHECK_U64(t, fp.stages[1].bytes[EST_C_LOGITS], 32000ULL * 6);
+    CHECK_U64(t, fp.largest_stage, 1);
+    CHECK_U64(t, fp.bytes[EST_C_LOGITS], 32000ULL * 6);
+    CHECK_U64(t, est_job_gpus(&f.w), 2);
+    /* pp 1 is the whole model, one stage */
+    f.w.pp = 1;
+    fp = run(t, &f);
+    CHECK_U64(t, fp.nstages, 1);
+    CHECK_U64(t, fp.bytes[EST_C_WEIGHTS], 2ULL * 6738415616ULL);
+    inv_catalog_free(&f.cat);
+}
+
+/* ZeRO-Offload (Ren et al. 2021): mixed-precision AdamW keeps 2 B gradients, a 4 B master copy
+ * and 8 B of states per parameter on the host (14 B), 2 B weights on the GPU; the reduce
+ * bucket (5e8 elements x 2 B) stays on the GPU.  Parameter offload keeps only two gathered
+ * layers on the GPU: 2 x (4 x 4096^2 + 3 x 4096 x 11008 + 2 x 4096) values x 2 B. */
+static void test_offload(test_ctx *t)
+{
+    fx f;
+    if (setup(t, &f, "llama-2-7b"))
+        return;
+    const uint64_t P = 6738415616ULL;
+    f.w.mode = EST_MODE_TRAIN;
+    f.w.finetune = EST_FT_FULL;
+    f.w.zero_stage = 2;
+    f.w.offload = EST_OFFLOAD_OPTIMIZER;
+    est_footprint fp = run(t, &f);
+    CHECK_U64(t, fp.bytes[EST_C_WEIGHTS], 2 * P);
+    CHECK_U64(t, fp.bytes[EST_C_GRADIENTS], 0);
+    CHECK_U64(t, fp.bytes[EST_C_OPTIMIZER], 0);
+    CHECK_U64(t, fp.bytes[EST_C_RUNTIME], 500000000ULL * 2);
+    CHECK_U64(t, fp.host_offload, 14 * P);
+    CHECK_U64(t, fp.host, (2ULL << 30) + 14 * P);
+    CHECK_U64(t, fp.host_pinned, 0);
+    f.w.pin_memory = 1;
+    CHECK_U64(t, run(t, &f).host_pinned, 14 * P);
+    f.w.zero_stage = 3;
+    f.w.offload = EST_OFFLOAD_PARAMS;
+    fp = run(t, &f);
+    CHECK_U64(t, fp.bytes[EST_C_WEIGHTS], 2 * 202383360ULL * 2);
+    CHECK_U64(t, fp.host_offload, 16 * P);
+    /* a paged optimizer's states leave the GPU side and count in host */
+    f.w.offload = EST_OFFLOAD_NONE;
+    f.w.pin_memory = 0;
+    f.w.zero_stage = 0;
+    f.w.paged_optimizer = 1;
+    fp = run(t, &f);
+    CHECK_U64(t, fp.bytes[EST_C_OPTIMIZER], 0);
+    CHECK_U64(t, fp.paged, 8 * P);
+    CHECK_U64(t, fp.host, (2ULL << 30) + 8 * P);
+    inv_catalog_free(&f.cat);
+}
+
+/* vLLM --cpu-offload-gb 4: 4 GiB of weights per GPU move to pinned host memory, beside the
+ * 4 GiB swap space (pinned too) and the process's 2 GiB.  llama.cpp -ngl 16 of 32 layers in
+ * Q8_0: half the layer matrices (34 B per 32 values) and f32 norms, half the KV; -ngl 33 adds
+ * the output (Q8_0 too); the token embedding stays on the host. */
+static void test_inference_offload(test_ctx *t)
+{
+    fx f;
+    if (setup(t, &f, "llama-2-7b"))
+        return;
+    f.w.runtime = EST_RT_VLLM;
+    f.w.cpu_offload = 4ULL << 30;
+    est_footprint fp = run(t, &f);
+    CHECK_U64(t, fp.bytes[EST_C_WEIGHTS], 2ULL * 6738415616ULL + 4096ULL * 128 * 2 - (4ULL << 30));
+    CHECK_U64(t, fp.host_offload, 4ULL << 30);
+    CHECK_U64(t, fp.host_pinned, 8ULL << 30);
+    CHECK_U64(t, fp.host, 10ULL << 30);
+    est_workload_default(&f.w);
+    f.w.runtime = EST_RT_LLAMACPP;
+    f.w.weight_dtype = EST_DT_Q8_0;
+    f.w.kv_dtype = EST_DT_FP16;
+    f.w.compute_dtype = EST_DT_FP16;
+    f.w.context = 512;
+    f.w.ngl_set = 1;
+    f.w.n_gpu_layers = 16;
+    CHECK(t, !est_on_host(&f.w));
+    fp = run(t, &f);
+    CHECK_U64(t, fp.bytes[EST_C_WEIGHTS], (6476005376ULL / 32 * 34 + 266240ULL * 4) / 2);
+    CHECK_U64(t, fp.bytes[EST_C_KV], 128ULL << 20);
+    CHECK_U64(t, fp.bytes[EST_C_LOGITS], 0);
+    f.w.n_gpu_layers = 33;
+    CHECK_U64(t, run(t, &f).bytes[EST_C_WEIGHTS], 6476005376ULL / 32 * 34 + 266240ULL * 4 + 131072000ULL / 32 * 34);
+    f.w.no_kv_offload = 1;
+    CHECK_U64(t, run(t, &f).bytes[EST_C_KV], 0);
+    inv_catalog_free(&f.cat);
+}
+
 const test_case footprint_tests[] = {
+    {"footprint/stage_layers", test_stage_layers},
+    {"footprint/pipeline", test_pipeline},
+    {"footprint/offload", test_offload},
+    {"footprint/inference_offload", test_inference_offload},
     {"footprint/llamacpp", test_llamacpp},
     {"footprint/bf16_weights_and_kv", test_bf16_weights_and_kv},
     {"footprint/quantized_weights", test_quantized_weights},
