@@ -17,7 +17,7 @@
 
 typedef enum {
     EST_MLP_GATED, /* SwiGLU/GeGLU: gate, up, down (llama, mistral, qwen2, gemma, phi3) */
-    EST_MLP_PLAIN  /* fc, act, proj (gpt2, gpt_bigcode) */
+    EST_MLP_PLAIN  /* fc, act, proj (gpt2, gpt_bigcode, phi, gpt_neox) */
 } est_mlp_kind;
 
 typedef enum {
@@ -68,11 +68,15 @@ typedef struct est_arch {
     int mlp_bias;           /* biases in the MLP */
     int fused_qkv;          /* one qkv matrix (phi3, gpt2): same count, LoRA sees one module */
     int fused_gate_up;      /* phi3 */
+    int lm_head_bias;       /* phi: the untied output head has a bias of vocab values */
+    int parallel_block;     /* phi, gpt_neox (use_parallel_residual): attention and MLP read the same
+                               layer input; no parameter changes (phi has one norm per layer, neox two) */
     est_mlp_kind mlp;
     est_norm_kind norm;
     int norms_per_layer;    /* 2 (pre-attn, pre-mlp); gemma2 has 4 */
     int final_norm;         /* 1 when a final norm follows the last layer */
-    int qk_norm;            /* q_norm and k_norm: an RMSNorm weight of head_dim each per layer (qwen3, gemma3) */
+    int qk_norm;            /* q_norm and k_norm of head_dim per layer, of the model's norm kind (RMSNorm
+                               weight: qwen3, gemma3; LayerNorm weight and bias: phi's qk_layernorm) */
     int attn_sinks;         /* gpt_oss: one learned sink logit per attention head per layer */
 
     /* sliding-window attention: window > 0 caps the KV of sliding layers */
