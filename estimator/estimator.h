@@ -210,6 +210,13 @@ typedef struct est_workload {
     est_finetune finetune;
     est_precision precision;
     est_optimizer optimizer;
+    /* dtype of the optimizer states AdamW, SGD with momentum and Lion keep (m, v, momentum).
+     * Unset (optimizer_dtype_set 0): the trained parameters' dtype, as torch.optim creates
+     * them (zeros_like(param)): the 16-bit dtype in pure bf16/fp16 training (torchtune's
+     * default with bf16 weights, PEFT without autocast, litgpt bf16-true), fp32 in mixed
+     * precision (the fp32 master weights) and fp32 training.  Set: fp32, bf16 or fp16. */
+    est_dtype optimizer_dtype;
+    int optimizer_dtype_set;
     uint32_t lora_rank;
     uint32_t lora_targets;    /* bit set of est_module */
     uint64_t frozen_layers;   /* full fine-tune: first N decoder layers (and embeddings) frozen */

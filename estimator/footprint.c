@@ -733,7 +733,11 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
 
     /* ---------------------------------------------------------------- training */
     if (train) {
-        double state_bytes = w->precision == EST_PREC_PURE ? B : 4.0;
+        /* AdamW/SGDM/Lion states: as torch.optim makes them, in the trained parameters' dtype
+         * (16-bit in pure bf16/fp16, fp32 master weights in mixed precision), unless
+         * --optimizer-dtype says otherwise (docs/methodology.md, section 5) */
+        double state_bytes = w->optimizer_dtype_set ? est_dtype_bytes(w->optimizer_dtype)
+                             : w->precision == EST_PREC_PURE ? B : 4.0;
         train_parts tpart;
         training_parts(a, p, w, state_bytes, &tpart);
         fp->trainable = tpart.trainable;
@@ -784,11 +788,13 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
         if (zs >= 1)
             opt = ceil_div(opt, dp);
         b[EST_C_OPTIMIZER] = opt;
-        explain(ex, EST_C_OPTIMIZER, "%s states for %llu trainable params (%s)%s", est_optimizer_name(w->optimizer),
+        int sized = w->optimizer == EST_OPT_ADAMW || w->optimizer == EST_OPT_SGDM || w->optimizer == EST_OPT_LION;
+        explain(ex, EST_C_OPTIMIZER, "%s states for %llu trainable params (%s%s%s)%s", est_optimizer_name(w->optimizer),
                 (unsigned long long)tpart.trainable,
                 w->optimizer == EST_OPT_ADAMW ? "m and v" : w->optimizer == EST_OPT_ADAMW8 ? "8-bit m and v + block absmax"
                 : w->optimizer == EST_OPT_ADAFACTOR ? "row + column second moments" : w->optimizer == EST_OPT_SGD ? "none"
                 : "one momentum",
+                sized ? ", " : "", sized ? (state_bytes == 4.0 ? "fp32" : "16-bit") : "",
                 zs >= 1 ? " / dp (ZeRO-1+)" : "");
 
         if (w->finetune != EST_FT_FULL) {
