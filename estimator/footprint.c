@@ -424,7 +424,9 @@ static double layer_saved_values(const est_arch *a, const est_workload *w, int m
     } else {
         width = (double)a->intermediate;
     }
-    if (train_mlp_in)
+    /* phi's parallel block feeds one normed tensor to q/k/v and to fc1: kept once */
+    int shared_input = a->parallel_block && a->norms_per_layer == 1 && train_qkv;
+    if (train_mlp_in && !shared_input)
         v += h * (moe ? copies : 1.0);
     double per_width = a->mlp == EST_MLP_GATED ? 3.0 : 1.0; /* gate, up, act(gate) | act input */
     if (train_down)
