@@ -467,7 +467,8 @@ static void training_parts(const est_arch *a, const est_params *p, const est_wor
     }
     uint64_t biases = 0;
     for (size_t i = 0; i < p->nlinears; i++)
-        biases += p->linears[i].bias ? p->linears[i].count * p->linears[i].d_out : 0;
+        if (p->linears[i].mod != EST_MOD_LM_HEAD) /* the head's bias (phi) is in p->lm_head, not p->other */
+            biases += p->linears[i].bias ? p->linears[i].count * p->linears[i].d_out : 0;
     uint64_t norms = p->other - biases;
     /* the final norm sits after the last layer and is never frozen */
     uint64_t final = a->final_norm ? a->hidden * (a->norm == EST_NORM_LAYER ? 2 : 1) : 0;
@@ -569,7 +570,7 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
     int mixed_full = train && w->finetune == EST_FT_FULL && w->precision == EST_PREC_MIXED;
     if (train && w->finetune == EST_FT_FULL && w->precision == EST_PREC_FP32)
         wdt = EST_DT_FP32;
-    uint64_t layer_w = 0, head_w = 0, bias_w = 0;
+    uint64_t layer_w = 0, head_w = 0, bias_w = 0, head_bias = 0;
     est_dtype hdt = wdt;
     for (size_t i = 0; i < p->nlinears; i++) {
         const est_linear *l = &p->linears[i];
@@ -580,6 +581,7 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
             if (ggml)
                 hdt = is_float(wdt) || wdt == EST_DT_Q8_0 ? wdt : EST_DT_Q6_K;
             head_w = matrix_bytes(hdt, l->d_in, l->d_out, 1, w);
+            head_bias = l->bias ? l->d_out : 0; /* phi: a 1-D tensor, kept like the other biases */
             continue;
         }
         /* fp8-block and MXFP4 checkpoints keep the router in 16 bits (DeepSeek-V3's mlp.gate, gpt-oss's
@@ -597,7 +599,7 @@ int est_footprint_compute(const est_arch *a, const est_params *p, const est_work
     uint64_t keep_b = is_float(wdt) ? (uint64_t)est_dtype_bytes(wdt) : (Bi == 4 ? 2 : Bi);
     uint64_t emb_bytes = ggml ? matrix_bytes(wdt, h, a->vocab, 1, w) + (a->learned_positions ? a->max_positions * h * 2 : 0)
                               : p->embedding * keep_b;
-    uint64_t small = (norms + bias_w) * (ggml ? 4 : keep_b); /* GGUF keeps 1-D tensors in f32 */
+    uint64_t small = (norms + bias_w + head_bias) * (ggml ? 4 : keep_b); /* GGUF keeps 1-D tensors in f32 */
     /* the vision tower (multimodal configs) is loaded by transformers and vLLM with the
      * language model and kept in the compute dtype; llama.cpp keeps it in a separate mmproj
      * GGUF, so a text GGUF holds none of it */
