@@ -64,6 +64,7 @@ static void help(FILE *out)
           "  --method full|lora|qlora                                       (lora)\n"
           "  --precision mixed|bf16|fp16|fp32   mixed = 16-bit compute + fp32 master (mixed)\n"
           "  --optimizer adamw|adamw8bit|adafactor|sgd|sgd-momentum|lion   (adamw)\n"
+          "  --optimizer-dtype fp32|bf16|fp16   AdamW/momentum states  (the trained weights' dtype)\n"
           "  --lora-rank N      (8)   --lora-targets LIST (q,v; or all-linear, attn, mlp)\n"
           "  --lora-alpha N     accepted and reported: alpha costs no memory\n"
           "  --grad-checkpointing   --loss-chunk N (fused chunked loss)\n"

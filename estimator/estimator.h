@@ -17,7 +17,7 @@
 
 typedef enum {
     EST_MLP_GATED, /* SwiGLU/GeGLU: gate, up, down (llama, mistral, qwen2, gemma, phi3) */
-    EST_MLP_PLAIN  /* fc, act, proj (gpt2, gpt_bigcode) */
+    EST_MLP_PLAIN  /* fc, act, proj (gpt2, gpt_bigcode, phi, gpt_neox) */
 } est_mlp_kind;
 
 typedef enum {
@@ -68,11 +68,15 @@ typedef struct est_arch {
     int mlp_bias;           /* biases in the MLP */
     int fused_qkv;          /* one qkv matrix (phi3, gpt2): same count, LoRA sees one module */
     int fused_gate_up;      /* phi3 */
+    int lm_head_bias;       /* phi: the untied output head has a bias of vocab values */
+    int parallel_block;     /* phi, gpt_neox (use_parallel_residual): attention and MLP read the same
+                               layer input; no parameter changes (phi has one norm per layer, neox two) */
     est_mlp_kind mlp;
     est_norm_kind norm;
     int norms_per_layer;    /* 2 (pre-attn, pre-mlp); gemma2 has 4 */
     int final_norm;         /* 1 when a final norm follows the last layer */
-    int qk_norm;            /* q_norm and k_norm: an RMSNorm weight of head_dim each per layer (qwen3, gemma3) */
+    int qk_norm;            /* q_norm and k_norm of head_dim per layer, of the model's norm kind (RMSNorm
+                               weight: qwen3, gemma3; LayerNorm weight and bias: phi's qk_layernorm) */
     int attn_sinks;         /* gpt_oss: one learned sink logit per attention head per layer */
 
     /* sliding-window attention: window > 0 caps the KV of sliding layers */
@@ -222,6 +226,13 @@ typedef struct est_workload {
     est_finetune finetune;
     est_precision precision;
     est_optimizer optimizer;
+    /* dtype of the optimizer states AdamW, SGD with momentum and Lion keep (m, v, momentum).
+     * Unset (optimizer_dtype_set 0): the trained parameters' dtype, as torch.optim creates
+     * them (zeros_like(param)): the 16-bit dtype in pure bf16/fp16 training (torchtune's
+     * default with bf16 weights, PEFT without autocast, litgpt bf16-true), fp32 in mixed
+     * precision (the fp32 master weights) and fp32 training.  Set: fp32, bf16 or fp16. */
+    est_dtype optimizer_dtype;
+    int optimizer_dtype_set;
     uint32_t lora_rank;
     uint32_t lora_targets;    /* bit set of est_module */
     uint64_t frozen_layers;   /* full fine-tune: first N decoder layers (and embeddings) frozen */

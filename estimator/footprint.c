@@ -498,7 +498,9 @@ static double layer_saved_values(const est_arch *a, const est_workload *w, int m
     } else {
         width = (double)a->intermediate;
     }
-    if (train_mlp_in)
+    /* phi's parallel block feeds one normed tensor to q/k/v and to fc1: kept once */
+    int shared_input = a->parallel_block && a->norms_per_layer == 1 && train_qkv;
+    if (train_mlp_in && !shared_input)
         v += h * (moe ? copies : 1.0);
     double per_width = a->mlp == EST_MLP_GATED ? 3.0 : 1.0; /* gate, up, act(gate) | act input */
     if (train_down)
@@ -543,7 +545,8 @@ static void training_parts(const est_arch *a, const est_params *p, const est_wor
     }
     uint64_t biases = 0;
     for (size_t i = 0; i < p->nlinears; i++)
-        biases += p->linears[i].bias ? p->linears[i].count * p->linears[i].d_out : 0;
+        if (p->linears[i].mod != EST_MOD_LM_HEAD) /* the head's bias (phi) is in p->lm_head, not p->other */
+            biases += p->linears[i].bias ? p->linears[i].count * p->linears[i].d_out : 0;
     uint64_t norms = p->other - biases;
     /* the final norm sits after the last layer and is never frozen */
     uint64_t final = a->final_norm ? a->hidden * (a->norm == EST_NORM_LAYER ? 2 : 1) : 0;
@@ -648,7 +651,7 @@ static int stage_compute(const est_arch *a, const est_params *p, const est_workl
     int mixed_full = train && w->finetune == EST_FT_FULL && w->precision == EST_PREC_MIXED;
     if (train && w->finetune == EST_FT_FULL && w->precision == EST_PREC_FP32)
         wdt = EST_DT_FP32;
-    uint64_t layer_w = 0, head_w = 0, bias_w = 0;
+    uint64_t layer_w = 0, head_w = 0, bias_w = 0, head_bias = 0;
     est_dtype hdt = wdt;
     for (size_t i = 0; i < p->nlinears; i++) {
         const est_linear *l = &p->linears[i];
@@ -659,6 +662,7 @@ static int stage_compute(const est_arch *a, const est_params *p, const est_workl
             if (ggml)
                 hdt = is_float(wdt) || wdt == EST_DT_Q8_0 ? wdt : EST_DT_Q6_K;
             head_w = matrix_bytes(hdt, l->d_in, l->d_out, 1, w);
+            head_bias = l->bias ? l->d_out : 0; /* phi: a 1-D tensor, kept like the other biases */
             continue;
         }
         /* fp8-block and MXFP4 checkpoints keep the router in 16 bits (DeepSeek-V3's mlp.gate, gpt-oss's
@@ -676,7 +680,7 @@ static int stage_compute(const est_arch *a, const est_params *p, const est_workl
     uint64_t keep_b = is_float(wdt) ? (uint64_t)est_dtype_bytes(wdt) : (Bi == 4 ? 2 : Bi);
     uint64_t emb_bytes = ggml ? matrix_bytes(wdt, h, a->vocab, 1, w) + (a->learned_positions ? a->max_positions * h * 2 : 0)
                               : p->embedding * keep_b;
-    uint64_t small = (norms + bias_w) * (ggml ? 4 : keep_b); /* GGUF keeps 1-D tensors in f32 */
+    uint64_t small = (norms + bias_w + head_bias) * (ggml ? 4 : keep_b); /* GGUF keeps 1-D tensors in f32 */
     /* the vision tower (multimodal configs) is loaded by transformers and vLLM with the
      * language model and kept in the compute dtype; llama.cpp keeps it in a separate mmproj
      * GGUF, so a text GGUF holds none of it */
@@ -830,7 +834,11 @@ static int stage_compute(const est_arch *a, const est_params *p, const est_workl
 
     /* ---------------------------------------------------------------- training */
     if (train) {
-        double state_bytes = w->precision == EST_PREC_PURE ? B : 4.0;
+        /* AdamW/SGDM/Lion states: as torch.optim makes them, in the trained parameters' dtype
+         * (16-bit in pure bf16/fp16, fp32 master weights in mixed precision), unless
+         * --optimizer-dtype says otherwise (docs/methodology.md, section 5) */
+        double state_bytes = w->optimizer_dtype_set ? est_dtype_bytes(w->optimizer_dtype)
+                             : w->precision == EST_PREC_PURE ? B : 4.0;
         train_parts tpart;
         training_parts(a, p, w, st, state_bytes, &tpart);
         fp->trainable = tpart.trainable;
@@ -882,11 +890,13 @@ static int stage_compute(const est_arch *a, const est_params *p, const est_workl
         if (zs >= 1)
             opt = ceil_div(opt, dp);
         b[EST_C_OPTIMIZER] = opt;
-        explain(ex, EST_C_OPTIMIZER, "%s states for %llu trainable params (%s)%s", est_optimizer_name(w->optimizer),
+        int sized = w->optimizer == EST_OPT_ADAMW || w->optimizer == EST_OPT_SGDM || w->optimizer == EST_OPT_LION;
+        explain(ex, EST_C_OPTIMIZER, "%s states for %llu trainable params (%s%s%s)%s", est_optimizer_name(w->optimizer),
                 (unsigned long long)tpart.trainable,
                 w->optimizer == EST_OPT_ADAMW ? "m and v" : w->optimizer == EST_OPT_ADAMW8 ? "8-bit m and v + block absmax"
                 : w->optimizer == EST_OPT_ADAFACTOR ? "row + column second moments" : w->optimizer == EST_OPT_SGD ? "none"
                 : "one momentum",
+                sized ? ", " : "", sized ? (state_bytes == 4.0 ? "fp32" : "16-bit") : "",
                 zs >= 1 ? " / dp (ZeRO-1+)" : "");
 
         /* ---------------- CPU offload (docs/methodology.md, "CPU offload") */

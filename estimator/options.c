@@ -10,7 +10,7 @@ enum {
     O_MODE, O_METHOD, O_DTYPE, O_COMPUTE, O_KV, O_BATCH, O_CONTEXT, O_PREFILL, O_TP, O_RUNTIME, O_GMU, O_BLOCK,
     O_SEQS, O_EAGER, O_NOFLASH, O_QHEAD, O_RANK, O_ALPHA, O_TARGETS, O_OPT, O_PREC, O_CKPT, O_ACCUM, O_FREEZE,
     O_ZERO, O_FSDP, O_GPUS, O_CHUNK, O_DROPOUT, O_BNBLEGACY, O_MARGIN, O_SWAP, O_MAXLEN, O_GROUP,
-    O_PP, O_OFFLOAD, O_PIN, O_PAGED, O_CPUOFF, O_NGL, O_NOKVOFF,
+    O_PP, O_OFFLOAD, O_PIN, O_PAGED, O_CPUOFF, O_NGL, O_NOKVOFF, O_OPTDT,
 };
 
 static const est_option_row rows[] = {
@@ -36,6 +36,7 @@ static const est_option_row rows[] = {
     {"lora-alpha", 1, O_ALPHA},
     {"lora-targets", 1, O_TARGETS},
     {"optimizer", 1, O_OPT},
+    {"optimizer-dtype", 1, O_OPTDT},
     {"precision", 1, O_PREC},
     {"grad-checkpointing", 0, O_CKPT},
     {"grad-accum", 1, O_ACCUM},
@@ -288,6 +289,14 @@ int est_option_apply(est_options *o, const char *name, const char *v, fp_error *
                                v);
             o->train_opt = 1;
             break;
+        case O_OPTDT:
+            if (est_dtype_parse(v, &o->w.optimizer_dtype) != 0 ||
+                (o->w.optimizer_dtype != EST_DT_FP32 && o->w.optimizer_dtype != EST_DT_BF16 &&
+                 o->w.optimizer_dtype != EST_DT_FP16))
+                return fp_fail(err, NULL, 0, 0, "--optimizer-dtype: expected fp32, bf16 or fp16, got '%s'", v);
+            o->w.optimizer_dtype_set = 1;
+            o->train_opt = 1;
+            break;
         case O_PREC:
             if (!strcmp(v, "mixed"))
                 o->w.precision = EST_PREC_MIXED;
@@ -400,6 +409,13 @@ static int training_contradictions(const est_options *o, fp_error *err)
         if (lora)
             return fp_fail(err, NULL, 0, 0, "%s contradicts --method full: adapters are for --method lora or qlora", lora);
     }
+    /* 8-bit AdamW and Adafactor fix their states' dtypes; SGD keeps none */
+    if (w->optimizer_dtype_set && (w->optimizer == EST_OPT_ADAMW8 || w->optimizer == EST_OPT_ADAFACTOR ||
+                                   w->optimizer == EST_OPT_SGD))
+        return fp_fail(err, NULL, 0, 0, "--optimizer-dtype applies to adamw, sgd-momentum and lion; %s keeps %s",
+                       est_optimizer_name(w->optimizer),
+                       w->optimizer == EST_OPT_ADAMW8 ? "8-bit states (32-bit under 4096 values)"
+                       : w->optimizer == EST_OPT_ADAFACTOR ? "fp32 factored states" : "no states");
     return est_zero_check(w, o->fsdp_set, err);
 }
 

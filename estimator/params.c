@@ -225,8 +225,9 @@ int est_params_count(const est_arch *a, est_params *p, fp_error *err)
         other += h * norm_w;
     if (a->router_bias)
         other += a->experts * moe;
-    /* QK-norm (qwen3, gemma3): RMSNorm weights of head_dim on q and on k, shared by the heads */
-    uint64_t per_layer_small = (a->qk_norm ? 2 * a->head_dim : 0) + (a->attn_sinks ? a->heads : 0);
+    /* QK-norm (qwen3, gemma3: RMSNorm; phi's qk_layernorm: LayerNorm) of head_dim on q and on k,
+     * shared by the heads */
+    uint64_t per_layer_small = (a->qk_norm ? 2 * a->head_dim * norm_w : 0) + (a->attn_sinks ? a->heads : 0);
     /* attention sinks (gpt-oss): one learned logit per head, joined to the softmax */
     other += per_layer_small * L;
 
@@ -241,9 +242,10 @@ int est_params_count(const est_arch *a, est_params *p, fp_error *err)
     other += biases;
 
     p->embedding = a->vocab * h + (a->learned_positions ? a->max_positions * h : 0);
-    p->lm_head = a->tied_embeddings ? 0 : a->vocab * h;
+    /* phi's lm_head is a Linear with bias (transformers PhiForCausalLM: nn.Linear(h, vocab, bias=True)) */
+    p->lm_head = a->tied_embeddings ? 0 : a->vocab * h + (a->lm_head_bias ? a->vocab : 0);
     if (p->lm_head)
-        add_linear(p, EST_BLK_HEAD, EST_MOD_LM_HEAD, 0, h, a->vocab, 1, 1, 0);
+        add_linear(p, EST_BLK_HEAD, EST_MOD_LM_HEAD, 0, h, a->vocab, 1, 1, a->lm_head_bias);
     p->linear = linear;
     p->other = other;
     /* the products above stay far below 2^64 only for plausible shapes: check in floating point */

@@ -334,6 +334,60 @@ static int rd_phi3(reader *r, est_arch *a)
     return 0;
 }
 
+/* Phi-1, phi-1.5, phi-2 (transformers PhiConfig defaults, modeling_phi.py PhiDecoderLayer):
+ * attention and MLP in parallel on the output of one LayerNorm per layer; q_proj, k_proj,
+ * v_proj and dense with biases; a plain MLP fc1 -> gelu_new -> fc2 with biases; optional
+ * qk_layernorm (a LayerNorm of head_dim on q and on k); final_layernorm; an untied lm_head
+ * with bias.  partial_rotary_factor rotates part of each head and stores nothing. */
+static int rd_phi(reader *r, est_arch *a)
+{
+    a->vocab = u64(r, "vocab_size", 1, 0);
+    a->hidden = u64(r, "hidden_size", 1, 0);
+    a->intermediate = u64(r, "intermediate_size", 1, 0);
+    a->layers = u64(r, "num_hidden_layers", 1, 0);
+    a->heads = u64(r, "num_attention_heads", 1, 0);
+    a->kv_heads = u64(r, "num_key_value_heads", 0, a->heads);
+    a->max_positions = u64(r, "max_position_embeddings", 0, 2048);
+    rope_scaling(r, a);
+    a->tied_embeddings = boolean(r, "tie_word_embeddings", 0);
+    a->mlp = EST_MLP_PLAIN;
+    a->norm = EST_NORM_LAYER;
+    a->norms_per_layer = 1;
+    a->final_norm = 1;
+    a->qkv_bias = a->o_bias = a->mlp_bias = 1;
+    a->qk_norm = boolean(r, "qk_layernorm", 0);
+    a->lm_head_bias = 1;
+    a->parallel_block = 1;
+    return 0;
+}
+
+/* GPT-NeoX, Pythia, StableLM-alpha (transformers GPTNeoXConfig defaults, modeling_gpt_neox.py):
+ * a fused query_key_value and a dense output, both with biases (attention_bias, default
+ * true); a plain MLP dense_h_to_4h -> gelu -> dense_4h_to_h with biases; two LayerNorms per
+ * layer (input and post-attention) even with use_parallel_residual, and final_layer_norm;
+ * an untied embed_out without bias.  rotary_pct rotates part of each head, stores nothing. */
+static int rd_gpt_neox(reader *r, est_arch *a)
+{
+    a->vocab = u64(r, "vocab_size", 1, 0);
+    a->hidden = u64(r, "hidden_size", 1, 0);
+    a->intermediate = u64(r, "intermediate_size", 1, 0);
+    a->layers = u64(r, "num_hidden_layers", 1, 0);
+    a->heads = u64(r, "num_attention_heads", 1, 0);
+    a->kv_heads = a->heads;
+    a->max_positions = u64(r, "max_position_embeddings", 0, 2048);
+    rope_scaling(r, a);
+    a->tied_embeddings = boolean(r, "tie_word_embeddings", 0);
+    a->mlp = EST_MLP_PLAIN;
+    a->norm = EST_NORM_LAYER;
+    a->norms_per_layer = 2;
+    a->final_norm = 1;
+    a->qkv_bias = a->o_bias = boolean(r, "attention_bias", 1);
+    a->mlp_bias = 1;
+    a->fused_qkv = 1;
+    a->parallel_block = boolean(r, "use_parallel_residual", 1);
+    return 0;
+}
+
 static int rd_gpt2(reader *r, est_arch *a)
 {
     a->vocab = u64(r, "vocab_size", 1, 0);
@@ -713,6 +767,7 @@ static const type_row types[] = {
     {"llama4", rd_llama4},     {"gpt_oss", rd_gpt_oss},         {"glm4_moe", rd_glm4_moe},
     {"phi3", rd_phi3},         {"gpt2", rd_gpt2},               {"gpt_bigcode", rd_gpt_bigcode},
     {"deepseek_v2", rd_deepseek_v2}, {"deepseek_v3", rd_deepseek_v3},
+    {"phi", rd_phi},           {"gpt_neox", rd_gpt_neox},
 };
 
 /* Model classes named in `architectures`, for configs whose model_type is not in the table
@@ -731,6 +786,7 @@ static const struct {
     {"Glm4MoeForCausalLM", "glm4_moe"},      {"Phi3ForCausalLM", "phi3"},
     {"GPT2LMHeadModel", "gpt2"},             {"GPTBigCodeForCausalLM", "gpt_bigcode"},
     {"DeepseekV2ForCausalLM", "deepseek_v2"}, {"DeepseekV3ForCausalLM", "deepseek_v3"},
+    {"PhiForCausalLM", "phi"},               {"GPTNeoXForCausalLM", "gpt_neox"},
 };
 
 static const type_row *type_find(const char *mt)
@@ -785,7 +841,7 @@ int inv_arch_from_src(const cfg_src *src, est_arch *a, fp_error *err)
     if (tc && json_is_object(tc) && !json_object_get(root, "hidden_size"))
         text = tc;
     reader r = {.src = src, .obj = root, .root = root, .err = err};
-    char list[320];
+    char list[400];
     type_list(list, sizeof list);
     const char *mt = string(&r, "model_type");
     reader rt = r;

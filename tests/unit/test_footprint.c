@@ -68,6 +68,31 @@ static void test_bf16_weights_and_kv(test_ctx *t)
     inv_catalog_free(&f.cat);
 }
 
+/* Every parameter of phi-1.5 (1,418,270,720, lm_head bias included) and StableLM-alpha-3B
+ * (3,637,321,728) at 2 bytes; a full fine-tune trains each of them, and AdamW in bf16
+ * keeps 2 x 2 bytes per parameter, in fp32 2 x 4. */
+static void test_phi_neox_weights(test_ctx *t)
+{
+    fx f;
+    if (setup(t, &f, "phi-1.5"))
+        return;
+    CHECK_U64(t, run(t, &f).bytes[EST_C_WEIGHTS], 2ULL * 1418270720ULL);
+    f.w.mode = EST_MODE_TRAIN;
+    f.w.finetune = EST_FT_FULL;
+    f.w.precision = EST_PREC_PURE;
+    est_footprint fp = run(t, &f);
+    CHECK_U64(t, fp.trainable, 1418270720ULL);
+    CHECK_U64(t, fp.bytes[EST_C_OPTIMIZER], 4ULL * 1418270720ULL);
+    f.w.optimizer_dtype = EST_DT_FP32;
+    f.w.optimizer_dtype_set = 1;
+    CHECK_U64(t, run(t, &f).bytes[EST_C_OPTIMIZER], 8ULL * 1418270720ULL);
+    inv_catalog_free(&f.cat);
+    if (setup(t, &f, "stablelm-base-alpha-3b"))
+        return;
+    CHECK_U64(t, run(t, &f).bytes[EST_C_WEIGHTS], 2ULL * 3637321728ULL);
+    inv_catalog_free(&f.cat);
+}
+
 /* Quantized Llama-2-7B weights, per layer 4 matrices 4096x4096 and 3 of 4096x11008;
  * embeddings, lm_head (2 x 131,072,000) and norms (266,240) stay bf16.
  *  nf4:    0.5 + 4/64 bytes per value:           6,476,005,376 x 0.5625 = 3,642,753,024
@@ -472,6 +497,7 @@ const test_case footprint_tests[] = {
     {"footprint/inference_offload", test_inference_offload},
     {"footprint/llamacpp", test_llamacpp},
     {"footprint/bf16_weights_and_kv", test_bf16_weights_and_kv},
+    {"footprint/phi_neox_weights", test_phi_neox_weights},
     {"footprint/quantized_weights", test_quantized_weights},
     {"footprint/kv_variants", test_kv_variants},
     {"footprint/lora", test_lora},

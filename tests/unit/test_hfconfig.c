@@ -10,7 +10,7 @@ static void test_real_configs(test_ctx *t)
     static const char *const names[] = {"llama-2-7b", "qwen2.5-0.5b", "mixtral-8x7b", "gemma-2-9b", "phi-3-mini-4k",
                                         "gpt2", "deepseek-v2-lite", "octocoder", "qwen1.5-moe-a2.7b", "deepseek-v3",
                                         "qwen3-0.6b", "qwen3-8b", "gemma-3-1b", "gemma-3-27b", "llama-4-scout",
-                                        "gpt-oss-20b"};
+                                        "gpt-oss-20b", "phi-1.5", "phi-2", "stablelm-base-alpha-3b"};
     inv_catalog cat;
     fp_error e;
     CHECK(t, inv_catalog_load(&cat, &e) == 0);

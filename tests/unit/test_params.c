@@ -42,6 +42,12 @@ static void test_published_totals(test_ctx *t)
     CHECK_U64(t, total_of(t, &cat, "tinyllama-1.1b"), 1100048384ULL);
     CHECK_U64(t, total_of(t, &cat, "gpt2"), 124439808ULL);
     CHECK_U64(t, total_of(t, &cat, "deepseek-ai/DeepSeek-V3"), 671026419200ULL);
+    /* phi: parallel attention/MLP under one LayerNorm, biases everywhere, untied lm_head with bias */
+    CHECK_U64(t, total_of(t, &cat, "microsoft/phi-1_5"), 1418270720ULL);
+    CHECK_U64(t, total_of(t, &cat, "microsoft/phi-2"), 2779683840ULL);
+    /* gpt_neox: fused query_key_value with bias, two LayerNorms per layer, untied embed_out */
+    CHECK_U64(t, total_of(t, &cat, "stabilityai/stablelm-base-alpha-3b"), 3637321728ULL);
+    CHECK_U64(t, total_of(t, &cat, "EleutherAI/pythia-160m"), 162322944ULL);
     inv_catalog_free(&cat);
 }
 
