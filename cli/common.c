@@ -8,6 +8,11 @@
 #include "../estimator/estimator.h"
 #include "cli.h"
 
+/* The one mutable global a signal handler can reach (main.c installs the handler): defined
+ * here, beside the code that reads it, so that everything linking the CLI's common code
+ * (the fuzz targets too) has it. */
+volatile sig_atomic_t fp_signal = 0;
+
 /* ====================================================================== options */
 
 int cli_next(cli_args *a, const cli_opt *opts, size_t nopts, int *id, const char **value, fp_error *err)

@@ -30,10 +30,8 @@ static void usage(FILE *out)
     fprintf(out, "\n'fedplan <command> --help' shows a command's options; docs/ has the manual.\n");
 }
 
-/* The one mutable global, because a signal handler can reach nothing else: the first
- * SIGINT/SIGTERM asks long solves and sweeps to stop and print what they have; the second
- * exits at once. */
-volatile sig_atomic_t fp_signal = 0;
+/* fp_signal (cli/common.c): the first SIGINT/SIGTERM asks long solves and sweeps to stop and
+ * print what they have; the second exits at once. */
 
 static void on_signal(int sig)
 {

@@ -8,7 +8,6 @@
 #include "../estimator/estimator.h"
 #include "../inventory/inventory.h"
 
-volatile sig_atomic_t fp_signal = 0; /* cli.h declares it; main.c is not linked here */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
