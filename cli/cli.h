@@ -75,6 +75,10 @@ void out_any(FILE *out, out_format fmt, const json_t *v);
 /* Watch jansson's allocations (main calls it first); 1 when one failed, so that a document
  * may lack fields: out_any then prints nothing and main exits 2. */
 void cli_json_watch(void);
+/* fp_output_check with the files a command reads given as two lists (the files named on
+ * the command line, the --inventory files): 0, or -1 with err. */
+int cli_output_check(const char *out, const char *const *a, size_t na, const char *const *b, size_t nb,
+                     fp_error *err);
 int cli_json_failed(void);
 
 /* "12.34 GiB" */

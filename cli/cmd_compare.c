@@ -160,15 +160,9 @@ static int run(int argc, char **argv)
         return fp_fail(&err, NULL, 0, 0, "--force goes with --emit DIR"), cli_report(&err);
     if (emit && cli_emit_check(emit, force, &err) != 0)
         return cli_report(&err);
-    if (html) { /* refused before any work: a device, a FIFO, a folder, or a file read */
-        const char *inputs[256 + 8];
-        for (size_t i = 0; i < nfiles; i++)
-            inputs[i] = files[i];
-        for (size_t i = 0; i < ninv; i++)
-            inputs[nfiles + i] = inventory[i];
-        if (fp_output_check(html, inputs, nfiles + ninv, &err) != 0)
-            return cli_report(&err);
-    }
+    /* refused before any work: a device, a FIFO, a folder, or a file read */
+    if (html && cli_output_check(html, files, nfiles, inventory, ninv, &err) != 0)
+        return cli_report(&err);
     inv_catalog cat;
     if (inv_catalog_load(&cat, &err) != 0)
         return cli_report(&err);

@@ -181,12 +181,9 @@ static int run(int argc, char **argv)
     }
     /* the files to write, refused before any work when one is a device, a FIFO, a folder or
      * one of the files read */
-    const char *inputs[9] = {file};
-    for (size_t i = 0; i < ninv; i++)
-        inputs[i + 1] = inventory[i];
     const char *outputs[3] = {html, mps, lpfile};
     for (int k = 0; k < 3; k++)
-        if (outputs[k] && fp_output_check(outputs[k], inputs, ninv + 1, &err) != 0)
+        if (outputs[k] && cli_output_check(outputs[k], &file, 1, inventory, ninv, &err) != 0)
             return cli_report(&err);
     inv_catalog cat;
     if (inv_catalog_load(&cat, &err) != 0)

@@ -646,15 +646,9 @@ static int run(int argc, char **argv)
     }
     if (r < 0)
         goto early;
-    if (html) { /* refused before any work: a device, a FIFO, a folder, or a file read */
-        const char *inputs[256 + 8];
-        for (size_t i = 0; i < nparts; i++)
-            inputs[i] = parts[i];
-        for (size_t i = 0; i < ninv; i++)
-            inputs[nparts + i] = inventory[i];
-        if (fp_output_check(html, inputs, nparts + ninv, &err) != 0)
-            goto early;
-    }
+    /* refused before any work: a device, a FIFO, a folder, or a file read */
+    if (html && cli_output_check(html, (const char *const *)parts, nparts, inventory, ninv, &err) != 0)
+        goto early;
     if (do_merge) {
         if (nparts == 0 || nv || shard_n) {
             fp_fail(&err, NULL, 0, 0, "--merge takes the shards' JSON files and nothing else");

@@ -6,6 +6,7 @@
 
 #include "../common/text.h"
 #include "../estimator/estimator.h"
+#include "../common/atomic.h"
 #include "cli.h"
 
 /* The one mutable global a signal handler can reach (main.c installs the handler): defined
@@ -405,6 +406,18 @@ static void *json_malloc_watched(size_t n)
     if (!p)
         json_oom = 1;
     return p;
+}
+
+int cli_output_check(const char *out, const char *const *a, size_t na, const char *const *b, size_t nb,
+                     fp_error *err)
+{
+    const char *inputs[256 + 8 + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < na && n < sizeof inputs / sizeof inputs[0]; i++)
+        inputs[n++] = a[i];
+    for (size_t i = 0; i < nb && n < sizeof inputs / sizeof inputs[0]; i++)
+        inputs[n++] = b[i];
+    return fp_output_check(out, inputs, n, err);
 }
 
 void cli_json_watch(void)

@@ -56,19 +56,16 @@ static void service(const ep_plan *m, const ep_proc *p, eb *b)
 int emit_compose(const ep_plan *m, emit_set *out, fp_error *err)
 {
     for (size_t n = 0; n < m->in->plan->nnodes; n++) {
-        size_t servers = 0;
-        for (size_t i = 0; i < m->nprocs; i++)
-            servers += m->procs[i].node == n && (m->procs[i].kind == EP_VLLM || m->procs[i].kind == EP_LLAMACPP);
-        if (!servers)
+        if (!ep_node_servers(m, n))
             continue;
         eb b = {0};
         eb_printf(&b, "# fedplan: node %zu (%s): docker compose up -d\n", n + 1, ep_node_type(m, n));
         for (size_t i = 0; i < m->nprocs; i++)
-            if (m->procs[i].node == n && !(m->procs[i].kind == EP_VLLM || m->procs[i].kind == EP_LLAMACPP))
+            if (m->procs[i].node == n && !ep_is_server(&m->procs[i]))
                 eb_printf(&b, "# %s is no server: launch.sh starts it\n", m->procs[i].name);
         eb_puts(&b, "services:\n");
         for (size_t i = 0; i < m->nprocs; i++)
-            if (m->procs[i].node == n && (m->procs[i].kind == EP_VLLM || m->procs[i].kind == EP_LLAMACPP))
+            if (m->procs[i].node == n && ep_is_server(&m->procs[i]))
                 service(m, &m->procs[i], &b);
         char path[64];
         snprintf(path, sizeof path, "node-%zu/compose.yaml", n + 1);

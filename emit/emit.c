@@ -264,7 +264,7 @@ static int build(ep_plan *m, fp_error *err)
                     est_options_fp16_fallback(&dp->opts, &p->w);
                 p->fsdp = dp->opts.fsdp_set;
                 p->util = sh->gpu >= 0 ? scn_vllm_utilization(in->s, sh->dep, sh->variant, node) : 0;
-                if (p->kind == EP_VLLM || p->kind == EP_LLAMACPP)
+                if (ep_is_server(p))
                     p->port = port++;
             }
             if (sh->gpu >= 0 && p->ngpus < SCN_MAX_JOB_GPUS) {
@@ -372,6 +372,19 @@ static unsigned llama_threads(const ep_plan *m, const ep_proc *p)
         k += m->procs[i].node == p->node && m->procs[i].kind == EP_LLAMACPP;
     unsigned v = ep_node(m, p->node)->vcpus;
     return v && k ? (v / k ? v / k : 1) : 0;
+}
+
+int ep_is_server(const ep_proc *p)
+{
+    return p->kind == EP_VLLM || p->kind == EP_LLAMACPP;
+}
+
+size_t ep_node_servers(const ep_plan *m, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < m->nprocs; i++)
+        k += m->procs[i].node == n && ep_is_server(&m->procs[i]);
+    return k;
 }
 
 int ep_checkpoint_var(const ep_plan *m, const ep_proc *p, char *var, size_t n)

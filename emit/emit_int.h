@@ -82,6 +82,11 @@ void ep_server_args(const ep_plan *m, const ep_proc *p, int container, ep_argv *
  * GPTQ, W8A8), which fedplan cannot name: 1 and the environment variable that must hold it
  * ("FEDPLAN_CHECKPOINT_CHAT_8B", one a deployment).  The launch files refuse to start without it
  * rather than load the 16-bit model the plan did not size. */
+/* a process that serves (vLLM, llama-server): what compose and Kubernetes run, and what
+ * launch.sh waits for; and how many of them node n has */
+int ep_is_server(const ep_proc *p);
+size_t ep_node_servers(const ep_plan *m, size_t n);
+
 int ep_checkpoint_var(const ep_plan *m, const ep_proc *p, char *var, size_t n);
 /* what a vLLM weight dtype needs: its --quantization value, or NULL with a note (or none) */
 const char *ep_vllm_quantization(est_dtype d, const char **note);

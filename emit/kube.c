@@ -91,10 +91,7 @@ static void deployment(const ep_plan *m, const ep_proc *p, eb *b)
 int emit_kube(const ep_plan *m, emit_set *out, fp_error *err)
 {
     for (size_t n = 0; n < m->in->plan->nnodes; n++) {
-        size_t servers = 0;
-        for (size_t i = 0; i < m->nprocs; i++)
-            servers += m->procs[i].node == n && (m->procs[i].kind == EP_VLLM || m->procs[i].kind == EP_LLAMACPP);
-        if (!servers)
+        if (!ep_node_servers(m, n))
             continue;
         eb b = {0};
         eb_printf(&b, "# fedplan: node %zu (%s): label the machine first, then kubectl apply -f this file\n"
@@ -104,7 +101,7 @@ int emit_kube(const ep_plan *m, emit_set *out, fp_error *err)
             eb_printf(&b, "#   kubectl label node MACHINE nvidia.com/device-plugin.config=fedplan-shared\n"
                           "# (several processes share a GPU here: see time-slicing-config.yaml and README.md)\n");
         for (size_t i = 0; i < m->nprocs; i++)
-            if (m->procs[i].node == n && (m->procs[i].kind == EP_VLLM || m->procs[i].kind == EP_LLAMACPP))
+            if (m->procs[i].node == n && ep_is_server(&m->procs[i]))
                 deployment(m, &m->procs[i], &b);
         char path[64];
         snprintf(path, sizeof path, "kubernetes/node-%zu.yaml", n + 1);

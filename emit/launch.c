@@ -93,7 +93,7 @@ void emit_launch_body(const ep_plan *m, size_t n, int script, eb *b)
     eb_puts(b, "mkdir -p logs\n");
     int any_wait = 0;
     for (size_t i = 0; i < m->nprocs; i++)
-        any_wait |= m->procs[i].node == n && (m->procs[i].kind == EP_VLLM || m->procs[i].kind == EP_LLAMACPP) &&
+        any_wait |= m->procs[i].node == n && ep_is_server(&m->procs[i]) &&
                     waited_for(m, i);
     if (any_wait)
         eb_puts(b, "\n# wait_healthy PORT NAME: until the server answers on /health (30 minutes at most)\n"
@@ -163,7 +163,7 @@ void emit_launch_body(const ep_plan *m, size_t n, int script, eb *b)
                       p->ngpus ? "GPU " : "the host", g);
             break;
         }
-        if ((p->kind == EP_VLLM || p->kind == EP_LLAMACPP) && waited_for(m, i))
+        if (ep_is_server(p) && waited_for(m, i))
             eb_printf(b, "wait_healthy %u %s\n", p->port, p->name);
     }
     eb_puts(b, "\nwait\n");

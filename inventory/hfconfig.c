@@ -211,7 +211,9 @@ static uint64_t experts_count(reader *r, const char *key, int required)
 
 /* ====================================================================== per model type */
 
-static void rd_llama_like(reader *r, est_arch *a)
+/* The dimensions every transformers-style config names the same way (max_positions defaults
+ * to max_default when absent). */
+static void rd_dims(reader *r, est_arch *a, uint64_t max_default)
 {
     a->vocab = u64(r, "vocab_size", 1, 0);
     a->hidden = u64(r, "hidden_size", 1, 0);
@@ -219,10 +221,15 @@ static void rd_llama_like(reader *r, est_arch *a)
     a->layers = u64(r, "num_hidden_layers", 1, 0);
     a->heads = u64(r, "num_attention_heads", 1, 0);
     a->kv_heads = u64(r, "num_key_value_heads", 0, a->heads);
-    a->head_dim = u64(r, "head_dim", 0, 0);
-    a->max_positions = u64(r, "max_position_embeddings", 0, 0);
+    a->max_positions = u64(r, "max_position_embeddings", 0, max_default);
     rope_scaling(r, a);
     a->tied_embeddings = boolean(r, "tie_word_embeddings", 0);
+}
+
+static void rd_llama_like(reader *r, est_arch *a)
+{
+    rd_dims(r, a, 0);
+    a->head_dim = u64(r, "head_dim", 0, 0);
     a->mlp = EST_MLP_GATED;
     a->norm = EST_NORM_RMS;
     a->norms_per_layer = 2;
@@ -341,15 +348,7 @@ static int rd_phi3(reader *r, est_arch *a)
  * with bias.  partial_rotary_factor rotates part of each head and stores nothing. */
 static int rd_phi(reader *r, est_arch *a)
 {
-    a->vocab = u64(r, "vocab_size", 1, 0);
-    a->hidden = u64(r, "hidden_size", 1, 0);
-    a->intermediate = u64(r, "intermediate_size", 1, 0);
-    a->layers = u64(r, "num_hidden_layers", 1, 0);
-    a->heads = u64(r, "num_attention_heads", 1, 0);
-    a->kv_heads = u64(r, "num_key_value_heads", 0, a->heads);
-    a->max_positions = u64(r, "max_position_embeddings", 0, 2048);
-    rope_scaling(r, a);
-    a->tied_embeddings = boolean(r, "tie_word_embeddings", 0);
+    rd_dims(r, a, 2048);
     a->mlp = EST_MLP_PLAIN;
     a->norm = EST_NORM_LAYER;
     a->norms_per_layer = 1;
@@ -368,15 +367,8 @@ static int rd_phi(reader *r, est_arch *a)
  * an untied embed_out without bias.  rotary_pct rotates part of each head, stores nothing. */
 static int rd_gpt_neox(reader *r, est_arch *a)
 {
-    a->vocab = u64(r, "vocab_size", 1, 0);
-    a->hidden = u64(r, "hidden_size", 1, 0);
-    a->intermediate = u64(r, "intermediate_size", 1, 0);
-    a->layers = u64(r, "num_hidden_layers", 1, 0);
-    a->heads = u64(r, "num_attention_heads", 1, 0);
-    a->kv_heads = a->heads;
-    a->max_positions = u64(r, "max_position_embeddings", 0, 2048);
-    rope_scaling(r, a);
-    a->tied_embeddings = boolean(r, "tie_word_embeddings", 0);
+    rd_dims(r, a, 2048);
+    a->kv_heads = a->heads; /* GPT-NeoX has no grouped KV heads */
     a->mlp = EST_MLP_PLAIN;
     a->norm = EST_NORM_LAYER;
     a->norms_per_layer = 2;
