@@ -1,6 +1,10 @@
-/* solver_int.h: private to solver/: the discretized problem and patterns. */
+/* solver_int.h: private to solver/: the discretized problem, patterns, and what the stages
+ * of a solve share (docs/solver.md, "Code map", says which file holds which stage). */
 #ifndef FEDPLAN_SOLVER_INT_H
 #define FEDPLAN_SOLVER_INT_H
+
+#include <glpk.h>
+#include <setjmp.h>
 
 #include "solver.h"
 
@@ -110,5 +114,98 @@ int cls_build(const sol_problem *pb, sol_classes *cl);
 /* the merged problem's plan as a plan of pb; -1 oom or a class plan that does not split */
 int cls_expand(const sol_problem *pb, const sol_classes *cl, const sol_plan *cp, sol_plan *out);
 void cls_free(sol_classes *cl);
+
+/* ---------------------------------------------------------------- context.c */
+double now_s(void);
+uint64_t mix64(uint64_t x);  /* splitmix64's finalizer */
+/* Same node type and the same multiset of items: 1 same, 0 not, -1 out of memory. */
+int pattern_same(const pattern *a, const pattern *b);
+int ctx_build(sol_ctx *c, const sol_problem *pb, fp_error *err);
+void ctx_free(sol_ctx *c);
+/* a plan's nodes as patterns of c (duplicates are not added twice); -1 out of memory */
+int plan_to_patterns(sol_ctx *c, const sol_plan *plan);
+uint32_t node_bound(const sol_ctx *c, uint32_t t, size_t k);
+double ctx_used(const sol_ctx *c);
+double ctx_end_share(const sol_ctx *c);
+int ctx_over(const sol_ctx *c);
+double plan_obj(const sol_ctx *c, const sol_plan *p);
+double primary_of(const sol_ctx *c, double z);
+double primary_bound(const sol_ctx *c, double z);
+void tick(const sol_ctx *c, double t0, double *last, double best_obj, double lb_obj);
+
+/* ---------------------------------------------------------------- pricing.c */
+struct kentry;
+/* One pricing round's knapsacks, kept for the round (cleared when the duals change). */
+typedef struct kcache {
+    size_t n, cap;
+    struct kentry *e;
+} kcache;
+
+void kcache_clear(kcache *kc);
+void kcache_free(kcache *kc);
+double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, int *exact, long budget, kcache *kc,
+             double need);
+double exact_gpu_value(const sol_ctx *b, uint32_t t, const double *pi, long budget, int *complete, pattern *found);
+int more_columns(sol_ctx *c, uint32_t t, const double *pi, double mu, const pattern *first, int max_more, double *pi2,
+                 int64_t *rem);
+
+/* ---------------------------------------------------------------- enumerate.c */
+uint64_t vbytes(const sol_ctx *c, uint32_t vi);      /* an item's size in exact bytes */
+uint64_t vhost_bytes(const sol_ctx *c, uint32_t vi); /* a GPU replica's host memory in bytes */
+int enum_type(sol_ctx *c, uint32_t t, long budget, size_t limit);
+
+/* ---------------------------------------------------------------- master.c */
+/* GLPK's error hook jumps here (never an abort) */
+typedef struct glpk_guard {
+    jmp_buf jb;
+} glpk_guard;
+
+int glpk_quiet(void *info, const char *s);
+void glpk_hook(void *info);
+int column_of(const sol_ctx *c, const pattern *p, int *ind, double *val);
+int master_solve(const sol_ctx *c, glp_prob *lp, glp_smcp *smcp, double deadline);
+
+/* ---------------------------------------------------------------- mip.c */
+typedef struct mip_cb {
+    const double *x;    /* incumbent to inject, 1-based */
+    const sol_ctx *c;
+    double t0, last, best, lb;
+    int injected;
+    double target;      /* stop when an integer solution's primary objective reaches this */
+    double work_stop;   /* > 0: the work budget governs; stop once the meter reaches this */
+    double node_steps;  /* the work of one node */
+    double iter_steps;  /* the work of one simplex iteration of a node's LP */
+    int it_last;        /* the tree's problem's simplex iterations counted so far */
+    double tree_bound;  /* best bound of the open tree (valid when every pattern is a column) */
+} mip_cb;
+
+void mip_callback(glp_tree *tree, void *info);
+
+/* ---------------------------------------------------------------- rounding.c */
+int patterns_to_plan(const sol_ctx *c, const size_t *pat, size_t npat, sol_plan *out);
+int plan_from_columns(const sol_ctx *c, glp_prob *lp, int mip, sol_plan *out);
+int floor_and_repair(const sol_ctx *c, glp_prob *lp, sol_plan *best, volatile double *best_obj);
+int keep_if_better(const sol_ctx *c, glp_prob *lp, int mip, sol_plan *best, volatile double *best_obj);
+
+/* ---------------------------------------------------------------- bounds.c */
+/* The bound that holds for the problem itself: the model's when its sizes are exact, else
+ * the relaxation's, from the duals behind the model's best bound (recomputed at most every
+ * 5 % of the time limit, or when forced; every value computed is valid, the best is kept). */
+typedef struct vbound {
+    const int *avail_row;
+    double *duals;
+    int have, stale;
+    double value, last; /* last: the share of the limit used when it was computed */
+    double best_lagr; /* the model's best bound from duals (behind vb.duals) */
+} vbound;
+
+double penalty_part(const sol_ctx *c, double z);
+int good_enough(const sol_ctx *c, vbound *vb, double lb_obj, double best_obj);
+int report_bound(const sol_ctx *c, double lb_obj, double vol_placed, sol_plan *plan, double obj, double pen);
+double farley(const sol_ctx *c, const double *duals, const int *avail_row, double theta);
+double relaxed_bound(const sol_ctx *c, const double *duals, const int *avail_row, sol_ctx *add_to, int *added,
+                     long budget);
+double valid_bound(const sol_ctx *c, vbound *vb, double lb_obj, int force);
+double volume_bound(const sol_ctx *c);
 
 #endif

@@ -1,0 +1,204 @@
+/* rounding.c: from the LP to plans (docs/solver.md, "Solving", step 3).  Pattern columns'
+ * values as a plan (surplus copies dropped, replicas numbered); the LP rounded down and the
+ * replicas it leaves placed by the greedy (the primal heuristic for large problems); and the
+ * dive: columns at one or more kept, the most fractional raised to its ceiling, column
+ * generation again after each step, until the LP is integral (the residual heuristic of
+ * cutting-stock practice; later attempts break ties with a deterministic jitter). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "solver_int.h"
+
+/* Turn a chosen multiset of patterns into a plan: drop surplus replicas, number
+ * replicas, drop emptied nodes. */
+int patterns_to_plan(const sol_ctx *c, const size_t *pat, size_t npat, sol_plan *out)
+{
+    const sol_problem *pb = c->pb;
+    memset(out, 0, sizeof *out);
+    uint32_t *next = calloc(pb->ndeps + 1, sizeof *next);
+    out->nodes = calloc(npat + 1, sizeof *out->nodes);
+    out->unplaced = calloc(pb->ndeps + 1, sizeof *out->unplaced);
+    if (!next || !out->nodes || !out->unplaced) {
+        free(next);
+        sol_plan_free(out);
+        return -1;
+    }
+    for (size_t i = 0; i < npat; i++) {
+        const pattern *p = &c->pats[pat[i]];
+        sol_node *nd = &out->nodes[out->nnodes];
+        nd->type = p->type;
+        size_t shards = 0;
+        for (uint32_t k = 0; k < p->ncopies; k++)
+            shards += c->vi[p->copies[k].vi].tp;
+        nd->shards = malloc((shards + 1) * sizeof *nd->shards);
+        if (!nd->shards) {
+            free(next);
+            sol_plan_free(out);
+            return -1;
+        }
+        for (uint32_t k = 0; k < p->ncopies; k++) {
+            const vitem *v = &c->vi[p->copies[k].vi];
+            if (next[v->dep] >= pb->deps[v->dep].replicas)
+                continue; /* surplus copy */
+            uint32_t r = next[v->dep]++;
+            for (uint32_t s = 0; s < v->tp; s++)
+                nd->shards[nd->nshards++] = (sol_shard){v->dep, r, v->variant, s, v->on_host ? -1 : p->copies[k].gpu[s]};
+        }
+        if (nd->nshards == 0) {
+            free(nd->shards);
+            nd->shards = NULL;
+            continue;
+        }
+        out->nnodes++;
+        out->cost += pb->types[p->type].cost;
+    }
+    out->nodes_used = out->nnodes;
+    for (size_t d = 0; d < pb->ndeps; d++)
+        if (next[d] < pb->deps[d].replicas) {
+            out->unplaced[out->nunplaced].dep = (uint32_t)d;
+            out->unplaced[out->nunplaced].count = pb->deps[d].replicas - next[d];
+            out->nunplaced++;
+        }
+    free(next);
+    return 0;
+}
+
+/* The plan given by the (integral) values of the pattern columns, from the LP or the MIP. */
+int plan_from_columns(const sol_ctx *c, glp_prob *lp, int mip, sol_plan *out)
+{
+    size_t nch = 0, capch = c->npat + 16;
+    size_t *chosen = malloc(capch * sizeof *chosen);
+    if (!chosen)
+        return -1;
+    int base = (int)c->pb->ndeps;
+    for (size_t i = 0; i < c->npat; i++) {
+        double x = mip ? glp_mip_col_val(lp, base + 1 + (int)i) : glp_get_col_prim(lp, base + 1 + (int)i);
+        long cnt = lround(x);
+        for (long q = 0; q < cnt; q++) {
+            if (nch == capch) {
+                capch *= 2;
+                size_t *nc = realloc(chosen, capch * sizeof *nc);
+                if (!nc) {
+                    free(chosen);
+                    return -1;
+                }
+                chosen = nc;
+            }
+            chosen[nch++] = i;
+        }
+    }
+    int rc = patterns_to_plan(c, chosen, nch, out);
+    free(chosen);
+    return rc;
+}
+
+/* The plan the pattern columns' values give, kept when it beats the best so far. */
+/* LP rounding with repair: the patterns the LP uses, each rounded down, then the replicas
+ * left over placed by the greedy on new nodes (what availability leaves).  One pass, no
+ * search: the primal heuristic for problems too large to dive in the time given. */
+int floor_and_repair(const sol_ctx *c, glp_prob *lp, sol_plan *best, volatile double *best_obj)
+{
+    const sol_problem *pb = c->pb;
+    size_t nch = 0, capch = c->npat + 16;
+    size_t *chosen = malloc(capch * sizeof *chosen);
+    sol_deployment *rdeps = calloc(pb->ndeps + 1, sizeof *rdeps);
+    sol_node_type *rtypes = calloc(pb->ntypes + 1, sizeof *rtypes);
+    uint32_t *placed = calloc(pb->ndeps + 1, sizeof *placed);
+    sol_plan fl, rp, merged;
+    memset(&fl, 0, sizeof fl);
+    memset(&rp, 0, sizeof rp);
+    memset(&merged, 0, sizeof merged);
+    int rc = -1;
+    if (!chosen || !rdeps || !rtypes || !placed)
+        goto out;
+    for (size_t i = 0; i < c->npat; i++) {
+        long cnt = (long)floor(glp_get_col_prim(lp, (int)pb->ndeps + 1 + (int)i) + 1e-9);
+        for (long q = 0; q < cnt; q++) {
+            if (nch == capch) {
+                capch *= 2;
+                size_t *nc = realloc(chosen, capch * sizeof *nc);
+                if (!nc)
+                    goto out;
+                chosen = nc;
+            }
+            chosen[nch++] = i;
+        }
+    }
+    if (patterns_to_plan(c, chosen, nch, &fl) != 0)
+        goto out;
+    /* the residual problem: what the rounded-down patterns leave, on what availability leaves */
+    memcpy(rdeps, pb->deps, pb->ndeps * sizeof *rdeps);
+    for (size_t d = 0; d < pb->ndeps; d++) {
+        rdeps[d].replicas = 0;
+        placed[d] = pb->deps[d].replicas;
+    }
+    for (size_t u = 0; u < fl.nunplaced; u++) {
+        rdeps[fl.unplaced[u].dep].replicas = fl.unplaced[u].count;
+        placed[fl.unplaced[u].dep] -= fl.unplaced[u].count;
+    }
+    memcpy(rtypes, pb->types, pb->ntypes * sizeof *rtypes);
+    for (size_t n = 0; n < fl.nnodes; n++)
+        if (rtypes[fl.nodes[n].type].available > 0)
+            rtypes[fl.nodes[n].type].available--;
+    sol_problem rpb = *pb;
+    rpb.deps = rdeps;
+    rpb.types = rtypes;
+    if (sol_greedy(&rpb, &rp, NULL) != 0)
+        goto out;
+    /* merged: the rounded nodes, then the repair's, its replicas numbered after the placed ones */
+    merged.nodes = calloc(fl.nnodes + rp.nnodes + 1, sizeof *merged.nodes);
+    merged.unplaced = calloc(pb->ndeps + 1, sizeof *merged.unplaced);
+    if (!merged.nodes || !merged.unplaced)
+        goto out;
+    for (size_t n = 0; n < fl.nnodes; n++) {
+        merged.nodes[merged.nnodes++] = fl.nodes[n];
+        fl.nodes[n].shards = NULL;
+        merged.cost += pb->types[fl.nodes[n].type].cost;
+    }
+    for (size_t n = 0; n < rp.nnodes; n++) {
+        for (size_t k = 0; k < rp.nodes[n].nshards; k++)
+            rp.nodes[n].shards[k].replica += placed[rp.nodes[n].shards[k].dep];
+        merged.nodes[merged.nnodes++] = rp.nodes[n];
+        rp.nodes[n].shards = NULL;
+        merged.cost += pb->types[rp.nodes[n].type].cost;
+    }
+    merged.nodes_used = merged.nnodes;
+    for (size_t u = 0; u < rp.nunplaced; u++)
+        merged.unplaced[merged.nunplaced++] = rp.unplaced[u];
+    merged.status = SOL_FEASIBLE;
+    double obj = plan_obj(c, &merged);
+    fp_error ve;
+    if (obj < *best_obj && plan_verify(pb, &merged, &ve) == 0) {
+        sol_plan_free(best);
+        *best = merged;
+        *best_obj = obj;
+        memset(&merged, 0, sizeof merged);
+    }
+    rc = 0;
+out:
+    sol_plan_free(&merged);
+    sol_plan_free(&fl);
+    sol_plan_free(&rp);
+    free(chosen);
+    free(rdeps);
+    free(rtypes);
+    free(placed);
+    return rc;
+}
+
+int keep_if_better(const sol_ctx *c, glp_prob *lp, int mip, sol_plan *best, volatile double *best_obj)
+{
+    sol_plan cand;
+    if (plan_from_columns(c, lp, mip, &cand) != 0)
+        return -1;
+    double co = plan_obj(c, &cand);
+    if (co < *best_obj) {
+        sol_plan_free(best);
+        *best = cand;
+        *best_obj = co;
+    } else {
+        sol_plan_free(&cand);
+    }
+    return 0;
+}
