@@ -251,9 +251,14 @@ static int run(int argc, char **argv)
                     json_object_set_new(x, "deployment", json_string(pbp->deps[sh->dep].name));
                     json_object_set_new(x, "replica", json_integer(sh->replica + 1));
                     json_object_set_new(x, "shard", json_integer(sh->shard));
-                    json_object_set_new(x, "bytes", json_integer((json_int_t)s.deps[sh->dep].device_bytes[sh->variant]));
+                    /* a replica sharing its weights file: its own bytes, and the file's bytes on the
+                     * node's first replica of it (the sum of both columns is what the node holds) */
+                    json_object_set_new(x, "bytes", json_integer((json_int_t)(s.deps[sh->dep].device_bytes[sh->variant] -
+                                                                             s.deps[sh->dep].shared_bytes[sh->variant])));
                     json_object_set_new(x, "margin_bytes",
                                         json_integer((json_int_t)s.deps[sh->dep].margin_bytes[sh->variant]));
+                    json_object_set_new(x, "shared_weights_bytes",
+                                        json_integer((json_int_t)report_shared_first(&s, pbp, &planp->nodes[n], k)));
                     json_array_append_new(rows, x);
                 }
             out_csv(stdout, rows);

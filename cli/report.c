@@ -59,7 +59,34 @@ static double vllm_util(const scenario *s, const sol_shard *sh, const inv_node *
  * beside it; the solver packs their sum (sol_variant.shard_bytes) */
 static uint64_t shard_est(const scenario *s, const sol_shard *sh)
 {
-    return s->deps[sh->dep].device_bytes[sh->variant];
+    /* a llama.cpp replica sharing its weights file: its own part (the file is the node's, once) */
+    return s->deps[sh->dep].device_bytes[sh->variant] - s->deps[sh->dep].shared_bytes[sh->variant];
+}
+
+/* Is host shard k of node nd the first one there of its weights file?  Its bytes are then the
+ * node's one copy of the file (0 when it shares none or is not the first). */
+uint64_t report_shared_first(const scenario *s, const sol_problem *pb, const sol_node *nd, size_t k)
+{
+    const sol_shard *sh = &nd->shards[k];
+    const sol_variant *v = &pb->deps[sh->dep].variants[sh->variant];
+    if (sh->gpu != -1 || !v->share)
+        return 0;
+    for (size_t j = 0; j < k; j++) {
+        const sol_shard *o = &nd->shards[j];
+        if (o->gpu == -1 && pb->deps[o->dep].variants[o->variant].share == v->share)
+            return 0;
+    }
+    return s->deps[sh->dep].shared_bytes[sh->variant];
+}
+
+/* replicas on node nd that share the weights file of host shard k */
+static unsigned shared_count(const sol_problem *pb, const sol_node *nd, size_t k)
+{
+    uint32_t id = pb->deps[nd->shards[k].dep].variants[nd->shards[k].variant].share;
+    unsigned n = 0;
+    for (size_t j = 0; j < nd->nshards; j++)
+        n += nd->shards[j].gpu == -1 && pb->deps[nd->shards[j].dep].variants[nd->shards[j].variant].share == id;
+    return n;
 }
 static uint64_t shard_margin(const scenario *s, const sol_shard *sh)
 {
@@ -141,6 +168,7 @@ json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_pla
             json_array_append_new(gpus, gj);
         }
         json_t *procs = json_array(); /* GPU replicas' own host memory */
+        json_t *shared = json_array(); /* weights files shared through the page cache */
         for (size_t k = 0; k < nd->nshards; k++) {
             const sol_shard *sh = &nd->shards[k];
             const sol_variant *v = &pb->deps[sh->dep].variants[sh->variant];
@@ -163,6 +191,15 @@ json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_pla
             json_object_set_new(x, "bytes", json_integer((json_int_t)shard_est(s, sh)));
             json_object_set_new(x, "margin_bytes", json_integer((json_int_t)shard_margin(s, sh)));
             json_array_append_new(hostd, x);
+            uint64_t file = report_shared_first(s, pb, nd, k);
+            if (file) { /* the node's one copy of a weights file its replicas share */
+                host_used += file;
+                json_t *f = json_object();
+                json_object_set_new(f, "model", json_string(s->deps[sh->dep].model));
+                json_object_set_new(f, "bytes", json_integer((json_int_t)file));
+                json_object_set_new(f, "replicas", json_integer(shared_count(pb, nd, k)));
+                json_array_append_new(shared, f);
+            }
         }
         json_t *host = json_object();
         json_object_set_new(host, "capacity_bytes", json_integer((json_int_t)t->host_bytes));
@@ -174,6 +211,10 @@ json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_pla
             json_object_set_new(host, "gpu_processes", procs);
         else
             json_decref(procs);
+        if (json_array_size(shared))
+            json_object_set_new(host, "shared_weights", shared);
+        else
+            json_decref(shared);
         json_object_set_new(j, "host", host);
         json_object_set_new(j, "gpus", gpus);
         json_array_append_new(nodes, j);
@@ -265,7 +306,7 @@ void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan 
             const sol_shard *sh = &nd->shards[k];
             const sol_variant *v = &pb->deps[sh->dep].variants[sh->variant];
             if (sh->gpu == -1) {
-                host += shard_est(s, sh);
+                host += shard_est(s, sh) + report_shared_first(s, pb, nd, k);
                 hmargin += shard_margin(s, sh);
                 any_host = 1;
             } else if (sh->shard == 0 && v->host_bytes) {
@@ -291,6 +332,17 @@ void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan 
                 }
             }
             printf("\n");
+            for (size_t k = 0; k < nd->nshards; k++) {
+                uint64_t file = report_shared_first(s, pb, nd, k);
+                if (!file)
+                    continue;
+                unsigned nrep = shared_count(pb, nd, k);
+                if (nrep > 1) /* (a file of one replica is simply part of it) */
+                    printf("        weights of %s: %.2f %s, one copy in the page cache for its %u replicas\n",
+                           s->deps[nd->shards[k].dep].model,
+                           file >= FP_GIB ? (double)file / FP_GIB : (double)file / FP_MIB, file >= FP_GIB ? "GiB" : "MiB",
+                           nrep);
+            }
         }
         for (uint32_t g = 0; g < t->gpus; g++) {
             uint64_t used = 0, margin = 0;
@@ -378,7 +430,7 @@ json_t *report_summary_json(const scenario *s, const scn_result *r, const char *
         for (size_t k = 0; k < nd->nshards; k++) {
             /* the memory deployments are placed in: GPU memory, and host memory for host deployments
              * (GPU processes' own host RAM is checked by the solver but is not what this measures) */
-            used = sum_bytes(used, shard_est(s, &nd->shards[k]), 1);
+            used = sum_bytes(used, shard_est(s, &nd->shards[k]) + report_shared_first(s, pb, nd, k), 1);
             margin = sum_bytes(margin, shard_margin(s, &nd->shards[k]), 1);
             host_used |= nd->shards[k].gpu < 0;
         }

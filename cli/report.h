@@ -6,6 +6,9 @@
 
 #include "../scenarios/scenario.h"
 
+/* The bytes of the weights file host shard k of node nd shares with the node's other replicas
+ * of it, when k is the first of them on the node (the node's one copy); else 0. */
+uint64_t report_shared_first(const scenario *s, const sol_problem *pb, const sol_node *nd, size_t k);
 json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_plan *plan, char (*reasons)[256]);
 void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan *plan, char (*reasons)[256]);
 /* One row of a comparison: status, nodes by type, cost, utilization, headroom, unplaced, gap. */

@@ -36,6 +36,19 @@ static void deployment(const ep_plan *m, const ep_proc *p, eb *b)
     if (ckpt) /* Kubernetes expands $(VAR) from the container's env, not ${VAR:?...} */
         snprintf(a.v[1], sizeof a.v[1], "$(%s)", var);
     uint64_t host = p->ngpus ? v->host_bytes : dp->device_bytes[p->variant] + dp->margin_bytes[p->variant];
+    if (!p->ngpus && v->share) {
+        /* replicas on this node mmapping one weights file hold one copy in the page cache: each
+         * pod requests its own part and its share of the file, so that the scheduler's sum of
+         * requests is what the plan packed */
+        unsigned nrep = 0;
+        for (size_t q = 0; q < m->nprocs; q++) {
+            const ep_proc *o = &m->procs[q];
+            nrep += o->node == p->node && !o->ngpus && m->in->pb->deps[o->dep].variants[o->variant].share == v->share;
+        }
+        uint64_t file = dp->shared_bytes[p->variant];
+        host -= file;
+        host += nrep ? (file + nrep - 1) / nrep : file;
+    }
     eb_printf(b, "---\n# %s replica %u\n", dp->name, p->replica + 1);
     const char *note;
     if (p->kind == EP_VLLM && (ep_vllm_quantization(p->w.weight_dtype, &note), note))

@@ -265,6 +265,19 @@ static int d_anti(const ydoc *d, const ynode *v, const char *k, void *o, fp_erro
     dp->anti_col = v->col;
     return ynode_bool(d, v, k, &dp->anti_affinity, e);
 }
+/* share_weights: llama.cpp processes of one model file on one node share its weights through
+ * the page cache (docs/methodology.md, "Weights shared through the page cache") */
+static int d_share(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    scn_deployment *dp = ((load_ctx *)o)->dp;
+    int b;
+    if (ynode_bool(d, v, k, &b, e))
+        return -1;
+    dp->share_weights = b;
+    dp->share_line = v->line;
+    dp->share_col = v->col;
+    return 0;
+}
 static int d_priority(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
 {
     double p;
@@ -481,7 +494,7 @@ static const yfield dep_fields[] = {
     {"name", 1, d_name},       {"model", 0, d_model},       {"memory", 0, d_memory},
     {"replicas", 0, d_replicas}, {"anti_affinity", 0, d_anti}, {"priority", 0, d_priority},
     {"tp", 0, d_tp},           {"on", 0, d_on},             {"node_type", 0, d_pin},
-    {"workload", 0, d_workload},
+    {"workload", 0, d_workload}, {"share_weights", 0, d_share},
 };
 
 /* ---------------------------------------------------------------- lists */
@@ -637,6 +650,7 @@ static int t_deployments(const ydoc *d, const ynode *v, const char *k, void *o, 
         scn_deployment *dp = &s->deps[i];
         dp->replicas = 1;
         dp->model_ix = -1;
+        dp->share_weights = -1;
         dp->line = v->vals[i]->line;
         dp->col = v->vals[i]->col;
         est_options_init(&dp->opts);
@@ -977,8 +991,41 @@ static uint64_t margin_of(const est_margin *mg, uint64_t dev)
     return mg->fixed + (mg->frac > 0 ? (uint64_t)ceil((double)dev * mg->frac) : 0);
 }
 
+/* The ids of the model files whose weights replicas share on a node: one per (model as
+ * written, weight bytes), the bytes telling quantizations of one catalog model apart. */
+typedef struct share_tab {
+    size_t n, cap;
+    long *model;
+    uint64_t *bytes;
+} share_tab;
+
+static int share_id(share_tab *t, long model, uint64_t bytes, uint32_t *id)
+{
+    for (size_t i = t->n; i-- > 0;) /* few distinct files: a scan */
+        if (t->model[i] == model && t->bytes[i] == bytes) {
+            *id = (uint32_t)i + 1;
+            return 0;
+        }
+    if (t->n == t->cap) {
+        size_t ncap = t->cap ? 2 * t->cap : 16;
+        long *m = realloc(t->model, ncap * sizeof *m);
+        if (m)
+            t->model = m;
+        uint64_t *b = m ? realloc(t->bytes, ncap * sizeof *b) : NULL;
+        if (!b)
+            return -1;
+        t->bytes = b;
+        t->cap = ncap;
+    }
+    t->model[t->n] = model;
+    t->bytes[t->n] = bytes;
+    *id = (uint32_t)++t->n;
+    return 0;
+}
+
 int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *err)
 {
+    share_tab shares = {0};
     (void)cat; /* the models were resolved against it at load (resolve_dep_model) */
     memset(pb, 0, sizeof *pb);
     /* the per-variant node flags of vLLM deployments with a fixed utilization live after the
@@ -1047,6 +1094,7 @@ int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *er
             }
         }
         dp->nv = 0;
+        memset(dp->shared_bytes, 0, sizeof dp->shared_bytes);
         unsigned char *rows = NULL; /* this deployment's per-variant node flags, when it needs them */
         if (!dp->memory && !dp->on_host && dp->opts.w.runtime == EST_RT_VLLM && dp->opts.w.gmu_set)
             rows = flags + (fixed_seen++) * SOL_MAX_VARIANTS * s->nnodes;
@@ -1097,6 +1145,25 @@ int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *er
                     v->tp = (uint32_t)g;
                 }
                 v->shard_bytes = fp.need;
+                if (dp->on_host && w.runtime == EST_RT_LLAMACPP && dp->share_weights != 0 &&
+                    fp.bytes[EST_C_WEIGHTS] < fp.need) {
+                    /* the weights, mmapped read-only, are one copy in the page cache for every
+                     * process of this file on the node */
+                    v->shared_bytes = fp.bytes[EST_C_WEIGHTS];
+                    v->shard_bytes -= v->shared_bytes;
+                    dp->shared_bytes[vi] = v->shared_bytes;
+                    if (share_id(&shares, dp->model_ix, v->shared_bytes, &v->share) != 0) {
+                        fp_fail(err, s->file, 0, 0, "out of memory");
+                        goto fail;
+                    }
+                } else if (dp->share_weights == 1) {
+                    fp_fail(err, s->file, dp->share_line, dp->share_col,
+                            "deployment '%s': 'share_weights' applies to llama.cpp processes on host memory "
+                            "(this one %s)", dp->name,
+                            !dp->on_host ? "runs on a GPU" : w.runtime != EST_RT_LLAMACPP ? "is no llama.cpp process"
+                                                                                          : "has no weights to share");
+                    goto fail;
+                }
                 /* the host RAM of the job's processes, packed in the node's host memory (llama.cpp's
                  * whole footprint is host memory already: fp.host is 0 there) */
                 if (!dp->on_host)
@@ -1129,8 +1196,12 @@ int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *er
             dp->nv = sd->nvariants;
         }
     }
+    free(shares.model);
+    free(shares.bytes);
     return 0;
 fail:
+    free(shares.model);
+    free(shares.bytes);
     scn_problem_free(pb);
     return -1;
 }

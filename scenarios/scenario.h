@@ -52,6 +52,9 @@ typedef struct scn_deployment {
     size_t ntp;
     int on_host;          /* 1: host memory (CPU nodes, llama.cpp); 0: GPU memory */
     int on_set;
+    /* share_weights: -1 unset (on: llama.cpp on the host shares), 0 off, 1 on */
+    int share_weights;
+    unsigned long share_line, share_col;
     char (*pin)[INV_NAME];   /* SCN_MAX_PIN entries, allocated when the deployment pins */
     size_t npin;
     unsigned long line, col;
@@ -73,6 +76,8 @@ typedef struct scn_deployment {
     uint64_t margin_bytes[SOL_MAX_VARIANTS];
     uint32_t gpus[SOL_MAX_VARIANTS];
     uint64_t outside_bytes[SOL_MAX_VARIANTS]; /* part of the footprint outside the runtime's budget */
+    uint64_t shared_bytes[SOL_MAX_VARIANTS];  /* on the host, shared with replicas of the same file
+                                                 (sol_variant.shared_bytes; not in shard_bytes) */
     uint64_t round_bytes[SOL_MAX_VARIANTS];   /* vLLM: room for its utilization rounded up to 4 decimals
                                                  (counted in margin_bytes too) */
     unsigned char *allowed;             /* per node choice */

@@ -167,6 +167,7 @@ static double relaxed_theta(const sol_ctx *c, const double *duals, const int *av
         r.vi[k] = c->vi[k];
         r.vi[k].w = vbytes(c, (uint32_t)k) / (c->vi[k].on_host ? c->hunit : c->gunit);
         r.vi[k].h = vhost_bytes(c, (uint32_t)k) / c->hunit; /* 0 is fine: the relaxation then ignores it */
+        r.vi[k].s = vshared_bytes(c, (uint32_t)k) / c->hunit; /* a shared file's copy, rounded down too */
         tiny |= r.vi[k].w == 0;
     }
     if (tiny) { /* a size under one unit: no relaxation here (the volume bound still holds) */
@@ -182,6 +183,7 @@ static double relaxed_theta(const sol_ctx *c, const double *duals, const int *av
         xb.vi[k] = c->vi[k];
         xb.vi[k].w = vbytes(c, (uint32_t)k);
         xb.vi[k].h = vhost_bytes(c, (uint32_t)k);
+        xb.vi[k].s = vshared_bytes(c, (uint32_t)k);
         host_items |= c->vi[k].on_host;
     }
     for (size_t t = 0; t < pb->ntypes; t++) {
@@ -307,7 +309,8 @@ double volume_bound(const sol_ctx *c)
                     const sol_node_type *nt = &pb->types[t];
                     if (!sol_variant_allowed(dp, va, t))
                         continue;
-                    int fits = va->on_host ? va->shard_bytes <= nt->host_bytes
+                    int fits = va->on_host ? va->shard_bytes <= nt->host_bytes &&
+                                                 va->shared_bytes <= nt->host_bytes - va->shard_bytes
                                            : va->tp <= nt->gpus && va->shard_bytes <= nt->gpu_bytes &&
                                                  va->host_bytes <= nt->host_bytes;
                     double cap = !fits ? 0 : dim == 0 ? (double)nt->gpus * (double)nt->gpu_bytes : (double)nt->host_bytes;

@@ -1,7 +1,8 @@
 /* classes.c: deployments that the solver cannot tell apart, merged into one row.
  *
  * Two deployments are interchangeable when they have the same ways to run (variants, byte
- * for byte: GPU or host memory, and a GPU replica's own host memory), the same priority and
+ * for byte: GPU or host memory, a GPU replica's own host memory, the weights file shared),
+ * the same priority and
  * the same allowed node types, and either neither has
  * anti-affinity, or both have it with the same replica count.  A class of n such
  * deployments becomes one deployment with the summed replicas; an anti-affinity class holds
@@ -44,6 +45,10 @@ static int dep_cmp(const void *a, const void *b)
             return p->shard_bytes < q->shard_bytes ? -1 : 1;
         if (p->host_bytes != q->host_bytes)
             return p->host_bytes < q->host_bytes ? -1 : 1;
+        if (p->share != q->share)
+            return p->share < q->share ? -1 : 1;
+        if (p->shared_bytes != q->shared_bytes)
+            return p->shared_bytes < q->shared_bytes ? -1 : 1;
         if ((p->allowed != NULL) != (q->allowed != NULL))
             return p->allowed ? 1 : -1;
         if (p->allowed) {
@@ -68,7 +73,8 @@ static int variants_same(const sol_problem *pb, const sol_deployment *x, const s
     for (size_t v = 0; v < x->nvariants; v++) {
         const sol_variant *p = &x->variants[v], *q = &y->variants[v];
         if (p->tp != q->tp || p->on_host != q->on_host || p->shard_bytes != q->shard_bytes ||
-            p->host_bytes != q->host_bytes || (p->allowed != NULL) != (q->allowed != NULL) ||
+            p->host_bytes != q->host_bytes || p->share != q->share || p->shared_bytes != q->shared_bytes ||
+            (p->allowed != NULL) != (q->allowed != NULL) ||
             (p->allowed && memcmp(p->allowed, q->allowed, pb->ntypes) != 0))
             return 0;
     }

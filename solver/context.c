@@ -88,6 +88,25 @@ int pattern_same(const pattern *a, const pattern *b)
     return same;
 }
 
+uint64_t pattern_host_units(const sol_ctx *c, const pattern *p)
+{
+    uint64_t h = 0;
+    for (uint32_t i = 0; i < p->ncopies; i++) {
+        const vitem *v = &c->vi[p->copies[i].vi];
+        h += vi_host(v);
+        if (v->on_host && v->share) { /* one copy of a shared file per node */
+            int first = 1;
+            for (uint32_t j = 0; j < i && first; j++) {
+                const vitem *o = &c->vi[p->copies[j].vi];
+                first = !(o->on_host && o->share == v->share);
+            }
+            if (first)
+                h += v->s;
+        }
+    }
+    return h;
+}
+
 int ctx_add_pattern(sol_ctx *c, const pattern *p)
 {
     uint64_t key = pattern_key(c, p);
@@ -168,6 +187,11 @@ int ctx_build(sol_ctx *c, const sol_problem *pb, fp_error *err)
             if (dp->variants[v].on_host && dp->variants[v].host_bytes)
                 return fp_fail(err, NULL, 0, 0, "deployment '%s': a host variant has its size in shard_bytes, not host_bytes",
                                dp->name);
+            if (dp->variants[v].share && (!dp->variants[v].on_host || !dp->variants[v].shared_bytes))
+                return fp_fail(err, NULL, 0, 0, "deployment '%s': only a host variant shares a weights file, and "
+                               "the file has a size", dp->name);
+            if (dp->variants[v].share)
+                gh = gcd64(gh, dp->variants[v].shared_bytes);
             if (dp->variants[v].on_host)
                 gh = gcd64(gh, dp->variants[v].shard_bytes);
             else
@@ -214,7 +238,10 @@ int ctx_build(sol_ctx *c, const sol_problem *pb, fp_error *err)
             const sol_variant *va = &pb->deps[d].variants[v];
             uint64_t u = va->on_host ? c->hunit : c->gunit;
             c->vi[k++] = (vitem){(uint32_t)d, (uint32_t)v, va->on_host ? 1 : va->tp, va->on_host,
-                                 (va->shard_bytes + u - 1) / u, (va->host_bytes + c->hunit - 1) / c->hunit};
+                                 (va->shard_bytes + u - 1) / u, (va->host_bytes + c->hunit - 1) / c->hunit,
+                                 va->share, (va->shared_bytes + c->hunit - 1) / c->hunit};
+            if (va->share > c->nshare)
+                c->nshare = va->share;
         }
     }
     /* objective in integer units: milli-dollars per hour and nodes, lexicographic */
@@ -321,10 +348,11 @@ uint32_t node_bound(const sol_ctx *c, uint32_t t, size_t k)
     const sol_node_type *nt = &c->pb->types[t];
     if (!sol_variant_allowed(d, &d->variants[v->variant], t))
         return 0;
-    if (v->on_host ? v->w > c->hcap[t] : (v->tp > nt->gpus || v->w > c->gcap[t] || v->h > c->hcap[t]))
+    if (v->on_host ? v->w > c->hcap[t] || v->s > c->hcap[t] - v->w
+                   : (v->tp > nt->gpus || v->w > c->gcap[t] || v->h > c->hcap[t]))
         return 0;
     uint32_t b = d->anti_affinity > 0 && (uint32_t)d->anti_affinity < d->replicas ? (uint32_t)d->anti_affinity : d->replicas;
-    uint64_t fit = v->on_host ? c->hcap[t] / v->w : (c->gcap[t] / v->w) * nt->gpus / v->tp;
+    uint64_t fit = v->on_host ? (c->hcap[t] - v->s) / v->w : (c->gcap[t] / v->w) * nt->gpus / v->tp;
     if (!v->on_host && v->h && c->hcap[t] / v->h < fit) /* a GPU process's host memory */
         fit = c->hcap[t] / v->h;
     return fit < b ? (uint32_t)fit : b;

@@ -15,6 +15,7 @@ typedef struct enumer {
     uint32_t *cand, *bound;
     uint64_t *gfree, hfree;
     uint32_t *depcount;
+    uint32_t *filecount; /* per weights-file id: host copies of it in the pattern */
     pcopy *cur;
     uint32_t ncur;
     long budget;
@@ -37,6 +38,21 @@ uint64_t vhost_bytes(const sol_ctx *c, uint32_t vi)
     return c->pb->deps[v->dep].variants[v->variant].host_bytes;
 }
 
+/* a host item's bytes in this pattern: its own, and its file's one copy when it is the first */
+static uint64_t host_need(const enumer *e, uint32_t vi)
+{
+    const vitem *v = &e->c->vi[vi];
+    const sol_variant *va = &e->c->pb->deps[v->dep].variants[v->variant];
+    return va->shard_bytes + (va->share && e->filecount[va->share] == 0 ? va->shared_bytes : 0);
+}
+
+/* a host item's weights file in bytes, one copy per node (0: none shared) */
+uint64_t vshared_bytes(const sol_ctx *c, uint32_t vi)
+{
+    const vitem *v = &c->vi[vi];
+    return c->pb->deps[v->dep].variants[v->variant].shared_bytes;
+}
+
 static int copy_fits(const enumer *e, uint32_t k)
 {
     const vitem *v = &e->c->vi[e->cand[k]];
@@ -44,7 +60,7 @@ static int copy_fits(const enumer *e, uint32_t k)
     if (e->depcount[v->dep] >= e->bound[k])
         return 0;
     if (v->on_host)
-        return e->hfree >= w;
+        return e->hfree >= host_need(e, e->cand[k]);
     if (e->hfree < vhost_bytes(e->c, e->cand[k]))
         return 0;
     uint32_t G = e->c->pb->types[e->t].gpus, room = 0;
@@ -73,10 +89,13 @@ static void enum_copy(enumer *e, size_t k, uint32_t shard, uint32_t from)
     }
     uint64_t w = vbytes(e->c, e->cand[k]);
     if (v->on_host) {
-        e->hfree -= w;
+        uint64_t hn = host_need(e, e->cand[k]);
+        e->hfree -= hn;
+        e->filecount[v->share]++;
         e->cur[e->ncur].gpu[0] = -1;
         enum_copy(e, k, 1, 0);
-        e->hfree += w;
+        e->filecount[v->share]--;
+        e->hfree += hn;
         return;
     }
     uint32_t G = e->c->pb->types[e->t].gpus;
@@ -137,18 +156,21 @@ int enum_type(sol_ctx *c, uint32_t t, long budget, size_t limit)
     e.bound = malloc((c->nvi + 1) * sizeof *e.bound);
     e.gfree = malloc((nt->gpus + 1) * sizeof *e.gfree);
     e.depcount = calloc(pb->ndeps + 1, sizeof *e.depcount);
+    e.filecount = calloc(c->nshare + 1, sizeof *e.filecount);
     size_t maxcopies = 0;
     int rc = -1;
-    if (!e.cand || !e.bound || !e.gfree || !e.depcount)
+    if (!e.cand || !e.bound || !e.gfree || !e.depcount || !e.filecount)
         goto out;
     for (size_t k = 0; k < c->nvi; k++) {
         const vitem *v = &c->vi[k];
         const sol_deployment *d = &pb->deps[v->dep];
         uint64_t w = vbytes(c, (uint32_t)k), hb = vhost_bytes(c, (uint32_t)k);
+        uint64_t sb = d->variants[v->variant].shared_bytes; /* a host item's file, once per node */
         if (!sol_variant_allowed(d, &d->variants[v->variant], t) ||
-            (v->on_host ? w > nt->host_bytes : (v->tp > nt->gpus || w > nt->gpu_bytes || hb > nt->host_bytes)))
+            (v->on_host ? w > nt->host_bytes || sb > nt->host_bytes - w
+                        : (v->tp > nt->gpus || w > nt->gpu_bytes || hb > nt->host_bytes)))
             continue;
-        uint64_t fit = v->on_host ? nt->host_bytes / w : (nt->gpu_bytes / w) * nt->gpus / v->tp;
+        uint64_t fit = v->on_host ? (nt->host_bytes - sb) / w : (nt->gpu_bytes / w) * nt->gpus / v->tp;
         if (hb && nt->host_bytes / hb < fit)
             fit = nt->host_bytes / hb;
         uint32_t b = d->anti_affinity > 0 && (uint32_t)d->anti_affinity < d->replicas ? (uint32_t)d->anti_affinity
@@ -174,6 +196,7 @@ out:
     free(e.bound);
     free(e.gfree);
     free(e.depcount);
+    free(e.filecount);
     free(e.cur);
     return rc;
 }

@@ -54,6 +54,18 @@ static uint32_t count_dep(const gnode *n, uint32_t dep)
     return k;
 }
 
+/* does node n hold a replica of weights file `share` already (its copy in the page cache)? */
+static int holds_file(const sol_ctx *c, const gnode *n, uint32_t share)
+{
+    for (size_t i = 0; i < n->nshards; i++) {
+        const sol_shard *s = &n->shards[i];
+        const vitem *o = &c->vi[c->vi_first[s->dep] + s->variant];
+        if (o->on_host && o->share == share)
+            return 1;
+    }
+    return 0;
+}
+
 /* Try to put variant v of replica r on node n: choose tp distinct GPUs, best fit
  * (least free space that still fits).  Returns 1 placed, 0 no room, -1 oom. */
 static int try_place(const sol_ctx *c, gnode *n, const vitem *v, uint32_t replica)
@@ -64,9 +76,10 @@ static int try_place(const sol_ctx *c, gnode *n, const vitem *v, uint32_t replic
     if (d->anti_affinity && count_dep(n, v->dep) >= (uint32_t)d->anti_affinity)
         return 0;
     if (v->on_host) {
-        if (n->hfree < v->w)
+        uint64_t need = v->w + (v->share && !holds_file(c, n, v->share) ? v->s : 0);
+        if (n->hfree < need)
             return 0;
-        n->hfree -= v->w;
+        n->hfree -= need;
         sol_shard s = {v->dep, replica, v->variant, 0, -1};
         return gnode_push(n, s) ? -1 : 1;
     }
@@ -101,7 +114,7 @@ static int fits_empty(const sol_ctx *c, uint32_t t, const vitem *v)
     if (!sol_variant_allowed(d, &d->variants[v->variant], t))
         return 0;
     if (v->on_host)
-        return c->hcap[t] >= v->w;
+        return c->hcap[t] >= v->w + v->s;
     return v->tp <= c->pb->types[t].gpus && c->gcap[t] >= v->w && c->hcap[t] >= v->h;
 }
 

@@ -37,6 +37,7 @@ typedef struct pricer {
                            nothing computed from it may be taken as a price or a bound */
     int cut;            /* 1: a knapsack stopped for the time limit or a signal: no answer either */
     size_t maxcopies;   /* the most copies a pattern can hold (sum of the bounds) */
+    uint32_t *filecount; /* per weights-file id: host copies of it in the pattern being built */
 } pricer;
 
 static double density(const pricer *pr, uint32_t k)
@@ -81,10 +82,16 @@ static void place_copy(pricer *pr, size_t k, uint32_t left, double val, uint64_t
         place_shards(pr, k, 0, left, val, free_units, 0);
         return;
     }
+    if (v->on_host && v->share && pr->filecount[v->share] == 0)
+        hn += v->s; /* the first replica of its file brings the file's one copy */
     if (pr->hfree < hn)
         return;
     pr->hfree -= hn;
+    if (v->on_host && v->share)
+        pr->filecount[v->share]++;
     place_shards(pr, k, v->on_host ? 1 : 0, left, val, free_units, 0); /* a host item has no shard on a GPU */
+    if (v->on_host && v->share)
+        pr->filecount[v->share]--;
     pr->hfree += hn;
 }
 
@@ -185,6 +192,12 @@ void kcache_free(kcache *kc)
     memset(kc, 0, sizeof *kc);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : (x > y);
+}
+
 static int cmp_pair(const void *a, const void *b)
 {
     const uint32_t *x = a, *y = b;
@@ -206,16 +219,19 @@ static double knapsack(pricer *pr, uint64_t cap, int mode)
     size_t np = 0, capp = 64;
     uint32_t *pv = malloc(capp * sizeof *pv), *pc = malloc(capp * sizeof *pc);
     double best = 0;
-    double *dp = NULL;
-    unsigned char *take = NULL;
+    double *dp = NULL, *base = NULL;
+    unsigned char *take = NULL, *gsel = NULL;
+    uint64_t *order = NULL;
     pr->nbest = 0;
     if (!key || !pv || !pc)
         goto out;
     for (size_t k = 0; k < pr->n; k++) {
         const vitem *v = &pr->c->vi[pr->cand[k]];
-        if (v->on_host != host || v->w > cap || (!host && v->tp != 1 && !relaxed) || pr->bound[k] == 0)
+        uint64_t setup = host && v->share ? v->s : 0;
+        if (v->on_host != host || v->w > cap || setup > cap - v->w || (!host && v->tp != 1 && !relaxed) ||
+            pr->bound[k] == 0)
             continue;
-        uint64_t fit = cap / v->w;
+        uint64_t fit = (cap - setup) / v->w;
         key[2 * nkey] = pr->cand[k];
         key[2 * nkey + 1] = fit < pr->bound[k] ? (uint32_t)fit : pr->bound[k];
         nkey++;
@@ -240,8 +256,17 @@ static double knapsack(pricer *pr, uint64_t cap, int mode)
                 return e->value;
             }
         }
+    /* the order of the rows: items without a shared file first, then each file's items together
+     * (its set-up weight is paid once, when the first of them goes in) */
+    order = malloc((nkey + 1) * sizeof *order);
+    if (!order)
+        goto out;
+    for (size_t q = 0; q < nkey; q++)
+        order[q] = (uint64_t)(host ? pr->c->vi[key[2 * q]].share : 0) << 32 | q;
+    qsort(order, nkey, sizeof *order, cmp_u64);
     /* binary-split pieces */
-    for (size_t q = 0; q < nkey; q++) {
+    for (size_t oq = 0; oq < nkey; oq++) {
+        size_t q = (size_t)(order[oq] & 0xffffffffu);
         uint32_t b = key[2 * q + 1];
         for (uint32_t m = 1; b > 0; m *= 2) {
             uint32_t cnt = m < b ? m : b;
@@ -264,7 +289,28 @@ static double knapsack(pricer *pr, uint64_t cap, int mode)
     take = calloc((np + 1) * (cap + 1), 1);
     if (!dp || !take)
         goto out;
+    /* rows of one shared file (a group): the DP goes on from the values before the group with
+     * its set-up weight taken (dp[x] = base[x - s]), and when the group ends each capacity keeps
+     * the better of "some of the group, set-up paid" and "none of it" (gsel: which one) */
+    size_t ngroups = 0;
+    for (size_t i = 0; i < np; i++)
+        ngroups += host && pr->c->vi[pv[i]].share &&
+                   (i == 0 || pr->c->vi[pv[i - 1]].share != pr->c->vi[pv[i]].share);
+    if (ngroups) {
+        base = malloc((cap + 1) * sizeof *base);
+        gsel = calloc(ngroups * (cap + 1), 1);
+        if (!base || !gsel)
+            goto out;
+    }
+    size_t gi = 0;
     for (size_t i = 0; i < np; i++) {
+        uint32_t sh = host ? pr->c->vi[pv[i]].share : 0;
+        if (sh && (i == 0 || pr->c->vi[pv[i - 1]].share != sh)) { /* a group starts */
+            uint64_t su = pr->c->vi[pv[i]].s;
+            memcpy(base, dp, (cap + 1) * sizeof *dp);
+            for (uint64_t x = 0; x <= cap; x++)
+                dp[x] = x >= su ? base[x - su] : -1e300;
+        }
         /* one row costs cap steps: thousands of items are seconds, so the clock is read here */
         ctx_work(pr->c, (double)(cap + 1) * SOL_W_CELL);
         if ((i & 7) == 7 && ctx_over(pr->c)) {
@@ -274,33 +320,53 @@ static double knapsack(pricer *pr, uint64_t cap, int mode)
         const vitem *v = &pr->c->vi[pv[i]];
         uint64_t w = v->w * pc[i];
         double val = pr->pi[v->dep] / (relaxed ? (double)v->tp : 1.0) * pc[i];
-        if (w > cap || val <= 0)
-            continue;
-        for (uint64_t x = cap; x >= w; x--) {
-            if (dp[x - w] + val > dp[x] + 1e-12) {
-                dp[x] = dp[x - w] + val;
-                take[i * (cap + 1) + x] = 1;
+        if (w <= cap && val > 0)
+            for (uint64_t x = cap; x >= w; x--) {
+                if (dp[x - w] + val > dp[x] + 1e-12) {
+                    dp[x] = dp[x - w] + val;
+                    take[i * (cap + 1) + x] = 1;
+                }
+                if (x == w)
+                    break;
             }
-            if (x == w)
-                break;
+        if (sh && (i + 1 == np || pr->c->vi[pv[i + 1]].share != sh)) { /* the group ends */
+            unsigned char *sel = gsel + gi * (cap + 1);
+            for (uint64_t x = 0; x <= cap; x++) {
+                if (dp[x] > base[x] + 1e-12)
+                    sel[x] = 1;
+                else
+                    dp[x] = base[x];
+            }
+            gi++;
         }
     }
     best = dp[cap];
     solved = 1; /* from here a failure only loses the cache entry */
-    /* reconstruct */
+    /* reconstruct, the groups from the last one back */
     uint64_t x = cap;
     for (size_t i = np; i-- > 0;) {
-        if (!take[i * (cap + 1) + x])
-            continue;
-        const vitem *v = &pr->c->vi[pv[i]];
-        for (uint32_t q = 0; q < pc[i]; q++) {
-            memset(&pr->best[pr->nbest], -1, sizeof pr->best[0]);
-            pr->best[pr->nbest].vi = pv[i];
-            if (!host)
-                pr->best[pr->nbest].gpu[0] = 0;
-            pr->nbest++;
+        uint32_t sh = host ? pr->c->vi[pv[i]].share : 0;
+        if (sh && (i + 1 == np || pr->c->vi[pv[i + 1]].share != sh)) { /* a group's last row */
+            gi--;
+            if (!gsel[gi * (cap + 1) + x]) { /* none of the group: skip its rows */
+                while (i > 0 && pr->c->vi[pv[i - 1]].share == sh)
+                    i--;
+                continue;
+            }
         }
-        x -= v->w * pc[i];
+        if (take[i * (cap + 1) + x]) {
+            const vitem *v = &pr->c->vi[pv[i]];
+            for (uint32_t q = 0; q < pc[i]; q++) {
+                memset(&pr->best[pr->nbest], -1, sizeof pr->best[0]);
+                pr->best[pr->nbest].vi = pv[i];
+                if (!host)
+                    pr->best[pr->nbest].gpu[0] = 0;
+                pr->nbest++;
+            }
+            x -= v->w * pc[i];
+        }
+        if (sh && (i == 0 || pr->c->vi[pv[i - 1]].share != sh)) /* the group's first row: its set-up */
+            x -= pr->c->vi[pv[i]].s;
     }
     if (kc) {
         if (kc->n == kc->cap) {
@@ -335,6 +401,9 @@ out:
     free(pc);
     free(dp);
     free(take);
+    free(base);
+    free(gsel);
+    free(order);
     return best;
 }
 
@@ -377,7 +446,8 @@ static int pricer_init(pricer *pr, int gpu_only)
     pr->bound = malloc((c->nvi + 1) * sizeof *pr->bound);
     pr->depcount = calloc(pb->ndeps + 1, sizeof *pr->depcount);
     pr->gfree = malloc((pb->types[pr->t].gpus + 1) * sizeof *pr->gfree);
-    if (!pr->cand || !pr->bound || !pr->depcount || !pr->gfree)
+    pr->filecount = calloc(c->nshare + 1, sizeof *pr->filecount);
+    if (!pr->cand || !pr->bound || !pr->depcount || !pr->gfree || !pr->filecount)
         return -1;
     pr->maxcopies = 0;
     for (size_t k = 0; k < c->nvi; k++) {
@@ -402,6 +472,7 @@ static void pricer_free(pricer *pr)
     free(pr->bound);
     free(pr->depcount);
     free(pr->gfree);
+    free(pr->filecount);
     free(pr->cur);
     free(pr->best);
 }
@@ -665,9 +736,7 @@ double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, int *ex
     p->ncopies = hostp.ncopies + pr.nbest;
     free(hostp.copies);
     if (joint) {
-        uint64_t hused = 0;
-        for (uint32_t i = 0; i < p->ncopies; i++)
-            hused += vi_host(&c->vi[p->copies[i].vi]);
+        uint64_t hused = pattern_host_units(c, p);
         if (hused > c->hcap[t]) {
             /* the parts' best patterns overcommit the host together: search both memories at once.
              * The parts' value stays an upper bound (every real pattern splits into a host part and

@@ -38,6 +38,12 @@ typedef struct sol_variant {
      * `allowed` (a size that depends on the GPU, as vLLM's fixed gpu_memory_utilization
      * makes it, is one variant per GPU size); NULL = every type the deployment may use */
     const unsigned char *allowed;
+    /* Weights shared through the page cache (on_host variants only): replicas whose variants
+     * carry the same share id (> 0) on one node hold one copy of shared_bytes between them, on
+     * top of their own shard_bytes (llama.cpp processes mmapping one model file read-only:
+     * docs/methodology.md, "Weights shared through the page cache").  0: nothing shared. */
+    uint32_t share;
+    uint64_t shared_bytes;
 } sol_variant;
 
 #define SOL_MAX_VARIANTS 16

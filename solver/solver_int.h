@@ -15,6 +15,8 @@ typedef struct vitem {
     int on_host;
     uint64_t w;      /* units per shard, rounded up (host units for a host item) */
     uint64_t h;      /* GPU items: host memory units the replica also takes, rounded up (0: none) */
+    uint32_t share;  /* host items: the weights file its replicas share on a node (0: none) */
+    uint64_t s;      /* host units of that file's one copy per node (the knapsack's set-up weight) */
 } vitem;
 
 /* a vitem's use of host memory units: a host item's size, a GPU item's process memory */
@@ -61,6 +63,7 @@ typedef struct sol_ctx {
     /* sizes in exact units (every size a multiple of its unit): the model is the problem; else
      * the bound reported is taken from a relaxation (sizes rounded down, capacities up) */
     int exact_units;
+    uint32_t nshare;               /* the largest weights-file id of a host item (0: none shared) */
     double deadline;               /* now_s() time by which the solve should end (wall clock governs) */
     double t0;                     /* now_s() when the solve started */
     struct sol_meter *meter;       /* work spent and the budget; shared by copies of the context */
@@ -96,6 +99,9 @@ static inline int ctx_stopped(const sol_ctx *c)
 
 int ctx_add_pattern(sol_ctx *c, const pattern *p); /* copies p; returns 1 added, 0 duplicate, -1 oom */
 void pattern_free(pattern *p);
+/* host memory units a pattern takes: host items, GPU processes' memory, one copy of each
+ * weights file its host items share */
+uint64_t pattern_host_units(const sol_ctx *c, const pattern *p);
 /* The best of several first-fit-decreasing passes (greedy.c). */
 int ctx_greedy(const sol_ctx *c, sol_plan *best);
 
@@ -152,6 +158,7 @@ int more_columns(sol_ctx *c, uint32_t t, const double *pi, double mu, const patt
 /* ---------------------------------------------------------------- enumerate.c */
 uint64_t vbytes(const sol_ctx *c, uint32_t vi);      /* an item's size in exact bytes */
 uint64_t vhost_bytes(const sol_ctx *c, uint32_t vi); /* a GPU replica's host memory in bytes */
+uint64_t vshared_bytes(const sol_ctx *c, uint32_t vi); /* a host item's shared weights file in bytes */
 int enum_type(sol_ctx *c, uint32_t t, long budget, size_t limit);
 
 /* ---------------------------------------------------------------- master.c */

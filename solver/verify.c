@@ -91,6 +91,25 @@ int plan_verify(const sol_problem *pb, const sol_plan *plan, fp_error *err)
                     goto out;
                 }
                 host += v->shard_bytes;
+                /* weights shared through the page cache: one copy per file on the node, counted
+                 * by the first replica of the file seen here */
+                if (v->share) {
+                    int first_of_file = 1;
+                    for (size_t s2 = 0; s2 < s && first_of_file; s2++) {
+                        const sol_shard *o = &nd->shards[s2];
+                        const sol_variant *ov = &pb->deps[o->dep].variants[o->variant];
+                        if (ov->on_host && ov->share == v->share) {
+                            if (ov->shared_bytes != v->shared_bytes) {
+                                vfail(err, "plan: '%s' shares a weights file with another deployment but not its "
+                                      "size (node %lu)", dp->name, n, 0);
+                                goto out;
+                            }
+                            first_of_file = 0;
+                        }
+                    }
+                    if (first_of_file)
+                        host += v->shared_bytes;
+                }
             } else {
                 if (sh->gpu < 0 || (uint32_t)sh->gpu >= t->gpus) {
                     vfail(err, "plan: '%s' replica %lu names GPU %lu, which its node does not have", dp->name,

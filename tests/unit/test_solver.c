@@ -45,7 +45,7 @@ static size_t bpp_problem(const bpp *b, sol_deployment *deps, sol_node_type *typ
             memset(&deps[nd], 0, sizeof deps[nd]);
             snprintf(deps[nd].name, sizeof deps[nd].name, "item-%llu", (unsigned long long)b->size[i]);
             deps[nd].nvariants = 1;
-            deps[nd].variants[0] = (sol_variant){1, 1, b->size[i] * GB, 0, NULL};
+            deps[nd].variants[0] = (sol_variant){1, 1, b->size[i] * GB, 0, NULL, 0, 0};
             nd++;
         }
         deps[k].replicas++;
@@ -129,6 +129,7 @@ typedef struct bf {
     uint64_t gfree[16][4];
     uint64_t hfree[16];
     uint32_t holds[16][8]; /* replicas of each deployment on each node */
+    uint32_t files[16][4]; /* host replicas of each shared weights file (id 1-3) on each node */
     size_t nnodes;
     double node_w;         /* added per node opened: 1e6 makes nodes first (the nodes goal) */
     double cost, best;
@@ -167,10 +168,14 @@ static void bf_try(bf *b, size_t i, size_t n)
         if (va->allowed && !va->allowed[t])
             continue;
         if (va->on_host) {
-            if (b->hfree[n] >= va->shard_bytes) {
-                b->hfree[n] -= va->shard_bytes;
+            /* a shared file: its one copy comes with the node's first replica of it */
+            uint64_t need = va->shard_bytes + (va->share && !b->files[n][va->share] ? va->shared_bytes : 0);
+            if (b->hfree[n] >= need) {
+                b->hfree[n] -= need;
+                b->files[n][va->share]++;
                 bf_rec(b, i + 1);
-                b->hfree[n] += va->shard_bytes;
+                b->files[n][va->share]--;
+                b->hfree[n] += need;
             }
         } else if (b->hfree[n] >= va->host_bytes) { /* the process's host memory, then its shards */
             b->hfree[n] -= va->host_bytes;
@@ -203,6 +208,7 @@ static void bf_rec(bf *b, size_t i)
             b->gfree[n][g] = nt->gpu_bytes;
         b->hfree[n] = nt->host_bytes;
         memset(b->holds[n], 0, sizeof b->holds[n]);
+        memset(b->files[n], 0, sizeof b->files[n]);
         b->ntype[t]++;
         double m = round(nt->cost * 1000.0) + b->node_w;
         b->cost += m;
@@ -257,12 +263,20 @@ static void gen_instance(uint64_t *sp, int twins, int odd, int hostmem, instance
         snprintf(deps[k].name, sizeof deps[k].name, "dep%zu", k);
         deps[k].replicas = 1 + rnd(&seed, 3);
         deps[k].anti_affinity = rnd(&seed, 2);
-        int host = rnd(&seed, 3) == 0;
+        int host = rnd(&seed, hostmem == 2 ? 2 : 3) == 0;
         deps[k].nvariants = host ? 1 : 1 + rnd(&seed, 2);
         for (size_t v = 0; v < deps[k].nvariants; v++)
             deps[k].variants[v] = (sol_variant){host ? 1 : (uint32_t)(v + 1), host,
                                                 (uint64_t)(2 + rnd(&seed, 9)) * GB / (v + 1) +
-                                                    (odd ? rnd(&seed, 8000) * 1000ULL + 7 : 0), 0, NULL};
+                                                    (odd ? rnd(&seed, 8000) * 1000ULL + 7 : 0), 0, NULL, 0, 0};
+        if (hostmem == 2 && host && rnd(&seed, 4) != 0) {
+            /* llama.cpp replicas of weights file 1 (6 GB) or 2 (3 GB + odd bytes), which the
+             * replicas of every deployment of that file on a node share (one copy) */
+            uint32_t f = 1 + rnd(&seed, 2);
+            deps[k].variants[0].share = f;
+            deps[k].variants[0].shared_bytes = f == 1 ? 6 * GB : 3 * GB + (odd ? 4321000ULL : 0);
+            deps[k].variants[0].shard_bytes = (1 + rnd(&seed, 4)) * GB + (odd ? rnd(&seed, 8000) * 1000ULL : 0);
+        }
         if (hostmem && !host) /* the process's own host memory: 2 to 10 GB a replica */
             for (size_t v = 0; v < deps[k].nvariants; v++)
                 deps[k].variants[v].host_bytes = (2 + rnd(&seed, 9)) * GB + (odd ? rnd(&seed, 8000) * 1000ULL : 0);
@@ -298,7 +312,9 @@ static void gen_instance(uint64_t *sp, int twins, int odd, int hostmem, instance
 
 static void brute_force_run(test_ctx *t, int twins, int odd, int hostmem)
 {
-    uint64_t seed = hostmem ? 9001 + (uint64_t)(2 * odd + twins) : odd ? 4242 : twins ? 777 : 12345;
+    uint64_t seed = hostmem == 2 ? 5150 + (uint64_t)(2 * odd + twins)
+                    : hostmem ? 9001 + (uint64_t)(2 * odd + twins) : odd ? 4242 : twins ? 777 : 12345;
+    int shared_binds = 0;
     int proven = 0;
     int optimal = 0, infeasible = 0, host_binds = 0;
     for (int inst = 0; inst < 300; inst++) {
@@ -330,6 +346,24 @@ static void brute_force_run(test_ctx *t, int twins, int odd, int hostmem)
             fb.best = 1e18;
             bf_rec(&fb, 0);
             host_binds += fb.best < b.best - 0.5;
+        }
+        if (hostmem == 2) { /* the same instance without sharing: does sharing change the optimum? */
+            sol_deployment own[4];
+            memcpy(own, deps, sizeof own);
+            for (size_t k = 0; k < nd; k++)
+                for (size_t v = 0; v < own[k].nvariants; v++)
+                    if (own[k].variants[v].share) {
+                        own[k].variants[v].shard_bytes += own[k].variants[v].shared_bytes;
+                        own[k].variants[v].share = 0;
+                        own[k].variants[v].shared_bytes = 0;
+                    }
+            sol_problem opb = pb;
+            opb.deps = own;
+            bf ob = b;
+            ob.pb = &opb;
+            ob.best = 1e18;
+            bf_rec(&ob, 0);
+            shared_binds += ob.best > b.best + 0.5;
         }
         sol_plan plan;
         fp_error e;
@@ -371,7 +405,11 @@ static void brute_force_run(test_ctx *t, int twins, int odd, int hostmem)
     if (getenv("FP_TEST_STATS"))
         fprintf(stderr, "  %d with an optimum (%d proven), %d infeasible, host memory binds in %d\n", optimal, proven,
                 infeasible, host_binds);
-    if (hostmem) {
+    if (hostmem == 2) {
+        if (getenv("FP_TEST_STATS") || shared_binds < 15)
+            fprintf(stderr, "  sharing a weights file lowers the optimum in %d instances\n", shared_binds);
+        CHECK(t, shared_binds >= 15);
+    } else if (hostmem) {
         if (host_binds < 30)
             fprintf(stderr, "  host memory binds in only %d instances\n", host_binds);
         CHECK(t, host_binds >= 30);
@@ -408,6 +446,25 @@ static void test_brute_force_host_memory_twins(test_ctx *t)
 static void test_brute_force_host_memory_odd_sizes(test_ctx *t)
 {
     brute_force_run(t, 0, 1, 1);
+}
+
+/* llama.cpp replicas sharing a weights file through the page cache (one copy per node for
+ * every replica of the file, whichever deployment), beside GPU replicas with host memory:
+ * the knapsack with set-up weights, the enumeration, the greedy and the verifier against
+ * brute force */
+static void test_brute_force_shared_weights(test_ctx *t)
+{
+    brute_force_run(t, 0, 0, 2);
+}
+
+static void test_brute_force_shared_weights_twins(test_ctx *t)
+{
+    brute_force_run(t, 1, 0, 2);
+}
+
+static void test_brute_force_shared_weights_odd_sizes(test_ctx *t)
+{
+    brute_force_run(t, 0, 1, 2);
 }
 
 /* The bound never claims more than the plan (issue 10).  Random small problems as above
@@ -508,7 +565,7 @@ static void test_rounding_never_fakes_a_proof(test_ctx *t)
     snprintf(dep.name, sizeof dep.name, "twelve");
     dep.replicas = 2;
     dep.nvariants = 1;
-    dep.variants[0] = (sol_variant){1, 0, 12000000000ULL - 1000000ULL, 0, NULL};
+    dep.variants[0] = (sol_variant){1, 0, 12000000000ULL - 1000000ULL, 0, NULL, 0, 0};
     sol_node_type types[2] = {
         {.name = "small", .gpus = 1, .gpu_bytes = 24000000000ULL - 1000000ULL, .host_bytes = 64 * GB, .cost = 1, .available = -1},
         {.name = "huge", .gpus = 1, .gpu_bytes = 200000000000ULL, .host_bytes = 64 * GB, .cost = 100, .available = -1},
@@ -535,11 +592,11 @@ static void test_size_under_one_unit(test_ctx *t)
     snprintf(deps[0].name, sizeof deps[0].name, "tiny");
     deps[0].replicas = 5;
     deps[0].nvariants = 1;
-    deps[0].variants[0] = (sol_variant){1, 1, 50000003ULL, 0, NULL};
+    deps[0].variants[0] = (sol_variant){1, 1, 50000003ULL, 0, NULL, 0, 0};
     snprintf(deps[1].name, sizeof deps[1].name, "mid");
     deps[1].replicas = 2;
     deps[1].nvariants = 1;
-    deps[1].variants[0] = (sol_variant){1, 1, 1500000011ULL, 0, NULL};
+    deps[1].variants[0] = (sol_variant){1, 1, 1500000011ULL, 0, NULL, 0, 0};
     sol_node_type types[2] = {
         {.name = "small", .host_bytes = 3000000007ULL, .cost = 1, .available = -1},
         {.name = "big", .host_bytes = 2000000000001ULL, .cost = 100, .available = -1},
@@ -566,7 +623,7 @@ static void test_merged_anti_affinity(test_ctx *t)
         deps[k].replicas = 2;
         deps[k].anti_affinity = 1;
         deps[k].nvariants = 1;
-        deps[k].variants[0] = (sol_variant){1, 0, 10 * GB, 0, NULL};
+        deps[k].variants[0] = (sol_variant){1, 0, 10 * GB, 0, NULL, 0, 0};
     }
     sol_node_type type = {.name = "n", .gpus = 1, .gpu_bytes = 30 * GB, .host_bytes = 64 * GB, .cost = 1, .available = -1};
     sol_problem pb = {.deps = deps, .ndeps = 3, .types = &type, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 10};
@@ -595,7 +652,7 @@ static void test_gpu_host_memory_binds(test_ctx *t)
     snprintf(dep.name, sizeof dep.name, "small");
     dep.replicas = 4;
     dep.nvariants = 1;
-    dep.variants[0] = (sol_variant){1, 0, 5 * GB, 10 * GiB, NULL};
+    dep.variants[0] = (sol_variant){1, 0, 5 * GB, 10 * GiB, NULL, 0, 0};
     sol_node_type type = {.name = "g1", .gpus = 1, .gpu_bytes = 24 * GB, .host_bytes = 32 * GiB, .cost = 1, .available = -1};
     sol_problem pb = {.deps = &dep, .ndeps = 1, .types = &type, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 10};
     sol_plan plan;
@@ -625,11 +682,11 @@ static void test_gpu_host_memory_binds(test_ctx *t)
     snprintf(deps[0].name, sizeof deps[0].name, "gpu");
     deps[0].replicas = 2;
     deps[0].nvariants = 1;
-    deps[0].variants[0] = (sol_variant){1, 0, 8 * GB, 10 * GiB, NULL};
+    deps[0].variants[0] = (sol_variant){1, 0, 8 * GB, 10 * GiB, NULL, 0, 0};
     snprintf(deps[1].name, sizeof deps[1].name, "cpu");
     deps[1].replicas = 1;
     deps[1].nvariants = 1;
-    deps[1].variants[0] = (sol_variant){1, 1, 14 * GiB, 0, NULL};
+    deps[1].variants[0] = (sol_variant){1, 1, 14 * GiB, 0, NULL, 0, 0};
     sol_node_type t1 = {.name = "g1", .gpus = 1, .gpu_bytes = 24 * GB, .host_bytes = 32 * GiB, .cost = 1, .available = -1};
     pb = (sol_problem){.deps = deps, .ndeps = 2, .types = &t1, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 10};
     CHECK(t, sol_solve(&pb, &plan, &e) == 0);
@@ -639,7 +696,7 @@ static void test_gpu_host_memory_binds(test_ctx *t)
     snprintf(deps[2].name, sizeof deps[2].name, "tp2");
     deps[2].replicas = 2;
     deps[2].nvariants = 1;
-    deps[2].variants[0] = (sol_variant){2, 0, 4 * GB, 10 * GiB, NULL};
+    deps[2].variants[0] = (sol_variant){2, 0, 4 * GB, 10 * GiB, NULL, 0, 0};
     sol_node_type t2 = {.name = "g2", .gpus = 2, .gpu_bytes = 24 * GB, .host_bytes = 20 * GiB, .cost = 1, .available = -1};
     pb = (sol_problem){.deps = &deps[2], .ndeps = 1, .types = &t2, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 10};
     CHECK(t, sol_solve(&pb, &plan, &e) == 0);
@@ -664,7 +721,7 @@ static void test_host_memory_keeps_classes_apart(test_ctx *t)
         snprintf(deps[k].name, sizeof deps[k].name, "svc%d", k);
         deps[k].replicas = 2;
         deps[k].nvariants = 1;
-        deps[k].variants[0] = (sol_variant){1, 0, 5 * GB, (k ? 10 : 1) * GiB, NULL};
+        deps[k].variants[0] = (sol_variant){1, 0, 5 * GB, (k ? 10 : 1) * GiB, NULL, 0, 0};
     }
     sol_node_type type = {.name = "g1", .gpus = 1, .gpu_bytes = 24 * GB, .host_bytes = 12 * GiB, .cost = 1, .available = -1};
     sol_problem pb = {.deps = deps, .ndeps = 2, .types = &type, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 10};
@@ -687,11 +744,11 @@ static void verifier_fixture(sol_deployment *deps, sol_node_type *type, sol_prob
     deps[0].replicas = 2;
     deps[0].anti_affinity = 1;
     deps[0].nvariants = 1;
-    deps[0].variants[0] = (sol_variant){2, 0, 6 * GB, 0, NULL};
+    deps[0].variants[0] = (sol_variant){2, 0, 6 * GB, 0, NULL, 0, 0};
     snprintf(deps[1].name, sizeof deps[1].name, "host");
     deps[1].replicas = 1;
     deps[1].nvariants = 1;
-    deps[1].variants[0] = (sol_variant){1, 1, 15 * GB, 0, NULL};
+    deps[1].variants[0] = (sol_variant){1, 1, 15 * GB, 0, NULL, 0, 0};
     memset(type, 0, sizeof *type);
     snprintf(type->name, sizeof type->name, "box");
     type->gpus = 2;
@@ -831,6 +888,9 @@ const test_case solver_tests[] = {
     {"solver/brute_force_gpu_host_memory", test_brute_force_host_memory},
     {"solver/brute_force_gpu_host_memory_interchangeable", test_brute_force_host_memory_twins},
     {"solver/brute_force_gpu_host_memory_sizes_that_round", test_brute_force_host_memory_odd_sizes},
+    {"solver/brute_force_shared_weights", test_brute_force_shared_weights},
+    {"solver/brute_force_shared_weights_twins", test_brute_force_shared_weights_twins},
+    {"solver/brute_force_shared_weights_sizes_that_round", test_brute_force_shared_weights_odd_sizes},
     {"solver/rounding_never_fakes_a_proof", test_rounding_never_fakes_a_proof},
     {"solver/size_under_one_unit", test_size_under_one_unit},
     {"solver/merged_anti_affinity_splits", test_merged_anti_affinity},
