@@ -162,8 +162,8 @@ typedef struct glpk_guard {
 
 int glpk_quiet(void *info, const char *s);
 void glpk_hook(void *info);
+/* 0 optimal, 1 stopped by the deadline or the budget (no duals), -1 failed */
 int master_solve(const sol_ctx *c, glp_prob *lp, glp_smcp *smcp, double deadline);
-
 
 /* ---------------------------------------------------------------- rounding.c */
 int floor_and_repair(const sol_ctx *c, glp_prob *lp, sol_plan *best, volatile double *best_obj);
