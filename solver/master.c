@@ -7,7 +7,10 @@
  * written for other solvers (--export-mps, --export-lp). */
 #include <limits.h>
 #include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
 
+#include "../common/atomic.h"
 #include "solver_int.h"
 
 /* GLPK's terminal output, swallowed (its error texts too: fedplan reports errors itself) */
@@ -24,7 +27,7 @@ void glpk_hook(void *info)
     longjmp(g->jb, 1);
 }
 
-int column_of(const sol_ctx *c, const pattern *p, int *ind, double *val)
+static int column_of(const sol_ctx *c, const pattern *p, int *ind, double *val)
 {
     /* covering rows 1..ndeps: copies per deployment */
     int len = 0;
@@ -68,4 +71,107 @@ int master_solve(const sol_ctx *c, glp_prob *lp, glp_smcp *smcp, double deadline
         return 1;
     }
     return r == 0 && glp_get_status(lp) == GLP_OPT ? 0 : -1;
+}
+
+/* The master LP: a covering row per deployment (at least its replicas), an availability row
+ * per node type with a count limit (at most its count), a slack column per deployment (its
+ * unplaced replicas, at their penalty), then a column per pattern found so far.  -1 out of
+ * memory (what setup allocated is checked here too). */
+int master_build(solve_state *s)
+{
+    const sol_problem *pb = s->pb;
+    glp_prob *lp = s->lp = glp_create_prob();
+    glp_set_obj_dir(lp, GLP_MIN);
+    glp_add_rows(lp, s->nrows);
+    for (size_t d = 0; d < pb->ndeps; d++)
+        glp_set_row_bnds(lp, (int)d + 1, GLP_LO, (double)pb->deps[d].replicas, 0);
+    for (size_t t = 0; t < pb->ntypes; t++)
+        if (s->avail_row[t])
+            glp_set_row_bnds(lp, s->avail_row[t], GLP_UP, 0, (double)pb->types[t].available);
+    s->vb.duals = calloc((size_t)s->nrows + 2, sizeof *s->vb.duals);
+    if (!s->ind || !s->val || !s->duals || !s->pi2 || !s->rem || !s->vb.duals)
+        return fp_fail(s->err, NULL, 0, 0, "out of memory");
+    /* slack columns: unplaced replicas */
+    for (size_t d = 0; d < pb->ndeps; d++) {
+        int j = glp_add_cols(lp, 1);
+        glp_set_col_bnds(lp, j, GLP_DB, 0, (double)pb->deps[d].replicas);
+        glp_set_obj_coef(lp, j, s->c.penalty[d]);
+        s->ind[1] = (int)d + 1;
+        s->val[1] = 1;
+        glp_set_mat_col(lp, j, 1, s->ind, s->val);
+    }
+    master_add_columns(s);
+    glp_init_smcp(&s->smcp);
+    s->smcp.msg_lev = pb->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
+    return 0;
+}
+
+/* A column for each pattern added to the context since the last call: its copies per
+ * deployment on the covering rows, 1 on its type's availability row. */
+void master_add_columns(solve_state *s)
+{
+    const sol_ctx *c = &s->c;
+    for (; s->ncols_in_lp < c->npat; s->ncols_in_lp++) {
+        const pattern *p = &c->pats[s->ncols_in_lp];
+        int j = glp_add_cols(s->lp, 1);
+        glp_set_col_bnds(s->lp, j, GLP_LO, 0, 0);
+        glp_set_obj_coef(s->lp, j, c->obj[p->type]);
+        int len = column_of(c, p, s->ind, s->val);
+        if (s->avail_row[p->type]) {
+            s->ind[++len] = s->avail_row[p->type];
+            s->val[len] = 1;
+        }
+        glp_set_mat_col(s->lp, j, len, s->ind, s->val);
+    }
+}
+
+/* The model, for other solvers (--export-mps, --export-lp): rows and columns named, every
+ * column integer.  Written through the one output module (a temporary file of its own in the
+ * target's folder, fsync, rename); a model that cannot be written does not lose the plan: the
+ * failure is kept beside it (s->export_failed) for the caller to report after printing it. */
+void master_export(solve_state *s)
+{
+    const sol_problem *pb = s->pb;
+    glp_prob *lp = s->lp;
+    if (!pb->export_mps && !pb->export_lp)
+        return;
+    int ncols = glp_get_num_cols(lp);
+    char name[64];
+    glp_set_prob_name(lp, "fedplan");
+    glp_set_obj_name(lp, "cost");
+    for (size_t d = 0; d < pb->ndeps; d++) {
+        snprintf(name, sizeof name, "cover_%zu", d);
+        glp_set_row_name(lp, (int)d + 1, name);
+        snprintf(name, sizeof name, "unplaced_%zu", d);
+        glp_set_col_name(lp, (int)d + 1, name);
+    }
+    for (size_t t = 0; t < pb->ntypes; t++)
+        if (s->avail_row[t]) {
+            snprintf(name, sizeof name, "avail_%zu", t);
+            glp_set_row_name(lp, s->avail_row[t], name);
+        }
+    for (int j = (int)pb->ndeps + 1; j <= ncols; j++) {
+        snprintf(name, sizeof name, "p%d_t%u", j - (int)pb->ndeps - 1, s->c.pats[j - (int)pb->ndeps - 1].type);
+        glp_set_col_name(lp, j, name);
+    }
+    for (int j = 1; j <= ncols; j++)
+        glp_set_col_kind(lp, j, GLP_IV);
+    const char *paths[2] = {pb->export_mps, pb->export_lp};
+    for (int k = 0; k < 2 && !s->export_failed; k++) {
+        if (!paths[k])
+            continue;
+        fp_output fo;
+        if (fp_output_open(&fo, paths[k], &s->export_err) != 0) {
+            s->export_failed = 1;
+            break;
+        }
+        int wr = k == 0 ? glp_write_mps(lp, GLP_MPS_FILE, NULL, fo.tmp) : glp_write_lp(lp, NULL, fo.tmp);
+        if (wr != 0) {
+            fp_output_abort(&fo);
+            fp_fail(&s->export_err, paths[k], 0, 0, "cannot write the model");
+            s->export_failed = 1;
+        } else if (fp_output_commit(&fo, &s->export_err) != 0) {
+            s->export_failed = 1;
+        }
+    }
 }

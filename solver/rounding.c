@@ -12,7 +12,7 @@
 
 /* Turn a chosen multiset of patterns into a plan: drop surplus replicas, number
  * replicas, drop emptied nodes. */
-int patterns_to_plan(const sol_ctx *c, const size_t *pat, size_t npat, sol_plan *out)
+static int patterns_to_plan(const sol_ctx *c, const size_t *pat, size_t npat, sol_plan *out)
 {
     const sol_problem *pb = c->pb;
     memset(out, 0, sizeof *out);
@@ -65,7 +65,7 @@ int patterns_to_plan(const sol_ctx *c, const size_t *pat, size_t npat, sol_plan 
 }
 
 /* The plan given by the (integral) values of the pattern columns, from the LP or the MIP. */
-int plan_from_columns(const sol_ctx *c, glp_prob *lp, int mip, sol_plan *out)
+static int plan_from_columns(const sol_ctx *c, glp_prob *lp, int mip, sol_plan *out)
 {
     size_t nch = 0, capch = c->npat + 16;
     size_t *chosen = malloc(capch * sizeof *chosen);
@@ -201,4 +201,79 @@ int keep_if_better(const sol_ctx *c, glp_prob *lp, int mip, sol_plan *best, vola
         sol_plan_free(&cand);
     }
     return 0;
+}
+
+/* The LP rounded down and repaired, unless the incumbent is already good enough: a good plan
+ * at once for large problems.  -1 out of memory. */
+int round_down_and_repair(solve_state *s)
+{
+    if (!good_enough(&s->c, &s->vb, s->lb_obj, s->best_obj) && !ctx_over(&s->c) &&
+        floor_and_repair(&s->c, s->lp, &s->best, &s->best_obj) != 0)
+        return fp_fail(s->err, NULL, 0, 0, "out of memory");
+    return 0;
+}
+
+/* One step of the dive: round the LP up one pattern at a time (columns at 1 or more are kept,
+ * the most fractional one is raised to its ceiling), generating columns again after each step
+ * (the caller does), until the LP is integral: the classic residual heuristic for cutting
+ * stock, which finds the optimum of most instances whose LP bound rounds up to it.  Returns 1
+ * when a column was raised; 0 when the dive is over (an integral LP's plan kept when better,
+ * the dive's bounds undone); -1 out of memory. */
+int dive_step(solve_state *s)
+{
+    const sol_problem *pb = s->pb;
+    glp_prob *lp = s->lp;
+    if (!good_enough(&s->c, &s->vb, s->lb_obj, s->best_obj) && ctx_used(&s->c) < (s->dive_attempt ? 0.85 : 0.6) &&
+        !ctx_stopped(&s->c)) {
+        int ncols = glp_get_num_cols(lp), base = (int)pb->ndeps, frac_j = -1, integral = 1;
+        double best_frac = 0;
+        for (int j = base + 1; j <= ncols; j++) {
+            double x = glp_get_col_prim(lp, j), f = x - floor(x + 1e-9);
+            if (x >= 1 - 1e-6 && glp_get_col_lb(lp, j) < floor(x + 1e-6)) {
+                glp_set_col_bnds(lp, j, GLP_LO, floor(x + 1e-6), 0);
+                s->dive_bounds = 1;
+            }
+            if (f > 1e-6 && f < 1 - 1e-6) {
+                integral = 0;
+                /* later dives break the choice differently: a deterministic jitter per attempt */
+                double score = f + (s->dive_attempt ? 1.0 * (double)(mix64((uint64_t)s->dive_attempt * 1000003u + (uint64_t)j) >> 11) / 9007199254740992.0 : 0);
+                if (score > best_frac) {
+                    best_frac = score;
+                    frac_j = j;
+                }
+            }
+        }
+        if (!integral && frac_j > 0) {
+            glp_set_col_bnds(lp, frac_j, GLP_LO, ceil(glp_get_col_prim(lp, frac_j)), 0);
+            s->diving = 1;
+            return 1;
+        }
+        if (integral && s->diving && keep_if_better(&s->c, lp, 0, &s->best, &s->best_obj) != 0)
+            return fp_fail(s->err, NULL, 0, 0, "out of memory");
+    }
+    if (s->diving || s->dive_bounds) { /* undo the dive's bounds (also those set on an LP found integral) */
+        int ncols = glp_get_num_cols(lp);
+        for (int j = (int)pb->ndeps + 1; j <= ncols; j++)
+            glp_set_col_bnds(lp, j, GLP_LO, 0, 0);
+        s->diving = 0;
+    }
+    return 0;
+}
+
+/* Time left after the integer program and no proof: dive again (up to eight times), choosing
+ * differently.  1 dive again (the LP solved afresh, free of the dive's bounds), 0 not (or the
+ * deadline came inside the simplex), -1 the LP did not solve. */
+int dive_again(solve_state *s)
+{
+    if (!(!good_enough(&s->c, &s->vb, s->lb_obj, s->best_obj) && s->dive_attempt < 8 && ctx_used(&s->c) < 0.8 &&
+          !ctx_stopped(&s->c)))
+        return 0;
+    s->dive_attempt++;
+    int ms = master_solve(&s->c, s->lp, &s->smcp, s->deadline);
+    if (ms == 1)
+        return 0;
+    if (ms != 0)
+        return fp_fail(s->err, NULL, 0, 0, "the master LP did not solve (GLPK status %d)", glp_get_status(s->lp));
+    s->dive_bounds = 0;
+    return 1;
 }

@@ -8,7 +8,7 @@
  * generated patterns improves it; when incumbent and ceil(bound) meet, the plan is
  * proven optimal.  Every plan passes plan_verify (plain C) before it is returned.
  *
- * This is the only module that includes glpk.h.
+ * solver/ is the only module that includes glpk.h (through its private solver_int.h).
  */
 #ifndef FEDPLAN_SOLVER_H
 #define FEDPLAN_SOLVER_H

@@ -169,28 +169,10 @@ typedef struct glpk_guard {
 
 int glpk_quiet(void *info, const char *s);
 void glpk_hook(void *info);
-int column_of(const sol_ctx *c, const pattern *p, int *ind, double *val);
+/* 0 optimal, 1 stopped by the deadline or the budget (no duals), -1 failed */
 int master_solve(const sol_ctx *c, glp_prob *lp, glp_smcp *smcp, double deadline);
 
-/* ---------------------------------------------------------------- mip.c */
-typedef struct mip_cb {
-    const double *x;    /* incumbent to inject, 1-based */
-    const sol_ctx *c;
-    double t0, last, best, lb;
-    int injected;
-    double target;      /* stop when an integer solution's primary objective reaches this */
-    double work_stop;   /* > 0: the work budget governs; stop once the meter reaches this */
-    double node_steps;  /* the work of one node */
-    double iter_steps;  /* the work of one simplex iteration of a node's LP */
-    int it_last;        /* the tree's problem's simplex iterations counted so far */
-    double tree_bound;  /* best bound of the open tree (valid when every pattern is a column) */
-} mip_cb;
-
-void mip_callback(glp_tree *tree, void *info);
-
 /* ---------------------------------------------------------------- rounding.c */
-int patterns_to_plan(const sol_ctx *c, const size_t *pat, size_t npat, sol_plan *out);
-int plan_from_columns(const sol_ctx *c, glp_prob *lp, int mip, sol_plan *out);
 int floor_and_repair(const sol_ctx *c, glp_prob *lp, sol_plan *best, volatile double *best_obj);
 int keep_if_better(const sol_ctx *c, glp_prob *lp, int mip, sol_plan *best, volatile double *best_obj);
 
@@ -214,5 +196,59 @@ double relaxed_bound(const sol_ctx *c, const double *duals, const int *avail_row
                      long budget);
 double valid_bound(const sol_ctx *c, vbound *vb, double lb_obj, int force);
 double volume_bound(const sol_ctx *c);
+
+/* ---------------------------------------------------------------- one solve's stages
+ * What the stages of one solve share: solver.c's driver owns it and runs the stages in
+ * order (docs/solver.md, "Code map").  Every stage returns 0, or -1 with err filled. */
+typedef struct solve_state {
+    const sol_problem *pb;
+    sol_plan *plan;             /* the caller's: counts LP iterations and whether the MIP ran */
+    fp_error *err;
+    sol_ctx c;
+    sol_meter meter;
+    double t0;                  /* now_s() when the solve started */
+    double deadline;            /* 95 % of the time limit: what follows the solve has the rest */
+    double last_tick;           /* the last progress report */
+    /* the restricted master (master.c) */
+    glp_prob *lp;
+    glp_smcp smcp;
+    int nrows;                  /* covering rows 1..ndeps, then availability rows */
+    int *avail_row;             /* per node type: its availability row, 0 none */
+    int *ind;                   /* one column's entries, 1-based */
+    double *val;
+    size_t ncols_in_lp;         /* patterns c.pats[0..ncols_in_lp) have their column */
+    double *duals;              /* the last LP's row duals, 1-based */
+    double *pi2;                /* more_columns' scratch */
+    int64_t *rem;
+    kcache kc;                  /* the pricing round's knapsacks */
+    /* the incumbent and the bounds */
+    sol_plan best;
+    volatile double best_obj;   /* best's objective in solver units */
+    double vol;                 /* the volume bound */
+    double lb_obj;              /* the best bound on the objective so far */
+    vbound vb;                  /* the bound that holds for the problem itself */
+    /* the dive and the integer program */
+    int diving;                 /* a dive's bounds are on: the LP is a restriction, no bound */
+    int dive_bounds;            /* some column's lower bound was raised */
+    int dive_attempt;           /* dives started again after the integer program */
+    int exact_passes;           /* searches in exact bytes at convergence (sizes that round) */
+    int enum_failed;            /* the patterns could not all be listed */
+    double *xinit;              /* the incumbent as the integer program's start, 1-based */
+    int export_failed;          /* the model could not be written (export_err says why) */
+    fp_error export_err;
+} solve_state;
+
+/* master.c */
+int master_build(solve_state *s);        /* rows, slack columns, the patterns so far */
+void master_add_columns(solve_state *s); /* a column for each pattern added since */
+void master_export(solve_state *s);      /* --export-mps, --export-lp */
+/* colgen.c */
+int column_generation(solve_state *s);
+/* rounding.c */
+int round_down_and_repair(solve_state *s);
+int dive_step(solve_state *s);  /* 1: a column raised (generate columns again), 0: the dive is over */
+int dive_again(solve_state *s); /* 1: dive again, 0: no */
+/* mip.c */
+int integer_program(solve_state *s);
 
 #endif
