@@ -152,7 +152,9 @@ static void bar_row(sb *b, const json_t *deps, double y, const char *label, doub
         sb_printf(b, "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"20\" fill=\"%s\" stroke=\"#fff\"><title>", x, y,
                   bw, color_of(deps, name));
         sb_text(b, name);
-        sb_printf(b, " #%lld: %.2f GiB</title></rect>\n", (long long)num(it, "replica"), bytes / 1073741824.0);
+        if (json_object_get(it, "replica"))
+            sb_printf(b, " #%lld", (long long)num(it, "replica"));
+        sb_printf(b, ": %.2f GiB</title></rect>\n", bytes / 1073741824.0);
         if (bw > 40) {
             sb_printf(b, "<text x=\"%.1f\" y=\"%.0f\" fill=\"#fff\">", x + 3, y + 14);
             sb_text(b, name);
@@ -207,7 +209,23 @@ static void plan_body(sb *b, const json_t *plan)
                   num(node, "cost_per_hour"), rows * 26 + 6, rows * 26 + 6);
         double y = 3;
         if (show_host) {
-            bar_row(b, deps, y, "host", num(host, "capacity_bytes"), json_object_get(host, "deployments"), procs, "bytes");
+            /* beside the host deployments: GPU processes' own memory and the node's one copy of each
+             * weights file its llama.cpp replicas share (docs/methodology.md, 6d) */
+            json_t *more = json_array();
+            size_t q;
+            const json_t *it;
+            json_array_foreach(procs, q, it) json_array_append(more, (json_t *)it);
+            json_array_foreach(json_object_get(host, "shared_weights"), q, it)
+            {
+                char name[300];
+                snprintf(name, sizeof name, "weights of %s (shared)", str(it, "model"));
+                json_t *x = json_object();
+                json_object_set_new(x, "deployment", json_string(name));
+                json_object_set_new(x, "bytes", json_integer((json_int_t)num(it, "bytes")));
+                json_array_append_new(more, x);
+            }
+            bar_row(b, deps, y, "host", num(host, "capacity_bytes"), json_object_get(host, "deployments"), more, "bytes");
+            json_decref(more);
             y += 26;
         }
         size_t g;
