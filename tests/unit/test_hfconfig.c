@@ -10,7 +10,8 @@ static void test_real_configs(test_ctx *t)
     static const char *const names[] = {"llama-2-7b", "qwen2.5-0.5b", "mixtral-8x7b", "gemma-2-9b", "phi-3-mini-4k",
                                         "gpt2", "deepseek-v2-lite", "octocoder", "qwen1.5-moe-a2.7b", "deepseek-v3",
                                         "qwen3-0.6b", "qwen3-8b", "gemma-3-1b", "gemma-3-27b", "llama-4-scout",
-                                        "gpt-oss-20b", "phi-1.5", "phi-2", "stablelm-base-alpha-3b"};
+                                        "gpt-oss-20b", "phi-1.5", "phi-2", "stablelm-base-alpha-3b",
+                                        "qwen3-30b-a3b", "qwen3-235b-a22b", "kimi-k2"};
     inv_catalog cat;
     fp_error e;
     CHECK(t, inv_catalog_load(&cat, &e) == 0);
@@ -37,6 +38,22 @@ static void test_real_configs(test_ctx *t)
         }
     }
     inv_catalog_free(&cat);
+}
+
+/* The released Qwen3-30B-A3B-FP8 config: the same architecture as the bf16 release, its
+ * quantization_config read as fp8 with 128 x 128 block scales (tests/data/configs/SOURCES.md) */
+static void test_qwen3_moe_fp8_config(test_ctx *t)
+{
+    est_arch a, b;
+    fp_error e;
+    CHECK(t, inv_config_load("tests/data/configs/qwen3-30b-a3b-fp8.json", &a, NULL, &e) == 0);
+    CHECK(t, inv_config_load("tests/data/configs/qwen3-30b-a3b.json", &b, NULL, &e) == 0);
+    est_params p1, p2;
+    CHECK(t, est_params_count(&a, &p1, NULL) == 0);
+    CHECK(t, est_params_count(&b, &p2, NULL) == 0);
+    /* the model card's 30.5B: the bf16 index's total_size 61,064,245,248 bytes / 2 */
+    CHECK_U64(t, p1.total, 30532122624ULL);
+    CHECK_U64(t, p2.total, 30532122624ULL);
 }
 
 static int parse(const char *text, fp_error *e)
@@ -147,6 +164,7 @@ const test_case hfconfig_tests[] = {
     {"hfconfig/architectures_fallback", test_architectures_fallback},
     {"hfconfig/attention_patterns", test_attention_patterns},
     {"hfconfig/real_configs", test_real_configs},
+    {"hfconfig/qwen3_moe_fp8_config", test_qwen3_moe_fp8_config},
     {"hfconfig/bad_configs", test_bad_configs},
     {NULL, NULL},
 };
