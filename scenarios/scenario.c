@@ -239,6 +239,14 @@ static int d_model(const ydoc *d, const ynode *v, const char *k, void *o, fp_err
     c->dp->model_col = v->col;
     return copy_str(d, v, k, c->dp->model, sizeof c->dp->model, e);
 }
+/* revision: a Hub id's branch, tag or commit in the local cache (as estimate --revision) */
+static int d_revision(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    load_ctx *c = o;
+    c->dp->revision_line = v->line;
+    c->dp->revision_col = v->col;
+    return copy_str(d, v, k, c->dp->revision, sizeof c->dp->revision, e);
+}
 static int d_memory(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
 {
     load_ctx *c = o;
@@ -404,7 +412,7 @@ static int resolve_dep_model(scenario *s, const inv_catalog *cat, scn_deployment
     if (!dp->model[0])
         return 0;
     for (size_t i = 0; i < s->nmodels; i++)
-        if (!strcmp(s->models[i].written, dp->model)) {
+        if (!strcmp(s->models[i].written, dp->model) && !strcmp(s->models[i].revision, dp->revision)) {
             dp->model_ix = (long)i;
             return 0;
         }
@@ -419,8 +427,13 @@ static int resolve_dep_model(scenario *s, const inv_catalog *cat, scn_deployment
         snprintf(base, sizeof base, "/");
     fp_error fe = {0};
     snprintf(m[s->nmodels].written, sizeof m[0].written, "%s", dp->model);
-    if (inv_model_resolve(cat, dp->model, base[0] ? base : NULL, NULL, &m[s->nmodels].r, &fe) != 0)
+    snprintf(m[s->nmodels].revision, sizeof m[0].revision, "%s", dp->revision);
+    if (inv_model_resolve(cat, dp->model, base[0] ? base : NULL, dp->revision[0] ? dp->revision : NULL,
+                          &m[s->nmodels].r, &fe) != 0) {
+        if (dp->revision[0] && !strncmp(fe.msg, "--revision", 10)) /* the key, where it is written */
+            return fp_fail(err, s->file, dp->revision_line, dp->revision_col, "'revision'%s", fe.msg + 10);
         return model_fail(s, dp, &fe, err);
+    }
     dp->model_ix = (long)s->nmodels++;
     return 0;
 }
@@ -494,7 +507,7 @@ static const yfield dep_fields[] = {
     {"name", 1, d_name},       {"model", 0, d_model},       {"memory", 0, d_memory},
     {"replicas", 0, d_replicas}, {"anti_affinity", 0, d_anti}, {"priority", 0, d_priority},
     {"tp", 0, d_tp},           {"on", 0, d_on},             {"node_type", 0, d_pin},
-    {"workload", 0, d_workload}, {"share_weights", 0, d_share},
+    {"workload", 0, d_workload}, {"share_weights", 0, d_share}, {"revision", 0, d_revision},
 };
 
 /* ---------------------------------------------------------------- lists */

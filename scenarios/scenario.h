@@ -43,6 +43,8 @@ typedef struct scn_deployment {
     char model[256];      /* MODEL as written (inv_model_resolve: catalog name, a path relative to the
                              scenario file, a Hub id in the cache); "" when memory is fixed */
     long model_ix;        /* its entry in scenario.models; -1 when memory is fixed */
+    char revision[64];    /* a Hub id's branch, tag or commit in the cache ("": main) */
+    unsigned long revision_line, revision_col;
     uint64_t memory;      /* fixed footprint per replica, bytes (0: estimate) */
     est_options opts;     /* the workload */
     uint32_t replicas;
@@ -86,6 +88,7 @@ typedef struct scn_deployment {
 /* A model as a deployment writes it and as it resolved (inv_model_resolve). */
 typedef struct scn_model {
     char written[256];
+    char revision[64];    /* 'revision:' as written ("" : the cache's main) */
     inv_resolved r;
 } scn_model;
 
