@@ -31,6 +31,8 @@ static void service(const ep_plan *m, const ep_proc *p, eb *b)
         eb_puts(b, "    ipc: host\n"
                    "    environment:\n      HF_TOKEN: \"${HF_TOKEN:-}\"\n"
                    "    volumes:\n      - \"${HOME}/.cache/huggingface:/root/.cache/huggingface\"\n");
+        if (p->local[0]) /* the model copied beside the compose file (launch.sh says from where) */
+            eb_puts(b, "      - \"./models:/models:ro\"\n");
         eb_printf(b, "    healthcheck:\n      test: [\"CMD\", \"python3\", \"-c\", "
                      "\"import urllib.request; urllib.request.urlopen('http://127.0.0.1:%u/health')\"]\n",
                   p->port);

@@ -201,29 +201,41 @@ static ep_kind kind_of(const scn_deployment *dp, int on_host)
     return EP_HF;
 }
 
-/* the model a process loads: the catalog's hub id, the folder of a config.json, or as written */
-static void model_of(const emit_input *in, const scn_deployment *dp, char *out, size_t n)
+/* the model a process loads: the catalog's hub id, a Hub id read from the cache, or a local
+ * file or directory (p->local: the path read; p->model: its name under models/) */
+static void model_of(const emit_input *in, const scn_deployment *dp, ep_proc *p)
 {
-    out[0] = 0;
+    char *out = p->model;
+    size_t n = sizeof p->model;
+    out[0] = p->local[0] = p->revision[0] = 0;
     if (!dp->model[0])
         return;
+    const inv_resolved *r = dp->model_ix >= 0 && (size_t)dp->model_ix < in->s->nmodels ? &in->s->models[dp->model_ix].r
+                                                                                       : NULL;
+    if (r && r->files.kind[0] && !r->hf_id[0]) {
+        /* local files: a config.json stands for its directory */
+        char path[FP_ERR_FILE];
+        snprintf(path, sizeof path, "%s", r->where);
+        size_t len = strlen(path);
+        if (len >= 11 && !strcmp(path + len - 11, "config.json") && (len == 11 || path[len - 12] == '/'))
+            snprintf(path + len - 11, sizeof path - (len - 11), "%s", len == 11 ? "." : "");
+        len = strlen(path);
+        while (len > 1 && path[len - 1] == '/')
+            path[--len] = 0;
+        snprintf(p->local, sizeof p->local, "%s", path);
+        const char *base = strrchr(path, '/');
+        base = base ? base + 1 : path;
+        snprintf(out, n, "%s", strcmp(base, ".") && strcmp(base, "..") && base[0] ? base : dp->name);
+        return;
+    }
+    if (r && r->hf_id[0] && dp->revision[0])
+        snprintf(p->revision, sizeof p->revision, "%s", dp->revision);
     const inv_model *im = inv_model_find(in->cat, dp->model);
     if (im && im->hf_id[0]) {
         snprintf(out, n, "%s", im->hf_id);
         return;
     }
-    const char *slash = strrchr(dp->model, '/');
-    if (slash && !strcmp(slash + 1, "config.json")) {
-        snprintf(out, n, "%.*s", (int)(slash - dp->model), dp->model);
-        if (!out[0])
-            snprintf(out, n, "/");
-        return;
-    }
-    if (!strcmp(dp->model, "config.json")) {
-        snprintf(out, n, ".");
-        return;
-    }
-    snprintf(out, n, "%s", dp->model);
+    snprintf(out, n, "%s", r && r->hf_id[0] ? r->hf_id : dp->model);
 }
 
 static int build(ep_plan *m, fp_error *err)
@@ -257,7 +269,7 @@ static int build(ep_plan *m, fp_error *err)
                 p->after = -1;
                 p->kind = kind_of(dp, sh->gpu < 0);
                 dns_label(p->name, sizeof p->name, dp->name, sh->replica);
-                model_of(in, dp, p->model, sizeof p->model);
+                model_of(in, dp, p);
                 p->w = dp->opts.w;
                 p->w.tp = dp->vtp[sh->variant];
                 if (sh->gpu >= 0 && node->gpu_caps.known && !(node->gpu_caps.features & INV_F_BF16))
@@ -409,8 +421,14 @@ void ep_server_args(const ep_plan *m, const ep_proc *p, int container, ep_argv *
         if (ep_checkpoint_var(m, p, var, sizeof var)) /* shell and compose interpolation: fails when unset */
             arg(a, "${%s:?set %s to an %s checkpoint of %s}", var, var,
                 w->weight_dtype == EST_DT_INT4 ? "AWQ or GPTQ int4" : "int8 (W8A8)", p->model);
+        else if (p->local[0]) /* copied beside the launch files (the README says from where) */
+            arg(a, "%s%s", container ? "/models/" : "models/", p->model);
         else
             arg(a, "%s", p->model);
+        if (p->revision[0]) {
+            arg(a, "--revision");
+            arg(a, "%s", p->revision);
+        }
         if (container) {
             arg(a, "--host");
             arg(a, "0.0.0.0");
@@ -456,8 +474,11 @@ void ep_server_args(const ep_plan *m, const ep_proc *p, int container, ep_argv *
         if (!w->cuda_graphs)
             arg(a, "--enforce-eager");
     } else if (p->kind == EP_LLAMACPP) {
-        char f[200];
-        ep_gguf_name(m, p, f, sizeof f);
+        char f[300];
+        if (p->local[0]) /* the user's own GGUF file, copied beside the launch files */
+            snprintf(f, sizeof f, "%s", p->model);
+        else
+            ep_gguf_name(m, p, f, sizeof f);
         arg(a, "-m");
         arg(a, "%s%s", container ? "/models/" : "models/", f);
         arg(a, "--host");

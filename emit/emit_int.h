@@ -52,7 +52,10 @@ typedef struct ep_proc {
     double util;            /* vLLM --gpu-memory-utilization (the plan's figure) */
     unsigned port;          /* servers: distinct on the node */
     char name[80];          /* "chat-8b-1": a DNS label (Kubernetes, compose) */
-    char model[300];        /* hub id, a local directory, or "" */
+    char model[300];        /* hub id, a local file's or directory's name (local), or "" */
+    char local[FP_ERR_FILE]; /* a model read from local files: the path fedplan read, which the
+                               launch files load from models/ beside them ("": none) */
+    char revision[64];      /* a Hub id's revision in the cache ("": main) */
     est_workload w;         /* as it runs on this node's GPU (fp16 where the GPU has no bf16) */
     int fsdp;               /* training: FSDP (accelerate) rather than DeepSpeed ZeRO */
 } ep_proc;

@@ -89,11 +89,17 @@ static void deployment(const ep_plan *m, const ep_proc *p, eb *b)
     eb_printf(b, "          readinessProbe:\n            httpGet:\n              path: /health\n              port: %u\n"
                  "            initialDelaySeconds: 30\n            periodSeconds: 10\n            failureThreshold: 3\n",
               p->port);
-    if (p->kind == EP_VLLM)
+    if (p->kind == EP_VLLM && !p->local[0])
         eb_puts(b, "          volumeMounts:\n            - name: dshm\n              mountPath: /dev/shm\n"
                    "            - name: hf-cache\n              mountPath: /root/.cache/huggingface\n"
                    "      volumes:\n        - name: dshm\n          emptyDir:\n            medium: Memory\n"
                    "        - name: hf-cache\n          emptyDir: {}\n");
+    else if (p->kind == EP_VLLM) /* a local checkpoint: from the node's /models, as llama.cpp's files */
+        eb_puts(b, "          volumeMounts:\n            - name: dshm\n              mountPath: /dev/shm\n"
+                   "            - name: models\n              mountPath: /models\n              readOnly: true\n"
+                   "      volumes:\n        - name: dshm\n          emptyDir:\n            medium: Memory\n"
+                   "        - name: models\n          hostPath:\n            path: /models\n"
+                   "            type: Directory\n");
     else
         eb_puts(b, "          volumeMounts:\n            - name: models\n              mountPath: /models\n"
                    "              readOnly: true\n"

@@ -19,6 +19,14 @@ static void gpu_list(const ep_proc *p, char *buf, size_t n)
         o += (size_t)snprintf(buf + o, n - o, "%s%u", i ? "," : "", p->gpu[i]);
 }
 
+/* a model read from the planning machine's files: where to copy it from */
+static void local_note(const ep_proc *p, eb *b)
+{
+    eb_puts(b, "# the model fedplan read: copy ");
+    eb_shword(b, p->local);
+    eb_printf(b, " (from where fedplan ran) to models/%s beside this script\n", p->model);
+}
+
 /* the plan's figures for the process, as a comment line */
 static void describe(const ep_plan *m, const ep_proc *p, eb *b)
 {
@@ -124,6 +132,8 @@ void emit_launch_body(const ep_plan *m, size_t n, int script, eb *b)
             if (note)
                 eb_printf(b, "# %s\n", note);
             ep_server_args(m, p, 0, &a);
+            if (p->local[0])
+                local_note(p, b);
             eb_printf(b, "CUDA_VISIBLE_DEVICES=%s nohup vllm serve ", g);
             char var[128];
             if (ep_checkpoint_var(m, p, var, sizeof var))
@@ -139,7 +149,10 @@ void emit_launch_body(const ep_plan *m, size_t n, int script, eb *b)
         }
         case EP_LLAMACPP:
             ep_server_args(m, p, 0, &a);
-            eb_puts(b, "# the GGUF file (models/ beside this script) is yours to convert or download at this type\n");
+            if (p->local[0])
+                local_note(p, b);
+            else
+                eb_puts(b, "# the GGUF file (models/ beside this script) is yours to convert or download at this type\n");
             eb_puts(b, "nohup llama-server");
             for (size_t k = 0; k < a.n; k++) {
                 eb_puts(b, a.v[k][0] == '-' ? " \\\n    " : " ");
@@ -151,10 +164,13 @@ void emit_launch_body(const ep_plan *m, size_t n, int script, eb *b)
             train_lines(m, p, b);
             break;
         case EP_HF:
+            if (p->local[0])
+                local_note(p, b);
             eb_printf(b, "# transformers inference runs in your own program: start it on %s%s with the model\n"
-                         "# %s (torch_dtype %s, at most %llu sequences of %llu tokens), for example\n"
+                         "# %s%s (torch_dtype %s, at most %llu sequences of %llu tokens), for example\n"
                          "# CUDA_VISIBLE_DEVICES=%s python your_app.py\n",
-                       p->ngpus ? "GPU " : "the host", g, p->model[0] ? p->model : "(fixed size)",
+                       p->ngpus ? "GPU " : "the host", g,
+                       p->local[0] ? "models/" : "", p->model[0] ? p->model : "(fixed size)",
                        est_dtype_name(p->w.compute_dtype), (unsigned long long)p->w.batch,
                        (unsigned long long)p->w.context, p->ngpus ? g : "");
             break;

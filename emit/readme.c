@@ -102,7 +102,9 @@ int emit_readme(const ep_plan *m, emit_set *out, fp_error *err)
                 "`CUDA_VISIBLE_DEVICES` set to the GPUs the plan chose, and waits for them.  vLLM servers\n"
                 "need `vllm` and `curl` on the PATH; llama-server reads its GGUF file from `models/` beside\n"
                 "the script (convert or download the model at the type the plan sized; the file name says\n"
-                "which); training jobs run your script (`TRAIN_SCRIPT`, default `train.py`).\n");
+                "which); training jobs run your script (`TRAIN_SCRIPT`, default `train.py`).  A model the\n"
+                "plan read from your own files (a checkpoint directory, a config.json, a .gguf) is loaded\n"
+                "from `models/` too: each launch script names the path to copy from.\n");
     eb_puts(&b, "\n## Docker Compose\n\n"
                 "`cd node-N && docker compose up -d` on the machine (NVIDIA Container Toolkit for the GPUs).\n"
                 "Each server is a service of the official image (`vllm/vllm-openai`,\n"
