@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "../common/atomic.h"
@@ -18,6 +19,24 @@ int glpk_quiet(void *info, const char *s)
 {
     (void)info;
     (void)s;
+    return 1;
+}
+
+/* GLPK's terminal output while it writes a model: the line that says why a write failed
+ * ("Unable to create 'x' - No space left on device", "Write error on 'x' - ...") */
+typedef struct glpk_said {
+    char line[200];
+} glpk_said;
+
+static int glpk_capture(void *info, const char *s)
+{
+    glpk_said *g = info;
+    if (s && strncmp(s, "Writing ", 8) != 0 && s[0] && s[0] != '\n') {
+        snprintf(g->line, sizeof g->line, "%s", s);
+        size_t n = strlen(g->line);
+        while (n && (g->line[n - 1] == '\n' || g->line[n - 1] == ' '))
+            g->line[--n] = 0;
+    }
     return 1;
 }
 
@@ -165,10 +184,18 @@ void master_export(solve_state *s)
             s->export_failed = 1;
             break;
         }
+        glpk_said said = {{0}};
+        glp_term_hook(glpk_capture, &said);
+        int was = glp_term_out(GLP_ON); /* its messages reach the hook only when on */
         int wr = k == 0 ? glp_write_mps(lp, GLP_MPS_FILE, NULL, fo.tmp) : glp_write_lp(lp, NULL, fo.tmp);
+        glp_term_out(was);
+        glp_term_hook(pb->verbose ? NULL : glpk_quiet, NULL);
         if (wr != 0) {
             fp_output_abort(&fo);
-            fp_fail(&s->export_err, paths[k], 0, 0, "cannot write the model");
+            /* GLPK names the temporary file it wrote; the reason after " - " is what matters */
+            const char *why = strstr(said.line, " - ");
+            fp_fail(&s->export_err, paths[k], 0, 0, "cannot write the model: %s",
+                    why ? why + 3 : said.line[0] ? said.line : "GLPK's writer failed");
             s->export_failed = 1;
         } else if (fp_output_commit(&fo, &s->export_err) != 0) {
             s->export_failed = 1;
