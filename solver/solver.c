@@ -232,6 +232,8 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
         goto out;
     rc = 0;
 out:
+    /* the guard's frame ends here: GLPK must never jump back into it */
+    glp_error_hook(NULL, NULL);
     solve_free(&s, rc);
     return rc;
 }
