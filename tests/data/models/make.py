@@ -391,6 +391,10 @@ def main():
     gguf(os.path.join(M, "tiny-gemma3.gguf"),
          arch_kvs("gemma3", "tiny-gemma3", c, [("feed_forward_length", c["ff"]), ("attention.sliding_window", 512)]),
          gemma3_gguf_tensors(c))
+    # a gemma3 whose config has sliding_window_pattern 1 (every layer global): no sliding_window key
+    c = {"h": 128, "heads": 2, "kv": 1, "hd": 128, "layers": 2, "ff": 256, "vocab": 64}
+    gguf(os.path.join(M, "tiny-gemma3-global.gguf"),
+         arch_kvs("gemma3", "tiny-gemma3-global", c, [("feed_forward_length", c["ff"])]), gemma3_gguf_tensors(c))
     # llama4 as Llama4Model converts it: feed_forward_length is intermediate_size_mlp,
     # expert_feed_forward_length the experts' intermediate_size, interleave_moe_layer_step 2;
     # no sliding_window key: llama.cpp's chunked attention (8192, every 4th layer NoPE and global)
@@ -400,6 +404,16 @@ def main():
          arch_kvs("llama4", "tiny-llama4", c, [("feed_forward_length", c["ff"]), ("expert_count", c["experts"]),
                                                ("expert_used_count", 1), ("expert_feed_forward_length", c["moe_ff"]),
                                                ("interleave_moe_layer_step", c["step"])]),
+         llama4_gguf_tensors(c))
+    # a llama4 whose layer_types are all full_attention: Llama4Model writes sliding_window 0
+    c = {"h": 128, "heads": 4, "kv": 2, "hd": 64, "layers": 2, "ff": 256, "moe_ff": 128, "experts": 4,
+         "step": 2, "vocab": 64}
+    gguf(os.path.join(M, "tiny-llama4-nochunk.gguf"),
+         arch_kvs("llama4", "tiny-llama4-nochunk", c, [("feed_forward_length", c["ff"]), ("expert_count", c["experts"]),
+                                                       ("expert_used_count", 1),
+                                                       ("expert_feed_forward_length", c["moe_ff"]),
+                                                       ("interleave_moe_layer_step", c["step"]),
+                                                       ("attention.sliding_window", 0)]),
          llama4_gguf_tensors(c))
     # gpt-oss as GptOssModel converts it: MXFP4 experts, sliding_window 128 on every other layer
     # (llama.cpp's pattern), expert_feed_forward_length = intermediate_size
