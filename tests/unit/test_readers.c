@@ -457,6 +457,19 @@ static void test_gguf_glm4moe(test_ctx *t)
     /* in all: token_embd, output_norm, output; 11 attention tensors in each of 4 blocks; 3 in
      * the dense MLP; 8 in each of 3 MoE blocks; 4 nextn.* */
     CHECK_U64(t, st.tensors + st.unloaded_tensors, 3 + 4 * 11 + 3 + 3 * 8 + 4);
+
+    /* split in two, the MTP block in the second part (whose metadata names no blocks): the
+     * first part's nextn_predict_layers decides, the same counts come out */
+    inv_stored s2;
+    est_arch b;
+    CHECK(t, inv_gguf_load("tests/data/models/tiny-glm4moe-00002-of-00002.gguf", &b, &s2, name, &e) == 0);
+    CHECK_U64(t, s2.files, 2);
+    CHECK_U64(t, b.layers, 3);
+    CHECK(t, b.qk_norm && b.router_bias); /* attn_q_norm and exp_probs_b seen in either part */
+    CHECK_U64(t, s2.elements, st.elements);
+    CHECK_U64(t, s2.bytes, st.bytes);
+    CHECK_U64(t, s2.unloaded_elements, st.unloaded_elements);
+    CHECK_U64(t, s2.unloaded_tensors, 23);
 }
 
 static void put32(unsigned char *p, uint32_t v)

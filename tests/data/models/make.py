@@ -434,6 +434,19 @@ def main():
                                                  ("leading_dense_block_count", c["dense"]),
                                                  ("nextn_predict_layers", c["nextn"]), ("expert_gating_func", 2)]),
          glm4moe_gguf_tensors(c))
+    # the same split in two: the MTP block is in the second part, whose metadata has no glm4moe keys
+    t = glm4moe_gguf_tensors(c)
+    kvs = arch_kvs("glm4moe", "tiny-glm4moe-split", c, [("feed_forward_length", c["ff"]),
+                                                        ("expert_count", c["experts"]), ("expert_used_count", 2),
+                                                        ("expert_shared_count", c["shared"]),
+                                                        ("expert_feed_forward_length", c["moe_ff"]),
+                                                        ("leading_dense_block_count", c["dense"]),
+                                                        ("nextn_predict_layers", c["nextn"])])
+    half = len(t) // 2
+    gguf(os.path.join(M, "tiny-glm4moe-00001-of-00002.gguf"),
+         kvs + [("split.no", 0), ("split.count", 2), ("split.tensors.count", len(t))], t[:half])
+    gguf(os.path.join(M, "tiny-glm4moe-00002-of-00002.gguf"),
+         [("split.no", 1), ("split.count", 2), ("split.tensors.count", len(t))], t[half:])
     # every ggml type fedplan knows, one 2 x 256 tensor each, under llama metadata
     gguf(os.path.join(M, "all-types.gguf"), llama_kvs(1, 256, 512, 4, 2, 64, "all-types"),
          [("t.%s" % ty, ty, [256, 2]) for ty in GGML])
