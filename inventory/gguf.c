@@ -19,6 +19,9 @@
  * Split models (llama.cpp's gguf-split: NAME-00001-of-00003.gguf, split.count and
  * split.tensors.count in the metadata) are read as one: the first file's metadata, every
  * file's tensors.
+ *
+ * NextN/MTP blocks (the last <arch>.nextn_predict_layers of <arch>.block_count, as convert
+ * keeps GLM-4.5's) are summed apart, as unloaded: llama.cpp does not load them.
  */
 #include <errno.h>
 #include <jansson.h>
