@@ -454,6 +454,13 @@ static void test_gguf_glm4moe(test_ctx *t)
     CHECK_U64(t, st.elements, 2 * 64 * 128 + 128 + 3 * attn + dense + 2 * moe);
     CHECK_U64(t, st.unloaded_elements, attn + moe + 256 * 128 + 3 * 128);
     CHECK_U64(t, st.unloaded_tensors, 11 + 8 + 4);
+    /* their bytes: the Q4_0 matrices (q 128 x 256, k and v 128 x 128, o 256 x 128, experts
+     * 3 x 128 x 64 x 4, shared 3 x 128 x 64, eh_proj 256 x 128) at 18 bytes per 32 values, the
+     * F32 rest (norms 128 + 128 + 3 x 128, q/k/v biases 256 + 2 x 128, q/k norms 2 x 64, router
+     * 128 x 4, exp_probs_b 4) at 4 bytes */
+    CHECK_U64(t, st.unloaded_bytes,
+              (128 * 256 + 2 * 128 * 128 + 256 * 128 + 3 * 128 * 64 * 4 + 3 * 128 * 64 + 256 * 128) / 32 * 18 +
+                  (2 * 128 + 3 * 128 + 256 + 2 * 128 + 2 * 64 + 128 * 4 + 4) * 4);
     /* in all: token_embd, output_norm, output; 11 attention tensors in each of 4 blocks; 3 in
      * the dense MLP; 8 in each of 3 MoE blocks; 4 nextn.* */
     CHECK_U64(t, st.tensors + st.unloaded_tensors, 3 + 4 * 11 + 3 + 3 * 8 + 4);

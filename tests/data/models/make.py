@@ -200,12 +200,12 @@ def qwen3moe_gguf_tensors(c):
     t = [("token_embd.weight", "Q8_0", [h, c["vocab"]])]
     for i in range(c["layers"]):
         p = "blk.%d." % i
-        t += [(p + "attn_norm.weight", "F32", [h]), (p + "attn_q.weight", "Q8_0", [h, c["heads"] * hd]),
-              (p + "attn_k.weight", "Q8_0", [h, c["kv"] * hd]), (p + "attn_v.weight", "Q8_0", [h, c["kv"] * hd]),
-              (p + "attn_output.weight", "Q8_0", [c["heads"] * hd, h]), (p + "attn_q_norm.weight", "F32", [hd]),
+        t += [(p + "attn_norm.weight", "F32", [h]), (p + "attn_q.weight", "Q4_0", [h, c["heads"] * hd]),
+              (p + "attn_k.weight", "Q4_0", [h, c["kv"] * hd]), (p + "attn_v.weight", "Q4_0", [h, c["kv"] * hd]),
+              (p + "attn_output.weight", "Q4_0", [c["heads"] * hd, h]), (p + "attn_q_norm.weight", "F32", [hd]),
               (p + "attn_k_norm.weight", "F32", [hd]), (p + "ffn_norm.weight", "F32", [h]),
               (p + "ffn_gate_inp.weight", "F32", [h, e]), (p + "ffn_gate_exps.weight", "Q4_K", [h, mf, e]),
-              (p + "ffn_up_exps.weight", "Q4_K", [h, mf, e]), (p + "ffn_down_exps.weight", "Q8_0", [mf, h, e])]
+              (p + "ffn_up_exps.weight", "Q4_K", [h, mf, e]), (p + "ffn_down_exps.weight", "Q4_0", [mf, h, e])]
     return t + [("output_norm.weight", "F32", [h]), ("output.weight", "Q8_0", [h, c["vocab"]])]
 
 def gemma3_gguf_tensors(c):
@@ -234,17 +234,17 @@ def llama4_gguf_tensors(c):
     t = [("token_embd.weight", "Q8_0", [h, c["vocab"]])]
     for i in range(c["layers"]):
         p = "blk.%d." % i
-        t += [(p + "attn_norm.weight", "F32", [h]), (p + "attn_q.weight", "Q8_0", [h, c["heads"] * hd]),
-              (p + "attn_k.weight", "Q8_0", [h, c["kv"] * hd]), (p + "attn_v.weight", "Q8_0", [h, c["kv"] * hd]),
-              (p + "attn_output.weight", "Q8_0", [c["heads"] * hd, h]), (p + "ffn_norm.weight", "F32", [h])]
+        t += [(p + "attn_norm.weight", "F32", [h]), (p + "attn_q.weight", "Q4_0", [h, c["heads"] * hd]),
+              (p + "attn_k.weight", "Q4_0", [h, c["kv"] * hd]), (p + "attn_v.weight", "Q4_0", [h, c["kv"] * hd]),
+              (p + "attn_output.weight", "Q4_0", [c["heads"] * hd, h]), (p + "ffn_norm.weight", "F32", [h])]
         if (i + 1) % c["step"] == 0:
             t += [(p + "ffn_gate_inp.weight", "F32", [h, e]), (p + "ffn_gate_exps.weight", "Q4_0", [h, mf, e]),
                   (p + "ffn_up_exps.weight", "Q4_0", [h, mf, e]), (p + "ffn_down_exps.weight", "Q4_0", [mf, h, e]),
-                  (p + "ffn_gate_shexp.weight", "Q8_0", [h, mf]), (p + "ffn_up_shexp.weight", "Q8_0", [h, mf]),
-                  (p + "ffn_down_shexp.weight", "Q8_0", [mf, h])]
+                  (p + "ffn_gate_shexp.weight", "Q4_0", [h, mf]), (p + "ffn_up_shexp.weight", "Q4_0", [h, mf]),
+                  (p + "ffn_down_shexp.weight", "Q4_0", [mf, h])]
         else:
-            t += [(p + "ffn_gate.weight", "Q8_0", [h, ff]), (p + "ffn_up.weight", "Q8_0", [h, ff]),
-                  (p + "ffn_down.weight", "Q8_0", [ff, h])]
+            t += [(p + "ffn_gate.weight", "Q4_0", [h, ff]), (p + "ffn_up.weight", "Q4_0", [h, ff]),
+                  (p + "ffn_down.weight", "Q4_0", [ff, h])]
     return t + [("output_norm.weight", "F32", [h]), ("output.weight", "Q8_0", [h, c["vocab"]])]
 
 def gpt_oss_gguf_tensors(c):
@@ -280,22 +280,22 @@ def glm4moe_gguf_tensors(c):
     t = [("token_embd.weight", "Q8_0", [h, c["vocab"]])]
     for i in range(c["layers"] + c["nextn"]):
         p = "blk.%d." % i
-        t += [(p + "attn_norm.weight", "F32", [h]), (p + "attn_q.weight", "Q8_0", [h, nh * hd]),
-              (p + "attn_q.bias", "F32", [nh * hd]), (p + "attn_k.weight", "Q8_0", [h, kv * hd]),
-              (p + "attn_k.bias", "F32", [kv * hd]), (p + "attn_v.weight", "Q8_0", [h, kv * hd]),
-              (p + "attn_v.bias", "F32", [kv * hd]), (p + "attn_output.weight", "Q8_0", [nh * hd, h]),
+        t += [(p + "attn_norm.weight", "F32", [h]), (p + "attn_q.weight", "Q4_0", [h, nh * hd]),
+              (p + "attn_q.bias", "F32", [nh * hd]), (p + "attn_k.weight", "Q4_0", [h, kv * hd]),
+              (p + "attn_k.bias", "F32", [kv * hd]), (p + "attn_v.weight", "Q4_0", [h, kv * hd]),
+              (p + "attn_v.bias", "F32", [kv * hd]), (p + "attn_output.weight", "Q4_0", [nh * hd, h]),
               (p + "attn_q_norm.weight", "F32", [hd]), (p + "attn_k_norm.weight", "F32", [hd]),
               (p + "post_attention_norm.weight", "F32", [h])]
         if i < c["dense"]:
-            t += [(p + "ffn_gate.weight", "Q8_0", [h, ff]), (p + "ffn_up.weight", "Q8_0", [h, ff]),
-                  (p + "ffn_down.weight", "Q8_0", [ff, h])]
+            t += [(p + "ffn_gate.weight", "Q4_0", [h, ff]), (p + "ffn_up.weight", "Q4_0", [h, ff]),
+                  (p + "ffn_down.weight", "Q4_0", [ff, h])]
         else:
             t += [(p + "ffn_gate_inp.weight", "F32", [h, e]), (p + "exp_probs_b.bias", "F32", [e]),
-                  (p + "ffn_gate_exps.weight", "Q8_0", [h, mf, e]), (p + "ffn_up_exps.weight", "Q8_0", [h, mf, e]),
-                  (p + "ffn_down_exps.weight", "Q8_0", [mf, h, e]), (p + "ffn_gate_shexp.weight", "Q8_0", [h, sh]),
-                  (p + "ffn_up_shexp.weight", "Q8_0", [h, sh]), (p + "ffn_down_shexp.weight", "Q8_0", [sh, h])]
+                  (p + "ffn_gate_exps.weight", "Q4_0", [h, mf, e]), (p + "ffn_up_exps.weight", "Q4_0", [h, mf, e]),
+                  (p + "ffn_down_exps.weight", "Q4_0", [mf, h, e]), (p + "ffn_gate_shexp.weight", "Q4_0", [h, sh]),
+                  (p + "ffn_up_shexp.weight", "Q4_0", [h, sh]), (p + "ffn_down_shexp.weight", "Q4_0", [sh, h])]
         if i >= c["layers"]:
-            t += [(p + "nextn.eh_proj.weight", "Q8_0", [2 * h, h]), (p + "nextn.enorm.weight", "F32", [h]),
+            t += [(p + "nextn.eh_proj.weight", "Q4_0", [2 * h, h]), (p + "nextn.enorm.weight", "F32", [h]),
                   (p + "nextn.hnorm.weight", "F32", [h]), (p + "nextn.shared_head_norm.weight", "F32", [h])]
     return t + [("output_norm.weight", "F32", [h]), ("output.weight", "Q8_0", [h, c["vocab"]])]
 
