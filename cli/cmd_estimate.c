@@ -318,6 +318,13 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
             json_object_set_new(kinds, st->kinds[i].name, k);
         }
         json_object_set_new(ck, "types", kinds);
+        if (st->unloaded_tensors) { /* GGUF NextN/MTP blocks llama.cpp skips at load: in no figure above */
+            json_t *u = json_object();
+            json_object_set_new(u, "tensors", json_integer((json_int_t)st->unloaded_tensors));
+            json_object_set_new(u, "elements", json_integer((json_int_t)st->unloaded_elements));
+            json_object_set_new(u, "bytes", json_integer((json_int_t)st->unloaded_bytes));
+            json_object_set_new(ck, "unloaded", u);
+        }
         json_object_set_new(ck, "params_match", r->params_match < 0 ? json_null() : json_boolean(r->params_match));
         json_object_set_new(ck, "weights_as_stored", json_boolean(w->stored_weights != 0));
         json_object_set_new(o, "checkpoint", ck);
@@ -496,6 +503,9 @@ static void print_stored(const est_workload *w, const est_params *p, const resul
     for (size_t i = 0; i < st->nkinds; i++)
         printf(" %s %llu", st->kinds[i].name, (unsigned long long)st->kinds[i].tensors);
     printf("\n");
+    if (st->unloaded_tensors)
+        printf("           and %s tensors (%s bytes) of NextN/MTP layers the runtime does not load\n",
+               fmt_int(b1, sizeof b1, st->unloaded_tensors), fmt_int(b2, sizeof b2, st->unloaded_bytes));
     if (!w->stored_weights)
         printf("           (not used: %s)\n", w->mode == EST_MODE_TRAIN ? "training sizes the weights by --dtype and "
                                                                            "--precision"

@@ -19,6 +19,9 @@
  * Split models (llama.cpp's gguf-split: NAME-00001-of-00003.gguf, split.count and
  * split.tensors.count in the metadata) are read as one: the first file's metadata, every
  * file's tensors.
+ *
+ * NextN/MTP blocks (the last <arch>.nextn_predict_layers of <arch>.block_count, as convert
+ * keeps GLM-4.5's) are summed apart, as unloaded: llama.cpp does not load them.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -325,8 +328,49 @@ static int rd_kv(cur *c, meta *m)
 
 #define GGML_MAX_DIMS 4
 
-/* Read one GGUF file through c: metadata into m (first file) and tensors into st. */
-static int read_one(cur *c, meta *m, inv_stored *st)
+static const kv_int *meta_get(const meta *m, const char *suffix)
+{
+    char key[KEY_MAX];
+    snprintf(key, sizeof key, "%s.%s", m->arch, suffix);
+    for (size_t i = 0; i < m->nints; i++)
+        if (!strcmp(m->ints[i].key, key))
+            return &m->ints[i];
+    return NULL;
+}
+
+/* The first block of the NextN/MTP layers: convert (Glm4MoeModel) writes block_count =
+ * num_hidden_layers + nextn_predict_layers and keeps those last blocks in the file, but
+ * llama.cpp creates their tensors TENSOR_SKIP ("model has unused tensor ... ignoring": not
+ * loaded, not in its memory) and transformers does not load them either.  UINT64_MAX: none. */
+static uint64_t nextn_from(const meta *m)
+{
+    const kv_int *bc = meta_get(m, "block_count"), *nx = meta_get(m, "nextn_predict_layers");
+    if (!bc || !nx || bc->is_array || nx->is_array || nx->v == 0 || nx->v >= bc->v)
+        return UINT64_MAX;
+    return bc->v - nx->v;
+}
+
+/* The block index of a tensor named "blk.N.<...>" (UINT64_MAX for any other name). */
+static uint64_t block_of(const char *name)
+{
+    if (strncmp(name, "blk.", 4))
+        return UINT64_MAX;
+    uint64_t n = 0;
+    const char *p = name + 4;
+    if (*p < '0' || *p > '9')
+        return UINT64_MAX;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (n > UINT64_MAX / 16)
+            return UINT64_MAX;
+        n = n * 10 + (uint64_t)(*p - '0');
+    }
+    return *p == '.' ? n : UINT64_MAX;
+}
+
+/* Read one GGUF file through c: metadata into m and tensors into st.  first: the first part's
+ * metadata when c is a later part of a split model (its own metadata has no architecture
+ * keys), else NULL. */
+static int read_one(cur *c, meta *m, inv_stored *st, const meta *first)
 {
     unsigned char magic[4];
     uint32_t version;
@@ -359,6 +403,7 @@ static int read_one(cur *c, meta *m, inv_stored *st)
             return -1;
     if (!local.alignment)
         local.alignment = 32; /* GGUF_DEFAULT_ALIGNMENT */
+    uint64_t skip_from = nextn_from(first ? first : &local);
 
     inv_stored add;
     memset(&add, 0, sizeof add);
@@ -409,10 +454,16 @@ static int read_one(cur *c, meta *m, inv_stored *st)
             max_end = off + bytes;
             max_at = at;
         }
-        add.tensors++;
-        add.elements += elems;
-        add.bytes += bytes;
-        inv_stored_kind_add(&add, gt->name, 1, elems, bytes);
+        if (skip_from != UINT64_MAX && block_of(name) != UINT64_MAX && block_of(name) >= skip_from) {
+            add.unloaded_tensors++;
+            add.unloaded_elements += elems;
+            add.unloaded_bytes += bytes;
+        } else {
+            add.tensors++;
+            add.elements += elems;
+            add.bytes += bytes;
+            inv_stored_kind_add(&add, gt->name, 1, elems, bytes);
+        }
         if (!strcmp(name, "output.weight"))
             local.has_output = 1;
         else if (!strcmp(name, "blk.0.attn_q.bias") || !strcmp(name, "blk.0.attn_qkv.bias"))
@@ -441,16 +492,6 @@ static int read_one(cur *c, meta *m, inv_stored *st)
 
 /* ====================================================================== architecture */
 
-static const kv_int *meta_get(const meta *m, const char *suffix)
-{
-    char key[KEY_MAX];
-    snprintf(key, sizeof key, "%s.%s", m->arch, suffix);
-    for (size_t i = 0; i < m->nints; i++)
-        if (!strcmp(m->ints[i].key, key))
-            return &m->ints[i];
-    return NULL;
-}
-
 /* GGUF key suffix -> config.json key: what llama.cpp's convert_hf_to_gguf.py writes for each
  * config key (TextModel.set_gguf_parameters and the model classes), read back.  Ints only;
  * booleans from the tensors are set apart. */
@@ -474,6 +515,7 @@ static const key_row keys_llama4[] = {
     {"feed_forward_length", "intermediate_size_mlp"},
     {"expert_feed_forward_length", "intermediate_size"},
     {"interleave_moe_layer_step", "interleave_moe_layer_step"},
+    {"attention.sliding_window", NULL}, /* 0: no chunked attention (A_CHUNK) */
     {NULL, NULL},
 };
 /* DeepSeek-V2/V3 and Kimi-K2 (convert: DeepseekV2Model): MLA ranks; the head sizes are taken
@@ -496,6 +538,12 @@ enum {
     A_QKNORM = 1u << 1, /* use_qk_norm from a blk.0.attn_q_norm.weight tensor */
     A_MLA = 1u << 2,    /* DeepSeek MLA head sizes (key_length_mla, value_length_mla) */
     A_NEXTN = 1u << 3,  /* block_count includes nextn_predict_layers MTP layers */
+    A_SWA = 1u << 4,    /* sliding layers only with attention.sliding_window > 0 (gemma3: Gemma3Model
+                           writes none when sliding_window_pattern is 1; llama.cpp then slides nowhere,
+                           else on its hard-coded 5 of every 6 layers, the reader's default) */
+    A_CHUNK = 1u << 5,  /* attention.sliding_window 0 turns llama.cpp's chunked attention off (llama4:
+                           Llama4Model writes it when every layer is full_attention; absent, llama.cpp
+                           hard-codes chunks of 8192 with every 4th layer NoPE and global) */
 };
 
 /* GGUF general.architecture (llama.cpp src/llama-arch.cpp LLM_ARCH_NAMES) -> the config.json
@@ -517,8 +565,8 @@ static const arch_row arch_rows[] = {
     {"qwen3moe", "qwen3_moe", "qwen3_moe", "num_experts", NULL, A_BIAS},
     {"gemma", "gemma", NULL, "num_experts", NULL, A_BIAS},
     {"gemma2", "gemma2", NULL, "num_experts", NULL, 0},
-    {"gemma3", "gemma3_text", NULL, "num_experts", NULL, 0},
-    {"llama4", "llama4_text", "llama4_text", "num_local_experts", keys_llama4, A_BIAS},
+    {"gemma3", "gemma3_text", NULL, "num_experts", NULL, A_SWA},
+    {"llama4", "llama4_text", "llama4_text", "num_local_experts", keys_llama4, A_BIAS | A_CHUNK},
     {"gpt-oss", "gpt_oss", "gpt_oss", "num_local_experts", NULL, A_BIAS},
     {"deepseek2", "deepseek_v2", "deepseek_v2", "n_routed_experts", keys_deepseek2, A_MLA},
     {"glm4moe", "glm4_moe", "glm4_moe", "n_routed_experts", keys_glm4moe, A_BIAS | A_QKNORM | A_NEXTN},
@@ -623,6 +671,11 @@ static int meta_to_arch(const char *file, const meta *m, est_arch *arch, fp_erro
         if (bc && nx && nx->v < bc->v)
             json_object_set_new(o, "num_hidden_layers", json_integer(capped(bc->v - nx->v)));
     }
+    const kv_int *sw = meta_get(m, "attention.sliding_window");
+    if ((row->flags & A_SWA) && (!sw || sw->v == 0))
+        json_object_set_new(o, "sliding_window_pattern", json_integer(1));
+    if ((row->flags & A_CHUNK) && sw && sw->v == 0)
+        json_object_set_new(o, "attention_chunk_size", json_null());
     /* vocabulary: <arch>.vocab_size, else the tokenizer's token list, else token_embd's rows */
     const kv_int *nv = meta_get(m, "vocab_size");
     uint64_t vocab = nv ? nv->v : m->n_tokens ? m->n_tokens : m->embd_rows;
@@ -672,7 +725,7 @@ int inv_gguf_parse(const char *file, const unsigned char *buf, size_t len, est_a
     cur c = {.file = file, .buf = buf, .size = len, .err = err};
     meta m;
     memset(st, 0, sizeof *st);
-    if (read_one(&c, &m, st) != 0)
+    if (read_one(&c, &m, st, NULL) != 0)
         return -1;
     if (name_out) {
         if (m.name[0])
@@ -683,7 +736,7 @@ int inv_gguf_parse(const char *file, const unsigned char *buf, size_t len, est_a
     return meta_to_arch(file, &m, arch, err);
 }
 
-static int load_file(const char *path, meta *m, inv_stored *st, fp_error *err)
+static int load_file(const char *path, meta *m, inv_stored *st, const meta *first, fp_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -694,7 +747,7 @@ static int load_file(const char *path, meta *m, inv_stored *st, fp_error *err)
         rc = fp_fail(err, path, 0, 0, "not a regular file");
     } else {
         cur c = {.file = path, .f = f, .size = (uint64_t)sb.st_size, .err = err};
-        rc = read_one(&c, m, st);
+        rc = read_one(&c, m, st, first);
     }
     fclose(f);
     return rc;
@@ -728,7 +781,7 @@ int inv_gguf_load(const char *path, est_arch *arch, inv_stored *st, char *name_o
     char first[4096];
     snprintf(first, sizeof first, "%s", path);
     if (!split_name(path, &plen, &no, &count)) {
-        if (load_file(path, &m, st, err) != 0)
+        if (load_file(path, &m, st, NULL, err) != 0)
             return -1;
         if (m.split_count > 1)
             return fp_fail(err, path, 0, 0, "this is part %llu of a %llu-file split model, but its name does not end in "
@@ -736,13 +789,14 @@ int inv_gguf_load(const char *path, est_arch *arch, inv_stored *st, char *name_o
                            (unsigned long long)m.split_no + 1, (unsigned long long)m.split_count);
     } else {
         /* every part; the first one's metadata describes the model */
-        int outs = 0, qb = 0, ob = 0;
+        int outs = 0, qb = 0, ob = 0, qn = 0, pb = 0;
         uint64_t rows = 0;
-        for (unsigned i = count; i >= 1; i--) {
+        /* the first part first: its metadata says which blocks the later parts' tensors belong to */
+        for (unsigned i = 1; i <= count; i++) {
             char part[4096];
             snprintf(part, sizeof part, "%.*s-%05u-of-%05u.gguf", (int)plen, path, i, count);
             meta pm;
-            if (load_file(part, &pm, st, err) != 0)
+            if (load_file(part, &pm, st, i == 1 ? NULL : &m, err) != 0)
                 return -1;
             if (pm.split_count && pm.split_count != count)
                 return fp_fail(err, part, 0, 0, "split.count says %llu files, the name %u",
@@ -751,6 +805,8 @@ int inv_gguf_load(const char *path, est_arch *arch, inv_stored *st, char *name_o
             outs |= pm.has_output;
             qb |= pm.has_q_bias;
             ob |= pm.has_o_bias;
+            qn |= pm.has_q_norm;
+            pb |= pm.has_probs_bias;
             if (pm.embd_rows)
                 rows = pm.embd_rows;
             if (i == 1) {
@@ -761,10 +817,13 @@ int inv_gguf_load(const char *path, est_arch *arch, inv_stored *st, char *name_o
         m.has_output = outs;
         m.has_q_bias = qb;
         m.has_o_bias = ob;
+        m.has_q_norm = qn;
+        m.has_probs_bias = pb;
         m.embd_rows = rows;
-        if (m.has_split_tensors && m.split_tensors != st->tensors)
+        uint64_t held = st->tensors + st->unloaded_tensors;
+        if (m.has_split_tensors && m.split_tensors != held)
             return fp_fail(err, first, 0, 0, "the %u split files hold %llu tensors, split.tensors.count says %llu", count,
-                           (unsigned long long)st->tensors, (unsigned long long)m.split_tensors);
+                           (unsigned long long)held, (unsigned long long)m.split_tensors);
     }
     if (name_out) {
         if (m.name[0])

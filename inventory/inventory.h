@@ -163,6 +163,10 @@ typedef struct inv_stored {
     uint64_t elements; /* every tensor's element count (a packed int4 tensor counts its int32 words) */
     uint64_t bytes;    /* every tensor's stored bytes: what a runtime loads */
     int quantized;     /* some tensor is not F32/F16/BF16/F64 (safetensors): elements are no parameter count */
+    /* in the files but not loaded by the runtime, so in none of the figures above: the
+     * NextN/MTP layers a GGUF keeps as its last nextn_predict_layers blocks (llama.cpp
+     * creates them TENSOR_SKIP: GLM-4.5) */
+    uint64_t unloaded_tensors, unloaded_elements, unloaded_bytes;
     size_t nkinds;
     inv_kind kinds[INV_KINDS]; /* in first-seen order */
 } inv_stored;

@@ -44,6 +44,9 @@ void inv_stored_merge(inv_stored *st, const inv_stored *add)
     st->elements += add->elements;
     st->bytes += add->bytes;
     st->quantized |= add->quantized;
+    st->unloaded_tensors += add->unloaded_tensors;
+    st->unloaded_elements += add->unloaded_elements;
+    st->unloaded_bytes += add->unloaded_bytes;
     for (size_t i = 0; i < add->nkinds; i++)
         inv_stored_kind_add(st, add->kinds[i].name, add->kinds[i].tensors, add->kinds[i].elements, add->kinds[i].bytes);
 }

@@ -273,6 +273,212 @@ static void test_gguf_qwen3_deepseek2(test_ctx *t)
     CHECK_U64(t, st.elements, p.total);
 }
 
+/* The 2025 architectures as llama.cpp's convert writes them (make.py: tensor names from
+ * src/llama-arch.cpp, keys from convert_hf_to_gguf.py).  Each total is worked out by hand from
+ * the tensor list make.py writes, and must equal both the architecture's count and the
+ * elements the file holds. */
+static void test_gguf_qwen3moe(test_ctx *t)
+{
+    est_arch a;
+    est_params p;
+    inv_stored st;
+    char name[INV_NAME];
+    fp_error e;
+    CHECK(t, inv_gguf_load("tests/data/models/tiny-qwen3moe.gguf", &a, &st, name, &e) == 0);
+    CHECK_STR(t, a.model_type, "qwen3_moe");
+    CHECK_U64(t, a.experts, 4);                /* expert_count */
+    CHECK_U64(t, a.experts_per_tok, 2);        /* expert_used_count */
+    CHECK_U64(t, a.moe_intermediate, 128);     /* expert_feed_forward_length */
+    CHECK_U64(t, a.moe_layers, 2);             /* every layer: GGUF has no mlp_only_layers */
+    CHECK_U64(t, a.shared_experts + a.shared_intermediate, 0);
+    CHECK_U64(t, a.head_dim, 128);             /* attention.key_length, not 256 / 4 */
+    CHECK(t, a.qk_norm && !a.tied_embeddings && !a.qkv_bias);
+    CHECK(t, est_params_count(&a, &p, &e) == 0);
+    /* embed and output 64 x 256 each, final norm 256; per layer: 2 norms 2 x 256, q 256 x 512,
+     * k and v 256 x 256, o 512 x 256, q/k norms 2 x 128, router 256 x 4, experts 3 x 256 x 128 x 4
+     * (feed_forward_length 768 is the config's unused dense width: no tensor has it) */
+    uint64_t layer = 2 * 256 + 256 * 512 + 2 * 256 * 256 + 512 * 256 + 2 * 128 + 256 * 4 + 3 * 256 * 128 * 4;
+    CHECK_U64(t, layer, 788224);
+    CHECK_U64(t, p.total, 2 * 64 * 256 + 256 + 2 * layer);
+    CHECK_U64(t, st.elements, 2 * 64 * 256 + 256 + 2 * layer);
+    /* gate and up experts are Q4_K: 2 layers x 2 x 256 x 128 x 4 values, 144 bytes per 256 */
+    const inv_kind *q4 = kind(&st, "Q4_K");
+    CHECK(t, q4 != NULL);
+    if (q4) {
+        CHECK_U64(t, q4->elements, 2 * 2 * 256 * 128 * 4);
+        CHECK_U64(t, q4->bytes, 2 * 2 * 256 * 128 * 4 / 256 * 144);
+    }
+}
+
+static void test_gguf_gemma3(test_ctx *t)
+{
+    est_arch a;
+    est_params p;
+    inv_stored st;
+    char name[INV_NAME];
+    fp_error e;
+    CHECK(t, inv_gguf_load("tests/data/models/tiny-gemma3.gguf", &a, &st, name, &e) == 0);
+    CHECK_STR(t, a.model_type, "gemma3_text");
+    CHECK_U64(t, a.head_dim, 128); /* key_length, not 128 / 2 */
+    CHECK_U64(t, a.sliding_window, 512);
+    /* llama.cpp's pattern (set_swa_pattern(6)): layers 0-4 and 6 slide, layer 5 is global */
+    CHECK_U64(t, a.sliding_layers, 6);
+    CHECK_U64(t, a.norms_per_layer, 4);
+    CHECK(t, a.qk_norm && a.tied_embeddings);
+    CHECK_U64(t, a.vocab, 64);
+    CHECK(t, est_params_count(&a, &p, &e) == 0);
+    /* embed 64 x 128 (tied), final norm 128; per layer: 4 norms 4 x 128, q 128 x 256, k and v
+     * 128 x 128, o 256 x 128, q/k norms 2 x 128, gate/up/down 3 x 128 x 256 */
+    uint64_t layer = 4 * 128 + 128 * 256 + 2 * 128 * 128 + 256 * 128 + 2 * 128 + 3 * 128 * 256;
+    CHECK_U64(t, layer, 197376);
+    CHECK_U64(t, p.total, 64 * 128 + 128 + 7 * layer);
+    CHECK_U64(t, st.elements, 64 * 128 + 128 + 7 * layer);
+
+    /* sliding_window_pattern 1 in the config: convert writes no sliding_window, llama.cpp slides
+     * nowhere (the reader's 4096 default must not apply) */
+    CHECK(t, inv_gguf_load("tests/data/models/tiny-gemma3-global.gguf", &a, &st, name, &e) == 0);
+    CHECK_U64(t, a.sliding_layers, 0);
+    CHECK(t, est_params_count(&a, &p, &e) == 0);
+    CHECK_U64(t, p.total, 64 * 128 + 128 + 2 * layer);
+    CHECK_U64(t, st.elements, p.total);
+}
+
+static void test_gguf_llama4(test_ctx *t)
+{
+    est_arch a;
+    est_params p;
+    inv_stored st;
+    char name[INV_NAME];
+    fp_error e;
+    CHECK(t, inv_gguf_load("tests/data/models/tiny-llama4.gguf", &a, &st, name, &e) == 0);
+    CHECK_STR(t, a.model_type, "llama4_text");
+    CHECK_U64(t, a.experts, 4);
+    CHECK_U64(t, a.experts_per_tok, 1);
+    CHECK_U64(t, a.intermediate, 256);        /* feed_forward_length: intermediate_size_mlp */
+    CHECK_U64(t, a.moe_intermediate, 128);    /* expert_feed_forward_length */
+    CHECK_U64(t, a.shared_intermediate, 128); /* the shared expert, as wide as one routed */
+    CHECK_U64(t, a.moe_layers, 2);            /* interleave_moe_layer_step 2: layers 1 and 3 */
+    CHECK_U64(t, a.head_dim, 64);
+    /* no sliding_window key: llama.cpp's chunks of 8192, every 4th layer NoPE and global */
+    CHECK_U64(t, a.attn_chunk, 8192);
+    CHECK_U64(t, a.chunked_layers, 3);
+    CHECK(t, !a.tied_embeddings && !a.qk_norm && !a.qkv_bias);
+    CHECK(t, est_params_count(&a, &p, &e) == 0);
+    /* embed and output 64 x 128 each, final norm 128; per layer: 2 norms 2 x 128, q 128 x 256,
+     * k and v 128 x 128, o 256 x 128; layers 0 and 2 a dense MLP 3 x 128 x 256; layers 1 and 3
+     * a router 128 x 4, experts 3 x 128 x 128 x 4, the shared expert 3 x 128 x 128 */
+    uint64_t attn = 2 * 128 + 128 * 256 + 2 * 128 * 128 + 256 * 128;
+    uint64_t dense = 3 * 128 * 256, moe = 128 * 4 + 3 * 128 * 128 * 4 + 3 * 128 * 128;
+    CHECK_U64(t, attn + dense + moe, 98560 + 98304 + 246272);
+    CHECK_U64(t, p.total, 2 * 64 * 128 + 128 + 4 * attn + 2 * dense + 2 * moe);
+    CHECK_U64(t, st.elements, 2 * 64 * 128 + 128 + 4 * attn + 2 * dense + 2 * moe);
+
+    /* layer_types all full_attention: convert writes sliding_window 0, llama.cpp chunks nothing */
+    CHECK(t, inv_gguf_load("tests/data/models/tiny-llama4-nochunk.gguf", &a, &st, name, &e) == 0);
+    CHECK(t, est_params_count(&a, &p, &e) == 0); /* the check drops the chunk's layers with it */
+    est_arch chk = a;
+    CHECK(t, est_arch_check(&chk, &e) == 0);
+    CHECK_U64(t, chk.attn_chunk, 0);
+    CHECK_U64(t, chk.chunked_layers, 0);
+    CHECK_U64(t, p.total, 2 * 64 * 128 + 128 + 2 * attn + dense + moe);
+    CHECK_U64(t, st.elements, p.total);
+}
+
+static void test_gguf_gpt_oss(test_ctx *t)
+{
+    est_arch a;
+    est_params p;
+    inv_stored st;
+    char name[INV_NAME];
+    fp_error e;
+    CHECK(t, inv_gguf_load("tests/data/models/tiny-gpt-oss-mxfp4.gguf", &a, &st, name, &e) == 0);
+    CHECK_STR(t, a.model_type, "gpt_oss");
+    CHECK_U64(t, a.experts, 4);
+    CHECK_U64(t, a.experts_per_tok, 2);
+    CHECK_U64(t, a.moe_intermediate, 128);
+    CHECK_U64(t, a.moe_layers, 2);
+    CHECK_U64(t, a.head_dim, 64);
+    CHECK(t, a.attn_sinks && a.router_linear_bias && a.mlp_bias && a.qkv_bias && a.o_bias);
+    /* sliding_window 128 on every other layer (llama.cpp set_swa_pattern(2): layer 0 of 2) */
+    CHECK_U64(t, a.sliding_window, 128);
+    CHECK_U64(t, a.sliding_layers, 1);
+    CHECK(t, est_params_count(&a, &p, &e) == 0);
+    /* embed and output 64 x 128 each, final norm 128; per layer: 2 norms 2 x 128, q 128 x 256 +
+     * bias 256, k and v 128 x 128 + 128, o 256 x 128 + 128, sinks 4 (one per head), router
+     * 128 x 4 + 4, gate and up experts 128 x 128 x 4 + bias 128 x 4 each, down 128 x 128 x 4 +
+     * bias 128 x 4 */
+    uint64_t layer = 2 * 128 + (128 * 256 + 256) + 2 * (128 * 128 + 128) + (256 * 128 + 128) + 4 + (128 * 4 + 4) +
+                     3 * (128 * 128 * 4 + 128 * 4);
+    CHECK_U64(t, layer, 297864);
+    CHECK_U64(t, p.total, 2 * 64 * 128 + 128 + 2 * layer);
+    CHECK_U64(t, st.elements, 2 * 64 * 128 + 128 + 2 * layer);
+    /* the experts as stored: MXFP4, 17 bytes per 32 values (2 layers x 3 x 128 x 128 x 4) */
+    const inv_kind *mx = kind(&st, "MXFP4");
+    CHECK(t, mx != NULL);
+    if (mx) {
+        CHECK_U64(t, mx->tensors, 6);
+        CHECK_U64(t, mx->elements, 2 * 3 * 128 * 128 * 4);
+        CHECK_U64(t, mx->bytes, 2 * 3 * 128 * 128 * 4 / 32 * 17);
+    }
+}
+
+static void test_gguf_glm4moe(test_ctx *t)
+{
+    est_arch a;
+    est_params p;
+    inv_stored st;
+    char name[INV_NAME];
+    fp_error e;
+    CHECK(t, inv_gguf_load("tests/data/models/tiny-glm4moe.gguf", &a, &st, name, &e) == 0);
+    CHECK_STR(t, a.model_type, "glm4_moe");
+    CHECK_U64(t, a.layers, 3);       /* block_count 4 less nextn_predict_layers 1 */
+    CHECK_U64(t, a.moe_layers, 2);   /* leading_dense_block_count 1 */
+    CHECK_U64(t, a.experts, 4);
+    CHECK_U64(t, a.experts_per_tok, 2);
+    CHECK_U64(t, a.moe_intermediate, 64);
+    CHECK_U64(t, a.shared_experts, 1);
+    CHECK_U64(t, a.head_dim, 64);
+    CHECK(t, a.router_bias && a.qkv_bias && !a.o_bias && a.qk_norm && !a.tied_embeddings);
+    CHECK(t, est_params_count(&a, &p, &e) == 0);
+    /* embed and output 64 x 128 each, final norm 128; per layer: attn_norm and
+     * post_attention_norm 2 x 128, q 128 x 256 + bias 256, k and v 128 x 128 + 128, o 256 x 128
+     * (no bias), q/k norms 2 x 64; layer 0 a dense MLP 3 x 128 x 256; layers 1 and 2 a router
+     * 128 x 4 + exp_probs_b 4, experts 3 x 128 x 64 x 4, the shared expert 3 x 128 x 64 */
+    uint64_t attn = 2 * 128 + (128 * 256 + 256) + 2 * (128 * 128 + 128) + 256 * 128 + 2 * 64;
+    uint64_t dense = 3 * 128 * 256, moe = 128 * 4 + 4 + 3 * 128 * 64 * 4 + 3 * 128 * 64;
+    CHECK_U64(t, attn + dense + moe, 99200 + 98304 + 123396);
+    CHECK_U64(t, p.total, 2 * 64 * 128 + 128 + 3 * attn + dense + 2 * moe);
+    /* the MTP block (blk.3: a full MoE layer plus nextn.eh_proj 256 x 128 and three norms of
+     * 128) is in the file but llama.cpp skips it at load (TENSOR_SKIP): not in the elements or
+     * bytes, counted apart */
+    CHECK_U64(t, st.elements, 2 * 64 * 128 + 128 + 3 * attn + dense + 2 * moe);
+    CHECK_U64(t, st.unloaded_elements, attn + moe + 256 * 128 + 3 * 128);
+    CHECK_U64(t, st.unloaded_tensors, 11 + 8 + 4);
+    /* their bytes: the Q4_0 matrices (q 128 x 256, k and v 128 x 128, o 256 x 128, experts
+     * 3 x 128 x 64 x 4, shared 3 x 128 x 64, eh_proj 256 x 128) at 18 bytes per 32 values, the
+     * F32 rest (norms 128 + 128 + 3 x 128, q/k/v biases 256 + 2 x 128, q/k norms 2 x 64, router
+     * 128 x 4, exp_probs_b 4) at 4 bytes */
+    CHECK_U64(t, st.unloaded_bytes,
+              (128 * 256 + 2 * 128 * 128 + 256 * 128 + 3 * 128 * 64 * 4 + 3 * 128 * 64 + 256 * 128) / 32 * 18 +
+                  (2 * 128 + 3 * 128 + 256 + 2 * 128 + 2 * 64 + 128 * 4 + 4) * 4);
+    /* in all: token_embd, output_norm, output; 11 attention tensors in each of 4 blocks; 3 in
+     * the dense MLP; 8 in each of 3 MoE blocks; 4 nextn.* */
+    CHECK_U64(t, st.tensors + st.unloaded_tensors, 3 + 4 * 11 + 3 + 3 * 8 + 4);
+
+    /* split in two, the MTP block in the second part (whose metadata names no blocks): the
+     * first part's nextn_predict_layers decides, the same counts come out */
+    inv_stored s2;
+    est_arch b;
+    CHECK(t, inv_gguf_load("tests/data/models/tiny-glm4moe-00002-of-00002.gguf", &b, &s2, name, &e) == 0);
+    CHECK_U64(t, s2.files, 2);
+    CHECK_U64(t, b.layers, 3);
+    CHECK(t, b.qk_norm && b.router_bias); /* attn_q_norm and exp_probs_b seen in either part */
+    CHECK_U64(t, s2.elements, st.elements);
+    CHECK_U64(t, s2.bytes, st.bytes);
+    CHECK_U64(t, s2.unloaded_elements, st.unloaded_elements);
+    CHECK_U64(t, s2.unloaded_tensors, 23);
+}
+
 static void put32(unsigned char *p, uint32_t v)
 {
     for (int i = 0; i < 4; i++)
@@ -420,6 +626,11 @@ const test_case readers_tests[] = {
     {"readers_gguf_all_types", test_gguf_all_types},
     {"readers_gguf_mixture_and_split", test_gguf_mixture_and_split},
     {"readers_gguf_qwen3_deepseek2", test_gguf_qwen3_deepseek2},
+    {"readers_gguf_qwen3moe", test_gguf_qwen3moe},
+    {"readers_gguf_gemma3", test_gguf_gemma3},
+    {"readers_gguf_llama4", test_gguf_llama4},
+    {"readers_gguf_gpt_oss", test_gguf_gpt_oss},
+    {"readers_gguf_glm4moe", test_gguf_glm4moe},
     {"readers_gguf_broken", test_gguf_broken},
     {"readers_hfcache", test_hfcache},
     {"readers_quant_config", test_quant_config},

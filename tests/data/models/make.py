@@ -193,6 +193,123 @@ def deepseek2_gguf_tensors(c):
                   (p + "ffn_up_shexp.weight", "F16", [h, sh]), (p + "ffn_down_shexp.weight", "F16", [sh, h])]
     return t + [("output_norm.weight", "F32", [h]), ("output.weight", "F16", [h, c["vocab"]])]
 
+def qwen3moe_gguf_tensors(c):
+    """llama.cpp's qwen3moe tensors (LLM_ARCH_QWEN3MOE): qwen3 attention with QK-norm, in every
+    layer a router and merged routed experts (ffn_*_exps), no shared expert."""
+    h, hd, e, mf = c["h"], c["hd"], c["experts"], c["moe_ff"]
+    t = [("token_embd.weight", "Q8_0", [h, c["vocab"]])]
+    for i in range(c["layers"]):
+        p = "blk.%d." % i
+        t += [(p + "attn_norm.weight", "F32", [h]), (p + "attn_q.weight", "Q4_0", [h, c["heads"] * hd]),
+              (p + "attn_k.weight", "Q4_0", [h, c["kv"] * hd]), (p + "attn_v.weight", "Q4_0", [h, c["kv"] * hd]),
+              (p + "attn_output.weight", "Q4_0", [c["heads"] * hd, h]), (p + "attn_q_norm.weight", "F32", [hd]),
+              (p + "attn_k_norm.weight", "F32", [hd]), (p + "ffn_norm.weight", "F32", [h]),
+              (p + "ffn_gate_inp.weight", "F32", [h, e]), (p + "ffn_gate_exps.weight", "Q4_K", [h, mf, e]),
+              (p + "ffn_up_exps.weight", "Q4_K", [h, mf, e]), (p + "ffn_down_exps.weight", "Q4_0", [mf, h, e])]
+    return t + [("output_norm.weight", "F32", [h]), ("output.weight", "Q8_0", [h, c["vocab"]])]
+
+def gemma3_gguf_tensors(c):
+    """llama.cpp's gemma3 tensors (LLM_ARCH_GEMMA3): four norms per layer (attn_norm,
+    post_attention_norm, ffn_norm, post_ffw_norm), QK-norm over head_dim, the head tied to
+    token_embd (no output.weight)."""
+    h, hd, ff = c["h"], c["hd"], c["ff"]
+    t = [("token_embd.weight", "Q8_0", [h, c["vocab"]])]
+    for i in range(c["layers"]):
+        p = "blk.%d." % i
+        t += [(p + "attn_norm.weight", "F32", [h]), (p + "attn_q.weight", "Q4_0", [h, c["heads"] * hd]),
+              (p + "attn_k.weight", "Q4_0", [h, c["kv"] * hd]), (p + "attn_v.weight", "Q4_0", [h, c["kv"] * hd]),
+              (p + "attn_output.weight", "Q4_0", [c["heads"] * hd, h]), (p + "attn_q_norm.weight", "F32", [hd]),
+              (p + "attn_k_norm.weight", "F32", [hd]), (p + "post_attention_norm.weight", "F32", [h]),
+              (p + "ffn_norm.weight", "F32", [h]), (p + "ffn_gate.weight", "Q4_0", [h, ff]),
+              (p + "ffn_up.weight", "Q4_0", [h, ff]), (p + "ffn_down.weight", "Q4_0", [ff, h]),
+              (p + "post_ffw_norm.weight", "F32", [h])]
+    return t + [("output_norm.weight", "F32", [h])]
+
+def llama4_gguf_tensors(c):
+    """llama.cpp's llama4 tensors (LLM_ARCH_LLAMA4): layer i has experts when (i + 1) is a
+    multiple of interleave_moe_layer_step (a router, merged experts of expert_feed_forward_length
+    and one shared expert ffn_*_shexp of the same width), else a dense MLP of
+    feed_forward_length; no QK-norm weights (Llama 4's is an L2 norm)."""
+    h, hd, ff, mf, e = c["h"], c["hd"], c["ff"], c["moe_ff"], c["experts"]
+    t = [("token_embd.weight", "Q8_0", [h, c["vocab"]])]
+    for i in range(c["layers"]):
+        p = "blk.%d." % i
+        t += [(p + "attn_norm.weight", "F32", [h]), (p + "attn_q.weight", "Q4_0", [h, c["heads"] * hd]),
+              (p + "attn_k.weight", "Q4_0", [h, c["kv"] * hd]), (p + "attn_v.weight", "Q4_0", [h, c["kv"] * hd]),
+              (p + "attn_output.weight", "Q4_0", [c["heads"] * hd, h]), (p + "ffn_norm.weight", "F32", [h])]
+        if (i + 1) % c["step"] == 0:
+            t += [(p + "ffn_gate_inp.weight", "F32", [h, e]), (p + "ffn_gate_exps.weight", "Q4_0", [h, mf, e]),
+                  (p + "ffn_up_exps.weight", "Q4_0", [h, mf, e]), (p + "ffn_down_exps.weight", "Q4_0", [mf, h, e]),
+                  (p + "ffn_gate_shexp.weight", "Q4_0", [h, mf]), (p + "ffn_up_shexp.weight", "Q4_0", [h, mf]),
+                  (p + "ffn_down_shexp.weight", "Q4_0", [mf, h])]
+        else:
+            t += [(p + "ffn_gate.weight", "Q4_0", [h, ff]), (p + "ffn_up.weight", "Q4_0", [h, ff]),
+                  (p + "ffn_down.weight", "Q4_0", [ff, h])]
+    return t + [("output_norm.weight", "F32", [h]), ("output.weight", "Q8_0", [h, c["vocab"]])]
+
+def gpt_oss_gguf_tensors(c):
+    """llama.cpp's gpt-oss tensors (LLM_ARCH_OPENAI_MOE, "gpt-oss"): q/k/v/o with biases, one
+    sink logit per head (attn_sinks), post_attention_norm before the MoE, a router with bias,
+    merged experts in MXFP4 (ggml type 39, as convert repacks the released blocks and scales)
+    with F32 biases of [width, experts]."""
+    h, hd, e, mf, nh, kv = c["h"], c["hd"], c["experts"], c["moe_ff"], c["heads"], c["kv"]
+    t = [("token_embd.weight", "Q8_0", [h, c["vocab"]])]
+    for i in range(c["layers"]):
+        p = "blk.%d." % i
+        t += [(p + "attn_norm.weight", "F32", [h]), (p + "attn_q.weight", "BF16", [h, nh * hd]),
+              (p + "attn_q.bias", "F32", [nh * hd]), (p + "attn_k.weight", "BF16", [h, kv * hd]),
+              (p + "attn_k.bias", "F32", [kv * hd]), (p + "attn_v.weight", "BF16", [h, kv * hd]),
+              (p + "attn_v.bias", "F32", [kv * hd]), (p + "attn_output.weight", "BF16", [nh * hd, h]),
+              (p + "attn_output.bias", "F32", [h]), (p + "attn_sinks.weight", "F32", [nh]),
+              (p + "post_attention_norm.weight", "F32", [h]), (p + "ffn_gate_inp.weight", "F32", [h, e]),
+              (p + "ffn_gate_inp.bias", "F32", [e]), (p + "ffn_gate_exps.weight", "MXFP4", [h, mf, e]),
+              (p + "ffn_gate_exps.bias", "F32", [mf, e]), (p + "ffn_up_exps.weight", "MXFP4", [h, mf, e]),
+              (p + "ffn_up_exps.bias", "F32", [mf, e]), (p + "ffn_down_exps.weight", "MXFP4", [mf, h, e]),
+              (p + "ffn_down_exps.bias", "F32", [h, e])]
+    return t + [("output_norm.weight", "F32", [h]), ("output.weight", "Q8_0", [h, c["vocab"]])]
+
+def glm4moe_gguf_tensors(c):
+    """llama.cpp's glm4moe tensors (LLM_ARCH_GLM4_MOE): q/k/v biases, QK-norm, post_attention_norm;
+    leading_dense_block_count dense layers, then a router with its score-correction bias
+    (exp_probs_b), merged experts and expert_shared_count shared experts; convert writes the
+    num_nextn_predict_layers MTP layers as the last blocks, each a full MoE layer plus its
+    nextn.* tensors (eh_proj, enorm, hnorm, shared_head_norm; embed_tokens and
+    shared_head_head are optional and left out here)."""
+    h, hd, ff, mf, e, nh, kv = c["h"], c["hd"], c["ff"], c["moe_ff"], c["experts"], c["heads"], c["kv"]
+    sh = mf * c["shared"]
+    t = [("token_embd.weight", "Q8_0", [h, c["vocab"]])]
+    for i in range(c["layers"] + c["nextn"]):
+        p = "blk.%d." % i
+        t += [(p + "attn_norm.weight", "F32", [h]), (p + "attn_q.weight", "Q4_0", [h, nh * hd]),
+              (p + "attn_q.bias", "F32", [nh * hd]), (p + "attn_k.weight", "Q4_0", [h, kv * hd]),
+              (p + "attn_k.bias", "F32", [kv * hd]), (p + "attn_v.weight", "Q4_0", [h, kv * hd]),
+              (p + "attn_v.bias", "F32", [kv * hd]), (p + "attn_output.weight", "Q4_0", [nh * hd, h]),
+              (p + "attn_q_norm.weight", "F32", [hd]), (p + "attn_k_norm.weight", "F32", [hd]),
+              (p + "post_attention_norm.weight", "F32", [h])]
+        if i < c["dense"]:
+            t += [(p + "ffn_gate.weight", "Q4_0", [h, ff]), (p + "ffn_up.weight", "Q4_0", [h, ff]),
+                  (p + "ffn_down.weight", "Q4_0", [ff, h])]
+        else:
+            t += [(p + "ffn_gate_inp.weight", "F32", [h, e]), (p + "exp_probs_b.bias", "F32", [e]),
+                  (p + "ffn_gate_exps.weight", "Q4_0", [h, mf, e]), (p + "ffn_up_exps.weight", "Q4_0", [h, mf, e]),
+                  (p + "ffn_down_exps.weight", "Q4_0", [mf, h, e]), (p + "ffn_gate_shexp.weight", "Q4_0", [h, sh]),
+                  (p + "ffn_up_shexp.weight", "Q4_0", [h, sh]), (p + "ffn_down_shexp.weight", "Q4_0", [sh, h])]
+        if i >= c["layers"]:
+            t += [(p + "nextn.eh_proj.weight", "Q4_0", [2 * h, h]), (p + "nextn.enorm.weight", "F32", [h]),
+                  (p + "nextn.hnorm.weight", "F32", [h]), (p + "nextn.shared_head_norm.weight", "F32", [h])]
+    return t + [("output_norm.weight", "F32", [h]), ("output.weight", "Q8_0", [h, c["vocab"]])]
+
+def arch_kvs(arch, name, c, extra):
+    """The keys every convert writes (TextModel.set_gguf_parameters), then the model's own."""
+    a = arch + "."
+    kvs = [("general.architecture", arch), ("general.name", name), (a + "context_length", 4096),
+           (a + "embedding_length", c["h"]), (a + "block_count", c["layers"] + c.get("nextn", 0)),
+           (a + "attention.head_count", c["heads"]), (a + "attention.head_count_kv", c["kv"]),
+           (a + "attention.key_length", c["hd"]), (a + "attention.value_length", c["hd"]),
+           (a + "rope.freq_base", 1000000.0), (a + "attention.layer_norm_rms_epsilon", 1e-6)]
+    kvs += [(a + k, v) for k, v in extra]
+    return kvs + [("tokenizer.ggml.tokens", ["t%d" % i for i in range(c["vocab"])])]
+
 def main():
     M = HERE
     # a checkpoint directory in two shards with an index: bf16 matrices, f32 norms
@@ -259,6 +376,77 @@ def main():
           (a + "expert_used_count", ds["used"]), (a + "expert_shared_count", ds["shared"]),
           (a + "expert_gating_func", 2), ("tokenizer.ggml.tokens", ["t%d" % i for i in range(ds["vocab"])])],
          deepseek2_gguf_tensors(ds))
+    # qwen3moe as Qwen3-30B-A3B converts (Qwen3MoeModel): routed experts only, no shared one;
+    # feed_forward_length is the config's unused dense intermediate_size
+    c = {"h": 256, "heads": 4, "kv": 2, "hd": 128, "layers": 2, "experts": 4, "used": 2, "moe_ff": 128,
+         "vocab": 64}
+    gguf(os.path.join(M, "tiny-qwen3moe.gguf"),
+         arch_kvs("qwen3moe", "tiny-qwen3moe", c, [("feed_forward_length", 768), ("expert_count", c["experts"]),
+                                                   ("expert_used_count", c["used"]),
+                                                   ("expert_feed_forward_length", c["moe_ff"])]),
+         qwen3moe_gguf_tensors(c))
+    # gemma3 as Gemma3Model converts it: sliding_window written (the 5:1 pattern is llama.cpp's
+    # own: every 6th layer global), no output.weight
+    c = {"h": 128, "heads": 2, "kv": 1, "hd": 128, "layers": 7, "ff": 256, "vocab": 64}
+    gguf(os.path.join(M, "tiny-gemma3.gguf"),
+         arch_kvs("gemma3", "tiny-gemma3", c, [("feed_forward_length", c["ff"]), ("attention.sliding_window", 512)]),
+         gemma3_gguf_tensors(c))
+    # a gemma3 whose config has sliding_window_pattern 1 (every layer global): no sliding_window key
+    c = {"h": 128, "heads": 2, "kv": 1, "hd": 128, "layers": 2, "ff": 256, "vocab": 64}
+    gguf(os.path.join(M, "tiny-gemma3-global.gguf"),
+         arch_kvs("gemma3", "tiny-gemma3-global", c, [("feed_forward_length", c["ff"])]), gemma3_gguf_tensors(c))
+    # llama4 as Llama4Model converts it: feed_forward_length is intermediate_size_mlp,
+    # expert_feed_forward_length the experts' intermediate_size, interleave_moe_layer_step 2;
+    # no sliding_window key: llama.cpp's chunked attention (8192, every 4th layer NoPE and global)
+    c = {"h": 128, "heads": 4, "kv": 2, "hd": 64, "layers": 4, "ff": 256, "moe_ff": 128, "experts": 4,
+         "step": 2, "vocab": 64}
+    gguf(os.path.join(M, "tiny-llama4.gguf"),
+         arch_kvs("llama4", "tiny-llama4", c, [("feed_forward_length", c["ff"]), ("expert_count", c["experts"]),
+                                               ("expert_used_count", 1), ("expert_feed_forward_length", c["moe_ff"]),
+                                               ("interleave_moe_layer_step", c["step"])]),
+         llama4_gguf_tensors(c))
+    # a llama4 whose layer_types are all full_attention: Llama4Model writes sliding_window 0
+    c = {"h": 128, "heads": 4, "kv": 2, "hd": 64, "layers": 2, "ff": 256, "moe_ff": 128, "experts": 4,
+         "step": 2, "vocab": 64}
+    gguf(os.path.join(M, "tiny-llama4-nochunk.gguf"),
+         arch_kvs("llama4", "tiny-llama4-nochunk", c, [("feed_forward_length", c["ff"]), ("expert_count", c["experts"]),
+                                                       ("expert_used_count", 1),
+                                                       ("expert_feed_forward_length", c["moe_ff"]),
+                                                       ("interleave_moe_layer_step", c["step"]),
+                                                       ("attention.sliding_window", 0)]),
+         llama4_gguf_tensors(c))
+    # gpt-oss as GptOssModel converts it: MXFP4 experts, sliding_window 128 on every other layer
+    # (llama.cpp's pattern), expert_feed_forward_length = intermediate_size
+    c = {"h": 128, "heads": 4, "kv": 2, "hd": 64, "layers": 2, "experts": 4, "moe_ff": 128, "vocab": 64}
+    gguf(os.path.join(M, "tiny-gpt-oss-mxfp4.gguf"),
+         arch_kvs("gpt-oss", "tiny-gpt-oss", c, [("feed_forward_length", c["moe_ff"]), ("expert_count", c["experts"]),
+                                                 ("expert_used_count", 2), ("attention.sliding_window", 128),
+                                                 ("expert_feed_forward_length", c["moe_ff"])]),
+         gpt_oss_gguf_tensors(c))
+    # glm4moe as Glm4MoeModel converts GLM-4.5: one leading dense layer, a shared expert, the
+    # router bias, and the MTP layer kept as the last block (block_count = 3 + nextn_predict_layers 1)
+    c = {"h": 128, "heads": 4, "kv": 2, "hd": 64, "layers": 3, "nextn": 1, "dense": 1, "ff": 256, "moe_ff": 64,
+         "experts": 4, "shared": 1, "vocab": 64}
+    gguf(os.path.join(M, "tiny-glm4moe.gguf"),
+         arch_kvs("glm4moe", "tiny-glm4moe", c, [("feed_forward_length", c["ff"]), ("expert_count", c["experts"]),
+                                                 ("expert_used_count", 2), ("expert_shared_count", c["shared"]),
+                                                 ("expert_feed_forward_length", c["moe_ff"]),
+                                                 ("leading_dense_block_count", c["dense"]),
+                                                 ("nextn_predict_layers", c["nextn"]), ("expert_gating_func", 2)]),
+         glm4moe_gguf_tensors(c))
+    # the same split in two: the MTP block is in the second part, whose metadata has no glm4moe keys
+    t = glm4moe_gguf_tensors(c)
+    kvs = arch_kvs("glm4moe", "tiny-glm4moe-split", c, [("feed_forward_length", c["ff"]),
+                                                        ("expert_count", c["experts"]), ("expert_used_count", 2),
+                                                        ("expert_shared_count", c["shared"]),
+                                                        ("expert_feed_forward_length", c["moe_ff"]),
+                                                        ("leading_dense_block_count", c["dense"]),
+                                                        ("nextn_predict_layers", c["nextn"])])
+    half = len(t) // 2
+    gguf(os.path.join(M, "tiny-glm4moe-00001-of-00002.gguf"),
+         kvs + [("split.no", 0), ("split.count", 2), ("split.tensors.count", len(t))], t[:half])
+    gguf(os.path.join(M, "tiny-glm4moe-00002-of-00002.gguf"),
+         [("split.no", 1), ("split.count", 2), ("split.tensors.count", len(t))], t[half:])
     # every ggml type fedplan knows, one 2 x 256 tensor each, under llama metadata
     gguf(os.path.join(M, "all-types.gguf"), llama_kvs(1, 256, 512, 4, 2, 64, "all-types"),
          [("t.%s" % ty, ty, [256, 2]) for ty in GGML])
