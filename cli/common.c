@@ -7,6 +7,7 @@
 #include "../common/text.h"
 #include "../estimator/estimator.h"
 #include "../common/atomic.h"
+#include "../scenarios/scenario.h"
 #include "cli.h"
 
 /* The one mutable global a signal handler can reach (main.c installs the handler): defined
@@ -418,6 +419,29 @@ int cli_output_check(const char *out, const char *const *a, size_t na, const cha
     for (size_t i = 0; i < nb && n < sizeof inputs / sizeof inputs[0]; i++)
         inputs[n++] = b[i];
     return fp_output_check(out, inputs, n, err);
+}
+
+int cli_output_check_models(const char *out, const scenario *s, fp_error *err)
+{
+    if (!out)
+        return 0;
+    for (size_t i = 0; i < s->nmodels; i++) {
+        const char *p = s->models[i].r.path;
+        if (!p[0])
+            continue; /* a catalog entry: no file read */
+        const char *in[2] = {p, NULL};
+        char cfg[4200];
+        size_t n = strlen(p);
+        if (n > 12 && !strcmp(p + n - 12, ".safetensors")) {
+            /* the config.json beside it was read too */
+            const char *slash = strrchr(p, '/');
+            snprintf(cfg, sizeof cfg, "%.*s/config.json", slash ? (int)(slash - p) : 1, slash ? p : ".");
+            in[1] = cfg;
+        }
+        if (fp_output_check(out, in, 2, err) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 void cli_json_watch(void)
