@@ -87,6 +87,7 @@ one "$F fit qwen2.5-0.5b --node aws/g5.xlarge --runtime vllm --max-num-seqs 16"
 one "$F plan tests/data/scenarios/vllm-fixed-utilization.yaml --format json"
 one "$F plan tests/data/scenarios/train-zero3-4gpu.yaml"
 one "$F compare tests/data/scenarios/host-ram-binds.yaml tests/data/scenarios/lora-p100-headroom.yaml"
+one "$F sweep tests/data/scenarios/host-ram-binds.yaml --vary replicas=1,2 --threads 2 --format csv"
 # No false proof: an allocation failing inside pricing once left a knapsack's 0 read as an
 # exact price, and Falkenauer's t120_02 (optimum 40 nodes) printed "optimal: bound 45 nodes".
 # A run may end with exit 2 (out of memory) or with a plan; any plan it calls optimal has 40
