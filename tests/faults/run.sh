@@ -121,6 +121,37 @@ proof() {
     fi
 }
 proof "$F plan tests/data/scenarios/falkenauer-t120-02.yaml"
+# A memory limit (ulimit -v, in KiB) over a range, from too small to start to enough: the
+# normal output, or exit 2 with an error (or the loader's refusal to start, exit 127), never
+# a document cut short with exit 0 (issue 14: a truncated YAML plan said "optimal", exit 0).
+# Not under the sanitizers: their shadow memory needs terabytes of address space.
+limits() {
+    ref=$($1 2>&1)
+    bad=0
+    runs=0
+    for v in $(seq 3000 500 24000); do
+        o=$(ulimit -v "$v"; timeout 30 $1 2>&1)
+        rc=$?
+        runs=$((runs + 1))
+        case "$rc" in
+        127) continue ;;
+        esac
+        if { [ $rc -eq 2 ] && printf '%s' "$o" | grep -q '^fedplan: .*error: '; } || [ "$o" = "$ref" ]; then :; else
+            bad=$((bad + 1))
+            [ $bad -le 3 ] && echo "FAIL faults: ulimit -v $v: '$1': exit $rc: $(printf '%s' "$o" | head -c 200)"
+        fi
+    done
+    if [ $bad -eq 0 ]; then
+        cpass=$((cpass + 1))
+        echo "ok   faults/memory limit: $(echo "$1" | cut -c1-60) ($runs limits)"
+    else
+        cfail=$((cfail + 1))
+    fi
+}
+if [ -n "$shim" ]; then
+    limits "$F plan tests/data/scenarios/host-ram-binds.yaml --format yaml"
+    limits "$F compare tests/data/scenarios/host-ram-binds.yaml tests/data/scenarios/lora-p100-headroom.yaml --format csv"
+fi
 echo "faults: $pass runs exact or refused, $fail not, $skip left to libgomp or the C library"
 echo "faults: $cpass passed, $cfail failed"
 [ $cfail -eq 0 ]
