@@ -412,12 +412,20 @@ static void *json_malloc_watched(size_t n)
 int cli_output_check(const char *out, const char *const *a, size_t na, const char *const *b, size_t nb,
                      fp_error *err)
 {
-    const char *inputs[256 + 8 + 1];
+    const char *inputs[256 + 8 + 4 + 1];
     size_t n = 0;
-    for (size_t i = 0; i < na && n < sizeof inputs / sizeof inputs[0]; i++)
+    for (size_t i = 0; i < na && n < 256 + 8; i++)
         inputs[n++] = a[i];
-    for (size_t i = 0; i < nb && n < sizeof inputs / sizeof inputs[0]; i++)
+    for (size_t i = 0; i < nb && n < 256 + 8; i++)
         inputs[n++] = b[i];
+    /* and the catalog files read from FEDPLAN_DATA_DIR (inventory/catalog.c) */
+    static const char *const catalogs[4] = {"models.yaml", "gpus.yaml", "nodes.yaml", "instances.yaml"};
+    char paths[4][4200];
+    const char *dir = getenv("FEDPLAN_DATA_DIR");
+    for (size_t k = 0; dir && *dir && k < 4; k++) {
+        snprintf(paths[k], sizeof paths[k], "%.4096s/%s", dir, catalogs[k]);
+        inputs[n++] = paths[k];
+    }
     return fp_output_check(out, inputs, n, err);
 }
 
