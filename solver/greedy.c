@@ -158,8 +158,10 @@ static int greedy_pass(const sol_ctx *c, const rep *reps, size_t nreps, int pref
     int rc = -1;
     if (!opened || !unplaced || !open_t || !open_k)
         goto out;
-    for (size_t d = 0; d < pb->ndeps; d++)
+    for (size_t d = 0; d < pb->ndeps; d++) {
         open_t[d] = -1;
+        open_k[d] = -1;
+    }
     double steps = 0; /* candidates tried since the last check */
     for (size_t i = 0; i < nreps; i++) {
         const rep *r = &reps[i];
