@@ -1,5 +1,6 @@
 # fedplan: one plain Makefile.  `make` builds ./fedplan; `make test` runs every test;
-# `make check` runs them again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# `make check` runs them again under AddressSanitizer + UndefinedBehaviorSanitizer (the
+# allocation-failure tests with a link-time shim there: tests/faults/wrapalloc.c).
 
 PREFIX  ?= /usr/local
 CC      ?= cc
@@ -41,6 +42,12 @@ $(BUILD)/fedplan: $(LIB_OBJ) $(CLI_OBJ)
 # the unit tests also run the plan's reports (cli/report.c, cli/html.c: no GLPK, no main)
 $(BUILD)/test_unit: $(LIB_OBJ) $(UNIT_OBJ) $(BUILD)/cli/report.o $(BUILD)/cli/html.o
 	$(CC) $(FP_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# fedplan with its allocations failing on demand (FAIL_AT=N: tests/faults/wrapalloc.c), for the
+# fault tests of the sanitizer build, where a preloaded allocator cannot sit beside ASan's
+WRAP_ALLOC := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
+$(BUILD)/fedplan-faults: $(LIB_OBJ) $(CLI_OBJ) $(BUILD)/tests/faults/wrapalloc.o
+	$(CC) $(FP_CFLAGS) $(CFLAGS) $(LDFLAGS) $(WRAP_ALLOC) -o $@ $^ $(LDLIBS)
 
 # tests/emit/run.sh parses the emitted YAML with it
 $(BUILD)/yamlcheck: $(BUILD)/tests/emit/yamlcheck.o
@@ -87,8 +94,9 @@ test: deps-ok fedplan $(BUILD)/test_unit $(BUILD)/yamlcheck
 
 check:
 	$(MAKE) BUILD=build-san CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    LDFLAGS="-fsanitize=address,undefined" build-san/fedplan build-san/test_unit build-san/yamlcheck
-	@FEDPLAN_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    LDFLAGS="-fsanitize=address,undefined" build-san/fedplan build-san/fedplan-faults build-san/test_unit \
+	    build-san/yamlcheck
+	@FEDPLAN_SANITIZED=1 FEDPLAN_FAULTS=build-san/fedplan-faults ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    sh tests/run_all.sh build-san/fedplan build-san/test_unit
 
 # Falkenauer sets from the shared folder when present (BPP_DIR), else the copy of u120 in tests/

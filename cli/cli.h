@@ -79,6 +79,11 @@ void cli_json_watch(void);
  * the command line, the --inventory files): 0, or -1 with err. */
 int cli_output_check(const char *out, const char *const *a, size_t na, const char *const *b, size_t nb,
                      fp_error *err);
+/* The same against the model files a scenario read (a config.json, a .gguf, a checkpoint
+ * or Hub snapshot folder, a .safetensors and the config.json beside it): called once the
+ * scenario is loaded, before any solve.  0, or -1 with err. */
+struct scenario;
+int cli_output_check_models(const char *out, const struct scenario *s, fp_error *err);
 int cli_json_failed(void);
 
 /* "12.34 GiB" */

@@ -176,6 +176,10 @@ static int run(int argc, char **argv)
         scenario s;
         if (scn_load(&s, files[f], &cat, &err) != 0)
             goto out;
+        if (cli_output_check_models(html, &s, &err) != 0) { /* a model file read: never overwritten */
+            scn_free(&s);
+            goto out;
+        }
         if (time_limit > 0)
             s.time_limit = time_limit;
         if (margin && scn_set_margin(&s, margin, 1, &err) != 0) {

@@ -211,6 +211,10 @@ static int run(int argc, char **argv)
         if (scn_use_variant(&s, vi, &err) != 0)
             goto out;
     }
+    /* and the model files the scenario read (config.json, checkpoint folders, .gguf) */
+    for (int k = 0; k < 3; k++)
+        if (cli_output_check_models(outputs[k], &s, &err) != 0)
+            goto out;
     if (time_limit > 0)
         s.time_limit = time_limit;
     if (work_limit >= 0)

@@ -702,6 +702,11 @@ static int run(int argc, char **argv)
                     goto out;
                 int bad = !strcmp(vs[k].key, "nodes") ? use_nodes(&s, &cat, vs[k].values[j], &err)
                                                       : scn_override(&s, vs[k].key, vs[k].values[j], &err);
+                /* the report never overwrites a model file a point reads */
+                if (!bad && cli_output_check_models(html, &s, &err) != 0) {
+                    scn_free(&s);
+                    goto out;
+                }
                 scn_free(&s);
                 if (bad) {
                     char msg[FP_ERR_MSG];

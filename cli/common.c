@@ -7,6 +7,7 @@
 #include "../common/text.h"
 #include "../estimator/estimator.h"
 #include "../common/atomic.h"
+#include "../scenarios/scenario.h"
 #include "cli.h"
 
 /* The one mutable global a signal handler can reach (main.c installs the handler): defined
@@ -411,13 +412,44 @@ static void *json_malloc_watched(size_t n)
 int cli_output_check(const char *out, const char *const *a, size_t na, const char *const *b, size_t nb,
                      fp_error *err)
 {
-    const char *inputs[256 + 8 + 1];
+    const char *inputs[256 + 8 + 4 + 1];
     size_t n = 0;
-    for (size_t i = 0; i < na && n < sizeof inputs / sizeof inputs[0]; i++)
+    for (size_t i = 0; i < na && n < 256 + 8; i++)
         inputs[n++] = a[i];
-    for (size_t i = 0; i < nb && n < sizeof inputs / sizeof inputs[0]; i++)
+    for (size_t i = 0; i < nb && n < 256 + 8; i++)
         inputs[n++] = b[i];
+    /* and the catalog files read from FEDPLAN_DATA_DIR (inventory/catalog.c) */
+    static const char *const catalogs[4] = {"models.yaml", "gpus.yaml", "nodes.yaml", "instances.yaml"};
+    char paths[4][4200];
+    const char *dir = getenv("FEDPLAN_DATA_DIR");
+    for (size_t k = 0; dir && *dir && k < 4; k++) {
+        snprintf(paths[k], sizeof paths[k], "%.4096s/%s", dir, catalogs[k]);
+        inputs[n++] = paths[k];
+    }
     return fp_output_check(out, inputs, n, err);
+}
+
+int cli_output_check_models(const char *out, const scenario *s, fp_error *err)
+{
+    if (!out)
+        return 0;
+    for (size_t i = 0; i < s->nmodels; i++) {
+        const char *p = s->models[i].r.path;
+        if (!p[0])
+            continue; /* a catalog entry: no file read */
+        const char *in[2] = {p, NULL};
+        char cfg[4200];
+        size_t n = strlen(p);
+        if (n > 12 && !strcmp(p + n - 12, ".safetensors")) {
+            /* the config.json beside it was read too */
+            const char *slash = strrchr(p, '/');
+            snprintf(cfg, sizeof cfg, "%.*s/config.json", slash ? (int)(slash - p) : 1, slash ? p : ".");
+            in[1] = cfg;
+        }
+        if (fp_output_check(out, in, 2, err) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 void cli_json_watch(void)

@@ -2,6 +2,7 @@
  * and why). */
 #include "atomic.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,35 @@ static const char *kind_of(mode_t m)
            : S_ISFIFO(m) ? "a FIFO"
            : S_ISSOCK(m) ? "a socket"
                          : "not a regular file";
+}
+
+/* 1 when the file st is one of dir's entries (a checkpoint folder read as a whole: its
+ * config.json, its safetensors, a Hub snapshot's links to its blobs; links followed), 0
+ * when not, -1 out of memory */
+static int in_folder(const char *dir, const struct stat *st)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0; /* not readable: it was not read either */
+    size_t dlen = strlen(dir);
+    int found = 0;
+    struct dirent *e;
+    while (!found && (e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        size_t n = dlen + strlen(e->d_name) + 2;
+        char *p = malloc(n);
+        if (!p) {
+            found = -1;
+            break;
+        }
+        snprintf(p, n, "%s/%s", dir, e->d_name);
+        struct stat es;
+        found = stat(p, &es) == 0 && es.st_dev == st->st_dev && es.st_ino == st->st_ino;
+        free(p);
+    }
+    closedir(d);
+    return found; /* -1: out of memory */
 }
 
 int fp_output_check(const char *path, const char *const *inputs, size_t ninputs, fp_error *err)
@@ -35,6 +65,12 @@ int fp_output_check(const char *path, const char *const *inputs, size_t ninputs,
             continue;
         if (in.st_dev == st.st_dev && in.st_ino == st.st_ino)
             return fp_fail(err, path, 0, 0, "is an input of this command ('%s'): refusing to overwrite it",
+                           inputs[i]);
+        int inside = S_ISDIR(in.st_mode) ? in_folder(inputs[i], &st) : 0;
+        if (inside < 0)
+            return fp_fail(err, path, 0, 0, "out of memory");
+        if (inside)
+            return fp_fail(err, path, 0, 0, "is a file of '%s', an input of this command: refusing to overwrite it",
                            inputs[i]);
     }
     return 0;

@@ -18,7 +18,9 @@
 
 /* 0 when path may be written: it does not exist, or it is a regular file other than every
  * one of inputs[0..ninputs) (paths; NULL entries and "-", standard input, are skipped;
- * an input that cannot be stat'ed is skipped too: it was not read).  -1 with err filled. */
+ * an input that cannot be stat'ed is skipped too: it was not read).  An input that is a
+ * folder (a checkpoint directory, read as a whole) stands for every file directly in it.
+ * -1 with err filled. */
 int fp_output_check(const char *path, const char *const *inputs, size_t ninputs, fp_error *err);
 
 /* A file being written: tmp is the temporary file's name (for writers that open files by

@@ -227,6 +227,8 @@ typedef struct inv_resolved {
     char name[INV_NAME];      /* display name: the entry's, the files', or the Hub id */
     char hf_id[128];          /* the entry's hf_id or the Hub id read from the cache; "" otherwise */
     char where[FP_ERR_FILE];  /* the model as errors name it: the path read, or as written */
+    char path[4096];          /* the file or folder read (a Hub id's snapshot folder); "" for a catalog
+                                 entry.  Outputs are checked against it: an input is never overwritten */
 } inv_resolved;
 
 /* Resolve model into r (caller-owned, nothing to free).  A relative path is taken from

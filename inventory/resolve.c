@@ -77,6 +77,7 @@ int inv_model_resolve(const inv_catalog *cat, const char *model, const char *bas
         r->arch = r->files.arch;
         snprintf(r->name, sizeof r->name, "%s", r->files.name);
         snprintf(r->where, sizeof r->where, "%.*s", (int)sizeof r->where - 1, path);
+        snprintf(r->path, sizeof r->path, "%s", path);
         return 0;
     }
     if (inv_hub_id_like(model)) {
@@ -89,6 +90,7 @@ int inv_model_resolve(const inv_catalog *cat, const char *model, const char *bas
         snprintf(r->name, sizeof r->name, "%s", model);
         snprintf(r->hf_id, sizeof r->hf_id, "%s", model);
         snprintf(r->where, sizeof r->where, "%s", model);
+        snprintf(r->path, sizeof r->path, "%s", dir);
         return 0;
     }
     const char *near = inv_model_suggest(cat, model);

@@ -58,7 +58,7 @@ int scn_plan(scenario *s, const inv_catalog *cat, const scn_plan_opts *o, scn_re
         int limited = 0;
         for (size_t t = 0; t < r->pb.ntypes; t++)
             limited |= r->pb.types[t].available >= 0;
-        if (r->plan.nunplaced && limited) {
+        if (r->plan.nunplaced && limited && !r->plan.interrupted) {
             sol_node_type *open = malloc(r->pb.ntypes * sizeof *open);
             if (open) {
                 memcpy(open, r->pb.types, r->pb.ntypes * sizeof *open);
@@ -93,6 +93,8 @@ int scn_plan(scenario *s, const inv_catalog *cat, const scn_plan_opts *o, scn_re
         }
         for (size_t u = 0; u < r->plan.nunplaced; u++) {
             scn_why_unplaceable(s, &r->pb, r->plan.unplaced[u].dep, r->reasons[u], 256);
+            if (!r->reasons[u][0] && r->plan.interrupted) /* a signal stopped the greedy before them */
+                snprintf(r->reasons[u], 256, "not placed yet when the solve was interrupted");
             if (!r->reasons[u][0]) {
                 int64_t avail = 0;
                 int unlimited = 0;

@@ -118,9 +118,44 @@ static int fits_empty(const sol_ctx *c, uint32_t t, const vitem *v)
     return v->tp <= c->pb->types[t].gpus && c->gcap[t] >= v->w && c->hcap[t] >= v->h;
 }
 
+/* ---------------------------------------------------------------- the greedy's limits
+ * The greedy runs first in every solve, and its work grows with replicas x open nodes (each
+ * replica tries the nodes opened so far), so it answers to the solve's limits too (docs/solver.md,
+ * "Limits: time and work"), checked every GREEDY_CHECK replicas:
+ *   - a signal (the stop flag) stops it: the replicas not placed yet are left unplaced, and the
+ *     solve ends marked interrupted;
+ *   - past half of the solve's limit (half the work budget, or half the time limit; with a
+ *     budget, also past the wall-clock guard) the rest is placed next fit: a replica tries only
+ *     the GREEDY_FAST newest nodes before a node is opened for it, so the pass ends in time
+ *     linear in the replicas, and no further pass starts.
+ * Its work is counted (SOL_W_GREEDY a candidate tried) like the rest of the solve's. */
+#define GREEDY_CHECK 16
+#define GREEDY_FAST 8
+
+enum { G_FULL, G_FAST, G_STOP };
+
+static int greedy_mode(const sol_ctx *c)
+{
+    if (ctx_stopped(c))
+        return G_STOP;
+    sol_meter *m = c->meter;
+    if (m && m->limit > 0) {
+        if (m->steps >= 0.5 * m->limit || m->wall_hit)
+            return G_FAST;
+        if (c->t0 > 0 && ctx_clock() > c->t0 + c->pb->time_limit_s) {
+            m->wall_hit = 1; /* the runaway guard: the answer is marked wall_limited */
+            return G_FAST;
+        }
+        return G_FULL;
+    }
+    /* t0 is 0 outside a solve (sol_greedy, a repair inside the dive): no clock of its own */
+    return c->t0 > 0 && ctx_clock() > c->t0 + 0.5 * c->pb->time_limit_s ? G_FAST : G_FULL;
+}
+
 /* One greedy pass.  prefer: node type tried first when a node must be opened (or -1:
- * the cheapest per unit of capacity that fits). */
-static int greedy_pass(const sol_ctx *c, const rep *reps, size_t nreps, int prefer, sol_plan *out)
+ * the cheapest per unit of capacity that fits).  *mode: G_FULL on entry; on return, the
+ * mode the pass ended in. */
+static int greedy_pass(const sol_ctx *c, const rep *reps, size_t nreps, int prefer, sol_plan *out, int *mode)
 {
     const sol_problem *pb = c->pb;
     size_t nn = 0, capn = 0;
@@ -128,40 +163,72 @@ static int greedy_pass(const sol_ctx *c, const rep *reps, size_t nreps, int pref
     memset(out, 0, sizeof *out); /* a failure before the plan is built frees an empty one */
     size_t *opened = calloc(pb->ntypes + 1, sizeof *opened);
     uint32_t *unplaced = calloc(pb->ndeps + 1, sizeof *unplaced);
+    /* per deployment: the node type (and variant) last chosen to open.  Types only ever become
+     * unavailable and the scores do not change, so while that type is still available it is
+     * still the best: the scan over every type runs again only when it is not */
+    int *open_t = malloc((pb->ndeps + 1) * sizeof *open_t);
+    int *open_k = malloc((pb->ndeps + 1) * sizeof *open_k);
     int rc = -1;
-    if (!opened || !unplaced)
+    if (!opened || !unplaced || !open_t || !open_k)
         goto out;
+    for (size_t d = 0; d < pb->ndeps; d++) {
+        open_t[d] = -1;
+        open_k[d] = -1;
+    }
+    double steps = 0; /* candidates tried since the last check */
     for (size_t i = 0; i < nreps; i++) {
         const rep *r = &reps[i];
+        if (i % GREEDY_CHECK == 0) {
+            ctx_work(c, steps * SOL_W_GREEDY);
+            steps = 0;
+            if (*mode == G_FULL)
+                *mode = greedy_mode(c);
+            else if (*mode == G_FAST && ctx_stopped(c))
+                *mode = G_STOP;
+        }
+        if (*mode == G_STOP) {
+            unplaced[r->dep]++; /* a signal: left for the caller to report as interrupted */
+            continue;
+        }
         int placed = 0;
         size_t k0 = c->vi_first[r->dep], k1 = k0 + pb->deps[r->dep].nvariants;
-        for (size_t n = 0; n < nn && !placed; n++)
+        size_t n0 = *mode == G_FAST && nn > GREEDY_FAST ? nn - GREEDY_FAST : 0;
+        for (size_t n = n0; n < nn && !placed; n++)
             for (size_t k = k0; k < k1 && !placed; k++) {
                 int p = try_place(c, &nodes[n], &c->vi[k], r->replica);
                 if (p < 0)
                     goto out;
                 placed = p;
             }
+        steps += (double)(nn - n0) * (double)(k1 - k0);
         if (placed)
             continue;
         /* open a node: the preferred type if it can take the replica, else the type
          * with the lowest objective per unit of capacity that can */
-        int best_t = -1, best_k = -1;
-        double best_score = 0;
-        for (size_t t = 0; t < pb->ntypes; t++) {
-            if (pb->types[t].available >= 0 && opened[t] >= (size_t)pb->types[t].available)
-                continue;
-            for (size_t k = k0; k < k1; k++) {
-                if (!fits_empty(c, (uint32_t)t, &c->vi[k]))
+        int best_t = open_t[r->dep], best_k = open_k[r->dep];
+        if (best_t >= 0 && pb->types[best_t].available >= 0 &&
+            opened[best_t] >= (size_t)pb->types[best_t].available)
+            best_t = -1; /* that type is used up: scan again */
+        if (best_t == -1) {
+            double best_score = 0;
+            for (size_t t = 0; t < pb->ntypes; t++) {
+                if (pb->types[t].available >= 0 && opened[t] >= (size_t)pb->types[t].available)
                     continue;
-                double capu = (double)(c->vi[k].on_host ? c->hcap[t] : c->gcap[t] * pb->types[t].gpus);
-                double score = (int)t == prefer ? -1.0 : c->obj[t] / (capu > 0 ? capu : 1);
-                if (best_t < 0 || score < best_score) {
-                    best_t = (int)t;
-                    best_k = (int)k;
-                    best_score = score;
+                for (size_t k = k0; k < k1; k++) {
+                    if (!fits_empty(c, (uint32_t)t, &c->vi[k]))
+                        continue;
+                    double capu = (double)(c->vi[k].on_host ? c->hcap[t] : c->gcap[t] * pb->types[t].gpus);
+                    double score = (int)t == prefer ? -1.0 : c->obj[t] / (capu > 0 ? capu : 1);
+                    if (best_t < 0 || score < best_score) {
+                        best_t = (int)t;
+                        best_k = (int)k;
+                        best_score = score;
+                    }
                 }
             }
+            steps += (double)pb->ntypes * (double)(k1 - k0);
+            open_t[r->dep] = best_t >= 0 ? best_t : -2; /* -2: no type can take it, now or later */
+            open_k[r->dep] = best_k;
         }
         if (best_t < 0) {
             unplaced[r->dep]++;
@@ -189,6 +256,7 @@ static int greedy_pass(const sol_ctx *c, const rep *reps, size_t nreps, int pref
         if (try_place(c, g, &c->vi[best_k], r->replica) != 1)
             goto out;
     }
+    ctx_work(c, steps * SOL_W_GREEDY);
     /* to a plan */
     memset(out, 0, sizeof *out);
     out->nodes = calloc(nn + 1, sizeof *out->nodes);
@@ -220,12 +288,15 @@ out:
     free(nodes);
     free(opened);
     free(unplaced);
+    free(open_t);
+    free(open_k);
     if (rc != 0)
         sol_plan_free(out);
     return rc;
 }
 
-/* Best of several passes (one per preferred node type, plus the cheapest-per-capacity rule). */
+/* Best of several passes (one per preferred node type, plus the cheapest-per-capacity rule);
+ * a pass that ended past the greedy's limit is the last. */
 int ctx_greedy(const sol_ctx *c, sol_plan *best)
 {
     const sol_problem *pb = c->pb;
@@ -251,9 +322,10 @@ int ctx_greedy(const sol_ctx *c, sol_plan *best)
     int have = 0;
     double best_obj = 0;
     size_t passes = pb->ntypes < 16 ? pb->ntypes + 1 : 1;
-    for (size_t p = 0; p < passes; p++) {
+    int mode = G_FULL;
+    for (size_t p = 0; p < passes && (p == 0 || mode == G_FULL); p++) {
         sol_plan cand;
-        if (greedy_pass(c, reps, nreps, (int)p - 1, &cand) != 0) {
+        if (greedy_pass(c, reps, nreps, (int)p - 1, &cand, &mode) != 0) {
             free(reps);
             if (have)
                 sol_plan_free(best);

@@ -223,7 +223,35 @@ static void random_plans_are_deployable(test_ctx *t)
     inv_catalog_free(&cat);
 }
 
+/* A signal before the greedy placed anything (the stop flag already set): the plan comes back
+ * interrupted with every replica unplaced, and each says so, not "the nodes available are full"
+ * nor "no room left within the solver's time limit" (issue 14). */
+static void interrupted_plan_says_why(test_ctx *t)
+{
+    inv_catalog cat;
+    fp_error err;
+    if (inv_catalog_load(&cat, &err) != 0) {
+        CHECK(t, 0);
+        return;
+    }
+    static const char text[] = "nodes:\n  - {type: aws/g5.xlarge, count: 4}\ndeployments:\n"
+                               "  - {name: a, memory: 10 GB, replicas: 3}\n  - {name: b, memory: 5 GB}\n";
+    scenario sc;
+    CHECK(t, scn_parse(&sc, "stop.yaml", text, strlen(text), &cat, &err) == 0);
+    static volatile sig_atomic_t stop = 1;
+    scn_plan_opts po = {.stop = &stop};
+    scn_result r;
+    CHECK(t, scn_plan(&sc, &cat, &po, &r, &err) == 0);
+    CHECK(t, r.plan.interrupted && r.plan.nnodes == 0 && r.plan.nunplaced == 2);
+    for (size_t u = 0; u < r.plan.nunplaced; u++)
+        CHECK(t, strcmp(r.reasons[u], "not placed yet when the solve was interrupted") == 0);
+    scn_result_free(&r);
+    scn_free(&sc);
+    inv_catalog_free(&cat);
+}
+
 const test_case plan_props_tests[] = {
     {"plan/random_plans_are_deployable", random_plans_are_deployable},
+    {"plan/interrupted_plan_says_why", interrupted_plan_says_why},
     {NULL, NULL},
 };

@@ -878,8 +878,86 @@ static void test_glpk_error_hook(test_ctx *t)
     sol_plan_free(&sp);
 }
 
+/* The greedy incumbent answers to the solve's limits (issue 14): it once ran to its end
+ * whatever the time limit, the work budget or a signal said.  The problem: 100 replicas of
+ * 60 GB and 100 of 40 GB, one 100 GB GPU a node (the optimum pairs them: 100 nodes, which
+ * first-fit decreasing finds). */
+static void greedy_fixture(sol_deployment deps[2], sol_node_type *type, sol_problem *pb)
+{
+    memset(deps, 0, 2 * sizeof *deps);
+    snprintf(deps[0].name, sizeof deps[0].name, "big");
+    deps[0].replicas = 100;
+    deps[0].nvariants = 1;
+    deps[0].variants[0] = (sol_variant){1, 0, 60 * GB, 0, NULL, 0, 0};
+    snprintf(deps[1].name, sizeof deps[1].name, "small");
+    deps[1].replicas = 100;
+    deps[1].nvariants = 1;
+    deps[1].variants[0] = (sol_variant){1, 0, 40 * GB, 0, NULL, 0, 0};
+    *type = (sol_node_type){.name = "box", .gpus = 1, .gpu_bytes = 100 * GB, .host_bytes = 0, .cost = 1, .available = -1};
+    *pb = (sol_problem){.deps = deps, .ndeps = 2, .types = type, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 60};
+}
+
+/* A stop asked (a signal) before the greedy starts: it places nothing more, and the solve
+ * returns what it has, marked interrupted (the old greedy placed all 200 first). */
+static void test_greedy_heeds_the_stop_flag(test_ctx *t)
+{
+    sol_deployment deps[2];
+    sol_node_type type;
+    sol_problem pb;
+    greedy_fixture(deps, &type, &pb);
+    static volatile sig_atomic_t stop = 1;
+    pb.stop = &stop;
+    sol_plan plan;
+    fp_error e;
+    CHECK(t, sol_greedy(&pb, &plan, &e) == 0);
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    CHECK_U64(t, plan.nnodes, 0);
+    uint64_t left = 0;
+    for (size_t u = 0; u < plan.nunplaced; u++)
+        left += plan.unplaced[u].count;
+    CHECK_U64(t, left, 200);
+    sol_plan_free(&plan);
+    CHECK(t, sol_solve(&pb, &plan, &e) == 0);
+    CHECK(t, plan.interrupted && plan.status == SOL_INFEASIBLE && plan.nnodes == 0);
+    sol_plan_free(&plan);
+    /* without the flag, the same problem is solved to its optimum */
+    pb.stop = NULL;
+    CHECK(t, sol_solve(&pb, &plan, &e) == 0);
+    CHECK(t, plan.status == SOL_OPTIMAL && plan.nnodes == 100 && !plan.interrupted);
+    sol_plan_free(&plan);
+}
+
+/* A work budget of one unit (1,000 steps): the greedy switches to next fit once half of it
+ * is spent (docs/solver.md, "Limits: time and work"), so first-fit decreasing's pairing is
+ * not found: every replica is placed, on more than the 100 nodes of the optimum, and the
+ * answer is the same on every run (work is counted, the clock is not read).  By hand: 16
+ * replicas of 60 GB open 16 nodes, trying 0 + 1 + ... + 15 = 120 open nodes and 16 node
+ * types: 136 candidates x 4 steps = 544 > 500; then the other 84 open 84 nodes, 8 of the
+ * 40 GB replicas join the 8 newest and the other 92 pair up on 46 new nodes: 146 nodes. */
+static void test_greedy_heeds_the_work_budget(test_ctx *t)
+{
+    sol_deployment deps[2];
+    sol_node_type type;
+    sol_problem pb;
+    greedy_fixture(deps, &type, &pb);
+    pb.work_limit = 1;
+    sol_plan a, b;
+    fp_error e;
+    CHECK(t, sol_solve(&pb, &a, &e) == 0);
+    CHECK(t, plan_verify(&pb, &a, &e) == 0);
+    CHECK(t, a.nunplaced == 0 && a.status == SOL_FEASIBLE && !a.wall_limited);
+    CHECK_U64(t, a.nnodes, 146);
+    CHECK(t, a.work >= 0.5);
+    CHECK(t, sol_solve(&pb, &b, &e) == 0);
+    CHECK(t, b.nnodes == a.nnodes && b.work == a.work);
+    sol_plan_free(&a);
+    sol_plan_free(&b);
+}
+
 const test_case solver_tests[] = {
     {"solver/glpk_error_hook", test_glpk_error_hook},
+    {"solver/greedy_heeds_the_stop_flag", test_greedy_heeds_the_stop_flag},
+    {"solver/greedy_heeds_the_work_budget", test_greedy_heeds_the_work_budget},
     {"solver/verifier_rejects_broken_plans", test_verifier_rejects},
     {"solver/brute_force_small_instances", test_brute_force},
     {"solver/brute_force_interchangeable_deployments", test_brute_force_twins},
