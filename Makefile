@@ -30,7 +30,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/catalog_data.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps test check valgrind bench demo install uninstall clean fuzz
+.PHONY: all deps test check valgrind bench bench-vpsolver demo install uninstall clean fuzz
 all: deps-ok fedplan
 
 fedplan: $(BUILD)/fedplan
@@ -139,6 +139,12 @@ bench: deps-ok fedplan $(BUILD)/bench_estimate $(BUILD)/bench_solver $(BUILD)/fl
 	@sh bench/bench_fleet.sh ./fedplan $(BUILD)/fleet_assign
 	@echo
 	@sh bench/bench_scaling.sh ./fedplan
+	@if [ -n "$(VPSOLVER_SRC)" ]; then echo; sh bench/bench_vpsolver.sh "$(VPSOLVER_SRC)" ./fedplan; \
+	 else echo; echo "bench: VPSOLVER_SRC=DIR (a VPSolver checkout) adds fedplan beside VPSolver's arc-flow model"; fi
+
+# fedplan beside VPSolver alone: make bench-vpsolver VPSOLVER_SRC=DIR
+bench-vpsolver: deps-ok fedplan
+	@sh bench/bench_vpsolver.sh "$(VPSOLVER_SRC)" ./fedplan
 
 demo: deps-ok fedplan
 	@sh scenarios/demo.sh ./fedplan
