@@ -11,6 +11,7 @@
 
 #define VLLM_IMAGE "vllm/vllm-openai:latest"
 #define LLAMACPP_IMAGE "ghcr.io/ggml-org/llama.cpp:server"
+#define LLAMACPP_CUDA_IMAGE "ghcr.io/ggml-org/llama.cpp:server-cuda" /* layers on a GPU */
 
 static void service(const ep_plan *m, const ep_proc *p, eb *b)
 {
@@ -19,7 +20,7 @@ static void service(const ep_plan *m, const ep_proc *p, eb *b)
     const char *note;
     if (p->kind == EP_VLLM && (ep_vllm_quantization(p->w.weight_dtype, &note), note))
         eb_printf(b, "  # %s\n", note);
-    eb_printf(b, "  %s:\n    image: %s\n    command: [", p->name, p->kind == EP_VLLM ? VLLM_IMAGE : LLAMACPP_IMAGE);
+    eb_printf(b, "  %s:\n    image: %s\n    command: [", p->name, p->kind == EP_VLLM ? VLLM_IMAGE : p->ngpus ? LLAMACPP_CUDA_IMAGE : LLAMACPP_IMAGE);
     for (size_t k = 0; k < a.n; k++) {
         if (k)
             eb_puts(b, ", ");

@@ -194,8 +194,9 @@ static ep_kind kind_of(const scn_deployment *dp, int on_host)
         return EP_FIXED;
     if (dp->opts.w.mode == EST_MODE_TRAIN)
         return EP_TRAIN;
-    if (dp->opts.w.runtime == EST_RT_LLAMACPP && on_host)
+    if (dp->opts.w.runtime == EST_RT_LLAMACPP) /* on the host, or with --n-gpu-layers on a GPU */
         return EP_LLAMACPP;
+    (void)on_host;
     if (dp->opts.w.runtime == EST_RT_VLLM && !on_host)
         return EP_VLLM;
     return EP_HF;
@@ -491,8 +492,11 @@ void ep_server_args(const ep_plan *m, const ep_proc *p, int container, ep_argv *
         arg(a, "%llu", (unsigned long long)(w->context * slots));
         arg(a, "--parallel");
         arg(a, "%llu", (unsigned long long)slots);
+        /* the layers the plan put on the GPU (0: all on the host, as placed) */
         arg(a, "--n-gpu-layers");
-        arg(a, "0");
+        arg(a, "%llu", (unsigned long long)(p->ngpus && w->ngl_set ? w->n_gpu_layers : 0));
+        if (p->ngpus && w->no_kv_offload)
+            arg(a, "--no-kv-offload");
         unsigned th = llama_threads(m, p);
         if (th) {
             arg(a, "--threads");

@@ -16,6 +16,7 @@
 
 #define VLLM_IMAGE "vllm/vllm-openai:latest"
 #define LLAMACPP_IMAGE "ghcr.io/ggml-org/llama.cpp:server"
+#define LLAMACPP_CUDA_IMAGE "ghcr.io/ggml-org/llama.cpp:server-cuda" /* layers on a GPU */
 
 static int node_shares(const ep_plan *m, size_t n)
 {
@@ -63,7 +64,7 @@ static void deployment(const ep_plan *m, const ep_proc *p, eb *b)
                  "        app.kubernetes.io/part-of: fedplan\n"
                  "    spec:\n      nodeSelector:\n        fedplan/node: node-%zu\n"
                  "      containers:\n        - name: server\n          image: %s\n          args: [",
-              p->name, p->name, p->name, p->name, p->node + 1, p->kind == EP_VLLM ? VLLM_IMAGE : LLAMACPP_IMAGE);
+              p->name, p->name, p->name, p->name, p->node + 1, p->kind == EP_VLLM ? VLLM_IMAGE : p->ngpus ? LLAMACPP_CUDA_IMAGE : LLAMACPP_IMAGE);
     for (size_t k = 0; k < a.n; k++) {
         if (k)
             eb_puts(b, ", ");

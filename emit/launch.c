@@ -153,6 +153,8 @@ void emit_launch_body(const ep_plan *m, size_t n, int script, eb *b)
                 local_note(p, b);
             else
                 eb_puts(b, "# the GGUF file (models/ beside this script) is yours to convert or download at this type\n");
+            if (p->ngpus) /* layers on a GPU: the CUDA build of llama-server, on the plan's GPU */
+                eb_printf(b, "CUDA_VISIBLE_DEVICES=%s ", g);
             eb_puts(b, "nohup llama-server");
             for (size_t k = 0; k < a.n; k++) {
                 eb_puts(b, a.v[k][0] == '-' ? " \\\n    " : " ");
