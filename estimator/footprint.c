@@ -627,30 +627,107 @@ static void memory_figures(const est_workload *w, est_footprint *fp)
     fp->need = add_held(fp->device, fp->margin);
 }
 
-/* ====================================================================== footprint */
+/* ====================================================================== components
+ * One function per component of the footprint.  Each fills fp->bytes[c] for its component and
+ * writes the --explain line for it from the same numbers (docs/methodology.md gives every
+ * formula with its source; the section is named in each function's comment).  They share one
+ * context, filled once per stage by ctx_init; after them, the placement steps move bytes to the
+ * host (training offload, paged optimizers, vLLM --cpu-offload-gb, llama.cpp -ngl). */
 
-/* One stage's per-GPU footprint (the whole model when pp is 1).  What an offload moves to the
- * host is left, per GPU, in fp->host_offload (fp->host_pinned: the page-locked part of it);
- * est_footprint_compute turns those into the replica's host figure. */
-static int stage_compute(const est_arch *a, const est_params *p, const est_workload *w, const stage_t *st,
-                         est_footprint *fp, est_explain *ex, fp_error *err)
+typedef struct fp_ctx {
+    const est_arch *a;
+    const est_params *p;
+    const est_workload *w;
+    const stage_t *st;
+    double B;           /* bytes per value of the compute dtype */
+    uint64_t Bi, tp;
+    int train, ggml;
+    est_dtype wdt;      /* dtype the weights are held in (fp32 for fp32 full fine-tuning) */
+    int mixed_full;     /* full fine-tune in mixed precision: an fp32 master copy */
+    uint64_t dequant;   /* bitsandbytes' dequantization buffer for one 4-bit matrix */
+    /* the stage's weights by part (set by comp_weights; llama.cpp's -ngl split reads them) */
+    uint64_t layer_w, head_w, emb_bytes, small;
+    /* training (ctx_init) */
+    double state_bytes; /* bytes per optimizer state value */
+    train_parts tpart;
+    uint64_t master, wcopy, w16, gathered; /* set by comp_weights */
+} fp_ctx;
+
+/* The context of one stage: the dtypes, bitsandbytes' dequantization buffer and, for training,
+ * the trainable parameters and optimizer-state bytes.  -1 with err when LoRA's targets select no
+ * module of the model. */
+static int ctx_init(fp_ctx *c, const est_arch *a, const est_params *p, const est_workload *w, const stage_t *st,
+                    est_footprint *fp, fp_error *err)
 {
-    memset(fp, 0, sizeof *fp);
-    if (ex)
-        memset(ex, 0, sizeof *ex);
+    memset(c, 0, sizeof *c);
+    c->a = a;
+    c->p = p;
+    c->w = w;
+    c->st = st;
+    c->B = est_dtype_bytes(w->compute_dtype);
+    c->Bi = (uint64_t)c->B;
+    c->tp = w->tp;
+    c->train = w->mode == EST_MODE_TRAIN;
+    c->ggml = w->runtime == EST_RT_LLAMACPP;
+    c->wdt = w->weight_dtype;
+    c->mixed_full = c->train && w->finetune == EST_FT_FULL && w->precision == EST_PREC_MIXED;
+    if (c->train && w->finetune == EST_FT_FULL && w->precision == EST_PREC_FP32)
+        c->wdt = EST_DT_FP32;
 
-    const double B = est_dtype_bytes(w->compute_dtype);
-    const uint64_t Bi = (uint64_t)B;
-    const uint64_t tp = w->tp, h = a->hidden, V = a->vocab;
-    const int train = w->mode == EST_MODE_TRAIN;
-    const int ggml = w->runtime == EST_RT_LLAMACPP;
+    /* bitsandbytes 4-bit layers are dequantized one at a time for each matmul: into fp16,
+     * then cast to the compute dtype when that differs (bitsandbytes functional.py,
+     * dequantize_4bit + .to(A.dtype)); the largest quantized matrix sets the peak */
+    if (w->runtime == EST_RT_TRANSFORMERS && (c->wdt == EST_DT_NF4 || c->wdt == EST_DT_NF4_DQ)) {
+        uint64_t largest = 0;
+        for (size_t i = 0; i < p->nlinears; i++) {
+            const est_linear *l = &p->linears[i];
+            if (l->mod == EST_MOD_LM_HEAD && !w->quantize_lm_head)
+                continue;
+            if (l->d_in * l->d_out > largest)
+                largest = l->d_in * l->d_out;
+        }
+        c->dequant = ceil_div(largest, c->tp) * (2 + (w->compute_dtype == EST_DT_FP16 ? 0 : c->Bi));
+    }
+    if (!c->train)
+        return 0;
+
+    /* AdamW/SGDM/Lion states: as torch.optim makes them, in the trained parameters' dtype
+     * (16-bit in pure bf16/fp16, fp32 master weights in mixed precision), unless
+     * --optimizer-dtype says otherwise (docs/methodology.md, section 5) */
+    c->state_bytes = w->optimizer_dtype_set ? est_dtype_bytes(w->optimizer_dtype)
+                     : w->precision == EST_PREC_PURE ? c->B : 4.0;
+    training_parts(a, p, w, st, c->state_bytes, &c->tpart);
+    fp->trainable = c->tpart.trainable;
+    if (w->finetune != EST_FT_FULL && c->tpart.lora_params == 0) {
+        char mods[256] = "";
+        for (size_t i = 0; i < p->nlinears; i++) {
+            const char *nm = est_module_name(p->linears[i].mod);
+            if (strstr(mods, nm) || strlen(mods) + strlen(nm) + 3 >= sizeof mods)
+                continue;
+            if (mods[0])
+                strcat(mods, ", ");
+            strcat(mods, nm);
+        }
+        return fp_fail(err, NULL, 0, 0, "--lora-targets: no such module in this model; it has %s", mods);
+    }
+    return 0;
+}
+
+/* Weights (docs/methodology.md, sections 2 and 5): every matrix in its storage dtype (quantizers'
+ * scales included), the tensors left unquantized in the compute dtype, the stage's share with
+ * --pp, split by tp; vLLM's rotary cos/sin cache and GPTBigCode's mask buffer ride with them.
+ * Training adds the fp32 master copy of mixed precision (Micikevicius et al. 2018) and shards
+ * with ZeRO (Rajbhandari et al. 2020): ZeRO-3 keeps 1/dp of the weights and two gathered layers. */
+static void comp_weights(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_arch *a = c->a;
+    const est_params *p = c->p;
+    const est_workload *w = c->w;
+    const stage_t *st = c->st;
+    const uint64_t tp = c->tp, h = a->hidden, Bi = c->Bi;
+    const est_dtype wdt = c->wdt;
     uint64_t *b = fp->bytes;
 
-    /* ---------------------------------------------------------------- weights */
-    est_dtype wdt = w->weight_dtype;
-    int mixed_full = train && w->finetune == EST_FT_FULL && w->precision == EST_PREC_MIXED;
-    if (train && w->finetune == EST_FT_FULL && w->precision == EST_PREC_FP32)
-        wdt = EST_DT_FP32;
     uint64_t layer_w = 0, head_w = 0, bias_w = 0, head_bias = 0;
     est_dtype hdt = wdt;
     for (size_t i = 0; i < p->nlinears; i++) {
@@ -659,7 +736,7 @@ static int stage_compute(const est_arch *a, const est_params *p, const est_workl
             hdt = (w->quantize_lm_head || is_float(wdt)) ? wdt : (Bi == 4 ? EST_DT_FP16 : w->compute_dtype);
             /* llama.cpp's quantizer (llama-quant.cpp) makes output.weight Q6_K when quantizing to a
              * k-quant or q4_0-style type; Q8_0 keeps Q8_0 and an f32/f16/bf16 GGUF keeps its own type */
-            if (ggml)
+            if (c->ggml)
                 hdt = is_float(wdt) || wdt == EST_DT_Q8_0 ? wdt : EST_DT_Q6_K;
             head_w = matrix_bytes(hdt, l->d_in, l->d_out, 1, w);
             head_bias = l->bias ? l->d_out : 0; /* phi: a 1-D tensor, kept like the other biases */
@@ -678,13 +755,14 @@ static int stage_compute(const est_arch *a, const est_params *p, const est_workl
     /* tensors left unquantized (embeddings, norms, biases, usually the head) stay in the
      * compute dtype, or fp16 when that is fp32 (how transformers loads 4-/8-bit models) */
     uint64_t keep_b = is_float(wdt) ? (uint64_t)est_dtype_bytes(wdt) : (Bi == 4 ? 2 : Bi);
-    uint64_t emb_bytes = ggml ? matrix_bytes(wdt, h, a->vocab, 1, w) + (a->learned_positions ? a->max_positions * h * 2 : 0)
-                              : p->embedding * keep_b;
-    uint64_t small = (norms + bias_w + head_bias) * (ggml ? 4 : keep_b); /* GGUF keeps 1-D tensors in f32 */
+    uint64_t emb_bytes = c->ggml ? matrix_bytes(wdt, h, a->vocab, 1, w) +
+                                       (a->learned_positions ? a->max_positions * h * 2 : 0)
+                                 : p->embedding * keep_b;
+    uint64_t small = (norms + bias_w + head_bias) * (c->ggml ? 4 : keep_b); /* GGUF keeps 1-D tensors in f32 */
     /* the vision tower (multimodal configs) is loaded by transformers and vLLM with the
      * language model and kept in the compute dtype; llama.cpp keeps it in a separate mmproj
      * GGUF, so a text GGUF holds none of it */
-    uint64_t vision_w = ggml ? 0 : p->vision * keep_b;
+    uint64_t vision_w = c->ggml ? 0 : p->vision * keep_b;
     uint64_t full_weights = ceil_div(layer_w + head_w + emb_bytes + vision_w, tp) + small;
     /* a pipeline stage: its share of the layers; the embedding (and the vision tower) on the
      * first stage, the head on the last, which also keeps a copy of a tied embedding to use as
@@ -697,6 +775,10 @@ static int stage_compute(const est_arch *a, const est_params *p, const est_workl
     if (!st->head)
         head_w = 0;
     head_w += tied_copy;
+    c->layer_w = layer_w;
+    c->head_w = head_w;
+    c->emb_bytes = emb_bytes;
+    c->small = small;
     uint64_t weights = ceil_div(layer_w + head_w + emb_bytes + vision_w, tp) + small;
     uint64_t buffers = 0;
     if (w->runtime == EST_RT_TRANSFORMERS && !strcmp(a->model_type, "gpt_bigcode"))
@@ -707,7 +789,7 @@ static int stage_compute(const est_arch *a, const est_params *p, const est_workl
         uint64_t rot = a->kv_lora_rank ? a->qk_rope_head_dim : a->head_dim;
         rope_cache = a->max_positions * rot * Bi;
     }
-    if (w->stored_weights && !train) {
+    if (w->stored_weights && !c->train) {
         /* the checkpoint's own bytes (safetensors / GGUF headers): exact, scales and all */
         /* a stage: the stored bytes in the proportion the formula gives the stage */
         uint64_t stored = w->pp > 1 && full_weights
@@ -730,295 +812,291 @@ static int stage_compute(const est_arch *a, const est_params *p, const est_workl
                 rope_cache ? "; + vLLM rotary cos/sin cache max_positions x rotary_dim x B"
                            : buffers ? "; + causal-mask buffer max_positions^2 x 1 B" : "",
                 w->quantize_lm_head ? " (lm_head quantized)" : "", (unsigned long long)tp,
-                mixed_full ? "; + fp32 master copy of trainable params (4 B each)" : "");
+                c->mixed_full ? "; + fp32 master copy of trainable params (4 B each)" : "");
     }
+    if (!c->train)
+        return;
 
-    /* bitsandbytes 4-bit layers are dequantized one at a time for each matmul: into fp16,
-     * then cast to the compute dtype when that differs (bitsandbytes functional.py,
-     * dequantize_4bit + .to(A.dtype)); the largest quantized matrix sets the peak */
-    uint64_t dequant = 0;
-    if (w->runtime == EST_RT_TRANSFORMERS && (wdt == EST_DT_NF4 || wdt == EST_DT_NF4_DQ)) {
-        uint64_t largest = 0;
+    /* the weight copy used in compute; ZeRO-3 shards it and gathers two layers at a time */
+    uint64_t dp = w->dp, zs = (uint64_t)w->zero_stage;
+    c->wcopy = c->w16 = b[EST_C_WEIGHTS];
+    c->gathered = (2 * p->per_layer_max > p->embedding ? 2 * p->per_layer_max : p->embedding) * Bi;
+    if (zs >= 3 && dp > 1)
+        c->wcopy = ceil_div(c->wcopy, dp) + c->gathered;
+    c->master = c->mixed_full ? ceil_div(c->tpart.trainable * 4, tp) : 0;
+    if (zs >= 1)
+        c->master = ceil_div(c->master, dp);
+    b[EST_C_WEIGHTS] = c->wcopy + c->master;
+    if (zs >= 1 && dp > 1 && c->mixed_full)
+        explain(ex, EST_C_WEIGHTS,
+                "%.4g B params as %s%s; + fp32 master copy (4 B x %llu trainable) / dp %llu (ZeRO-1+)",
+                (double)p->total / 1e9, est_dtype_name(wdt),
+                zs >= 3 ? " / dp (ZeRO-3) + 2 gathered layers" : "", (unsigned long long)c->tpart.trainable,
+                (unsigned long long)dp);
+    else if (zs >= 3 && dp > 1) /* no master copy: the weights are the trained copy */
+        explain(ex, EST_C_WEIGHTS, "%.4g B params as %s / dp %llu (ZeRO-3) + 2 gathered layers",
+                (double)p->total / 1e9, est_dtype_name(wdt), (unsigned long long)dp);
+}
+
+/* KV cache (docs/methodology.md, section 3): 2 x kv_heads x head_dim values per token and layer
+ * (MLA: the latent kv_lora_rank + rope_dim on vLLM and llama.cpp, the expanded k and v in
+ * transformers), rounded to vLLM's blocks, sliding-window and chunked layers capped at their
+ * window.  Inference only: training keeps no cache. */
+static void comp_kv(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_arch *a = c->a;
+    const est_workload *w = c->w;
+    const uint64_t tp = c->tp;
+    if (c->train)
+        return;
+    double kvb = est_dtype_bytes(w->kv_dtype);
+    uint64_t kvh = ceil_div(a->kv_heads, tp);
+    int latent = a->kv_lora_rank && w->runtime != EST_RT_TRANSFORMERS;
+    double per_layer_values;
+    if (latent)
+        per_layer_values = (double)(a->kv_lora_rank + a->qk_rope_head_dim);
+    else if (a->kv_lora_rank)
+        per_layer_values = (double)(a->heads / tp) * (double)(a->qk_nope_head_dim + a->qk_rope_head_dim + a->v_head_dim);
+    else
+        per_layer_values = 2.0 * (double)(kvh * a->head_dim);
+    uint64_t per_layer_tok = (uint64_t)(per_layer_values * kvb + 0.5);
+    uint64_t tokens = w->context;
+    if (w->runtime == EST_RT_VLLM)
+        tokens = round_up(tokens, w->block_size);
+    uint64_t sliding_layers = 0;
+    if (a->sliding_window && a->sliding_window < tokens)
+        sliding_layers = a->sliding_layers;
+    uint64_t win_tokens = a->sliding_window;
+    if (w->runtime == EST_RT_VLLM)
+        win_tokens = round_up(win_tokens, w->block_size);
+    if (win_tokens > tokens)
+        win_tokens = tokens;
+    /* chunked local attention (llama4): a chunked layer attends within its chunk of
+     * attention_chunk_size tokens, so it holds at most one chunk */
+    uint64_t chunked_layers = 0, chunk_tokens = a->attn_chunk;
+    if (a->attn_chunk && a->attn_chunk < tokens)
+        chunked_layers = a->chunked_layers;
+    if (w->runtime == EST_RT_VLLM)
+        chunk_tokens = round_up(chunk_tokens, w->block_size);
+    if (chunk_tokens > tokens)
+        chunk_tokens = tokens;
+    uint64_t full_layers = a->layers - sliding_layers - chunked_layers;
+    fp->bytes[EST_C_KV] = share(a, c->st, w->batch * per_layer_tok *
+                                              (full_layers * tokens + sliding_layers * win_tokens +
+                                               chunked_layers * chunk_tokens));
+    fp->kv_tokens = w->batch * tokens;
+    fp->kv_bytes_per_token = per_layer_tok * c->st->n;
+    explain(ex, EST_C_KV,
+            "batch %llu x %llu tokens%s x %s: %s = %llu B/token/layer x %llu layers%s",
+            (unsigned long long)w->batch, (unsigned long long)tokens,
+            w->runtime == EST_RT_VLLM ? " (rounded to blocks)" : "", est_dtype_name(w->kv_dtype),
+            latent ? "MLA latent (kv_lora_rank + rope_dim) values" :
+            a->kv_lora_rank ? "expanded MLA k and v, heads x (nope + rope + v_dim)" :
+            "2 x kv_heads/tp x head_dim",
+            (unsigned long long)per_layer_tok, (unsigned long long)a->layers,
+            sliding_layers ? "; sliding-window layers hold at most the window" :
+            chunked_layers ? "; chunked-attention layers hold at most one chunk" : "");
+}
+
+/* Inference activations (docs/methodology.md, section 4): one layer's working set for the
+ * tokens of one forward step (the residual stream, its normed copy, the block output and the
+ * larger of the attention projections or the MLP intermediates), the attention scores without
+ * flash attention (and always on ggml), and bitsandbytes' dequantization buffer. */
+static void comp_activations_infer(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_arch *a = c->a;
+    const est_workload *w = c->w;
+    uint64_t prefill = w->prefill;
+    if (!prefill)
+        prefill = w->runtime == EST_RT_VLLM ? 8192 : c->ggml ? LLAMACPP_UBATCH : w->context;
+    if (prefill > w->context && w->runtime != EST_RT_VLLM)
+        prefill = w->context;
+    uint64_t T = w->runtime == EST_RT_VLLM ? prefill : w->batch * prefill;
+    if (c->ggml && T > LLAMACPP_UBATCH)
+        T = LLAMACPP_UBATCH;
+    double actB = c->ggml ? 4.0 : c->B; /* ggml computes in fp32 */
+    double dense = layer_transient_values(a, w, 0), moe = a->moe_layers ? layer_transient_values(a, w, 1) : 0;
+    double per_tok = dense > moe ? dense : moe;
+    double act = (double)T * per_tok * actB;
+    double keys = (double)w->context;
+    if (!w->flash_attention || c->ggml) /* scores of one layer: heads x queries x keys, compute dtype + fp32 softmax */
+        act += (double)(a->heads / c->tp) * (double)T * keys * (c->ggml ? 4.0 : c->B + 4.0);
+    fp->bytes[EST_C_ACTIVATIONS] = sat(act) + c->dequant;
+    explain(ex, EST_C_ACTIVATIONS,
+            "one layer's working set for %llu tokens in one step: %.0f values/token x %g B%s%s",
+            (unsigned long long)T, per_tok, actB,
+            (!w->flash_attention || c->ggml) ? " + attention scores heads x tokens x keys" : " (flash attention)",
+            c->dequant ? " + one 4-bit matrix dequantized (fp16 + cast to the compute dtype)" : "");
+}
+
+/* Training activations (docs/methodology.md, section 5): the tensors autograd saves for the
+ * backward pass, per token and layer (layer_saved_values), for every trainable layer and every
+ * micro-batch in flight (1F1B); with checkpointing, each layer's input plus one layer
+ * recomputed; LoRA dropout copies and masks; the inputs old bitsandbytes kept. */
+static void comp_activations_train(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_arch *a = c->a;
+    const est_params *p = c->p;
+    const est_workload *w = c->w;
+    const stage_t *st = c->st;
+    const double B = c->B, h = (double)a->hidden;
+    uint64_t T = w->batch * w->context;
+    uint64_t Lbw = w->finetune == EST_FT_FULL ? stage_trainable_layers(w, st) : st->n;
+    /* 1F1B (Narayanan et al. 2021, PipeDream-Flush): stage i holds the activations of up to
+     * pp - i micro-batches in flight, no more than the micro-batches of a step (--grad-accum) */
+    uint64_t inflight = w->pp - st->index;
+    if (inflight > w->grad_accum)
+        inflight = w->grad_accum;
+    if (inflight == 0)
+        inflight = 1;
+    double dense_v = layer_saved_values(a, w, 0, B), moe_v = a->moe_layers ? layer_saved_values(a, w, 1, B) : 0;
+    double frac_moe = (double)a->moe_layers / (double)a->layers;
+    double per_layer = dense_v * (1 - frac_moe) + moe_v * frac_moe;
+    double big = dense_v > moe_v ? dense_v : moe_v;
+    double act;
+    double mb = (double)inflight;
+    if (w->grad_checkpointing) /* each micro-batch in flight keeps its checkpoints; one layer is recomputed at a time */
+        act = (double)T * (mb * (double)Lbw * h + big) * B;
+    else
+        act = mb * (double)T * (double)Lbw * per_layer * B;
+    if (st->head)
+        act += (double)T * 2.0 * h * B; /* final norm input and lm_head input */
+    double extra = 0; /* per token per layer, bytes */
+    if (w->finetune != EST_FT_FULL && w->lora_dropout > 0) {
+        /* each targeted module sees dropout(x): a B-byte copy of its input and a 1-byte mask */
         for (size_t i = 0; i < p->nlinears; i++) {
             const est_linear *l = &p->linears[i];
-            if (l->mod == EST_MOD_LM_HEAD && !w->quantize_lm_head)
-                continue;
-            if (l->d_in * l->d_out > largest)
-                largest = l->d_in * l->d_out;
+            if (targeted(l, w->lora_targets) && l->block != EST_BLK_HEAD)
+                extra += (double)l->per_layer * (double)l->d_in * (B + 1.0) *
+                         (l->block == EST_BLK_MOE ? (double)a->moe_layers / (double)a->layers : 1.0);
         }
-        dequant = ceil_div(largest, tp) * (2 + (w->compute_dtype == EST_DT_FP16 ? 0 : Bi));
     }
-
-    /* ---------------------------------------------------------------- KV cache (inference) */
-    double kvb = est_dtype_bytes(w->kv_dtype);
-    if (!train) {
-        uint64_t kvh = ceil_div(a->kv_heads, tp);
-        int latent = a->kv_lora_rank && w->runtime != EST_RT_TRANSFORMERS;
-        double per_layer_values;
-        if (latent)
-            per_layer_values = (double)(a->kv_lora_rank + a->qk_rope_head_dim);
-        else if (a->kv_lora_rank)
-            per_layer_values = (double)(a->heads / tp) * (double)(a->qk_nope_head_dim + a->qk_rope_head_dim + a->v_head_dim);
-        else
-            per_layer_values = 2.0 * (double)(kvh * a->head_dim);
-        uint64_t per_layer_tok = (uint64_t)(per_layer_values * kvb + 0.5);
-        uint64_t tokens = w->context;
-        if (w->runtime == EST_RT_VLLM)
-            tokens = round_up(tokens, w->block_size);
-        uint64_t sliding_layers = 0;
-        if (a->sliding_window && a->sliding_window < tokens)
-            sliding_layers = a->sliding_layers;
-        uint64_t win_tokens = a->sliding_window;
-        if (w->runtime == EST_RT_VLLM)
-            win_tokens = round_up(win_tokens, w->block_size);
-        if (win_tokens > tokens)
-            win_tokens = tokens;
-        /* chunked local attention (llama4): a chunked layer attends within its chunk of
-         * attention_chunk_size tokens, so it holds at most one chunk */
-        uint64_t chunked_layers = 0, chunk_tokens = a->attn_chunk;
-        if (a->attn_chunk && a->attn_chunk < tokens)
-            chunked_layers = a->chunked_layers;
-        if (w->runtime == EST_RT_VLLM)
-            chunk_tokens = round_up(chunk_tokens, w->block_size);
-        if (chunk_tokens > tokens)
-            chunk_tokens = tokens;
-        uint64_t full_layers = a->layers - sliding_layers - chunked_layers;
-        b[EST_C_KV] = share(a, st, w->batch * per_layer_tok *
-                                       (full_layers * tokens + sliding_layers * win_tokens + chunked_layers * chunk_tokens));
-        fp->kv_tokens = w->batch * tokens;
-        fp->kv_bytes_per_token = per_layer_tok * st->n;
-        explain(ex, EST_C_KV,
-                "batch %llu x %llu tokens%s x %s: %s = %llu B/token/layer x %llu layers%s",
-                (unsigned long long)w->batch, (unsigned long long)tokens,
-                w->runtime == EST_RT_VLLM ? " (rounded to blocks)" : "", est_dtype_name(w->kv_dtype),
-                latent ? "MLA latent (kv_lora_rank + rope_dim) values" :
-                a->kv_lora_rank ? "expanded MLA k and v, heads x (nope + rope + v_dim)" :
-                "2 x kv_heads/tp x head_dim",
-                (unsigned long long)per_layer_tok, (unsigned long long)a->layers,
-                sliding_layers ? "; sliding-window layers hold at most the window" :
-                chunked_layers ? "; chunked-attention layers hold at most one chunk" : "");
+    if (w->finetune == EST_FT_QLORA && w->bnb_legacy)
+        /* bitsandbytes < 0.43.2 kept the input of every frozen 4-bit linear: the two normed
+         * block inputs and the down-projection input (the o_proj input is already kept) */
+        extra += (2.0 * h + (double)a->intermediate / (double)w->tp) * B;
+    if (!w->grad_checkpointing)
+        act += mb * (double)T * (double)Lbw * extra;
+    else
+        act += (double)T * extra;
+    fp->bytes[EST_C_ACTIVATIONS] = (uint64_t)act + c->dequant;
+    explain(ex, EST_C_ACTIVATIONS,
+            w->grad_checkpointing ? "checkpointing: %llu tokens x (%llu layers x h + one layer's %.0f values) x %g B (%s)"
+                                  : "%llu tokens x %llu layers x %.0f saved values/token/layer x %g B (%s)",
+            (unsigned long long)T, (unsigned long long)Lbw, w->grad_checkpointing ? big : per_layer, B,
+            est_dtype_name(w->compute_dtype));
+    if (ex && w->pp > 1) {
+        size_t len = strlen(ex->text[EST_C_ACTIVATIONS]);
+        snprintf(ex->text[EST_C_ACTIVATIONS] + len, sizeof ex->text[EST_C_ACTIVATIONS] - len,
+                 "; x %llu micro-batches in flight (1F1B, stage %llu of %llu)", (unsigned long long)inflight,
+                 (unsigned long long)st->index, (unsigned long long)w->pp);
     }
+    if (ex && (extra > 0 || c->dequant)) {
+        size_t len = strlen(ex->text[EST_C_ACTIVATIONS]);
+        snprintf(ex->text[EST_C_ACTIVATIONS] + len, sizeof ex->text[EST_C_ACTIVATIONS] - len, "%s%s%s",
+                 w->lora_dropout > 0 ? " + LoRA dropout copies and masks" : "",
+                 w->bnb_legacy && w->finetune == EST_FT_QLORA ? " + inputs kept by frozen 4-bit layers (bnb < 0.43.2)" : "",
+                 c->dequant ? " + one dequantized 4-bit matrix" : "");
+    }
+}
 
-    /* ---------------------------------------------------------------- inference transients */
-    if (!train) {
-        uint64_t prefill = w->prefill;
-        if (!prefill)
-            prefill = w->runtime == EST_RT_VLLM ? 8192 : ggml ? LLAMACPP_UBATCH : w->context;
-        if (prefill > w->context && w->runtime != EST_RT_VLLM)
-            prefill = w->context;
-        uint64_t T = w->runtime == EST_RT_VLLM ? prefill : w->batch * prefill;
-        if (ggml && T > LLAMACPP_UBATCH)
-            T = LLAMACPP_UBATCH;
-        double actB = ggml ? 4.0 : B; /* ggml computes in fp32 */
-        double dense = layer_transient_values(a, w, 0), moe = a->moe_layers ? layer_transient_values(a, w, 1) : 0;
-        double per_tok = dense > moe ? dense : moe;
-        double act = (double)T * per_tok * actB;
-        double keys = (double)w->context;
-        if (!w->flash_attention || ggml) /* scores of one layer: heads x queries x keys, compute dtype + fp32 softmax */
-            act += (double)(a->heads / tp) * (double)T * keys * (ggml ? 4.0 : B + 4.0);
-        b[EST_C_ACTIVATIONS] = sat(act) + dequant;
-        explain(ex, EST_C_ACTIVATIONS,
-                "one layer's working set for %llu tokens in one step: %.0f values/token x %g B%s%s",
-                (unsigned long long)T, per_tok, actB,
-                (!w->flash_attention || ggml) ? " + attention scores heads x tokens x keys" : " (flash attention)",
-                dequant ? " + one 4-bit matrix dequantized (fp16 + cast to the compute dtype)" : "");
-        /* logits of the last position of each sequence, in B and in fp32 for sampling */
+static void comp_activations(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    if (c->train)
+        comp_activations_train(c, fp, ex);
+    else
+        comp_activations_infer(c, fp, ex);
+}
+
+/* Logits (docs/methodology.md, sections 4 and 5), on the stage holding the head.  Inference: the
+ * last position of each sequence, in the compute dtype and in fp32 for sampling (vLLM profiles
+ * max_num_seqs of them).  Training: the logits of every token, their fp32 upcast kept by the
+ * loss and its fp32 gradient, one chunk at a time with a chunked loss. */
+static void comp_logits(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_workload *w = c->w;
+    const uint64_t V = c->a->vocab, Bi = c->Bi, tp = c->tp;
+    if (!c->train) {
         uint64_t seqs = w->runtime == EST_RT_VLLM ? w->max_num_seqs : w->batch;
-        b[EST_C_LOGITS] = st->head ? seqs * V * (ggml ? 4 : Bi + 4) / (ggml ? 1 : tp) : 0; /* the last stage's */
+        fp->bytes[EST_C_LOGITS] = c->st->head ? seqs * V * (c->ggml ? 4 : Bi + 4) / (c->ggml ? 1 : tp) : 0;
         explain(ex, EST_C_LOGITS, "%llu sequences x vocab %llu x (%s4 B fp32 for sampling)%s",
                 (unsigned long long)seqs, (unsigned long long)V,
-                ggml ? "" : w->compute_dtype == EST_DT_BF16 ? "2 B bf16 + " : w->compute_dtype == EST_DT_FP16 ? "2 B fp16 + "
+                c->ggml ? "" : w->compute_dtype == EST_DT_BF16 ? "2 B bf16 + " : w->compute_dtype == EST_DT_FP16 ? "2 B fp16 + "
                 : "4 B fp32 + ",
                 w->runtime == EST_RT_VLLM ? " (vLLM profiles max_num_seqs)" : "");
+        return;
     }
+    uint64_t T = w->batch * w->context;
+    uint64_t lt = w->loss_chunk ? (w->loss_chunk < T ? w->loss_chunk : T) : T;
+    fp->bytes[EST_C_LOGITS] = c->st->head ? lt * V * (Bi + 8) / tp : 0;
+    explain(ex, EST_C_LOGITS, "%llu tokens x vocab %llu x (%g B logits + 4 B fp32 copy + 4 B fp32 gradient)%s",
+            (unsigned long long)lt, (unsigned long long)V, c->B,
+            w->loss_chunk ? " (chunked loss: one chunk at a time)" : "");
+}
 
-    /* ---------------------------------------------------------------- training */
-    if (train) {
-        /* AdamW/SGDM/Lion states: as torch.optim makes them, in the trained parameters' dtype
-         * (16-bit in pure bf16/fp16, fp32 master weights in mixed precision), unless
-         * --optimizer-dtype says otherwise (docs/methodology.md, section 5) */
-        double state_bytes = w->optimizer_dtype_set ? est_dtype_bytes(w->optimizer_dtype)
-                             : w->precision == EST_PREC_PURE ? B : 4.0;
-        train_parts tpart;
-        training_parts(a, p, w, st, state_bytes, &tpart);
-        fp->trainable = tpart.trainable;
-        if (w->finetune != EST_FT_FULL && tpart.lora_params == 0) {
-            char mods[256] = "";
-            for (size_t i = 0; i < p->nlinears; i++) {
-                const char *nm = est_module_name(p->linears[i].mod);
-                if (strstr(mods, nm) || strlen(mods) + strlen(nm) + 3 >= sizeof mods)
-                    continue;
-                if (mods[0])
-                    strcat(mods, ", ");
-                strcat(mods, nm);
-            }
-            return fp_fail(err, NULL, 0, 0, "--lora-targets: no such module in this model; it has %s", mods);
-        }
-        uint64_t dp = w->dp, zs = (uint64_t)w->zero_stage;
-        /* the weight copy used in compute; ZeRO-3 shards it and gathers two layers at a time */
-        uint64_t wcopy = b[EST_C_WEIGHTS], w16 = b[EST_C_WEIGHTS];
-        const uint64_t gathered = (2 * p->per_layer_max > p->embedding ? 2 * p->per_layer_max : p->embedding) * Bi;
-        if (zs >= 3 && dp > 1)
-            wcopy = ceil_div(wcopy, dp) + gathered;
-        uint64_t master = mixed_full ? ceil_div(tpart.trainable * 4, tp) : 0;
-        if (zs >= 1)
-            master = ceil_div(master, dp);
-        b[EST_C_WEIGHTS] = wcopy + master;
-        if (zs >= 1 && dp > 1 && mixed_full)
-            explain(ex, EST_C_WEIGHTS,
-                    "%.4g B params as %s%s; + fp32 master copy (4 B x %llu trainable) / dp %llu (ZeRO-1+)",
-                    (double)p->total / 1e9, est_dtype_name(wdt),
-                    zs >= 3 ? " / dp (ZeRO-3) + 2 gathered layers" : "", (unsigned long long)tpart.trainable,
-                    (unsigned long long)dp);
-        else if (zs >= 3 && dp > 1) /* no master copy: the weights are the trained copy */
-            explain(ex, EST_C_WEIGHTS, "%.4g B params as %s / dp %llu (ZeRO-3) + 2 gathered layers",
-                    (double)p->total / 1e9, est_dtype_name(wdt), (unsigned long long)dp);
+/* Gradients (docs/methodology.md, section 5): one per trainable parameter, 16-bit for a full
+ * fine-tune outside fp32 (ZeRO's accounting), fp32 for adapters in mixed precision; sharded by
+ * ZeRO-2/3. */
+static void comp_gradients(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_workload *w = c->w;
+    if (!c->train)
+        return;
+    double grad_bytes;
+    if (w->finetune == EST_FT_FULL)
+        grad_bytes = w->precision == EST_PREC_FP32 ? 4.0 : c->B; /* ZeRO accounting: 16-bit grads */
+    else
+        grad_bytes = w->precision == EST_PREC_PURE ? c->B : 4.0; /* fp32 adapters in mixed precision */
+    uint64_t grads = ceil_div(sat((double)c->tpart.trainable * grad_bytes), c->tp);
+    if (w->zero_stage >= 2)
+        grads = ceil_div(grads, w->dp);
+    fp->bytes[EST_C_GRADIENTS] = grads;
+    explain(ex, EST_C_GRADIENTS, "%llu trainable params x %g B%s", (unsigned long long)c->tpart.trainable, grad_bytes,
+            w->zero_stage >= 2 ? " / dp (ZeRO-2/3)" : "");
+}
 
-        double grad_bytes;
-        if (w->finetune == EST_FT_FULL)
-            grad_bytes = w->precision == EST_PREC_FP32 ? 4.0 : B; /* ZeRO accounting: 16-bit grads */
-        else
-            grad_bytes = w->precision == EST_PREC_PURE ? B : 4.0; /* fp32 adapters in mixed precision */
-        uint64_t grads = ceil_div(sat((double)tpart.trainable * grad_bytes), tp);
-        if (zs >= 2)
-            grads = ceil_div(grads, dp);
-        b[EST_C_GRADIENTS] = grads;
-        explain(ex, EST_C_GRADIENTS, "%llu trainable params x %g B%s", (unsigned long long)tpart.trainable, grad_bytes,
-                zs >= 2 ? " / dp (ZeRO-2/3)" : "");
+/* Optimizer states (docs/methodology.md, section 5): per optimizer, tensor by tensor
+ * (opt_tensor_bytes), in --optimizer-dtype; sharded by ZeRO-1+. */
+static void comp_optimizer(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_workload *w = c->w;
+    if (!c->train)
+        return;
+    uint64_t opt = ceil_div(c->tpart.opt_state_bytes, c->tp);
+    if (w->zero_stage >= 1)
+        opt = ceil_div(opt, w->dp);
+    fp->bytes[EST_C_OPTIMIZER] = opt;
+    int sized = w->optimizer == EST_OPT_ADAMW || w->optimizer == EST_OPT_SGDM || w->optimizer == EST_OPT_LION;
+    explain(ex, EST_C_OPTIMIZER, "%s states for %llu trainable params (%s%s%s)%s", est_optimizer_name(w->optimizer),
+            (unsigned long long)c->tpart.trainable,
+            w->optimizer == EST_OPT_ADAMW ? "m and v" : w->optimizer == EST_OPT_ADAMW8 ? "8-bit m and v + block absmax"
+            : w->optimizer == EST_OPT_ADAFACTOR ? "row + column second moments" : w->optimizer == EST_OPT_SGD ? "none"
+            : "one momentum",
+            sized ? ", " : "", sized ? (c->state_bytes == 4.0 ? "fp32" : "16-bit") : "",
+            w->zero_stage >= 1 ? " / dp (ZeRO-1+)" : "");
+}
 
-        uint64_t opt = ceil_div(tpart.opt_state_bytes, tp);
-        if (zs >= 1)
-            opt = ceil_div(opt, dp);
-        b[EST_C_OPTIMIZER] = opt;
-        int sized = w->optimizer == EST_OPT_ADAMW || w->optimizer == EST_OPT_SGDM || w->optimizer == EST_OPT_LION;
-        explain(ex, EST_C_OPTIMIZER, "%s states for %llu trainable params (%s%s%s)%s", est_optimizer_name(w->optimizer),
-                (unsigned long long)tpart.trainable,
-                w->optimizer == EST_OPT_ADAMW ? "m and v" : w->optimizer == EST_OPT_ADAMW8 ? "8-bit m and v + block absmax"
-                : w->optimizer == EST_OPT_ADAFACTOR ? "row + column second moments" : w->optimizer == EST_OPT_SGD ? "none"
-                : "one momentum",
-                sized ? ", " : "", sized ? (state_bytes == 4.0 ? "fp32" : "16-bit") : "",
-                zs >= 1 ? " / dp (ZeRO-1+)" : "");
+/* LoRA adapters (Hu et al. 2021; docs/methodology.md, section 5): r x (d_in + d_out) per targeted
+ * matrix, in the compute dtype in pure precision, fp32 in mixed. */
+static void comp_adapter(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_workload *w = c->w;
+    if (!c->train || w->finetune == EST_FT_FULL)
+        return;
+    double ab = w->precision == EST_PREC_PURE ? c->B : 4.0;
+    fp->bytes[EST_C_ADAPTER] = ceil_div(sat((double)c->tpart.lora_params * ab), c->tp);
+    explain(ex, EST_C_ADAPTER, "LoRA r=%u: r x (d_in + d_out) per targeted matrix = %llu params x %g B "
+            "(alpha scales the update, it costs no memory)", w->lora_rank,
+            (unsigned long long)c->tpart.lora_params, ab);
+}
 
-        /* ---------------- CPU offload (docs/methodology.md, "CPU offload") */
-        uint64_t off = 0, pinned = 0;
-        if (w->offload != EST_OFFLOAD_NONE) {
-            /* ZeRO-Offload (Ren et al. 2021, section 4): the gradients, the fp32 master weights and the
-             * optimizer states live on the host, where the optimizer step runs (16M -> 2M bytes per
-             * parameter on the GPU for mixed-precision Adam); the GPU keeps the 16-bit weights */
-            off = master + b[EST_C_GRADIENTS] + b[EST_C_OPTIMIZER];
-            b[EST_C_WEIGHTS] = wcopy;
-            b[EST_C_GRADIENTS] = b[EST_C_OPTIMIZER] = 0;
-            explain(ex, EST_C_WEIGHTS, "%.4g B params as %s%s on the GPU; the fp32 master copy on the host "
-                    "(--offload optimizer)", (double)p->total / 1e9, est_dtype_name(wdt),
-                    zs >= 3 && dp > 1 ? " / dp (ZeRO-3) + 2 gathered layers" : "");
-            if (w->offload == EST_OFFLOAD_PARAMS) {
-                /* ZeRO-Infinity / FSDP CPU offload: the 16-bit weights' shard on the host too; the GPU
-                 * gathers a layer at a time and prefetches the next: two layers (or the embedding) */
-                off += ceil_div(w16, dp);
-                b[EST_C_WEIGHTS] = gathered < w16 ? gathered : w16;
-                explain(ex, EST_C_WEIGHTS, "%.4g B params in the host (--offload params); on the GPU the 2 layers "
-                        "being gathered and prefetched (or the embedding) as %s", (double)p->total / 1e9,
-                        est_dtype_name(wdt));
-            }
-            explain(ex, EST_C_GRADIENTS, "on the host (--offload %s): %llu trainable params' gradients",
-                    w->offload == EST_OFFLOAD_PARAMS ? "params" : "optimizer", (unsigned long long)tpart.trainable);
-            explain(ex, EST_C_OPTIMIZER, "on the host (--offload %s): %s states and the fp32 master copy; %.2f GiB per GPU "
-                    "moved there in all%s", w->offload == EST_OFFLOAD_PARAMS ? "params" : "optimizer",
-                    est_optimizer_name(w->optimizer), gib(off), w->pin_memory ? ", pinned" : "");
-            if (w->pin_memory)
-                pinned = off; /* DeepSpeed allocates the offloaded partitions in page-locked memory */
-        }
-        if (w->paged_optimizer) {
-            /* bitsandbytes paged optimizers (QLoRA, Dettmers et al. 2023): the states live in CUDA
-             * unified memory and are paged to the host when the GPU runs short, so a fit need not
-             * hold them: they are counted in the host figure, not in need */
-            fp->paged = b[EST_C_OPTIMIZER];
-            off += fp->paged;
-            b[EST_C_OPTIMIZER] = 0;
-            explain(ex, EST_C_OPTIMIZER, "paged (--paged-optimizer): %.2f GiB of %s states in unified memory, on the GPU "
-                    "while it has room, paged to the host when not: counted in host, not here",
-                    gib(fp->paged), est_optimizer_name(w->optimizer));
-        }
-        fp->host_offload = off;
-        fp->host_pinned = pinned;
-
-        if (w->finetune != EST_FT_FULL) {
-            double ab = w->precision == EST_PREC_PURE ? B : 4.0;
-            b[EST_C_ADAPTER] = ceil_div(sat((double)tpart.lora_params * ab), tp);
-            explain(ex, EST_C_ADAPTER, "LoRA r=%u: r x (d_in + d_out) per targeted matrix = %llu params x %g B "
-                    "(alpha scales the update, it costs no memory)", w->lora_rank,
-                    (unsigned long long)tpart.lora_params, ab);
-        }
-
-        /* saved activations */
-        uint64_t T = w->batch * w->context;
-        uint64_t Lbw = w->finetune == EST_FT_FULL ? stage_trainable_layers(w, st) : st->n;
-        /* 1F1B (Narayanan et al. 2021, PipeDream-Flush): stage i holds the activations of up to
-         * pp - i micro-batches in flight, no more than the micro-batches of a step (--grad-accum) */
-        uint64_t inflight = w->pp - st->index;
-        if (inflight > w->grad_accum)
-            inflight = w->grad_accum;
-        if (inflight == 0)
-            inflight = 1;
-        double dense_v = layer_saved_values(a, w, 0, B), moe_v = a->moe_layers ? layer_saved_values(a, w, 1, B) : 0;
-        double frac_moe = (double)a->moe_layers / (double)a->layers;
-        double per_layer = dense_v * (1 - frac_moe) + moe_v * frac_moe;
-        double big = dense_v > moe_v ? dense_v : moe_v;
-        double act;
-        double mb = (double)inflight;
-        if (w->grad_checkpointing) /* each micro-batch in flight keeps its checkpoints; one layer is recomputed at a time */
-            act = (double)T * (mb * (double)Lbw * (double)h + big) * B;
-        else
-            act = mb * (double)T * (double)Lbw * per_layer * B;
-        if (st->head)
-            act += (double)T * 2.0 * (double)h * B; /* final norm input and lm_head input */
-        double extra = 0; /* per token per layer, bytes */
-        if (w->finetune != EST_FT_FULL && w->lora_dropout > 0) {
-            /* each targeted module sees dropout(x): a B-byte copy of its input and a 1-byte mask */
-            for (size_t i = 0; i < p->nlinears; i++) {
-                const est_linear *l = &p->linears[i];
-                if (targeted(l, w->lora_targets) && l->block != EST_BLK_HEAD)
-                    extra += (double)l->per_layer * (double)l->d_in * (B + 1.0) *
-                             (l->block == EST_BLK_MOE ? (double)a->moe_layers / (double)a->layers : 1.0);
-            }
-        }
-        if (w->finetune == EST_FT_QLORA && w->bnb_legacy)
-            /* bitsandbytes < 0.43.2 kept the input of every frozen 4-bit linear: the two normed
-             * block inputs and the down-projection input (the o_proj input is already kept) */
-            extra += (2.0 * (double)h + (double)a->intermediate / (double)w->tp) * B;
-        if (!w->grad_checkpointing)
-            act += mb * (double)T * (double)Lbw * extra;
-        else
-            act += (double)T * extra;
-        b[EST_C_ACTIVATIONS] = (uint64_t)act + dequant;
-        explain(ex, EST_C_ACTIVATIONS,
-                w->grad_checkpointing ? "checkpointing: %llu tokens x (%llu layers x h + one layer's %.0f values) x %g B (%s)"
-                                      : "%llu tokens x %llu layers x %.0f saved values/token/layer x %g B (%s)",
-                (unsigned long long)T, (unsigned long long)Lbw, w->grad_checkpointing ? big : per_layer, B,
-                est_dtype_name(w->compute_dtype));
-        if (ex && w->pp > 1) {
-            size_t len = strlen(ex->text[EST_C_ACTIVATIONS]);
-            snprintf(ex->text[EST_C_ACTIVATIONS] + len, sizeof ex->text[EST_C_ACTIVATIONS] - len,
-                     "; x %llu micro-batches in flight (1F1B, stage %llu of %llu)", (unsigned long long)inflight,
-                     (unsigned long long)st->index, (unsigned long long)w->pp);
-        }
-        if (ex && (extra > 0 || dequant)) {
-            size_t len = strlen(ex->text[EST_C_ACTIVATIONS]);
-            snprintf(ex->text[EST_C_ACTIVATIONS] + len, sizeof ex->text[EST_C_ACTIVATIONS] - len, "%s%s%s",
-                     w->lora_dropout > 0 ? " + LoRA dropout copies and masks" : "",
-                     w->bnb_legacy && w->finetune == EST_FT_QLORA ? " + inputs kept by frozen 4-bit layers (bnb < 0.43.2)" : "",
-                     dequant ? " + one dequantized 4-bit matrix" : "");
-        }
-
-        /* logits: B-byte logits, their fp32 upcast kept by the loss, and the fp32 gradient */
-        uint64_t lt = w->loss_chunk ? (w->loss_chunk < T ? w->loss_chunk : T) : T;
-        b[EST_C_LOGITS] = st->head ? lt * V * (Bi + 8) / tp : 0; /* the last stage's */
-        explain(ex, EST_C_LOGITS, "%llu tokens x vocab %llu x (%g B logits + 4 B fp32 copy + 4 B fp32 gradient)%s",
-                (unsigned long long)lt, (unsigned long long)V, B,
-                w->loss_chunk ? " (chunked loss: one chunk at a time)" : "");
-    }
-
-    /* ---------------------------------------------------------------- runtime overhead */
+/* Runtime overhead (docs/methodology.md, section 6): the CUDA context (outside every allocator),
+ * cuBLAS' workspace, vLLM's non-torch memory and CUDA graphs, llama.cpp's fixed buffers; for
+ * data-parallel or offloaded training, DDP's gradient buckets or DeepSpeed's reduce and
+ * all-gather buckets. */
+static void comp_runtime(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_workload *w = c->w;
     uint64_t rt = 0, outside = 0;
     const char *rt_text = "";
     switch (w->runtime) {
@@ -1042,72 +1120,164 @@ static int stage_compute(const est_arch *a, const est_params *p, const est_workl
         break;
     }
     fp->outside_allocator = outside;
-    if (train && (w->dp > 1 || w->offload != EST_OFFLOAD_NONE)) {
+    if (c->train && (w->dp > 1 || w->offload != EST_OFFLOAD_NONE)) {
         /* the buckets gradients are reduced through, on the GPU also when they go to the host */
         uint64_t tr = fp->trainable;
         if (w->zero_stage == 0)
-            rt += (uint64_t)((double)tr * B); /* DDP bucket copy of the gradients */
+            rt += (uint64_t)((double)tr * c->B); /* DDP bucket copy of the gradients */
         else /* a reduce bucket, and an all-gather bucket among two or more ranks (one rank gathers nothing) */
             rt += ((tr < DS_BUCKET ? tr : DS_BUCKET) * (w->dp > 1 ? 2 : 1) +
-                   (w->zero_stage == 3 ? (p->total < DS_PREFETCH ? p->total : DS_PREFETCH) : 0)) * Bi;
+                   (w->zero_stage == 3 ? (c->p->total < DS_PREFETCH ? c->p->total : DS_PREFETCH) : 0)) * c->Bi;
     }
-    /* ---------------------------------------------------------------- inference offload */
-    if (!train && w->runtime == EST_RT_VLLM && w->cpu_offload) {
-        /* vLLM --cpu-offload-gb: that many GiB of each GPU's weights stay in pinned host memory and
-         * are streamed in for every forward pass (vLLM's engine arguments; its offloader pins them) */
-        uint64_t movable = b[EST_C_WEIGHTS];
-        uint64_t off = w->cpu_offload < movable ? w->cpu_offload : movable;
-        b[EST_C_WEIGHTS] -= off;
-        fp->host_offload = fp->host_pinned = off;
-        if (ex) {
-            size_t len = strlen(ex->text[EST_C_WEIGHTS]);
-            snprintf(ex->text[EST_C_WEIGHTS] + len, sizeof ex->text[EST_C_WEIGHTS] - len,
-                     "; less %.2f GiB in pinned host memory (--cpu-offload-gb)", gib(off));
-        }
-    }
-    if (ggml && w->ngl_set) {
-        /* llama.cpp -ngl K (llama-model.cpp): the last K repeating layers on the GPU, the output
-         * layer too when K exceeds the layer count, the token embedding always on the host; each
-         * layer's KV cache where its layer is, or all on the host with --no-kv-offload; the logits'
-         * output buffer on the host.  The GPU runs the compute graph (a compute buffer of the
-         * activations' size), and so does the host while any layer stays there. */
-        uint64_t L = a->layers ? a->layers : 1;
-        uint64_t g = w->n_gpu_layers < L ? w->n_gpu_layers : L;
-        int head_gpu = w->n_gpu_layers > L;
-        uint64_t layers_w = ceil_div(layer_w, tp) + small, gpu_w = mul_div(layers_w, g, L, 1);
-        if (head_gpu)
-            gpu_w += ceil_div(head_w, tp);
-        uint64_t gpu_kv = w->no_kv_offload ? 0 : mul_div(b[EST_C_KV], g, L, 1);
-        uint64_t host = (b[EST_C_WEIGHTS] - gpu_w) + (b[EST_C_KV] - gpu_kv) + b[EST_C_LOGITS] + rt +
-                        (g < L ? b[EST_C_ACTIVATIONS] : 0);
-        if (ex) {
-            size_t len = strlen(ex->text[EST_C_WEIGHTS]);
-            snprintf(ex->text[EST_C_WEIGHTS] + len, sizeof ex->text[EST_C_WEIGHTS] - len,
-                     "; on the GPU: %llu of %llu layers%s (-ngl %llu), the rest on the host",
-                     (unsigned long long)g, (unsigned long long)L, head_gpu ? " and the output" : "",
-                     (unsigned long long)w->n_gpu_layers);
-            len = strlen(ex->text[EST_C_KV]);
-            snprintf(ex->text[EST_C_KV] + len, sizeof ex->text[EST_C_KV] - len, "%s",
-                     w->no_kv_offload ? "; all on the host (--no-kv-offload)" : "; the GPU layers' part on the GPU");
-        }
-        b[EST_C_WEIGHTS] = gpu_w;
-        b[EST_C_KV] = gpu_kv;
-        b[EST_C_LOGITS] = 0;
-        fp->host_offload = host;
-        fp->kv_bytes_per_token = w->no_kv_offload ? 0 : fp->kv_bytes_per_token * g / L;
-        outside = CUDA_CONTEXT;
-        rt = CUDA_CONTEXT;
-        rt_text = "CUDA context (the fixed host buffers are on the host)";
-        fp->outside_allocator = outside;
-    }
-    b[EST_C_RUNTIME] = rt;
+    fp->bytes[EST_C_RUNTIME] = rt;
     explain(ex, EST_C_RUNTIME, "%s%s", rt_text,
-            train && (w->dp > 1 || w->offload) ? (w->zero_stage ? " + DeepSpeed reduce/all-gather buckets"
-                                                                 : " + DDP gradient buckets") : "");
+            c->train && (w->dp > 1 || w->offload) ? (w->zero_stage ? " + DeepSpeed reduce/all-gather buckets"
+                                                                    : " + DDP gradient buckets") : "");
+}
+
+/* ====================================================================== placement
+ * What moves off the GPU once the components are known (docs/methodology.md, "CPU offload"). */
+
+/* Training: ZeRO-Offload / ZeRO-Infinity / FSDP CPU offload and bitsandbytes' paged optimizers.
+ * What moves is left, per GPU, in fp->host_offload (fp->host_pinned: the page-locked part). */
+static void place_train_offload(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_workload *w = c->w;
+    const est_params *p = c->p;
+    uint64_t *b = fp->bytes;
+    if (!c->train)
+        return;
+    uint64_t off = 0, pinned = 0, dp = w->dp, zs = (uint64_t)w->zero_stage;
+    if (w->offload != EST_OFFLOAD_NONE) {
+        /* ZeRO-Offload (Ren et al. 2021, section 4): the gradients, the fp32 master weights and the
+         * optimizer states live on the host, where the optimizer step runs (16M -> 2M bytes per
+         * parameter on the GPU for mixed-precision Adam); the GPU keeps the 16-bit weights */
+        off = c->master + b[EST_C_GRADIENTS] + b[EST_C_OPTIMIZER];
+        b[EST_C_WEIGHTS] = c->wcopy;
+        b[EST_C_GRADIENTS] = b[EST_C_OPTIMIZER] = 0;
+        explain(ex, EST_C_WEIGHTS, "%.4g B params as %s%s on the GPU; the fp32 master copy on the host "
+                "(--offload optimizer)", (double)p->total / 1e9, est_dtype_name(c->wdt),
+                zs >= 3 && dp > 1 ? " / dp (ZeRO-3) + 2 gathered layers" : "");
+        if (w->offload == EST_OFFLOAD_PARAMS) {
+            /* ZeRO-Infinity / FSDP CPU offload: the 16-bit weights' shard on the host too; the GPU
+             * gathers a layer at a time and prefetches the next: two layers (or the embedding) */
+            off += ceil_div(c->w16, dp);
+            b[EST_C_WEIGHTS] = c->gathered < c->w16 ? c->gathered : c->w16;
+            explain(ex, EST_C_WEIGHTS, "%.4g B params in the host (--offload params); on the GPU the 2 layers "
+                    "being gathered and prefetched (or the embedding) as %s", (double)p->total / 1e9,
+                    est_dtype_name(c->wdt));
+        }
+        explain(ex, EST_C_GRADIENTS, "on the host (--offload %s): %llu trainable params' gradients",
+                w->offload == EST_OFFLOAD_PARAMS ? "params" : "optimizer", (unsigned long long)c->tpart.trainable);
+        explain(ex, EST_C_OPTIMIZER, "on the host (--offload %s): %s states and the fp32 master copy; %.2f GiB per GPU "
+                "moved there in all%s", w->offload == EST_OFFLOAD_PARAMS ? "params" : "optimizer",
+                est_optimizer_name(w->optimizer), gib(off), w->pin_memory ? ", pinned" : "");
+        if (w->pin_memory)
+            pinned = off; /* DeepSpeed allocates the offloaded partitions in page-locked memory */
+    }
+    if (w->paged_optimizer) {
+        /* bitsandbytes paged optimizers (QLoRA, Dettmers et al. 2023): the states live in CUDA
+         * unified memory and are paged to the host when the GPU runs short, so a fit need not
+         * hold them: they are counted in the host figure, not in need */
+        fp->paged = b[EST_C_OPTIMIZER];
+        off += fp->paged;
+        b[EST_C_OPTIMIZER] = 0;
+        explain(ex, EST_C_OPTIMIZER, "paged (--paged-optimizer): %.2f GiB of %s states in unified memory, on the GPU "
+                "while it has room, paged to the host when not: counted in host, not here",
+                gib(fp->paged), est_optimizer_name(w->optimizer));
+    }
+    fp->host_offload = off;
+    fp->host_pinned = pinned;
+}
+
+/* vLLM --cpu-offload-gb: that many GiB of each GPU's weights stay in pinned host memory and
+ * are streamed in for every forward pass (vLLM's engine arguments; its offloader pins them) */
+static void place_vllm_offload(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_workload *w = c->w;
+    if (c->train || w->runtime != EST_RT_VLLM || !w->cpu_offload)
+        return;
+    uint64_t movable = fp->bytes[EST_C_WEIGHTS];
+    uint64_t off = w->cpu_offload < movable ? w->cpu_offload : movable;
+    fp->bytes[EST_C_WEIGHTS] -= off;
+    fp->host_offload = fp->host_pinned = off;
+    if (ex) {
+        size_t len = strlen(ex->text[EST_C_WEIGHTS]);
+        snprintf(ex->text[EST_C_WEIGHTS] + len, sizeof ex->text[EST_C_WEIGHTS] - len,
+                 "; less %.2f GiB in pinned host memory (--cpu-offload-gb)", gib(off));
+    }
+}
+
+/* llama.cpp -ngl K (llama-model.cpp): the last K repeating layers on the GPU, the output
+ * layer too when K exceeds the layer count, the token embedding always on the host; each
+ * layer's KV cache where its layer is, or all on the host with --no-kv-offload; the logits'
+ * output buffer on the host.  The GPU runs the compute graph (a compute buffer of the
+ * activations' size), and so does the host while any layer stays there. */
+static void place_llamacpp_split(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_arch *a = c->a;
+    const est_workload *w = c->w;
+    uint64_t *b = fp->bytes;
+    if (!c->ggml || !w->ngl_set)
+        return;
+    uint64_t L = a->layers ? a->layers : 1;
+    uint64_t g = w->n_gpu_layers < L ? w->n_gpu_layers : L;
+    int head_gpu = w->n_gpu_layers > L;
+    uint64_t layers_w = ceil_div(c->layer_w, c->tp) + c->small, gpu_w = mul_div(layers_w, g, L, 1);
+    if (head_gpu)
+        gpu_w += ceil_div(c->head_w, c->tp);
+    uint64_t gpu_kv = w->no_kv_offload ? 0 : mul_div(b[EST_C_KV], g, L, 1);
+    uint64_t host = (b[EST_C_WEIGHTS] - gpu_w) + (b[EST_C_KV] - gpu_kv) + b[EST_C_LOGITS] + b[EST_C_RUNTIME] +
+                    (g < L ? b[EST_C_ACTIVATIONS] : 0);
+    if (ex) {
+        size_t len = strlen(ex->text[EST_C_WEIGHTS]);
+        snprintf(ex->text[EST_C_WEIGHTS] + len, sizeof ex->text[EST_C_WEIGHTS] - len,
+                 "; on the GPU: %llu of %llu layers%s (-ngl %llu), the rest on the host",
+                 (unsigned long long)g, (unsigned long long)L, head_gpu ? " and the output" : "",
+                 (unsigned long long)w->n_gpu_layers);
+        len = strlen(ex->text[EST_C_KV]);
+        snprintf(ex->text[EST_C_KV] + len, sizeof ex->text[EST_C_KV] - len, "%s",
+                 w->no_kv_offload ? "; all on the host (--no-kv-offload)" : "; the GPU layers' part on the GPU");
+    }
+    b[EST_C_WEIGHTS] = gpu_w;
+    b[EST_C_KV] = gpu_kv;
+    b[EST_C_LOGITS] = 0;
+    fp->host_offload = host;
+    fp->kv_bytes_per_token = w->no_kv_offload ? 0 : fp->kv_bytes_per_token * g / L;
+    b[EST_C_RUNTIME] = CUDA_CONTEXT;
+    fp->outside_allocator = CUDA_CONTEXT;
+    explain(ex, EST_C_RUNTIME, "%s", "CUDA context (the fixed host buffers are on the host)");
+}
+
+/* ====================================================================== footprint */
+
+/* One stage's per-GPU footprint (the whole model when pp is 1): the components, then what the
+ * placement options move to the host (left per GPU in fp->host_offload and fp->host_pinned;
+ * est_footprint_compute turns those into the replica's host figure). */
+static int stage_compute(const est_arch *a, const est_params *p, const est_workload *w, const stage_t *st,
+                         est_footprint *fp, est_explain *ex, fp_error *err)
+{
+    memset(fp, 0, sizeof *fp);
+    if (ex)
+        memset(ex, 0, sizeof *ex);
+    fp_ctx c;
+    if (ctx_init(&c, a, p, w, st, fp, err) != 0)
+        return -1;
+    comp_weights(&c, fp, ex);
+    comp_kv(&c, fp, ex);
+    comp_activations(&c, fp, ex);
+    comp_logits(&c, fp, ex);
+    comp_gradients(&c, fp, ex);
+    comp_optimizer(&c, fp, ex);
+    comp_adapter(&c, fp, ex);
+    comp_runtime(&c, fp, ex);
+    place_train_offload(&c, fp, ex);
+    place_vllm_offload(&c, fp, ex);
+    place_llamacpp_split(&c, fp, ex);
 
     uint64_t total = 0;
-    for (int c = 0; c < EST_C_COUNT; c++)
-        total += b[c];
+    for (int i = 0; i < EST_C_COUNT; i++)
+        total += fp->bytes[i];
     fp->total = total;
     memory_figures(w, fp);
     return 0;
