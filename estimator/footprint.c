@@ -464,9 +464,22 @@ static uint64_t opt_tensor_bytes(est_optimizer o, double state_bytes, uint64_t r
     }
 }
 
+/* PEFT on a 16-bit model in pure precision: get_peft_model's autocast_adapter_dtype (True by
+ * default since PEFT 0.12) creates the adapters in fp32, and each LoRA layer casts its input to
+ * the adapter's dtype (LoraLayer._cast_input_dtype) before lora_A: every targeted module keeps
+ * its own fp32 copy of its input.  litgpt and torchtune keep adapters in the model's dtype. */
+static int peft_fp32_adapters(const est_workload *w, double B)
+{
+    return w->framework == EST_FW_TRANSFORMERS && w->finetune != EST_FT_FULL && w->precision == EST_PREC_PURE &&
+           B < 4.0;
+}
+
 /* Saved activations per token for one decoder layer (values, scaled by B later), for
  * the tensors autograd keeps for the backward pass.  Derived in docs/methodology.md
- * from Korthikanti et al. 2022 (section 4.1) for gated MLPs, GQA and frozen weights. */
+ * (section 5, "What the training code keeps") from Korthikanti et al. 2022 (section 4.1)
+ * for gated MLPs, GQA and frozen weights, and from the training code's own model: PyTorch's
+ * autograd keeps an input of a product only when the other factor needs a gradient
+ * (tools/autograd/gen_variable_type.py, guard_for), so a frozen linear keeps no input. */
 static double layer_saved_values(const est_arch *a, const est_workload *w, int moe, double B)
 {
     int full = w->finetune == EST_FT_FULL;
@@ -475,17 +488,40 @@ static double layer_saved_values(const est_arch *a, const est_workload *w, int m
                                   (1u << EST_MOD_Q_A) | (1u << EST_MOD_KV_A)));
     int train_mlp_in = full || (t & ((1u << EST_MOD_GATE) | (1u << EST_MOD_UP) | (1u << EST_MOD_GATE_UP)));
     int train_down = full || (t & (1u << EST_MOD_DOWN));
+    /* a LoRA module with dropout keeps its dropped-out copy instead (lora_extra_bytes) */
+    int input_kept = full || (!(w->lora_dropout > 0) && !peft_fp32_adapters(w, B));
     double h = (double)a->hidden, tp = (double)w->tp;
-    double v = (double)a->norms_per_layer * h; /* norm inputs */
-    if (train_qkv)
-        v += h; /* normed input of q/k/v, kept for the weight gradient */
+    /* RMSNorm as transformers (LlamaRMSNorm) and torchtune (modules/rms_norm.py) write it upcasts
+     * its input to fp32 and autograd keeps that copy (pow and the product save it); with a trained
+     * weight the product weight x normed also keeps the normed copy in B bytes.  litgpt's 2023
+     * RMSNorm computes in the input dtype and keeps the input; LayerNorm keeps its input.  Under
+     * torch.compile the fused norm keeps its input and recomputes the rest. */
+    double per_norm = 1.0;
+    if (a->norm == EST_NORM_RMS && w->framework != EST_FW_LITGPT && B < 4.0 && !w->compile)
+        per_norm = 4.0 / B + (full ? 1.0 : 0.0);
+    /* a parallel block (phi, gpt_neox) normalizes one layer input: kept once however many norms read it */
+    double norm_inputs = a->parallel_block ? 1.0 : (double)a->norms_per_layer;
+    double v = norm_inputs * per_norm * h;
+    if (train_qkv && input_kept)
+        v += h; /* normed input of q/k/v, kept for the weight gradient (or by LoRA's A) */
     if (a->kv_lora_rank) {
         double qk = (double)(a->qk_nope_head_dim + a->qk_rope_head_dim);
         v += (double)(a->q_lora_rank + a->kv_lora_rank + a->qk_rope_head_dim);
         v += (double)a->heads * (2 * qk + 2 * (double)a->v_head_dim) / tp;
     } else {
-        /* q, k, v and the attention output, kept by the attention kernel */
-        v += (double)((2 * a->heads + 2 * a->kv_heads) * a->head_dim) / tp;
+        double qw = (double)(a->heads * a->head_dim) / tp, kvw = (double)(a->kv_heads * a->head_dim) / tp;
+        if (w->framework == EST_FW_TORCHTUNE)
+            /* torchtune's MultiHeadAttention expands k and v to every head before SDPA, which keeps
+             * the expanded copies: q, k, v and the output, each of the heads' width */
+            v += 4.0 * qw;
+        else if (w->framework == EST_FW_LITGPT && a->kv_heads != a->heads && a->kv_heads != 1)
+            v += 4.0 * qw; /* litgpt expands k and v of grouped queries the same way */
+        else if (w->framework == EST_FW_LITGPT)
+            /* litgpt (MHA, MQA): v is a view of the fused qkv output, so attention keeps all of it
+             * (q + 2 kv widths); RoPE makes new q and k (torch.cat), kept with the output */
+            v += 2.0 * qw + 2.0 * kvw + qw + kvw;
+        else
+            v += 2.0 * qw + 2.0 * kvw; /* q and k after RoPE, v, and the attention output */
     }
     if (!w->flash_attention) /* eager attention: fp32 softmax output + its B-byte copy, per head per key */
         v += (double)a->heads / tp * (double)w->context * (4.0 + B) / B;
@@ -500,13 +536,59 @@ static double layer_saved_values(const est_arch *a, const est_workload *w, int m
     }
     /* phi's parallel block feeds one normed tensor to q/k/v and to fc1: kept once */
     int shared_input = a->parallel_block && a->norms_per_layer == 1 && train_qkv;
-    if (train_mlp_in && !shared_input)
+    if (train_mlp_in && !shared_input && input_kept)
         v += h * (moe ? copies : 1.0);
     double per_width = a->mlp == EST_MLP_GATED ? 3.0 : 1.0; /* gate, up, act(gate) | act input */
+    if (a->mlp == EST_MLP_GATED && w->compile)
+        per_width -= 1.0; /* compiled: act(gate) is recomputed from the gate in the backward */
     if (train_down)
         per_width += 1.0; /* input of the down projection */
     v += per_width * (width * copies + shared) / tp;
     return v;
+}
+
+/* Bytes per token and layer LoRA adds to the saved activations (docs/methodology.md, section 5):
+ * with dropout, each LoRA module keeps its dropped-out input (B bytes) and the mask (1 byte,
+ * torch's native_dropout).  PEFT wraps every targeted module with its own dropout; litgpt's
+ * fused qkv module drops its input once, and pads the LoRA output of the selected parts (q and
+ * v of q, k, v) to the qkv width with index_copy, which keeps its source for the backward
+ * (derivatives.yaml, index_copy: expand_as(source)). */
+static double lora_extra_bytes(const est_arch *a, const est_params *p, const est_workload *w, double B)
+{
+    if (w->finetune == EST_FT_FULL)
+        return 0;
+    double extra = 0; /* bytes */
+    int litgpt = w->framework == EST_FW_LITGPT;
+    const uint32_t attn_in = (1u << EST_MOD_Q) | (1u << EST_MOD_K) | (1u << EST_MOD_V) | (1u << EST_MOD_QKV);
+    int fused_seen = 0;
+    for (size_t i = 0; i < p->nlinears; i++) {
+        const est_linear *l = &p->linears[i];
+        if (!targeted(l, w->lora_targets) || l->block == EST_BLK_HEAD)
+            continue;
+        double share_moe = l->block == EST_BLK_MOE ? (double)a->moe_layers / (double)a->layers : 1.0;
+        if (litgpt && ((1u << l->mod) & attn_in)) {
+            if (!fused_seen && w->lora_dropout > 0)
+                extra += (double)l->d_in * (B + 1.0); /* one dropout for the fused q, k, v */
+            fused_seen = 1;
+            continue;
+        }
+        if (peft_fp32_adapters(w, B)) /* its fp32 input copy (or the dropout's fp32 output) and the mask */
+            extra += (double)l->per_layer * (double)l->d_in * (4.0 + (w->lora_dropout > 0 ? 1.0 : 0.0)) * share_moe;
+        else if (w->lora_dropout > 0)
+            extra += (double)l->per_layer * (double)l->d_in * (B + 1.0) * share_moe;
+    }
+    if (litgpt && fused_seen && !a->kv_lora_rank) {
+        uint32_t tg = w->lora_targets;
+        int all = (tg & (1u << EST_MOD_QKV)) ||
+                  ((tg & (1u << EST_MOD_Q)) && (tg & (1u << EST_MOD_K)) && (tg & (1u << EST_MOD_V)));
+        if (!all) {
+            double qw = (double)(a->heads * a->head_dim) / (double)w->tp;
+            double kvw = (double)(a->kv_heads * a->head_dim) / (double)w->tp;
+            extra += B * ((tg & (1u << EST_MOD_Q) ? qw : 0) + (tg & (1u << EST_MOD_K) ? kvw : 0) +
+                          (tg & (1u << EST_MOD_V) ? kvw : 0));
+        }
+    }
+    return extra;
 }
 
 static void training_parts(const est_arch *a, const est_params *p, const est_workload *w, const stage_t *st,
@@ -651,6 +733,9 @@ typedef struct fp_ctx {
     double state_bytes; /* bytes per optimizer state value */
     train_parts tpart;
     uint64_t master, wcopy, w16, gathered; /* set by comp_weights */
+    uint64_t logits_transient; /* the part of the logits released before the layers' backward (comp_logits) */
+    uint64_t act_host;         /* checkpoints moved to pinned host memory (--activation-offload) */
+    double grad_bytes;         /* bytes per gradient value (comp_gradients) */
 } fp_ctx;
 
 /* The context of one stage: the dtypes, bitsandbytes' dequantization buffer and, for training,
@@ -695,7 +780,7 @@ static int ctx_init(fp_ctx *c, const est_arch *a, const est_params *p, const est
      * (16-bit in pure bf16/fp16, fp32 master weights in mixed precision), unless
      * --optimizer-dtype says otherwise (docs/methodology.md, section 5) */
     c->state_bytes = w->optimizer_dtype_set ? est_dtype_bytes(w->optimizer_dtype)
-                     : w->precision == EST_PREC_PURE ? c->B : 4.0;
+                     : w->precision == EST_PREC_PURE && !peft_fp32_adapters(w, c->B) ? c->B : 4.0;
     training_parts(a, p, w, st, c->state_bytes, &c->tpart);
     fp->trainable = c->tpart.trainable;
     if (w->finetune != EST_FT_FULL && c->tpart.lora_params == 0) {
@@ -955,22 +1040,32 @@ static void comp_activations_train(fp_ctx *c, est_footprint *fp, est_explain *ex
     double big = dense_v > moe_v ? dense_v : moe_v;
     double act;
     double mb = (double)inflight;
-    if (w->grad_checkpointing) /* each micro-batch in flight keeps its checkpoints; one layer is recomputed at a time */
+    if (w->grad_checkpointing && w->activation_offload) {
+        /* torchtune's OffloadActivations: every checkpoint goes to pinned host memory on a side
+         * stream as the forward makes it and comes back for its layer's recompute; the GPU holds
+         * the one being copied and the one in use, beside the layer being recomputed */
+        act = (double)T * (2.0 * h + big) * B;
+        c->act_host = sat(mb * (double)T * (double)Lbw * h * B);
+    } else if (w->grad_checkpointing) /* each micro-batch in flight keeps its checkpoints; one layer is recomputed at a time */
         act = (double)T * (mb * (double)Lbw * h + big) * B;
     else
         act = mb * (double)T * (double)Lbw * per_layer * B;
-    if (st->head)
+    double bwd = 0;
+    if (st->head) {
         act += (double)T * 2.0 * h * B; /* final norm input and lm_head input */
-    double extra = 0; /* per token per layer, bytes */
-    if (w->finetune != EST_FT_FULL && w->lora_dropout > 0) {
-        /* each targeted module sees dropout(x): a B-byte copy of its input and a 1-byte mask */
-        for (size_t i = 0; i < p->nlinears; i++) {
-            const est_linear *l = &p->linears[i];
-            if (targeted(l, w->lora_targets) && l->block != EST_BLK_HEAD)
-                extra += (double)l->per_layer * (double)l->d_in * (B + 1.0) *
-                         (l->block == EST_BLK_MOE ? (double)a->moe_layers / (double)a->layers : 1.0);
-        }
+        /* the backward of the last layer starts beside all the saved activations: its MLP's input
+         * gradients (gated: the down projection's input, act(gate) and up; plain: two) are held
+         * before that layer's saved tensors are released.  The loss's own transient (its fp32
+         * gradient) is released before, so only what exceeds it adds to the peak. */
+        double width = a->moe_layers ? (double)(a->experts_per_tok * a->moe_intermediate + a->shared_experts *
+                                                a->moe_intermediate + a->shared_intermediate)
+                                     : (double)a->intermediate;
+        bwd = (double)T * (a->mlp == EST_MLP_GATED ? 3.0 : 2.0) * width / (double)w->tp * B -
+              (double)c->logits_transient;
+        if (bwd > 0)
+            act += bwd;
     }
+    double extra = lora_extra_bytes(a, p, w, B); /* per token per layer, bytes */
     if (w->finetune == EST_FT_QLORA && w->bnb_legacy)
         /* bitsandbytes < 0.43.2 kept the input of every frozen 4-bit linear: the two normed
          * block inputs and the down-projection input (the o_proj input is already kept) */
@@ -991,9 +1086,11 @@ static void comp_activations_train(fp_ctx *c, est_footprint *fp, est_explain *ex
                  "; x %llu micro-batches in flight (1F1B, stage %llu of %llu)", (unsigned long long)inflight,
                  (unsigned long long)st->index, (unsigned long long)w->pp);
     }
-    if (ex && (extra > 0 || c->dequant)) {
+    if (ex && (extra > 0 || c->dequant || bwd > 0 || c->act_host)) {
         size_t len = strlen(ex->text[EST_C_ACTIVATIONS]);
-        snprintf(ex->text[EST_C_ACTIVATIONS] + len, sizeof ex->text[EST_C_ACTIVATIONS] - len, "%s%s%s",
+        snprintf(ex->text[EST_C_ACTIVATIONS] + len, sizeof ex->text[EST_C_ACTIVATIONS] - len, "%s%s%s%s%s",
+                 c->act_host ? "; checkpoints in pinned host memory, 2 on the GPU (--activation-offload)" : "",
+                 bwd > 0 ? " + the last layer's MLP gradients at the start of the backward" : "",
                  w->lora_dropout > 0 ? " + LoRA dropout copies and masks" : "",
                  w->bnb_legacy && w->finetune == EST_FT_QLORA ? " + inputs kept by frozen 4-bit layers (bnb < 0.43.2)" : "",
                  c->dequant ? " + one dequantized 4-bit matrix" : "");
@@ -1028,10 +1125,37 @@ static void comp_logits(fp_ctx *c, est_footprint *fp, est_explain *ex)
     }
     uint64_t T = w->batch * w->context;
     uint64_t lt = w->loss_chunk ? (w->loss_chunk < T ? w->loss_chunk : T) : T;
-    fp->bytes[EST_C_LOGITS] = c->st->head ? lt * V * (Bi + 8) / tp : 0;
-    explain(ex, EST_C_LOGITS, "%llu tokens x vocab %llu x (%g B logits + 4 B fp32 copy + 4 B fp32 gradient)%s",
-            (unsigned long long)lt, (unsigned long long)V, c->B,
-            w->loss_chunk ? " (chunked loss: one chunk at a time)" : "");
+    uint64_t kept, transient;
+    if (w->framework == EST_FW_LITGPT) {
+        /* litgpt's finetune scripts run the head in 128-token chunks (lm_head_chunk_size=128) and
+         * keep the list of chunks until the step ends; each chunk's cross-entropy keeps its B-byte
+         * log-probabilities; the backward holds one chunk's gradients */
+        lt = w->loss_chunk ? lt : (T < 128 ? T : 128);
+        kept = T * V * 2 * Bi;
+        transient = lt * V * 2 * Bi;
+        explain(ex, EST_C_LOGITS, "%llu tokens x vocab %llu x (%g B logits + %g B log-probabilities), kept by litgpt's "
+                "chunked loss; + one %llu-token chunk's gradients", (unsigned long long)T, (unsigned long long)V,
+                c->B, c->B, (unsigned long long)lt);
+    } else if (w->framework == EST_FW_TORCHTUNE && w->loss_chunk) {
+        /* torchtune's CEWithChunkedOutputLoss upcasts one chunk at a time, but autograd keeps every
+         * chunk's fp32 log-probabilities beside the B-byte chunks; compiled, the loss keeps the
+         * B-byte chunk and a per-row logsumexp instead */
+        kept = T * V * (w->compile ? Bi : Bi + 4);
+        /* compiled, the loss's backward is one fused kernel writing the B-byte gradient of a chunk */
+        transient = lt * V * (w->compile ? Bi : Bi + 8);
+        explain(ex, EST_C_LOGITS, "%llu tokens x vocab %llu x %s kept by the chunked loss; + one %llu-token chunk's %s",
+                (unsigned long long)T, (unsigned long long)V,
+                w->compile ? "(B-byte logits, compiled)" : "(B-byte logits + 4 B fp32 log-probabilities)",
+                (unsigned long long)lt, w->compile ? "B-byte gradient (fused)" : "upcast (B-byte logits + 4 B fp32 copy + 4 B fp32 gradient)");
+    } else {
+        kept = lt * V * (Bi + 4);
+        transient = lt * V * 4;
+        explain(ex, EST_C_LOGITS, "%llu tokens x vocab %llu x (%g B logits + 4 B fp32 copy + 4 B fp32 gradient)%s",
+                (unsigned long long)lt, (unsigned long long)V, c->B,
+                w->loss_chunk ? " (chunked loss: one chunk at a time)" : "");
+    }
+    fp->bytes[EST_C_LOGITS] = c->st->head ? (kept + transient) / tp : 0;
+    c->logits_transient = c->st->head ? transient / tp : 0;
 }
 
 /* Gradients (docs/methodology.md, section 5): one per trainable parameter, 16-bit for a full
@@ -1046,7 +1170,8 @@ static void comp_gradients(fp_ctx *c, est_footprint *fp, est_explain *ex)
     if (w->finetune == EST_FT_FULL)
         grad_bytes = w->precision == EST_PREC_FP32 ? 4.0 : c->B; /* ZeRO accounting: 16-bit grads */
     else
-        grad_bytes = w->precision == EST_PREC_PURE ? c->B : 4.0; /* fp32 adapters in mixed precision */
+        grad_bytes = w->precision == EST_PREC_PURE && !peft_fp32_adapters(w, c->B) ? c->B : 4.0; /* fp32 adapters */
+    c->grad_bytes = grad_bytes;
     uint64_t grads = ceil_div(sat((double)c->tpart.trainable * grad_bytes), c->tp);
     if (w->zero_stage >= 2)
         grads = ceil_div(grads, w->dp);
@@ -1083,7 +1208,7 @@ static void comp_adapter(fp_ctx *c, est_footprint *fp, est_explain *ex)
     const est_workload *w = c->w;
     if (!c->train || w->finetune == EST_FT_FULL)
         return;
-    double ab = w->precision == EST_PREC_PURE ? c->B : 4.0;
+    double ab = w->precision == EST_PREC_PURE && !peft_fp32_adapters(w, c->B) ? c->B : 4.0;
     fp->bytes[EST_C_ADAPTER] = ceil_div(sat((double)c->tpart.lora_params * ab), c->tp);
     explain(ex, EST_C_ADAPTER, "LoRA r=%u: r x (d_in + d_out) per targeted matrix = %llu params x %g B "
             "(alpha scales the update, it costs no memory)", w->lora_rank,
@@ -1138,6 +1263,81 @@ static void comp_runtime(fp_ctx *c, est_footprint *fp, est_explain *ex)
 /* ====================================================================== placement
  * What moves off the GPU once the components are known (docs/methodology.md, "CPU offload"). */
 
+/* Gradients beside the activations (docs/methodology.md, section 5, "When gradients exist").
+ * optimizer.zero_grad() frees the gradients (set_to_none, PyTorch's default since 2.0), so a
+ * step's forward runs without them; the backward creates each parameter's gradient as it
+ * releases the activations behind it.  On one GPU without accumulation, ZeRO, offload or
+ * pipeline stages the peak is the larger of the forward's end (activations and logits, and
+ * the head's gradient, the first the backward makes) and the backward's end (all gradients):
+ * gradients count only beyond the activations.  DDP's buckets, ZeRO's partitions and
+ * accumulation keep gradients across the forward: counted whole.  --optimizer-in-backward
+ * (torchtune's optimizer_in_bwd) steps each parameter as its gradient is made and frees it:
+ * one parameter's gradient, the largest, at a time. */
+static void place_gradients(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_arch *a = c->a;
+    const est_params *p = c->p;
+    const est_workload *w = c->w;
+    uint64_t *b = fp->bytes;
+    if (!c->train || w->finetune != EST_FT_FULL || w->dp > 1 || w->zero_stage > 0 || w->offload != EST_OFFLOAD_NONE ||
+        w->pp > 1)
+        return; /* (LoRA's gradients are small: counted whole) */
+    /* the largest trainable tensor, and the head's (the embedding's when tied), in values */
+    uint64_t largest = 0, head = 0;
+    for (size_t i = 0; i < p->nlinears; i++) {
+        const est_linear *l = &p->linears[i];
+        uint64_t n = w->finetune == EST_FT_FULL ? l->d_in * l->d_out
+                     : targeted(l, w->lora_targets) ? (uint64_t)w->lora_rank * (l->d_in > l->d_out ? l->d_in : l->d_out)
+                                                   : 0;
+        if (n > largest)
+            largest = n;
+        if (l->mod == EST_MOD_LM_HEAD)
+            head = n;
+    }
+    if (w->finetune == EST_FT_FULL && w->frozen_layers == 0) {
+        uint64_t emb = a->vocab * a->hidden;
+        if (emb > largest)
+            largest = emb;
+        if (a->tied_embeddings)
+            head = emb;
+    }
+    uint64_t first = ceil_div(sat((double)head * c->grad_bytes), c->tp);
+    uint64_t one = ceil_div(sat((double)largest * c->grad_bytes), c->tp);
+    uint64_t all = b[EST_C_GRADIENTS];
+    if (w->optimizer_in_backward) {
+        b[EST_C_GRADIENTS] = one < all ? one : all;
+        explain(ex, EST_C_GRADIENTS, "optimizer step in the backward (--optimizer-in-backward): one parameter's "
+                "gradient at a time, the largest %llu values x %g B (%.2f GiB for all %llu)", (unsigned long long)largest,
+                c->grad_bytes, gib(all), (unsigned long long)c->tpart.trainable);
+        return;
+    }
+    /* the step after the backward: torch.optim.AdamW's default foreach implementation takes the
+     * square root of every second moment at once (torch/optim/adamw.py, _multi_tensor_adamw:
+     * _foreach_sqrt), a temporary of the second moments' size beside the gradients; torchtune
+     * configures fused=True, which steps in place */
+    uint64_t temp = 0;
+    if (w->framework != EST_FW_TORCHTUNE && w->optimizer == EST_OPT_ADAMW && !w->paged_optimizer)
+        temp = b[EST_C_OPTIMIZER] / 2;
+    uint64_t held = b[EST_C_ACTIVATIONS] + b[EST_C_LOGITS];
+    if (w->grad_accum > 1) {
+        /* accumulation keeps the gradients across the micro-batches' forward passes: counted whole,
+         * and the step's temporary beyond the activations it follows */
+        b[EST_C_GRADIENTS] = all + (temp > held ? temp - held : 0);
+        if (temp > held)
+            explain(ex, EST_C_GRADIENTS, "%llu trainable params x %g B, kept across --grad-accum %llu micro-batches; + the "
+                    "foreach AdamW step's sqrt(v) temporary beyond the activations", (unsigned long long)c->tpart.trainable,
+                    c->grad_bytes, (unsigned long long)w->grad_accum);
+        return;
+    }
+    uint64_t end = all + temp;
+    uint64_t beyond = end > held ? end - held : 0;
+    b[EST_C_GRADIENTS] = beyond > first ? beyond : first;
+    explain(ex, EST_C_GRADIENTS, "%llu trainable params x %g B = %.2f GiB%s, made in the backward as the activations "
+            "are released: counted beyond them (%.2f GiB), at least the head's gradient made first",
+            (unsigned long long)c->tpart.trainable, c->grad_bytes, gib(all),
+            temp ? " + the foreach AdamW step's sqrt(v) temporary" : "", gib(held));
+}
+
 /* Training: ZeRO-Offload / ZeRO-Infinity / FSDP CPU offload and bitsandbytes' paged optimizers.
  * What moves is left, per GPU, in fp->host_offload (fp->host_pinned: the page-locked part). */
 static void place_train_offload(fp_ctx *c, est_footprint *fp, est_explain *ex)
@@ -1185,6 +1385,10 @@ static void place_train_offload(fp_ctx *c, est_footprint *fp, est_explain *ex)
         explain(ex, EST_C_OPTIMIZER, "paged (--paged-optimizer): %.2f GiB of %s states in unified memory, on the GPU "
                 "while it has room, paged to the host when not: counted in host, not here",
                 gib(fp->paged), est_optimizer_name(w->optimizer));
+    }
+    if (c->act_host) { /* --activation-offload: torchtune pins the host buffers (use_pin_memory) */
+        off += c->act_host;
+        pinned += c->act_host;
     }
     fp->host_offload = off;
     fp->host_pinned = pinned;
@@ -1265,12 +1469,13 @@ static int stage_compute(const est_arch *a, const est_params *p, const est_workl
         return -1;
     comp_weights(&c, fp, ex);
     comp_kv(&c, fp, ex);
+    comp_logits(&c, fp, ex); /* before the activations: the backward's working set is compared with its transient */
     comp_activations(&c, fp, ex);
-    comp_logits(&c, fp, ex);
     comp_gradients(&c, fp, ex);
     comp_optimizer(&c, fp, ex);
     comp_adapter(&c, fp, ex);
     comp_runtime(&c, fp, ex);
+    place_gradients(&c, fp, ex);
     place_train_offload(&c, fp, ex);
     place_vllm_offload(&c, fp, ex);
     place_llamacpp_split(&c, fp, ex);
