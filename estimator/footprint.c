@@ -1075,21 +1075,25 @@ static void comp_activations_train(fp_ctx *c, est_footprint *fp, est_explain *ex
     else
         act += (double)T * extra;
     fp->bytes[EST_C_ACTIVATIONS] = (uint64_t)act + c->dequant;
-    explain(ex, EST_C_ACTIVATIONS,
-            w->grad_checkpointing ? "checkpointing: %llu tokens x (%llu layers x h + one layer's %.0f values) x %g B (%s)"
-                                  : "%llu tokens x %llu layers x %.0f saved values/token/layer x %g B (%s)",
-            (unsigned long long)T, (unsigned long long)Lbw, w->grad_checkpointing ? big : per_layer, B,
-            est_dtype_name(w->compute_dtype));
+    if (c->act_host)
+        explain(ex, EST_C_ACTIVATIONS, "checkpointing, offloaded: %llu tokens x (2 of the %llu layers' checkpoints x h + "
+                "one layer's %.0f values) x %g B (%s); the rest in pinned host memory (--activation-offload)",
+                (unsigned long long)T, (unsigned long long)Lbw, big, B, est_dtype_name(w->compute_dtype));
+    else
+        explain(ex, EST_C_ACTIVATIONS,
+                w->grad_checkpointing ? "checkpointing: %llu tokens x (%llu layers x h + one layer's %.0f values) x %g B (%s)"
+                                      : "%llu tokens x %llu layers x %.0f saved values/token/layer x %g B (%s)",
+                (unsigned long long)T, (unsigned long long)Lbw, w->grad_checkpointing ? big : per_layer, B,
+                est_dtype_name(w->compute_dtype));
     if (ex && w->pp > 1) {
         size_t len = strlen(ex->text[EST_C_ACTIVATIONS]);
         snprintf(ex->text[EST_C_ACTIVATIONS] + len, sizeof ex->text[EST_C_ACTIVATIONS] - len,
                  "; x %llu micro-batches in flight (1F1B, stage %llu of %llu)", (unsigned long long)inflight,
                  (unsigned long long)st->index, (unsigned long long)w->pp);
     }
-    if (ex && (extra > 0 || c->dequant || bwd > 0 || c->act_host)) {
+    if (ex && (extra > 0 || c->dequant || bwd > 0)) {
         size_t len = strlen(ex->text[EST_C_ACTIVATIONS]);
-        snprintf(ex->text[EST_C_ACTIVATIONS] + len, sizeof ex->text[EST_C_ACTIVATIONS] - len, "%s%s%s%s%s",
-                 c->act_host ? "; checkpoints in pinned host memory, 2 on the GPU (--activation-offload)" : "",
+        snprintf(ex->text[EST_C_ACTIVATIONS] + len, sizeof ex->text[EST_C_ACTIVATIONS] - len, "%s%s%s%s",
                  bwd > 0 ? " + the last layer's MLP gradients at the start of the backward" : "",
                  w->lora_dropout > 0 ? " + LoRA dropout copies and masks" : "",
                  w->bnb_legacy && w->finetune == EST_FT_QLORA ? " + inputs kept by frozen 4-bit layers (bnb < 0.43.2)" : "",
