@@ -1095,7 +1095,9 @@ static void comp_activations_train(fp_ctx *c, est_footprint *fp, est_explain *ex
         size_t len = strlen(ex->text[EST_C_ACTIVATIONS]);
         snprintf(ex->text[EST_C_ACTIVATIONS] + len, sizeof ex->text[EST_C_ACTIVATIONS] - len, "%s%s%s%s",
                  bwd > 0 ? " + the last layer's MLP gradients at the start of the backward" : "",
-                 w->lora_dropout > 0 ? " + LoRA dropout copies and masks" : "",
+                 peft_fp32_adapters(w, B) ? " + each LoRA module's fp32 input copy (PEFT's fp32 adapters)"
+                 : w->framework == EST_FW_LITGPT && w->finetune != EST_FT_FULL ? " + litgpt's LoRA dropout copy and index_copy source"
+                 : w->lora_dropout > 0 ? " + LoRA dropout copies and masks" : "",
                  w->bnb_legacy && w->finetune == EST_FT_QLORA ? " + inputs kept by frozen 4-bit layers (bnb < 0.43.2)" : "",
                  c->dequant ? " + one dequantized 4-bit matrix" : "");
     }
@@ -1214,9 +1216,9 @@ static void comp_adapter(fp_ctx *c, est_footprint *fp, est_explain *ex)
         return;
     double ab = w->precision == EST_PREC_PURE && !peft_fp32_adapters(w, c->B) ? c->B : 4.0;
     fp->bytes[EST_C_ADAPTER] = ceil_div(sat((double)c->tpart.lora_params * ab), c->tp);
-    explain(ex, EST_C_ADAPTER, "LoRA r=%u: r x (d_in + d_out) per targeted matrix = %llu params x %g B "
+    explain(ex, EST_C_ADAPTER, "LoRA r=%u: r x (d_in + d_out) per targeted matrix = %llu params x %g B%s "
             "(alpha scales the update, it costs no memory)", w->lora_rank,
-            (unsigned long long)c->tpart.lora_params, ab);
+            (unsigned long long)c->tpart.lora_params, ab, peft_fp32_adapters(w, c->B) ? " (PEFT makes them fp32)" : "");
 }
 
 /* Runtime overhead (docs/methodology.md, section 6): the CUDA context (outside every allocator),
