@@ -59,16 +59,17 @@ static void help(FILE *out)
           "  --quantize-lm-head quantize the output head like the layers\n"
           "  --cpu-offload-gb N vLLM: GiB of weights per GPU kept in host memory    (0)\n"
           "  --n-gpu-layers K   llama.cpp: the last K layers on a GPU, the rest on the host\n"
-          "  --no-kv-offload    llama.cpp: the KV cache stays on the host\n"
-          "training (any of these, or --mode train, selects training):\n"
+          "  --no-kv-offload    llama.cpp: the KV cache stays on the host\n",
+          out);
+    fputs("training (any of these, or --mode train, selects training):\n"
           "  --method full|lora|qlora                                       (lora)\n"
           "  --precision mixed|bf16|fp16|fp32   mixed = 16-bit compute + fp32 master (mixed)\n"
           "  --optimizer adamw|adamw8bit|adafactor|sgd|sgd-momentum|lion   (adamw)\n"
           "  --optimizer-dtype fp32|bf16|fp16   AdamW/momentum states  (the trained weights' dtype)\n"
           "  --lora-rank N      (8)   --lora-targets LIST (q,v; or all-linear, attn, mlp)\n"
           "  --lora-alpha N     accepted and reported: alpha costs no memory\n"
-          "  --grad-checkpointing   --loss-chunk N (fused chunked loss)\n"
-          "  --grad-accum N     no memory effect (reported)\n"
+          "  --grad-checkpointing   --loss-chunk N (tokens per loss chunk)\n"
+          "  --grad-accum N     micro-batches per step (a full fine-tune keeps gradients across them)\n"
           "  --freeze-layers N  full fine-tune with the first N layers frozen\n"
           "  --zero 0|1|2|3  --fsdp (= zero 3)  --gpus N (tp x pp x data-parallel ranks)\n"
           "  --offload optimizer|params|none   ZeRO-Offload / ZeRO-Infinity, FSDP CPU offload\n"
@@ -76,6 +77,10 @@ static void help(FILE *out)
           "  --paged-optimizer  bitsandbytes paged optimizer: states paged to the host\n"
           "  --lora-dropout P   dropout on the adapters' input (keeps a copy and a mask)  (0)\n"
           "  --bnb-legacy       bitsandbytes < 0.43.2: frozen 4-bit layers keep their inputs\n"
+          "  --framework transformers|litgpt|torchtune  the training code   (transformers)\n"
+          "  --compile          torch.compile: fused kernels keep fewer intermediates\n"
+          "  --optimizer-in-backward  step each parameter in the backward: one gradient at a time\n"
+          "  --activation-offload  checkpoints in pinned host memory (with --grad-checkpointing)\n"
           "\n"
           "With --gpu, a GPU that cannot run the workload (fp8 weights in transformers below\n"
           "compute capability 8.9, bf16 asked for before Ampere, vLLM before 7.0, ...) is a\n"
@@ -290,6 +295,13 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
             json_object_set_new(wl, "lora_dropout", json_real(w->lora_dropout));
         if (w->bnb_legacy)
             json_object_set_new(wl, "bnb_legacy", json_true());
+        json_object_set_new(wl, "framework", json_string(est_framework_name(w->framework)));
+        if (w->compile)
+            json_object_set_new(wl, "compile", json_true());
+        if (w->optimizer_in_backward)
+            json_object_set_new(wl, "optimizer_in_backward", json_true());
+        if (w->activation_offload)
+            json_object_set_new(wl, "activation_offload", json_true());
     }
     json_object_set_new(o, "workload", wl);
 
@@ -453,13 +465,17 @@ static void print_figures(const est_workload *w, const est_footprint *fp)
                    w->runtime == EST_RT_VLLM ? " with vLLM's swap space" : "",
                    fp->host_offload ? " and what is offloaded" : "");
         if (fp->host_offload)
-            printf("%-18s %12.2f %16llu  %s\n", "  offloaded", (double)fp->host_offload / FP_GIB,
+            printf("%-18s %12.2f %16llu  %s%s\n", "  offloaded", (double)fp->host_offload / FP_GIB,
                    (unsigned long long)fp->host_offload,
-                   w->paged_optimizer ? "paged optimizer states (bitsandbytes), when paged out"
+                   w->activation_offload && w->offload == EST_OFFLOAD_NONE && !w->paged_optimizer
+                       ? "checkpointed activations (--activation-offload)"
+                   : w->paged_optimizer ? "paged optimizer states (bitsandbytes), when paged out"
                    : w->runtime == EST_RT_VLLM ? "weights (--cpu-offload-gb)"
                    : w->runtime == EST_RT_LLAMACPP ? "layers off the GPU (--n-gpu-layers)"
                    : w->offload == EST_OFFLOAD_PARAMS ? "weights, gradients, master weights, optimizer states"
-                                                      : "gradients, master weights, optimizer states");
+                                                      : "gradients, master weights, optimizer states",
+                   w->activation_offload && (w->offload != EST_OFFLOAD_NONE || w->paged_optimizer)
+                       ? "; and the checkpointed activations" : "");
         if (fp->host_pinned)
             printf("%-18s %12.2f %16llu  page-locked (pinned)\n", "  pinned", (double)fp->host_pinned / FP_GIB,
                    (unsigned long long)fp->host_pinned);
@@ -547,7 +563,13 @@ static void print_table(const est_cli *c, const char *name, const char *hf_id, c
         if (w->finetune != EST_FT_FULL)
             printf(", r=%u", w->lora_rank);
         if (w->grad_checkpointing)
-            printf(", checkpointing");
+            printf(", checkpointing%s", w->activation_offload ? " (offloaded)" : "");
+        if (w->framework != EST_FW_TRANSFORMERS)
+            printf(", %s", est_framework_name(w->framework));
+        if (w->compile)
+            printf(", compiled");
+        if (w->optimizer_in_backward)
+            printf(", step in backward");
         if (w->zero_stage)
             printf(", ZeRO-%d", w->zero_stage);
         if (w->offload != EST_OFFLOAD_NONE)

@@ -173,6 +173,11 @@ typedef enum { EST_FT_FULL, EST_FT_LORA, EST_FT_QLORA } est_finetune;
 typedef enum { EST_OPT_ADAMW, EST_OPT_ADAMW8, EST_OPT_ADAFACTOR, EST_OPT_SGD, EST_OPT_SGDM, EST_OPT_LION,
                EST_OPT_COUNT } est_optimizer;
 typedef enum { EST_PREC_MIXED, EST_PREC_PURE, EST_PREC_FP32 } est_precision;
+/* The training code whose model and loss decide which tensors autograd keeps (docs/methodology.md,
+ * "What the training code keeps"): transformers with PEFT (the default), litgpt (lit-gpt's 2023
+ * model code: fused qkv, LoRA padded with index_copy, RMSNorm in the compute dtype, the loss in
+ * 128-token chunks), torchtune (k and v expanded to every head, fp32 logits). */
+typedef enum { EST_FW_TRANSFORMERS, EST_FW_LITGPT, EST_FW_TORCHTUNE, EST_FW_COUNT } est_framework;
 /* Training state moved to host memory (docs/methodology.md, "CPU offload"):
  *   OPTIMIZER  ZeRO-Offload (DeepSpeed offload_optimizer): gradients, fp32 master weights and
  *              optimizer states on the host, the 16-bit weights on the GPU (ZeRO stage 1-3);
@@ -247,6 +252,10 @@ typedef struct est_workload {
     uint64_t loss_chunk;      /* 0: logits materialized whole; else tokens per loss chunk */
     double lora_dropout;      /* > 0: each targeted module keeps a dropped-out input copy and a mask */
     int bnb_legacy;           /* bitsandbytes < 0.43.2: frozen 4-bit linears keep their inputs */
+    est_framework framework;  /* training code (--framework) */
+    int compile;              /* torch.compile: fused elementwise kernels recompute what they can */
+    int optimizer_in_backward; /* optimizer step fused into backward: one parameter's gradient at a time */
+    int activation_offload;   /* checkpointed activations in pinned host memory (needs grad_checkpointing) */
 
     est_margin margin;        /* headroom kept on top of what the process takes */
 
@@ -261,8 +270,9 @@ typedef struct est_workload {
 } est_workload;
 
 /* Default margins: the estimator's documented worst under-estimate for the kind of job
- * (docs/validation.md): training runs up to 12.3 % low (PEFT's reserved figures; 5-10 % on
- * litgpt's allocated ones), which needs 14 % on top: 15 %; inference is within 2.2 %: 3 %. */
+ * (docs/validation.md): training runs up to 8.5 % low (torchtune's 8-bit AdamW row; litgpt's
+ * rows 0-8 %), which needs 9.3 % on top; 15 % is kept until more points confirm the training
+ * terms (docs/methodology.md, 6b); inference is within 2.2 %: 3 %. */
 #define EST_MARGIN_TRAIN 0.15
 #define EST_MARGIN_INFER 0.03
 
@@ -420,6 +430,8 @@ const char *est_runtime_name(est_runtime r);
 int est_runtime_parse(const char *s, est_runtime *r);
 const char *est_optimizer_name(est_optimizer o);
 int est_optimizer_parse(const char *s, est_optimizer *o);
+const char *est_framework_name(est_framework f);
+int est_framework_parse(const char *s, est_framework *f);
 const char *est_component_name(est_component c);         /* JSON key: "weights", "kv_cache", ... */
 const char *est_module_name(est_module m);               /* "q_proj", ... */
 /* Parse a comma list of LoRA targets ("q,v", "q_proj,v_proj", "all-linear", "attn", "mlp")

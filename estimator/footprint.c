@@ -464,9 +464,22 @@ static uint64_t opt_tensor_bytes(est_optimizer o, double state_bytes, uint64_t r
     }
 }
 
+/* PEFT on a 16-bit model in pure precision: get_peft_model's autocast_adapter_dtype (True by
+ * default since PEFT 0.12) creates the adapters in fp32, and each LoRA layer casts its input to
+ * the adapter's dtype (LoraLayer._cast_input_dtype) before lora_A: every targeted module keeps
+ * its own fp32 copy of its input.  litgpt and torchtune keep adapters in the model's dtype. */
+static int peft_fp32_adapters(const est_workload *w, double B)
+{
+    return w->framework == EST_FW_TRANSFORMERS && w->finetune != EST_FT_FULL && w->precision == EST_PREC_PURE &&
+           B < 4.0;
+}
+
 /* Saved activations per token for one decoder layer (values, scaled by B later), for
  * the tensors autograd keeps for the backward pass.  Derived in docs/methodology.md
- * from Korthikanti et al. 2022 (section 4.1) for gated MLPs, GQA and frozen weights. */
+ * (section 5, "What the training code keeps") from Korthikanti et al. 2022 (section 4.1)
+ * for gated MLPs, GQA and frozen weights, and from the training code's own model: PyTorch's
+ * autograd keeps an input of a product only when the other factor needs a gradient
+ * (tools/autograd/gen_variable_type.py, guard_for), so a frozen linear keeps no input. */
 static double layer_saved_values(const est_arch *a, const est_workload *w, int moe, double B)
 {
     int full = w->finetune == EST_FT_FULL;
@@ -475,17 +488,40 @@ static double layer_saved_values(const est_arch *a, const est_workload *w, int m
                                   (1u << EST_MOD_Q_A) | (1u << EST_MOD_KV_A)));
     int train_mlp_in = full || (t & ((1u << EST_MOD_GATE) | (1u << EST_MOD_UP) | (1u << EST_MOD_GATE_UP)));
     int train_down = full || (t & (1u << EST_MOD_DOWN));
+    /* a LoRA module with dropout keeps its dropped-out copy instead (lora_extra_bytes) */
+    int input_kept = full || (!(w->lora_dropout > 0) && !peft_fp32_adapters(w, B));
     double h = (double)a->hidden, tp = (double)w->tp;
-    double v = (double)a->norms_per_layer * h; /* norm inputs */
-    if (train_qkv)
-        v += h; /* normed input of q/k/v, kept for the weight gradient */
+    /* RMSNorm as transformers (LlamaRMSNorm) and torchtune (modules/rms_norm.py) write it upcasts
+     * its input to fp32 and autograd keeps that copy (pow and the product save it); with a trained
+     * weight the product weight x normed also keeps the normed copy in B bytes.  litgpt's 2023
+     * RMSNorm computes in the input dtype and keeps the input; LayerNorm keeps its input.  Under
+     * torch.compile the fused norm keeps its input and recomputes the rest. */
+    double per_norm = 1.0;
+    if (a->norm == EST_NORM_RMS && w->framework != EST_FW_LITGPT && B < 4.0 && !w->compile)
+        per_norm = 4.0 / B + (full ? 1.0 : 0.0);
+    /* a parallel block (phi, gpt_neox) normalizes one layer input: kept once however many norms read it */
+    double norm_inputs = a->parallel_block ? 1.0 : (double)a->norms_per_layer;
+    double v = norm_inputs * per_norm * h;
+    if (train_qkv && input_kept)
+        v += h; /* normed input of q/k/v, kept for the weight gradient (or by LoRA's A) */
     if (a->kv_lora_rank) {
         double qk = (double)(a->qk_nope_head_dim + a->qk_rope_head_dim);
         v += (double)(a->q_lora_rank + a->kv_lora_rank + a->qk_rope_head_dim);
         v += (double)a->heads * (2 * qk + 2 * (double)a->v_head_dim) / tp;
     } else {
-        /* q, k, v and the attention output, kept by the attention kernel */
-        v += (double)((2 * a->heads + 2 * a->kv_heads) * a->head_dim) / tp;
+        double qw = (double)(a->heads * a->head_dim) / tp, kvw = (double)(a->kv_heads * a->head_dim) / tp;
+        if (w->framework == EST_FW_TORCHTUNE)
+            /* torchtune's MultiHeadAttention expands k and v to every head before SDPA, which keeps
+             * the expanded copies: q, k, v and the output, each of the heads' width */
+            v += 4.0 * qw;
+        else if (w->framework == EST_FW_LITGPT && a->kv_heads != a->heads && a->kv_heads != 1)
+            v += 4.0 * qw; /* litgpt expands k and v of grouped queries the same way */
+        else if (w->framework == EST_FW_LITGPT)
+            /* litgpt (MHA, MQA): v is a view of the fused qkv output, so attention keeps all of it
+             * (q + 2 kv widths); RoPE makes new q and k (torch.cat), kept with the output */
+            v += 2.0 * qw + 2.0 * kvw + qw + kvw;
+        else
+            v += 2.0 * qw + 2.0 * kvw; /* q and k after RoPE, v, and the attention output */
     }
     if (!w->flash_attention) /* eager attention: fp32 softmax output + its B-byte copy, per head per key */
         v += (double)a->heads / tp * (double)w->context * (4.0 + B) / B;
@@ -500,13 +536,59 @@ static double layer_saved_values(const est_arch *a, const est_workload *w, int m
     }
     /* phi's parallel block feeds one normed tensor to q/k/v and to fc1: kept once */
     int shared_input = a->parallel_block && a->norms_per_layer == 1 && train_qkv;
-    if (train_mlp_in && !shared_input)
+    if (train_mlp_in && !shared_input && input_kept)
         v += h * (moe ? copies : 1.0);
     double per_width = a->mlp == EST_MLP_GATED ? 3.0 : 1.0; /* gate, up, act(gate) | act input */
+    if (a->mlp == EST_MLP_GATED && w->compile)
+        per_width -= 1.0; /* compiled: act(gate) is recomputed from the gate in the backward */
     if (train_down)
         per_width += 1.0; /* input of the down projection */
     v += per_width * (width * copies + shared) / tp;
     return v;
+}
+
+/* Bytes per token and layer LoRA adds to the saved activations (docs/methodology.md, section 5):
+ * with dropout, each LoRA module keeps its dropped-out input (B bytes) and the mask (1 byte,
+ * torch's native_dropout).  PEFT wraps every targeted module with its own dropout; litgpt's
+ * fused qkv module drops its input once, and pads the LoRA output of the selected parts (q and
+ * v of q, k, v) to the qkv width with index_copy, which keeps its source for the backward
+ * (derivatives.yaml, index_copy: expand_as(source)). */
+static double lora_extra_bytes(const est_arch *a, const est_params *p, const est_workload *w, double B)
+{
+    if (w->finetune == EST_FT_FULL)
+        return 0;
+    double extra = 0; /* bytes */
+    int litgpt = w->framework == EST_FW_LITGPT;
+    const uint32_t attn_in = (1u << EST_MOD_Q) | (1u << EST_MOD_K) | (1u << EST_MOD_V) | (1u << EST_MOD_QKV);
+    int fused_seen = 0;
+    for (size_t i = 0; i < p->nlinears; i++) {
+        const est_linear *l = &p->linears[i];
+        if (!targeted(l, w->lora_targets) || l->block == EST_BLK_HEAD)
+            continue;
+        double share_moe = l->block == EST_BLK_MOE ? (double)a->moe_layers / (double)a->layers : 1.0;
+        if (litgpt && ((1u << l->mod) & attn_in)) {
+            if (!fused_seen && w->lora_dropout > 0)
+                extra += (double)l->d_in * (B + 1.0); /* one dropout for the fused q, k, v */
+            fused_seen = 1;
+            continue;
+        }
+        if (peft_fp32_adapters(w, B)) /* its fp32 input copy (or the dropout's fp32 output) and the mask */
+            extra += (double)l->per_layer * (double)l->d_in * (4.0 + (w->lora_dropout > 0 ? 1.0 : 0.0)) * share_moe;
+        else if (w->lora_dropout > 0)
+            extra += (double)l->per_layer * (double)l->d_in * (B + 1.0) * share_moe;
+    }
+    if (litgpt && fused_seen && !a->kv_lora_rank) {
+        uint32_t tg = w->lora_targets;
+        int all = (tg & (1u << EST_MOD_QKV)) ||
+                  ((tg & (1u << EST_MOD_Q)) && (tg & (1u << EST_MOD_K)) && (tg & (1u << EST_MOD_V)));
+        if (!all) {
+            double qw = (double)(a->heads * a->head_dim) / (double)w->tp;
+            double kvw = (double)(a->kv_heads * a->head_dim) / (double)w->tp;
+            extra += B * ((tg & (1u << EST_MOD_Q) ? qw : 0) + (tg & (1u << EST_MOD_K) ? kvw : 0) +
+                          (tg & (1u << EST_MOD_V) ? kvw : 0));
+        }
+    }
+    return extra;
 }
 
 static void training_parts(const est_arch *a, const est_params *p, const est_workload *w, const stage_t *st,
@@ -627,30 +709,110 @@ static void memory_figures(const est_workload *w, est_footprint *fp)
     fp->need = add_held(fp->device, fp->margin);
 }
 
-/* ====================================================================== footprint */
+/* ====================================================================== components
+ * One function per component of the footprint.  Each fills fp->bytes[c] for its component and
+ * writes the --explain line for it from the same numbers (docs/methodology.md gives every
+ * formula with its source; the section is named in each function's comment).  They share one
+ * context, filled once per stage by ctx_init; after them, the placement steps move bytes to the
+ * host (training offload, paged optimizers, vLLM --cpu-offload-gb, llama.cpp -ngl). */
 
-/* One stage's per-GPU footprint (the whole model when pp is 1).  What an offload moves to the
- * host is left, per GPU, in fp->host_offload (fp->host_pinned: the page-locked part of it);
- * est_footprint_compute turns those into the replica's host figure. */
-static int stage_compute(const est_arch *a, const est_params *p, const est_workload *w, const stage_t *st,
-                         est_footprint *fp, est_explain *ex, fp_error *err)
+typedef struct fp_ctx {
+    const est_arch *a;
+    const est_params *p;
+    const est_workload *w;
+    const stage_t *st;
+    double B;           /* bytes per value of the compute dtype */
+    uint64_t Bi, tp;
+    int train, ggml;
+    est_dtype wdt;      /* dtype the weights are held in (fp32 for fp32 full fine-tuning) */
+    int mixed_full;     /* full fine-tune in mixed precision: an fp32 master copy */
+    uint64_t dequant;   /* bitsandbytes' dequantization buffer for one 4-bit matrix */
+    /* the stage's weights by part (set by comp_weights; llama.cpp's -ngl split reads them) */
+    uint64_t layer_w, head_w, emb_bytes, small;
+    /* training (ctx_init) */
+    double state_bytes; /* bytes per optimizer state value */
+    train_parts tpart;
+    uint64_t master, wcopy, w16, gathered; /* set by comp_weights */
+    uint64_t logits_transient; /* the part of the logits released before the layers' backward (comp_logits) */
+    uint64_t act_host;         /* checkpoints moved to pinned host memory (--activation-offload) */
+    double grad_bytes;         /* bytes per gradient value (comp_gradients) */
+} fp_ctx;
+
+/* The context of one stage: the dtypes, bitsandbytes' dequantization buffer and, for training,
+ * the trainable parameters and optimizer-state bytes.  -1 with err when LoRA's targets select no
+ * module of the model. */
+static int ctx_init(fp_ctx *c, const est_arch *a, const est_params *p, const est_workload *w, const stage_t *st,
+                    est_footprint *fp, fp_error *err)
 {
-    memset(fp, 0, sizeof *fp);
-    if (ex)
-        memset(ex, 0, sizeof *ex);
+    memset(c, 0, sizeof *c);
+    c->a = a;
+    c->p = p;
+    c->w = w;
+    c->st = st;
+    c->B = est_dtype_bytes(w->compute_dtype);
+    c->Bi = (uint64_t)c->B;
+    c->tp = w->tp;
+    c->train = w->mode == EST_MODE_TRAIN;
+    c->ggml = w->runtime == EST_RT_LLAMACPP;
+    c->wdt = w->weight_dtype;
+    c->mixed_full = c->train && w->finetune == EST_FT_FULL && w->precision == EST_PREC_MIXED;
+    if (c->train && w->finetune == EST_FT_FULL && w->precision == EST_PREC_FP32)
+        c->wdt = EST_DT_FP32;
 
-    const double B = est_dtype_bytes(w->compute_dtype);
-    const uint64_t Bi = (uint64_t)B;
-    const uint64_t tp = w->tp, h = a->hidden, V = a->vocab;
-    const int train = w->mode == EST_MODE_TRAIN;
-    const int ggml = w->runtime == EST_RT_LLAMACPP;
+    /* bitsandbytes 4-bit layers are dequantized one at a time for each matmul: into fp16,
+     * then cast to the compute dtype when that differs (bitsandbytes functional.py,
+     * dequantize_4bit + .to(A.dtype)); the largest quantized matrix sets the peak */
+    if (w->runtime == EST_RT_TRANSFORMERS && (c->wdt == EST_DT_NF4 || c->wdt == EST_DT_NF4_DQ)) {
+        uint64_t largest = 0;
+        for (size_t i = 0; i < p->nlinears; i++) {
+            const est_linear *l = &p->linears[i];
+            if (l->mod == EST_MOD_LM_HEAD && !w->quantize_lm_head)
+                continue;
+            if (l->d_in * l->d_out > largest)
+                largest = l->d_in * l->d_out;
+        }
+        c->dequant = ceil_div(largest, c->tp) * (2 + (w->compute_dtype == EST_DT_FP16 ? 0 : c->Bi));
+    }
+    if (!c->train)
+        return 0;
+
+    /* AdamW/SGDM/Lion states: as torch.optim makes them, in the trained parameters' dtype
+     * (16-bit in pure bf16/fp16, fp32 master weights in mixed precision), unless
+     * --optimizer-dtype says otherwise (docs/methodology.md, section 5) */
+    c->state_bytes = w->optimizer_dtype_set ? est_dtype_bytes(w->optimizer_dtype)
+                     : w->precision == EST_PREC_PURE && !peft_fp32_adapters(w, c->B) ? c->B : 4.0;
+    training_parts(a, p, w, st, c->state_bytes, &c->tpart);
+    fp->trainable = c->tpart.trainable;
+    if (w->finetune != EST_FT_FULL && c->tpart.lora_params == 0) {
+        char mods[256] = "";
+        for (size_t i = 0; i < p->nlinears; i++) {
+            const char *nm = est_module_name(p->linears[i].mod);
+            if (strstr(mods, nm) || strlen(mods) + strlen(nm) + 3 >= sizeof mods)
+                continue;
+            if (mods[0])
+                strcat(mods, ", ");
+            strcat(mods, nm);
+        }
+        return fp_fail(err, NULL, 0, 0, "--lora-targets: no such module in this model; it has %s", mods);
+    }
+    return 0;
+}
+
+/* Weights (docs/methodology.md, sections 2 and 5): every matrix in its storage dtype (quantizers'
+ * scales included), the tensors left unquantized in the compute dtype, the stage's share with
+ * --pp, split by tp; vLLM's rotary cos/sin cache and GPTBigCode's mask buffer ride with them.
+ * Training adds the fp32 master copy of mixed precision (Micikevicius et al. 2018) and shards
+ * with ZeRO (Rajbhandari et al. 2020): ZeRO-3 keeps 1/dp of the weights and two gathered layers. */
+static void comp_weights(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_arch *a = c->a;
+    const est_params *p = c->p;
+    const est_workload *w = c->w;
+    const stage_t *st = c->st;
+    const uint64_t tp = c->tp, h = a->hidden, Bi = c->Bi;
+    const est_dtype wdt = c->wdt;
     uint64_t *b = fp->bytes;
 
-    /* ---------------------------------------------------------------- weights */
-    est_dtype wdt = w->weight_dtype;
-    int mixed_full = train && w->finetune == EST_FT_FULL && w->precision == EST_PREC_MIXED;
-    if (train && w->finetune == EST_FT_FULL && w->precision == EST_PREC_FP32)
-        wdt = EST_DT_FP32;
     uint64_t layer_w = 0, head_w = 0, bias_w = 0, head_bias = 0;
     est_dtype hdt = wdt;
     for (size_t i = 0; i < p->nlinears; i++) {
@@ -659,7 +821,7 @@ static int stage_compute(const est_arch *a, const est_params *p, const est_workl
             hdt = (w->quantize_lm_head || is_float(wdt)) ? wdt : (Bi == 4 ? EST_DT_FP16 : w->compute_dtype);
             /* llama.cpp's quantizer (llama-quant.cpp) makes output.weight Q6_K when quantizing to a
              * k-quant or q4_0-style type; Q8_0 keeps Q8_0 and an f32/f16/bf16 GGUF keeps its own type */
-            if (ggml)
+            if (c->ggml)
                 hdt = is_float(wdt) || wdt == EST_DT_Q8_0 ? wdt : EST_DT_Q6_K;
             head_w = matrix_bytes(hdt, l->d_in, l->d_out, 1, w);
             head_bias = l->bias ? l->d_out : 0; /* phi: a 1-D tensor, kept like the other biases */
@@ -678,13 +840,14 @@ static int stage_compute(const est_arch *a, const est_params *p, const est_workl
     /* tensors left unquantized (embeddings, norms, biases, usually the head) stay in the
      * compute dtype, or fp16 when that is fp32 (how transformers loads 4-/8-bit models) */
     uint64_t keep_b = is_float(wdt) ? (uint64_t)est_dtype_bytes(wdt) : (Bi == 4 ? 2 : Bi);
-    uint64_t emb_bytes = ggml ? matrix_bytes(wdt, h, a->vocab, 1, w) + (a->learned_positions ? a->max_positions * h * 2 : 0)
-                              : p->embedding * keep_b;
-    uint64_t small = (norms + bias_w + head_bias) * (ggml ? 4 : keep_b); /* GGUF keeps 1-D tensors in f32 */
+    uint64_t emb_bytes = c->ggml ? matrix_bytes(wdt, h, a->vocab, 1, w) +
+                                       (a->learned_positions ? a->max_positions * h * 2 : 0)
+                                 : p->embedding * keep_b;
+    uint64_t small = (norms + bias_w + head_bias) * (c->ggml ? 4 : keep_b); /* GGUF keeps 1-D tensors in f32 */
     /* the vision tower (multimodal configs) is loaded by transformers and vLLM with the
      * language model and kept in the compute dtype; llama.cpp keeps it in a separate mmproj
      * GGUF, so a text GGUF holds none of it */
-    uint64_t vision_w = ggml ? 0 : p->vision * keep_b;
+    uint64_t vision_w = c->ggml ? 0 : p->vision * keep_b;
     uint64_t full_weights = ceil_div(layer_w + head_w + emb_bytes + vision_w, tp) + small;
     /* a pipeline stage: its share of the layers; the embedding (and the vision tower) on the
      * first stage, the head on the last, which also keeps a copy of a tied embedding to use as
@@ -697,6 +860,10 @@ static int stage_compute(const est_arch *a, const est_params *p, const est_workl
     if (!st->head)
         head_w = 0;
     head_w += tied_copy;
+    c->layer_w = layer_w;
+    c->head_w = head_w;
+    c->emb_bytes = emb_bytes;
+    c->small = small;
     uint64_t weights = ceil_div(layer_w + head_w + emb_bytes + vision_w, tp) + small;
     uint64_t buffers = 0;
     if (w->runtime == EST_RT_TRANSFORMERS && !strcmp(a->model_type, "gpt_bigcode"))
@@ -707,7 +874,7 @@ static int stage_compute(const est_arch *a, const est_params *p, const est_workl
         uint64_t rot = a->kv_lora_rank ? a->qk_rope_head_dim : a->head_dim;
         rope_cache = a->max_positions * rot * Bi;
     }
-    if (w->stored_weights && !train) {
+    if (w->stored_weights && !c->train) {
         /* the checkpoint's own bytes (safetensors / GGUF headers): exact, scales and all */
         /* a stage: the stored bytes in the proportion the formula gives the stage */
         uint64_t stored = w->pp > 1 && full_weights
@@ -730,295 +897,337 @@ static int stage_compute(const est_arch *a, const est_params *p, const est_workl
                 rope_cache ? "; + vLLM rotary cos/sin cache max_positions x rotary_dim x B"
                            : buffers ? "; + causal-mask buffer max_positions^2 x 1 B" : "",
                 w->quantize_lm_head ? " (lm_head quantized)" : "", (unsigned long long)tp,
-                mixed_full ? "; + fp32 master copy of trainable params (4 B each)" : "");
+                c->mixed_full ? "; + fp32 master copy of trainable params (4 B each)" : "");
     }
+    if (!c->train)
+        return;
 
-    /* bitsandbytes 4-bit layers are dequantized one at a time for each matmul: into fp16,
-     * then cast to the compute dtype when that differs (bitsandbytes functional.py,
-     * dequantize_4bit + .to(A.dtype)); the largest quantized matrix sets the peak */
-    uint64_t dequant = 0;
-    if (w->runtime == EST_RT_TRANSFORMERS && (wdt == EST_DT_NF4 || wdt == EST_DT_NF4_DQ)) {
-        uint64_t largest = 0;
-        for (size_t i = 0; i < p->nlinears; i++) {
-            const est_linear *l = &p->linears[i];
-            if (l->mod == EST_MOD_LM_HEAD && !w->quantize_lm_head)
-                continue;
-            if (l->d_in * l->d_out > largest)
-                largest = l->d_in * l->d_out;
-        }
-        dequant = ceil_div(largest, tp) * (2 + (w->compute_dtype == EST_DT_FP16 ? 0 : Bi));
-    }
+    /* the weight copy used in compute; ZeRO-3 shards it and gathers two layers at a time */
+    uint64_t dp = w->dp, zs = (uint64_t)w->zero_stage;
+    c->wcopy = c->w16 = b[EST_C_WEIGHTS];
+    c->gathered = (2 * p->per_layer_max > p->embedding ? 2 * p->per_layer_max : p->embedding) * Bi;
+    if (zs >= 3 && dp > 1)
+        c->wcopy = ceil_div(c->wcopy, dp) + c->gathered;
+    c->master = c->mixed_full ? ceil_div(c->tpart.trainable * 4, tp) : 0;
+    if (zs >= 1)
+        c->master = ceil_div(c->master, dp);
+    b[EST_C_WEIGHTS] = c->wcopy + c->master;
+    if (zs >= 1 && dp > 1 && c->mixed_full)
+        explain(ex, EST_C_WEIGHTS,
+                "%.4g B params as %s%s; + fp32 master copy (4 B x %llu trainable) / dp %llu (ZeRO-1+)",
+                (double)p->total / 1e9, est_dtype_name(wdt),
+                zs >= 3 ? " / dp (ZeRO-3) + 2 gathered layers" : "", (unsigned long long)c->tpart.trainable,
+                (unsigned long long)dp);
+    else if (zs >= 3 && dp > 1) /* no master copy: the weights are the trained copy */
+        explain(ex, EST_C_WEIGHTS, "%.4g B params as %s / dp %llu (ZeRO-3) + 2 gathered layers",
+                (double)p->total / 1e9, est_dtype_name(wdt), (unsigned long long)dp);
+}
 
-    /* ---------------------------------------------------------------- KV cache (inference) */
+/* KV cache (docs/methodology.md, section 3): 2 x kv_heads x head_dim values per token and layer
+ * (MLA: the latent kv_lora_rank + rope_dim on vLLM and llama.cpp, the expanded k and v in
+ * transformers), rounded to vLLM's blocks, sliding-window and chunked layers capped at their
+ * window.  Inference only: training keeps no cache. */
+static void comp_kv(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_arch *a = c->a;
+    const est_workload *w = c->w;
+    const uint64_t tp = c->tp;
+    if (c->train)
+        return;
     double kvb = est_dtype_bytes(w->kv_dtype);
-    if (!train) {
-        uint64_t kvh = ceil_div(a->kv_heads, tp);
-        int latent = a->kv_lora_rank && w->runtime != EST_RT_TRANSFORMERS;
-        double per_layer_values;
-        if (latent)
-            per_layer_values = (double)(a->kv_lora_rank + a->qk_rope_head_dim);
-        else if (a->kv_lora_rank)
-            per_layer_values = (double)(a->heads / tp) * (double)(a->qk_nope_head_dim + a->qk_rope_head_dim + a->v_head_dim);
-        else
-            per_layer_values = 2.0 * (double)(kvh * a->head_dim);
-        uint64_t per_layer_tok = (uint64_t)(per_layer_values * kvb + 0.5);
-        uint64_t tokens = w->context;
-        if (w->runtime == EST_RT_VLLM)
-            tokens = round_up(tokens, w->block_size);
-        uint64_t sliding_layers = 0;
-        if (a->sliding_window && a->sliding_window < tokens)
-            sliding_layers = a->sliding_layers;
-        uint64_t win_tokens = a->sliding_window;
-        if (w->runtime == EST_RT_VLLM)
-            win_tokens = round_up(win_tokens, w->block_size);
-        if (win_tokens > tokens)
-            win_tokens = tokens;
-        /* chunked local attention (llama4): a chunked layer attends within its chunk of
-         * attention_chunk_size tokens, so it holds at most one chunk */
-        uint64_t chunked_layers = 0, chunk_tokens = a->attn_chunk;
-        if (a->attn_chunk && a->attn_chunk < tokens)
-            chunked_layers = a->chunked_layers;
-        if (w->runtime == EST_RT_VLLM)
-            chunk_tokens = round_up(chunk_tokens, w->block_size);
-        if (chunk_tokens > tokens)
-            chunk_tokens = tokens;
-        uint64_t full_layers = a->layers - sliding_layers - chunked_layers;
-        b[EST_C_KV] = share(a, st, w->batch * per_layer_tok *
-                                       (full_layers * tokens + sliding_layers * win_tokens + chunked_layers * chunk_tokens));
-        fp->kv_tokens = w->batch * tokens;
-        fp->kv_bytes_per_token = per_layer_tok * st->n;
-        explain(ex, EST_C_KV,
-                "batch %llu x %llu tokens%s x %s: %s = %llu B/token/layer x %llu layers%s",
-                (unsigned long long)w->batch, (unsigned long long)tokens,
-                w->runtime == EST_RT_VLLM ? " (rounded to blocks)" : "", est_dtype_name(w->kv_dtype),
-                latent ? "MLA latent (kv_lora_rank + rope_dim) values" :
-                a->kv_lora_rank ? "expanded MLA k and v, heads x (nope + rope + v_dim)" :
-                "2 x kv_heads/tp x head_dim",
-                (unsigned long long)per_layer_tok, (unsigned long long)a->layers,
-                sliding_layers ? "; sliding-window layers hold at most the window" :
-                chunked_layers ? "; chunked-attention layers hold at most one chunk" : "");
+    uint64_t kvh = ceil_div(a->kv_heads, tp);
+    int latent = a->kv_lora_rank && w->runtime != EST_RT_TRANSFORMERS;
+    double per_layer_values;
+    if (latent)
+        per_layer_values = (double)(a->kv_lora_rank + a->qk_rope_head_dim);
+    else if (a->kv_lora_rank)
+        per_layer_values = (double)(a->heads / tp) * (double)(a->qk_nope_head_dim + a->qk_rope_head_dim + a->v_head_dim);
+    else
+        per_layer_values = 2.0 * (double)(kvh * a->head_dim);
+    uint64_t per_layer_tok = (uint64_t)(per_layer_values * kvb + 0.5);
+    uint64_t tokens = w->context;
+    if (w->runtime == EST_RT_VLLM)
+        tokens = round_up(tokens, w->block_size);
+    uint64_t sliding_layers = 0;
+    if (a->sliding_window && a->sliding_window < tokens)
+        sliding_layers = a->sliding_layers;
+    uint64_t win_tokens = a->sliding_window;
+    if (w->runtime == EST_RT_VLLM)
+        win_tokens = round_up(win_tokens, w->block_size);
+    if (win_tokens > tokens)
+        win_tokens = tokens;
+    /* chunked local attention (llama4): a chunked layer attends within its chunk of
+     * attention_chunk_size tokens, so it holds at most one chunk */
+    uint64_t chunked_layers = 0, chunk_tokens = a->attn_chunk;
+    if (a->attn_chunk && a->attn_chunk < tokens)
+        chunked_layers = a->chunked_layers;
+    if (w->runtime == EST_RT_VLLM)
+        chunk_tokens = round_up(chunk_tokens, w->block_size);
+    if (chunk_tokens > tokens)
+        chunk_tokens = tokens;
+    uint64_t full_layers = a->layers - sliding_layers - chunked_layers;
+    fp->bytes[EST_C_KV] = share(a, c->st, w->batch * per_layer_tok *
+                                              (full_layers * tokens + sliding_layers * win_tokens +
+                                               chunked_layers * chunk_tokens));
+    fp->kv_tokens = w->batch * tokens;
+    fp->kv_bytes_per_token = per_layer_tok * c->st->n;
+    explain(ex, EST_C_KV,
+            "batch %llu x %llu tokens%s x %s: %s = %llu B/token/layer x %llu layers%s",
+            (unsigned long long)w->batch, (unsigned long long)tokens,
+            w->runtime == EST_RT_VLLM ? " (rounded to blocks)" : "", est_dtype_name(w->kv_dtype),
+            latent ? "MLA latent (kv_lora_rank + rope_dim) values" :
+            a->kv_lora_rank ? "expanded MLA k and v, heads x (nope + rope + v_dim)" :
+            "2 x kv_heads/tp x head_dim",
+            (unsigned long long)per_layer_tok, (unsigned long long)a->layers,
+            sliding_layers ? "; sliding-window layers hold at most the window" :
+            chunked_layers ? "; chunked-attention layers hold at most one chunk" : "");
+}
+
+/* Inference activations (docs/methodology.md, section 4): one layer's working set for the
+ * tokens of one forward step (the residual stream, its normed copy, the block output and the
+ * larger of the attention projections or the MLP intermediates), the attention scores without
+ * flash attention (and always on ggml), and bitsandbytes' dequantization buffer. */
+static void comp_activations_infer(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_arch *a = c->a;
+    const est_workload *w = c->w;
+    uint64_t prefill = w->prefill;
+    if (!prefill)
+        prefill = w->runtime == EST_RT_VLLM ? 8192 : c->ggml ? LLAMACPP_UBATCH : w->context;
+    if (prefill > w->context && w->runtime != EST_RT_VLLM)
+        prefill = w->context;
+    uint64_t T = w->runtime == EST_RT_VLLM ? prefill : w->batch * prefill;
+    if (c->ggml && T > LLAMACPP_UBATCH)
+        T = LLAMACPP_UBATCH;
+    double actB = c->ggml ? 4.0 : c->B; /* ggml computes in fp32 */
+    double dense = layer_transient_values(a, w, 0), moe = a->moe_layers ? layer_transient_values(a, w, 1) : 0;
+    double per_tok = dense > moe ? dense : moe;
+    double act = (double)T * per_tok * actB;
+    double keys = (double)w->context;
+    if (!w->flash_attention || c->ggml) /* scores of one layer: heads x queries x keys, compute dtype + fp32 softmax */
+        act += (double)(a->heads / c->tp) * (double)T * keys * (c->ggml ? 4.0 : c->B + 4.0);
+    fp->bytes[EST_C_ACTIVATIONS] = sat(act) + c->dequant;
+    explain(ex, EST_C_ACTIVATIONS,
+            "one layer's working set for %llu tokens in one step: %.0f values/token x %g B%s%s",
+            (unsigned long long)T, per_tok, actB,
+            (!w->flash_attention || c->ggml) ? " + attention scores heads x tokens x keys" : " (flash attention)",
+            c->dequant ? " + one 4-bit matrix dequantized (fp16 + cast to the compute dtype)" : "");
+}
+
+/* Training activations (docs/methodology.md, section 5): the tensors autograd saves for the
+ * backward pass, per token and layer (layer_saved_values), for every trainable layer and every
+ * micro-batch in flight (1F1B); with checkpointing, each layer's input plus one layer
+ * recomputed; LoRA dropout copies and masks; the inputs old bitsandbytes kept. */
+static void comp_activations_train(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_arch *a = c->a;
+    const est_params *p = c->p;
+    const est_workload *w = c->w;
+    const stage_t *st = c->st;
+    const double B = c->B, h = (double)a->hidden;
+    uint64_t T = w->batch * w->context;
+    uint64_t Lbw = w->finetune == EST_FT_FULL ? stage_trainable_layers(w, st) : st->n;
+    /* 1F1B (Narayanan et al. 2021, PipeDream-Flush): stage i holds the activations of up to
+     * pp - i micro-batches in flight, no more than the micro-batches of a step (--grad-accum) */
+    uint64_t inflight = w->pp - st->index;
+    if (inflight > w->grad_accum)
+        inflight = w->grad_accum;
+    if (inflight == 0)
+        inflight = 1;
+    double dense_v = layer_saved_values(a, w, 0, B), moe_v = a->moe_layers ? layer_saved_values(a, w, 1, B) : 0;
+    double frac_moe = (double)a->moe_layers / (double)a->layers;
+    double per_layer = dense_v * (1 - frac_moe) + moe_v * frac_moe;
+    double big = dense_v > moe_v ? dense_v : moe_v;
+    double act;
+    double mb = (double)inflight;
+    if (w->grad_checkpointing && w->activation_offload) {
+        /* torchtune's OffloadActivations: every checkpoint goes to pinned host memory on a side
+         * stream as the forward makes it and comes back for its layer's recompute; the GPU holds
+         * the one being copied and the one in use, beside the layer being recomputed */
+        act = (double)T * (2.0 * h + big) * B;
+        c->act_host = sat(mb * (double)T * (double)Lbw * h * B);
+    } else if (w->grad_checkpointing) /* each micro-batch in flight keeps its checkpoints; one layer is recomputed at a time */
+        act = (double)T * (mb * (double)Lbw * h + big) * B;
+    else
+        act = mb * (double)T * (double)Lbw * per_layer * B;
+    double bwd = 0;
+    if (st->head) {
+        act += (double)T * 2.0 * h * B; /* final norm input and lm_head input */
+        /* the backward of the last layer starts beside all the saved activations: its MLP's input
+         * gradients (gated: the down projection's input, act(gate) and up; plain: two) are held
+         * before that layer's saved tensors are released.  The loss's own transient (its fp32
+         * gradient) is released before, so only what exceeds it adds to the peak. */
+        double width = a->moe_layers ? (double)(a->experts_per_tok * a->moe_intermediate + a->shared_experts *
+                                                a->moe_intermediate + a->shared_intermediate)
+                                     : (double)a->intermediate;
+        bwd = (double)T * (a->mlp == EST_MLP_GATED ? 3.0 : 2.0) * width / (double)w->tp * B -
+              (double)c->logits_transient;
+        if (bwd > 0)
+            act += bwd;
     }
-
-    /* ---------------------------------------------------------------- inference transients */
-    if (!train) {
-        uint64_t prefill = w->prefill;
-        if (!prefill)
-            prefill = w->runtime == EST_RT_VLLM ? 8192 : ggml ? LLAMACPP_UBATCH : w->context;
-        if (prefill > w->context && w->runtime != EST_RT_VLLM)
-            prefill = w->context;
-        uint64_t T = w->runtime == EST_RT_VLLM ? prefill : w->batch * prefill;
-        if (ggml && T > LLAMACPP_UBATCH)
-            T = LLAMACPP_UBATCH;
-        double actB = ggml ? 4.0 : B; /* ggml computes in fp32 */
-        double dense = layer_transient_values(a, w, 0), moe = a->moe_layers ? layer_transient_values(a, w, 1) : 0;
-        double per_tok = dense > moe ? dense : moe;
-        double act = (double)T * per_tok * actB;
-        double keys = (double)w->context;
-        if (!w->flash_attention || ggml) /* scores of one layer: heads x queries x keys, compute dtype + fp32 softmax */
-            act += (double)(a->heads / tp) * (double)T * keys * (ggml ? 4.0 : B + 4.0);
-        b[EST_C_ACTIVATIONS] = sat(act) + dequant;
-        explain(ex, EST_C_ACTIVATIONS,
-                "one layer's working set for %llu tokens in one step: %.0f values/token x %g B%s%s",
-                (unsigned long long)T, per_tok, actB,
-                (!w->flash_attention || ggml) ? " + attention scores heads x tokens x keys" : " (flash attention)",
-                dequant ? " + one 4-bit matrix dequantized (fp16 + cast to the compute dtype)" : "");
-        /* logits of the last position of each sequence, in B and in fp32 for sampling */
-        uint64_t seqs = w->runtime == EST_RT_VLLM ? w->max_num_seqs : w->batch;
-        b[EST_C_LOGITS] = st->head ? seqs * V * (ggml ? 4 : Bi + 4) / (ggml ? 1 : tp) : 0; /* the last stage's */
-        explain(ex, EST_C_LOGITS, "%llu sequences x vocab %llu x (%s4 B fp32 for sampling)%s",
-                (unsigned long long)seqs, (unsigned long long)V,
-                ggml ? "" : w->compute_dtype == EST_DT_BF16 ? "2 B bf16 + " : w->compute_dtype == EST_DT_FP16 ? "2 B fp16 + "
-                : "4 B fp32 + ",
-                w->runtime == EST_RT_VLLM ? " (vLLM profiles max_num_seqs)" : "");
-    }
-
-    /* ---------------------------------------------------------------- training */
-    if (train) {
-        /* AdamW/SGDM/Lion states: as torch.optim makes them, in the trained parameters' dtype
-         * (16-bit in pure bf16/fp16, fp32 master weights in mixed precision), unless
-         * --optimizer-dtype says otherwise (docs/methodology.md, section 5) */
-        double state_bytes = w->optimizer_dtype_set ? est_dtype_bytes(w->optimizer_dtype)
-                             : w->precision == EST_PREC_PURE ? B : 4.0;
-        train_parts tpart;
-        training_parts(a, p, w, st, state_bytes, &tpart);
-        fp->trainable = tpart.trainable;
-        if (w->finetune != EST_FT_FULL && tpart.lora_params == 0) {
-            char mods[256] = "";
-            for (size_t i = 0; i < p->nlinears; i++) {
-                const char *nm = est_module_name(p->linears[i].mod);
-                if (strstr(mods, nm) || strlen(mods) + strlen(nm) + 3 >= sizeof mods)
-                    continue;
-                if (mods[0])
-                    strcat(mods, ", ");
-                strcat(mods, nm);
-            }
-            return fp_fail(err, NULL, 0, 0, "--lora-targets: no such module in this model; it has %s", mods);
-        }
-        uint64_t dp = w->dp, zs = (uint64_t)w->zero_stage;
-        /* the weight copy used in compute; ZeRO-3 shards it and gathers two layers at a time */
-        uint64_t wcopy = b[EST_C_WEIGHTS], w16 = b[EST_C_WEIGHTS];
-        const uint64_t gathered = (2 * p->per_layer_max > p->embedding ? 2 * p->per_layer_max : p->embedding) * Bi;
-        if (zs >= 3 && dp > 1)
-            wcopy = ceil_div(wcopy, dp) + gathered;
-        uint64_t master = mixed_full ? ceil_div(tpart.trainable * 4, tp) : 0;
-        if (zs >= 1)
-            master = ceil_div(master, dp);
-        b[EST_C_WEIGHTS] = wcopy + master;
-        if (zs >= 1 && dp > 1 && mixed_full)
-            explain(ex, EST_C_WEIGHTS,
-                    "%.4g B params as %s%s; + fp32 master copy (4 B x %llu trainable) / dp %llu (ZeRO-1+)",
-                    (double)p->total / 1e9, est_dtype_name(wdt),
-                    zs >= 3 ? " / dp (ZeRO-3) + 2 gathered layers" : "", (unsigned long long)tpart.trainable,
-                    (unsigned long long)dp);
-        else if (zs >= 3 && dp > 1) /* no master copy: the weights are the trained copy */
-            explain(ex, EST_C_WEIGHTS, "%.4g B params as %s / dp %llu (ZeRO-3) + 2 gathered layers",
-                    (double)p->total / 1e9, est_dtype_name(wdt), (unsigned long long)dp);
-
-        double grad_bytes;
-        if (w->finetune == EST_FT_FULL)
-            grad_bytes = w->precision == EST_PREC_FP32 ? 4.0 : B; /* ZeRO accounting: 16-bit grads */
-        else
-            grad_bytes = w->precision == EST_PREC_PURE ? B : 4.0; /* fp32 adapters in mixed precision */
-        uint64_t grads = ceil_div(sat((double)tpart.trainable * grad_bytes), tp);
-        if (zs >= 2)
-            grads = ceil_div(grads, dp);
-        b[EST_C_GRADIENTS] = grads;
-        explain(ex, EST_C_GRADIENTS, "%llu trainable params x %g B%s", (unsigned long long)tpart.trainable, grad_bytes,
-                zs >= 2 ? " / dp (ZeRO-2/3)" : "");
-
-        uint64_t opt = ceil_div(tpart.opt_state_bytes, tp);
-        if (zs >= 1)
-            opt = ceil_div(opt, dp);
-        b[EST_C_OPTIMIZER] = opt;
-        int sized = w->optimizer == EST_OPT_ADAMW || w->optimizer == EST_OPT_SGDM || w->optimizer == EST_OPT_LION;
-        explain(ex, EST_C_OPTIMIZER, "%s states for %llu trainable params (%s%s%s)%s", est_optimizer_name(w->optimizer),
-                (unsigned long long)tpart.trainable,
-                w->optimizer == EST_OPT_ADAMW ? "m and v" : w->optimizer == EST_OPT_ADAMW8 ? "8-bit m and v + block absmax"
-                : w->optimizer == EST_OPT_ADAFACTOR ? "row + column second moments" : w->optimizer == EST_OPT_SGD ? "none"
-                : "one momentum",
-                sized ? ", " : "", sized ? (state_bytes == 4.0 ? "fp32" : "16-bit") : "",
-                zs >= 1 ? " / dp (ZeRO-1+)" : "");
-
-        /* ---------------- CPU offload (docs/methodology.md, "CPU offload") */
-        uint64_t off = 0, pinned = 0;
-        if (w->offload != EST_OFFLOAD_NONE) {
-            /* ZeRO-Offload (Ren et al. 2021, section 4): the gradients, the fp32 master weights and the
-             * optimizer states live on the host, where the optimizer step runs (16M -> 2M bytes per
-             * parameter on the GPU for mixed-precision Adam); the GPU keeps the 16-bit weights */
-            off = master + b[EST_C_GRADIENTS] + b[EST_C_OPTIMIZER];
-            b[EST_C_WEIGHTS] = wcopy;
-            b[EST_C_GRADIENTS] = b[EST_C_OPTIMIZER] = 0;
-            explain(ex, EST_C_WEIGHTS, "%.4g B params as %s%s on the GPU; the fp32 master copy on the host "
-                    "(--offload optimizer)", (double)p->total / 1e9, est_dtype_name(wdt),
-                    zs >= 3 && dp > 1 ? " / dp (ZeRO-3) + 2 gathered layers" : "");
-            if (w->offload == EST_OFFLOAD_PARAMS) {
-                /* ZeRO-Infinity / FSDP CPU offload: the 16-bit weights' shard on the host too; the GPU
-                 * gathers a layer at a time and prefetches the next: two layers (or the embedding) */
-                off += ceil_div(w16, dp);
-                b[EST_C_WEIGHTS] = gathered < w16 ? gathered : w16;
-                explain(ex, EST_C_WEIGHTS, "%.4g B params in the host (--offload params); on the GPU the 2 layers "
-                        "being gathered and prefetched (or the embedding) as %s", (double)p->total / 1e9,
-                        est_dtype_name(wdt));
-            }
-            explain(ex, EST_C_GRADIENTS, "on the host (--offload %s): %llu trainable params' gradients",
-                    w->offload == EST_OFFLOAD_PARAMS ? "params" : "optimizer", (unsigned long long)tpart.trainable);
-            explain(ex, EST_C_OPTIMIZER, "on the host (--offload %s): %s states and the fp32 master copy; %.2f GiB per GPU "
-                    "moved there in all%s", w->offload == EST_OFFLOAD_PARAMS ? "params" : "optimizer",
-                    est_optimizer_name(w->optimizer), gib(off), w->pin_memory ? ", pinned" : "");
-            if (w->pin_memory)
-                pinned = off; /* DeepSpeed allocates the offloaded partitions in page-locked memory */
-        }
-        if (w->paged_optimizer) {
-            /* bitsandbytes paged optimizers (QLoRA, Dettmers et al. 2023): the states live in CUDA
-             * unified memory and are paged to the host when the GPU runs short, so a fit need not
-             * hold them: they are counted in the host figure, not in need */
-            fp->paged = b[EST_C_OPTIMIZER];
-            off += fp->paged;
-            b[EST_C_OPTIMIZER] = 0;
-            explain(ex, EST_C_OPTIMIZER, "paged (--paged-optimizer): %.2f GiB of %s states in unified memory, on the GPU "
-                    "while it has room, paged to the host when not: counted in host, not here",
-                    gib(fp->paged), est_optimizer_name(w->optimizer));
-        }
-        fp->host_offload = off;
-        fp->host_pinned = pinned;
-
-        if (w->finetune != EST_FT_FULL) {
-            double ab = w->precision == EST_PREC_PURE ? B : 4.0;
-            b[EST_C_ADAPTER] = ceil_div(sat((double)tpart.lora_params * ab), tp);
-            explain(ex, EST_C_ADAPTER, "LoRA r=%u: r x (d_in + d_out) per targeted matrix = %llu params x %g B "
-                    "(alpha scales the update, it costs no memory)", w->lora_rank,
-                    (unsigned long long)tpart.lora_params, ab);
-        }
-
-        /* saved activations */
-        uint64_t T = w->batch * w->context;
-        uint64_t Lbw = w->finetune == EST_FT_FULL ? stage_trainable_layers(w, st) : st->n;
-        /* 1F1B (Narayanan et al. 2021, PipeDream-Flush): stage i holds the activations of up to
-         * pp - i micro-batches in flight, no more than the micro-batches of a step (--grad-accum) */
-        uint64_t inflight = w->pp - st->index;
-        if (inflight > w->grad_accum)
-            inflight = w->grad_accum;
-        if (inflight == 0)
-            inflight = 1;
-        double dense_v = layer_saved_values(a, w, 0, B), moe_v = a->moe_layers ? layer_saved_values(a, w, 1, B) : 0;
-        double frac_moe = (double)a->moe_layers / (double)a->layers;
-        double per_layer = dense_v * (1 - frac_moe) + moe_v * frac_moe;
-        double big = dense_v > moe_v ? dense_v : moe_v;
-        double act;
-        double mb = (double)inflight;
-        if (w->grad_checkpointing) /* each micro-batch in flight keeps its checkpoints; one layer is recomputed at a time */
-            act = (double)T * (mb * (double)Lbw * (double)h + big) * B;
-        else
-            act = mb * (double)T * (double)Lbw * per_layer * B;
-        if (st->head)
-            act += (double)T * 2.0 * (double)h * B; /* final norm input and lm_head input */
-        double extra = 0; /* per token per layer, bytes */
-        if (w->finetune != EST_FT_FULL && w->lora_dropout > 0) {
-            /* each targeted module sees dropout(x): a B-byte copy of its input and a 1-byte mask */
-            for (size_t i = 0; i < p->nlinears; i++) {
-                const est_linear *l = &p->linears[i];
-                if (targeted(l, w->lora_targets) && l->block != EST_BLK_HEAD)
-                    extra += (double)l->per_layer * (double)l->d_in * (B + 1.0) *
-                             (l->block == EST_BLK_MOE ? (double)a->moe_layers / (double)a->layers : 1.0);
-            }
-        }
-        if (w->finetune == EST_FT_QLORA && w->bnb_legacy)
-            /* bitsandbytes < 0.43.2 kept the input of every frozen 4-bit linear: the two normed
-             * block inputs and the down-projection input (the o_proj input is already kept) */
-            extra += (2.0 * (double)h + (double)a->intermediate / (double)w->tp) * B;
-        if (!w->grad_checkpointing)
-            act += mb * (double)T * (double)Lbw * extra;
-        else
-            act += (double)T * extra;
-        b[EST_C_ACTIVATIONS] = (uint64_t)act + dequant;
+    double extra = lora_extra_bytes(a, p, w, B); /* per token per layer, bytes */
+    if (w->finetune == EST_FT_QLORA && w->bnb_legacy)
+        /* bitsandbytes < 0.43.2 kept the input of every frozen 4-bit linear: the two normed
+         * block inputs and the down-projection input (the o_proj input is already kept) */
+        extra += (2.0 * h + (double)a->intermediate / (double)w->tp) * B;
+    if (!w->grad_checkpointing)
+        act += mb * (double)T * (double)Lbw * extra;
+    else
+        act += (double)T * extra;
+    fp->bytes[EST_C_ACTIVATIONS] = (uint64_t)act + c->dequant;
+    if (c->act_host)
+        explain(ex, EST_C_ACTIVATIONS, "checkpointing, offloaded: %llu tokens x (2 of the %llu layers' checkpoints x h + "
+                "one layer's %.0f values) x %g B (%s); the rest in pinned host memory (--activation-offload)",
+                (unsigned long long)T, (unsigned long long)Lbw, big, B, est_dtype_name(w->compute_dtype));
+    else
         explain(ex, EST_C_ACTIVATIONS,
                 w->grad_checkpointing ? "checkpointing: %llu tokens x (%llu layers x h + one layer's %.0f values) x %g B (%s)"
                                       : "%llu tokens x %llu layers x %.0f saved values/token/layer x %g B (%s)",
                 (unsigned long long)T, (unsigned long long)Lbw, w->grad_checkpointing ? big : per_layer, B,
                 est_dtype_name(w->compute_dtype));
-        if (ex && w->pp > 1) {
-            size_t len = strlen(ex->text[EST_C_ACTIVATIONS]);
-            snprintf(ex->text[EST_C_ACTIVATIONS] + len, sizeof ex->text[EST_C_ACTIVATIONS] - len,
-                     "; x %llu micro-batches in flight (1F1B, stage %llu of %llu)", (unsigned long long)inflight,
-                     (unsigned long long)st->index, (unsigned long long)w->pp);
-        }
-        if (ex && (extra > 0 || dequant)) {
-            size_t len = strlen(ex->text[EST_C_ACTIVATIONS]);
-            snprintf(ex->text[EST_C_ACTIVATIONS] + len, sizeof ex->text[EST_C_ACTIVATIONS] - len, "%s%s%s",
-                     w->lora_dropout > 0 ? " + LoRA dropout copies and masks" : "",
-                     w->bnb_legacy && w->finetune == EST_FT_QLORA ? " + inputs kept by frozen 4-bit layers (bnb < 0.43.2)" : "",
-                     dequant ? " + one dequantized 4-bit matrix" : "");
-        }
+    if (ex && w->pp > 1) {
+        size_t len = strlen(ex->text[EST_C_ACTIVATIONS]);
+        snprintf(ex->text[EST_C_ACTIVATIONS] + len, sizeof ex->text[EST_C_ACTIVATIONS] - len,
+                 "; x %llu micro-batches in flight (1F1B, stage %llu of %llu)", (unsigned long long)inflight,
+                 (unsigned long long)st->index, (unsigned long long)w->pp);
+    }
+    if (ex && (extra > 0 || c->dequant || bwd > 0)) {
+        size_t len = strlen(ex->text[EST_C_ACTIVATIONS]);
+        snprintf(ex->text[EST_C_ACTIVATIONS] + len, sizeof ex->text[EST_C_ACTIVATIONS] - len, "%s%s%s%s",
+                 bwd > 0 ? " + the last layer's MLP gradients at the start of the backward" : "",
+                 peft_fp32_adapters(w, B) ? " + each LoRA module's fp32 input copy (PEFT's fp32 adapters)"
+                 : w->framework == EST_FW_LITGPT && w->finetune != EST_FT_FULL ? " + litgpt's LoRA dropout copy and index_copy source"
+                 : w->lora_dropout > 0 ? " + LoRA dropout copies and masks" : "",
+                 w->bnb_legacy && w->finetune == EST_FT_QLORA ? " + inputs kept by frozen 4-bit layers (bnb < 0.43.2)" : "",
+                 c->dequant ? " + one dequantized 4-bit matrix" : "");
+    }
+}
 
-        /* logits: B-byte logits, their fp32 upcast kept by the loss, and the fp32 gradient */
-        uint64_t lt = w->loss_chunk ? (w->loss_chunk < T ? w->loss_chunk : T) : T;
-        b[EST_C_LOGITS] = st->head ? lt * V * (Bi + 8) / tp : 0; /* the last stage's */
+static void comp_activations(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    if (c->train)
+        comp_activations_train(c, fp, ex);
+    else
+        comp_activations_infer(c, fp, ex);
+}
+
+/* Logits (docs/methodology.md, sections 4 and 5), on the stage holding the head.  Inference: the
+ * last position of each sequence, in the compute dtype and in fp32 for sampling (vLLM profiles
+ * max_num_seqs of them).  Training: the logits of every token, their fp32 upcast kept by the
+ * loss and its fp32 gradient, one chunk at a time with a chunked loss. */
+static void comp_logits(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_workload *w = c->w;
+    const uint64_t V = c->a->vocab, Bi = c->Bi, tp = c->tp;
+    if (!c->train) {
+        uint64_t seqs = w->runtime == EST_RT_VLLM ? w->max_num_seqs : w->batch;
+        fp->bytes[EST_C_LOGITS] = c->st->head ? seqs * V * (c->ggml ? 4 : Bi + 4) / (c->ggml ? 1 : tp) : 0;
+        explain(ex, EST_C_LOGITS, "%llu sequences x vocab %llu x (%s4 B fp32 for sampling)%s",
+                (unsigned long long)seqs, (unsigned long long)V,
+                c->ggml ? "" : w->compute_dtype == EST_DT_BF16 ? "2 B bf16 + " : w->compute_dtype == EST_DT_FP16 ? "2 B fp16 + "
+                : "4 B fp32 + ",
+                w->runtime == EST_RT_VLLM ? " (vLLM profiles max_num_seqs)" : "");
+        return;
+    }
+    uint64_t T = w->batch * w->context;
+    uint64_t lt = w->loss_chunk ? (w->loss_chunk < T ? w->loss_chunk : T) : T;
+    uint64_t kept, transient;
+    if (w->framework == EST_FW_LITGPT) {
+        /* litgpt's finetune scripts run the head in 128-token chunks (lm_head_chunk_size=128) and
+         * keep the list of chunks until the step ends; each chunk's cross-entropy keeps its B-byte
+         * log-probabilities; the backward holds one chunk's gradients */
+        lt = w->loss_chunk ? lt : (T < 128 ? T : 128);
+        kept = T * V * 2 * Bi;
+        transient = lt * V * 2 * Bi;
+        explain(ex, EST_C_LOGITS, "%llu tokens x vocab %llu x (%g B logits + %g B log-probabilities), kept by litgpt's "
+                "chunked loss; + one %llu-token chunk's gradients", (unsigned long long)T, (unsigned long long)V,
+                c->B, c->B, (unsigned long long)lt);
+    } else if (w->framework == EST_FW_TORCHTUNE && w->loss_chunk) {
+        /* torchtune's CEWithChunkedOutputLoss upcasts one chunk at a time, but autograd keeps every
+         * chunk's fp32 log-probabilities beside the B-byte chunks; compiled, the loss keeps the
+         * B-byte chunk and a per-row logsumexp instead */
+        kept = T * V * (w->compile ? Bi : Bi + 4);
+        /* compiled, the loss's backward is one fused kernel writing the B-byte gradient of a chunk */
+        transient = lt * V * (w->compile ? Bi : Bi + 8);
+        explain(ex, EST_C_LOGITS, "%llu tokens x vocab %llu x %s kept by the chunked loss; + one %llu-token chunk's %s",
+                (unsigned long long)T, (unsigned long long)V,
+                w->compile ? "(B-byte logits, compiled)" : "(B-byte logits + 4 B fp32 log-probabilities)",
+                (unsigned long long)lt, w->compile ? "B-byte gradient (fused)" : "upcast (B-byte logits + 4 B fp32 copy + 4 B fp32 gradient)");
+    } else {
+        kept = lt * V * (Bi + 4);
+        transient = lt * V * 4;
         explain(ex, EST_C_LOGITS, "%llu tokens x vocab %llu x (%g B logits + 4 B fp32 copy + 4 B fp32 gradient)%s",
-                (unsigned long long)lt, (unsigned long long)V, B,
+                (unsigned long long)lt, (unsigned long long)V, c->B,
                 w->loss_chunk ? " (chunked loss: one chunk at a time)" : "");
     }
+    fp->bytes[EST_C_LOGITS] = c->st->head ? (kept + transient) / tp : 0;
+    c->logits_transient = c->st->head ? transient / tp : 0;
+}
 
-    /* ---------------------------------------------------------------- runtime overhead */
+/* Gradients (docs/methodology.md, section 5): one per trainable parameter, 16-bit for a full
+ * fine-tune outside fp32 (ZeRO's accounting), fp32 for adapters in mixed precision; sharded by
+ * ZeRO-2/3. */
+static void comp_gradients(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_workload *w = c->w;
+    if (!c->train)
+        return;
+    double grad_bytes;
+    if (w->finetune == EST_FT_FULL)
+        grad_bytes = w->precision == EST_PREC_FP32 ? 4.0 : c->B; /* ZeRO accounting: 16-bit grads */
+    else
+        grad_bytes = w->precision == EST_PREC_PURE && !peft_fp32_adapters(w, c->B) ? c->B : 4.0; /* fp32 adapters */
+    c->grad_bytes = grad_bytes;
+    uint64_t grads = ceil_div(sat((double)c->tpart.trainable * grad_bytes), c->tp);
+    if (w->zero_stage >= 2)
+        grads = ceil_div(grads, w->dp);
+    fp->bytes[EST_C_GRADIENTS] = grads;
+    explain(ex, EST_C_GRADIENTS, "%llu trainable params x %g B%s", (unsigned long long)c->tpart.trainable, grad_bytes,
+            w->zero_stage >= 2 ? " / dp (ZeRO-2/3)" : "");
+}
+
+/* Optimizer states (docs/methodology.md, section 5): per optimizer, tensor by tensor
+ * (opt_tensor_bytes), in --optimizer-dtype; sharded by ZeRO-1+. */
+static void comp_optimizer(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_workload *w = c->w;
+    if (!c->train)
+        return;
+    uint64_t opt = ceil_div(c->tpart.opt_state_bytes, c->tp);
+    if (w->zero_stage >= 1)
+        opt = ceil_div(opt, w->dp);
+    fp->bytes[EST_C_OPTIMIZER] = opt;
+    int sized = w->optimizer == EST_OPT_ADAMW || w->optimizer == EST_OPT_SGDM || w->optimizer == EST_OPT_LION;
+    explain(ex, EST_C_OPTIMIZER, "%s states for %llu trainable params (%s%s%s)%s", est_optimizer_name(w->optimizer),
+            (unsigned long long)c->tpart.trainable,
+            w->optimizer == EST_OPT_ADAMW ? "m and v" : w->optimizer == EST_OPT_ADAMW8 ? "8-bit m and v + block absmax"
+            : w->optimizer == EST_OPT_ADAFACTOR ? "row + column second moments" : w->optimizer == EST_OPT_SGD ? "none"
+            : "one momentum",
+            sized ? ", " : "", sized ? (c->state_bytes == 4.0 ? "fp32" : "16-bit") : "",
+            w->zero_stage >= 1 ? " / dp (ZeRO-1+)" : "");
+}
+
+/* LoRA adapters (Hu et al. 2021; docs/methodology.md, section 5): r x (d_in + d_out) per targeted
+ * matrix, in the compute dtype in pure precision, fp32 in mixed. */
+static void comp_adapter(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_workload *w = c->w;
+    if (!c->train || w->finetune == EST_FT_FULL)
+        return;
+    double ab = w->precision == EST_PREC_PURE && !peft_fp32_adapters(w, c->B) ? c->B : 4.0;
+    fp->bytes[EST_C_ADAPTER] = ceil_div(sat((double)c->tpart.lora_params * ab), c->tp);
+    explain(ex, EST_C_ADAPTER, "LoRA r=%u: r x (d_in + d_out) per targeted matrix = %llu params x %g B%s "
+            "(alpha scales the update, it costs no memory)", w->lora_rank,
+            (unsigned long long)c->tpart.lora_params, ab, peft_fp32_adapters(w, c->B) ? " (PEFT makes them fp32)" : "");
+}
+
+/* Runtime overhead (docs/methodology.md, section 6): the CUDA context (outside every allocator),
+ * cuBLAS' workspace, vLLM's non-torch memory and CUDA graphs, llama.cpp's fixed buffers; for
+ * data-parallel or offloaded training, DDP's gradient buckets or DeepSpeed's reduce and
+ * all-gather buckets. */
+static void comp_runtime(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_workload *w = c->w;
     uint64_t rt = 0, outside = 0;
     const char *rt_text = "";
     switch (w->runtime) {
@@ -1042,72 +1251,244 @@ static int stage_compute(const est_arch *a, const est_params *p, const est_workl
         break;
     }
     fp->outside_allocator = outside;
-    if (train && (w->dp > 1 || w->offload != EST_OFFLOAD_NONE)) {
+    if (c->train && (w->dp > 1 || w->offload != EST_OFFLOAD_NONE)) {
         /* the buckets gradients are reduced through, on the GPU also when they go to the host */
         uint64_t tr = fp->trainable;
         if (w->zero_stage == 0)
-            rt += (uint64_t)((double)tr * B); /* DDP bucket copy of the gradients */
+            rt += (uint64_t)((double)tr * c->B); /* DDP bucket copy of the gradients */
         else /* a reduce bucket, and an all-gather bucket among two or more ranks (one rank gathers nothing) */
             rt += ((tr < DS_BUCKET ? tr : DS_BUCKET) * (w->dp > 1 ? 2 : 1) +
-                   (w->zero_stage == 3 ? (p->total < DS_PREFETCH ? p->total : DS_PREFETCH) : 0)) * Bi;
+                   (w->zero_stage == 3 ? (c->p->total < DS_PREFETCH ? c->p->total : DS_PREFETCH) : 0)) * c->Bi;
     }
-    /* ---------------------------------------------------------------- inference offload */
-    if (!train && w->runtime == EST_RT_VLLM && w->cpu_offload) {
-        /* vLLM --cpu-offload-gb: that many GiB of each GPU's weights stay in pinned host memory and
-         * are streamed in for every forward pass (vLLM's engine arguments; its offloader pins them) */
-        uint64_t movable = b[EST_C_WEIGHTS];
-        uint64_t off = w->cpu_offload < movable ? w->cpu_offload : movable;
-        b[EST_C_WEIGHTS] -= off;
-        fp->host_offload = fp->host_pinned = off;
-        if (ex) {
-            size_t len = strlen(ex->text[EST_C_WEIGHTS]);
-            snprintf(ex->text[EST_C_WEIGHTS] + len, sizeof ex->text[EST_C_WEIGHTS] - len,
-                     "; less %.2f GiB in pinned host memory (--cpu-offload-gb)", gib(off));
-        }
-    }
-    if (ggml && w->ngl_set) {
-        /* llama.cpp -ngl K (llama-model.cpp): the last K repeating layers on the GPU, the output
-         * layer too when K exceeds the layer count, the token embedding always on the host; each
-         * layer's KV cache where its layer is, or all on the host with --no-kv-offload; the logits'
-         * output buffer on the host.  The GPU runs the compute graph (a compute buffer of the
-         * activations' size), and so does the host while any layer stays there. */
-        uint64_t L = a->layers ? a->layers : 1;
-        uint64_t g = w->n_gpu_layers < L ? w->n_gpu_layers : L;
-        int head_gpu = w->n_gpu_layers > L;
-        uint64_t layers_w = ceil_div(layer_w, tp) + small, gpu_w = mul_div(layers_w, g, L, 1);
-        if (head_gpu)
-            gpu_w += ceil_div(head_w, tp);
-        uint64_t gpu_kv = w->no_kv_offload ? 0 : mul_div(b[EST_C_KV], g, L, 1);
-        uint64_t host = (b[EST_C_WEIGHTS] - gpu_w) + (b[EST_C_KV] - gpu_kv) + b[EST_C_LOGITS] + rt +
-                        (g < L ? b[EST_C_ACTIVATIONS] : 0);
-        if (ex) {
-            size_t len = strlen(ex->text[EST_C_WEIGHTS]);
-            snprintf(ex->text[EST_C_WEIGHTS] + len, sizeof ex->text[EST_C_WEIGHTS] - len,
-                     "; on the GPU: %llu of %llu layers%s (-ngl %llu), the rest on the host",
-                     (unsigned long long)g, (unsigned long long)L, head_gpu ? " and the output" : "",
-                     (unsigned long long)w->n_gpu_layers);
-            len = strlen(ex->text[EST_C_KV]);
-            snprintf(ex->text[EST_C_KV] + len, sizeof ex->text[EST_C_KV] - len, "%s",
-                     w->no_kv_offload ? "; all on the host (--no-kv-offload)" : "; the GPU layers' part on the GPU");
-        }
-        b[EST_C_WEIGHTS] = gpu_w;
-        b[EST_C_KV] = gpu_kv;
-        b[EST_C_LOGITS] = 0;
-        fp->host_offload = host;
-        fp->kv_bytes_per_token = w->no_kv_offload ? 0 : fp->kv_bytes_per_token * g / L;
-        outside = CUDA_CONTEXT;
-        rt = CUDA_CONTEXT;
-        rt_text = "CUDA context (the fixed host buffers are on the host)";
-        fp->outside_allocator = outside;
-    }
-    b[EST_C_RUNTIME] = rt;
+    fp->bytes[EST_C_RUNTIME] = rt;
     explain(ex, EST_C_RUNTIME, "%s%s", rt_text,
-            train && (w->dp > 1 || w->offload) ? (w->zero_stage ? " + DeepSpeed reduce/all-gather buckets"
-                                                                 : " + DDP gradient buckets") : "");
+            c->train && (w->dp > 1 || w->offload) ? (w->zero_stage ? " + DeepSpeed reduce/all-gather buckets"
+                                                                    : " + DDP gradient buckets") : "");
+}
+
+/* ====================================================================== placement
+ * What moves off the GPU once the components are known (docs/methodology.md, "CPU offload"). */
+
+/* Gradients beside the activations (docs/methodology.md, section 5, "When gradients exist").
+ * optimizer.zero_grad() frees the gradients (set_to_none, PyTorch's default since 2.0), so a
+ * step's forward runs without them; the backward creates each parameter's gradient as it
+ * releases the activations behind it.  On one GPU without accumulation, ZeRO, offload or
+ * pipeline stages the peak is the larger of the forward's end (activations and logits, and
+ * the head's gradient, the first the backward makes) and the backward's end (all gradients):
+ * gradients count only beyond the activations.  DDP's buckets, ZeRO's partitions and
+ * accumulation keep gradients across the forward: counted whole.  --optimizer-in-backward
+ * (torchtune's optimizer_in_bwd) steps each parameter as its gradient is made and frees it:
+ * one parameter's gradient, the largest, at a time. */
+static void place_gradients(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_arch *a = c->a;
+    const est_params *p = c->p;
+    const est_workload *w = c->w;
+    uint64_t *b = fp->bytes;
+    if (!c->train || w->finetune != EST_FT_FULL || w->dp > 1 || w->zero_stage > 0 || w->offload != EST_OFFLOAD_NONE ||
+        w->pp > 1)
+        return; /* (LoRA's gradients are small: counted whole) */
+    /* the largest trainable tensor, and the head's (the embedding's when tied), in values */
+    uint64_t largest = 0, head = 0;
+    for (size_t i = 0; i < p->nlinears; i++) {
+        const est_linear *l = &p->linears[i];
+        uint64_t n = w->finetune == EST_FT_FULL ? l->d_in * l->d_out
+                     : targeted(l, w->lora_targets) ? (uint64_t)w->lora_rank * (l->d_in > l->d_out ? l->d_in : l->d_out)
+                                                   : 0;
+        if (n > largest)
+            largest = n;
+        if (l->mod == EST_MOD_LM_HEAD)
+            head = n;
+    }
+    if (w->finetune == EST_FT_FULL && w->frozen_layers == 0) {
+        uint64_t emb = a->vocab * a->hidden;
+        if (emb > largest)
+            largest = emb;
+        if (a->tied_embeddings)
+            head = emb;
+    }
+    uint64_t first = ceil_div(sat((double)head * c->grad_bytes), c->tp);
+    uint64_t one = ceil_div(sat((double)largest * c->grad_bytes), c->tp);
+    uint64_t all = b[EST_C_GRADIENTS];
+    if (w->optimizer_in_backward) {
+        b[EST_C_GRADIENTS] = one < all ? one : all;
+        explain(ex, EST_C_GRADIENTS, "optimizer step in the backward (--optimizer-in-backward): one parameter's "
+                "gradient at a time, the largest %llu values x %g B (%.2f GiB for all %llu)", (unsigned long long)largest,
+                c->grad_bytes, gib(all), (unsigned long long)c->tpart.trainable);
+        return;
+    }
+    /* the step after the backward: torch.optim.AdamW's default foreach implementation takes the
+     * square root of every second moment at once (torch/optim/adamw.py, _multi_tensor_adamw:
+     * _foreach_sqrt), a temporary of the second moments' size beside the gradients; torchtune
+     * configures fused=True, which steps in place */
+    uint64_t temp = 0;
+    if (w->framework != EST_FW_TORCHTUNE && w->optimizer == EST_OPT_ADAMW && !w->paged_optimizer)
+        temp = b[EST_C_OPTIMIZER] / 2;
+    uint64_t held = b[EST_C_ACTIVATIONS] + b[EST_C_LOGITS];
+    if (w->grad_accum > 1) {
+        /* accumulation keeps the gradients across the micro-batches' forward passes: counted whole,
+         * and the step's temporary beyond the activations it follows */
+        b[EST_C_GRADIENTS] = all + (temp > held ? temp - held : 0);
+        if (temp > held)
+            explain(ex, EST_C_GRADIENTS, "%llu trainable params x %g B, kept across --grad-accum %llu micro-batches; + the "
+                    "foreach AdamW step's sqrt(v) temporary beyond the activations", (unsigned long long)c->tpart.trainable,
+                    c->grad_bytes, (unsigned long long)w->grad_accum);
+        return;
+    }
+    uint64_t end = all + temp;
+    uint64_t beyond = end > held ? end - held : 0;
+    b[EST_C_GRADIENTS] = beyond > first ? beyond : first;
+    explain(ex, EST_C_GRADIENTS, "%llu trainable params x %g B = %.2f GiB%s, made in the backward as the activations "
+            "are released: counted beyond them (%.2f GiB), at least the head's gradient made first",
+            (unsigned long long)c->tpart.trainable, c->grad_bytes, gib(all),
+            temp ? " + the foreach AdamW step's sqrt(v) temporary" : "", gib(held));
+}
+
+/* Training: ZeRO-Offload / ZeRO-Infinity / FSDP CPU offload and bitsandbytes' paged optimizers.
+ * What moves is left, per GPU, in fp->host_offload (fp->host_pinned: the page-locked part). */
+static void place_train_offload(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_workload *w = c->w;
+    const est_params *p = c->p;
+    uint64_t *b = fp->bytes;
+    if (!c->train)
+        return;
+    uint64_t off = 0, pinned = 0, dp = w->dp, zs = (uint64_t)w->zero_stage;
+    if (w->offload != EST_OFFLOAD_NONE) {
+        /* ZeRO-Offload (Ren et al. 2021, section 4): the gradients, the fp32 master weights and the
+         * optimizer states live on the host, where the optimizer step runs (16M -> 2M bytes per
+         * parameter on the GPU for mixed-precision Adam); the GPU keeps the 16-bit weights */
+        off = c->master + b[EST_C_GRADIENTS] + b[EST_C_OPTIMIZER];
+        b[EST_C_WEIGHTS] = c->wcopy;
+        b[EST_C_GRADIENTS] = b[EST_C_OPTIMIZER] = 0;
+        explain(ex, EST_C_WEIGHTS, "%.4g B params as %s%s on the GPU; the fp32 master copy on the host "
+                "(--offload optimizer)", (double)p->total / 1e9, est_dtype_name(c->wdt),
+                zs >= 3 && dp > 1 ? " / dp (ZeRO-3) + 2 gathered layers" : "");
+        if (w->offload == EST_OFFLOAD_PARAMS) {
+            /* ZeRO-Infinity / FSDP CPU offload: the 16-bit weights' shard on the host too; the GPU
+             * gathers a layer at a time and prefetches the next: two layers (or the embedding) */
+            off += ceil_div(c->w16, dp);
+            b[EST_C_WEIGHTS] = c->gathered < c->w16 ? c->gathered : c->w16;
+            explain(ex, EST_C_WEIGHTS, "%.4g B params in the host (--offload params); on the GPU the 2 layers "
+                    "being gathered and prefetched (or the embedding) as %s", (double)p->total / 1e9,
+                    est_dtype_name(c->wdt));
+        }
+        explain(ex, EST_C_GRADIENTS, "on the host (--offload %s): %llu trainable params' gradients",
+                w->offload == EST_OFFLOAD_PARAMS ? "params" : "optimizer", (unsigned long long)c->tpart.trainable);
+        explain(ex, EST_C_OPTIMIZER, "on the host (--offload %s): %s states and the fp32 master copy; %.2f GiB per GPU "
+                "moved there in all%s", w->offload == EST_OFFLOAD_PARAMS ? "params" : "optimizer",
+                est_optimizer_name(w->optimizer), gib(off), w->pin_memory ? ", pinned" : "");
+        if (w->pin_memory)
+            pinned = off; /* DeepSpeed allocates the offloaded partitions in page-locked memory */
+    }
+    if (w->paged_optimizer) {
+        /* bitsandbytes paged optimizers (QLoRA, Dettmers et al. 2023): the states live in CUDA
+         * unified memory and are paged to the host when the GPU runs short, so a fit need not
+         * hold them: they are counted in the host figure, not in need */
+        fp->paged = b[EST_C_OPTIMIZER];
+        off += fp->paged;
+        b[EST_C_OPTIMIZER] = 0;
+        explain(ex, EST_C_OPTIMIZER, "paged (--paged-optimizer): %.2f GiB of %s states in unified memory, on the GPU "
+                "while it has room, paged to the host when not: counted in host, not here",
+                gib(fp->paged), est_optimizer_name(w->optimizer));
+    }
+    if (c->act_host) { /* --activation-offload: torchtune pins the host buffers (use_pin_memory) */
+        off += c->act_host;
+        pinned += c->act_host;
+    }
+    fp->host_offload = off;
+    fp->host_pinned = pinned;
+}
+
+/* vLLM --cpu-offload-gb: that many GiB of each GPU's weights stay in pinned host memory and
+ * are streamed in for every forward pass (vLLM's engine arguments; its offloader pins them) */
+static void place_vllm_offload(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_workload *w = c->w;
+    if (c->train || w->runtime != EST_RT_VLLM || !w->cpu_offload)
+        return;
+    uint64_t movable = fp->bytes[EST_C_WEIGHTS];
+    uint64_t off = w->cpu_offload < movable ? w->cpu_offload : movable;
+    fp->bytes[EST_C_WEIGHTS] -= off;
+    fp->host_offload = fp->host_pinned = off;
+    if (ex) {
+        size_t len = strlen(ex->text[EST_C_WEIGHTS]);
+        snprintf(ex->text[EST_C_WEIGHTS] + len, sizeof ex->text[EST_C_WEIGHTS] - len,
+                 "; less %.2f GiB in pinned host memory (--cpu-offload-gb)", gib(off));
+    }
+}
+
+/* llama.cpp -ngl K (llama-model.cpp): the last K repeating layers on the GPU, the output
+ * layer too when K exceeds the layer count, the token embedding always on the host; each
+ * layer's KV cache where its layer is, or all on the host with --no-kv-offload; the logits'
+ * output buffer on the host.  The GPU runs the compute graph (a compute buffer of the
+ * activations' size), and so does the host while any layer stays there. */
+static void place_llamacpp_split(fp_ctx *c, est_footprint *fp, est_explain *ex)
+{
+    const est_arch *a = c->a;
+    const est_workload *w = c->w;
+    uint64_t *b = fp->bytes;
+    if (!c->ggml || !w->ngl_set)
+        return;
+    uint64_t L = a->layers ? a->layers : 1;
+    uint64_t g = w->n_gpu_layers < L ? w->n_gpu_layers : L;
+    int head_gpu = w->n_gpu_layers > L;
+    uint64_t layers_w = ceil_div(c->layer_w, c->tp) + c->small, gpu_w = mul_div(layers_w, g, L, 1);
+    if (head_gpu)
+        gpu_w += ceil_div(c->head_w, c->tp);
+    uint64_t gpu_kv = w->no_kv_offload ? 0 : mul_div(b[EST_C_KV], g, L, 1);
+    uint64_t host = (b[EST_C_WEIGHTS] - gpu_w) + (b[EST_C_KV] - gpu_kv) + b[EST_C_LOGITS] + b[EST_C_RUNTIME] +
+                    (g < L ? b[EST_C_ACTIVATIONS] : 0);
+    if (ex) {
+        size_t len = strlen(ex->text[EST_C_WEIGHTS]);
+        snprintf(ex->text[EST_C_WEIGHTS] + len, sizeof ex->text[EST_C_WEIGHTS] - len,
+                 "; on the GPU: %llu of %llu layers%s (-ngl %llu), the rest on the host",
+                 (unsigned long long)g, (unsigned long long)L, head_gpu ? " and the output" : "",
+                 (unsigned long long)w->n_gpu_layers);
+        len = strlen(ex->text[EST_C_KV]);
+        snprintf(ex->text[EST_C_KV] + len, sizeof ex->text[EST_C_KV] - len, "%s",
+                 w->no_kv_offload ? "; all on the host (--no-kv-offload)" : "; the GPU layers' part on the GPU");
+    }
+    b[EST_C_WEIGHTS] = gpu_w;
+    b[EST_C_KV] = gpu_kv;
+    b[EST_C_LOGITS] = 0;
+    fp->host_offload = host;
+    fp->kv_bytes_per_token = w->no_kv_offload ? 0 : fp->kv_bytes_per_token * g / L;
+    b[EST_C_RUNTIME] = CUDA_CONTEXT;
+    fp->outside_allocator = CUDA_CONTEXT;
+    explain(ex, EST_C_RUNTIME, "%s", "CUDA context (the fixed host buffers are on the host)");
+}
+
+/* ====================================================================== footprint */
+
+/* One stage's per-GPU footprint (the whole model when pp is 1): the components, then what the
+ * placement options move to the host (left per GPU in fp->host_offload and fp->host_pinned;
+ * est_footprint_compute turns those into the replica's host figure). */
+static int stage_compute(const est_arch *a, const est_params *p, const est_workload *w, const stage_t *st,
+                         est_footprint *fp, est_explain *ex, fp_error *err)
+{
+    memset(fp, 0, sizeof *fp);
+    if (ex)
+        memset(ex, 0, sizeof *ex);
+    fp_ctx c;
+    if (ctx_init(&c, a, p, w, st, fp, err) != 0)
+        return -1;
+    comp_weights(&c, fp, ex);
+    comp_kv(&c, fp, ex);
+    comp_logits(&c, fp, ex); /* before the activations: the backward's working set is compared with its transient */
+    comp_activations(&c, fp, ex);
+    comp_gradients(&c, fp, ex);
+    comp_optimizer(&c, fp, ex);
+    comp_adapter(&c, fp, ex);
+    comp_runtime(&c, fp, ex);
+    place_gradients(&c, fp, ex);
+    place_train_offload(&c, fp, ex);
+    place_vllm_offload(&c, fp, ex);
+    place_llamacpp_split(&c, fp, ex);
 
     uint64_t total = 0;
-    for (int c = 0; c < EST_C_COUNT; c++)
-        total += b[c];
+    for (int i = 0; i < EST_C_COUNT; i++)
+        total += fp->bytes[i];
     fp->total = total;
     memory_figures(w, fp);
     return 0;

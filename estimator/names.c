@@ -121,6 +121,28 @@ int est_optimizer_parse(const char *s, est_optimizer *o)
     return 0;
 }
 
+static const name_row fw_rows[] = {
+    {"transformers", "peft", EST_FW_TRANSFORMERS}, {"litgpt", "lit-gpt", EST_FW_LITGPT},
+    {"torchtune", NULL, EST_FW_TORCHTUNE},
+};
+
+const char *est_framework_name(est_framework f)
+{
+    for (size_t i = 0; i < N(fw_rows); i++)
+        if (fw_rows[i].value == (int)f)
+            return fw_rows[i].name;
+    return "?";
+}
+
+int est_framework_parse(const char *s, est_framework *f)
+{
+    int v;
+    if (lookup(fw_rows, N(fw_rows), s, &v) != 0)
+        return -1;
+    *f = (est_framework)v;
+    return 0;
+}
+
 static const char *const component_names[EST_C_COUNT] = {
     "weights", "kv_cache", "activations", "logits", "gradients", "optimizer", "adapter", "runtime_overhead",
 };

@@ -10,7 +10,8 @@ enum {
     O_MODE, O_METHOD, O_DTYPE, O_COMPUTE, O_KV, O_BATCH, O_CONTEXT, O_PREFILL, O_TP, O_RUNTIME, O_GMU, O_BLOCK,
     O_SEQS, O_EAGER, O_NOFLASH, O_QHEAD, O_RANK, O_ALPHA, O_TARGETS, O_OPT, O_PREC, O_CKPT, O_ACCUM, O_FREEZE,
     O_ZERO, O_FSDP, O_GPUS, O_CHUNK, O_DROPOUT, O_BNBLEGACY, O_MARGIN, O_SWAP, O_MAXLEN, O_GROUP,
-    O_PP, O_OFFLOAD, O_PIN, O_PAGED, O_CPUOFF, O_NGL, O_NOKVOFF, O_OPTDT,
+    O_PP, O_OFFLOAD, O_PIN, O_PAGED, O_CPUOFF, O_NGL, O_NOKVOFF, O_OPTDT, O_FRAMEWORK, O_COMPILE, O_OPTBWD,
+    O_ACTOFF,
 };
 
 static const est_option_row rows[] = {
@@ -47,6 +48,10 @@ static const est_option_row rows[] = {
     {"loss-chunk", 1, O_CHUNK},
     {"lora-dropout", 1, O_DROPOUT},
     {"bnb-legacy", 0, O_BNBLEGACY},
+    {"framework", 1, O_FRAMEWORK},
+    {"compile", 0, O_COMPILE},
+    {"optimizer-in-backward", 0, O_OPTBWD},
+    {"activation-offload", 0, O_ACTOFF},
     {"margin", 1, O_MARGIN},
     {"swap-space", 1, O_SWAP},
     {"group-size", 1, O_GROUP},
@@ -359,6 +364,15 @@ int est_option_apply(est_options *o, const char *name, const char *v, fp_error *
             o->train_opt = 1;
             break;
         case O_BNBLEGACY: o->w.bnb_legacy = 1; o->train_opt = 1; break;
+        case O_FRAMEWORK:
+            if (est_framework_parse(v, &o->w.framework) != 0)
+                return fp_fail(err, NULL, 0, 0, "--framework: unknown training code '%s'; use transformers, litgpt or torchtune",
+                               v);
+            o->train_opt = 1;
+            break;
+        case O_COMPILE: o->w.compile = 1; o->train_opt = 1; break;
+        case O_OPTBWD: o->w.optimizer_in_backward = 1; o->train_opt = 1; break;
+        case O_ACTOFF: o->w.activation_offload = 1; o->train_opt = 1; break;
         case O_SWAP: {
             /* vLLM's --swap-space: GiB per GPU, a number (0 turns it off) */
             double gib;
@@ -416,6 +430,17 @@ static int training_contradictions(const est_options *o, fp_error *err)
                        est_optimizer_name(w->optimizer),
                        w->optimizer == EST_OPT_ADAMW8 ? "8-bit states (32-bit under 4096 values)"
                        : w->optimizer == EST_OPT_ADAFACTOR ? "fp32 factored states" : "no states");
+    /* torchtune refuses both (full_finetune_single_device: activation offloading needs activation
+     * checkpointing; the optimizer-in-backward step runs once per backward, so no accumulation) */
+    if (w->activation_offload && !w->grad_checkpointing)
+        return fp_fail(err, NULL, 0, 0, "--activation-offload moves the checkpointed activations to the host: give "
+                       "--grad-checkpointing too");
+    if (w->optimizer_in_backward && w->grad_accum > 1)
+        return fp_fail(err, NULL, 0, 0, "--optimizer-in-backward steps once per backward pass: it contradicts "
+                       "--grad-accum %llu", (unsigned long long)w->grad_accum);
+    if (w->optimizer_in_backward && (w->zero_stage > 0 || w->offload != EST_OFFLOAD_NONE || w->dp > 1))
+        return fp_fail(err, NULL, 0, 0, "--optimizer-in-backward is modelled for one GPU without ZeRO or offload "
+                       "(torchtune's single-device recipes)");
     return est_zero_check(w, o->fsdp_set, err);
 }
 
