@@ -410,6 +410,135 @@ static void test_brute_force_host_memory_odd_sizes(test_ctx *t)
     brute_force_run(t, 0, 1, 1);
 }
 
+/* ---------------------------------------------------------------- the proof step: arc-flow */
+
+/* One random instance for the arc-flow model (solver/arcflow.c): one to four deployments of
+ * one to four replicas (anti-affinity half of the time; a GPU variant, a host variant, or
+ * both, the GPU one taking 0-6 GB of host memory for its process), on one to three node types
+ * of zero or one GPU (8-24 GB GPU, 10-40 GB host memory, $1-$5.5/h, a count limit of one to
+ * three a third of the time).  Sizes in whole gigabytes: the model is the problem. */
+typedef struct af_instance {
+    sol_deployment deps[4];
+    sol_node_type types[3];
+    size_t nd, nt;
+} af_instance;
+
+static void gen_af_instance(uint64_t *seed, af_instance *in)
+{
+    in->nd = 1 + rnd(seed, 4);
+    in->nt = 1 + rnd(seed, 3);
+    for (size_t k = 0; k < in->nt; k++) {
+        sol_node_type *nt = &in->types[k];
+        memset(nt, 0, sizeof *nt);
+        snprintf(nt->name, sizeof nt->name, "type%zu", k);
+        nt->gpus = rnd(seed, 2);
+        nt->gpu_bytes = nt->gpus ? (8 + rnd(seed, 17)) * GB : 0;
+        nt->host_bytes = (10 + rnd(seed, 31)) * GB;
+        nt->cost = 1 + rnd(seed, 5) + 0.5 * rnd(seed, 2);
+        nt->available = rnd(seed, 3) == 0 ? (int64_t)(1 + rnd(seed, 3)) : -1;
+    }
+    for (size_t k = 0; k < in->nd; k++) {
+        sol_deployment *d = &in->deps[k];
+        memset(d, 0, sizeof *d);
+        snprintf(d->name, sizeof d->name, "dep%zu", k);
+        d->replicas = 1 + rnd(seed, 4);
+        d->anti_affinity = rnd(seed, 2);
+        uint32_t kind = rnd(seed, 3); /* 0 GPU, 1 host, 2 both */
+        if (kind != 1)
+            d->variants[d->nvariants++] = (sol_variant){1, 0, (2 + rnd(seed, 11)) * GB, rnd(seed, 7) * GB, NULL};
+        if (kind != 0)
+            d->variants[d->nvariants++] = (sol_variant){1, 1, (2 + rnd(seed, 15)) * GB, 0, NULL};
+    }
+}
+
+/* The proof step's model alone against brute force (both goals): when every replica can be
+ * placed, it proves the optimum brute force finds, with a plan that passes the verifier and
+ * costs that optimum; when not, it claims nothing.  Count limits must bind in some instances
+ * (the optimum with them lifted is cheaper), so that a model that ignored them would fail. */
+static void test_arcflow_brute_force(test_ctx *t)
+{
+    uint64_t seed = 31337;
+    int optimal = 0, limits_bind = 0, aa_binds = 0, nodes_goal = 0;
+    for (int inst = 0; inst < 300; inst++) {
+        af_instance in;
+        gen_af_instance(&seed, &in);
+        int goal_nodes = inst % 3 == 2;
+        sol_problem pb = {.deps = in.deps, .ndeps = in.nd, .types = in.types, .ntypes = in.nt,
+                          .goal = goal_nodes ? SOL_GOAL_NODES : SOL_GOAL_COST, .time_limit_s = 10};
+        bf b = {.pb = &pb, .best = 1e18, .node_w = goal_nodes ? 1e6 : 0};
+        for (size_t k = 0; k < in.nd; k++)
+            for (uint32_t r = 0; r < in.deps[k].replicas; r++) {
+                b.reps[b.nreps][0] = (uint32_t)k;
+                b.reps[b.nreps][1] = r;
+                b.nreps++;
+            }
+        bf_rec(&b, 0);
+        /* the same without count limits, and without anti-affinity: do they bind? */
+        sol_node_type free_types[3];
+        memcpy(free_types, in.types, sizeof free_types);
+        for (size_t k = 0; k < in.nt; k++)
+            free_types[k].available = -1;
+        sol_problem fpb = pb;
+        fpb.types = free_types;
+        bf fb = b;
+        fb.pb = &fpb;
+        fb.best = 1e18;
+        bf_rec(&fb, 0);
+        limits_bind += fb.best < b.best - 0.5;
+        sol_deployment free_deps[4];
+        memcpy(free_deps, in.deps, sizeof free_deps);
+        for (size_t k = 0; k < in.nd; k++)
+            free_deps[k].anti_affinity = 0;
+        sol_problem apb = pb;
+        apb.deps = free_deps;
+        bf ab = b;
+        ab.pb = &apb;
+        ab.best = 1e18;
+        bf_rec(&ab, 0);
+        aa_binds += ab.best < b.best - 0.5;
+
+        sol_plan plan;
+        fp_error e;
+        double primary;
+        int r = sol_arcflow(&pb, &plan, &primary, &e);
+        if (r < 0) {
+            fprintf(stderr, "  instance %d: %s\n", inst, e.msg);
+            t->failures++;
+            continue;
+        }
+        if (b.best >= 1e18) {
+            if (r != 0) {
+                fprintf(stderr, "  instance %d: brute force places not every replica, arc-flow claims %.0f\n", inst,
+                        primary);
+                t->failures++;
+            }
+            sol_plan_free(&plan);
+            continue;
+        }
+        /* the brute-force optimum in the primary objective: milli-dollars, or nodes */
+        double want = goal_nodes ? floor(b.best / 1e6) : b.best;
+        double got = 0;
+        for (size_t n = 0; n < plan.nnodes; n++)
+            got += goal_nodes ? 1 : round(in.types[plan.nodes[n].type].cost * 1000.0);
+        if (r != 1 || fabs(primary - want) > 0.5 || fabs(got - want) > 0.5 || plan.nunplaced ||
+            plan_verify(&pb, &plan, &e) != 0) {
+            fprintf(stderr, "  instance %d (goal %s): brute force %.0f, arc-flow rc %d, optimum %.0f, plan %.0f\n", inst,
+                    goal_nodes ? "nodes" : "cost", want, r, primary, got);
+            t->failures++;
+        }
+        optimal++;
+        nodes_goal += goal_nodes;
+        sol_plan_free(&plan);
+    }
+    if (getenv("FP_TEST_STATS"))
+        fprintf(stderr, "  %d with an optimum (%d for the nodes goal), count limits bind in %d, anti-affinity in %d\n",
+                optimal, nodes_goal, limits_bind, aa_binds);
+    CHECK(t, optimal > 150);
+    CHECK(t, nodes_goal > 40);
+    CHECK(t, limits_bind >= 10);
+    CHECK(t, aa_binds >= 10);
+}
+
 /* The bound never claims more than the plan (issue 10).  Random small problems as above
  * (plain, twins, sizes that round), half of them scarce (one node of each type, so that
  * replicas stay out), each solved for both goals with allow_partial on and off.  The bound
@@ -831,6 +960,7 @@ const test_case solver_tests[] = {
     {"solver/brute_force_gpu_host_memory", test_brute_force_host_memory},
     {"solver/brute_force_gpu_host_memory_interchangeable", test_brute_force_host_memory_twins},
     {"solver/brute_force_gpu_host_memory_sizes_that_round", test_brute_force_host_memory_odd_sizes},
+    {"solver/arcflow_brute_force", test_arcflow_brute_force},
     {"solver/rounding_never_fakes_a_proof", test_rounding_never_fakes_a_proof},
     {"solver/size_under_one_unit", test_size_under_one_unit},
     {"solver/merged_anti_affinity_splits", test_merged_anti_affinity},
