@@ -146,6 +146,7 @@ typedef struct af_result {
 struct af_model {
     glp_prob *lp;
     af_result res;    /* here, not on the stack: GLPK's error hook jumps past the callers */
+    sol_plan inc;     /* sol_arcflow's incumbent (the greedy plan) */
     size_t ntypes;
     af_item *items;
     size_t nitems, capitems;
@@ -171,6 +172,7 @@ void arcflow_free(af_model *m)
     if (m->lp)
         glp_delete_prob(m->lp);
     sol_plan_free(&m->res.plan);
+    sol_plan_free(&m->inc);
     free(m->items);
     free(m->arcs);
     free(m->src);
@@ -360,6 +362,10 @@ static int map_incumbent(af_model *m, const sol_ctx *c, const sol_plan *inc, uin
                 v = ht_get(&g->idx, k);
             }
             int64_t a = -1;
+            if (v >= 0 && g->nodes[u].m == g->nodes[v].m) { /* merged into one node: no arc */
+                u = (uint32_t)v;
+                continue;
+            }
             if (v >= 0) {
                 uint64_t ak[4] = {g->nodes[u].m, g->nodes[v].m, 0, 0};
                 a = ht_get(arcidx, ak);
@@ -387,6 +393,7 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
     s1graph g = {0};
     htab mnode = {0}, arcidx = {0};
     s1order *ord = NULL;
+    uint32_t *phase = NULL;
     dep_key *dk = malloc((pb->ndeps + 1) * sizeof *dk);
     m->src[t] = m->sink[t] = -1;
     if (!dk)
@@ -475,8 +482,18 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
     for (size_t u = 0; u < g.n; u++)
         ord[u] = (s1order){g.nodes[u].layer, g.nodes[u].g + g.nodes[u].h, (uint32_t)u};
     qsort(ord, g.n, sizeof *ord, cmp_order);
-    if (ht_alloc(&mnode, 4096) != 0)
+    /* merging keeps the order only where a count needs it: consecutive items without a count
+     * share a phase (a path may take them in any order: every path still fits), each
+     * deployment with one (anti-affinity) has its own, entered once */
+    phase = malloc((nit + 1) * sizeof *phase);
+    if (!phase || ht_alloc(&mnode, 4096) != 0)
         goto out;
+    for (size_t i = 0, ph = 0; i <= nit; i++) {
+        if (i == nit || (items[i].bound && (i == 0 || items[i - 1].dep != items[i].dep)) ||
+            (!items[i].bound && i > 0 && items[i - 1].bound))
+            ph++;
+        phase[i] = (uint32_t)ph;
+    }
     size_t base = m->nnodes, nm = 0;
     for (size_t q = 0; q < g.n; q++) {
         s1node *s = &g.nodes[ord[q].idx];
@@ -495,7 +512,7 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
                     s->ph = v->ph - wh;
             }
         }
-        uint64_t k[4] = {s->layer, s->j, s->pg, s->ph};
+        uint64_t k[4] = {phase[s->layer], s->j, s->pg, s->ph};
         int64_t mid = ht_get(&mnode, k);
         if (mid < 0) {
             mid = (int64_t)nm++;
@@ -511,6 +528,8 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
     for (size_t u = 0; u < g.n; u++)
         for (uint32_t a = g.nodes[u].arc0; a < g.nodes[u].arc0 + g.nodes[u].narcs; a++) {
             uint32_t fm = g.nodes[u].m, tm = g.nodes[g.arcs[a].to].m;
+            if (fm == tm) /* no item, the same merged node: nothing to carry */
+                continue;
             uint64_t k[4] = {fm, tm, (uint64_t)(g.arcs[a].item + 1), 0};
             if (ht_get(&arcidx, k) >= 0)
                 continue;
@@ -544,6 +563,7 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
 out:
     free(dk);
     free(ord);
+    free(phase);
     s1_free(&g);
     ht_free(&mnode);
     ht_free(&arcidx);
@@ -907,10 +927,13 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, a
     return 0;
 }
 
-/* The incumbent's primary objective in the model's units (integers). */
+/* The incumbent's primary objective in the model's units (integers); -1 when some replica is
+ * unplaced (the model has no slack: any solution is better). */
 static double model_obj(const sol_ctx *c, const sol_plan *p)
 {
     double o = 0, unit;
+    if (p->nunplaced)
+        return -1;
     for (size_t n = 0; n < p->nnodes; n++)
         o += type_cost(c, p->nodes[n].type, &unit);
     return o;
@@ -991,17 +1014,21 @@ int sol_arcflow(const sol_problem *pb, sol_plan *plan, double *primary, fp_error
         goto out;
     }
     glp_error_hook(glpk_hook, &guard);
-    if (af_run(&c, NULL, -1, m) != 0) {
+    if (ctx_greedy(&c, &m->inc) != 0 || af_run(&c, m->inc.nunplaced ? NULL : &m->inc, model_obj(&c, &m->inc), m) != 0) {
         fp_fail(err, NULL, 0, 0, "out of memory");
         goto out;
     }
     rc = 0;
-    if (m->res.proven && m->res.have_plan && m->res.plan.nunplaced == 0) {
-        *plan = m->res.plan;
-        memset(&m->res.plan, 0, sizeof m->res.plan);
-        plan->status = SOL_OPTIMAL;
-        *primary = primary_of(&c, m->res.primary);
-        rc = 1;
+    if (m->res.proven) {
+        /* GLPK's better plan, or the greedy plan it proved optimal */
+        sol_plan *best = m->res.have_plan ? &m->res.plan : &m->inc;
+        if (best->nunplaced == 0) {
+            *plan = *best;
+            memset(best, 0, sizeof *best);
+            plan->status = SOL_OPTIMAL;
+            *primary = primary_of(&c, m->res.primary);
+            rc = 1;
+        }
     }
 out:
     glp_error_hook(NULL, NULL);

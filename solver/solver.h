@@ -185,8 +185,8 @@ int plan_verify(const sol_problem *pb, const sol_plan *plan, fp_error *err);
 int sol_glpk_fault_selftest(fp_error *err);
 
 /* The proof step alone (docs/solver.md, "The proof step: compressed arc-flow"), exposed for
- * tests: the problem's arc-flow model solved by GLPK's branch and bound, with no incumbent.
- * Returns 1 with *plan its optimal plan (verified; free with sol_plan_free) and *primary its
+ * tests: the problem's arc-flow model solved by GLPK's branch and bound, the greedy plan
+ * (sol_greedy) as its first solution.  Returns 1 with *plan its optimal plan (verified; free with sol_plan_free) and *primary its
  * primary objective (milli-dollars, or nodes for the nodes goal or when every node is free);
  * 0 when the model does not apply (a node type of more than one GPU, sizes that round, a graph
  * too large, a replica that fits nowhere) or was not solved to optimality in the time limit;

@@ -539,6 +539,97 @@ static void test_arcflow_brute_force(test_ctx *t)
     CHECK(t, aa_binds >= 10);
 }
 
+/* A fleet where column generation leaves a gap and only the proof step closes it: 21
+ * deployments of 2-30 GB (736 GB in all, sizes all different so that the patterns cannot be
+ * listed) on CPU nodes of 115 GB at $1.41/h, 131 GB at $3.16/h and 70 GB at $3.31/h (at most
+ * three).  The 115 GB node is the cheapest per node and per GB, so the LP packs 736/115 = 6.4
+ * of them: a bound of $9.024/h, $9.03/h rounded up to the costs' divisor.  But 6 such nodes hold
+ * only 690 GB, and any other node costs more than a seventh one, so no plan costs less than
+ * 7 x $1.41 = $9.87/h, and a plan of 7 exists.  Only an exact model sees that: the arc-flow
+ * step proves $9.87/h (sol_plan.arcflow = 2).  With every size 7 bytes larger, the model's
+ * units round: the step must not run, and claims nothing. */
+static const uint32_t gap_fleet[][2] = {{1, 6},  {3, 30}, {2, 14}, {3, 25}, {1, 18}, {3, 23}, {3, 7},
+                                        {2, 10}, {3, 8},  {3, 13}, {3, 29}, {3, 7},  {1, 24}, {1, 17},
+                                        {2, 2},  {2, 16}, {1, 28}, {2, 30}, {2, 4},  {3, 19}, {1, 8}};
+
+static void gap_fleet_problem(sol_deployment *deps, sol_node_type *types, sol_problem *pb, uint64_t extra)
+{
+    const struct {
+        uint64_t host;
+        double cost;
+        int64_t available;
+    } nt[3] = {{131, 3.16, -1}, {115, 1.41, -1}, {70, 3.31, 3}};
+    for (size_t k = 0; k < 3; k++) {
+        memset(&types[k], 0, sizeof types[k]);
+        snprintf(types[k].name, sizeof types[k].name, "ram-%llu", (unsigned long long)nt[k].host);
+        types[k].host_bytes = nt[k].host * GB;
+        types[k].cost = nt[k].cost;
+        types[k].available = nt[k].available;
+    }
+    size_t nd = sizeof gap_fleet / sizeof gap_fleet[0];
+    for (size_t k = 0; k < nd; k++) {
+        memset(&deps[k], 0, sizeof deps[k]);
+        snprintf(deps[k].name, sizeof deps[k].name, "dep%zu", k);
+        deps[k].replicas = gap_fleet[k][0];
+        deps[k].nvariants = 1;
+        deps[k].variants[0] = (sol_variant){1, 1, gap_fleet[k][1] * GB + extra, 0, NULL};
+    }
+    *pb = (sol_problem){.deps = deps, .ndeps = nd, .types = types, .ntypes = 3, .goal = SOL_GOAL_COST,
+                        .time_limit_s = 30, .work_limit = 1000000};
+}
+
+static void test_arcflow_closes_the_gap(test_ctx *t)
+{
+    sol_deployment deps[21];
+    sol_node_type types[3];
+    sol_problem pb;
+    gap_fleet_problem(deps, types, &pb, 0);
+    sol_plan plan;
+    fp_error e;
+    CHECK(t, sol_solve(&pb, &plan, &e) == 0);
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    CHECK(t, plan.status == SOL_OPTIMAL);
+    CHECK_U64(t, plan.arcflow, 2);
+    CHECK_U64(t, plan.nnodes, 7);
+    CHECK(t, fabs(plan.cost - 9.87) < 1e-9 && fabs(plan.bound - 9.87) < 1e-9);
+    sol_plan_free(&plan);
+    /* the step alone proves the same optimum */
+    double primary;
+    CHECK(t, sol_arcflow(&pb, &plan, &primary, &e) == 1);
+    CHECK(t, fabs(primary - 9870) < 0.5);
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    sol_plan_free(&plan);
+}
+
+static void test_arcflow_never_on_rounded_sizes(test_ctx *t)
+{
+    sol_deployment deps[21];
+    sol_node_type types[3];
+    sol_problem pb;
+    gap_fleet_problem(deps, types, &pb, 7);
+    sol_plan plan;
+    fp_error e;
+    double primary;
+    CHECK(t, sol_arcflow(&pb, &plan, &primary, &e) == 0);
+    CHECK(t, plan.nnodes == 0 && primary < 0);
+    CHECK(t, sol_solve(&pb, &plan, &e) == 0);
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    CHECK_U64(t, plan.arcflow, 0);
+    CHECK(t, plan.bound <= 9.87 + 1e-9);
+    sol_plan_free(&plan);
+    /* a node type of two GPUs: not covered, not run */
+    sol_node_type gtypes[3];
+    memcpy(gtypes, types, sizeof gtypes);
+    gtypes[2].gpus = 2;
+    gtypes[2].gpu_bytes = 24 * GB;
+    gap_fleet_problem(deps, types, &pb, 0);
+    pb.types = gtypes;
+    CHECK(t, sol_arcflow(&pb, &plan, &primary, &e) == 0);
+    CHECK(t, sol_solve(&pb, &plan, &e) == 0);
+    CHECK_U64(t, plan.arcflow, 0);
+    sol_plan_free(&plan);
+}
+
 /* The bound never claims more than the plan (issue 10).  Random small problems as above
  * (plain, twins, sizes that round), half of them scarce (one node of each type, so that
  * replicas stay out), each solved for both goals with allow_partial on and off.  The bound
@@ -961,6 +1052,8 @@ const test_case solver_tests[] = {
     {"solver/brute_force_gpu_host_memory_interchangeable", test_brute_force_host_memory_twins},
     {"solver/brute_force_gpu_host_memory_sizes_that_round", test_brute_force_host_memory_odd_sizes},
     {"solver/arcflow_brute_force", test_arcflow_brute_force},
+    {"solver/arcflow_closes_the_gap", test_arcflow_closes_the_gap},
+    {"solver/arcflow_never_on_rounded_sizes", test_arcflow_never_on_rounded_sizes},
     {"solver/rounding_never_fakes_a_proof", test_rounding_never_fakes_a_proof},
     {"solver/size_under_one_unit", test_size_under_one_unit},
     {"solver/merged_anti_affinity_splits", test_merged_anti_affinity},
