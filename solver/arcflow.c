@@ -1,4 +1,4 @@
-/* arcflow.c: the proof step after column generation (docs/solver.md, "Solving", step 5, "The
+/* arcflow.c: the proof step after column generation (docs/solver.md, "Solving", step 4b, "The
  * proof step: compressed arc-flow").  Column generation's bound is the LP bound of the pattern
  * model; when the incumbent stays above its ceiling and the patterns cannot all be listed, no
  * earlier stage can raise it.  Here the whole problem is written as an arc-flow model, whose
@@ -225,6 +225,7 @@ static int cmp_order(const void *a, const void *b)
 }
 
 typedef struct dep_key {
+    int cls;          /* 0: both memories, 1: GPU memory only, 2: host memory only */
     double size;
     uint32_t dep;
 } dep_key;
@@ -232,6 +233,8 @@ typedef struct dep_key {
 static int cmp_dep(const void *a, const void *b)
 {
     const dep_key *x = a, *y = b;
+    if (x->cls != y->cls)
+        return x->cls < y->cls ? -1 : 1;
     if (x->size != y->size)
         return x->size > y->size ? -1 : 1;
     return x->dep < y->dep ? -1 : x->dep > y->dep;
@@ -307,7 +310,7 @@ static int add_arc(af_model *m, uint32_t from, uint32_t to, int32_t item, uint32
 /* The incumbent's nodes of type t as paths of its graph, counted on xinit; 0 when some node
  * is not a path (the incumbent is then not given), -1 out of memory. */
 static int map_incumbent(af_model *m, const sol_ctx *c, const sol_plan *inc, uint32_t t, const s1graph *g,
-                         const htab *arcidx, size_t it0, size_t nit, uint32_t sink_local)
+                         const htab *arcidx, size_t it0, size_t nit, uint32_t sink_local, const unsigned char *needs)
 {
     uint32_t *cnt = calloc(nit + 1, sizeof *cnt);
     if (!cnt)
@@ -358,7 +361,7 @@ static int map_incumbent(af_model *m, const sol_ctx *c, const sol_plan *inc, uin
                 v = sink_local;
             else {
                 uint32_t j = m->items[it0 + i + 1].dep == it->dep ? s->j : 0;
-                uint64_t k[4] = {(uint64_t)i + 1, j, s->g, s->h};
+                uint64_t k[4] = {(uint64_t)i + 1, j, (needs[i + 1] & 1) ? s->g : 0, (needs[i + 1] & 2) ? s->h : 0};
                 v = ht_get(&g->idx, k);
             }
             int64_t a = -1;
@@ -394,23 +397,30 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
     htab mnode = {0}, arcidx = {0};
     s1order *ord = NULL;
     uint32_t *phase = NULL;
+    unsigned char *needs = NULL;
     dep_key *dk = malloc((pb->ndeps + 1) * sizeof *dk);
     m->src[t] = m->sink[t] = -1;
     if (!dk)
         goto out;
-    /* the items: deployments largest first (their largest variant's share of the node), each
+    /* the items: deployments that take both memories first, then those of GPU memory only,
+     * then host memory only (so that a level forgets a memory nothing after it takes, below);
+     * largest first within each (their largest variant's share of the node); each
      * deployment's variants together (its anti-affinity count spans them) */
     size_t nd = 0;
     for (size_t d = 0; d < pb->ndeps; d++) {
         double size = -1;
+        int uses_g = 0, uses_h = 0;
         for (size_t k = c->vi_first[d]; k < c->vi_first[d] + pb->deps[d].nvariants; k++)
             if (node_bound(c, t, k) > 0) {
-                double sg = G ? (double)(c->vi[k].on_host ? 0 : c->vi[k].w) / (double)G : 0;
-                double sh = H ? (double)vi_host(&c->vi[k]) / (double)H : 0;
+                uint64_t wg = c->vi[k].on_host ? 0 : c->vi[k].w, wh = vi_host(&c->vi[k]);
+                double sg = G ? (double)wg / (double)G : 0;
+                double sh = H ? (double)wh / (double)H : 0;
                 size = fmax(size, fmax(sg, sh));
+                uses_g |= wg > 0;
+                uses_h |= wh > 0;
             }
         if (size >= 0)
-            dk[nd++] = (dep_key){size, (uint32_t)d};
+            dk[nd++] = (dep_key){uses_g && uses_h ? 0 : uses_g ? 1 : 2, size, (uint32_t)d};
     }
     if (nd == 0) { /* nothing fits this type: no node of it */
         rc = 1;
@@ -438,6 +448,14 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
     }
     size_t nit = m->nitems - it0;
     const af_item *items = m->items + it0;
+    /* per layer: does it or a later one take GPU (bit 1) or host memory (bit 2)?  A level
+     * entering a layer forgets a memory that nothing from there on takes (its fill there can
+     * no longer matter), so that the two memories' levels add rather than multiply */
+    needs = calloc(nit + 1, 1);
+    if (!needs)
+        goto out;
+    for (size_t i = nit; i-- > 0;)
+        needs[i] = (unsigned char)(needs[i + 1] | (items[i].g ? 1 : 0) | (items[i].h ? 2 : 0));
     /* the states reachable from the empty node, layer by layer (each state's arcs are added
      * when it is taken from the list, so a state's arcs are consecutive) */
     if (ht_alloc(&g.idx, 4096) != 0 || s1_get(&g, 0, 0, 0, 0) < 0)
@@ -461,7 +479,8 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
                 goto out;
         }
         int64_t v = s.layer + 1 == nit ? sink
-                                       : s1_get(&g, s.layer + 1, items[s.layer + 1].dep == it->dep ? s.j : 0, s.g, s.h);
+                                       : s1_get(&g, s.layer + 1, items[s.layer + 1].dep == it->dep ? s.j : 0,
+                                                (needs[s.layer + 1] & 1) ? s.g : 0, (needs[s.layer + 1] & 2) ? s.h : 0);
         if (v == -2) {
             rc = 0;
             goto out;
@@ -553,7 +572,7 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
             nx[a] = 0;
         m->xinit = nx;
         /* the arc indices in arcidx are global: map_incumbent adds 1 */
-        int r = map_incumbent(m, c, inc, t, &g, &arcidx, it0, nit, (uint32_t)sink);
+        int r = map_incumbent(m, c, inc, t, &g, &arcidx, it0, nit, (uint32_t)sink, needs);
         if (r < 0)
             goto out;
         if (r == 0)
@@ -564,6 +583,7 @@ out:
     free(dk);
     free(ord);
     free(phase);
+    free(needs);
     s1_free(&g);
     ht_free(&mnode);
     ht_free(&arcidx);
