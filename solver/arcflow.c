@@ -986,12 +986,21 @@ int arcflow_step(solve_state *s)
             memset(&res->plan, 0, sizeof res->plan);
         }
     }
-    if (res->proven && res->primary > s->lb_obj) {
-        /* every plan's objective is at least its primary objective times node_unit */
-        s->lb_obj = res->primary;
-        if (res->primary > s->vb.value)
-            s->vb.value = res->primary;
-        s->arcflow = 2;
+    if (res->proven) {
+        /* every plan's objective is at least its primary objective P times node_unit, plus its
+         * secondary part: at least P / (the dearest node) nodes for the cost goal, P nodes' least
+         * cost for the nodes goal (a plan of a larger primary objective is above that anyway:
+         * the secondary part stays below node_unit) */
+        const sol_problem *pb = s->pb;
+        double p = primary_of(c, res->primary), lb = res->primary;
+        if (c->node_unit != 1.0)
+            lb += pb->goal == SOL_GOAL_COST ? (c->max_m > 0 ? ceil(p / c->max_m - 1e-9) : 0) : p * c->min_m;
+        if (lb > s->lb_obj) {
+            s->lb_obj = lb;
+            if (lb > s->vb.value)
+                s->vb.value = lb;
+            s->arcflow = 2;
+        }
     }
     arcflow_free(s->af);
     s->af = NULL;
