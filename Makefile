@@ -131,6 +131,8 @@ bench: deps-ok fedplan $(BUILD)/bench_estimate $(BUILD)/bench_solver $(BUILD)/fl
 	@sh bench/bench_fleet.sh ./fedplan $(BUILD)/fleet_assign
 	@echo
 	@sh bench/bench_scaling.sh ./fedplan
+	@echo
+	@sh bench/bench_proof.sh ./fedplan
 
 demo: deps-ok fedplan
 	@sh scenarios/demo.sh ./fedplan
