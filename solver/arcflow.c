@@ -596,6 +596,7 @@ typedef struct af_cb {
     const sol_ctx *c;
     const double *x;
     int injected;
+    double worst;     /* the largest objective of a solution GLPK found (its incumbents) */
     double work_stop, node_steps, iter_steps;
     int it_last;
 } af_cb;
@@ -614,6 +615,12 @@ static void af_callback(glp_tree *tree, void *info)
             glp_ios_heur_sol(tree, cb->x);
         }
         break;
+    case GLP_IBINGO: {
+        double z = glp_mip_obj_val(glp_ios_get_prob(tree));
+        if (z > cb->worst)
+            cb->worst = z;
+        break;
+    }
     case GLP_ISELECT:
         if (cb->work_stop > 0) { /* the budget ends the search, not the clock */
             int it = glp_get_it_cnt(glp_ios_get_prob(tree));
@@ -875,11 +882,12 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, a
     if (load_lp(m, c) != 0)
         return -1;
     res->ran = 1;
-    /* the LP relaxation first (glp_intopt without its presolver needs an optimal basis) */
+    /* the LP relaxation first (glp_intopt without its presolver needs an optimal basis); the
+     * LP presolver halves its time on large graphs, and the basis comes back to the model */
     glp_smcp smcp;
     glp_init_smcp(&smcp);
     smcp.msg_lev = pb->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
-    smcp.presolve = GLP_OFF;
+    smcp.presolve = GLP_ON;
     int budget_on = c->meter && c->meter->limit > 0;
     double left = (budget_on ? c->t0 + pb->time_limit_s : c->deadline) - now_s();
     if (left <= 0.01)
@@ -906,10 +914,17 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, a
     iocp.br_tech = GLP_BR_DTH;
     iocp.bt_tech = GLP_BT_BLB;
     /* no better plan may be pruned: the objective is integral, GLPK prunes a node whose bound
-     * is within tol_obj * (1 + |incumbent|) of it */
-    double ub = glp_get_obj_val(m->lp) * 2 + 1;
-    if (inc_model_obj > ub)
-        ub = inc_model_obj;
+     * is within tol_obj * (1 + |incumbent|) of it, so tol_obj is set for that to stay under a
+     * quarter unit while the incumbent is at most ub (the given one, or a node per replica at
+     * the dearest cost); an optimum is claimed only if every incumbent GLPK found was */
+    double ub = inc_model_obj, unit_;
+    for (size_t t = 0; t < pb->ntypes; t++) {
+        double per = type_cost(c, (uint32_t)t, &unit_), all = 0;
+        for (size_t d = 0; d < pb->ndeps; d++)
+            all += per * (double)pb->deps[d].replicas;
+        if (all > ub)
+            ub = all;
+    }
     iocp.tol_obj = fmin(1e-7, 0.25 / (1 + ub));
     left = (budget_on ? c->t0 + pb->time_limit_s : c->deadline) - now_s();
     if (left <= 0.01)
@@ -928,7 +943,7 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, a
     int ms = glp_mip_status(m->lp);
     double unit;
     (void)type_cost(c, 0, &unit);
-    if (r == 0 && ms == GLP_OPT) {
+    if (r == 0 && ms == GLP_OPT && cb.worst <= ub) {
         res->proven = 1;
         res->primary = round(glp_mip_obj_val(m->lp)) * unit;
     }
