@@ -17,7 +17,9 @@
  * same label merged.  Every arc then has psi(v) - psi(u) >= w, so every path of the merged
  * graph fits the capacity: no pattern is added that does not fit, and none is lost.  The last
  * level of every path goes straight to the sink (all levels of the last layer share the
- * capacity as label).
+ * capacity as label).  Then their final compression: the merged nodes relabelled forward with
+ * the highest level a path reaches them at, phi(v) = max over arcs of phi(u) + w, and merged
+ * again (every arc keeps phi(v) - phi(u) >= w, phi(sink) <= the capacity).
  *
  * Per-node bounds (anti-affinity: at most k replicas of a deployment on one node) stay exact:
  * a deployment's variants are consecutive in the order, nodes carry how many of its copies the
@@ -385,6 +387,104 @@ static int map_incumbent(af_model *m, const sol_ctx *c, const sol_plan *inc, uin
     return ok;
 }
 
+typedef struct m1info {
+    uint32_t phase, j;
+    uint64_t sum;     /* psi's two parts added: a topological order within a phase */
+    uint32_t idx;
+} m1info;
+
+static int cmp_m1(const void *a, const void *b)
+{
+    const m1info *x = a, *y = b;
+    if (x->phase != y->phase)
+        return x->phase < y->phase ? -1 : 1;
+    if (x->sum != y->sum)
+        return x->sum < y->sum ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* The graph whose nodes g->nodes[].m (0..nm) were merged by psi, merged again by phi (the
+ * level a path reaches them at, forward from the source: node 0's), keeping phase and count;
+ * g->nodes[].m renumbered, *nm2 the nodes left.  0 done, -1 out of memory. */
+static int forward_merge(s1graph *g, const af_item *items, const uint32_t *phase, size_t nm, size_t *nm2)
+{
+    int rc = -1;
+    m1info *info = malloc((nm + 1) * sizeof *info);
+    uint32_t *pos = malloc((nm + 1) * sizeof *pos), *first = calloc(nm + 2, sizeof *first);
+    uint32_t *adj = malloc((g->na + 1) * sizeof *adj);
+    uint64_t (*phi)[2] = malloc((nm + 1) * sizeof *phi);
+    uint32_t *id2 = malloc((nm + 1) * sizeof *id2);
+    unsigned char *seen = calloc(nm + 1, 1);
+    htab h2 = {0};
+    if (!info || !pos || !first || !adj || !phi || !id2 || !seen || ht_alloc(&h2, 4096) != 0)
+        goto out;
+    for (size_t u = 0; u < g->n; u++) {
+        const s1node *s = &g->nodes[u];
+        if (!seen[s->m]) {
+            seen[s->m] = 1;
+            info[s->m] = (m1info){phase[s->layer], s->j, s->pg + s->ph, s->m};
+        }
+    }
+    /* the merged arcs by tail (an arc per step-1 arc; a repeated one changes nothing) */
+    for (size_t u = 0; u < g->n; u++)
+        first[g->nodes[u].m + 1] += g->nodes[u].narcs;
+    for (size_t a = 0; a < nm; a++)
+        first[a + 1] += first[a];
+    memset(pos, 0, (nm + 1) * sizeof *pos);
+    for (size_t u = 0; u < g->n; u++) {
+        uint32_t fm = g->nodes[u].m;
+        for (uint32_t a = g->nodes[u].arc0; a < g->nodes[u].arc0 + g->nodes[u].narcs; a++) {
+            adj[first[fm] + pos[fm]++] = a;
+        }
+    }
+    qsort(info, nm, sizeof *info, cmp_m1);
+    for (size_t q = 0; q < nm; q++)
+        phi[q][0] = phi[q][1] = UINT64_MAX; /* not reached yet */
+    phi[g->nodes[0].m][0] = phi[g->nodes[0].m][1] = 0;
+    for (size_t q = 0; q < nm; q++) {
+        uint32_t a1 = info[q].idx;
+        if (phi[a1][0] == UINT64_MAX)
+            continue; /* cannot happen: every level is reached from the source */
+        for (uint32_t e = first[a1]; e < first[a1 + 1]; e++) {
+            const s1arc *arc = &g->arcs[adj[e]];
+            uint32_t b1 = g->nodes[arc->to].m;
+            if (b1 == a1)
+                continue;
+            uint64_t wg = arc->item >= 0 ? items[arc->item].g : 0, wh = arc->item >= 0 ? items[arc->item].h : 0;
+            if (phi[b1][0] == UINT64_MAX || phi[a1][0] + wg > phi[b1][0])
+                phi[b1][0] = phi[a1][0] + wg;
+            if (phi[b1][1] == UINT64_MAX || phi[a1][1] + wh > phi[b1][1])
+                phi[b1][1] = phi[a1][1] + wh;
+        }
+    }
+    size_t n2 = 0;
+    for (size_t q = 0; q < nm; q++) {
+        uint32_t a1 = info[q].idx;
+        uint64_t k[4] = {info[q].phase, info[q].j, phi[a1][0], phi[a1][1]};
+        int64_t v = ht_get(&h2, k);
+        if (v < 0) {
+            v = (int64_t)n2++;
+            if (ht_put(&h2, k, (uint32_t)v) != 0)
+                goto out;
+        }
+        id2[a1] = (uint32_t)v;
+    }
+    for (size_t u = 0; u < g->n; u++)
+        g->nodes[u].m = id2[g->nodes[u].m];
+    *nm2 = n2;
+    rc = 0;
+out:
+    free(info);
+    free(pos);
+    free(first);
+    free(adj);
+    free(phi);
+    free(id2);
+    free(seen);
+    ht_free(&h2);
+    return rc;
+}
+
 /* One node type's graph, built, compressed and appended to the model (its items too).
  * 1 done, 0 too large (the model is not run), -1 out of memory. */
 static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan *inc, size_t *budget_arcs)
@@ -539,6 +639,15 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
                 goto out;
         }
         s->m = (uint32_t)mid;
+    }
+    /* the second compression: the merged nodes relabelled forward with the highest level a
+     * path reaches them at, phi(v) = max over arcs u->v of phi(u) + w, phi(source) = 0, and
+     * merged again by label (Brandão and Pedroso's final compression).  Every arc keeps
+     * phi(v) - phi(u) >= w and phi(sink) <= the capacity, so every path still fits. */
+    int fr = forward_merge(&g, items, phase, nm, &nm);
+    if (fr != 0) {
+        rc = fr < 0 ? -1 : 0;
+        goto out;
     }
     /* the merged arcs, each once */
     if (ht_alloc(&arcidx, 4096) != 0)
