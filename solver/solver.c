@@ -3,7 +3,8 @@
  * exact, and a "Code map" of the files: context.c (the discretized problem), greedy.c (the
  * incumbent), master.c (the restricted master LP), colgen.c (column generation), pricing.c and
  * enumerate.c (patterns), bounds.c (lower bounds and the proof), rounding.c (the LP's plans and
- * the dive), mip.c (branch and bound), classes.c (interchangeable deployments merged),
+ * the dive), mip.c (branch and bound), arcflow.c (the proof step: a compressed arc-flow model
+ * when a gap remains), classes.c (interchangeable deployments merged),
  * verify.c (every plan checked).  The stages share one solve_state (solver_int.h). */
 #include <math.h>
 #include <setjmp.h>
@@ -222,7 +223,7 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
         /* 4. branch and bound over the patterns, then over all of them when they can be listed */
         if (integer_program(&s) != 0)
             goto out;
-        /* 5. the proof step (once): the compressed arc-flow model, when a gap remains */
+        /* 4b. the proof step (once): the compressed arc-flow model, when a gap remains */
         if (arcflow_step(&s) != 0)
             goto out;
         /* time left and no proof: dive again, choosing differently */
@@ -232,7 +233,7 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
     /* the model, for other solvers */
     master_export(&s);
     glp_error_hook(NULL, NULL);
-    /* 6. status, bound and gap of the plan returned */
+    /* 5. status, bound and gap of the plan returned */
     if (solve_finish(&s) != 0)
         goto out;
     rc = 0;
