@@ -573,13 +573,16 @@ static void test_arcflow_brute_force(test_ctx *t)
  * of them: a bound of $9.024/h, $9.03/h rounded up to the costs' divisor.  But 6 such nodes hold
  * only 690 GB, and any other node costs more than a seventh one, so no plan costs less than
  * 7 x $1.41 = $9.87/h, and a plan of 7 exists.  Only an exact model sees that: the arc-flow
- * step proves $9.87/h (sol_plan.arcflow = 2).  With every size 7 bytes larger, the model's
+ * step proves $9.87/h (sol_plan.arcflow = 2), on RAM servers and on single-GPU nodes alike.  With every size 7 bytes larger, the model's
  * units round: the step must not run, and claims nothing. */
 static const uint32_t gap_fleet[][2] = {{1, 6},  {3, 30}, {2, 14}, {3, 25}, {1, 18}, {3, 23}, {3, 7},
                                         {2, 10}, {3, 8},  {3, 13}, {3, 29}, {3, 7},  {1, 24}, {1, 17},
                                         {2, 2},  {2, 16}, {1, 28}, {2, 30}, {2, 4},  {3, 19}, {1, 8}};
 
-static void gap_fleet_problem(sol_deployment *deps, sol_node_type *types, sol_problem *pb, uint64_t extra)
+/* gpu: the same fleet on single-GPU nodes (the GPU's memory the sizes above, 64 GB of host
+ * memory), each replica's process taking 1 GB of host memory beside its GPU memory (never
+ * binding: at most 10 replicas fit a GPU), so that levels are two-dimensional */
+static void gap_fleet_problem(sol_deployment *deps, sol_node_type *types, sol_problem *pb, uint64_t extra, int gpu)
 {
     const struct {
         uint64_t host;
@@ -590,6 +593,11 @@ static void gap_fleet_problem(sol_deployment *deps, sol_node_type *types, sol_pr
         memset(&types[k], 0, sizeof types[k]);
         snprintf(types[k].name, sizeof types[k].name, "ram-%llu", (unsigned long long)nt[k].host);
         types[k].host_bytes = nt[k].host * GB;
+        if (gpu) {
+            types[k].gpus = 1;
+            types[k].gpu_bytes = nt[k].host * GB;
+            types[k].host_bytes = 64 * GB;
+        }
         types[k].cost = nt[k].cost;
         types[k].available = nt[k].available;
     }
@@ -599,7 +607,8 @@ static void gap_fleet_problem(sol_deployment *deps, sol_node_type *types, sol_pr
         snprintf(deps[k].name, sizeof deps[k].name, "dep%zu", k);
         deps[k].replicas = gap_fleet[k][0];
         deps[k].nvariants = 1;
-        deps[k].variants[0] = (sol_variant){1, 1, gap_fleet[k][1] * GB + extra, 0, NULL};
+        deps[k].variants[0] = gpu ? (sol_variant){1, 0, gap_fleet[k][1] * GB + extra, GB, NULL}
+                                  : (sol_variant){1, 1, gap_fleet[k][1] * GB + extra, 0, NULL};
     }
     *pb = (sol_problem){.deps = deps, .ndeps = nd, .types = types, .ntypes = 3, .goal = SOL_GOAL_COST,
                         .time_limit_s = 30, .work_limit = 1000000};
@@ -607,25 +616,27 @@ static void gap_fleet_problem(sol_deployment *deps, sol_node_type *types, sol_pr
 
 static void test_arcflow_closes_the_gap(test_ctx *t)
 {
-    sol_deployment deps[21];
-    sol_node_type types[3];
-    sol_problem pb;
-    gap_fleet_problem(deps, types, &pb, 0);
-    sol_plan plan;
-    fp_error e;
-    CHECK(t, sol_solve(&pb, &plan, &e) == 0);
-    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
-    CHECK(t, plan.status == SOL_OPTIMAL);
-    CHECK_U64(t, plan.arcflow, 2);
-    CHECK_U64(t, plan.nnodes, 7);
-    CHECK(t, fabs(plan.cost - 9.87) < 1e-9 && fabs(plan.bound - 9.87) < 1e-9);
-    sol_plan_free(&plan);
-    /* the step alone proves the same optimum */
-    double primary;
-    CHECK(t, sol_arcflow(&pb, &plan, &primary, &e) == 1);
-    CHECK(t, fabs(primary - 9870) < 0.5);
-    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
-    sol_plan_free(&plan);
+    for (int gpu = 0; gpu < 2; gpu++) {
+        sol_deployment deps[21];
+        sol_node_type types[3];
+        sol_problem pb;
+        gap_fleet_problem(deps, types, &pb, 0, gpu);
+        sol_plan plan;
+        fp_error e;
+        CHECK(t, sol_solve(&pb, &plan, &e) == 0);
+        CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+        CHECK(t, plan.status == SOL_OPTIMAL);
+        CHECK_U64(t, plan.arcflow, 2);
+        CHECK_U64(t, plan.nnodes, 7);
+        CHECK(t, fabs(plan.cost - 9.87) < 1e-9 && fabs(plan.bound - 9.87) < 1e-9);
+        sol_plan_free(&plan);
+        /* the step alone proves the same optimum */
+        double primary;
+        CHECK(t, sol_arcflow(&pb, &plan, &primary, &e) == 1);
+        CHECK(t, fabs(primary - 9870) < 0.5);
+        CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+        sol_plan_free(&plan);
+    }
 }
 
 static void test_arcflow_never_on_rounded_sizes(test_ctx *t)
@@ -633,7 +644,7 @@ static void test_arcflow_never_on_rounded_sizes(test_ctx *t)
     sol_deployment deps[21];
     sol_node_type types[3];
     sol_problem pb;
-    gap_fleet_problem(deps, types, &pb, 7);
+    gap_fleet_problem(deps, types, &pb, 7, 0);
     sol_plan plan;
     fp_error e;
     double primary;
@@ -649,7 +660,7 @@ static void test_arcflow_never_on_rounded_sizes(test_ctx *t)
     memcpy(gtypes, types, sizeof gtypes);
     gtypes[2].gpus = 2;
     gtypes[2].gpu_bytes = 24 * GB;
-    gap_fleet_problem(deps, types, &pb, 0);
+    gap_fleet_problem(deps, types, &pb, 0, 0);
     pb.types = gtypes;
     CHECK(t, sol_arcflow(&pb, &plan, &primary, &e) == 0);
     CHECK(t, sol_solve(&pb, &plan, &e) == 0);
