@@ -291,6 +291,7 @@ int cls_expand(const sol_problem *pb, const sol_classes *cl, const sol_plan *cp,
     out->columns = cp->columns;
     out->lp_iterations = cp->lp_iterations;
     out->used_mip = cp->used_mip;
+    out->arcflow = cp->arcflow;
     out->interrupted = cp->interrupted;
     out->seconds = cp->seconds;
     out->wall_limited = cp->wall_limited;

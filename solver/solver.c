@@ -3,7 +3,8 @@
  * exact, and a "Code map" of the files: context.c (the discretized problem), greedy.c (the
  * incumbent), master.c (the restricted master LP), colgen.c (column generation), pricing.c and
  * enumerate.c (patterns), bounds.c (lower bounds and the proof), rounding.c (the LP's plans and
- * the dive), mip.c (branch and bound), classes.c (interchangeable deployments merged),
+ * the dive), mip.c (branch and bound), arcflow.c (the proof step: a compressed arc-flow model
+ * when a gap remains), classes.c (interchangeable deployments merged),
  * verify.c (every plan checked).  The stages share one solve_state (solver_int.h). */
 #include <math.h>
 #include <setjmp.h>
@@ -121,7 +122,7 @@ static int solve_finish(solve_state *s)
             return fp_fail(s->err, NULL, 0, 0, "out of memory");
         s->lb_obj = fmax(rb, s->vol);
     }
-    *plan = (sol_plan){.lp_iterations = plan->lp_iterations, .used_mip = plan->used_mip};
+    *plan = (sol_plan){.lp_iterations = plan->lp_iterations, .used_mip = plan->used_mip, .arcflow = s->arcflow};
     plan->export_failed = s->export_failed;
     if (s->export_failed)
         plan->export_err = s->export_err;
@@ -177,6 +178,7 @@ static void solve_free(solve_state *s, int rc)
     free(s->pi2);
     free(s->rem);
     free(s->vb.duals);
+    arcflow_free(s->af);
     sol_plan_free(&s->best);
     ctx_free(&s->c);
     if (rc != 0)
@@ -200,6 +202,7 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
         glp_error_hook(NULL, NULL);
         glp_free_env();
         s.lp = NULL;
+        arcflow_lp_gone(s.af);
         fp_fail(err, NULL, 0, 0, "internal error in GLPK (its error hook caught it)");
         goto out;
     }
@@ -219,6 +222,9 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
             goto out;
         /* 4. branch and bound over the patterns, then over all of them when they can be listed */
         if (integer_program(&s) != 0)
+            goto out;
+        /* 4b. the proof step (once): the compressed arc-flow model, when a gap remains */
+        if (arcflow_step(&s) != 0)
             goto out;
         /* time left and no proof: dive again, choosing differently */
     } while ((r = dive_again(&s)) == 1);

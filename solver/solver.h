@@ -158,6 +158,8 @@ typedef struct sol_plan {
     size_t columns;       /* patterns generated */
     int lp_iterations;    /* column-generation rounds */
     int used_mip;         /* 1 when branch and bound ran */
+    int arcflow;          /* the proof step (docs/solver.md): 0 not run, 1 ran, 2 its proven
+                             arc-flow optimum raised the bound */
     int interrupted;      /* 1 when *stop ended the solve early */
     int wall_limited;     /* 1 when a work budget was set and the wall-clock guard (time_limit_s)
                              stopped the solve anyway: this answer may depend on the machine */
@@ -187,6 +189,15 @@ int plan_verify(const sol_problem *pb, const sol_plan *plan, fp_error *err);
 /* Provoke a GLPK error under the same guard sol_solve uses: returns -1 with the error
  * reported, the process alive (tests/unit/test_solver.c). */
 int sol_glpk_fault_selftest(fp_error *err);
+
+/* The proof step alone (docs/solver.md, "The proof step: compressed arc-flow"), exposed for
+ * tests: the problem's arc-flow model solved by GLPK's branch and bound, the greedy plan
+ * (sol_greedy) as its first solution.  Returns 1 with *plan its optimal plan (verified; free with sol_plan_free) and *primary its
+ * primary objective (milli-dollars, or nodes for the nodes goal or when every node is free);
+ * 0 when the model does not apply (a node type of more than one GPU, sizes that round, a graph
+ * too large, a replica that fits nowhere) or was not solved to optimality in the time limit;
+ * -1 with err filled on an error. */
+int sol_arcflow(const sol_problem *pb, sol_plan *plan, double *primary, fp_error *err);
 
 /* Release this thread's GLPK environment; each thread that solved calls it once at its end. */
 void sol_thread_done(void);

@@ -209,6 +209,11 @@ double relaxed_bound(const sol_ctx *c, const double *duals, const int *avail_row
 double valid_bound(const sol_ctx *c, vbound *vb, double lb_obj, int force);
 double volume_bound(const sol_ctx *c);
 
+/* ---------------------------------------------------------------- arcflow.c */
+typedef struct af_model af_model;  /* the arc-flow model of the proof step */
+void arcflow_free(af_model *m);    /* NULL: no-op */
+void arcflow_lp_gone(af_model *m); /* GLPK's environment was freed (its error hook): its problem with it */
+
 /* ---------------------------------------------------------------- one solve's stages
  * What the stages of one solve share: solver.c's driver owns it and runs the stages in
  * order (docs/solver.md, "Code map").  Every stage returns 0, or -1 with err filled. */
@@ -248,6 +253,10 @@ typedef struct solve_state {
     double *xinit;              /* the incumbent as the integer program's start, 1-based */
     int export_failed;          /* the model could not be written (export_err says why) */
     fp_error export_err;
+    /* the proof step (arcflow.c) */
+    int arcflow_tried;          /* it runs once */
+    int arcflow;                /* 0 not run, 1 ran, 2 its proven optimum raised the bound (sol_plan.arcflow) */
+    af_model *af;               /* its model while it runs (freed by solve_free after a GLPK error) */
 } solve_state;
 
 /* master.c */
@@ -262,5 +271,7 @@ int dive_step(solve_state *s);  /* 1: a column raised (generate columns again), 
 int dive_again(solve_state *s); /* 1: dive again, 0: no */
 /* mip.c */
 int integer_program(solve_state *s);
+/* arcflow.c: the proof step, when a gap remains and the model applies (runs once) */
+int arcflow_step(solve_state *s);
 
 #endif

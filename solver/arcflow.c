@@ -1,0 +1,1192 @@
+/* arcflow.c: the proof step after column generation (docs/solver.md, "Solving", step 4b, "The
+ * proof step: compressed arc-flow").  Column generation's bound is the LP bound of the pattern
+ * model; when the incumbent stays above its ceiling and the patterns cannot all be listed, no
+ * earlier stage can raise it.  Here the whole problem is written as an arc-flow model, whose
+ * integer program is the problem itself, and solved by GLPK's branch and bound.
+ *
+ * The model is Valério de Carvalho's (1999, "Exact solution of bin-packing problems using
+ * column generation and branch-and-bound", Annals of OR 86): per node type, a graph whose
+ * nodes are fill levels and whose arcs add one item; every path from the source to the sink is
+ * a node's content, and an integer flow of value k is k nodes.  The graph is built and
+ * compressed as in Brandão and Pedroso (2016, "Bin packing and related problems: general
+ * arc-flow formulation with graph compression", Computers & OR 69), the method of their
+ * VPSolver: the items in a fixed order (largest first) so that each pattern is one path (the
+ * symmetry broken), fill levels as vectors (GPU memory and host memory: vector packing), then
+ * every node relabelled with the highest level from which what follows it still fits
+ * (psi(u) = min over arcs u->v of psi(v) - w, psi(sink) = the capacity) and the nodes with the
+ * same label merged.  Every arc then has psi(v) - psi(u) >= w, so every path of the merged
+ * graph fits the capacity: no pattern is added that does not fit, and none is lost.  The last
+ * level of every path goes straight to the sink (all levels of the last layer share the
+ * capacity as label).  Then their final compression: the merged nodes relabelled forward with
+ * the highest level a path reaches them at, phi(v) = max over arcs of phi(u) + w, and merged
+ * again (every arc keeps phi(v) - phi(u) >= w, phi(sink) <= the capacity).
+ *
+ * Per-node bounds (anti-affinity: at most k replicas of a deployment on one node) stay exact:
+ * a deployment's variants are consecutive in the order, nodes carry how many of its copies the
+ * path holds (j), and merging keeps the item's layer and j, so no merged path takes more.
+ * Without anti-affinity no count is kept: a path holding more copies than there are replicas
+ * is only surplus, dropped when the plan is built (the demand rows are "at least").
+ *
+ * The integer program: a column per arc, flow conservation at every inner node, the flow out
+ * of a type's source (its nodes) within its count limit and at its cost in the primary
+ * objective (milli-dollars over their greatest common divisor, or nodes), and every
+ * deployment's replicas covered by its items' arcs.  It covers node types of at most one GPU
+ * (CPU nodes, single-GPU instances; multi-GPU nodes need per-GPU structure, not yet here), and
+ * only sizes in exact units: with sizes rounded, the graph would be a model of the rounded
+ * problem and its optimum no bound (the step is then not run).  It runs only when every
+ * replica is placed in the incumbent.  The incumbent is given to GLPK as its first solution
+ * (so branch and bound prunes against it); GLPK's MIP presolver is off because a heuristic
+ * solution is read in the presolved problem's columns (glp_ios_heur_sol), and the objective
+ * tolerance is set below one unit so that no better plan is pruned.  A proven optimum is a
+ * bound on every plan; a better solution is turned back into nodes (each unit of flow a path
+ * from the source to the sink), checked by plan_verify and kept. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "solver_int.h"
+
+#define AF_MAX_ARCS 200000   /* merged arcs over all types: larger graphs are not run */
+#define AF_MAX_STATES 400000 /* fill levels before merging, per type */
+
+/* ---------------------------------------------------------------- a small hash map: 4 x u64 -> u32 */
+
+typedef struct htab {
+    size_t cap, n;
+    uint64_t (*k)[4];
+    uint32_t *v;
+    unsigned char *used;
+} htab;
+
+static void ht_free(htab *t)
+{
+    free(t->k);
+    free(t->v);
+    free(t->used);
+    memset(t, 0, sizeof *t);
+}
+
+static int ht_alloc(htab *t, size_t cap)
+{
+    t->cap = cap;
+    t->n = 0;
+    t->k = malloc(cap * sizeof *t->k);
+    t->v = malloc(cap * sizeof *t->v);
+    t->used = calloc(cap, 1);
+    return t->k && t->v && t->used ? 0 : -1;
+}
+
+static size_t ht_slot(const htab *t, const uint64_t k[4])
+{
+    uint64_t h = mix64(k[0] ^ mix64(k[1] ^ mix64(k[2] ^ mix64(k[3]))));
+    size_t i = (size_t)h & (t->cap - 1);
+    while (t->used[i] && memcmp(t->k[i], k, sizeof t->k[i]) != 0)
+        i = (i + 1) & (t->cap - 1);
+    return i;
+}
+
+/* the value of k, or -1 */
+static int64_t ht_get(const htab *t, const uint64_t k[4])
+{
+    size_t i = ht_slot(t, k);
+    return t->used[i] ? (int64_t)t->v[i] : -1;
+}
+
+/* k -> v (k not yet there); -1 out of memory */
+static int ht_put(htab *t, const uint64_t k[4], uint32_t v)
+{
+    if ((t->n + 1) * 2 > t->cap) {
+        htab g;
+        if (ht_alloc(&g, t->cap * 2) != 0) {
+            ht_free(&g);
+            return -1;
+        }
+        for (size_t i = 0; i < t->cap; i++)
+            if (t->used[i]) {
+                size_t s = ht_slot(&g, t->k[i]);
+                g.used[s] = 1;
+                memcpy(g.k[s], t->k[i], sizeof g.k[s]);
+                g.v[s] = t->v[i];
+                g.n++;
+            }
+        ht_free(t);
+        *t = g;
+    }
+    size_t i = ht_slot(t, k);
+    t->used[i] = 1;
+    memcpy(t->k[i], k, sizeof t->k[i]);
+    t->v[i] = v;
+    t->n++;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- the model */
+
+/* One item of a node type's graph: a variant that may go there, in the type's order. */
+typedef struct af_item {
+    uint32_t vi, dep;
+    uint64_t g, h;    /* GPU and host memory units */
+    uint32_t bound;   /* copies of its deployment one node may hold (anti-affinity); 0: no count */
+} af_item;
+
+/* An arc of the merged graph; nodes are numbered over all types. */
+typedef struct af_arc {
+    uint32_t from, to;
+    int32_t item;     /* index into items; -1: no item (to the next layer, or to the sink) */
+    uint32_t type;
+} af_arc;
+
+/* What one run of the model gave. */
+typedef struct af_result {
+    int ran;          /* the model was built and GLPK ran */
+    int proven;       /* GLPK proved its optimum: primary is a bound on every plan */
+    double primary;   /* the optimum, in solver objective units of the primary (a multiple of unit) */
+    sol_plan plan;    /* its best solution as a plan, when have_plan */
+    int have_plan;
+} af_result;
+
+struct af_model {
+    glp_prob *lp;
+    af_result res;    /* here, not on the stack: GLPK's error hook jumps past the callers */
+    sol_plan inc;     /* sol_arcflow's incumbent (the greedy plan) */
+    size_t ntypes;
+    af_item *items;
+    size_t nitems, capitems;
+    af_arc *arcs;
+    size_t narcs, caparcs;
+    size_t nnodes;       /* merged nodes, all types */
+    int64_t *src;        /* per type: its source node, -1 none (nothing fits it) */
+    int64_t *sink;
+    double *xinit;       /* the incumbent as a flow, 1-based over the arcs */
+    int inject;          /* xinit holds the whole incumbent */
+    int *row_of;         /* per merged node: its conservation row, 0 source and sink */
+    int *ia, *ja;
+    double *ar;
+    double *flow;        /* the solution's flow per arc, then left to decompose */
+    uint32_t *out0;      /* per merged node: its first arc in by_from, out0[nnodes] the end */
+    uint32_t *by_from;   /* arcs grouped by their tail */
+};
+
+void arcflow_free(af_model *m)
+{
+    if (!m)
+        return;
+    if (m->lp)
+        glp_delete_prob(m->lp);
+    sol_plan_free(&m->res.plan);
+    sol_plan_free(&m->inc);
+    free(m->items);
+    free(m->arcs);
+    free(m->src);
+    free(m->sink);
+    free(m->xinit);
+    free(m->row_of);
+    free(m->ia);
+    free(m->ja);
+    free(m->ar);
+    free(m->flow);
+    free(m->out0);
+    free(m->by_from);
+    free(m);
+}
+
+void arcflow_lp_gone(af_model *m)
+{
+    if (m)
+        m->lp = NULL;
+}
+
+/* A state of the graph before merging: layer (the item now placed), copies of its
+ * deployment so far (j), fill (g, h), label (pg, ph), merged node, first out arc. */
+typedef struct s1node {
+    uint32_t layer, j;
+    uint64_t g, h, pg, ph;
+    uint32_t arc0, narcs;
+    uint32_t m;
+} s1node;
+
+typedef struct s1arc {
+    uint32_t to;
+    int32_t item;     /* local item index; -1 none */
+} s1arc;
+
+typedef struct s1order {
+    uint32_t layer;
+    uint64_t sum;
+    uint32_t idx;
+} s1order;
+
+static int cmp_order(const void *a, const void *b)
+{
+    const s1order *x = a, *y = b;
+    if (x->layer != y->layer)
+        return x->layer > y->layer ? -1 : 1;
+    if (x->sum != y->sum)
+        return x->sum > y->sum ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+typedef struct dep_key {
+    int cls;          /* 0: both memories, 1: GPU memory only, 2: host memory only */
+    double size;
+    uint32_t dep;
+} dep_key;
+
+static int cmp_dep(const void *a, const void *b)
+{
+    const dep_key *x = a, *y = b;
+    if (x->cls != y->cls)
+        return x->cls < y->cls ? -1 : 1;
+    if (x->size != y->size)
+        return x->size > y->size ? -1 : 1;
+    return x->dep < y->dep ? -1 : x->dep > y->dep;
+}
+
+/* The one-type graph's scratch. */
+typedef struct s1graph {
+    s1node *nodes;
+    size_t n, cap;
+    s1arc *arcs;
+    size_t na, capa;
+    htab idx;         /* (layer, j, g, h) -> state */
+} s1graph;
+
+static void s1_free(s1graph *g)
+{
+    free(g->nodes);
+    free(g->arcs);
+    ht_free(&g->idx);
+}
+
+/* the state (layer, j, g, h), added when new; -1 out of memory, -2 too many */
+static int64_t s1_get(s1graph *g, uint32_t layer, uint32_t j, uint64_t fg, uint64_t fh)
+{
+    uint64_t k[4] = {layer, j, fg, fh};
+    int64_t v = ht_get(&g->idx, k);
+    if (v >= 0)
+        return v;
+    if (g->n >= AF_MAX_STATES)
+        return -2;
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 1024;
+        s1node *nn = realloc(g->nodes, cap * sizeof *nn);
+        if (!nn)
+            return -1;
+        g->nodes = nn;
+        g->cap = cap;
+    }
+    g->nodes[g->n] = (s1node){.layer = layer, .j = j, .g = fg, .h = fh};
+    if (ht_put(&g->idx, k, (uint32_t)g->n) != 0)
+        return -1;
+    return (int64_t)g->n++;
+}
+
+static int s1_arc(s1graph *g, uint32_t to, int32_t item)
+{
+    if (g->na == g->capa) {
+        size_t cap = g->capa ? g->capa * 2 : 2048;
+        s1arc *na = realloc(g->arcs, cap * sizeof *na);
+        if (!na)
+            return -1;
+        g->arcs = na;
+        g->capa = cap;
+    }
+    g->arcs[g->na++] = (s1arc){to, item};
+    return 0;
+}
+
+static int add_arc(af_model *m, uint32_t from, uint32_t to, int32_t item, uint32_t type)
+{
+    if (m->narcs == m->caparcs) {
+        size_t cap = m->caparcs ? m->caparcs * 2 : 4096;
+        af_arc *na = realloc(m->arcs, cap * sizeof *na);
+        if (!na)
+            return -1;
+        m->arcs = na;
+        m->caparcs = cap;
+    }
+    m->arcs[m->narcs++] = (af_arc){from, to, item, type};
+    return 0;
+}
+
+/* The incumbent's nodes of type t as paths of its graph, counted on xinit; 0 when some node
+ * is not a path (the incumbent is then not given), -1 out of memory. */
+static int map_incumbent(af_model *m, const sol_ctx *c, const sol_plan *inc, uint32_t t, const s1graph *g,
+                         const htab *arcidx, size_t it0, size_t nit, uint32_t sink_local, const unsigned char *needs)
+{
+    uint32_t *cnt = calloc(nit + 1, sizeof *cnt);
+    if (!cnt)
+        return -1;
+    int ok = 1;
+    for (size_t n = 0; n < inc->nnodes && ok; n++) {
+        const sol_node *nd = &inc->nodes[n];
+        if (nd->type != t)
+            continue;
+        memset(cnt, 0, (nit + 1) * sizeof *cnt);
+        for (size_t k = 0; k < nd->nshards && ok; k++) {
+            if (nd->shards[k].shard != 0)
+                continue;
+            uint32_t vi = (uint32_t)(c->vi_first[nd->shards[k].dep] + nd->shards[k].variant);
+            size_t i = 0;
+            while (i < nit && m->items[it0 + i].vi != vi)
+                i++;
+            if (i == nit)
+                ok = 0;
+            else
+                cnt[i]++;
+        }
+        /* the path: from the source, each layer's copies, then on */
+        uint32_t u = 0;
+        for (size_t i = 0; i < nit && ok; i++) {
+            const af_item *it = &m->items[it0 + i];
+            for (uint32_t q = 0; q < cnt[i] && ok; q++) {
+                const s1node *s = &g->nodes[u];
+                uint64_t k[4] = {s->layer, it->bound ? s->j + 1 : 0, s->g + it->g, s->h + it->h};
+                int64_t v = ht_get(&g->idx, k);
+                int64_t a = -1;
+                if (v >= 0) {
+                    uint64_t ak[4] = {g->nodes[u].m, g->nodes[v].m, (uint64_t)i + 1, 0};
+                    a = ht_get(arcidx, ak);
+                }
+                if (a < 0)
+                    ok = 0;
+                else {
+                    m->xinit[a + 1] += 1;
+                    u = (uint32_t)v;
+                }
+            }
+            if (!ok)
+                break;
+            const s1node *s = &g->nodes[u];
+            int64_t v;
+            if (i + 1 == nit)
+                v = sink_local;
+            else {
+                uint32_t j = m->items[it0 + i + 1].dep == it->dep ? s->j : 0;
+                uint64_t k[4] = {(uint64_t)i + 1, j, (needs[i + 1] & 1) ? s->g : 0, (needs[i + 1] & 2) ? s->h : 0};
+                v = ht_get(&g->idx, k);
+            }
+            int64_t a = -1;
+            if (v >= 0 && g->nodes[u].m == g->nodes[v].m) { /* merged into one node: no arc */
+                u = (uint32_t)v;
+                continue;
+            }
+            if (v >= 0) {
+                uint64_t ak[4] = {g->nodes[u].m, g->nodes[v].m, 0, 0};
+                a = ht_get(arcidx, ak);
+            }
+            if (a < 0)
+                ok = 0;
+            else {
+                m->xinit[a + 1] += 1;
+                u = (uint32_t)v;
+            }
+        }
+    }
+    free(cnt);
+    return ok;
+}
+
+typedef struct m1info {
+    uint32_t phase, j;
+    uint64_t sum;     /* psi's two parts added: a topological order within a phase */
+    uint32_t idx;
+} m1info;
+
+static int cmp_m1(const void *a, const void *b)
+{
+    const m1info *x = a, *y = b;
+    if (x->phase != y->phase)
+        return x->phase < y->phase ? -1 : 1;
+    if (x->sum != y->sum)
+        return x->sum < y->sum ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* The graph whose nodes g->nodes[].m (0..nm) were merged by psi, merged again by phi (the
+ * level a path reaches them at, forward from the source: node 0's), keeping phase and count;
+ * g->nodes[].m renumbered, *nm2 the nodes left.  0 done, -1 out of memory. */
+static int forward_merge(s1graph *g, const af_item *items, const uint32_t *phase, size_t nm, size_t *nm2)
+{
+    int rc = -1;
+    m1info *info = malloc((nm + 1) * sizeof *info);
+    uint32_t *pos = malloc((nm + 1) * sizeof *pos), *first = calloc(nm + 2, sizeof *first);
+    uint32_t *adj = malloc((g->na + 1) * sizeof *adj);
+    uint64_t (*phi)[2] = malloc((nm + 1) * sizeof *phi);
+    uint32_t *id2 = malloc((nm + 1) * sizeof *id2);
+    unsigned char *seen = calloc(nm + 1, 1);
+    htab h2 = {0};
+    if (!info || !pos || !first || !adj || !phi || !id2 || !seen || ht_alloc(&h2, 4096) != 0)
+        goto out;
+    for (size_t u = 0; u < g->n; u++) {
+        const s1node *s = &g->nodes[u];
+        if (!seen[s->m]) {
+            seen[s->m] = 1;
+            info[s->m] = (m1info){phase[s->layer], s->j, s->pg + s->ph, s->m};
+        }
+    }
+    /* the merged arcs by tail (an arc per step-1 arc; a repeated one changes nothing) */
+    for (size_t u = 0; u < g->n; u++)
+        first[g->nodes[u].m + 1] += g->nodes[u].narcs;
+    for (size_t a = 0; a < nm; a++)
+        first[a + 1] += first[a];
+    memset(pos, 0, (nm + 1) * sizeof *pos);
+    for (size_t u = 0; u < g->n; u++) {
+        uint32_t fm = g->nodes[u].m;
+        for (uint32_t a = g->nodes[u].arc0; a < g->nodes[u].arc0 + g->nodes[u].narcs; a++) {
+            adj[first[fm] + pos[fm]++] = a;
+        }
+    }
+    qsort(info, nm, sizeof *info, cmp_m1);
+    for (size_t q = 0; q < nm; q++)
+        phi[q][0] = phi[q][1] = UINT64_MAX; /* not reached yet */
+    phi[g->nodes[0].m][0] = phi[g->nodes[0].m][1] = 0;
+    for (size_t q = 0; q < nm; q++) {
+        uint32_t a1 = info[q].idx;
+        if (phi[a1][0] == UINT64_MAX)
+            continue; /* cannot happen: every level is reached from the source */
+        for (uint32_t e = first[a1]; e < first[a1 + 1]; e++) {
+            const s1arc *arc = &g->arcs[adj[e]];
+            uint32_t b1 = g->nodes[arc->to].m;
+            if (b1 == a1)
+                continue;
+            uint64_t wg = arc->item >= 0 ? items[arc->item].g : 0, wh = arc->item >= 0 ? items[arc->item].h : 0;
+            if (phi[b1][0] == UINT64_MAX || phi[a1][0] + wg > phi[b1][0])
+                phi[b1][0] = phi[a1][0] + wg;
+            if (phi[b1][1] == UINT64_MAX || phi[a1][1] + wh > phi[b1][1])
+                phi[b1][1] = phi[a1][1] + wh;
+        }
+    }
+    size_t n2 = 0;
+    for (size_t q = 0; q < nm; q++) {
+        uint32_t a1 = info[q].idx;
+        uint64_t k[4] = {info[q].phase, info[q].j, phi[a1][0], phi[a1][1]};
+        int64_t v = ht_get(&h2, k);
+        if (v < 0) {
+            v = (int64_t)n2++;
+            if (ht_put(&h2, k, (uint32_t)v) != 0)
+                goto out;
+        }
+        id2[a1] = (uint32_t)v;
+    }
+    for (size_t u = 0; u < g->n; u++)
+        g->nodes[u].m = id2[g->nodes[u].m];
+    *nm2 = n2;
+    rc = 0;
+out:
+    free(info);
+    free(pos);
+    free(first);
+    free(adj);
+    free(phi);
+    free(id2);
+    free(seen);
+    ht_free(&h2);
+    return rc;
+}
+
+/* One node type's graph, built, compressed and appended to the model (its items too).
+ * 1 done, 0 too large (the model is not run), -1 out of memory. */
+static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan *inc, size_t *budget_arcs)
+{
+    const sol_problem *pb = c->pb;
+    const sol_node_type *nt = &pb->types[t];
+    uint64_t G = nt->gpus ? c->gcap[t] : 0, H = c->hcap[t];
+    int rc = -1;
+    s1graph g = {0};
+    htab mnode = {0}, arcidx = {0};
+    s1order *ord = NULL;
+    uint32_t *phase = NULL;
+    unsigned char *needs = NULL;
+    dep_key *dk = malloc((pb->ndeps + 1) * sizeof *dk);
+    m->src[t] = m->sink[t] = -1;
+    if (!dk)
+        goto out;
+    /* the items: deployments that take both memories first, then those of GPU memory only,
+     * then host memory only (so that a level forgets a memory nothing after it takes, below);
+     * largest first within each (their largest variant's share of the node); each
+     * deployment's variants together (its anti-affinity count spans them) */
+    size_t nd = 0;
+    for (size_t d = 0; d < pb->ndeps; d++) {
+        double size = -1;
+        int uses_g = 0, uses_h = 0;
+        for (size_t k = c->vi_first[d]; k < c->vi_first[d] + pb->deps[d].nvariants; k++)
+            if (node_bound(c, t, k) > 0) {
+                uint64_t wg = c->vi[k].on_host ? 0 : c->vi[k].w, wh = vi_host(&c->vi[k]);
+                double sg = G ? (double)wg / (double)G : 0;
+                double sh = H ? (double)wh / (double)H : 0;
+                size = fmax(size, fmax(sg, sh));
+                uses_g |= wg > 0;
+                uses_h |= wh > 0;
+            }
+        if (size >= 0)
+            dk[nd++] = (dep_key){uses_g && uses_h ? 0 : uses_g ? 1 : 2, size, (uint32_t)d};
+    }
+    if (nd == 0) { /* nothing fits this type: no node of it */
+        rc = 1;
+        goto out;
+    }
+    qsort(dk, nd, sizeof *dk, cmp_dep);
+    size_t it0 = m->nitems;
+    for (size_t q = 0; q < nd; q++) {
+        const sol_deployment *dp = &pb->deps[dk[q].dep];
+        uint32_t bound = dp->anti_affinity > 0 && (uint32_t)dp->anti_affinity < dp->replicas ? (uint32_t)dp->anti_affinity : 0;
+        for (size_t k = c->vi_first[dk[q].dep]; k < c->vi_first[dk[q].dep] + dp->nvariants; k++) {
+            if (node_bound(c, t, k) == 0)
+                continue;
+            if (m->nitems == m->capitems) {
+                size_t cap = m->capitems ? m->capitems * 2 : 64;
+                af_item *ni = realloc(m->items, cap * sizeof *ni);
+                if (!ni)
+                    goto out;
+                m->items = ni;
+                m->capitems = cap;
+            }
+            const vitem *v = &c->vi[k];
+            m->items[m->nitems++] = (af_item){(uint32_t)k, dk[q].dep, v->on_host ? 0 : v->w, vi_host(v), bound};
+        }
+    }
+    size_t nit = m->nitems - it0;
+    const af_item *items = m->items + it0;
+    /* per layer: does it or a later one take GPU (bit 1) or host memory (bit 2)?  A level
+     * entering a layer forgets a memory that nothing from there on takes (its fill there can
+     * no longer matter), so that the two memories' levels add rather than multiply */
+    needs = calloc(nit + 1, 1);
+    if (!needs)
+        goto out;
+    for (size_t i = nit; i-- > 0;)
+        needs[i] = (unsigned char)(needs[i + 1] | (items[i].g ? 1 : 0) | (items[i].h ? 2 : 0));
+    /* the states reachable from the empty node, layer by layer (each state's arcs are added
+     * when it is taken from the list, so a state's arcs are consecutive) */
+    if (ht_alloc(&g.idx, 4096) != 0 || s1_get(&g, 0, 0, 0, 0) < 0)
+        goto out;
+    int64_t sink = s1_get(&g, (uint32_t)nit, 0, 0, 0);
+    if (sink < 0)
+        goto out;
+    for (size_t u = 0; u < g.n; u++) {
+        s1node s = g.nodes[u];
+        g.nodes[u].arc0 = (uint32_t)g.na;
+        if (s.layer == nit)
+            continue; /* the sink */
+        const af_item *it = &items[s.layer];
+        if (s.g + it->g <= G && s.h + it->h <= H && (!it->bound || s.j < it->bound)) {
+            int64_t v = s1_get(&g, s.layer, it->bound ? s.j + 1 : 0, s.g + it->g, s.h + it->h);
+            if (v == -2) {
+                rc = 0;
+                goto out;
+            }
+            if (v < 0 || s1_arc(&g, (uint32_t)v, (int32_t)s.layer) != 0)
+                goto out;
+        }
+        int64_t v = s.layer + 1 == nit ? sink
+                                       : s1_get(&g, s.layer + 1, items[s.layer + 1].dep == it->dep ? s.j : 0,
+                                                (needs[s.layer + 1] & 1) ? s.g : 0, (needs[s.layer + 1] & 2) ? s.h : 0);
+        if (v == -2) {
+            rc = 0;
+            goto out;
+        }
+        if (v < 0 || s1_arc(&g, (uint32_t)v, -1) != 0)
+            goto out;
+        g.nodes[u].narcs = (uint32_t)g.na - g.nodes[u].arc0;
+        if ((u & 4095) == 4095 && ctx_over(c)) {
+            rc = 0;
+            goto out;
+        }
+    }
+    ctx_work(c, SOL_W_CELL * (double)(g.n + g.na));
+    /* the labels, from the sink back: psi(u) = min over arcs of psi(v) - w */
+    ord = malloc(g.n * sizeof *ord);
+    if (!ord)
+        goto out;
+    for (size_t u = 0; u < g.n; u++)
+        ord[u] = (s1order){g.nodes[u].layer, g.nodes[u].g + g.nodes[u].h, (uint32_t)u};
+    qsort(ord, g.n, sizeof *ord, cmp_order);
+    /* merging keeps the order only where a count needs it: consecutive items without a count
+     * share a phase (a path may take them in any order: every path still fits), each
+     * deployment with one (anti-affinity) has its own, entered once */
+    phase = malloc((nit + 1) * sizeof *phase);
+    if (!phase || ht_alloc(&mnode, 4096) != 0)
+        goto out;
+    for (size_t i = 0, ph = 0; i <= nit; i++) {
+        if (i == nit || (items[i].bound && (i == 0 || items[i - 1].dep != items[i].dep)) ||
+            (!items[i].bound && i > 0 && items[i - 1].bound))
+            ph++;
+        phase[i] = (uint32_t)ph;
+    }
+    size_t base = m->nnodes, nm = 0;
+    for (size_t q = 0; q < g.n; q++) {
+        s1node *s = &g.nodes[ord[q].idx];
+        if (s->layer == nit) {
+            s->pg = G;
+            s->ph = H;
+        } else {
+            s->pg = s->ph = UINT64_MAX;
+            for (uint32_t a = s->arc0; a < s->arc0 + s->narcs; a++) {
+                const s1node *v = &g.nodes[g.arcs[a].to];
+                uint64_t wg = g.arcs[a].item >= 0 ? items[g.arcs[a].item].g : 0;
+                uint64_t wh = g.arcs[a].item >= 0 ? items[g.arcs[a].item].h : 0;
+                if (v->pg - wg < s->pg)
+                    s->pg = v->pg - wg;
+                if (v->ph - wh < s->ph)
+                    s->ph = v->ph - wh;
+            }
+        }
+        uint64_t k[4] = {phase[s->layer], s->j, s->pg, s->ph};
+        int64_t mid = ht_get(&mnode, k);
+        if (mid < 0) {
+            mid = (int64_t)nm++;
+            if (ht_put(&mnode, k, (uint32_t)mid) != 0)
+                goto out;
+        }
+        s->m = (uint32_t)mid;
+    }
+    /* the second compression: the merged nodes relabelled forward with the highest level a
+     * path reaches them at, phi(v) = max over arcs u->v of phi(u) + w, phi(source) = 0, and
+     * merged again by label (Brandão and Pedroso's final compression).  Every arc keeps
+     * phi(v) - phi(u) >= w and phi(sink) <= the capacity, so every path still fits. */
+    int fr = forward_merge(&g, items, phase, nm, &nm);
+    if (fr != 0) {
+        rc = fr < 0 ? -1 : 0;
+        goto out;
+    }
+    /* the merged arcs, each once */
+    if (ht_alloc(&arcidx, 4096) != 0)
+        goto out;
+    size_t arc_base = m->narcs;
+    for (size_t u = 0; u < g.n; u++)
+        for (uint32_t a = g.nodes[u].arc0; a < g.nodes[u].arc0 + g.nodes[u].narcs; a++) {
+            uint32_t fm = g.nodes[u].m, tm = g.nodes[g.arcs[a].to].m;
+            if (fm == tm) /* no item, the same merged node: nothing to carry */
+                continue;
+            uint64_t k[4] = {fm, tm, (uint64_t)(g.arcs[a].item + 1), 0};
+            if (ht_get(&arcidx, k) >= 0)
+                continue;
+            if (m->narcs >= *budget_arcs) {
+                rc = 0;
+                goto out;
+            }
+            if (ht_put(&arcidx, k, (uint32_t)m->narcs) != 0 ||
+                add_arc(m, (uint32_t)(base + fm), (uint32_t)(base + tm),
+                        g.arcs[a].item >= 0 ? (int32_t)(it0 + (size_t)g.arcs[a].item) : -1, t) != 0)
+                goto out;
+        }
+    m->src[t] = (int64_t)(base + g.nodes[0].m);
+    m->sink[t] = (int64_t)(base + g.nodes[sink].m);
+    m->nnodes = base + nm;
+    if (inc && m->inject) {
+        double *nx = realloc(m->xinit, (m->narcs + 1) * sizeof *nx);
+        if (!nx)
+            goto out;
+        for (size_t a = m->xinit ? arc_base + 1 : 0; a <= m->narcs; a++)
+            nx[a] = 0;
+        m->xinit = nx;
+        /* the arc indices in arcidx are global: map_incumbent adds 1 */
+        int r = map_incumbent(m, c, inc, t, &g, &arcidx, it0, nit, (uint32_t)sink, needs);
+        if (r < 0)
+            goto out;
+        if (r == 0)
+            m->inject = 0;
+    }
+    rc = 1;
+out:
+    free(dk);
+    free(ord);
+    free(phase);
+    free(needs);
+    s1_free(&g);
+    ht_free(&mnode);
+    ht_free(&arcidx);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- GLPK */
+
+typedef struct af_cb {
+    const sol_ctx *c;
+    const double *x;
+    int injected;
+    double worst;     /* the largest objective of a solution GLPK found (its incumbents) */
+    double work_stop, node_steps, iter_steps;
+    int it_last;
+} af_cb;
+
+static void af_callback(glp_tree *tree, void *info)
+{
+    af_cb *cb = info;
+    if (ctx_stopped(cb->c)) {
+        glp_ios_terminate(tree);
+        return;
+    }
+    switch (glp_ios_reason(tree)) {
+    case GLP_IHEUR:
+        if (cb->x && !cb->injected) {
+            cb->injected = 1;
+            glp_ios_heur_sol(tree, cb->x);
+        }
+        break;
+    case GLP_IBINGO: {
+        double z = glp_mip_obj_val(glp_ios_get_prob(tree));
+        if (z > cb->worst)
+            cb->worst = z;
+        break;
+    }
+    case GLP_ISELECT:
+        if (cb->work_stop > 0) { /* the budget ends the search, not the clock */
+            int it = glp_get_it_cnt(glp_ios_get_prob(tree));
+            ctx_work(cb->c, cb->node_steps + (double)(it > cb->it_last ? it - cb->it_last : 0) * cb->iter_steps);
+            cb->it_last = it;
+            if (cb->c->meter->steps >= cb->work_stop)
+                glp_ios_terminate(tree);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* The primary objective of one node of type t in the model's units (integers): milli-dollars
+ * over their gcd for the cost goal, else one per node; *unit: that unit in solver objective
+ * units (node_unit times the gcd, or node_unit). */
+static double type_cost(const sol_ctx *c, uint32_t t, double *unit)
+{
+    int cost_goal = c->pb->goal == SOL_GOAL_COST && c->node_unit != 1.0;
+    double g = c->gm > 0 ? c->gm : 1;
+    *unit = cost_goal ? c->node_unit * g : c->node_unit;
+    return cost_goal ? round(c->pb->types[t].cost * 1000.0) / g : 1.0;
+}
+
+/* The GLPK problem of the model: a column per arc, conservation rows, covering rows
+ * (1..ndeps), count limits.  -1 out of memory. */
+static int load_lp(af_model *m, const sol_ctx *c)
+{
+    const sol_problem *pb = c->pb;
+    double unit;
+    m->row_of = calloc(m->nnodes + 1, sizeof *m->row_of);
+    int *avail = calloc(pb->ntypes + 1, sizeof *avail);
+    size_t nz = 4 * m->narcs + 1;
+    m->ia = malloc(nz * sizeof *m->ia);
+    m->ja = malloc(nz * sizeof *m->ja);
+    m->ar = malloc(nz * sizeof *m->ar);
+    if (!m->row_of || !avail || !m->ia || !m->ja || !m->ar) {
+        free(avail);
+        return -1;
+    }
+    int nrows = (int)pb->ndeps;
+    for (size_t t = 0; t < pb->ntypes; t++)
+        if (m->src[t] >= 0 && pb->types[t].available >= 0)
+            avail[t] = ++nrows;
+    for (size_t t = 0; t < pb->ntypes; t++)
+        if (m->src[t] >= 0)
+            m->row_of[m->src[t]] = m->row_of[m->sink[t]] = -1;
+    for (size_t v = 0; v < m->nnodes; v++)
+        m->row_of[v] = m->row_of[v] < 0 ? 0 : ++nrows;
+    m->lp = glp_create_prob();
+    glp_set_obj_dir(m->lp, GLP_MIN);
+    glp_add_rows(m->lp, nrows);
+    for (size_t d = 0; d < pb->ndeps; d++)
+        glp_set_row_bnds(m->lp, (int)d + 1, GLP_LO, (double)pb->deps[d].replicas, 0);
+    for (size_t t = 0; t < pb->ntypes; t++)
+        if (avail[t])
+            glp_set_row_bnds(m->lp, avail[t], GLP_UP, 0, (double)pb->types[t].available);
+    for (size_t v = 0; v < m->nnodes; v++)
+        if (m->row_of[v])
+            glp_set_row_bnds(m->lp, m->row_of[v], GLP_FX, 0, 0);
+    glp_add_cols(m->lp, (int)m->narcs);
+    int k = 0;
+    for (size_t a = 0; a < m->narcs; a++) {
+        const af_arc *arc = &m->arcs[a];
+        int col = (int)a + 1;
+        glp_set_col_kind(m->lp, col, GLP_IV);
+        glp_set_col_bnds(m->lp, col, GLP_LO, 0, 0);
+        if ((int64_t)arc->from == m->src[arc->type]) {
+            glp_set_obj_coef(m->lp, col, type_cost(c, arc->type, &unit));
+            if (avail[arc->type]) {
+                m->ia[++k] = avail[arc->type];
+                m->ja[k] = col;
+                m->ar[k] = 1;
+            }
+        }
+        if (m->row_of[arc->from]) {
+            m->ia[++k] = m->row_of[arc->from];
+            m->ja[k] = col;
+            m->ar[k] = -1;
+        }
+        if (m->row_of[arc->to]) {
+            m->ia[++k] = m->row_of[arc->to];
+            m->ja[k] = col;
+            m->ar[k] = 1;
+        }
+        if (arc->item >= 0) {
+            m->ia[++k] = (int)m->items[arc->item].dep + 1;
+            m->ja[k] = col;
+            m->ar[k] = 1;
+        }
+    }
+    glp_load_matrix(m->lp, k, m->ia, m->ja, m->ar);
+    free(avail);
+    return 0;
+}
+
+/* The flow turned back into nodes: each unit from a source follows arcs with flow left to
+ * the sink, its items a node's content (copies past a deployment's replicas dropped).
+ * 0 done (out filled), 1 the flow did not decompose (out empty), -1 out of memory. */
+static int flow_to_plan(af_model *m, const sol_ctx *c, sol_plan *out)
+{
+    const sol_problem *pb = c->pb;
+    memset(out, 0, sizeof *out);
+    m->flow = malloc((m->narcs + 1) * sizeof *m->flow);
+    m->out0 = calloc(m->nnodes + 2, sizeof *m->out0);
+    m->by_from = malloc((m->narcs + 1) * sizeof *m->by_from);
+    uint32_t *next = calloc(pb->ndeps + 1, sizeof *next);
+    size_t nnodes = 0;
+    int rc = -1;
+    if (!m->flow || !m->out0 || !m->by_from || !next)
+        goto out;
+    for (size_t a = 0; a < m->narcs; a++) {
+        m->flow[a] = (double)lround(glp_mip_col_val(m->lp, (int)a + 1));
+        m->out0[m->arcs[a].from + 1]++;
+    }
+    for (size_t v = 0; v < m->nnodes; v++)
+        m->out0[v + 1] += m->out0[v];
+    {
+        uint32_t *fill = calloc(m->nnodes + 1, sizeof *fill);
+        if (!fill)
+            goto out;
+        for (size_t a = 0; a < m->narcs; a++) {
+            uint32_t f = m->arcs[a].from;
+            m->by_from[m->out0[f] + fill[f]++] = (uint32_t)a;
+        }
+        free(fill);
+    }
+    for (size_t t = 0; t < pb->ntypes; t++)
+        if (m->src[t] >= 0)
+            for (uint32_t q = m->out0[m->src[t]]; q < m->out0[m->src[t] + 1]; q++)
+                nnodes += (size_t)m->flow[m->by_from[q]];
+    out->nodes = calloc(nnodes + 1, sizeof *out->nodes);
+    out->unplaced = calloc(pb->ndeps + 1, sizeof *out->unplaced);
+    if (!out->nodes || !out->unplaced)
+        goto out;
+    for (size_t t = 0; t < pb->ntypes; t++) {
+        if (m->src[t] < 0)
+            continue;
+        for (;;) {
+            /* one unit of flow from the source to the sink */
+            uint32_t u = (uint32_t)m->src[t];
+            size_t len = 0, cap = 8;
+            sol_shard *sh = malloc(cap * sizeof *sh);
+            if (!sh)
+                goto out;
+            int started = 0;
+            while ((int64_t)u != m->sink[t]) {
+                uint32_t q = m->out0[u];
+                while (q < m->out0[u + 1] && m->flow[m->by_from[q]] < 0.5)
+                    q++;
+                if (q == m->out0[u + 1]) {
+                    free(sh);
+                    if (!started)
+                        goto type_done; /* no flow left from the source */
+                    rc = 1;             /* flow in, none out: not a flow */
+                    goto bad;
+                }
+                started = 1;
+                uint32_t a = m->by_from[q];
+                m->flow[a] -= 1;
+                if (m->arcs[a].item >= 0) {
+                    const vitem *v = &c->vi[m->items[m->arcs[a].item].vi];
+                    if (next[v->dep] < pb->deps[v->dep].replicas) {
+                        if (len == cap) {
+                            cap *= 2;
+                            sol_shard *ns = realloc(sh, cap * sizeof *ns);
+                            if (!ns) {
+                                free(sh);
+                                goto out;
+                            }
+                            sh = ns;
+                        }
+                        sh[len++] = (sol_shard){v->dep, next[v->dep]++, v->variant, 0, v->on_host ? -1 : 0};
+                    }
+                }
+                u = m->arcs[a].to;
+            }
+            if (len == 0) {
+                free(sh);
+                continue;
+            }
+            if (out->nnodes == nnodes) { /* more paths than the source's flow: not a flow */
+                free(sh);
+                rc = 1;
+                goto bad;
+            }
+            out->nodes[out->nnodes++] = (sol_node){(uint32_t)t, len, sh};
+            out->cost += pb->types[t].cost;
+        }
+    type_done:;
+    }
+    out->nodes_used = out->nnodes;
+    for (size_t d = 0; d < pb->ndeps; d++)
+        if (next[d] < pb->deps[d].replicas) {
+            out->unplaced[out->nunplaced].dep = (uint32_t)d;
+            out->unplaced[out->nunplaced].count = pb->deps[d].replicas - next[d];
+            out->nunplaced++;
+        }
+    out->status = SOL_FEASIBLE;
+    free(next);
+    return 0;
+bad:
+    free(next);
+    sol_plan_free(out);
+    return rc;
+out:
+    free(next);
+    sol_plan_free(out);
+    return -1;
+}
+
+/* Can the model be built for this problem?  Node types of at most one GPU, sizes in exact
+ * units, and no weights file shared between host items (a node's fill would then depend on
+ * which files it holds, which these levels do not track). */
+static int af_applies(const sol_ctx *c)
+{
+    if (!c->exact_units || c->nshare > 0)
+        return 0;
+    for (size_t t = 0; t < c->pb->ntypes; t++)
+        if (c->pb->types[t].gpus > 1)
+            return 0;
+    return 1;
+}
+
+/* A model to build: freed by arcflow_free (even after a GLPK error).  NULL out of memory. */
+static af_model *af_new(size_t ntypes)
+{
+    af_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->ntypes = ntypes;
+    m->src = malloc((ntypes + 1) * sizeof *m->src);
+    m->sink = malloc((ntypes + 1) * sizeof *m->sink);
+    if (!m->src || !m->sink) {
+        arcflow_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+/* Build the model in m and solve it within the limits, the outcome in m->res; inc (may be
+ * NULL) is given as the first solution, and only a solution better than inc_model_obj (the
+ * model's objective; < 0: any) is turned into a plan.  -1 out of memory (nothing proven). */
+static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, af_model *m)
+{
+    const sol_problem *pb = c->pb;
+    af_result *res = &m->res;
+    m->inject = inc != NULL;
+    size_t budget = AF_MAX_ARCS;
+    for (uint32_t t = 0; t < pb->ntypes; t++) {
+        int r = build_type(m, c, t, inc, &budget);
+        if (r < 0)
+            return -1;
+        if (r == 0 || ctx_over(c))
+            return 0; /* too large, or no time: not run */
+    }
+    if (m->narcs == 0)
+        return 0;
+    if (load_lp(m, c) != 0)
+        return -1;
+    res->ran = 1;
+    /* the LP relaxation first (glp_intopt without its presolver needs an optimal basis); the
+     * LP presolver halves its time on large graphs, and the basis comes back to the model */
+    glp_smcp smcp;
+    glp_init_smcp(&smcp);
+    smcp.msg_lev = pb->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
+    smcp.presolve = GLP_ON;
+    int budget_on = c->meter && c->meter->limit > 0;
+    double left = (budget_on ? c->t0 + pb->time_limit_s : c->deadline) - now_s();
+    if (left <= 0.01)
+        return 0;
+    smcp.tm_lim = (int)fmin(left * 1000.0, 2e9);
+    int nrows = glp_get_num_rows(m->lp), ncols = glp_get_num_cols(m->lp);
+    double per_iter = SOL_W_ITER_ROW * (double)(nrows + ncols);
+    if (budget_on) {
+        double iters = (c->meter->limit - c->meter->steps) / per_iter;
+        if (iters < 1)
+            return 0;
+        smcp.it_lim = iters < 2e9 ? (int)iters : 2000000000;
+    }
+    glp_scale_prob(m->lp, GLP_SF_AUTO);
+    glp_adv_basis(m->lp, 0);
+    int r = glp_simplex(m->lp, &smcp);
+    ctx_work(c, (double)glp_get_it_cnt(m->lp) * per_iter);
+    if (r != 0 || glp_get_status(m->lp) != GLP_OPT)
+        return 0;
+    glp_iocp iocp;
+    glp_init_iocp(&iocp);
+    iocp.msg_lev = pb->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
+    iocp.presolve = GLP_OFF;
+    iocp.br_tech = GLP_BR_DTH;
+    iocp.bt_tech = GLP_BT_BLB;
+    /* no better plan may be pruned: the objective is integral, GLPK prunes a node whose bound
+     * is within tol_obj * (1 + |incumbent|) of it, so tol_obj is set for that to stay under a
+     * quarter unit while the incumbent is at most ub (the given one, or a node per replica at
+     * the dearest cost); an optimum is claimed only if every incumbent GLPK found was */
+    double ub = inc_model_obj, unit_;
+    for (size_t t = 0; t < pb->ntypes; t++) {
+        double per = type_cost(c, (uint32_t)t, &unit_), all = 0;
+        for (size_t d = 0; d < pb->ndeps; d++)
+            all += per * (double)pb->deps[d].replicas;
+        if (all > ub)
+            ub = all;
+    }
+    iocp.tol_obj = fmin(1e-7, 0.25 / (1 + ub));
+    left = (budget_on ? c->t0 + pb->time_limit_s : c->deadline) - now_s();
+    if (left <= 0.01)
+        return 0;
+    iocp.tm_lim = (int)fmin(left * 1000.0, 2e9);
+    af_cb cb = {.c = c, .x = m->inject ? m->xinit : NULL,
+                .node_steps = SOL_W_BNB_ROW * (double)(nrows + ncols) * (double)nrows,
+                .iter_steps = per_iter, .it_last = glp_get_it_cnt(m->lp)};
+    if (budget_on)
+        cb.work_stop = c->meter->limit;
+    iocp.cb_func = af_callback;
+    iocp.cb_info = &cb;
+    r = glp_intopt(m->lp, &iocp);
+    if (r == GLP_ETMLIM && budget_on)
+        c->meter->wall_hit = 1;
+    int ms = glp_mip_status(m->lp);
+    double unit;
+    (void)type_cost(c, 0, &unit);
+    if (r == 0 && ms == GLP_OPT && cb.worst <= ub) {
+        res->proven = 1;
+        res->primary = round(glp_mip_obj_val(m->lp)) * unit;
+    }
+    if ((ms == GLP_OPT || ms == GLP_FEAS) && (inc_model_obj < 0 || glp_mip_obj_val(m->lp) < inc_model_obj - 0.5)) {
+        int fr = flow_to_plan(m, c, &res->plan);
+        if (fr < 0)
+            return -1;
+        if (fr == 0) {
+            fp_error ve;
+            if (plan_verify(pb, &res->plan, &ve) == 0)
+                res->have_plan = 1;
+            else
+                sol_plan_free(&res->plan);
+        }
+    }
+    return 0;
+}
+
+/* The incumbent's primary objective in the model's units (integers); -1 when some replica is
+ * unplaced (the model has no slack: any solution is better). */
+static double model_obj(const sol_ctx *c, const sol_plan *p)
+{
+    double o = 0, unit;
+    if (p->nunplaced)
+        return -1;
+    for (size_t n = 0; n < p->nnodes; n++)
+        o += type_cost(c, p->nodes[n].type, &unit);
+    return o;
+}
+
+/* ---------------------------------------------------------------- the stage */
+
+int arcflow_step(solve_state *s)
+{
+    sol_ctx *c = &s->c;
+    if (s->arcflow_tried || s->best.nunplaced || !af_applies(c) || ctx_over(c) ||
+        good_enough(c, &s->vb, s->lb_obj, s->best_obj))
+        return 0;
+    s->arcflow_tried = 1;
+    s->af = af_new(s->pb->ntypes);
+    if (!s->af || af_run(c, &s->best, model_obj(c, &s->best), s->af) != 0) {
+        arcflow_free(s->af);
+        s->af = NULL;
+        return fp_fail(s->err, NULL, 0, 0, "out of memory");
+    }
+    af_result *res = &s->af->res;
+    if (res->ran)
+        s->arcflow = 1;
+    if (res->have_plan) {
+        double o = plan_obj(c, &res->plan);
+        if (o < s->best_obj) {
+            sol_plan_free(&s->best);
+            s->best = res->plan;
+            s->best_obj = o;
+            memset(&res->plan, 0, sizeof res->plan);
+        }
+    }
+    if (res->proven) {
+        /* every plan's objective is at least its primary objective P times node_unit, plus its
+         * secondary part: at least P / (the dearest node) nodes for the cost goal, P nodes' least
+         * cost for the nodes goal (a plan of a larger primary objective is above that anyway:
+         * the secondary part stays below node_unit) */
+        const sol_problem *pb = s->pb;
+        double p = primary_of(c, res->primary), lb = res->primary;
+        if (c->node_unit != 1.0)
+            lb += pb->goal == SOL_GOAL_COST ? (c->max_m > 0 ? ceil(p / c->max_m - 1e-9) : 0) : p * c->min_m;
+        if (lb > s->lb_obj) {
+            s->lb_obj = lb;
+            if (lb > s->vb.value)
+                s->vb.value = lb;
+            s->arcflow = 2;
+        }
+    }
+    arcflow_free(s->af);
+    s->af = NULL;
+    tick(c, s->t0, &s->last_tick, s->best_obj, s->lb_obj);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- for tests */
+
+int sol_arcflow(const sol_problem *pb, sol_plan *plan, double *primary, fp_error *err)
+{
+    sol_ctx c;
+    glpk_guard guard;
+    af_model *volatile m = NULL;
+    volatile int rc = -1;
+    memset(plan, 0, sizeof *plan);
+    *primary = -1;
+    if (ctx_build(&c, pb, err) != 0) {
+        ctx_free(&c);
+        return -1;
+    }
+    c.t0 = now_s();
+    c.deadline = c.t0 + pb->time_limit_s * 0.95;
+    if (!af_applies(&c)) {
+        ctx_free(&c);
+        return 0;
+    }
+    m = af_new(pb->ntypes);
+    if (!m) {
+        ctx_free(&c);
+        return fp_fail(err, NULL, 0, 0, "out of memory");
+    }
+    glp_term_out(GLP_OFF);
+    glp_term_hook(glpk_quiet, NULL);
+    if (setjmp(guard.jb)) {
+        glp_error_hook(NULL, NULL);
+        glp_free_env();
+        arcflow_lp_gone(m);
+        fp_fail(err, NULL, 0, 0, "internal error in GLPK (its error hook caught it)");
+        goto out;
+    }
+    glp_error_hook(glpk_hook, &guard);
+    if (ctx_greedy(&c, &m->inc) != 0 || af_run(&c, m->inc.nunplaced ? NULL : &m->inc, model_obj(&c, &m->inc), m) != 0) {
+        fp_fail(err, NULL, 0, 0, "out of memory");
+        goto out;
+    }
+    rc = 0;
+    if (m->res.proven) {
+        /* GLPK's better plan, or the greedy plan it proved optimal */
+        sol_plan *best = m->res.have_plan ? &m->res.plan : &m->inc;
+        if (best->nunplaced == 0) {
+            *plan = *best;
+            memset(best, 0, sizeof *best);
+            plan->status = SOL_OPTIMAL;
+            *primary = primary_of(&c, m->res.primary);
+            rc = 1;
+        }
+    }
+out:
+    glp_error_hook(NULL, NULL);
+    arcflow_free(m);
+    ctx_free(&c);
+    return rc;
+}
