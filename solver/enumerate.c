@@ -168,7 +168,7 @@ int enum_type(sol_ctx *c, uint32_t t, long budget, size_t limit)
         uint64_t sb = d->variants[v->variant].shared_bytes; /* a host item's file, once per node */
         if (!sol_variant_allowed(d, &d->variants[v->variant], t) ||
             (v->on_host ? w > nt->host_bytes || sb > nt->host_bytes - w
-                        : (v->tp > nt->gpus || w > nt->gpu_bytes || hb > nt->host_bytes)))
+                        : (v->tp > nt->gpus || v->tp > 32 || w > nt->gpu_bytes || hb > nt->host_bytes)))
             continue;
         uint64_t fit = v->on_host ? (nt->host_bytes - sb) / w : (nt->gpu_bytes / w) * nt->gpus / v->tp;
         if (hb && nt->host_bytes / hb < fit)

@@ -582,6 +582,7 @@ double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, int *ex
     *exact = 1;
     p->type = t;
     p->ncopies = 0;
+    p->nodes = 0;
     p->copies = NULL;
     if (pricer_init(&pr, 0) != 0) {
         *exact = -1;
