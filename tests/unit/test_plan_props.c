@@ -138,7 +138,7 @@ static void random_plans_are_deployable(test_ctx *t)
     }
     uint64_t seed = 0x9e3779b97f4a7c15ULL;
     static char text[8192];
-    int planned = 0, placed_multi = 0, capable_checks = 0;
+    int planned = 0, placed_multi = 0, capable_checks = 0, placed_span = 0;
     for (int iter = 0; iter < 200; iter++) {
         gen_scenario(&seed, text, sizeof text);
         scenario sc;
@@ -155,6 +155,24 @@ static void random_plans_are_deployable(test_ctx *t)
             const sol_node *nd = &pl->nodes[nidx];
             const sol_node_type *ty = &r.pb.types[nd->type];
             uint64_t gpu_used[64] = {0}, host_used = 0;
+            /* part of a replica that spans nodes: the node holds that replica alone, on distinct
+             * GPUs, and its share of the replica's host memory (the GPUs it holds of the job's) */
+            sol_span sp;
+            int spans = sol_node_span(&r.pb, pl, nidx, &sp);
+            if (spans) {
+                uint64_t need = 0, host = 0, gpus = 0, seen = 0, count = 0;
+                CHECK(t, recompute(&sc, &cat, sp.dep, sp.variant, &need, &host, &gpus) == 0);
+                for (size_t q = 0; q < nd->nshards; q++) {
+                    const sol_shard *o = &nd->shards[q];
+                    CHECK(t, o->dep == sp.dep && o->replica == sp.replica);
+                    CHECK(t, o->gpu >= 0 && o->gpu < 64 && !(seen & (1ULL << o->gpu)));
+                    seen |= 1ULL << (o->gpu & 63);
+                    count++;
+                }
+                CHECK(t, count < gpus && count <= ty->gpus);
+                host_used += gpus ? (host * count + gpus - 1) / gpus : 0;
+                placed_span++;
+            }
             /* replicas on this node: shards per (dep, replica) */
             for (size_t k = 0; k < nd->nshards; k++) {
                 const sol_shard *sh = &nd->shards[k];
@@ -183,7 +201,7 @@ static void random_plans_are_deployable(test_ctx *t)
                 }
                 if (sh->gpu >= 0 && sh->gpu < 64)
                     gpu_used[sh->gpu] += need;
-                if (sh->shard == 0) {
+                if (!spans && sh->shard == 0) {
                     /* count this replica's shards on this node: exactly the job's GPU count, distinct GPUs */
                     uint64_t seen = 0, count = 0;
                     for (size_t q = 0; q < nd->nshards; q++) {
@@ -216,7 +234,7 @@ static void random_plans_are_deployable(test_ctx *t)
         scn_free(&sc);
     }
     if (getenv("FEDPLAN_TEST_VERBOSE"))
-        fprintf(stderr, "  %d scenarios planned, %d multi-GPU replicas placed\n", planned, placed_multi);
+        fprintf(stderr, "  %d scenarios planned, %d multi-GPU replicas placed, %d nodes of replicas that span nodes\n", planned, placed_multi, placed_span);
     CHECK(t, planned >= 100);  /* the generator makes mostly valid scenarios */
     CHECK(t, placed_multi > 0); /* and multi-GPU jobs are exercised */
     CHECK(t, capable_checks > 0);
