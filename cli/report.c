@@ -333,6 +333,25 @@ void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan 
             sep = ", ";
         }
     }
+    /* replicas that span nodes: how many nodes each deployment's take */
+    for (size_t d = 0; d < pb->ndeps; d++) {
+        uint32_t lo = 0, hi = 0, nrep = 0;
+        sol_span sp;
+        for (size_t n = 0; n < plan->nnodes; n++)
+            if (sol_node_span(pb, plan, n, &sp) && sp.dep == d && sp.part == 1) {
+                lo = !nrep || sp.of < lo ? sp.of : lo;
+                hi = sp.of > hi ? sp.of : hi;
+                nrep++;
+            }
+        if (nrep) {
+            printf("\nspans      %s: %u replica%s on ", pb->deps[d].name, nrep, nrep == 1 ? "" : "s");
+            if (lo == hi)
+                printf("%u nodes per replica", lo);
+            else
+                printf("%u to %u nodes per replica", lo, hi);
+            printf(", each node its own");
+        }
+    }
     printf("\ncost       $%.3f per hour, $%.2f per month (730 h)\n", plan->cost, plan->cost * 730.0);
     for (size_t n = 0; n < plan->nnodes; n++) {
         const sol_node *nd = &plan->nodes[n];
