@@ -493,6 +493,18 @@ json_t *report_summary_json(const scenario *s, const scn_result *r, const char *
             snprintf(bytype + len, sizeof bytype - len, "%s%zu x %s", len ? ", " : "", k, pb->types[t].name);
         }
     }
+    /* replicas that span nodes: their shape beside the node counts */
+    for (size_t d = 0; d < pb->ndeps; d++) {
+        uint32_t hi = 0;
+        sol_span sp;
+        for (size_t n = 0; n < plan->nnodes; n++)
+            if (sol_node_span(pb, plan, n, &sp) && sp.dep == d && sp.of > hi)
+                hi = sp.of;
+        if (hi) {
+            size_t len = strlen(bytype);
+            snprintf(bytype + len, sizeof bytype - len, " (%s: %u nodes per replica)", pb->deps[d].name, hi);
+        }
+    }
     json_object_set_new(o, "nodes_by_type", json_string(bytype));
     json_object_set_new(o, "nodes", json_integer((json_int_t)plan->nnodes));
     json_object_set_new(o, "cost_per_hour", json_real(round(plan->cost * 1000.0) / 1000.0));
