@@ -1325,7 +1325,7 @@ void scn_why_unplaceable(const scenario *s, const sol_problem *pb, size_t d, cha
     buf[0] = 0;
     uint64_t best_gpu = 0, best_host = 0;
     uint32_t most_gpus = 0;
-    const sol_variant *host_short = NULL;
+    const sol_variant *host_short = NULL, *span_off = NULL;
     for (size_t t = 0; t < pb->ntypes; t++) {
         if (dp->allowed && !dp->allowed[t])
             continue;
@@ -1340,11 +1340,17 @@ void scn_why_unplaceable(const scenario *s, const sol_problem *pb, size_t d, cha
             const sol_variant *va = &dp->variants[v];
             if (!sol_variant_allowed(dp, va, t))
                 continue;
+            uint32_t span = sol_span_nodes(va, nt);
+            /* on the nodes a replica spans, each holds its share of the host memory */
+            uint64_t all = va->on_host ? 1 : sol_variant_gpus(va), on = span > 1 ? nt->gpus / va->tp * va->tp : all;
+            uint64_t hb = va->host_bytes / all * on + ((va->host_bytes % all) * on + all - 1) / all;
             if (va->on_host ? va->shard_bytes <= nt->host_bytes
-                            : (va->tp <= nt->gpus && va->shard_bytes <= nt->gpu_bytes && va->host_bytes <= nt->host_bytes))
+                            : (span && va->shard_bytes <= nt->gpu_bytes && hb <= nt->host_bytes))
                 return; /* placeable somewhere */
-            if (!va->on_host && va->tp <= nt->gpus && va->shard_bytes <= nt->gpu_bytes)
+            if (!va->on_host && span && va->shard_bytes <= nt->gpu_bytes)
                 host_short = va; /* its GPUs would do: host memory is what is missing */
+            if (!va->on_host && !span && va->tp <= nt->gpus && sol_variant_gpus(va) > nt->gpus)
+                span_off = va; /* enough GPUs over several nodes, were it allowed to span them */
         }
     }
     /* node types refused because their GPU cannot run it: the first one's reason */
@@ -1394,39 +1400,49 @@ void scn_why_unplaceable(const scenario *s, const sol_problem *pb, size_t d, cha
     const sol_variant *va = NULL;
     for (size_t v = 0; v < dp->nvariants; v++) {
         const sol_variant *x = &dp->variants[v];
-        int ok = x->on_host || x->tp <= most_gpus, va_ok = va && (va->on_host || va->tp <= most_gpus);
-        if (!va || (ok && !va_ok) || (ok == va_ok && (ok ? x->shard_bytes < va->shard_bytes : x->tp < va->tp)))
+        /* GPUs one node must have: the whole replica's, or a group's where it may span nodes */
+        uint32_t xg = x->max_nodes > 1 ? x->tp : sol_variant_gpus(x), vg = va ? (va->max_nodes > 1 ? va->tp : sol_variant_gpus(va)) : 0;
+        int ok = x->on_host || xg <= most_gpus, va_ok = va && (va->on_host || vg <= most_gpus);
+        if (!va || (ok && !va_ok) || (ok == va_ok && (ok ? x->shard_bytes < va->shard_bytes : xg < vg)))
             va = x;
     }
-    if (host_short)
+    uint32_t va_all = va->on_host ? 0 : sol_variant_gpus(va); /* the replica's GPUs */
+    if (span_off && !host_short)
+        snprintf(buf, n, "needs %u GPUs (tp %u x %u), more than one node offered has, and may not span nodes there "
+                 "(its max_nodes is %u; a node choice with 'span: false' refuses it)",
+                 sol_variant_gpus(span_off), s->deps[d].vtp[span_off - dp->variants],
+                 sol_variant_gpus(span_off) / s->deps[d].vtp[span_off - dp->variants],
+                 span_off->max_nodes ? span_off->max_nodes : 1);
+    else if (host_short)
         snprintf(buf, n, "its %u process%s need %.2f GiB of host memory beside the GPUs, and the largest host memory "
                  "on a node whose GPUs would hold it is smaller (%.2f GiB on the largest node offered)",
-                 host_short->tp, host_short->tp == 1 ? "" : "es", (double)host_short->host_bytes / FP_GIB,
-                 (double)best_host / FP_GIB);
+                 sol_variant_gpus(host_short), sol_variant_gpus(host_short) == 1 ? "" : "es",
+                 (double)host_short->host_bytes / FP_GIB, (double)best_host / FP_GIB);
     else if (va->on_host)
         snprintf(buf, n, "needs %.2f GiB of host memory and the largest node offered has %.2f GiB",
                  (double)va->shard_bytes / FP_GIB, (double)best_host / FP_GIB);
     else if (!most_gpus)
         snprintf(buf, n, "needs a GPU and none of its node choices has one");
-    else if (va->tp > most_gpus)
+    else if ((va->max_nodes > 1 ? va->tp : va_all) > most_gpus)
         snprintf(buf, n, "needs %u GPUs on one node (tp %u x %u data-parallel) and its node choices have at most %u",
-                 va->tp, s->deps[d].vtp[va - dp->variants], va->tp / s->deps[d].vtp[va - dp->variants], most_gpus);
+                 va->max_nodes > 1 ? va->tp : va_all, s->deps[d].vtp[va - dp->variants],
+                 (va->max_nodes > 1 ? va->tp : va_all) / s->deps[d].vtp[va - dp->variants], most_gpus);
     else {
         size_t vi = (size_t)(va - dp->variants);
         const scn_deployment *sd = &s->deps[d];
         /* the largest GPU on a node that has this many GPUs and may take this variant */
         uint64_t best = 0;
         for (size_t t = 0; t < pb->ntypes; t++)
-            if (sol_variant_allowed(dp, va, t) && pb->types[t].gpus >= va->tp && pb->types[t].gpu_bytes > best)
+            if (sol_variant_allowed(dp, va, t) && sol_span_nodes(va, &pb->types[t]) && pb->types[t].gpu_bytes > best)
                 best = pb->types[t].gpu_bytes;
         char job[64];
-        if (va->tp > 1)
-            snprintf(job, sizeof job, ", on each of %u GPUs", va->tp);
+        if (va_all > 1)
+            snprintf(job, sizeof job, ", on each of %u GPUs", va_all);
         else
             job[0] = 0;
         char where[64] = "";
-        if (va->tp > 1)
-            snprintf(where, sizeof where, " on a node with %u GPUs", va->tp);
+        if (va_all > 1 && va->max_nodes <= 1)
+            snprintf(where, sizeof where, " on a node with %u GPUs", va_all);
         if (va->shard_bytes > best)
             snprintf(buf, n,
                      "needs %.2f GiB per GPU (%.2f estimate + %.2f margin%s) and the largest GPU%s offered has %.2f GiB "
@@ -1438,7 +1454,7 @@ void scn_why_unplaceable(const scenario *s, const sol_problem *pb, size_t d, cha
             snprintf(buf, n,
                      "needs %u GPUs of %.2f GiB (%.2f estimate + %.2f margin each) and %.2f GiB of host memory on one "
                      "node, and no node offered has all of it",
-                     va->tp, (double)va->shard_bytes / FP_GIB, (double)sd->device_bytes[vi] / FP_GIB,
+                     va_all, (double)va->shard_bytes / FP_GIB, (double)sd->device_bytes[vi] / FP_GIB,
                      (double)sd->margin_bytes[vi] / FP_GIB, (double)va->host_bytes / FP_GIB);
     }
     size_t used = strlen(buf);
