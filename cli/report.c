@@ -333,24 +333,33 @@ void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan 
             sep = ", ";
         }
     }
-    /* replicas that span nodes: how many nodes each deployment's take */
-    for (size_t d = 0; d < pb->ndeps; d++) {
-        uint32_t lo = 0, hi = 0, nrep = 0;
-        sol_span sp;
-        for (size_t n = 0; n < plan->nnodes; n++)
-            if (sol_node_span(pb, plan, n, &sp) && sp.dep == d && sp.part == 1) {
-                lo = !nrep || sp.of < lo ? sp.of : lo;
+    /* replicas that span nodes: how many nodes each deployment's take (read off their first nodes) */
+    for (size_t n0 = 0; n0 < plan->nnodes; n0++) {
+        sol_span first;
+        if (!sol_node_span(pb, plan, n0, &first) || first.part != 1)
+            continue;
+        int seen = 0; /* this deployment printed already */
+        for (size_t n = 0; n < n0 && !seen; n++) {
+            sol_span sp;
+            seen = sol_node_span(pb, plan, n, &sp) && sp.part == 1 && sp.dep == first.dep;
+        }
+        if (seen)
+            continue;
+        uint32_t lo = first.of, hi = first.of, nrep = 0;
+        for (size_t n = n0; n < plan->nnodes; n++) {
+            sol_span sp;
+            if (sol_node_span(pb, plan, n, &sp) && sp.dep == first.dep && sp.part == 1) {
+                lo = sp.of < lo ? sp.of : lo;
                 hi = sp.of > hi ? sp.of : hi;
                 nrep++;
             }
-        if (nrep) {
-            printf("\nspans      %s: %u replica%s on ", pb->deps[d].name, nrep, nrep == 1 ? "" : "s");
-            if (lo == hi)
-                printf("%u nodes per replica", lo);
-            else
-                printf("%u to %u nodes per replica", lo, hi);
-            printf(", each node its own");
         }
+        printf("\nspans      %s: %u replica%s on ", pb->deps[first.dep].name, nrep, nrep == 1 ? "" : "s");
+        if (lo == hi)
+            printf("%u nodes per replica", lo);
+        else
+            printf("%u to %u nodes per replica", lo, hi);
+        printf(", each node its own");
     }
     printf("\ncost       $%.3f per hour, $%.2f per month (730 h)\n", plan->cost, plan->cost * 730.0);
     for (size_t n = 0; n < plan->nnodes; n++) {
@@ -494,15 +503,20 @@ json_t *report_summary_json(const scenario *s, const scn_result *r, const char *
         }
     }
     /* replicas that span nodes: their shape beside the node counts */
-    for (size_t d = 0; d < pb->ndeps; d++) {
+    for (size_t n0 = 0; n0 < plan->nnodes; n0++) {
+        sol_span first, sp;
+        if (!sol_node_span(pb, plan, n0, &first) || first.part != 1)
+            continue;
+        int seen = 0; /* this deployment named already */
         uint32_t hi = 0;
-        sol_span sp;
         for (size_t n = 0; n < plan->nnodes; n++)
-            if (sol_node_span(pb, plan, n, &sp) && sp.dep == d && sp.of > hi)
-                hi = sp.of;
-        if (hi) {
+            if (sol_node_span(pb, plan, n, &sp) && sp.dep == first.dep && sp.part == 1) {
+                seen |= n < n0;
+                hi = sp.of > hi ? sp.of : hi;
+            }
+        if (!seen) {
             size_t len = strlen(bytype);
-            snprintf(bytype + len, sizeof bytype - len, " (%s: %u nodes per replica)", pb->deps[d].name, hi);
+            snprintf(bytype + len, sizeof bytype - len, " (%s: %u nodes per replica)", pb->deps[first.dep].name, hi);
         }
     }
     json_object_set_new(o, "nodes_by_type", json_string(bytype));

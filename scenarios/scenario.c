@@ -1408,7 +1408,7 @@ void scn_why_unplaceable(const scenario *s, const sol_problem *pb, size_t d, cha
     }
     uint32_t va_all = va->on_host ? 0 : sol_variant_gpus(va); /* the replica's GPUs */
     if (span_off && !host_short)
-        snprintf(buf, n, "needs %u GPUs (tp %u x %u), more than one node offered has, and may not span nodes there "
+        snprintf(buf, n, "needs %u GPUs (tp %u x %u stages or ranks), more than one node offered has, and may not span nodes there "
                  "(its max_nodes is %u; a node choice with 'span: false' refuses it)",
                  sol_variant_gpus(span_off), s->deps[d].vtp[span_off - dp->variants],
                  sol_variant_gpus(span_off) / s->deps[d].vtp[span_off - dp->variants],

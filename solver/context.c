@@ -421,7 +421,10 @@ uint32_t span_of(const sol_ctx *c, size_t k, uint32_t t)
 
 int ctx_add_span_columns(sol_ctx *c)
 {
-    for (size_t k = 0; k < c->nvi; k++)
+    for (size_t k = 0; k < c->nvi; k++) {
+        const vitem *v = &c->vi[k];
+        if (v->on_host || c->pb->deps[v->dep].variants[v->variant].max_nodes <= 1)
+            continue; /* never spans: no type to look at */
         for (uint32_t t = 0; t < c->pb->ntypes; t++) {
             uint32_t n = span_of(c, k, t);
             if (n <= 1 || (c->pb->types[t].available >= 0 && (int64_t)n > c->pb->types[t].available))
@@ -433,6 +436,7 @@ int ctx_add_span_columns(sol_ctx *c)
             if (ctx_add_pattern(c, &p) < 0)
                 return -1;
         }
+    }
     return 0;
 }
 
