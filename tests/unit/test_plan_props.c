@@ -241,7 +241,67 @@ static void random_plans_are_deployable(test_ctx *t)
     inv_catalog_free(&cat);
 }
 
+/* The solver shape of each deployment (docs/formats.md, "Replicas that span nodes"): a replica
+ * that fits a node stays one block of GPUs (max_nodes 0), as before; one that lists pp, or
+ * whose job is larger than any node it may use, may span 8 nodes by default, in groups of tp;
+ * max_nodes says otherwise; a host deployment never spans. */
+static void span_shapes_and_defaults(test_ctx *t)
+{
+    inv_catalog cat;
+    fp_error err;
+    if (inv_catalog_load(&cat, &err) != 0) {
+        CHECK(t, 0);
+        return;
+    }
+    static const char text[] =
+        "nodes:\n"
+        "  - {name: box, memory: 512 GB, gpus: 8, gpu_memory: 80 GB, cost: 1}\n"
+        "deployments:\n"
+        "  - {name: fits, memory: 100 GB, tp: 8}\n"
+        "  - {name: listed, memory: 100 GB, tp: 8, pp: [1, 2]}\n"
+        "  - {name: train16, model: llama-3.2-3b, workload: {method: full, zero: 3, gpus: 16}}\n"
+        "  - {name: train16-one, model: llama-3.2-3b, max_nodes: 1, tp: 4,\n"
+        "     workload: {method: full, zero: 3, gpus: 8}}\n"
+        "  - {name: three, memory: 100 GB, tp: 2, pp: [4], max_nodes: 3}\n";
+    scenario sc;
+    if (scn_parse(&sc, "shapes.yaml", text, strlen(text), &cat, &err) != 0) {
+        fprintf(stderr, "  %s\n", err.msg);
+        CHECK(t, 0);
+        inv_catalog_free(&cat);
+        return;
+    }
+    sol_problem pb;
+    if (scn_build(&sc, &cat, &pb, &err) != 0) {
+        fprintf(stderr, "  %s\n", err.msg);
+        CHECK(t, 0);
+    } else {
+        const sol_deployment *d = pb.deps;
+        /* fits: one block of 8, no spanning */
+        CHECK(t, d[0].nvariants == 1 && d[0].variants[0].tp == 8 && d[0].variants[0].groups == 0 &&
+                     d[0].variants[0].max_nodes == 0);
+        /* listed: pp 1 is one block of 8; pp 2 is 2 groups of 8 that may span 8 nodes */
+        CHECK(t, d[1].nvariants == 2 && d[1].variants[0].tp == 8 && d[1].variants[0].groups == 0);
+        CHECK(t, d[1].variants[1].tp == 8 && d[1].variants[1].groups == 2 && d[1].variants[1].max_nodes == 8);
+        CHECK(t, sol_variant_gpus(&d[1].variants[1]) == 16 && sc.deps[1].vpp[1] == 2);
+        CHECK_U64(t, d[1].variants[1].shard_bytes, 100000000000ULL / 16); /* the fixed size over 16 GPUs */
+        /* a ZeRO-3 job of 16 GPUs on 8-GPU nodes: 16 ranks of one GPU, up to 8 nodes */
+        CHECK(t, d[2].variants[0].tp == 1 && d[2].variants[0].groups == 16 && d[2].variants[0].max_nodes == 8);
+        /* max_nodes: 1 keeps the job whole: one block of its 8 GPUs */
+        CHECK(t, d[3].variants[0].tp == 8 && d[3].variants[0].groups == 0 && d[3].variants[0].max_nodes == 0);
+        /* max_nodes: 3 as written; 4 stages of tp 2 */
+        CHECK(t, d[4].variants[0].tp == 2 && d[4].variants[0].groups == 4 && d[4].variants[0].max_nodes == 3);
+        /* on one 8-GPU node the 4 stages of tp 2 fit: no spanning there */
+        CHECK(t, sol_span_nodes(&d[4].variants[0], &pb.types[0]) == 1);
+        CHECK(t, sol_span_nodes(&d[1].variants[1], &pb.types[0]) == 2);
+        CHECK(t, sol_span_nodes(&d[2].variants[0], &pb.types[0]) == 2);
+        scn_problem_free(&pb);
+    }
+    scn_free(&sc);
+    inv_catalog_free(&cat);
+}
+
 const test_case plan_props_tests[] = {
     {"plan/random_plans_are_deployable", random_plans_are_deployable},
+    {"plan/span_shapes_and_defaults", span_shapes_and_defaults},
     {NULL, NULL},
 };
