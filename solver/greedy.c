@@ -179,7 +179,9 @@ static int greedy_pass(const sol_ctx *c, const rep *reps, size_t nreps, int pref
             if (pb->types[t].available >= 0 && opened[t] >= (size_t)pb->types[t].available)
                 continue;
             for (size_t k = k0; k < k1; k++) {
-                uint32_t span = span_of(c, k, (uint32_t)t);
+                const vitem *vk = &c->vi[k];
+                uint32_t span = !vk->on_host && pb->deps[vk->dep].variants[vk->variant].max_nodes > 1
+                                    ? span_of(c, k, (uint32_t)t) : 0;
                 if (span > 1 ? pb->types[t].available >= 0 && opened[t] + span > (size_t)pb->types[t].available
                              : !fits_empty(c, (uint32_t)t, &c->vi[k]))
                     continue;
