@@ -157,6 +157,17 @@ double primary_of(const sol_ctx *c, double z);
 double primary_bound(const sol_ctx *c, double z);
 void tick(const sol_ctx *c, double t0, double *last, double best_obj, double lb_obj);
 
+/* The most replicas of deployment d on one node: its anti-affinity limit, or its replicas.
+ * A pattern holds at most this many copies of d's variants together, and of each variant at
+ * most what fits (node_bound): two limits, one per deployment and one per variant, since a
+ * pattern may mix variants of one deployment. */
+static inline uint32_t dep_limit(const sol_problem *pb, uint32_t d)
+{
+    const sol_deployment *dp = &pb->deps[d];
+    return dp->anti_affinity > 0 && (uint32_t)dp->anti_affinity < dp->replicas ? (uint32_t)dp->anti_affinity
+                                                                                : dp->replicas;
+}
+
 /* ---------------------------------------------------------------- pricing.c */
 struct kentry;
 /* One pricing round's knapsacks, kept for the round (cleared when the duals change). */

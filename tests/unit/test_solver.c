@@ -392,8 +392,8 @@ static void brute_force_run(test_ctx *t, int twins, int odd, int hostmem)
                         (long long)types[k].available, types[k].no_span);
             for (size_t k = 0; k < nd; k++)
                 for (size_t v = 0; v < deps[k].nvariants; v++)
-                    fprintf(stderr, "dep %zu x%u aa %d allowed %d: v%zu tp %u groups %u max %u shard %llu host %llu\n", k,
-                            deps[k].replicas, deps[k].anti_affinity, deps[k].allowed ? deps[k].allowed[0] : -1, v,
+                    fprintf(stderr, "dep %zu x%u aa %d allowed %d: v%zu va %d tp %u groups %u max %u shard %llu host %llu\n", k,
+                            deps[k].replicas, deps[k].anti_affinity, deps[k].allowed ? deps[k].allowed[0] : -1, v, deps[k].variants[v].allowed ? deps[k].variants[v].allowed[0] * 10 + deps[k].variants[v].allowed[1] : -1,
                             deps[k].variants[v].tp, deps[k].variants[v].groups, deps[k].variants[v].max_nodes,
                             (unsigned long long)deps[k].variants[v].shard_bytes,
                             (unsigned long long)deps[k].variants[v].host_bytes);
@@ -464,6 +464,14 @@ static void brute_force_run(test_ctx *t, int twins, int odd, int hostmem)
             if (wrong) {
                 fprintf(stderr, "  instance %d: brute force %.0f, solver %.0f, bound %.3f (status %d, %zu unplaced)\n",
                         inst, b.best, got, plan.bound, plan.status, plan.nunplaced);
+                if (getenv("FP_TEST_DUMP"))
+                    for (size_t n = 0; n < plan.nnodes; n++) {
+                        fprintf(stderr, "   node %zu type %u:", n, plan.nodes[n].type);
+                        for (size_t q = 0; q < plan.nodes[n].nshards; q++)
+                            fprintf(stderr, " d%u r%u v%u s%u g%d", plan.nodes[n].shards[q].dep, plan.nodes[n].shards[q].replica,
+                                    plan.nodes[n].shards[q].variant, plan.nodes[n].shards[q].shard, plan.nodes[n].shards[q].gpu);
+                        fprintf(stderr, "\n");
+                    }
                 t->failures++;
             }
             proven += plan.status == SOL_OPTIMAL;
@@ -1034,6 +1042,79 @@ static void test_verifier_spanning(test_ctx *t)
     CHECK(t, plan_verify(&pb, &plan, &e) == 0);
 }
 
+/* One node may hold two variants of one deployment: here a tp-2 copy (5 GB shards, 4 GB of
+ * host) and a tp-1 copy (3 GB, 8 GB of host) beside a 7 GB host deployment fill a node of 3
+ * GPUs of 8 GB and 19 GB of host memory exactly (7 + 4 + 8).  Two such nodes hold everything:
+ * $2.  The pricing and the enumeration once limited a variant's copies by its deployment's
+ * count, so the tp-2 copy (at most 1 a node) could not join a tp-1 copy: they proved $3. */
+static void test_mixed_variants_on_one_node(test_ctx *t)
+{
+    sol_node_type types[2] = {{.name = "t0", .gpus = 3, .gpu_bytes = 8 * GB, .host_bytes = 19 * GB, .cost = 1,
+                               .available = -1},
+                              {.name = "t1", .gpus = 1, .gpu_bytes = 15 * GB, .host_bytes = 10 * GB, .cost = 1.5,
+                               .available = -1}};
+    sol_deployment deps[3];
+    memset(deps, 0, sizeof deps);
+    for (int k = 0; k < 3; k += 2) { /* two interchangeable deployments: one class of 4 */
+        snprintf(deps[k].name, sizeof deps[k].name, "gpu%d", k);
+        deps[k].replicas = 2;
+        deps[k].nvariants = 2;
+        deps[k].variants[0] = (sol_variant){.tp = 1, .shard_bytes = 3 * GB, .host_bytes = 8 * GB};
+        deps[k].variants[1] = (sol_variant){.tp = 2, .shard_bytes = 5 * GB, .host_bytes = 4 * GB};
+    }
+    snprintf(deps[1].name, sizeof deps[1].name, "host");
+    deps[1].replicas = 2;
+    deps[1].anti_affinity = 1;
+    deps[1].nvariants = 1;
+    deps[1].variants[0] = (sol_variant){.tp = 1, .on_host = 1, .shard_bytes = 7 * GB};
+    sol_problem pb = {.deps = deps, .ndeps = 3, .types = types, .ntypes = 2, .goal = SOL_GOAL_COST,
+                      .time_limit_s = 10, .allow_partial = 1};
+    for (int merged = 1; merged >= 0; merged--) {
+        if (!merged) /* the same without the class: one deployment of 4 replicas */
+            deps[0].replicas = 4, pb.ndeps = 2;
+        sol_plan plan;
+        fp_error e;
+        CHECK(t, sol_solve(&pb, &plan, &e) == 0);
+        CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+        CHECK(t, plan.status == SOL_OPTIMAL && plan.nunplaced == 0);
+        CHECK(t, fabs(plan.cost - 2.0) < 1e-9 && plan.bound <= 2.0 + 1e-9);
+        sol_plan_free(&plan);
+    }
+}
+
+/* A start solution given to GLPK's branch and bound must be read against our columns: with
+ * the MIP presolver on, it was read against the presolved problem's, and GLPK kept a plan of
+ * 4 nodes of a type with 2 (one replica spanning 2 nodes counted twice).  Worked by hand: the
+ * 1-GPU nodes (2 available) hold the anti-affinity replica alone ($5), or one 2-GPU replica
+ * over both ($10); the best leaves 3 replicas out and uses 1 node. */
+static void test_start_solution_columns(test_ctx *t)
+{
+    sol_node_type type = {.name = "t0", .gpus = 1, .gpu_bytes = 13 * GB, .host_bytes = 16 * GB, .cost = 5,
+                          .available = 2};
+    sol_deployment deps[3];
+    memset(deps, 0, sizeof deps);
+    deps[0].replicas = 1;
+    deps[0].anti_affinity = 1;
+    deps[0].nvariants = 1;
+    deps[0].variants[0] = (sol_variant){.tp = 1, .shard_bytes = 6 * GB, .host_bytes = 6 * GB};
+    deps[1].replicas = 1;
+    deps[1].nvariants = 1;
+    deps[1].variants[0] = (sol_variant){.tp = 2, .shard_bytes = 4 * GB, .host_bytes = 4 * GB, .groups = 4, .max_nodes = 2};
+    deps[2].replicas = 2;
+    deps[2].nvariants = 1;
+    deps[2].variants[0] = (sol_variant){.tp = 1, .shard_bytes = 4 * GB, .host_bytes = 4 * GB, .groups = 2, .max_nodes = 3};
+    for (int k = 0; k < 3; k++)
+        snprintf(deps[k].name, sizeof deps[k].name, "d%d", k);
+    sol_problem pb = {.deps = deps, .ndeps = 3, .types = &type, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 10,
+                      .allow_partial = 1};
+    sol_plan plan;
+    fp_error e;
+    CHECK(t, sol_solve(&pb, &plan, &e) == 0);
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    CHECK(t, plan.nnodes == 1 && fabs(plan.cost - 5.0) < 1e-9);
+    sol_plan_free(&plan);
+}
+
 static void test_glpk_error_hook(test_ctx *t)
 {
     fp_error e;
@@ -1062,6 +1143,8 @@ const test_case solver_tests[] = {
     {"solver/brute_force_shared_weights", test_brute_force_shared_weights},
     {"solver/brute_force_spanning", test_brute_force_spanning},
     {"solver/verifier_spanning", test_verifier_spanning},
+    {"solver/mixed_variants_on_one_node", test_mixed_variants_on_one_node},
+    {"solver/start_solution_columns", test_start_solution_columns},
     {"solver/brute_force_spanning_twins", test_brute_force_spanning_twins},
     {"solver/brute_force_spanning_odd_sizes", test_brute_force_spanning_odd_sizes},
     {"solver/brute_force_shared_weights_twins", test_brute_force_shared_weights_twins},
