@@ -55,7 +55,7 @@ static int solve(const inst *in, double tl, double *secs, int *proven, unsigned 
         if (k == nd) {
             snprintf(deps[nd].name, sizeof deps[nd].name, "s%lu", in->size[i]);
             deps[nd].nvariants = 1;
-            deps[nd].variants[0] = (sol_variant){1, 1, in->size[i] * GB, 0, NULL, 0, 0};
+            deps[nd].variants[0] = (sol_variant){1, 1, in->size[i] * GB, 0, NULL, 0, 0, 0, 0};
             nd++;
         }
         deps[k].replicas++;

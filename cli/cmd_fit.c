@@ -9,6 +9,7 @@
 #include "../common/units.h"
 #include "../estimator/estimator.h"
 #include "../inventory/inventory.h"
+#include "../solver/solver.h"
 #include "cli.h"
 
 enum { O_FORMAT, O_NODE, O_RESERVE, O_RESERVE_GPU, O_REVISION };
@@ -34,7 +35,11 @@ static void help(FILE *out)
           "A node whose GPU cannot run the workload (fp8 weights below compute capability\n"
           "8.9 in transformers, bf16 asked for before Ampere, ...) holds none: see 'runs'.\n"
           "\n"
-          "exit: 0 at least one replica fits, 1 none does (or the GPU cannot run it), 2 bad input\n",
+          "A replica of more GPUs than the node has (--pp, data-parallel ranks) is reported by the\n"
+          "nodes it spans: groups of tp GPUs on each, each node its own, as plans place it.\n"
+          "\n"
+          "exit: 0 at least one replica fits (on one node, or on the nodes it spans), 1 none does (or\n"
+          "the GPU cannot run it), 2 bad input\n",
           out);
 }
 
@@ -200,6 +205,17 @@ static int run(int argc, char **argv)
             maxctx = lo;
         }
     }
+    /* a replica larger than the node: the nodes it spans, stage groups of tp GPUs on each, each
+     * node its own (as plans place it: docs/solver.md, "Replicas that span nodes") */
+    uint64_t span_nodes = 0;
+    uint64_t job = f.host ? 0 : est_job_gpus(&o.w);
+    if (!f.host && !cannot[0] && job > nd->gpus && o.w.tp <= nd->gpus && sfp.need && sfp.need <= f.cap &&
+        job % o.w.tp == 0) {
+        uint64_t per = nd->gpus / o.w.tp, groups = job / o.w.tp, k = (groups + per - 1) / per;
+        uint64_t host_here = sfp.host / job * per * o.w.tp + ((sfp.host % job) * per * o.w.tp + job - 1) / job;
+        if (k <= SOL_MAX_SPAN && host_here <= f.host_cap)
+            span_nodes = k;
+    }
     json_t *j = json_object();
     json_object_set_new(j, "model", json_string(mr->name));
     json_object_set_new(j, "node", json_string(nd->name));
@@ -217,6 +233,8 @@ static int run(int argc, char **argv)
     json_object_set_new(j, "max_context_at_max_replicas", json_integer((json_int_t)maxctx));
     if (cannot[0])
         json_object_set_new(j, "cannot_run", json_string(cannot));
+    if (span_nodes)
+        json_object_set_new(j, "nodes_per_replica", json_integer((json_int_t)span_nodes));
     if (fmt == FMT_TABLE) {
         printf("model      %s on %s (%s memory: %s%.2f GiB%s)\n", mr->name, nd->name, f.host ? "host" : "GPU",
                f.host ? "" : "", (double)f.cap / FP_GIB, f.host ? "" : " per GPU");
@@ -241,10 +259,18 @@ static int run(int argc, char **argv)
                    (double)sfp.host / FP_GIB, (double)f.host_cap / FP_GIB, (unsigned long long)(f.host_cap / sfp.host));
         if (cannot[0])
             printf("runs       NO: %s\n", cannot);
-        if (!f.host && est_job_gpus(&o.w) > nd->gpus)
+        if (span_nodes)
+            printf("spans      a replica of %llu GPUs spans %llu nodes (%llu GPUs of it on each, in groups of tp %llu), "
+                   "each node its own\n",
+                   (unsigned long long)job, (unsigned long long)span_nodes,
+                   (unsigned long long)(nd->gpus / o.w.tp * o.w.tp), (unsigned long long)o.w.tp);
+        else if (!f.host && est_job_gpus(&o.w) > nd->gpus)
             printf("gpus       NO: a replica needs %llu GPUs on one node and %s has %u\n",
                    (unsigned long long)est_job_gpus(&o.w), nd->name, nd->gpus);
-        printf("fits       %llu replica%s\n", (unsigned long long)count, count == 1 ? "" : "s");
+        if (span_nodes)
+            printf("fits       1 replica on %llu nodes (none on one node)\n", (unsigned long long)span_nodes);
+        else
+            printf("fits       %llu replica%s\n", (unsigned long long)count, count == 1 ? "" : "s");
         if (count)
             printf("context    up to %llu tokens keeps %llu replica%s\n", (unsigned long long)maxctx,
                    (unsigned long long)count, count == 1 ? "" : "s");
@@ -252,7 +278,7 @@ static int run(int argc, char **argv)
         out_any(stdout, fmt, j);
     }
     json_decref(j);
-    rc = count ? EXIT_OK : EXIT_NOFIT;
+    rc = count || span_nodes ? EXIT_OK : EXIT_NOFIT;
 out:
     if (rc == EXIT_BADINPUT)
         cli_report(&err);

@@ -205,8 +205,17 @@ static void plan_body(sb *b, const json_t *plan)
         size_t rows = json_array_size(gpus) + (show_host ? 1 : 0);
         sb_printf(b, "<h2>node %lld: ", (long long)num(node, "id"));
         sb_text(b, str(node, "type"));
-        sb_printf(b, " ($%.3f/h)</h2>\n<svg class=\"node\" width=\"900\" height=\"%zu\" viewBox=\"0 0 900 %zu\">\n",
-                  num(node, "cost_per_hour"), rows * 26 + 6, rows * 26 + 6);
+        sb_printf(b, " ($%.3f/h)</h2>\n", num(node, "cost_per_hour"));
+        const json_t *span = json_object_get(node, "span");
+        if (span) { /* part of a replica that spans nodes: the replica is drawn on each of them */
+            sb_printf(b, "<p class=\"span\">");
+            sb_text(b, str(span, "deployment"));
+            sb_printf(b, " #%lld spans %lld nodes (tp %lld x pp %lld): this is its node %lld of %lld, its own</p>\n",
+                      (long long)num(span, "replica"), (long long)num(span, "of"), (long long)num(span, "tp"),
+                      (long long)num(span, "pp"), (long long)num(span, "node"), (long long)num(span, "of"));
+        }
+        sb_printf(b, "<svg class=\"node\" width=\"900\" height=\"%zu\" viewBox=\"0 0 900 %zu\">\n", rows * 26 + 6,
+                  rows * 26 + 6);
         double y = 3;
         if (show_host) {
             /* beside the host deployments: GPU processes' own memory and the node's one copy of each

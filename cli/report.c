@@ -103,6 +103,34 @@ static void bar(char *buf, size_t width, double used, double cap)
     buf[width] = 0;
 }
 
+/* The GPU replica of shard k, counted on this node once: at its lowest shard here (shard 0 on
+ * one node).  Its host memory here: all of it on one node; spread over the nodes of a replica
+ * that spans them, the share of the GPUs this node holds, rounded up (solver.h, sol_variant). */
+static uint64_t proc_host_here(const sol_problem *pb, const sol_node *nd, size_t k)
+{
+    const sol_shard *sh = &nd->shards[k];
+    const sol_variant *v = &pb->deps[sh->dep].variants[sh->variant];
+    uint64_t here = 0, all = sol_variant_gpus(v);
+    for (size_t q = 0; q < nd->nshards; q++) {
+        const sol_shard *o = &nd->shards[q];
+        if (o->dep != sh->dep || o->replica != sh->replica)
+            continue;
+        if (o->shard < sh->shard)
+            return 0; /* not its lowest shard here */
+        here++;
+    }
+    return v->host_bytes / all * here + ((v->host_bytes % all) * here + all - 1) / all;
+}
+
+static int proc_first_here(const sol_node *nd, size_t k)
+{
+    const sol_shard *sh = &nd->shards[k];
+    for (size_t q = 0; q < nd->nshards; q++)
+        if (nd->shards[q].dep == sh->dep && nd->shards[q].replica == sh->replica && nd->shards[q].shard < sh->shard)
+            return 0;
+    return 1;
+}
+
 json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_plan *plan, char (*reasons)[256])
 {
     json_t *o = json_object();
@@ -152,7 +180,7 @@ json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_pla
                 json_object_set_new(x, "replica", json_integer(sh->replica + 1));
                 json_object_set_new(x, "shard", json_integer(sh->shard));
                 json_object_set_new(x, "tp", json_integer(s->deps[sh->dep].vtp[sh->variant]));
-                json_object_set_new(x, "gpus", json_integer(v->tp));
+                json_object_set_new(x, "gpus", json_integer(sol_variant_gpus(v)));
                 json_object_set_new(x, "bytes", json_integer((json_int_t)shard_est(s, sh)));
                 json_object_set_new(x, "margin_bytes", json_integer((json_int_t)shard_margin(s, sh)));
                 double u = vllm_util(s, sh, &nc->node);
@@ -173,12 +201,13 @@ json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_pla
             const sol_shard *sh = &nd->shards[k];
             const sol_variant *v = &pb->deps[sh->dep].variants[sh->variant];
             if (sh->gpu != -1) {
-                if (v->host_bytes && sh->shard == 0) { /* once per replica */
-                    host_used += v->host_bytes;
+                if (v->host_bytes && proc_first_here(nd, k)) { /* once per replica and node */
+                    uint64_t hb = proc_host_here(pb, nd, k);
+                    host_used += hb;
                     json_t *x = json_object();
                     json_object_set_new(x, "deployment", json_string(pb->deps[sh->dep].name));
                     json_object_set_new(x, "replica", json_integer(sh->replica + 1));
-                    json_object_set_new(x, "bytes", json_integer((json_int_t)v->host_bytes));
+                    json_object_set_new(x, "bytes", json_integer((json_int_t)hb));
                     json_array_append_new(procs, x);
                 }
                 continue;
@@ -217,6 +246,17 @@ json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_pla
             json_decref(shared);
         json_object_set_new(j, "host", host);
         json_object_set_new(j, "gpus", gpus);
+        sol_span sp;
+        if (sol_node_span(pb, plan, n, &sp)) { /* part of a replica that spans nodes */
+            json_t *x = json_object();
+            json_object_set_new(x, "deployment", json_string(pb->deps[sp.dep].name));
+            json_object_set_new(x, "replica", json_integer(sp.replica + 1));
+            json_object_set_new(x, "node", json_integer(sp.part));
+            json_object_set_new(x, "of", json_integer(sp.of));
+            json_object_set_new(x, "tp", json_integer(s->deps[sp.dep].vtp[sp.variant]));
+            json_object_set_new(x, "pp", json_integer(s->deps[sp.dep].vpp[sp.variant]));
+            json_object_set_new(j, "span", x);
+        }
         json_array_append_new(nodes, j);
     }
     json_object_set_new(o, "nodes", nodes);
@@ -239,7 +279,12 @@ json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_pla
         for (size_t v = 0; v < pb->deps[d].nvariants; v++) {
             json_t *y = json_object();
             json_object_set_new(y, "tp", json_integer(s->deps[d].vtp[v]));
-            json_object_set_new(y, "gpus", json_integer(pb->deps[d].variants[v].on_host ? 0 : pb->deps[d].variants[v].tp));
+            json_object_set_new(y, "gpus", json_integer(pb->deps[d].variants[v].on_host ? 0
+                                                                                      : sol_variant_gpus(&pb->deps[d].variants[v])));
+            if (pb->deps[d].variants[v].max_nodes > 1) { /* a replica that may span nodes */
+                json_object_set_new(y, "pp", json_integer(s->deps[d].vpp[v]));
+                json_object_set_new(y, "max_nodes", json_integer(pb->deps[d].variants[v].max_nodes));
+            }
             json_object_set_new(y, "bytes_per_shard", json_integer((json_int_t)s->deps[d].device_bytes[v]));
             json_object_set_new(y, "margin_per_shard", json_integer((json_int_t)s->deps[d].margin_bytes[v]));
             if (pb->deps[d].variants[v].host_bytes)
@@ -288,6 +333,34 @@ void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan 
             sep = ", ";
         }
     }
+    /* replicas that span nodes: how many nodes each deployment's take (read off their first nodes) */
+    for (size_t n0 = 0; n0 < plan->nnodes; n0++) {
+        sol_span first;
+        if (!sol_node_span(pb, plan, n0, &first) || first.part != 1)
+            continue;
+        int seen = 0; /* this deployment printed already */
+        for (size_t n = 0; n < n0 && !seen; n++) {
+            sol_span sp;
+            seen = sol_node_span(pb, plan, n, &sp) && sp.part == 1 && sp.dep == first.dep;
+        }
+        if (seen)
+            continue;
+        uint32_t lo = first.of, hi = first.of, nrep = 0;
+        for (size_t n = n0; n < plan->nnodes; n++) {
+            sol_span sp;
+            if (sol_node_span(pb, plan, n, &sp) && sp.dep == first.dep && sp.part == 1) {
+                lo = sp.of < lo ? sp.of : lo;
+                hi = sp.of > hi ? sp.of : hi;
+                nrep++;
+            }
+        }
+        printf("\nspans      %s: %u replica%s on ", pb->deps[first.dep].name, nrep, nrep == 1 ? "" : "s");
+        if (lo == hi)
+            printf("%u nodes per replica", lo);
+        else
+            printf("%u to %u nodes per replica", lo, hi);
+        printf(", each node its own");
+    }
     printf("\ncost       $%.3f per hour, $%.2f per month (730 h)\n", plan->cost, plan->cost * 730.0);
     for (size_t n = 0; n < plan->nnodes; n++) {
         const sol_node *nd = &plan->nodes[n];
@@ -297,6 +370,16 @@ void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan 
         if (t->gpus)
             printf(" (%u x %s)", t->gpus, nc->node.gpu);
         printf(", $%.3f/h\n", t->cost);
+        sol_span sp;
+        if (sol_node_span(pb, plan, n, &sp)) {
+            const scn_deployment *sd = &s->deps[sp.dep];
+            printf("  spans: %s#%u, node %u of %u (tp %u x pp %u", pb->deps[sp.dep].name, sp.replica + 1, sp.part,
+                   sp.of, sd->vtp[sp.variant], sd->vpp[sp.variant]);
+            uint32_t all = sol_variant_gpus(&pb->deps[sp.dep].variants[sp.variant]);
+            if (all / sd->vtp[sp.variant] / sd->vpp[sp.variant] > 1)
+                printf(" x %u data-parallel", all / sd->vtp[sp.variant] / sd->vpp[sp.variant]);
+            printf("; the node is its own)\n");
+        }
         char bb[41];
         uint64_t host = 0, hmargin = 0;
         int any_host = 0;
@@ -309,8 +392,8 @@ void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan 
                 host += shard_est(s, sh) + report_shared_first(s, pb, nd, k);
                 hmargin += shard_margin(s, sh);
                 any_host = 1;
-            } else if (sh->shard == 0 && v->host_bytes) {
-                host += v->host_bytes;
+            } else if (v->host_bytes && proc_first_here(nd, k)) {
+                host += proc_host_here(pb, nd, k);
                 any_host = 1;
             }
         }
@@ -322,9 +405,11 @@ void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan 
                 const sol_shard *sh = &nd->shards[k];
                 if (sh->gpu == -1)
                     printf(" %s#%u", pb->deps[sh->dep].name, sh->replica + 1);
-                else if (sh->shard == 0 && pb->deps[sh->dep].variants[sh->variant].host_bytes)
+                else if (proc_first_here(nd, k) && pb->deps[sh->dep].variants[sh->variant].host_bytes)
                 {
-                    uint32_t np = pb->deps[sh->dep].variants[sh->variant].tp;
+                    uint32_t np = 0; /* its processes here: one per GPU */
+                    for (size_t q = 0; q < nd->nshards; q++)
+                        np += nd->shards[q].dep == sh->dep && nd->shards[q].replica == sh->replica;
                     if (np > 1)
                         printf(" %s#%u(%u processes)", pb->deps[sh->dep].name, sh->replica + 1, np);
                     else
@@ -360,8 +445,8 @@ void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan 
                     continue;
                 const sol_variant *v = &pb->deps[sh->dep].variants[sh->variant];
                 printf(" %s#%u", pb->deps[sh->dep].name, sh->replica + 1);
-                if (v->tp > 1)
-                    printf("[%u/%u]", sh->shard + 1, v->tp);
+                if (sol_variant_gpus(v) > 1)
+                    printf("[%u/%u]", sh->shard + 1, sol_variant_gpus(v));
                 double u = vllm_util(s, sh, &nc->node);
                 if (u > 0)
                     printf("(util %.4f)", u);
@@ -415,6 +500,23 @@ json_t *report_summary_json(const scenario *s, const scn_result *r, const char *
         if (k) {
             size_t len = strlen(bytype);
             snprintf(bytype + len, sizeof bytype - len, "%s%zu x %s", len ? ", " : "", k, pb->types[t].name);
+        }
+    }
+    /* replicas that span nodes: their shape beside the node counts */
+    for (size_t n0 = 0; n0 < plan->nnodes; n0++) {
+        sol_span first, sp;
+        if (!sol_node_span(pb, plan, n0, &first) || first.part != 1)
+            continue;
+        int seen = 0; /* this deployment named already */
+        uint32_t hi = 0;
+        for (size_t n = 0; n < plan->nnodes; n++)
+            if (sol_node_span(pb, plan, n, &sp) && sp.dep == first.dep && sp.part == 1) {
+                seen |= n < n0;
+                hi = sp.of > hi ? sp.of : hi;
+            }
+        if (!seen) {
+            size_t len = strlen(bytype);
+            snprintf(bytype + len, sizeof bytype - len, " (%s: %u nodes per replica)", pb->deps[first.dep].name, hi);
         }
     }
     json_object_set_new(o, "nodes_by_type", json_string(bytype));

@@ -525,6 +525,17 @@ int emit_plan(const emit_input *in, emit_set *out, fp_error *err)
 {
     ep_plan m = {.in = in};
     int rc = -1;
+    /* a replica that spans nodes needs one launcher across them (vLLM on a Ray cluster with
+     * --pipeline-parallel-size, torchrun with --nnodes): not written yet, so no file is */
+    for (size_t n = 0; n < in->plan->nnodes; n++) {
+        sol_span sp;
+        if (sol_node_span(in->pb, in->plan, n, &sp))
+            return fp_fail(err, NULL, 0, 0,
+                           "--emit: '%s' replica %u spans %u nodes, and fedplan does not write launch files for a "
+                           "replica across nodes yet (vLLM on a Ray cluster, torchrun --nnodes): plan without --emit, "
+                           "or with max_nodes: 1",
+                           in->pb->deps[sp.dep].name, sp.replica + 1, sp.of);
+    }
     if (build(&m, err) != 0)
         goto out;
     if (emit_launch(&m, out, err) != 0 || emit_compose(&m, out, err) != 0 || emit_kube(&m, out, err) != 0 ||

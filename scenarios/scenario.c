@@ -219,11 +219,20 @@ static int c_reserve_gpu(const ydoc *d, const ynode *v, const char *k, void *o, 
     return ynode_size(d, v, k, &((load_ctx *)o)->nc->reserve_gpu, e);
 }
 
+static int c_span(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    int b;
+    if (ynode_bool(d, v, k, &b, e))
+        return -1;
+    ((load_ctx *)o)->nc->no_span = !b;
+    return 0;
+}
+
 static const yfield node_fields[] = {
     {"type", 0, c_type},           {"name", 0, c_name},       {"memory", 0, c_memory},
     {"gpus", 0, c_gpus},           {"gpu", 0, c_gpu},         {"gpu_memory", 0, c_gpu_memory},
     {"count", 0, c_count},         {"cost", 0, c_cost},       {"reserve", 0, c_reserve},
-    {"reserve_per_gpu", 0, c_reserve_gpu},
+    {"reserve_per_gpu", 0, c_reserve_gpu}, {"span", 0, c_span},
 };
 
 /* ---------------------------------------------------------------- deployments */
@@ -327,6 +336,53 @@ static int d_tp(const ydoc *d, const ynode *v, const char *k, void *o, fp_error 
         return 0;
     }
     return tp_one(d, v, k, dp, e);
+}
+static int pp_one(const ydoc *d, const ynode *v, const char *k, scn_deployment *dp, fp_error *e)
+{
+    uint64_t u;
+    if (ynode_u64(d, v, k, &u, e))
+        return -1;
+    if (u == 0 || u > EST_MAX_STAGES)
+        return ydoc_fail(d, v, e, "'%s': a pipeline-parallel degree is 1 to %d, got %llu", k, EST_MAX_STAGES,
+                         (unsigned long long)u);
+    for (size_t i = 0; i < dp->npp; i++)
+        if (dp->pp[i] == u)
+            return ydoc_fail(d, v, e, "'%s': degree %llu is listed twice", k, (unsigned long long)u);
+    if (dp->npp >= SCN_MAX_PP)
+        return ydoc_fail(d, v, e, "'%s': at most %d degrees", k, SCN_MAX_PP);
+    dp->pp[dp->npp++] = (uint32_t)u;
+    return 0;
+}
+/* pp: pipeline-parallel degrees, one solver variant per (tp, pp) pair; a replica of several
+ * stages may span nodes (docs/formats.md) */
+static int d_pp(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    scn_deployment *dp = ((load_ctx *)o)->dp;
+    dp->pp_line = v->line;
+    dp->pp_col = v->col;
+    dp->npp = 0;
+    if (v->type == YN_SEQ) {
+        if (v->n == 0)
+            return ydoc_fail(d, v, e, "'%s' must list at least one degree", k);
+        for (size_t i = 0; i < v->n; i++)
+            if (pp_one(d, v->vals[i], k, dp, e))
+                return -1;
+        return 0;
+    }
+    return pp_one(d, v, k, dp, e);
+}
+static int d_max_nodes(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    scn_deployment *dp = ((load_ctx *)o)->dp;
+    uint64_t u;
+    if (ynode_u64(d, v, k, &u, e))
+        return -1;
+    if (u == 0 || u > SOL_MAX_SPAN)
+        return ydoc_fail(d, v, e, "'%s' must be between 1 and %d, got %llu", k, SOL_MAX_SPAN, (unsigned long long)u);
+    dp->max_nodes = (uint32_t)u;
+    dp->max_nodes_line = v->line;
+    dp->max_nodes_col = v->col;
+    return 0;
 }
 static int d_on(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
 {
@@ -508,6 +564,7 @@ static const yfield dep_fields[] = {
     {"replicas", 0, d_replicas}, {"anti_affinity", 0, d_anti}, {"priority", 0, d_priority},
     {"tp", 0, d_tp},           {"on", 0, d_on},             {"node_type", 0, d_pin},
     {"workload", 0, d_workload}, {"share_weights", 0, d_share}, {"revision", 0, d_revision},
+    {"pp", 0, d_pp},           {"max_nodes", 0, d_max_nodes},
 };
 
 /* ---------------------------------------------------------------- lists */
@@ -698,6 +755,14 @@ static int t_deployments(const ydoc *d, const ynode *v, const char *k, void *o, 
             dp->on_host = 1;
         if (dp->on_host && (dp->ntp > 1 || dp->tp[0] != 1))
             return ydoc_fail(d, ynode_get(m, "tp"), e, "deployment '%s' runs on host memory: 'tp' does not apply",
+                             dp->name);
+        if (dp->on_host && (dp->npp || dp->max_nodes > 1))
+            return ydoc_fail(d, ynode_get(m, dp->npp ? "pp" : "max_nodes"), e,
+                             "deployment '%s' runs on host memory: it does not span nodes", dp->name);
+        const ynode *wl = ynode_get(m, "workload");
+        if (dp->npp && wl && wl->type == YN_MAP && ynode_get(wl, "pp"))
+            return ydoc_fail(d, ynode_get(m, "pp"), e,
+                             "deployment '%s' gives 'pp' twice (in its workload too): keep the deployment's list",
                              dp->name);
         const ynode *nm = ynode_get(m, "name");
         dp->name_line = nm->line;
@@ -999,7 +1064,8 @@ static int vllm_fixed_share(scenario *s, scn_deployment *dp, sol_deployment *sd,
             dp->device_bytes[k] = takes;
             dp->margin_bytes[k] = 0; /* the margin lives inside the budget: vLLM turns it into KV cache */
             dp->outside_bytes[k] = fp->outside_allocator;
-            dp->gpus[k] = proto.tp;
+            dp->gpus[k] = sol_variant_gpus(&proto);
+            dp->vpp[k] = dp->vpp[first];
             dp->shard_bytes[k] = takes;
         }
         rows[k * s->nnodes + n] = 1;
@@ -1011,11 +1077,40 @@ static int vllm_fixed_share(scenario *s, scn_deployment *dp, sol_deployment *sd,
         sd->nvariants++;
         memset(rows + first * s->nnodes, 0, s->nnodes);
         sd->variants[first].allowed = rows + first * s->nnodes;
-        dp->gpus[first] = proto.tp;
+        dp->gpus[first] = sol_variant_gpus(&proto);
         dp->shard_bytes[first] = proto.shard_bytes;
         dp->outside_bytes[first] = fp->outside_allocator;
     }
     dp->nv = sd->nvariants;
+    return 0;
+}
+
+/* The shape of a GPU variant of g GPUs in groups of tp (a pipeline stage's, a training
+ * rank's): on one node, g GPUs as one block (tp = g) as always; where the replica may span
+ * nodes, groups of tp that the solver lays on up to max_nodes nodes of one type.  It may span
+ * when the deployment says (max_nodes), or lists 'pp', or when its job is larger than any node
+ * it may use (then up to SCN_DEFAULT_SPAN nodes: docs/formats.md).  -1 with err. */
+static int span_shape(const scn_deployment *dp, sol_variant *v, uint32_t tp, uint64_t g, uint32_t node_gpus,
+                      const scenario *s, fp_error *err)
+{
+    uint32_t span = dp->max_nodes ? dp->max_nodes : dp->npp || g > node_gpus ? SCN_DEFAULT_SPAN : 1;
+    if (span <= 1 || g <= tp) {
+        if (g > SCN_MAX_JOB_GPUS)
+            return fp_fail(err, s->file, dp->line, dp->col,
+                           "deployment '%s': a job of %llu GPUs is more than one node holds (at most %d GPUs); let "
+                           "it span nodes with 'max_nodes'",
+                           dp->name, (unsigned long long)g, SCN_MAX_JOB_GPUS);
+        v->tp = (uint32_t)g;
+        v->groups = 0;
+        v->max_nodes = 0;
+        return 0;
+    }
+    if (g / tp > 32 * SOL_MAX_SPAN || g % tp)
+        return fp_fail(err, s->file, dp->line, dp->col, "deployment '%s': a job of %llu GPUs is more than fedplan "
+                       "places (%d nodes of at most 32 GPUs)", dp->name, (unsigned long long)g, SOL_MAX_SPAN);
+    v->tp = tp;
+    v->groups = (uint32_t)(g / tp);
+    v->max_nodes = span;
     return 0;
 }
 
@@ -1102,6 +1197,7 @@ int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *er
         t->host_bytes = nc->node.host_memory > nc->reserve_host ? nc->node.host_memory - nc->reserve_host : 0;
         t->cost = nc->cost;
         t->available = nc->count;
+        t->no_span = nc->no_span;
     }
     for (size_t i = 0; i < s->ndeps; i++) {
         scn_deployment *dp = &s->deps[i];
@@ -1132,7 +1228,15 @@ int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *er
         unsigned char *rows = NULL; /* this deployment's per-variant node flags, when it needs them */
         if (!dp->memory && !dp->on_host && dp->opts.w.runtime == EST_RT_VLLM && dp->opts.w.gmu_set)
             rows = flags + (fixed_seen++) * SOL_MAX_VARIANTS * s->nnodes;
-        for (size_t t = 0; t < dp->ntp; t++) {
+        /* the most GPUs one node it may use has: a job larger than that spans nodes by default */
+        uint32_t node_gpus = 0;
+        for (size_t n = 0; n < s->nnodes; n++)
+            if ((!dp->allowed || dp->allowed[n]) && s->nodes[n].node.gpus > node_gpus)
+                node_gpus = s->nodes[n].node.gpus;
+        const size_t npp = dp->npp ? dp->npp : 1;
+        for (size_t q = 0; q < dp->ntp * npp; q++) {
+            const size_t t = q / npp;
+            const uint32_t ppd = dp->npp ? dp->pp[q % npp] : 0; /* 0: the workload's */
             if (sd->nvariants == SOL_MAX_VARIANTS) {
                 fp_fail(err, s->file, dp->line, dp->col, "deployment '%s': more than %d ways to run it (tp degrees "
                         "times GPU sizes)", dp->name, SOL_MAX_VARIANTS);
@@ -1140,12 +1244,16 @@ int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *er
             }
             sol_variant *v = &sd->variants[sd->nvariants];
             size_t vi = sd->nvariants;
-            /* the solver's tp is the number of GPUs a replica occupies, each holding shard_bytes */
+            /* the solver's tp is the number of GPUs a replica occupies, each holding shard_bytes;
+             * a replica that may span nodes is groups of tp GPUs instead (span_shape) */
             v->tp = dp->on_host ? 1 : dp->tp[t];
             v->on_host = dp->on_host;
             dp->vtp[vi] = dp->tp[t];
+            dp->vpp[vi] = ppd ? ppd : 1;
             if (dp->memory) {
-                uint64_t dev = (dp->memory + v->tp - 1) / v->tp;
+                uint64_t dev = (dp->memory + (uint64_t)v->tp * dp->vpp[vi] - 1) / ((uint64_t)v->tp * dp->vpp[vi]);
+                if (!dp->on_host && span_shape(dp, v, dp->tp[t], (uint64_t)dp->tp[t] * dp->vpp[vi], node_gpus, s, err))
+                    goto fail;
                 /* a fixed size is the user's own figure: no margin unless the scenario sets one */
                 uint64_t margin = s->margin.set ? margin_of(&s->margin, dev) : 0;
                 dp->device_bytes[vi] = dev;
@@ -1154,6 +1262,8 @@ int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *er
             } else {
                 est_workload w = dp->opts.w;
                 w.tp = dp->tp[t];
+                if (ppd)
+                    w.pp = ppd;
                 if (s->margin.set && (s->margin_forced || !w.margin.set))
                     w.margin = s->margin;
                 est_footprint fp;
@@ -1168,15 +1278,9 @@ int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *er
                 }
                 if (!dp->on_host) {
                     uint64_t g = est_job_gpus(&w);
-                    if (g > SCN_MAX_JOB_GPUS) {
-                        fp_fail(err, s->file, dp->line, dp->col,
-                                "deployment '%s': a job of %llu GPUs (tp %u x pp %llu x %llu data-parallel) is more "
-                                "than one node holds (at most %d GPUs)",
-                                dp->name, (unsigned long long)g, dp->tp[t], (unsigned long long)w.pp,
-                                (unsigned long long)w.dp, SCN_MAX_JOB_GPUS);
+                    dp->vpp[vi] = (uint32_t)(w.pp ? w.pp : 1);
+                    if (span_shape(dp, v, dp->tp[t], g, node_gpus, s, err))
                         goto fail;
-                    }
-                    v->tp = (uint32_t)g;
                 }
                 v->shard_bytes = fp.need;
                 if (dp->on_host && w.runtime == EST_RT_LLAMACPP && dp->share_weights != 0 &&
@@ -1224,7 +1328,7 @@ int scn_build(scenario *s, const inv_catalog *cat, sol_problem *pb, fp_error *er
                     continue; /* it added its own variants */
                 }
             }
-            dp->gpus[vi] = v->on_host ? 0 : v->tp;
+            dp->gpus[vi] = v->on_host ? 0 : sol_variant_gpus(v);
             dp->shard_bytes[vi] = v->shard_bytes;
             sd->nvariants++;
             dp->nv = sd->nvariants;
@@ -1255,7 +1359,7 @@ void scn_why_unplaceable(const scenario *s, const sol_problem *pb, size_t d, cha
     buf[0] = 0;
     uint64_t best_gpu = 0, best_host = 0;
     uint32_t most_gpus = 0;
-    const sol_variant *host_short = NULL;
+    const sol_variant *host_short = NULL, *span_off = NULL;
     for (size_t t = 0; t < pb->ntypes; t++) {
         if (dp->allowed && !dp->allowed[t])
             continue;
@@ -1270,11 +1374,17 @@ void scn_why_unplaceable(const scenario *s, const sol_problem *pb, size_t d, cha
             const sol_variant *va = &dp->variants[v];
             if (!sol_variant_allowed(dp, va, t))
                 continue;
+            uint32_t span = sol_span_nodes(va, nt);
+            /* on the nodes a replica spans, each holds its share of the host memory */
+            uint64_t all = va->on_host ? 1 : sol_variant_gpus(va), on = span > 1 ? nt->gpus / va->tp * va->tp : all;
+            uint64_t hb = va->host_bytes / all * on + ((va->host_bytes % all) * on + all - 1) / all;
             if (va->on_host ? va->shard_bytes <= nt->host_bytes
-                            : (va->tp <= nt->gpus && va->shard_bytes <= nt->gpu_bytes && va->host_bytes <= nt->host_bytes))
+                            : (span && va->shard_bytes <= nt->gpu_bytes && hb <= nt->host_bytes))
                 return; /* placeable somewhere */
-            if (!va->on_host && va->tp <= nt->gpus && va->shard_bytes <= nt->gpu_bytes)
+            if (!va->on_host && span && va->shard_bytes <= nt->gpu_bytes)
                 host_short = va; /* its GPUs would do: host memory is what is missing */
+            if (!va->on_host && !span && va->tp <= nt->gpus && sol_variant_gpus(va) > nt->gpus)
+                span_off = va; /* enough GPUs over several nodes, were it allowed to span them */
         }
     }
     /* node types refused because their GPU cannot run it: the first one's reason */
@@ -1324,39 +1434,49 @@ void scn_why_unplaceable(const scenario *s, const sol_problem *pb, size_t d, cha
     const sol_variant *va = NULL;
     for (size_t v = 0; v < dp->nvariants; v++) {
         const sol_variant *x = &dp->variants[v];
-        int ok = x->on_host || x->tp <= most_gpus, va_ok = va && (va->on_host || va->tp <= most_gpus);
-        if (!va || (ok && !va_ok) || (ok == va_ok && (ok ? x->shard_bytes < va->shard_bytes : x->tp < va->tp)))
+        /* GPUs one node must have: the whole replica's, or a group's where it may span nodes */
+        uint32_t xg = x->max_nodes > 1 ? x->tp : sol_variant_gpus(x), vg = va ? (va->max_nodes > 1 ? va->tp : sol_variant_gpus(va)) : 0;
+        int ok = x->on_host || xg <= most_gpus, va_ok = va && (va->on_host || vg <= most_gpus);
+        if (!va || (ok && !va_ok) || (ok == va_ok && (ok ? x->shard_bytes < va->shard_bytes : xg < vg)))
             va = x;
     }
-    if (host_short)
+    uint32_t va_all = va->on_host ? 0 : sol_variant_gpus(va); /* the replica's GPUs */
+    if (span_off && !host_short)
+        snprintf(buf, n, "needs %u GPUs (tp %u x %u stages or ranks), more than one node offered has, and may not span nodes there "
+                 "(its max_nodes is %u; a node choice with 'span: false' refuses it)",
+                 sol_variant_gpus(span_off), s->deps[d].vtp[span_off - dp->variants],
+                 sol_variant_gpus(span_off) / s->deps[d].vtp[span_off - dp->variants],
+                 span_off->max_nodes ? span_off->max_nodes : 1);
+    else if (host_short)
         snprintf(buf, n, "its %u process%s need %.2f GiB of host memory beside the GPUs, and the largest host memory "
                  "on a node whose GPUs would hold it is smaller (%.2f GiB on the largest node offered)",
-                 host_short->tp, host_short->tp == 1 ? "" : "es", (double)host_short->host_bytes / FP_GIB,
-                 (double)best_host / FP_GIB);
+                 sol_variant_gpus(host_short), sol_variant_gpus(host_short) == 1 ? "" : "es",
+                 (double)host_short->host_bytes / FP_GIB, (double)best_host / FP_GIB);
     else if (va->on_host)
         snprintf(buf, n, "needs %.2f GiB of host memory and the largest node offered has %.2f GiB",
                  (double)va->shard_bytes / FP_GIB, (double)best_host / FP_GIB);
     else if (!most_gpus)
         snprintf(buf, n, "needs a GPU and none of its node choices has one");
-    else if (va->tp > most_gpus)
+    else if ((va->max_nodes > 1 ? va->tp : va_all) > most_gpus)
         snprintf(buf, n, "needs %u GPUs on one node (tp %u x %u data-parallel) and its node choices have at most %u",
-                 va->tp, s->deps[d].vtp[va - dp->variants], va->tp / s->deps[d].vtp[va - dp->variants], most_gpus);
+                 va->max_nodes > 1 ? va->tp : va_all, s->deps[d].vtp[va - dp->variants],
+                 (va->max_nodes > 1 ? va->tp : va_all) / s->deps[d].vtp[va - dp->variants], most_gpus);
     else {
         size_t vi = (size_t)(va - dp->variants);
         const scn_deployment *sd = &s->deps[d];
         /* the largest GPU on a node that has this many GPUs and may take this variant */
         uint64_t best = 0;
         for (size_t t = 0; t < pb->ntypes; t++)
-            if (sol_variant_allowed(dp, va, t) && pb->types[t].gpus >= va->tp && pb->types[t].gpu_bytes > best)
+            if (sol_variant_allowed(dp, va, t) && sol_span_nodes(va, &pb->types[t]) && pb->types[t].gpu_bytes > best)
                 best = pb->types[t].gpu_bytes;
         char job[64];
-        if (va->tp > 1)
-            snprintf(job, sizeof job, ", on each of %u GPUs", va->tp);
+        if (va_all > 1)
+            snprintf(job, sizeof job, ", on each of %u GPUs", va_all);
         else
             job[0] = 0;
         char where[64] = "";
-        if (va->tp > 1)
-            snprintf(where, sizeof where, " on a node with %u GPUs", va->tp);
+        if (va_all > 1 && va->max_nodes <= 1)
+            snprintf(where, sizeof where, " on a node with %u GPUs", va_all);
         if (va->shard_bytes > best)
             snprintf(buf, n,
                      "needs %.2f GiB per GPU (%.2f estimate + %.2f margin%s) and the largest GPU%s offered has %.2f GiB "
@@ -1368,7 +1488,7 @@ void scn_why_unplaceable(const scenario *s, const sol_problem *pb, size_t d, cha
             snprintf(buf, n,
                      "needs %u GPUs of %.2f GiB (%.2f estimate + %.2f margin each) and %.2f GiB of host memory on one "
                      "node, and no node offered has all of it",
-                     va->tp, (double)va->shard_bytes / FP_GIB, (double)sd->device_bytes[vi] / FP_GIB,
+                     va_all, (double)va->shard_bytes / FP_GIB, (double)sd->device_bytes[vi] / FP_GIB,
                      (double)sd->margin_bytes[vi] / FP_GIB, (double)va->host_bytes / FP_GIB);
     }
     size_t used = strlen(buf);

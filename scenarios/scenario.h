@@ -13,7 +13,9 @@
 #include "../solver/solver.h"
 
 #define SCN_MAX_TP 8
-#define SCN_MAX_JOB_GPUS 32 /* GPUs of one replica: the solver places a replica on one node */
+#define SCN_MAX_JOB_GPUS 32 /* GPUs of one replica on one node (one node holds at most 32 shards) */
+#define SCN_MAX_PP 8        /* pipeline-parallel degrees one deployment lists */
+#define SCN_DEFAULT_SPAN 8  /* max_nodes when a deployment lists 'pp' or its job is larger than any node */
 #define SCN_MAX_PIN 16
 
 typedef struct scn_node_choice {
@@ -22,6 +24,7 @@ typedef struct scn_node_choice {
     int64_t count;        /* -1: unlimited */
     double cost;          /* per hour */
     uint64_t reserve_host, reserve_gpu;
+    int no_span;          /* 'span: false': no replica spans nodes of this choice */
     unsigned long line, col;
 } scn_node_choice;
 
@@ -52,6 +55,11 @@ typedef struct scn_deployment {
     int priority;
     uint32_t tp[SCN_MAX_TP];
     size_t ntp;
+    uint32_t pp[SCN_MAX_PP]; /* 'pp': pipeline-parallel degrees (0 entries: the workload's) */
+    size_t npp;
+    uint32_t max_nodes;      /* 'max_nodes': nodes one replica may span (0: the default, see
+                                docs/formats.md) */
+    unsigned long pp_line, pp_col, max_nodes_line, max_nodes_col;
     int on_host;          /* 1: host memory (CPU nodes, llama.cpp); 0: GPU memory */
     int on_set;
     /* share_weights: -1 unset (on: llama.cpp on the host shares), 0 off, 1 on */
@@ -73,6 +81,7 @@ typedef struct scn_deployment {
      * data-parallel ranks of a training job) */
     size_t nv;
     uint32_t vtp[SOL_MAX_VARIANTS];
+    uint32_t vpp[SOL_MAX_VARIANTS];     /* its pipeline-parallel degree (stages) */
     uint64_t shard_bytes[SOL_MAX_VARIANTS];
     uint64_t device_bytes[SOL_MAX_VARIANTS];
     uint64_t margin_bytes[SOL_MAX_VARIANTS];

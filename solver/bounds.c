@@ -138,6 +138,35 @@ static double lagrangian(const sol_ctx *c, const double *duals, const int *avail
     return out;
 }
 
+/* The columns of replicas that span nodes (fixed columns, never priced): column j of
+ * deployment d on k nodes of type t has cost k obj_t, 1 on d's covering row, k on t's
+ * availability row.  Farley's theta must cover (pi_d + k mu_t) / (k obj_t), and the
+ * Lagrangian bound gains U_j min(0, k (obj_t - mu_t) - pi_d), with U_j = d's replicas (at
+ * most one column per replica; an availability of the type bounds it too).  Every real
+ * spanning column is a column of the model (span_of checks exact bytes), so these terms are
+ * those of the problem itself. */
+void span_terms(const sol_ctx *c, const double *duals, const int *avail_row, double *theta, double *lterm)
+{
+    const sol_problem *pb = c->pb;
+    for (size_t i = 0; i < c->npat; i++) {
+        const pattern *p = &c->pats[i];
+        if (p->nodes <= 1)
+            continue;
+        uint32_t d = c->vi[p->copies[0].vi].dep;
+        double k = (double)p->nodes, mu = avail_row[p->type] ? duals[avail_row[p->type]] : 0;
+        double pi = duals[d + 1] > 0 ? duals[d + 1] : 0, cost = k * c->obj[p->type];
+        if (theta && (pi + k * mu) / cost > *theta)
+            *theta = (pi + k * mu) / cost;
+        double rc = cost - k * mu - pi;
+        if (lterm && rc < 0) {
+            double U = pb->deps[d].replicas;
+            if (pb->types[p->type].available >= 0 && floor((double)pb->types[p->type].available / k) < U)
+                U = floor((double)pb->types[p->type].available / k);
+            *lterm += U * rc;
+        }
+    }
+}
+
 /* theta from the model's own pricing run on relaxed sizes: every size rounded down and
  * every capacity up in the model's units, so that every real pattern is a pattern there and
  * the exact pricing (GPU by GPU, tensor-parallel shards, per-node bounds) bounds its value.
@@ -238,6 +267,7 @@ static double relaxed_theta(const sol_ctx *c, const double *duals, const int *av
         if (c->obj[t] - mu - v < 0)
             lterm += U * (c->obj[t] - mu - v);
     }
+    span_terms(c, duals, avail_row, &theta, &lterm);
     if (types_term)
         *types_term = lterm;
 done:
@@ -299,7 +329,7 @@ double volume_bound(const sol_ctx *c)
                 const sol_variant *va = &dp->variants[v];
                 /* its bytes in this memory: none for a host variant in GPU memory, a GPU
                  * variant's process memory (often none) in host memory */
-                double bytes = dim == 0 ? (va->on_host ? 0 : (double)va->shard_bytes * (double)va->tp)
+                double bytes = dim == 0 ? (va->on_host ? 0 : (double)va->shard_bytes * (double)sol_variant_gpus(va))
                                         : (double)(va->on_host ? va->shard_bytes : va->host_bytes);
                 if (bytes == 0) { /* it can run without this memory: free here */
                     best = 0;
@@ -309,9 +339,13 @@ double volume_bound(const sol_ctx *c)
                     const sol_node_type *nt = &pb->types[t];
                     if (!sol_variant_allowed(dp, va, t))
                         continue;
+                    /* a replica spanning k nodes pays k nodes of k times the capacity: the same ratio
+                     * (its host memory, spread over them, is at most k nodes' too) */
+                    uint32_t span = va->on_host ? 1 : sol_span_nodes(va, nt);
                     int fits = va->on_host ? va->shard_bytes <= nt->host_bytes &&
                                                  va->shared_bytes <= nt->host_bytes - va->shard_bytes
-                                           : va->tp <= nt->gpus && va->shard_bytes <= nt->gpu_bytes &&
+                                           : span > 1 ? va->shard_bytes <= nt->gpu_bytes
+                                           : span == 1 && va->shard_bytes <= nt->gpu_bytes &&
                                                  va->host_bytes <= nt->host_bytes;
                     double cap = !fits ? 0 : dim == 0 ? (double)nt->gpus * (double)nt->gpu_bytes : (double)nt->host_bytes;
                     if (cap > 0 && c->obj[t] * bytes / cap < best)

@@ -49,6 +49,10 @@ static int dep_cmp(const void *a, const void *b)
             return p->share < q->share ? -1 : 1;
         if (p->shared_bytes != q->shared_bytes)
             return p->shared_bytes < q->shared_bytes ? -1 : 1;
+        if (p->groups != q->groups)
+            return p->groups < q->groups ? -1 : 1;
+        if (p->max_nodes != q->max_nodes)
+            return p->max_nodes < q->max_nodes ? -1 : 1;
         if ((p->allowed != NULL) != (q->allowed != NULL))
             return p->allowed ? 1 : -1;
         if (p->allowed) {
@@ -67,6 +71,16 @@ static int dep_cmp(const void *a, const void *b)
     return i < j ? -1 : (i > j);
 }
 
+/* may a replica of this deployment span nodes?  Such deployments stay classes of their own:
+ * a class replica on several nodes would be split among members node by node */
+static int may_span(const sol_deployment *x)
+{
+    for (size_t v = 0; v < x->nvariants; v++)
+        if (!x->variants[v].on_host && x->variants[v].max_nodes > 1)
+            return 1;
+    return 0;
+}
+
 /* the same ways to run, field by field */
 static int variants_same(const sol_problem *pb, const sol_deployment *x, const sol_deployment *y)
 {
@@ -74,6 +88,7 @@ static int variants_same(const sol_problem *pb, const sol_deployment *x, const s
         const sol_variant *p = &x->variants[v], *q = &y->variants[v];
         if (p->tp != q->tp || p->on_host != q->on_host || p->shard_bytes != q->shard_bytes ||
             p->host_bytes != q->host_bytes || p->share != q->share || p->shared_bytes != q->shared_bytes ||
+            p->groups != q->groups || p->max_nodes != q->max_nodes ||
             (p->allowed != NULL) != (q->allowed != NULL) ||
             (p->allowed && memcmp(p->allowed, q->allowed, pb->ntypes) != 0))
             return 0;
@@ -127,7 +142,7 @@ int cls_build(const sol_problem *pb, sol_classes *cl)
             /* the same key: the comparison without the index tie-break says equal */
             const sol_deployment *p = &pb->deps[x], *q = &pb->deps[y];
             sort_pb = pb;
-            int same = p->priority == q->priority && (p->anti_affinity != 0) == (q->anti_affinity != 0) &&
+            int same = !may_span(p) && !may_span(q) && p->priority == q->priority && (p->anti_affinity != 0) == (q->anti_affinity != 0) &&
                        (!p->anti_affinity || p->replicas == q->replicas) && p->nvariants == q->nvariants &&
                        variants_same(pb, p, q) &&
                        (p->allowed != NULL) == (q->allowed != NULL) &&
@@ -238,6 +253,19 @@ int cls_expand(const sol_problem *pb, const sol_classes *cl, const sol_plan *cp,
             uint32_t k = rep_cls[r];
             const sol_deployment *cd = &cl->deps[k];
             uint32_t dep = UINT32_MAX;
+            if (cl->first[k + 1] - cl->first[k] == 1 && may_span(&pb->deps[cl->members[cl->first[k]]])) {
+                /* a deployment that may span nodes (a class of its own): its replicas keep their
+                 * numbers (one that spans nodes is on several and stays one replica), each
+                 * counted once, on the node of its first shard */
+                dep = cl->members[cl->first[k]];
+                int first = 0;
+                for (size_t s = 0; s < cn->nshards; s++)
+                    first |= cn->shards[s].dep == k && cn->shards[s].replica == rep_id[r] && cn->shards[s].shard == 0;
+                left[dep] -= (uint32_t)first;
+                rep_dep[r] = dep;
+                rep_num[r] = rep_id[r];
+                continue;
+            }
             if (cd->anti_affinity) {
                 /* the member with the most replicas left that is not on this node yet */
                 uint32_t most = 0;

@@ -94,6 +94,7 @@ static int price_round(solve_state *s, double z, round_out *ro)
         }
         free(p.copies);
     }
+    span_terms(c, duals, s->avail_row, &ro->theta, &ro->lagr);
     return 0;
 }
 

@@ -53,7 +53,8 @@ static uint64_t pattern_key(const sol_ctx *c, const pattern *p)
     for (uint32_t i = 0; i < p->ncopies; i++)
         s += mix64(p->copies[i].vi + 1);
     (void)c;
-    return mix64(s ^ mix64((uint64_t)p->type << 32 ^ p->ncopies));
+    uint64_t key = mix64(s ^ mix64((uint64_t)p->type << 32 ^ p->ncopies));
+    return p->nodes > 1 ? mix64(key ^ p->nodes) : key;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -66,7 +67,7 @@ static int cmp_u32(const void *a, const void *b)
  * 1 same, 0 not, -1 out of memory (never read as "not the same": a caller must not act on it). */
 int pattern_same(const pattern *a, const pattern *b)
 {
-    if (a->type != b->type || a->ncopies != b->ncopies)
+    if (a->type != b->type || a->ncopies != b->ncopies || pat_nodes(a) != pat_nodes(b))
         return 0;
     uint32_t sa[64], sb[64];
     uint32_t *xa = a->ncopies <= 64 ? sa : malloc(a->ncopies * sizeof *xa);
@@ -184,6 +185,17 @@ int ctx_build(sol_ctx *c, const sol_problem *pb, fp_error *err)
                 return fp_fail(err, NULL, 0, 0, "deployment '%s' has a zero footprint", dp->name);
             if (!dp->variants[v].on_host && (dp->variants[v].tp == 0 || dp->variants[v].tp > 32))
                 return fp_fail(err, NULL, 0, 0, "deployment '%s': tensor-parallel degree must be 1 to 32", dp->name);
+            if (!dp->variants[v].on_host && dp->variants[v].groups > 1 &&
+                (dp->variants[v].groups > 32 * SOL_MAX_SPAN || sol_variant_gpus(&dp->variants[v]) > 32 * SOL_MAX_SPAN ||
+                 (dp->variants[v].max_nodes <= 1 && sol_variant_gpus(&dp->variants[v]) > 32)))
+                return fp_fail(err, NULL, 0, 0, "deployment '%s': a replica of %u GPUs is more than %s holds", dp->name,
+                               sol_variant_gpus(&dp->variants[v]),
+                               dp->variants[v].max_nodes <= 1 ? "one node" : "the nodes it may span");
+            if (dp->variants[v].on_host && (dp->variants[v].groups > 1 || dp->variants[v].max_nodes > 1))
+                return fp_fail(err, NULL, 0, 0, "deployment '%s': a host variant does not span nodes", dp->name);
+            if (dp->variants[v].max_nodes > SOL_MAX_SPAN)
+                return fp_fail(err, NULL, 0, 0, "deployment '%s': a replica may span at most %d nodes", dp->name,
+                               SOL_MAX_SPAN);
             if (dp->variants[v].on_host && dp->variants[v].host_bytes)
                 return fp_fail(err, NULL, 0, 0, "deployment '%s': a host variant has its size in shard_bytes, not host_bytes",
                                dp->name);
@@ -199,7 +211,12 @@ int ctx_build(sol_ctx *c, const sol_problem *pb, fp_error *err)
             if (dp->variants[v].host_bytes) /* a GPU process's host memory: an item of host memory */
                 gh = gcd64(gh, dp->variants[v].host_bytes);
         }
-        total_shards += (uint64_t)dp->replicas * 32;
+        /* nodes a replica may take: one per shard (at most 32), or the nodes it may span */
+        uint32_t most = 32;
+        for (size_t v = 0; v < dp->nvariants; v++)
+            if (!dp->variants[v].on_host && dp->variants[v].max_nodes > most)
+                most = dp->variants[v].max_nodes;
+        total_shards += (uint64_t)dp->replicas * most;
     }
     for (size_t t = 0; t < pb->ntypes; t++) {
         const sol_node_type *nt = &pb->types[t];
@@ -237,7 +254,7 @@ int ctx_build(sol_ctx *c, const sol_problem *pb, fp_error *err)
         for (size_t v = 0; v < pb->deps[d].nvariants; v++) {
             const sol_variant *va = &pb->deps[d].variants[v];
             uint64_t u = va->on_host ? c->hunit : c->gunit;
-            c->vi[k++] = (vitem){(uint32_t)d, (uint32_t)v, va->on_host ? 1 : va->tp, va->on_host,
+            c->vi[k++] = (vitem){(uint32_t)d, (uint32_t)v, va->on_host ? 1 : sol_variant_gpus(va), va->on_host,
                                  (va->shard_bytes + u - 1) / u, (va->host_bytes + c->hunit - 1) / c->hunit,
                                  va->share, (va->shared_bytes + c->hunit - 1) / c->hunit};
             if (va->share > c->nshare)
@@ -307,6 +324,27 @@ int plan_to_patterns(sol_ctx *c, const sol_plan *plan)
     for (size_t n = 0; n < plan->nnodes; n++) {
         const sol_node *nd = &plan->nodes[n];
         pattern p = {.type = nd->type};
+        if (nd->nshards) { /* part of a replica spanning nodes: one column, counted on its first part */
+            const sol_shard *s0 = &nd->shards[0];
+            size_t vi = c->vi_first[s0->dep] + s0->variant;
+            uint32_t k = span_of(c, vi, nd->type);
+            if (k > 1) {
+                int first = 0;
+                for (size_t s = 0; s < nd->nshards; s++)
+                    first |= nd->shards[s].shard == 0;
+                if (!first)
+                    continue;
+                pcopy one;
+                memset(&one, -1, sizeof one);
+                one.vi = (uint32_t)vi;
+                p.ncopies = 1;
+                p.copies = &one;
+                p.nodes = k;
+                if (ctx_add_pattern(c, &p) < 0)
+                    return -1;
+                continue;
+            }
+        }
         p.copies = calloc(nd->nshards + 1, sizeof *p.copies);
         if (!p.copies)
             return -1;
@@ -349,13 +387,69 @@ uint32_t node_bound(const sol_ctx *c, uint32_t t, size_t k)
     if (!sol_variant_allowed(d, &d->variants[v->variant], t))
         return 0;
     if (v->on_host ? v->w > c->hcap[t] || v->s > c->hcap[t] - v->w
-                   : (v->tp > nt->gpus || v->w > c->gcap[t] || v->h > c->hcap[t]))
+                   : (v->tp > nt->gpus || v->tp > 32 || v->w > c->gcap[t] || v->h > c->hcap[t]))
         return 0;
     uint32_t b = d->anti_affinity > 0 && (uint32_t)d->anti_affinity < d->replicas ? (uint32_t)d->anti_affinity : d->replicas;
     uint64_t fit = v->on_host ? (c->hcap[t] - v->s) / v->w : (c->gcap[t] / v->w) * nt->gpus / v->tp;
     if (!v->on_host && v->h && c->hcap[t] / v->h < fit) /* a GPU process's host memory */
         fit = c->hcap[t] / v->h;
     return fit < b ? (uint32_t)fit : b;
+}
+
+/* ---------------------------------------------------------------- replicas that span nodes
+ * A replica of g groups of tp GPUs on a type of G GPUs: a node holds floor(G / tp) groups; when
+ * it needs k > 1 nodes, the replica takes k whole nodes, dedicated to it (docs/solver.md,
+ * "Replicas that span nodes").  Its feasibility is checked in exact bytes (the nodes hold
+ * nothing else): every GPU holds one shard, and each node's host memory the share of the
+ * replica's host memory of the GPUs it holds, the fullest node's being the largest. */
+
+uint32_t span_of(const sol_ctx *c, size_t k, uint32_t t)
+{
+    const vitem *v = &c->vi[k];
+    const sol_deployment *d = &c->pb->deps[v->dep];
+    const sol_variant *va = &d->variants[v->variant];
+    const sol_node_type *nt = &c->pb->types[t];
+    if (v->on_host || !sol_variant_allowed(d, va, t))
+        return 0;
+    uint32_t n = sol_span_nodes(va, nt);
+    if (n <= 1 || va->shard_bytes > nt->gpu_bytes)
+        return 0;
+    uint32_t all = sol_variant_gpus(va), per = (nt->gpus / va->tp) * va->tp; /* GPUs on the fullest node */
+    uint64_t host = va->host_bytes / all * per + ((va->host_bytes % all) * per + all - 1) / all;
+    return host <= nt->host_bytes ? n : 0;
+}
+
+int ctx_add_span_columns(sol_ctx *c)
+{
+    for (size_t k = 0; k < c->nvi; k++) {
+        const vitem *v = &c->vi[k];
+        if (v->on_host || c->pb->deps[v->dep].variants[v->variant].max_nodes <= 1)
+            continue; /* never spans: no type to look at */
+        for (uint32_t t = 0; t < c->pb->ntypes; t++) {
+            uint32_t n = span_of(c, k, t);
+            if (n <= 1 || (c->pb->types[t].available >= 0 && (int64_t)n > c->pb->types[t].available))
+                continue;
+            pcopy one;
+            memset(&one, -1, sizeof one);
+            one.vi = (uint32_t)k;
+            pattern p = {.type = t, .ncopies = 1, .copies = &one, .nodes = n};
+            if (ctx_add_pattern(c, &p) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+size_t span_layout(const sol_ctx *c, size_t k, uint32_t t, uint32_t q, uint32_t replica, sol_shard *out)
+{
+    const vitem *v = &c->vi[k];
+    const sol_variant *va = &c->pb->deps[v->dep].variants[v->variant];
+    uint32_t per = c->pb->types[t].gpus / va->tp, groups = va->groups > 1 ? va->groups : 1;
+    size_t n = 0;
+    for (uint32_t g = q * per; g < groups && g < (q + 1) * per; g++)
+        for (uint32_t j = 0; j < va->tp; j++)
+            out[n++] = (sol_shard){v->dep, replica, v->variant, g * va->tp + j, (int32_t)((g - q * per) * va->tp + j)};
+    return n;
 }
 
 /* ---------------------------------------------------------------- limits: time and work

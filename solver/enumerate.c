@@ -15,6 +15,7 @@ typedef struct enumer {
     uint32_t *cand, *bound;
     uint64_t *gfree, hfree;
     uint32_t *depcount;
+    uint32_t *vcount;    /* per candidate: its copies in the pattern (a pattern may mix variants) */
     uint32_t *filecount; /* per weights-file id: host copies of it in the pattern */
     pcopy *cur;
     uint32_t ncur;
@@ -57,7 +58,7 @@ static int copy_fits(const enumer *e, uint32_t k)
 {
     const vitem *v = &e->c->vi[e->cand[k]];
     uint64_t w = vbytes(e->c, e->cand[k]);
-    if (e->depcount[v->dep] >= e->bound[k])
+    if (e->vcount[k] >= e->bound[k] || e->depcount[v->dep] >= dep_limit(e->c->pb, v->dep))
         return 0;
     if (v->on_host)
         return e->hfree >= host_need(e, e->cand[k]);
@@ -81,9 +82,11 @@ static void enum_copy(enumer *e, size_t k, uint32_t shard, uint32_t from)
     }
     if (shard == (v->on_host ? 1 : v->tp)) {
         e->depcount[v->dep]++;
+        e->vcount[k]++;
         e->ncur++;
         enum_rec(e, k); /* more copies of k, or move on */
         e->ncur--;
+        e->vcount[k]--;
         e->depcount[v->dep]--;
         return;
     }
@@ -156,10 +159,11 @@ int enum_type(sol_ctx *c, uint32_t t, long budget, size_t limit)
     e.bound = malloc((c->nvi + 1) * sizeof *e.bound);
     e.gfree = malloc((nt->gpus + 1) * sizeof *e.gfree);
     e.depcount = calloc(pb->ndeps + 1, sizeof *e.depcount);
+    e.vcount = calloc(c->nvi + 1, sizeof *e.vcount);
     e.filecount = calloc(c->nshare + 1, sizeof *e.filecount);
     size_t maxcopies = 0;
     int rc = -1;
-    if (!e.cand || !e.bound || !e.gfree || !e.depcount || !e.filecount)
+    if (!e.cand || !e.bound || !e.gfree || !e.depcount || !e.vcount || !e.filecount)
         goto out;
     for (size_t k = 0; k < c->nvi; k++) {
         const vitem *v = &c->vi[k];
@@ -168,7 +172,7 @@ int enum_type(sol_ctx *c, uint32_t t, long budget, size_t limit)
         uint64_t sb = d->variants[v->variant].shared_bytes; /* a host item's file, once per node */
         if (!sol_variant_allowed(d, &d->variants[v->variant], t) ||
             (v->on_host ? w > nt->host_bytes || sb > nt->host_bytes - w
-                        : (v->tp > nt->gpus || w > nt->gpu_bytes || hb > nt->host_bytes)))
+                        : (v->tp > nt->gpus || v->tp > 32 || w > nt->gpu_bytes || hb > nt->host_bytes)))
             continue;
         uint64_t fit = v->on_host ? (nt->host_bytes - sb) / w : (nt->gpu_bytes / w) * nt->gpus / v->tp;
         if (hb && nt->host_bytes / hb < fit)
@@ -196,6 +200,7 @@ out:
     free(e.bound);
     free(e.gfree);
     free(e.depcount);
+    free(e.vcount);
     free(e.filecount);
     free(e.cur);
     return rc;

@@ -29,6 +29,7 @@ typedef struct gnode {
     uint64_t hfree;  /* host items and GPU processes' host memory, units */
     size_t nshards, cap;
     sol_shard *shards;
+    int dedicated;   /* part of a replica that spans nodes: nothing else goes on it */
 } gnode;
 
 static int gnode_push(gnode *n, sol_shard s)
@@ -71,7 +72,7 @@ static int holds_file(const sol_ctx *c, const gnode *n, uint32_t share)
 static int try_place(const sol_ctx *c, gnode *n, const vitem *v, uint32_t replica)
 {
     const sol_deployment *d = &c->pb->deps[v->dep];
-    if (!sol_variant_allowed(d, &d->variants[v->variant], n->type))
+    if (n->dedicated || !sol_variant_allowed(d, &d->variants[v->variant], n->type))
         return 0;
     if (d->anti_affinity && count_dep(n, v->dep) >= (uint32_t)d->anti_affinity)
         return 0;
@@ -115,7 +116,31 @@ static int fits_empty(const sol_ctx *c, uint32_t t, const vitem *v)
         return 0;
     if (v->on_host)
         return c->hcap[t] >= v->w + v->s;
-    return v->tp <= c->pb->types[t].gpus && c->gcap[t] >= v->w && c->hcap[t] >= v->h;
+    return v->tp <= c->pb->types[t].gpus && v->tp <= 32 && c->gcap[t] >= v->w && c->hcap[t] >= v->h;
+}
+
+/* A new node of type t in nodes[nn] (grown as needed); NULL out of memory. */
+static gnode *open_node(const sol_ctx *c, gnode **nodes, size_t *nn, size_t *capn, uint32_t t)
+{
+    if (*nn == *capn) {
+        size_t cap = *capn ? *capn * 2 : 16;
+        gnode *p = realloc(*nodes, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        *nodes = p;
+        *capn = cap;
+    }
+    gnode *g = &(*nodes)[*nn];
+    memset(g, 0, sizeof *g);
+    g->type = t;
+    g->gfree = malloc((c->pb->types[t].gpus + 1) * sizeof *g->gfree);
+    if (!g->gfree)
+        return NULL;
+    (*nn)++;
+    for (uint32_t q = 0; q < c->pb->types[t].gpus; q++)
+        g->gfree[q] = c->gcap[t];
+    g->hfree = c->hcap[t];
+    return g;
 }
 
 /* ---------------------------------------------------------------- the greedy's limits
@@ -168,8 +193,9 @@ static int greedy_pass(const sol_ctx *c, const rep *reps, size_t nreps, int pref
      * still the best: the scan over every type runs again only when it is not */
     int *open_t = malloc((pb->ndeps + 1) * sizeof *open_t);
     int *open_k = malloc((pb->ndeps + 1) * sizeof *open_k);
+    uint32_t *open_s = malloc((pb->ndeps + 1) * sizeof *open_s); /* its nodes per replica */
     int rc = -1;
-    if (!opened || !unplaced || !open_t || !open_k)
+    if (!opened || !unplaced || !open_t || !open_k || !open_s)
         goto out;
     for (size_t d = 0; d < pb->ndeps; d++) {
         open_t[d] = -1;
@@ -204,57 +230,65 @@ static int greedy_pass(const sol_ctx *c, const rep *reps, size_t nreps, int pref
         if (placed)
             continue;
         /* open a node: the preferred type if it can take the replica, else the type
-         * with the lowest objective per unit of capacity that can */
+         * with the lowest objective per unit of capacity that can; or, where the replica
+         * spans nodes, its k dedicated nodes (the same score per node; one node wins ties).
+         * The scores do not change during a pass: the type a deployment last chose stays the
+         * choice while it has room, so the scan runs again only when that type is used up */
         int best_t = open_t[r->dep], best_k = open_k[r->dep];
+        uint32_t best_span = best_t >= 0 ? open_s[r->dep] : 1;
         if (best_t >= 0 && pb->types[best_t].available >= 0 &&
-            opened[best_t] >= (size_t)pb->types[best_t].available)
+            opened[best_t] + best_span > (size_t)pb->types[best_t].available)
             best_t = -1; /* that type is used up: scan again */
         if (best_t == -1) {
             double best_score = 0;
+            best_span = 1;
             for (size_t t = 0; t < pb->ntypes; t++) {
                 if (pb->types[t].available >= 0 && opened[t] >= (size_t)pb->types[t].available)
                     continue;
                 for (size_t k = k0; k < k1; k++) {
-                    if (!fits_empty(c, (uint32_t)t, &c->vi[k]))
+                    const vitem *vk = &c->vi[k];
+                    uint32_t span = !vk->on_host && pb->deps[vk->dep].variants[vk->variant].max_nodes > 1
+                                        ? span_of(c, k, (uint32_t)t) : 0;
+                    if (span > 1 ? pb->types[t].available >= 0 && opened[t] + span > (size_t)pb->types[t].available
+                                 : !fits_empty(c, (uint32_t)t, &c->vi[k]))
                         continue;
                     double capu = (double)(c->vi[k].on_host ? c->hcap[t] : c->gcap[t] * pb->types[t].gpus);
                     double score = (int)t == prefer ? -1.0 : c->obj[t] / (capu > 0 ? capu : 1);
-                    if (best_t < 0 || score < best_score) {
+                    uint32_t need = span > 1 ? span : 1;
+                    if (best_t < 0 || score < best_score || (score == best_score && need < best_span)) {
                         best_t = (int)t;
                         best_k = (int)k;
                         best_score = score;
+                        best_span = need;
                     }
                 }
             }
             steps += (double)pb->ntypes * (double)(k1 - k0);
             open_t[r->dep] = best_t >= 0 ? best_t : -2; /* -2: no type can take it, now or later */
             open_k[r->dep] = best_k;
+            open_s[r->dep] = best_span;
         }
         if (best_t < 0) {
             unplaced[r->dep]++;
             continue;
         }
-        if (nn == capn) {
-            size_t cap = capn ? capn * 2 : 16;
-            gnode *p = realloc(nodes, cap * sizeof *p);
-            if (!p)
+        for (uint32_t q = 0; q < best_span; q++) {
+            gnode *g = open_node(c, &nodes, &nn, &capn, (uint32_t)best_t);
+            if (!g)
                 goto out;
-            nodes = p;
-            capn = cap;
+            opened[best_t]++;
+            if (best_span == 1) {
+                if (try_place(c, g, &c->vi[best_k], r->replica) != 1)
+                    goto out;
+                continue;
+            }
+            g->dedicated = 1;
+            g->cap = pb->types[best_t].gpus + 1;
+            g->shards = malloc(g->cap * sizeof *g->shards);
+            if (!g->shards)
+                goto out;
+            g->nshards = span_layout(c, (size_t)best_k, (uint32_t)best_t, q, r->replica, g->shards);
         }
-        gnode *g = &nodes[nn];
-        memset(g, 0, sizeof *g);
-        g->type = (uint32_t)best_t;
-        g->gfree = malloc((pb->types[best_t].gpus + 1) * sizeof *g->gfree);
-        if (!g->gfree)
-            goto out;
-        nn++;
-        for (uint32_t q = 0; q < pb->types[best_t].gpus; q++)
-            g->gfree[q] = c->gcap[best_t];
-        g->hfree = c->hcap[best_t];
-        opened[best_t]++;
-        if (try_place(c, g, &c->vi[best_k], r->replica) != 1)
-            goto out;
     }
     ctx_work(c, steps * SOL_W_GREEDY);
     /* to a plan */
@@ -290,6 +324,7 @@ out:
     free(unplaced);
     free(open_t);
     free(open_k);
+    free(open_s);
     if (rc != 0)
         sol_plan_free(out);
     return rc;
@@ -311,7 +346,7 @@ int ctx_greedy(const sol_ctx *c, sol_plan *best)
         uint64_t size = 0;
         for (size_t v = 0; v < pb->deps[d].nvariants; v++) {
             const sol_variant *va = &pb->deps[d].variants[v];
-            uint64_t s = va->shard_bytes * (va->on_host ? 1 : va->tp);
+            uint64_t s = va->shard_bytes * (va->on_host ? 1 : sol_variant_gpus(va));
             if (s > size)
                 size = s;
         }

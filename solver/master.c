@@ -126,7 +126,8 @@ int master_build(solve_state *s)
 }
 
 /* A column for each pattern added to the context since the last call: its copies per
- * deployment on the covering rows, 1 on its type's availability row. */
+ * deployment on the covering rows, its nodes (1, or k for a replica spanning k nodes) on its
+ * type's availability row. */
 void master_add_columns(solve_state *s)
 {
     const sol_ctx *c = &s->c;
@@ -134,11 +135,12 @@ void master_add_columns(solve_state *s)
         const pattern *p = &c->pats[s->ncols_in_lp];
         int j = glp_add_cols(s->lp, 1);
         glp_set_col_bnds(s->lp, j, GLP_LO, 0, 0);
-        glp_set_obj_coef(s->lp, j, c->obj[p->type]);
+        /* a replica spanning k nodes: k nodes' objective, k on the availability row */
+        glp_set_obj_coef(s->lp, j, c->obj[p->type] * pat_nodes(p));
         int len = column_of(c, p, s->ind, s->val);
         if (s->avail_row[p->type]) {
             s->ind[++len] = s->avail_row[p->type];
-            s->val[len] = 1;
+            s->val[len] = pat_nodes(p);
         }
         glp_set_mat_col(s->lp, j, len, s->ind, s->val);
     }

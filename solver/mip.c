@@ -186,7 +186,11 @@ int integer_program(solve_state *s)
         glp_iocp iocp;
         glp_init_iocp(&iocp);
         iocp.msg_lev = pb->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
-        iocp.presolve = GLP_ON;
+        /* GLPK's MIP presolver hands the callback its transformed problem, whose columns are
+         * not ours: a start solution given there (glp_ios_heur_sol) would be read against the
+         * wrong columns, and GLPK trusts it without checking its rows (a plan over the node
+         * counts, and a false bound from pruning by it).  With a start solution, no presolve. */
+        iocp.presolve = xinit_ok ? GLP_OFF : GLP_ON;
         iocp.br_tech = GLP_BR_DTH;
         iocp.bt_tech = GLP_BT_BLB;
         iocp.mip_gap = pb->gap_limit;

@@ -20,13 +20,14 @@ typedef struct pricer {
     /* candidates for this type */
     size_t n;
     uint32_t *cand;     /* vitem indices */
-    uint32_t *bound;    /* max copies of each candidate's deployment on one node */
+    uint32_t *bound;    /* max copies of each candidate on one node (node_bound) */
     size_t nhost;       /* host items among the candidates (the depth-first search packs them
                            only where GPU processes take host memory too) */
     /* DFS state */
     uint64_t hfree;     /* host memory units left: host items and GPU processes share it */
     uint64_t *gfree;
     uint32_t *depcount;
+    uint32_t *vcount;   /* per candidate: its copies in the pattern being built */
     pcopy *cur, *best;
     uint32_t ncur, nbest;
     double best_val;
@@ -50,6 +51,17 @@ static double density(const pricer *pr, uint32_t k)
  * items fill the free host memory on their own (their density is per host unit, and the
  * candidates of each kind are in density order); GPU processes' host memory is left out,
  * which only loosens the bound. */
+/* copies of candidate k the pattern may still take: its own limit, and its deployment's over
+ * all its variants */
+static uint32_t room_of(const pricer *pr, size_t k)
+{
+    const vitem *v = &pr->c->vi[pr->cand[k]];
+    uint32_t own = pr->bound[k] > pr->vcount[k] ? pr->bound[k] - pr->vcount[k] : 0;
+    uint32_t lim = dep_limit(pr->c->pb, v->dep);
+    uint32_t dep = lim > pr->depcount[v->dep] ? lim - pr->depcount[v->dep] : 0;
+    return own < dep ? own : dep;
+}
+
 static double frac_bound(const pricer *pr, size_t k, uint64_t free_units)
 {
     double val = 0, left = (double)free_units, hleft = pr->nhost ? (double)pr->hfree : 0;
@@ -58,7 +70,7 @@ static double frac_bound(const pricer *pr, size_t k, uint64_t free_units)
         double *l = v->on_host ? &hleft : &left;
         if (*l <= 0)
             continue;
-        uint32_t room = pr->bound[k] > pr->depcount[v->dep] ? pr->bound[k] - pr->depcount[v->dep] : 0;
+        uint32_t room = room_of(pr, k);
         double size = (double)(v->w * v->tp);
         double take = fmin((double)room, *l / size);
         val += take * pr->pi[v->dep];
@@ -108,6 +120,7 @@ static void place_shards(pricer *pr, size_t k, uint32_t shard, uint32_t left, do
     }
     if (shard == v->tp) { /* one copy complete */
         pr->depcount[v->dep]++;
+        pr->vcount[k]++;
         pr->ncur++;
         double nval = val + pr->pi[v->dep];
         if (nval > pr->best_val + 1e-9) {
@@ -115,13 +128,14 @@ static void place_shards(pricer *pr, size_t k, uint32_t shard, uint32_t left, do
             pr->nbest = pr->ncur;
             memcpy(pr->best, pr->cur, pr->ncur * sizeof *pr->cur);
         }
-        if (left > 1 && pr->depcount[v->dep] < pr->bound[k]) {
+        if (left > 1 && room_of(pr, k) > 0) {
             memset(&pr->cur[pr->ncur], -1, sizeof pr->cur[0]);
             pr->cur[pr->ncur].vi = pr->cand[k];
             place_copy(pr, k, left - 1, nval, free_units - vi_gpu(v));
         }
         dfs(pr, k + 1, nval, free_units - vi_gpu(v));
         pr->ncur--;
+        pr->vcount[k]--;
         pr->depcount[v->dep]--;
         return;
     }
@@ -154,10 +168,11 @@ static void dfs(pricer *pr, size_t k, double val, uint64_t free_units)
     if (val + frac_bound(pr, k, free_units) <= pr->best_val + 1e-9)
         return;
     const vitem *v = &pr->c->vi[pr->cand[k]];
-    if (pr->depcount[v->dep] < pr->bound[k] && vi_gpu(v) <= free_units && vi_host(v) <= pr->hfree) {
+    uint32_t room = room_of(pr, k);
+    if (room > 0 && vi_gpu(v) <= free_units && vi_host(v) <= pr->hfree) {
         memset(&pr->cur[pr->ncur], -1, sizeof pr->cur[0]);
         pr->cur[pr->ncur].vi = pr->cand[k];
-        place_copy(pr, k, pr->bound[k] - pr->depcount[v->dep], val, free_units);
+        place_copy(pr, k, room, val, free_units);
     }
     dfs(pr, k + 1, val, free_units);
 }
@@ -445,9 +460,10 @@ static int pricer_init(pricer *pr, int gpu_only)
     pr->cand = malloc((c->nvi + 1) * sizeof *pr->cand);
     pr->bound = malloc((c->nvi + 1) * sizeof *pr->bound);
     pr->depcount = calloc(pb->ndeps + 1, sizeof *pr->depcount);
+    pr->vcount = calloc(c->nvi + 1, sizeof *pr->vcount);
     pr->gfree = malloc((pb->types[pr->t].gpus + 1) * sizeof *pr->gfree);
     pr->filecount = calloc(c->nshare + 1, sizeof *pr->filecount);
-    if (!pr->cand || !pr->bound || !pr->depcount || !pr->gfree || !pr->filecount)
+    if (!pr->cand || !pr->bound || !pr->depcount || !pr->vcount || !pr->gfree || !pr->filecount)
         return -1;
     pr->maxcopies = 0;
     for (size_t k = 0; k < c->nvi; k++) {
@@ -471,6 +487,7 @@ static void pricer_free(pricer *pr)
     free(pr->cand);
     free(pr->bound);
     free(pr->depcount);
+    free(pr->vcount);
     free(pr->gfree);
     free(pr->filecount);
     free(pr->cur);
@@ -582,6 +599,7 @@ double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, int *ex
     *exact = 1;
     p->type = t;
     p->ncopies = 0;
+    p->nodes = 0;
     p->copies = NULL;
     if (pricer_init(&pr, 0) != 0) {
         *exact = -1;
@@ -698,6 +716,7 @@ double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, int *ex
             for (uint32_t g = 0; g < nt->gpus; g++)
                 pr.gfree[g] = c->gcap[t];
             memset(pr.depcount, 0, (pb->ndeps + 1) * sizeof *pr.depcount);
+            memset(pr.vcount, 0, (c->nvi + 1) * sizeof *pr.vcount);
             pr.best_val = sv;
             pr.nbest = 0;
             pr.nodes_left = budget;

@@ -17,7 +17,10 @@ static int patterns_to_plan(const sol_ctx *c, const size_t *pat, size_t npat, so
     const sol_problem *pb = c->pb;
     memset(out, 0, sizeof *out);
     uint32_t *next = calloc(pb->ndeps + 1, sizeof *next);
-    out->nodes = calloc(npat + 1, sizeof *out->nodes);
+    size_t nslots = 0;
+    for (size_t i = 0; i < npat; i++)
+        nslots += pat_nodes(&c->pats[pat[i]]);
+    out->nodes = calloc(nslots + 1, sizeof *out->nodes);
     out->unplaced = calloc(pb->ndeps + 1, sizeof *out->unplaced);
     if (!next || !out->nodes || !out->unplaced) {
         free(next);
@@ -26,6 +29,26 @@ static int patterns_to_plan(const sol_ctx *c, const size_t *pat, size_t npat, so
     }
     for (size_t i = 0; i < npat; i++) {
         const pattern *p = &c->pats[pat[i]];
+        if (p->nodes > 1) { /* a replica spanning p->nodes dedicated nodes */
+            const vitem *v = &c->vi[p->copies[0].vi];
+            if (next[v->dep] >= pb->deps[v->dep].replicas)
+                continue; /* surplus copy */
+            uint32_t r = next[v->dep]++;
+            for (uint32_t q = 0; q < p->nodes; q++) {
+                sol_node *nd = &out->nodes[out->nnodes];
+                nd->type = p->type;
+                nd->shards = malloc((pb->types[p->type].gpus + 1) * sizeof *nd->shards);
+                if (!nd->shards) {
+                    free(next);
+                    sol_plan_free(out);
+                    return -1;
+                }
+                nd->nshards = span_layout(c, p->copies[0].vi, p->type, q, r, nd->shards);
+                out->nnodes++;
+                out->cost += pb->types[p->type].cost;
+            }
+            continue;
+        }
         sol_node *nd = &out->nodes[out->nnodes];
         nd->type = p->type;
         size_t shards = 0;
@@ -213,6 +236,33 @@ int round_down_and_repair(solve_state *s)
     return 0;
 }
 
+/* Would raising column j to its ceiling keep its node type's count?  The nodes the columns'
+ * lower bounds hold on that type, with j's raised, within what is available.  A one-node
+ * column always does (the LP's own values fit); a replica spanning k nodes may not. */
+static int raise_fits(const solve_state *s, int j)
+{
+    const sol_ctx *c = &s->c;
+    int base = (int)s->pb->ndeps;
+    const pattern *p = &c->pats[j - base - 1];
+    const sol_node_type *nt = &s->pb->types[p->type];
+    if (nt->available < 0)
+        return 1;
+    double held = 0;
+    int ncols = glp_get_num_cols(s->lp);
+    for (int q = base + 1; q <= ncols; q++) {
+        const pattern *o = &c->pats[q - base - 1];
+        if (o->type != p->type)
+            continue;
+        double x = glp_get_col_prim(s->lp, q), lb = glp_get_col_lb(s->lp, q);
+        if (q == j)
+            lb = ceil(x);
+        else if (x >= 1 - 1e-6 && floor(x + 1e-6) > lb) /* kept at its floor by this step */
+            lb = floor(x + 1e-6);
+        held += lb * pat_nodes(o);
+    }
+    return held <= (double)nt->available + 1e-9;
+}
+
 /* One step of the dive: round the LP up one pattern at a time (columns at 1 or more are kept,
  * the most fractional one is raised to its ceiling), generating columns again after each step
  * (the caller does), until the LP is integral: the classic residual heuristic for cutting
@@ -235,6 +285,8 @@ int dive_step(solve_state *s)
             }
             if (f > 1e-6 && f < 1 - 1e-6) {
                 integral = 0;
+                if (!raise_fits(s, j))
+                    continue; /* its type's count would not allow it (a column of several nodes) */
                 /* later dives break the choice differently: a deterministic jitter per attempt */
                 double score = f + (s->dive_attempt ? 1.0 * (double)(mix64((uint64_t)s->dive_attempt * 1000003u + (uint64_t)j) >> 11) / 9007199254740992.0 : 0);
                 if (score > best_frac) {

@@ -50,6 +50,39 @@ int sol_greedy(const sol_problem *pb, sol_plan *plan, fp_error *err)
     return rc;
 }
 
+int sol_node_span(const sol_problem *pb, const sol_plan *plan, size_t n, sol_span *out)
+{
+    if (n >= plan->nnodes || plan->nodes[n].nshards == 0)
+        return 0;
+    const sol_shard *s0 = &plan->nodes[n].shards[0];
+    if (s0->dep >= pb->ndeps || s0->variant >= pb->deps[s0->dep].nvariants)
+        return 0;
+    const sol_variant *v = &pb->deps[s0->dep].variants[s0->variant];
+    if (v->on_host || v->max_nodes <= 1)
+        return 0;
+    /* the replica's nodes, ranked by the smallest shard each holds */
+    uint32_t mine = UINT32_MAX, part = 1, of = 0;
+    for (size_t s = 0; s < plan->nodes[n].nshards; s++)
+        if (plan->nodes[n].shards[s].shard < mine)
+            mine = plan->nodes[n].shards[s].shard;
+    for (size_t m = 0; m < plan->nnodes; m++) {
+        uint32_t low = UINT32_MAX;
+        for (size_t s = 0; s < plan->nodes[m].nshards; s++) {
+            const sol_shard *o = &plan->nodes[m].shards[s];
+            if (o->dep == s0->dep && o->replica == s0->replica && o->shard < low)
+                low = o->shard;
+        }
+        if (low == UINT32_MAX)
+            continue;
+        of++;
+        part += low < mine;
+    }
+    if (of <= 1)
+        return 0;
+    *out = (sol_span){s0->dep, s0->replica, s0->variant, part, of};
+    return 1;
+}
+
 /* ====================================================================== the solve, stage by stage */
 
 /* The context (memory in units, the objective), the work meter, the rows' numbering and the
@@ -86,10 +119,11 @@ static int solve_setup(solve_state *s, const sol_problem *pb, sol_plan *plan, fp
     return 0; /* the scratch arrays are checked with the master LP's (master_build) */
 }
 
-/* The greedy plan (greedy.c) is the first incumbent, and its nodes the first patterns. */
+/* The greedy plan (greedy.c) is the first incumbent, and its nodes the first patterns, after
+ * the columns of replicas that span nodes (fixed: never priced). */
 static int first_incumbent(solve_state *s)
 {
-    if (ctx_greedy(&s->c, &s->best) != 0)
+    if (ctx_add_span_columns(&s->c) != 0 || ctx_greedy(&s->c, &s->best) != 0)
         return fp_fail(s->err, NULL, 0, 0, "out of memory");
     s->best_obj = plan_obj(&s->c, &s->best);
     if (plan_to_patterns(&s->c, &s->best) != 0)

@@ -30,7 +30,8 @@
  * 0: none (the GPU memory alone is packed).  Must be 0 for on_host variants, whose
  * shard_bytes is their host size. */
 typedef struct sol_variant {
-    uint32_t tp;
+    uint32_t tp;     /* GPUs of one group: the GPUs that must share a node (a pipeline stage's
+                        tensor-parallel degree; a training rank's) */
     int on_host;
     uint64_t shard_bytes;
     uint64_t host_bytes;
@@ -44,7 +45,25 @@ typedef struct sol_variant {
      * docs/methodology.md, "Weights shared through the page cache").  0: nothing shared. */
     uint32_t share;
     uint64_t shared_bytes;
+    /* Deployments that span nodes (docs/solver.md, "Replicas that span nodes"): a replica is
+     * `groups` groups of `tp` GPUs (pipeline stages x data-parallel ranks; 0 or 1: one group),
+     * tp x groups shards of shard_bytes in all, shard g x tp + j being GPU j of group g.  On a
+     * node type of G GPUs a node holds floor(G / tp) groups; when the replica needs k > 1
+     * nodes, it takes k whole nodes of that type, dedicated to it, if k <= max_nodes (0 or 1:
+     * one node only) and the type allows spanning.  Each of its nodes then holds the share of
+     * host_bytes of the GPUs it holds (host_bytes x GPUs on it / GPUs of the replica, rounded
+     * up). */
+    uint32_t groups;
+    uint32_t max_nodes;
 } sol_variant;
+
+#define SOL_MAX_SPAN 64 /* nodes one replica may span */
+
+/* The GPUs of one replica of a GPU variant: tp x groups. */
+static inline uint32_t sol_variant_gpus(const sol_variant *v)
+{
+    return v->tp * (v->groups > 1 ? v->groups : 1);
+}
 
 #define SOL_MAX_VARIANTS 16
 #define SOL_MAX_REPLICAS 20000 /* per plan: sol_solve refuses more (split the scenario) */
@@ -78,7 +97,27 @@ typedef struct sol_node_type {
     uint64_t host_bytes;  /* usable host memory */
     double cost;          /* per hour */
     int64_t available;    /* how many may be used; -1 = unlimited */
+    int no_span;          /* 1: no replica spans nodes of this type */
 } sol_node_type;
+
+/* The nodes of type t one replica of GPU variant v takes: 1 when it fits one node's GPUs
+ * (packed with others as usual); k > 1 when it spans k dedicated nodes; 0 when it cannot go
+ * on t at all by its GPU count (memory is checked elsewhere). */
+static inline uint32_t sol_span_nodes(const sol_variant *v, const sol_node_type *t)
+{
+    if (v->on_host)
+        return 1;
+    uint32_t all = sol_variant_gpus(v);
+    if (v->tp == 0 || all == 0 || t->gpus < v->tp)
+        return 0;
+    if (all <= t->gpus)
+        return all <= 32 ? 1 : 0; /* one node holds at most 32 shards of one replica */
+    if (v->max_nodes <= 1 || t->no_span)
+        return 0;
+    uint32_t per = t->gpus / v->tp, g = v->groups > 1 ? v->groups : 1;
+    uint32_t k = (g + per - 1) / per;
+    return k <= v->max_nodes && k <= SOL_MAX_SPAN ? k : 0;
+}
 
 typedef enum { SOL_GOAL_COST, SOL_GOAL_NODES } sol_goal;
 
@@ -201,6 +240,15 @@ int sol_arcflow(const sol_problem *pb, sol_plan *plan, double *primary, fp_error
 
 /* Release this thread's GLPK environment; each thread that solved calls it once at its end. */
 void sol_thread_done(void);
+
+/* A node that holds part of a replica spanning several nodes: which replica, and which of its
+ * nodes this is (part 1..of, in the order of the shards they hold). */
+typedef struct sol_span {
+    uint32_t dep, replica, variant, part, of;
+} sol_span;
+
+/* 1 when node n of plan holds part of a replica that spans nodes (*out filled), else 0. */
+int sol_node_span(const sol_problem *pb, const sol_plan *plan, size_t n, sol_span *out);
 
 /* The objective value of a plan in the solver's integer units (exposed for tests). */
 double sol_objective(const sol_problem *pb, const sol_plan *plan);

@@ -43,7 +43,16 @@ typedef struct pattern {
     uint32_t ncopies;
     pcopy *copies;
     uint64_t key;    /* hash of (type, counts) for duplicate detection */
+    /* 0 or 1: one node.  k > 1: a replica spanning k dedicated nodes of the type (one copy,
+     * its shards laid out by span_layout; docs/solver.md, "Replicas that span nodes") */
+    uint32_t nodes;
 } pattern;
+
+/* the nodes a pattern's column counts: k for a spanning replica, else 1 */
+static inline uint32_t pat_nodes(const pattern *p)
+{
+    return p->nodes > 1 ? p->nodes : 1;
+}
 
 typedef struct sol_ctx {
     const sol_problem *pb;
@@ -143,6 +152,15 @@ void ctx_free(sol_ctx *c);
 /* a plan's nodes as patterns of c (duplicates are not added twice); -1 out of memory */
 int plan_to_patterns(sol_ctx *c, const sol_plan *plan);
 uint32_t node_bound(const sol_ctx *c, uint32_t t, size_t k);
+/* nodes of type t one replica of vitem k takes when it spans them (k > 1), else 0: it fits one
+ * node, or cannot go on t (its GPUs, its memory in exact bytes, the types it may use) */
+uint32_t span_of(const sol_ctx *c, size_t k, uint32_t t);
+/* a spanning column per (vitem, type) that spans (added at setup, never priced); -1 oom */
+int ctx_add_span_columns(sol_ctx *c);
+/* the shards of part q (0-based) of a replica of vitem k spanning k nodes of type t: stage
+ * after stage, each node filled with whole groups; returns how many were written to out
+ * (room for the type's GPUs) */
+size_t span_layout(const sol_ctx *c, size_t k, uint32_t t, uint32_t q, uint32_t replica, sol_shard *out);
 double ctx_used(const sol_ctx *c);
 double ctx_end_share(const sol_ctx *c);
 int ctx_over(const sol_ctx *c);
@@ -150,6 +168,17 @@ double plan_obj(const sol_ctx *c, const sol_plan *p);
 double primary_of(const sol_ctx *c, double z);
 double primary_bound(const sol_ctx *c, double z);
 void tick(const sol_ctx *c, double t0, double *last, double best_obj, double lb_obj);
+
+/* The most replicas of deployment d on one node: its anti-affinity limit, or its replicas.
+ * A pattern holds at most this many copies of d's variants together, and of each variant at
+ * most what fits (node_bound): two limits, one per deployment and one per variant, since a
+ * pattern may mix variants of one deployment. */
+static inline uint32_t dep_limit(const sol_problem *pb, uint32_t d)
+{
+    const sol_deployment *dp = &pb->deps[d];
+    return dp->anti_affinity > 0 && (uint32_t)dp->anti_affinity < dp->replicas ? (uint32_t)dp->anti_affinity
+                                                                                : dp->replicas;
+}
 
 /* ---------------------------------------------------------------- pricing.c */
 struct kentry;
@@ -208,6 +237,8 @@ double relaxed_bound(const sol_ctx *c, const double *duals, const int *avail_row
                      long budget);
 double valid_bound(const sol_ctx *c, vbound *vb, double lb_obj, int force);
 double volume_bound(const sol_ctx *c);
+/* the spanning columns' part of Farley's theta and of the Lagrangian bound at these duals */
+void span_terms(const sol_ctx *c, const double *duals, const int *avail_row, double *theta, double *lterm);
 
 /* ---------------------------------------------------------------- arcflow.c */
 typedef struct af_model af_model;  /* the arc-flow model of the proof step */

@@ -10,29 +10,54 @@ static int vfail(fp_error *err, const char *fmt, const char *a, unsigned long x,
     return fp_fail(err, NULL, 0, 0, fmt, a, x, y);
 }
 
+/* the shards of one replica of v */
+static uint32_t v_shards(const sol_variant *v)
+{
+    return v->on_host ? 1 : v->tp * (v->groups > 1 ? v->groups : 1);
+}
+
 int plan_verify(const sol_problem *pb, const sol_plan *plan, fp_error *err)
 {
     int rc = -1;
     size_t total_rep = 0;
     for (size_t d = 0; d < pb->ndeps; d++)
         total_rep += pb->deps[d].replicas;
-    /* placed[dep][replica]: shards seen; which node; which variant */
+    /* per replica: its shards seen (a bitmap from bitbase[r]) and the node of each, its first
+     * node, its variant, the nodes it is on, whether one of them holds anything else */
     size_t *base = calloc(pb->ndeps + 1, sizeof *base);
-    uint32_t *seen = NULL;
-    int64_t *node_of = NULL, *var_of = NULL;
+    unsigned char *seen = NULL;
+    size_t *bitbase = NULL;
+    int64_t *node_of = NULL, *var_of = NULL, *last_node = NULL, *shard_node = NULL;
+    uint32_t *nnodes_of = NULL;
+    unsigned char *shared = NULL;
     uint64_t *gpu_load = NULL;
     size_t *type_count = calloc(pb->ntypes + 1, sizeof *type_count);
     if (!base || !type_count)
         goto oom;
     for (size_t d = 0; d < pb->ndeps; d++)
         base[d + 1] = base[d] + pb->deps[d].replicas;
-    seen = calloc(total_rep + 1, sizeof *seen);
+    bitbase = calloc(total_rep + 1, sizeof *bitbase);
+    if (!bitbase)
+        goto oom;
+    for (size_t d = 0, r = 0; d < pb->ndeps; d++) {
+        uint32_t most = 1;
+        for (size_t v = 0; v < pb->deps[d].nvariants && v < SOL_MAX_VARIANTS; v++)
+            if (v_shards(&pb->deps[d].variants[v]) > most)
+                most = v_shards(&pb->deps[d].variants[v]);
+        for (uint32_t q = 0; q < pb->deps[d].replicas; q++, r++)
+            bitbase[r + 1] = bitbase[r] + most;
+    }
+    seen = calloc(bitbase[total_rep] + 1, 1);
+    shard_node = malloc((bitbase[total_rep] + 1) * sizeof *shard_node);
     node_of = malloc((total_rep + 1) * sizeof *node_of);
     var_of = malloc((total_rep + 1) * sizeof *var_of);
-    if (!seen || !node_of || !var_of)
+    last_node = malloc((total_rep + 1) * sizeof *last_node);
+    nnodes_of = calloc(total_rep + 1, sizeof *nnodes_of);
+    shared = calloc(total_rep + 1, 1);
+    if (!seen || !shard_node || !node_of || !var_of || !last_node || !nnodes_of || !shared)
         goto oom;
     for (size_t i = 0; i < total_rep; i++)
-        node_of[i] = var_of[i] = -1;
+        node_of[i] = var_of[i] = last_node[i] = -1;
 
     for (size_t n = 0; n < plan->nnodes; n++) {
         const sol_node *nd = &plan->nodes[n];
@@ -67,23 +92,48 @@ int plan_verify(const sol_problem *pb, const sol_plan *plan, fp_error *err)
             const sol_variant *v = &dp->variants[sh->variant];
             size_t r = base[sh->dep] + sh->replica;
             if (node_of[r] >= 0 && (node_of[r] != (int64_t)n || var_of[r] != (int64_t)sh->variant)) {
-                vfail(err, "plan: '%s' replica %lu is split across nodes or variants (node %lu)", dp->name, sh->replica, n);
-                goto out;
+                /* on another node: only a GPU replica that may span nodes, of one variant, on nodes
+                 * of one type */
+                if (var_of[r] != (int64_t)sh->variant || v->on_host || v->max_nodes <= 1) {
+                    vfail(err, "plan: '%s' replica %lu is split across nodes or variants (node %lu)", dp->name,
+                          sh->replica, n);
+                    goto out;
+                }
+                if (plan->nodes[node_of[r]].type != nd->type) {
+                    vfail(err, "plan: '%s' replica %lu spans nodes of different types (node %lu)", dp->name,
+                          sh->replica, n);
+                    goto out;
+                }
             }
-            node_of[r] = (int64_t)n;
+            if (node_of[r] < 0)
+                node_of[r] = (int64_t)n;
             var_of[r] = (int64_t)sh->variant;
-            if (sh->shard >= (v->on_host ? 1 : v->tp) || (seen[r] & (1u << sh->shard))) {
+            if (last_node[r] != (int64_t)n) {
+                last_node[r] = (int64_t)n;
+                nnodes_of[r]++;
+            }
+            if (sh->shard >= v_shards(v) || seen[bitbase[r] + sh->shard]) {
                 vfail(err, "plan: '%s' replica %lu has a duplicate or unknown shard %lu", dp->name, sh->replica, sh->shard);
                 goto out;
             }
-            seen[r] |= 1u << sh->shard;
-            /* a replica's own host memory (a GPU process's runtime), once per replica, on the
-             * node that holds it: its first shard seen here counts it */
+            seen[bitbase[r] + sh->shard] = 1;
+            shard_node[bitbase[r] + sh->shard] = (int64_t)n;
+            /* a replica's own host memory (a GPU process's runtime) on each node that holds it, counted
+             * by its first shard seen there: all of it on one node; spread over several, the share of
+             * the GPUs each holds (rounded up) */
             int first_shard = 1;
             for (size_t s2 = 0; s2 < s && first_shard; s2++)
                 first_shard = !(nd->shards[s2].dep == sh->dep && nd->shards[s2].replica == sh->replica);
-            if (first_shard)
-                host += v->host_bytes;
+            if (first_shard) {
+                uint64_t here = 0, all = v_shards(v);
+                for (size_t s2 = s; s2 < nd->nshards; s2++)
+                    here += nd->shards[s2].dep == sh->dep && nd->shards[s2].replica == sh->replica;
+                host += v->host_bytes / all * here + ((v->host_bytes % all) * here + all - 1) / all;
+                /* a node shared with anything else: not allowed where the replica spans nodes */
+                for (size_t s2 = 0; s2 < nd->nshards; s2++)
+                    if (nd->shards[s2].dep != sh->dep || nd->shards[s2].replica != sh->replica)
+                        shared[r] = 1;
+            }
             if (v->on_host) {
                 if (sh->gpu != -1) {
                     vfail(err, "plan: '%s' replica %lu is a host deployment placed on GPU %lu", dp->name, sh->replica,
@@ -187,10 +237,31 @@ int plan_verify(const sol_problem *pb, const sol_plan *plan, fp_error *err)
             if (node_of[i] < 0)
                 continue;
             const sol_variant *v = &pb->deps[d].variants[var_of[i]];
-            uint32_t want = v->on_host ? 1u : (v->tp >= 32 ? 0xffffffffu : (1u << v->tp) - 1);
-            if (seen[i] != want) {
-                vfail(err, "plan: '%s' replica %lu is missing shards (%lu)", pb->deps[d].name, r, seen[i]);
-                goto out;
+            for (uint32_t q = 0; q < v_shards(v); q++)
+                if (!seen[bitbase[i] + q]) {
+                    vfail(err, "plan: '%s' replica %lu is missing shards (shard %lu)", pb->deps[d].name, r, q);
+                    goto out;
+                }
+            if (nnodes_of[i] > 1) {
+                /* spanning nodes: as many as it may, of a type that allows it, each its own, and
+                 * the GPUs of each group (a pipeline stage) on one node */
+                const sol_node_type *nt = &pb->types[plan->nodes[node_of[i]].type];
+                if (nnodes_of[i] > v->max_nodes || nt->no_span) {
+                    vfail(err, "plan: '%s' replica %lu spans %lu nodes, more than it may", pb->deps[d].name, r,
+                          nnodes_of[i]);
+                    goto out;
+                }
+                if (shared[i]) {
+                    vfail(err, "plan: '%s' replica %lu spans nodes and shares one of them (%lu)", pb->deps[d].name,
+                          r, 0);
+                    goto out;
+                }
+                for (uint32_t q = 0; q < v_shards(v); q++)
+                    if (shard_node[bitbase[i] + q] != shard_node[bitbase[i] + q - q % v->tp]) {
+                        vfail(err, "plan: '%s' replica %lu has a tensor-parallel group split across nodes (shard "
+                              "%lu)", pb->deps[d].name, r, q);
+                        goto out;
+                    }
             }
             placed++;
         }
@@ -211,6 +282,11 @@ oom:
 out:
     free(base);
     free(seen);
+    free(bitbase);
+    free(shard_node);
+    free(last_node);
+    free(nnodes_of);
+    free(shared);
     free(node_of);
     free(var_of);
     free(gpu_load);

@@ -138,7 +138,7 @@ static void random_plans_are_deployable(test_ctx *t)
     }
     uint64_t seed = 0x9e3779b97f4a7c15ULL;
     static char text[8192];
-    int planned = 0, placed_multi = 0, capable_checks = 0;
+    int planned = 0, placed_multi = 0, capable_checks = 0, placed_span = 0;
     for (int iter = 0; iter < 200; iter++) {
         gen_scenario(&seed, text, sizeof text);
         scenario sc;
@@ -155,6 +155,24 @@ static void random_plans_are_deployable(test_ctx *t)
             const sol_node *nd = &pl->nodes[nidx];
             const sol_node_type *ty = &r.pb.types[nd->type];
             uint64_t gpu_used[64] = {0}, host_used = 0;
+            /* part of a replica that spans nodes: the node holds that replica alone, on distinct
+             * GPUs, and its share of the replica's host memory (the GPUs it holds of the job's) */
+            sol_span sp;
+            int spans = sol_node_span(&r.pb, pl, nidx, &sp);
+            if (spans) {
+                uint64_t need = 0, host = 0, gpus = 0, seen = 0, count = 0;
+                CHECK(t, recompute(&sc, &cat, sp.dep, sp.variant, &need, &host, &gpus) == 0);
+                for (size_t q = 0; q < nd->nshards; q++) {
+                    const sol_shard *o = &nd->shards[q];
+                    CHECK(t, o->dep == sp.dep && o->replica == sp.replica);
+                    CHECK(t, o->gpu >= 0 && o->gpu < 64 && !(seen & (1ULL << o->gpu)));
+                    seen |= 1ULL << (o->gpu & 63);
+                    count++;
+                }
+                CHECK(t, count < gpus && count <= ty->gpus);
+                host_used += gpus ? (host * count + gpus - 1) / gpus : 0;
+                placed_span++;
+            }
             /* replicas on this node: shards per (dep, replica) */
             for (size_t k = 0; k < nd->nshards; k++) {
                 const sol_shard *sh = &nd->shards[k];
@@ -183,7 +201,7 @@ static void random_plans_are_deployable(test_ctx *t)
                 }
                 if (sh->gpu >= 0 && sh->gpu < 64)
                     gpu_used[sh->gpu] += need;
-                if (sh->shard == 0) {
+                if (!spans && sh->shard == 0) {
                     /* count this replica's shards on this node: exactly the job's GPU count, distinct GPUs */
                     uint64_t seen = 0, count = 0;
                     for (size_t q = 0; q < nd->nshards; q++) {
@@ -216,7 +234,7 @@ static void random_plans_are_deployable(test_ctx *t)
         scn_free(&sc);
     }
     if (getenv("FEDPLAN_TEST_VERBOSE"))
-        fprintf(stderr, "  %d scenarios planned, %d multi-GPU replicas placed\n", planned, placed_multi);
+        fprintf(stderr, "  %d scenarios planned, %d multi-GPU replicas placed, %d nodes of replicas that span nodes\n", planned, placed_multi, placed_span);
     CHECK(t, planned >= 100);  /* the generator makes mostly valid scenarios */
     CHECK(t, placed_multi > 0); /* and multi-GPU jobs are exercised */
     CHECK(t, capable_checks > 0);
@@ -250,8 +268,68 @@ static void interrupted_plan_says_why(test_ctx *t)
     inv_catalog_free(&cat);
 }
 
+/* The solver shape of each deployment (docs/formats.md, "Replicas that span nodes"): a replica
+ * that fits a node stays one block of GPUs (max_nodes 0), as before; one that lists pp, or
+ * whose job is larger than any node it may use, may span 8 nodes by default, in groups of tp;
+ * max_nodes says otherwise; a host deployment never spans. */
+static void span_shapes_and_defaults(test_ctx *t)
+{
+    inv_catalog cat;
+    fp_error err;
+    if (inv_catalog_load(&cat, &err) != 0) {
+        CHECK(t, 0);
+        return;
+    }
+    static const char text[] =
+        "nodes:\n"
+        "  - {name: box, memory: 512 GB, gpus: 8, gpu_memory: 80 GB, cost: 1}\n"
+        "deployments:\n"
+        "  - {name: fits, memory: 100 GB, tp: 8}\n"
+        "  - {name: listed, memory: 100 GB, tp: 8, pp: [1, 2]}\n"
+        "  - {name: train16, model: llama-3.2-3b, workload: {method: full, zero: 3, gpus: 16}}\n"
+        "  - {name: train16-one, model: llama-3.2-3b, max_nodes: 1, tp: 4,\n"
+        "     workload: {method: full, zero: 3, gpus: 8}}\n"
+        "  - {name: three, memory: 100 GB, tp: 2, pp: [4], max_nodes: 3}\n";
+    scenario sc;
+    if (scn_parse(&sc, "shapes.yaml", text, strlen(text), &cat, &err) != 0) {
+        fprintf(stderr, "  %s\n", err.msg);
+        CHECK(t, 0);
+        inv_catalog_free(&cat);
+        return;
+    }
+    sol_problem pb;
+    if (scn_build(&sc, &cat, &pb, &err) != 0) {
+        fprintf(stderr, "  %s\n", err.msg);
+        CHECK(t, 0);
+    } else {
+        const sol_deployment *d = pb.deps;
+        /* fits: one block of 8, no spanning */
+        CHECK(t, d[0].nvariants == 1 && d[0].variants[0].tp == 8 && d[0].variants[0].groups == 0 &&
+                     d[0].variants[0].max_nodes == 0);
+        /* listed: pp 1 is one block of 8; pp 2 is 2 groups of 8 that may span 8 nodes */
+        CHECK(t, d[1].nvariants == 2 && d[1].variants[0].tp == 8 && d[1].variants[0].groups == 0);
+        CHECK(t, d[1].variants[1].tp == 8 && d[1].variants[1].groups == 2 && d[1].variants[1].max_nodes == 8);
+        CHECK(t, sol_variant_gpus(&d[1].variants[1]) == 16 && sc.deps[1].vpp[1] == 2);
+        CHECK_U64(t, d[1].variants[1].shard_bytes, 100000000000ULL / 16); /* the fixed size over 16 GPUs */
+        /* a ZeRO-3 job of 16 GPUs on 8-GPU nodes: 16 ranks of one GPU, up to 8 nodes */
+        CHECK(t, d[2].variants[0].tp == 1 && d[2].variants[0].groups == 16 && d[2].variants[0].max_nodes == 8);
+        /* max_nodes: 1 keeps the job whole: one block of its 8 GPUs */
+        CHECK(t, d[3].variants[0].tp == 8 && d[3].variants[0].groups == 0 && d[3].variants[0].max_nodes == 0);
+        /* max_nodes: 3 as written; 4 stages of tp 2 */
+        CHECK(t, d[4].variants[0].tp == 2 && d[4].variants[0].groups == 4 && d[4].variants[0].max_nodes == 3);
+        /* on one 8-GPU node the 4 stages of tp 2 fit: no spanning there */
+        CHECK(t, sol_span_nodes(&d[4].variants[0], &pb.types[0]) == 1);
+        CHECK(t, sol_span_nodes(&d[1].variants[1], &pb.types[0]) == 2);
+        CHECK(t, sol_span_nodes(&d[2].variants[0], &pb.types[0]) == 2);
+        scn_problem_free(&pb);
+    }
+    scn_free(&sc);
+    inv_catalog_free(&cat);
+}
+
 const test_case plan_props_tests[] = {
     {"plan/random_plans_are_deployable", random_plans_are_deployable},
     {"plan/interrupted_plan_says_why", interrupted_plan_says_why},
+    {"plan/span_shapes_and_defaults", span_shapes_and_defaults},
     {NULL, NULL},
 };

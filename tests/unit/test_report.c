@@ -67,7 +67,7 @@ static void test_plan_host_memory_of_gpu_processes(test_ctx *t)
     snprintf(dep.name, sizeof dep.name, "small");
     dep.replicas = 4;
     dep.nvariants = 1;
-    dep.variants[0] = (sol_variant){1, 0, 5000000000ULL, 10 * GiB, NULL, 0, 0};
+    dep.variants[0] = (sol_variant){1, 0, 5000000000ULL, 10 * GiB, NULL, 0, 0, 0, 0};
     sol_node_type type = {.name = "g1", .gpus = 1, .gpu_bytes = 24000000000ULL, .host_bytes = 32 * GiB, .cost = 1,
                           .available = -1};
     sol_problem pb = {.deps = &dep, .ndeps = 1, .types = &type, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 10};

@@ -45,7 +45,7 @@ static size_t bpp_problem(const bpp *b, sol_deployment *deps, sol_node_type *typ
             memset(&deps[nd], 0, sizeof deps[nd]);
             snprintf(deps[nd].name, sizeof deps[nd].name, "item-%llu", (unsigned long long)b->size[i]);
             deps[nd].nvariants = 1;
-            deps[nd].variants[0] = (sol_variant){1, 1, b->size[i] * GB, 0, NULL, 0, 0};
+            deps[nd].variants[0] = (sol_variant){1, 1, b->size[i] * GB, 0, NULL, 0, 0, 0, 0};
             nd++;
         }
         deps[k].replicas++;
@@ -140,7 +140,7 @@ static void bf_rec(bf *b, size_t i);
 /* put variant v of replica i on node n, choosing GPUs from `from` on (distinct, increasing) */
 static void bf_gpus(bf *b, size_t i, size_t n, const sol_variant *v, uint32_t shard, uint32_t from)
 {
-    if (shard == v->tp) {
+    if (shard == sol_variant_gpus(v)) {
         bf_rec(b, i + 1);
         return;
     }
@@ -186,6 +186,42 @@ static void bf_try(bf *b, size_t i, size_t n)
     b->holds[n][d]--;
 }
 
+/* Replica i spanning nodes, written from the model's statement (solver.h, sol_variant):
+ * groups of tp GPUs, floor(G / tp) groups on a node of G GPUs, k = the nodes the groups need
+ * when that is more than one; k whole nodes of one type, kept for it alone (not listed: nothing
+ * else can go on them), every GPU of them holding at most one shard, each node's host memory
+ * holding its GPUs' share of the replica's. */
+static void bf_span(bf *b, size_t i)
+{
+    uint32_t d = b->reps[i][0];
+    const sol_deployment *dp = &b->pb->deps[d];
+    for (uint32_t t = 0; t < b->pb->ntypes; t++) {
+        const sol_node_type *nt = &b->pb->types[t];
+        if ((dp->allowed && !dp->allowed[t]) || nt->no_span || nt->gpus == 0)
+            continue;
+        for (size_t v = 0; v < dp->nvariants; v++) {
+            const sol_variant *va = &dp->variants[v];
+            uint32_t groups = va->groups ? va->groups : 1;
+            if (va->on_host || (va->allowed && !va->allowed[t]) || va->tp > nt->gpus || va->tp * groups <= nt->gpus)
+                continue;
+            uint32_t per = nt->gpus / va->tp, k = 0;
+            for (uint32_t left = groups; left > 0; left -= left < per ? left : per)
+                k++;
+            uint64_t on_fullest = (uint64_t)per * va->tp, all = (uint64_t)va->tp * groups;
+            if (k > va->max_nodes || va->shard_bytes > nt->gpu_bytes ||
+                (double)va->host_bytes * (double)on_fullest / (double)all > (double)nt->host_bytes + 0.5 ||
+                (nt->available >= 0 && b->ntype[t] + k > (uint32_t)nt->available))
+                continue;
+            double m = (round(nt->cost * 1000.0) + b->node_w) * k;
+            b->ntype[t] += k;
+            b->cost += m;
+            bf_rec(b, i + 1);
+            b->cost -= m;
+            b->ntype[t] -= k;
+        }
+    }
+}
+
 static void bf_rec(bf *b, size_t i)
 {
     if (b->cost >= b->best)
@@ -194,6 +230,7 @@ static void bf_rec(bf *b, size_t i)
         b->best = b->cost;
         return;
     }
+    bf_span(b, i);
     for (size_t n = 0; n < b->nnodes; n++)
         bf_try(b, i, n);
     if (b->nnodes >= 16)
@@ -268,7 +305,7 @@ static void gen_instance(uint64_t *sp, int twins, int odd, int hostmem, instance
         for (size_t v = 0; v < deps[k].nvariants; v++)
             deps[k].variants[v] = (sol_variant){host ? 1 : (uint32_t)(v + 1), host,
                                                 (uint64_t)(2 + rnd(&seed, 9)) * GB / (v + 1) +
-                                                    (odd ? rnd(&seed, 8000) * 1000ULL + 7 : 0), 0, NULL, 0, 0};
+                                                    (odd ? rnd(&seed, 8000) * 1000ULL + 7 : 0), 0, NULL, 0, 0, 0, 0};
         if (hostmem == 2 && host && rnd(&seed, 4) != 0) {
             /* llama.cpp replicas of weights file 1 (6 GB) or 2 (3 GB + odd bytes), which the
              * replicas of every deployment of that file on a node share (one copy) */
@@ -304,7 +341,22 @@ static void gen_instance(uint64_t *sp, int twins, int odd, int hostmem, instance
         }
         if (twins && deps[k].replicas > 2)
             deps[k].replicas = 2;
+        if (hostmem == 3 && (!twins || k < 2) && !deps[k].variants[0].on_host && rnd(&seed, 3) != 0) {
+            /* a replica of 2 to 4 groups (pipeline stages) of 1 or 2 GPUs, that may span 1 to 4
+             * nodes; its host memory spread over them */
+            sol_variant *va = &deps[k].variants[0];
+            va->tp = 1 + rnd(&seed, 2);
+            va->groups = 2 + rnd(&seed, 3);
+            va->max_nodes = 1 + rnd(&seed, 4);
+            va->shard_bytes = (4 + rnd(&seed, 6)) * GB;
+            va->host_bytes = (3 + rnd(&seed, 12)) * GB;
+        }
     }
+    if (hostmem == 3)
+        for (size_t k = 0; k < nt; k++) {
+            types[k].gpus = 1 + rnd(&seed, 3);
+            types[k].no_span = rnd(&seed, 5) == 0;
+        }
     in->nd = nd;
     in->nt = nt;
     *sp = seed;
@@ -312,9 +364,9 @@ static void gen_instance(uint64_t *sp, int twins, int odd, int hostmem, instance
 
 static void brute_force_run(test_ctx *t, int twins, int odd, int hostmem)
 {
-    uint64_t seed = hostmem == 2 ? 5150 + (uint64_t)(2 * odd + twins)
+    uint64_t seed = hostmem == 3 ? 31337 + (uint64_t)(2 * odd + twins) : hostmem == 2 ? 5150 + (uint64_t)(2 * odd + twins)
                     : hostmem ? 9001 + (uint64_t)(2 * odd + twins) : odd ? 4242 : twins ? 777 : 12345;
-    int shared_binds = 0;
+    int shared_binds = 0, spans = 0;
     int proven = 0;
     int optimal = 0, infeasible = 0, host_binds = 0;
     for (int inst = 0; inst < 300; inst++) {
@@ -333,6 +385,20 @@ static void brute_force_run(test_ctx *t, int twins, int odd, int hostmem)
                 b.nreps++;
             }
         bf_rec(&b, 0);
+        if (getenv("FP_TEST_DUMP") && atoi(getenv("FP_TEST_DUMP")) == inst) {
+            for (size_t k = 0; k < nt; k++)
+                fprintf(stderr, "type %zu: gpus %u gpu %llu host %llu cost %g avail %lld nospan %d\n", k, types[k].gpus,
+                        (unsigned long long)types[k].gpu_bytes, (unsigned long long)types[k].host_bytes, types[k].cost,
+                        (long long)types[k].available, types[k].no_span);
+            for (size_t k = 0; k < nd; k++)
+                for (size_t v = 0; v < deps[k].nvariants; v++)
+                    fprintf(stderr, "dep %zu x%u aa %d allowed %d: v%zu va %d tp %u groups %u max %u shard %llu host %llu\n", k,
+                            deps[k].replicas, deps[k].anti_affinity, deps[k].allowed ? deps[k].allowed[0] : -1, v, deps[k].variants[v].allowed ? deps[k].variants[v].allowed[0] * 10 + deps[k].variants[v].allowed[1] : -1,
+                            deps[k].variants[v].tp, deps[k].variants[v].groups, deps[k].variants[v].max_nodes,
+                            (unsigned long long)deps[k].variants[v].shard_bytes,
+                            (unsigned long long)deps[k].variants[v].host_bytes);
+            fprintf(stderr, "brute force %.0f\n", b.best);
+        }
         if (hostmem) { /* the same instance with GPU processes taking no host memory: does it bind? */
             sol_deployment free_deps[4];
             memcpy(free_deps, deps, sizeof free_deps);
@@ -375,6 +441,18 @@ static void brute_force_run(test_ctx *t, int twins, int odd, int hostmem)
         if (plan_verify(&pb, &plan, &e) != 0) {
             fprintf(stderr, "  instance %d: verifier: %s\n", inst, e.msg);
             t->failures++;
+            if (getenv("FP_TEST_DUMP"))
+                for (size_t n = 0; n < plan.nnodes; n++) {
+                    fprintf(stderr, "   node %zu type %u:", n, plan.nodes[n].type);
+                    for (size_t q = 0; q < plan.nodes[n].nshards; q++)
+                        fprintf(stderr, " d%u r%u v%u s%u g%d", plan.nodes[n].shards[q].dep, plan.nodes[n].shards[q].replica,
+                                plan.nodes[n].shards[q].variant, plan.nodes[n].shards[q].shard, plan.nodes[n].shards[q].gpu);
+                    fprintf(stderr, "\n");
+                }
+        }
+        for (size_t n = 0; n < plan.nnodes; n++) {
+            sol_span sp;
+            spans += sol_node_span(&pb, &plan, n, &sp) && sp.part == 1;
         }
         if (b.best < 1e18) {
             double got = 0;
@@ -386,6 +464,14 @@ static void brute_force_run(test_ctx *t, int twins, int odd, int hostmem)
             if (wrong) {
                 fprintf(stderr, "  instance %d: brute force %.0f, solver %.0f, bound %.3f (status %d, %zu unplaced)\n",
                         inst, b.best, got, plan.bound, plan.status, plan.nunplaced);
+                if (getenv("FP_TEST_DUMP"))
+                    for (size_t n = 0; n < plan.nnodes; n++) {
+                        fprintf(stderr, "   node %zu type %u:", n, plan.nodes[n].type);
+                        for (size_t q = 0; q < plan.nodes[n].nshards; q++)
+                            fprintf(stderr, " d%u r%u v%u s%u g%d", plan.nodes[n].shards[q].dep, plan.nodes[n].shards[q].replica,
+                                    plan.nodes[n].shards[q].variant, plan.nodes[n].shards[q].shard, plan.nodes[n].shards[q].gpu);
+                        fprintf(stderr, "\n");
+                    }
                 t->failures++;
             }
             proven += plan.status == SOL_OPTIMAL;
@@ -405,7 +491,11 @@ static void brute_force_run(test_ctx *t, int twins, int odd, int hostmem)
     if (getenv("FP_TEST_STATS"))
         fprintf(stderr, "  %d with an optimum (%d proven), %d infeasible, host memory binds in %d\n", optimal, proven,
                 infeasible, host_binds);
-    if (hostmem == 2) {
+    if (hostmem == 3) {
+        if (getenv("FP_TEST_STATS") || spans < 30)
+            fprintf(stderr, "  %d replicas span nodes in the plans\n", spans);
+        CHECK(t, spans >= 30);
+    } else if (hostmem == 2) {
         if (getenv("FP_TEST_STATS") || shared_binds < 15)
             fprintf(stderr, "  sharing a weights file lowers the optimum in %d instances\n", shared_binds);
         CHECK(t, shared_binds >= 15);
@@ -452,6 +542,23 @@ static void test_brute_force_host_memory_odd_sizes(test_ctx *t)
  * every replica of the file, whichever deployment), beside GPU replicas with host memory:
  * the knapsack with set-up weights, the enumeration, the greedy and the verifier against
  * brute force */
+/* Replicas that span nodes (pipeline stages on k dedicated nodes of one type): the spanning
+ * columns' optimum and proof against the brute force */
+static void test_brute_force_spanning(test_ctx *t)
+{
+    brute_force_run(t, 0, 0, 3);
+}
+
+static void test_brute_force_spanning_twins(test_ctx *t)
+{
+    brute_force_run(t, 1, 0, 3);
+}
+
+static void test_brute_force_spanning_odd_sizes(test_ctx *t)
+{
+    brute_force_run(t, 0, 1, 3);
+}
+
 static void test_brute_force_shared_weights(test_ctx *t)
 {
     brute_force_run(t, 0, 0, 2);
@@ -502,9 +609,9 @@ static void gen_af_instance(uint64_t *seed, af_instance *in)
         d->anti_affinity = rnd(seed, 2);
         uint32_t kind = rnd(seed, 3); /* 0 GPU, 1 host, 2 both */
         if (kind != 1)
-            d->variants[d->nvariants++] = (sol_variant){1, 0, (2 + rnd(seed, 11)) * GB, rnd(seed, 7) * GB, NULL, 0, 0};
+            d->variants[d->nvariants++] = (sol_variant){1, 0, (2 + rnd(seed, 11)) * GB, rnd(seed, 7) * GB, NULL, 0, 0, 0, 0};
         if (kind != 0)
-            d->variants[d->nvariants++] = (sol_variant){1, 1, (2 + rnd(seed, 15)) * GB, 0, NULL, 0, 0};
+            d->variants[d->nvariants++] = (sol_variant){1, 1, (2 + rnd(seed, 15)) * GB, 0, NULL, 0, 0, 0, 0};
     }
 }
 
@@ -664,8 +771,8 @@ static void gap_fleet_problem(sol_deployment *deps, sol_node_type *types, sol_pr
         snprintf(deps[k].name, sizeof deps[k].name, "dep%zu", k);
         deps[k].replicas = gap_fleet[k][0];
         deps[k].nvariants = 1;
-        deps[k].variants[0] = gpu ? (sol_variant){1, 0, gap_fleet[k][1] * GB + extra, GB, NULL, 0, 0}
-                                  : (sol_variant){1, 1, gap_fleet[k][1] * GB + extra, 0, NULL, 0, 0};
+        deps[k].variants[0] = gpu ? (sol_variant){1, 0, gap_fleet[k][1] * GB + extra, GB, NULL, 0, 0, 0, 0}
+                                  : (sol_variant){1, 1, gap_fleet[k][1] * GB + extra, 0, NULL, 0, 0, 0, 0};
     }
     *pb = (sol_problem){.deps = deps, .ndeps = nd, .types = types, .ntypes = 3, .goal = SOL_GOAL_COST,
                         .time_limit_s = 30, .work_limit = 1000000};
@@ -823,7 +930,7 @@ static void test_rounding_never_fakes_a_proof(test_ctx *t)
     snprintf(dep.name, sizeof dep.name, "twelve");
     dep.replicas = 2;
     dep.nvariants = 1;
-    dep.variants[0] = (sol_variant){1, 0, 12000000000ULL - 1000000ULL, 0, NULL, 0, 0};
+    dep.variants[0] = (sol_variant){1, 0, 12000000000ULL - 1000000ULL, 0, NULL, 0, 0, 0, 0};
     sol_node_type types[2] = {
         {.name = "small", .gpus = 1, .gpu_bytes = 24000000000ULL - 1000000ULL, .host_bytes = 64 * GB, .cost = 1, .available = -1},
         {.name = "huge", .gpus = 1, .gpu_bytes = 200000000000ULL, .host_bytes = 64 * GB, .cost = 100, .available = -1},
@@ -850,11 +957,11 @@ static void test_size_under_one_unit(test_ctx *t)
     snprintf(deps[0].name, sizeof deps[0].name, "tiny");
     deps[0].replicas = 5;
     deps[0].nvariants = 1;
-    deps[0].variants[0] = (sol_variant){1, 1, 50000003ULL, 0, NULL, 0, 0};
+    deps[0].variants[0] = (sol_variant){1, 1, 50000003ULL, 0, NULL, 0, 0, 0, 0};
     snprintf(deps[1].name, sizeof deps[1].name, "mid");
     deps[1].replicas = 2;
     deps[1].nvariants = 1;
-    deps[1].variants[0] = (sol_variant){1, 1, 1500000011ULL, 0, NULL, 0, 0};
+    deps[1].variants[0] = (sol_variant){1, 1, 1500000011ULL, 0, NULL, 0, 0, 0, 0};
     sol_node_type types[2] = {
         {.name = "small", .host_bytes = 3000000007ULL, .cost = 1, .available = -1},
         {.name = "big", .host_bytes = 2000000000001ULL, .cost = 100, .available = -1},
@@ -881,7 +988,7 @@ static void test_merged_anti_affinity(test_ctx *t)
         deps[k].replicas = 2;
         deps[k].anti_affinity = 1;
         deps[k].nvariants = 1;
-        deps[k].variants[0] = (sol_variant){1, 0, 10 * GB, 0, NULL, 0, 0};
+        deps[k].variants[0] = (sol_variant){1, 0, 10 * GB, 0, NULL, 0, 0, 0, 0};
     }
     sol_node_type type = {.name = "n", .gpus = 1, .gpu_bytes = 30 * GB, .host_bytes = 64 * GB, .cost = 1, .available = -1};
     sol_problem pb = {.deps = deps, .ndeps = 3, .types = &type, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 10};
@@ -910,7 +1017,7 @@ static void test_gpu_host_memory_binds(test_ctx *t)
     snprintf(dep.name, sizeof dep.name, "small");
     dep.replicas = 4;
     dep.nvariants = 1;
-    dep.variants[0] = (sol_variant){1, 0, 5 * GB, 10 * GiB, NULL, 0, 0};
+    dep.variants[0] = (sol_variant){1, 0, 5 * GB, 10 * GiB, NULL, 0, 0, 0, 0};
     sol_node_type type = {.name = "g1", .gpus = 1, .gpu_bytes = 24 * GB, .host_bytes = 32 * GiB, .cost = 1, .available = -1};
     sol_problem pb = {.deps = &dep, .ndeps = 1, .types = &type, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 10};
     sol_plan plan;
@@ -940,11 +1047,11 @@ static void test_gpu_host_memory_binds(test_ctx *t)
     snprintf(deps[0].name, sizeof deps[0].name, "gpu");
     deps[0].replicas = 2;
     deps[0].nvariants = 1;
-    deps[0].variants[0] = (sol_variant){1, 0, 8 * GB, 10 * GiB, NULL, 0, 0};
+    deps[0].variants[0] = (sol_variant){1, 0, 8 * GB, 10 * GiB, NULL, 0, 0, 0, 0};
     snprintf(deps[1].name, sizeof deps[1].name, "cpu");
     deps[1].replicas = 1;
     deps[1].nvariants = 1;
-    deps[1].variants[0] = (sol_variant){1, 1, 14 * GiB, 0, NULL, 0, 0};
+    deps[1].variants[0] = (sol_variant){1, 1, 14 * GiB, 0, NULL, 0, 0, 0, 0};
     sol_node_type t1 = {.name = "g1", .gpus = 1, .gpu_bytes = 24 * GB, .host_bytes = 32 * GiB, .cost = 1, .available = -1};
     pb = (sol_problem){.deps = deps, .ndeps = 2, .types = &t1, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 10};
     CHECK(t, sol_solve(&pb, &plan, &e) == 0);
@@ -954,7 +1061,7 @@ static void test_gpu_host_memory_binds(test_ctx *t)
     snprintf(deps[2].name, sizeof deps[2].name, "tp2");
     deps[2].replicas = 2;
     deps[2].nvariants = 1;
-    deps[2].variants[0] = (sol_variant){2, 0, 4 * GB, 10 * GiB, NULL, 0, 0};
+    deps[2].variants[0] = (sol_variant){2, 0, 4 * GB, 10 * GiB, NULL, 0, 0, 0, 0};
     sol_node_type t2 = {.name = "g2", .gpus = 2, .gpu_bytes = 24 * GB, .host_bytes = 20 * GiB, .cost = 1, .available = -1};
     pb = (sol_problem){.deps = &deps[2], .ndeps = 1, .types = &t2, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 10};
     CHECK(t, sol_solve(&pb, &plan, &e) == 0);
@@ -979,7 +1086,7 @@ static void test_host_memory_keeps_classes_apart(test_ctx *t)
         snprintf(deps[k].name, sizeof deps[k].name, "svc%d", k);
         deps[k].replicas = 2;
         deps[k].nvariants = 1;
-        deps[k].variants[0] = (sol_variant){1, 0, 5 * GB, (k ? 10 : 1) * GiB, NULL, 0, 0};
+        deps[k].variants[0] = (sol_variant){1, 0, 5 * GB, (k ? 10 : 1) * GiB, NULL, 0, 0, 0, 0};
     }
     sol_node_type type = {.name = "g1", .gpus = 1, .gpu_bytes = 24 * GB, .host_bytes = 12 * GiB, .cost = 1, .available = -1};
     sol_problem pb = {.deps = deps, .ndeps = 2, .types = &type, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 10};
@@ -1002,11 +1109,11 @@ static void verifier_fixture(sol_deployment *deps, sol_node_type *type, sol_prob
     deps[0].replicas = 2;
     deps[0].anti_affinity = 1;
     deps[0].nvariants = 1;
-    deps[0].variants[0] = (sol_variant){2, 0, 6 * GB, 0, NULL, 0, 0};
+    deps[0].variants[0] = (sol_variant){2, 0, 6 * GB, 0, NULL, 0, 0, 0, 0};
     snprintf(deps[1].name, sizeof deps[1].name, "host");
     deps[1].replicas = 1;
     deps[1].nvariants = 1;
-    deps[1].variants[0] = (sol_variant){1, 1, 15 * GB, 0, NULL, 0, 0};
+    deps[1].variants[0] = (sol_variant){1, 1, 15 * GB, 0, NULL, 0, 0, 0, 0};
     memset(type, 0, sizeof *type);
     snprintf(type->name, sizeof type->name, "box");
     type->gpus = 2;
@@ -1121,6 +1228,151 @@ static void test_verifier_rejects(test_ctx *t)
 
 /* A GLPK error never aborts the process: the error hook turns it into an error, and GLPK
  * still works afterwards. */
+/* A replica that spans nodes: 2 stages of tp 2 on two dedicated 2-GPU nodes; what the
+ * verifier must refuse (solver.h, sol_variant). */
+static void test_verifier_spanning(test_ctx *t)
+{
+    sol_deployment deps[2];
+    sol_node_type types[2];
+    sol_problem pb;
+    verifier_fixture(deps, &types[0], &pb);
+    types[0].available = 3;
+    types[1] = types[0];
+    snprintf(types[1].name, sizeof types[1].name, "other");
+    pb.types = types;
+    pb.ntypes = 2;
+    deps[0].replicas = 1;
+    deps[0].variants[0].groups = 2;    /* 2 stages of tp 2: shards 0-1 stage 0, 2-3 stage 1 */
+    deps[0].variants[0].max_nodes = 2;
+    deps[0].variants[0].host_bytes = 8 * GB; /* 4 GB on each node (2 of its 4 GPUs) */
+    sol_shard a[3] = {{0, 0, 0, 0, 0}, {0, 0, 0, 1, 1}, {1, 0, 0, 0, -1}};
+    sol_shard b[2] = {{0, 0, 0, 2, 0}, {0, 0, 0, 3, 1}};
+    sol_shard h[1] = {{1, 0, 0, 0, -1}};
+    sol_node nodes[3] = {{0, 2, a}, {0, 2, b}, {0, 1, h}};
+    sol_plan plan = {.status = SOL_OPTIMAL, .nnodes = 3, .nodes = nodes};
+    fp_error e;
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0); /* the good plan */
+    sol_span sp;
+    CHECK(t, sol_node_span(&pb, &plan, 1, &sp) == 1 && sp.part == 2 && sp.of == 2 && sp.dep == 0);
+    CHECK(t, sol_node_span(&pb, &plan, 2, &sp) == 0);
+
+    deps[0].variants[0].host_bytes = 42 * GB; /* 21 GB a node: more than a node's 20 */
+    CHECK(t, plan_verify(&pb, &plan, &e) != 0);
+    CHECK_HAS(t, e.msg, "host memory");
+    deps[0].variants[0].host_bytes = 40 * GB; /* 20 GB a node: fits */
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    deps[0].variants[0].host_bytes = 8 * GB;
+
+    /* the host deployment on the replica's first node: the node is not its own */
+    nodes[0].nshards = 3;
+    plan.nnodes = 2;
+    CHECK(t, plan_verify(&pb, &plan, &e) != 0);
+    CHECK_HAS(t, e.msg, "shares one of them");
+    nodes[0].nshards = 2;
+    plan.nnodes = 3;
+
+    nodes[1].type = 1; /* mixed types */
+    CHECK(t, plan_verify(&pb, &plan, &e) != 0);
+    CHECK_HAS(t, e.msg, "different types");
+    nodes[1].type = 0;
+
+    deps[0].variants[0].max_nodes = 1; /* may not span */
+    CHECK(t, plan_verify(&pb, &plan, &e) != 0);
+    deps[0].variants[0].max_nodes = 2;
+
+    types[0].no_span = 1; /* the type forbids it */
+    CHECK(t, plan_verify(&pb, &plan, &e) != 0);
+    types[0].no_span = 0;
+
+    a[1].shard = 2; /* stage 0 split: shards 0 and 2 here, 1 missing, 2 twice */
+    CHECK(t, plan_verify(&pb, &plan, &e) != 0);
+    a[1].shard = 1;
+    b[0].shard = 1; /* shards 1 on both nodes */
+    CHECK(t, plan_verify(&pb, &plan, &e) != 0);
+    b[0].shard = 2;
+    /* a stage across the two nodes: shards 0, 2 on node 0 and 1, 3 on node 1 */
+    a[1].shard = 2;
+    b[0].shard = 1;
+    CHECK(t, plan_verify(&pb, &plan, &e) != 0);
+    CHECK_HAS(t, e.msg, "group split");
+    a[1].shard = 1;
+    b[0].shard = 2;
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+}
+
+/* One node may hold two variants of one deployment: here a tp-2 copy (5 GB shards, 4 GB of
+ * host) and a tp-1 copy (3 GB, 8 GB of host) beside a 7 GB host deployment fill a node of 3
+ * GPUs of 8 GB and 19 GB of host memory exactly (7 + 4 + 8).  Two such nodes hold everything:
+ * $2.  The pricing and the enumeration once limited a variant's copies by its deployment's
+ * count, so the tp-2 copy (at most 1 a node) could not join a tp-1 copy: they proved $3. */
+static void test_mixed_variants_on_one_node(test_ctx *t)
+{
+    sol_node_type types[2] = {{.name = "t0", .gpus = 3, .gpu_bytes = 8 * GB, .host_bytes = 19 * GB, .cost = 1,
+                               .available = -1},
+                              {.name = "t1", .gpus = 1, .gpu_bytes = 15 * GB, .host_bytes = 10 * GB, .cost = 1.5,
+                               .available = -1}};
+    sol_deployment deps[3];
+    memset(deps, 0, sizeof deps);
+    for (int k = 0; k < 3; k += 2) { /* two interchangeable deployments: one class of 4 */
+        snprintf(deps[k].name, sizeof deps[k].name, "gpu%d", k);
+        deps[k].replicas = 2;
+        deps[k].nvariants = 2;
+        deps[k].variants[0] = (sol_variant){.tp = 1, .shard_bytes = 3 * GB, .host_bytes = 8 * GB};
+        deps[k].variants[1] = (sol_variant){.tp = 2, .shard_bytes = 5 * GB, .host_bytes = 4 * GB};
+    }
+    snprintf(deps[1].name, sizeof deps[1].name, "host");
+    deps[1].replicas = 2;
+    deps[1].anti_affinity = 1;
+    deps[1].nvariants = 1;
+    deps[1].variants[0] = (sol_variant){.tp = 1, .on_host = 1, .shard_bytes = 7 * GB};
+    sol_problem pb = {.deps = deps, .ndeps = 3, .types = types, .ntypes = 2, .goal = SOL_GOAL_COST,
+                      .time_limit_s = 10, .allow_partial = 1};
+    for (int merged = 1; merged >= 0; merged--) {
+        if (!merged) /* the same without the class: one deployment of 4 replicas */
+            deps[0].replicas = 4, pb.ndeps = 2;
+        sol_plan plan;
+        fp_error e;
+        CHECK(t, sol_solve(&pb, &plan, &e) == 0);
+        CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+        CHECK(t, plan.status == SOL_OPTIMAL && plan.nunplaced == 0);
+        CHECK(t, fabs(plan.cost - 2.0) < 1e-9 && plan.bound <= 2.0 + 1e-9);
+        sol_plan_free(&plan);
+    }
+}
+
+/* A start solution given to GLPK's branch and bound must be read against our columns: with
+ * the MIP presolver on, it was read against the presolved problem's, and GLPK kept a plan of
+ * 4 nodes of a type with 2 (one replica spanning 2 nodes counted twice).  Worked by hand: the
+ * 1-GPU nodes (2 available) hold the anti-affinity replica alone ($5), or one 2-GPU replica
+ * over both ($10); the best leaves 3 replicas out and uses 1 node. */
+static void test_start_solution_columns(test_ctx *t)
+{
+    sol_node_type type = {.name = "t0", .gpus = 1, .gpu_bytes = 13 * GB, .host_bytes = 16 * GB, .cost = 5,
+                          .available = 2};
+    sol_deployment deps[3];
+    memset(deps, 0, sizeof deps);
+    deps[0].replicas = 1;
+    deps[0].anti_affinity = 1;
+    deps[0].nvariants = 1;
+    deps[0].variants[0] = (sol_variant){.tp = 1, .shard_bytes = 6 * GB, .host_bytes = 6 * GB};
+    deps[1].replicas = 1;
+    deps[1].nvariants = 1;
+    deps[1].variants[0] = (sol_variant){.tp = 2, .shard_bytes = 4 * GB, .host_bytes = 4 * GB, .groups = 4, .max_nodes = 2};
+    deps[2].replicas = 2;
+    deps[2].nvariants = 1;
+    deps[2].variants[0] = (sol_variant){.tp = 1, .shard_bytes = 4 * GB, .host_bytes = 4 * GB, .groups = 2, .max_nodes = 3};
+    for (int k = 0; k < 3; k++)
+        snprintf(deps[k].name, sizeof deps[k].name, "d%d", k);
+    sol_problem pb = {.deps = deps, .ndeps = 3, .types = &type, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 10,
+                      .allow_partial = 1};
+    sol_plan plan;
+    fp_error e;
+    CHECK(t, sol_solve(&pb, &plan, &e) == 0);
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    CHECK(t, plan.nnodes == 1 && fabs(plan.cost - 5.0) < 1e-9);
+    sol_plan_free(&plan);
+}
+
 static void test_glpk_error_hook(test_ctx *t)
 {
     fp_error e;
@@ -1146,11 +1398,11 @@ static void greedy_fixture(sol_deployment deps[2], sol_node_type *type, sol_prob
     snprintf(deps[0].name, sizeof deps[0].name, "big");
     deps[0].replicas = 100;
     deps[0].nvariants = 1;
-    deps[0].variants[0] = (sol_variant){1, 0, 60 * GB, 0, NULL, 0, 0};
+    deps[0].variants[0] = (sol_variant){1, 0, 60 * GB, 0, NULL, 0, 0, 0, 0};
     snprintf(deps[1].name, sizeof deps[1].name, "small");
     deps[1].replicas = 100;
     deps[1].nvariants = 1;
-    deps[1].variants[0] = (sol_variant){1, 0, 40 * GB, 0, NULL, 0, 0};
+    deps[1].variants[0] = (sol_variant){1, 0, 40 * GB, 0, NULL, 0, 0, 0, 0};
     *type = (sol_node_type){.name = "box", .gpus = 1, .gpu_bytes = 100 * GB, .host_bytes = 0, .cost = 1, .available = -1};
     *pb = (sol_problem){.deps = deps, .ndeps = 2, .types = type, .ntypes = 1, .goal = SOL_GOAL_COST, .time_limit_s = 60};
 }
@@ -1225,6 +1477,12 @@ const test_case solver_tests[] = {
     {"solver/brute_force_gpu_host_memory_interchangeable", test_brute_force_host_memory_twins},
     {"solver/brute_force_gpu_host_memory_sizes_that_round", test_brute_force_host_memory_odd_sizes},
     {"solver/brute_force_shared_weights", test_brute_force_shared_weights},
+    {"solver/brute_force_spanning", test_brute_force_spanning},
+    {"solver/verifier_spanning", test_verifier_spanning},
+    {"solver/mixed_variants_on_one_node", test_mixed_variants_on_one_node},
+    {"solver/start_solution_columns", test_start_solution_columns},
+    {"solver/brute_force_spanning_twins", test_brute_force_spanning_twins},
+    {"solver/brute_force_spanning_odd_sizes", test_brute_force_spanning_odd_sizes},
     {"solver/brute_force_shared_weights_twins", test_brute_force_shared_weights_twins},
     {"solver/brute_force_shared_weights_sizes_that_round", test_brute_force_shared_weights_odd_sizes},
     {"solver/arcflow_brute_force", test_arcflow_brute_force},
