@@ -254,11 +254,15 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
                 goto out;
         if (r < 0)
             goto out;
-        /* 4. branch and bound over the patterns, then over all of them when they can be listed */
-        if (integer_program(&s) != 0)
+        /* 4. branch and bound over the patterns, then over all of them when they can be listed;
+         * 4b. the proof step (once): the compressed arc-flow model, when a gap remains and the
+         * problem is one it covers.  With several node types (prices, count limits) the gap is
+         * the LP's, which branch and bound over the patterns rarely closes: the proof step goes
+         * first there (docs/performance.md, "Beside VPSolver's arc-flow model"); with one type
+         * (bin packing) the patterns' branch and bound usually proves first, and faster */
+        if (pb->ntypes > 1 && arcflow_step(&s) != 0)
             goto out;
-        /* 4b. the proof step (once): the compressed arc-flow model, when a gap remains */
-        if (arcflow_step(&s) != 0)
+        if (integer_program(&s) != 0 || arcflow_step(&s) != 0)
             goto out;
         /* time left and no proof: dive again, choosing differently */
     } while ((r = dive_again(&s)) == 1);
