@@ -32,6 +32,20 @@ int cli_next(cli_args *a, const cli_opt *opts, size_t nopts, int *id, const char
         *value = arg;
         return 1;
     }
+    if (arg[0] == '-' && isalpha((unsigned char)arg[1]) && arg[2] == 0) {
+        /* a one-letter option ("-o FILE") where the table has a one-letter name */
+        for (size_t k = 0; k < nopts; k++)
+            if (opts[k].name[0] == arg[1] && opts[k].name[1] == 0) {
+                *id = opts[k].id;
+                *value = NULL;
+                if (!opts[k].takes_value)
+                    return 1;
+                if (a->i >= a->argc)
+                    return fp_fail(err, NULL, 0, 0, "option '%s' needs a value", arg);
+                *value = a->argv[a->i++];
+                return 1;
+            }
+    }
     if (strncmp(arg, "--", 2) != 0 || arg[2] == 0) {
         if (arg[0] == '-' && arg[1] && !isdigit((unsigned char)arg[1]))
             return fp_fail(err, NULL, 0, 0, "unknown option '%s' (options start with '--')", arg);

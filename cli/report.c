@@ -106,6 +106,12 @@ json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_pla
         json_object_set_new(j, "id", json_integer((json_int_t)n + 1));
         json_object_set_new(j, "type", json_string(t->name));
         json_object_set_new(j, "cost_per_hour", json_real(t->cost));
+        if (nc->priced) { /* the catalog's price: which one (docs/formats.md, "Prices") */
+            json_object_set_new(j, "price", json_string(nc->spot ? "spot" : "on_demand"));
+            if (nc->node.region[0])
+                json_object_set_new(j, "region", json_string(nc->node.region));
+            json_object_set_new(j, "price_date", json_string(nc->node.price_date[0] ? nc->node.price_date : "undated"));
+        }
         uint64_t host_used = 0, host_margin = 0;
         json_t *hostd = json_array();
         json_t *gpus = json_array();
@@ -255,7 +261,11 @@ void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan 
         printf("\nnode %zu: %s", n + 1, t->name);
         if (t->gpus)
             printf(" (%u x %s)", t->gpus, nc->node.gpu);
-        printf(", $%.3f/h\n", t->cost);
+        printf(", $%.3f/h", t->cost);
+        if (nc->priced && (nc->spot || nc->node.nprices)) /* a price chosen among several */
+            printf(" %s in %s (%s)", nc->spot ? "spot" : "on demand", nc->node.region,
+                   nc->node.price_date[0] ? nc->node.price_date : "undated");
+        printf("\n");
         char bb[41];
         uint64_t host = 0, hmargin = 0;
         int any_host = 0;
