@@ -132,6 +132,9 @@ static json_t *nodes_json(const inv_catalog *cat, int cloud, const char *gpu)
             json_object_set_new(o, "spot_price_per_hour", n->has_spot ? json_real(n->spot) : json_null());
         if (n->region[0])
             json_object_set_new(o, "region", json_string(n->region));
+        if (cloud)
+            json_object_set_new(o, "spot_region", !n->has_spot ? json_null()
+                                                  : json_string(n->spot_region[0] ? n->spot_region : n->region));
         if (cloud) {
             json_object_set_new(o, "regions", json_integer((json_int_t)(n->nprices ? n->nprices : n->region[0] ? 1 : 0)));
             json_object_set_new(o, "price_date", json_string(n->price_date[0] ? n->price_date : "undated"));
@@ -289,7 +292,7 @@ static int run_import(const char *const *pos, size_t npos, const char *output, c
     fprintf(stderr, "fedplan: imported %zu instance types (%zu with GPUs), %zu region prices, from %zu rows\n",
             imp.instances, imp.gpu_instances, imp.regions, imp.rows);
     if (imp.skipped_rows) {
-        fprintf(stderr, "fedplan: left out %zu rows:", imp.skipped_rows);
+        fprintf(stderr, "fedplan: rows left out: %zu:", imp.skipped_rows);
         if (imp.nunknown) {
             fprintf(stderr, " unknown accelerators (");
             for (size_t i = 0; i < imp.nunknown && i < INV_IMPORT_UNKNOWN; i++)
@@ -418,8 +421,10 @@ static int run(int argc, char **argv)
             char price[32], spot[32];
             const json_t *pr = json_object_get(o, "price_per_hour"), *sp = json_object_get(o, "spot_price_per_hour");
             snprintf(price, sizeof price, json_is_null(pr) ? "-" : "%.3f", json_real_value(pr));
-            snprintf(spot, sizeof spot, json_is_null(sp) ? "-" : "%.3f", json_real_value(sp));
             const char *region = json_string_value(json_object_get(o, "region"));
+            const char *sregion = json_string_value(json_object_get(o, "spot_region"));
+            int elsewhere = sregion && (!region || strcmp(sregion, region) != 0);
+            snprintf(spot, sizeof spot, json_is_null(sp) ? "-" : elsewhere ? "%.3f*" : "%.3f", json_real_value(sp));
             long long nreg = (long long)json_integer_value(json_object_get(o, "regions"));
             char rs[48];
             snprintf(rs, sizeof rs, nreg > 1 ? "%s (+%lld)" : "%s", region ? region : "-", nreg - 1);
@@ -431,7 +436,8 @@ static int run(int argc, char **argv)
         }
         if (json_array_size(arr))
             printf("\nthe cheapest on-demand price first; a price is its region's (+N: N more regions priced,\n"
-                   "a scenario's node choice picks one with 'region:', else gets the cheapest)\n");
+                   "a scenario's node choice picks one with 'region:', else gets the cheapest); spot: the cheapest\n"
+                   "region's, * where that is another region (--format json: spot_region)\n");
     } else if (models) {
         char b1[32], b2[32];
         printf("%-30s %-12s %18s %18s %10s\n", "model", "type", "params", "active", "KV B/token");

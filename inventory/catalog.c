@@ -568,7 +568,8 @@ int inv_nodes_parse(inv_catalog *cat, const char *name, const char *buf, size_t 
             if (!n->has_price && inv_node_price(cat, n, NULL, 0, &n->price, n->region, sizeof n->region, why,
                                                 sizeof why) == 0)
                 n->has_price = 1;
-            if (!n->has_spot && inv_node_price(cat, n, NULL, 1, &n->spot, NULL, 0, why, sizeof why) == 0)
+            if (!n->has_spot && inv_node_price(cat, n, NULL, 1, &n->spot, n->spot_region, sizeof n->spot_region, why,
+                                                sizeof why) == 0)
                 n->has_spot = 1;
         }
         const inv_node *prev = inv_node_find(cat, n->name);

@@ -92,6 +92,7 @@ typedef struct inv_node {
     double spot;          /* per hour, spot (spot_price_per_hour, else the cheapest region's) */
     int has_spot;
     char region[32];      /* the region price is for */
+    char spot_region[32]; /* the region spot is for (the cheapest spot region may be another) */
     char price_date[16];  /* "YYYY-MM", "YYYY-MM-DD" or "undated"; "" when not given */
     size_t price0, nprices; /* its per-region rows: cat->prices[price0 .. price0 + nprices) */
     char source[512];
