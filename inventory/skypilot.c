@@ -105,12 +105,19 @@ static void tb_quoted(tbuf *b, const char *s)
         unsigned char c = (unsigned char)*s;
         if (c == '"' || c == '\\')
             tb_printf(b, "\\%c", c);
-        else if (c < 0x20 || c == 0x7f)
+        else if (c < 0x20 || c >= 0x7f) /* \\xNN: YAML's escape for a code point, keeps the file UTF-8 */
             tb_printf(b, "\\x%02x", c);
         else
             tb_printf(b, "%c", c);
     }
     tb_printf(b, "\"");
+}
+
+/* s in a comment: printable ASCII only (a line break would end it; YAML wants UTF-8) */
+static void tb_comment(tbuf *b, const char *s)
+{
+    for (; *s; s++)
+        tb_printf(b, "%c", (unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f ? *s : '?');
 }
 
 /* ---------------------------------------------------------------- CSV in */
@@ -258,10 +265,11 @@ static int num_field(const csv *c, size_t i, const char *what, double max, int e
     return 0;
 }
 
+/* names are printable ASCII without quotes (the clouds' names are; YAML needs valid UTF-8) */
 static int name_ok(const char *s)
 {
     for (; *s; s++)
-        if ((unsigned char)*s <= ' ' || *s == '"' || *s == '\'' || *s == '\\' || (unsigned char)*s == 0x7f)
+        if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f || *s == '"' || *s == '\'' || *s == '\\')
             return 0;
     return 1;
 }
@@ -295,9 +303,9 @@ static void note_unknown(inv_import *out, const char *name)
 /* Write the instances file. */
 static void write_yaml(tbuf *b, const char *file, const inv_import_opts *o, const sky_inst *v, size_t n)
 {
-    tb_printf(b, "# Cloud instances imported by 'fedplan catalog import skypilot' from ");
-    tb_quoted(b, file);
-    tb_printf(b, ".\n# Prices: USD per hour, per region; a region's spot price is the lowest of its zones'.\n"
+    tb_printf(b, "# Cloud instances imported by 'fedplan catalog import skypilot' from \"");
+    tb_comment(b, file);
+    tb_printf(b, "\".\n# Prices: USD per hour, per region; a region's spot price is the lowest of its zones'.\n"
                  "# price_per_hour and region (the default a scenario gets when it names no region) are the\n"
                  "# cheapest region's on-demand price.\ninstances:\n");
     for (size_t i = 0; i < n; i++) {
@@ -312,7 +320,9 @@ static void write_yaml(tbuf *b, const char *file, const inv_import_opts *o, cons
         if (s->gpu) {
             tb_printf(b, "    gpu: ");
             tb_quoted(b, s->gpu->name);
-            tb_printf(b, "   # %s\n    gpus: %.0f\n", s->acc, s->count);
+            tb_printf(b, "   # ");
+            tb_comment(b, s->acc);
+            tb_printf(b, "\n    gpus: %.0f\n", s->count);
         } else {
             tb_printf(b, "    gpus: 0\n");
         }
