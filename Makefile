@@ -76,6 +76,7 @@ TEST_PKGS := shellcheck
 deps:
 	@sh tests/deps.sh install $(DEB_PKGS)
 	@sh tests/deps.sh install $(TEST_PKGS) || echo "fedplan: $(TEST_PKGS) did not install: the tests skip it"
+	@sh tests/validate/install.sh || echo "fedplan: the emit schema validators (npm) did not install: the tests skip them"
 
 deps-ok:
 	@sh tests/deps.sh check $(DEB_PKGS)

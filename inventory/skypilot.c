@@ -459,9 +459,10 @@ int inv_skypilot_import(const inv_catalog *cat, const char *file, const char *bu
                 continue;
             }
         }
-        sky_inst *s = last && !strcmp(last->type, type) ? last : NULL;
+        /* one entry per type, the case ignored, as the catalogs find names (inv_node_find) */
+        sky_inst *s = last && fp_streq_ci(last->type, type) ? last : NULL;
         for (size_t i = 0; !s && i < n; i++)
-            if (!strcmp(v[i].type, type))
+            if (fp_streq_ci(v[i].type, type))
                 s = &v[i];
         if (!s) {
             if (n == cap) {
