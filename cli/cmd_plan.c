@@ -239,24 +239,10 @@ static int run(int argc, char **argv)
         if (fmt != FMT_CSV)
             out_any(stdout, fmt, o);
         else {
-            /* CSV: one row per placed shard */
-            json_t *rows = json_array();
-            for (size_t n = 0; n < planp->nnodes; n++)
-                for (size_t k = 0; k < planp->nodes[n].nshards; k++) {
-                    const sol_shard *sh = &planp->nodes[n].shards[k];
-                    json_t *x = json_object();
-                    json_object_set_new(x, "node", json_integer((json_int_t)n + 1));
-                    json_object_set_new(x, "type", json_string(pbp->types[planp->nodes[n].type].name));
-                    json_object_set_new(x, "gpu", sh->gpu < 0 ? json_string("host") : json_integer(sh->gpu));
-                    json_object_set_new(x, "deployment", json_string(pbp->deps[sh->dep].name));
-                    json_object_set_new(x, "replica", json_integer(sh->replica + 1));
-                    json_object_set_new(x, "shard", json_integer(sh->shard));
-                    json_object_set_new(x, "bytes", json_integer((json_int_t)s.deps[sh->dep].device_bytes[sh->variant]));
-                    json_object_set_new(x, "margin_bytes",
-                                        json_integer((json_int_t)s.deps[sh->dep].margin_bytes[sh->variant]));
-                    json_array_append_new(rows, x);
-                }
-            out_csv(stdout, rows);
+            /* CSV: the JSON's fields as rows of one table (report_plan_csv_rows) */
+            json_t *rows = report_plan_csv_rows(o); /* NULL: jansson's allocation failed, main exits 2 */
+            if (rows)
+                out_csv(stdout, rows);
             json_decref(rows);
         }
         json_decref(o);

@@ -274,6 +274,14 @@ void out_yaml(FILE *out, const json_t *v)
 
 /* ---------------------------------------------------------------- CSV */
 
+static int array_of_scalars(const json_t *v)
+{
+    size_t i;
+    const json_t *x;
+    json_array_foreach(v, i, x) if (json_is_object(x) || json_is_array(x) || json_is_null(x)) return 0;
+    return json_array_size(v) > 0;
+}
+
 static void flatten(json_t *acc, const char *prefix, const json_t *v)
 {
     char key[256];
@@ -285,6 +293,27 @@ static void flatten(json_t *acc, const char *prefix, const json_t *v)
             snprintf(key, sizeof key, "%s%s%s", prefix, *prefix ? "." : "", k);
             flatten(acc, key, x);
         }
+    } else if (json_is_array(v) && array_of_scalars(v)) {
+        /* a list of names or numbers (LoRA targets) is one cell, ';' between the items */
+        char cell[1024];
+        size_t n = 0, i;
+        const json_t *x;
+        cell[0] = '\0';
+        json_array_foreach(v, i, x)
+        {
+            char one[256];
+            if (json_is_string(x))
+                snprintf(one, sizeof one, "%s", json_string_value(x));
+            else if (json_is_integer(x))
+                snprintf(one, sizeof one, "%lld", (long long)json_integer_value(x));
+            else if (json_is_real(x))
+                snprintf(one, sizeof one, "%.17g", json_real_value(x));
+            else
+                snprintf(one, sizeof one, "%s", json_is_true(x) ? "true" : "false");
+            if (n < sizeof cell)
+                n += (size_t)snprintf(cell + n, sizeof cell - n, "%s%s", i ? ";" : "", one);
+        }
+        json_object_set_new(acc, prefix, json_string(cell));
     } else if (json_is_array(v)) {
         size_t i;
         const json_t *x;
