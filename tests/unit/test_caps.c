@@ -30,14 +30,25 @@ static void test_catalog_gpus(test_ctx *t)
         {"a100-80gb", "nvidia", "8.0", BF | I8 | FA},
         {"rtx3060", "nvidia", "8.6", BF | I8 | FA},
         {"rtx3090", "nvidia", "8.6", BF | I8 | FA},
+        {"rtx3070", "nvidia", "8.6", BF | I8 | FA},
+        {"rtx3080", "nvidia", "8.6", BF | I8 | FA},
         {"rtx-a6000", "nvidia", "8.6", BF | I8 | FA},
         {"l4", "nvidia", "8.9", BF | F8 | I8 | FA},
         {"l40s", "nvidia", "8.9", BF | F8 | I8 | FA},
+        {"rtx4060", "nvidia", "8.9", BF | F8 | I8 | FA},
+        {"rtx4060ti-8gb", "nvidia", "8.9", BF | F8 | I8 | FA},
+        {"rtx4060ti-16gb", "nvidia", "8.9", BF | F8 | I8 | FA},
+        {"rtx4070", "nvidia", "8.9", BF | F8 | I8 | FA},
+        {"rtx4080", "nvidia", "8.9", BF | F8 | I8 | FA},
+        {"l40", "nvidia", "8.9", BF | F8 | I8 | FA},
         {"rtx4090", "nvidia", "8.9", BF | F8 | I8 | FA},
         {"rtx6000-ada", "nvidia", "8.9", BF | F8 | I8 | FA},
         {"h100", "nvidia", "9.0", BF | F8 | I8 | FA},
         {"h100-nvl", "nvidia", "9.0", BF | F8 | I8 | FA},
         {"h200", "nvidia", "9.0", BF | F8 | I8 | FA},
+        /* NVIDIA's CUDA GPUs list: B200 10.0, GeForce RTX 5090 12.0 */
+        {"b200", "nvidia", "10.0", BF | F8 | I8 | FA},
+        {"rtx5090", "nvidia", "12.0", BF | F8 | I8 | FA},
         {"mi300x", "amd", "gfx942", BF | F8 | I8 | FA}, /* stated in the entry: no CUDA compute capability */
     };
     inv_catalog cat;
