@@ -77,3 +77,8 @@ echo "exit $?"
 echo "== bad-format"
 $FEDPLAN catalog import csv "$d/aws/vms.csv" 2>&1 >/dev/null
 echo "exit $?"
+echo "== output-is-input"
+out=$($FEDPLAN catalog import skypilot "$d/aws/vms.csv" -o "$d/aws/vms.csv" 2>&1 >/dev/null)
+rc=$?
+printf '%s\n' "$out" | sed "s|$d/||g"
+echo "exit $rc"
