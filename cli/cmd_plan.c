@@ -76,9 +76,14 @@ int cli_load_inventory(inv_catalog *cat, const char *path, fp_error *err)
         return fp_fail(err, path, 0, 0, "cannot open the inventory file");
     char *buf = malloc(16u << 20);
     size_t len = buf ? fread(buf, 1, 16u << 20, f) : 0;
+    int bad = buf && ferror(f), more = buf && len == (16u << 20) && fgetc(f) != EOF;
     fclose(f);
     if (!buf)
         return fp_fail(err, path, 0, 0, "out of memory");
+    if (bad || more) { /* a catalog cut at 16 MiB would load as a shorter one, silently */
+        free(buf);
+        return fp_fail(err, path, 0, 0, bad ? "read failed" : "larger than 16 MiB: not an inventory file fedplan reads");
+    }
     int rc;
     const char *keys[] = {"models:", "gpus:", "nodes:", "instances:"};
     int kind = -1;
