@@ -9,13 +9,14 @@
  * header name, never by position; columns fedplan does not use (GpuInfo, a quoted text holding
  * commas) are read past.
  *
- * What the rows mean, and what this reader makes of them (docs/formats.md, "SkyPilot catalogs"):
+ * What the rows mean, and what this reader makes of them (docs/formats.md, "SkyPilot's price tables"):
  *   - one row per instance type, region and availability zone; the hardware columns repeat.
  *     An instance type whose hardware differs between two rows is an error naming both lines.
  *   - Price (on demand) and SpotPrice may be empty: that region has no such price.
  *   - on-demand prices are per region; spot prices differ by zone.  A region's price is the
  *     lowest of its rows, which is SkyPilot's own rule for spot ("the cheapest cost among all
- *     zones", sky/catalog/common.py get_hourly_cost_impl).
+ *     zones", the docstring of get_hourly_cost in SkyPilot's sky/clouds/service_catalog/aws_catalog.py,
+ *     implemented by common.get_hourly_cost_impl).
  *   - an entry's default price (a scenario that names no region) is its cheapest region's.
  *   - AcceleratorName is looked up in the GPU catalog (names and aliases) after the few names
  *     SkyPilot spells its own way (below).  Names it lacks are reported, never guessed.
