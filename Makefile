@@ -18,7 +18,7 @@ LDLIBS  += -lyaml -ljansson -lglpk -lm -fopenmp
 LIB_SRC := common/fperror.c common/units.c common/text.c common/atomic.c \
            estimator/params.c estimator/footprint.c estimator/names.c estimator/options.c \
            inventory/ydoc.c inventory/hfconfig.c inventory/catalog.c inventory/caps.c \
-           inventory/safetensors.c inventory/gguf.c inventory/quantcfg.c inventory/hfcache.c inventory/modelfile.c inventory/resolve.c \
+           inventory/safetensors.c inventory/gguf.c inventory/quantcfg.c inventory/hfcache.c inventory/modelfile.c inventory/resolve.c inventory/skypilot.c \
            solver/solver.c solver/context.c solver/pricing.c solver/enumerate.c solver/master.c \
            solver/colgen.c solver/mip.c solver/arcflow.c solver/rounding.c solver/bounds.c solver/greedy.c solver/verify.c solver/classes.c scenarios/scenario.c scenarios/plan.c \
            emit/emit.c emit/launch.c emit/compose.c emit/kube.c emit/skypilot.c emit/readme.c
@@ -84,6 +84,7 @@ TEST_PKGS := shellcheck
 deps:
 	@sh tests/deps.sh install $(DEB_PKGS)
 	@sh tests/deps.sh install $(TEST_PKGS) || echo "fedplan: $(TEST_PKGS) did not install: the tests skip it"
+	@sh tests/validate/install.sh || echo "fedplan: the emit schema validators (npm) did not install: the tests skip them"
 
 deps-ok:
 	@sh tests/deps.sh check $(DEB_PKGS)

@@ -72,6 +72,7 @@ static int add_cloud_variants(scenario *s, const inv_catalog *cat, fp_error *err
             nc->node = *n;
             nc->count = -1;
             nc->cost = n->price;
+            nc->priced = 1; /* the catalog's on-demand price, for n->region: the plan says so */
         }
         keep++;
         s->nvariants = keep;

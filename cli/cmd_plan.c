@@ -76,9 +76,14 @@ int cli_load_inventory(inv_catalog *cat, const char *path, fp_error *err)
         return fp_fail(err, path, 0, 0, "cannot open the inventory file");
     char *buf = malloc(16u << 20);
     size_t len = buf ? fread(buf, 1, 16u << 20, f) : 0;
+    int bad = buf && ferror(f), more = buf && len == (16u << 20) && fgetc(f) != EOF;
     fclose(f);
     if (!buf)
         return fp_fail(err, path, 0, 0, "out of memory");
+    if (bad || more) { /* a catalog cut at 16 MiB would load as a shorter one, silently */
+        free(buf);
+        return fp_fail(err, path, 0, 0, bad ? "read failed" : "larger than 16 MiB: not an inventory file fedplan reads");
+    }
     int rc;
     const char *keys[] = {"models:", "gpus:", "nodes:", "instances:"};
     int kind = -1;
@@ -244,29 +249,10 @@ static int run(int argc, char **argv)
         if (fmt != FMT_CSV)
             out_any(stdout, fmt, o);
         else {
-            /* CSV: one row per placed shard */
-            json_t *rows = json_array();
-            for (size_t n = 0; n < planp->nnodes; n++)
-                for (size_t k = 0; k < planp->nodes[n].nshards; k++) {
-                    const sol_shard *sh = &planp->nodes[n].shards[k];
-                    json_t *x = json_object();
-                    json_object_set_new(x, "node", json_integer((json_int_t)n + 1));
-                    json_object_set_new(x, "type", json_string(pbp->types[planp->nodes[n].type].name));
-                    json_object_set_new(x, "gpu", sh->gpu < 0 ? json_string("host") : json_integer(sh->gpu));
-                    json_object_set_new(x, "deployment", json_string(pbp->deps[sh->dep].name));
-                    json_object_set_new(x, "replica", json_integer(sh->replica + 1));
-                    json_object_set_new(x, "shard", json_integer(sh->shard));
-                    /* a replica sharing its weights file: its own bytes, and the file's bytes on the
-                     * node's first replica of it (the sum of both columns is what the node holds) */
-                    json_object_set_new(x, "bytes", json_integer((json_int_t)(s.deps[sh->dep].device_bytes[sh->variant] -
-                                                                             s.deps[sh->dep].shared_bytes[sh->variant])));
-                    json_object_set_new(x, "margin_bytes",
-                                        json_integer((json_int_t)s.deps[sh->dep].margin_bytes[sh->variant]));
-                    json_object_set_new(x, "shared_weights_bytes",
-                                        json_integer((json_int_t)report_shared_first(&s, pbp, &planp->nodes[n], k)));
-                    json_array_append_new(rows, x);
-                }
-            out_csv(stdout, rows);
+            /* CSV: the JSON's fields as rows of one table (report_plan_csv_rows) */
+            json_t *rows = report_plan_csv_rows(o); /* NULL: jansson's allocation failed, main exits 2 */
+            if (rows)
+                out_csv(stdout, rows);
             json_decref(rows);
         }
         json_decref(o);

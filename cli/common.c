@@ -33,6 +33,20 @@ int cli_next(cli_args *a, const cli_opt *opts, size_t nopts, int *id, const char
         *value = arg;
         return 1;
     }
+    if (arg[0] == '-' && isalpha((unsigned char)arg[1]) && arg[2] == 0) {
+        /* a one-letter option ("-o FILE") where the table has a one-letter name */
+        for (size_t k = 0; k < nopts; k++)
+            if (opts[k].name[0] == arg[1] && opts[k].name[1] == 0) {
+                *id = opts[k].id;
+                *value = NULL;
+                if (!opts[k].takes_value)
+                    return 1;
+                if (a->i >= a->argc)
+                    return fp_fail(err, NULL, 0, 0, "option '%s' needs a value", arg);
+                *value = a->argv[a->i++];
+                return 1;
+            }
+    }
     if (strncmp(arg, "--", 2) != 0 || arg[2] == 0) {
         if (arg[0] == '-' && arg[1] && !isdigit((unsigned char)arg[1]))
             return fp_fail(err, NULL, 0, 0, "unknown option '%s' (options start with '--')", arg);
@@ -261,6 +275,14 @@ void out_yaml(FILE *out, const json_t *v)
 
 /* ---------------------------------------------------------------- CSV */
 
+static int array_of_scalars(const json_t *v)
+{
+    size_t i;
+    const json_t *x;
+    json_array_foreach(v, i, x) if (json_is_object(x) || json_is_array(x) || json_is_null(x)) return 0;
+    return json_array_size(v) > 0;
+}
+
 static void flatten(json_t *acc, const char *prefix, const json_t *v)
 {
     char key[256];
@@ -272,6 +294,27 @@ static void flatten(json_t *acc, const char *prefix, const json_t *v)
             snprintf(key, sizeof key, "%s%s%s", prefix, *prefix ? "." : "", k);
             flatten(acc, key, x);
         }
+    } else if (json_is_array(v) && array_of_scalars(v)) {
+        /* a list of names or numbers (LoRA targets) is one cell, ';' between the items */
+        char cell[1024];
+        size_t n = 0, i;
+        const json_t *x;
+        cell[0] = '\0';
+        json_array_foreach(v, i, x)
+        {
+            char one[256];
+            if (json_is_string(x))
+                snprintf(one, sizeof one, "%s", json_string_value(x));
+            else if (json_is_integer(x))
+                snprintf(one, sizeof one, "%lld", (long long)json_integer_value(x));
+            else if (json_is_real(x))
+                snprintf(one, sizeof one, "%.17g", json_real_value(x));
+            else
+                snprintf(one, sizeof one, "%s", json_is_true(x) ? "true" : "false");
+            if (n < sizeof cell)
+                n += (size_t)snprintf(cell + n, sizeof cell - n, "%s%s", i ? ";" : "", one);
+        }
+        json_object_set_new(acc, prefix, json_string(cell));
     } else if (json_is_array(v)) {
         size_t i;
         const json_t *x;

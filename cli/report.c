@@ -161,6 +161,12 @@ json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_pla
         json_object_set_new(j, "id", json_integer((json_int_t)n + 1));
         json_object_set_new(j, "type", json_string(t->name));
         json_object_set_new(j, "cost_per_hour", json_real(t->cost));
+        if (nc->priced) { /* the catalog's price: which one (docs/formats.md, "Prices") */
+            json_object_set_new(j, "price", json_string(nc->spot ? "spot" : "on_demand"));
+            if (nc->node.region[0])
+                json_object_set_new(j, "region", json_string(nc->node.region));
+            json_object_set_new(j, "price_date", json_string(nc->node.price_date[0] ? nc->node.price_date : "undated"));
+        }
         uint64_t host_used = 0, host_margin = 0;
         json_t *hostd = json_array();
         json_t *gpus = json_array();
@@ -298,6 +304,129 @@ json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_pla
     return o;
 }
 
+/* ---------------------------------------------------------------- CSV */
+
+/* obj's scalars into row (prefix before each key); arrays of scalars as one ';'-joined cell;
+ * objects and arrays of objects are the caller's (other records).  0, or -1 out of memory. */
+static int csv_scalars(json_t *row, const json_t *obj, const char *prefix)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)obj, k, v)
+    {
+        char key[128];
+        snprintf(key, sizeof key, "%s%s", prefix, k);
+        if (json_is_object(v))
+            continue;
+        if (json_is_array(v)) {
+            size_t i, n = 0;
+            json_t *x;
+            int scalars = 1;
+            json_array_foreach(v, i, x) scalars &= json_is_string(x) || json_is_number(x);
+            if (!scalars || !json_array_size(v))
+                continue;
+            char cell[1024] = "";
+            json_array_foreach(v, i, x)
+            {
+                char one[256];
+                if (json_is_string(x))
+                    snprintf(one, sizeof one, "%s", json_string_value(x));
+                else
+                    snprintf(one, sizeof one, "%g", json_number_value(x));
+                n += (size_t)snprintf(cell + n, n < sizeof cell ? sizeof cell - n : 0, "%s%s", i ? ";" : "", one);
+            }
+            if (json_object_set_new(row, key, json_string(cell)) != 0)
+                return -1;
+            continue;
+        }
+        if (json_object_set(row, key, v) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static json_t *csv_row(json_t *rows, const char *record)
+{
+    json_t *row = json_object();
+    if (!row || json_object_set_new(row, "record", json_string(record)) != 0 || json_array_append_new(rows, row) != 0)
+        return NULL;
+    return row;
+}
+
+json_t *report_plan_csv_rows(const json_t *o)
+{
+    json_t *rows = json_array(), *row;
+    int bad = !rows;
+    if (!bad && (!(row = csv_row(rows, "plan")) || csv_scalars(row, o, "") ||
+                 csv_scalars(row, json_object_get(o, "objective"), "")))
+        bad = 1;
+    size_t i, j, k;
+    json_t *nd, *g, *x;
+    json_array_foreach(json_object_get(o, "nodes"), i, nd)
+    {
+        const json_t *host = json_object_get(nd, "host");
+        json_t *id = json_object_get(nd, "id");
+        if (bad || !(row = csv_row(rows, "node")) || json_object_set(row, "node", id) || csv_scalars(row, nd, "") ||
+            json_object_del(row, "id") || csv_scalars(row, host, "host_") ||
+            csv_scalars(row, json_object_get(nd, "span"), "span_")) {
+            bad = 1;
+            break;
+        }
+        json_array_foreach(json_object_get(nd, "gpus"), j, g)
+        {
+            json_t *index = json_object_get(g, "index");
+            if (!(row = csv_row(rows, "gpu")) || json_object_set(row, "node", id) || json_object_set(row, "gpu", index) ||
+                csv_scalars(row, g, "") || json_object_del(row, "index")) {
+                bad = 1;
+                break;
+            }
+            json_array_foreach(json_object_get(g, "shards"), k, x)
+            {
+                if (!(row = csv_row(rows, "shard")) || json_object_set(row, "node", id) ||
+                    json_object_set(row, "gpu", index) || csv_scalars(row, x, "")) {
+                    bad = 1;
+                    break;
+                }
+            }
+        }
+        const char *lists[3][2] = {{"deployments", "host_deployment"}, {"gpu_processes", "host_process"},
+                                   {"shared_weights", "host_shared_weights"}};
+        for (int l = 0; l < 3 && !bad; l++)
+            json_array_foreach(json_object_get(host, lists[l][0]), j, x)
+            {
+                if (!(row = csv_row(rows, lists[l][1])) || json_object_set(row, "node", id) ||
+                    json_object_set_new(row, "gpu", json_string("host")) || csv_scalars(row, x, "")) {
+                    bad = 1;
+                    break;
+                }
+            }
+    }
+    json_array_foreach(json_object_get(o, "unplaced"), i, x)
+    {
+        if (bad || !(row = csv_row(rows, "unplaced")) || csv_scalars(row, x, "")) {
+            bad = 1;
+            break;
+        }
+    }
+    json_array_foreach(json_object_get(o, "deployments"), i, x)
+    {
+        json_array_foreach(json_object_get(x, "variants"), j, g)
+        {
+            if (bad || !(row = csv_row(rows, "variant")) ||
+                json_object_set(row, "deployment", json_object_get(x, "name")) || csv_scalars(row, x, "") ||
+                json_object_del(row, "name") || csv_scalars(row, g, "")) {
+                bad = 1;
+                break;
+            }
+        }
+    }
+    if (bad) {
+        json_decref(rows);
+        return NULL;
+    }
+    return rows;
+}
+
 void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan *plan, char (*reasons)[256])
 {
     char b[64];
@@ -369,7 +498,11 @@ void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan 
         printf("\nnode %zu: %s", n + 1, t->name);
         if (t->gpus)
             printf(" (%u x %s)", t->gpus, nc->node.gpu);
-        printf(", $%.3f/h\n", t->cost);
+        printf(", $%.3f/h", t->cost);
+        if (nc->priced && (nc->spot || nc->node.nprices)) /* a price chosen among several */
+            printf(" %s in %s (%s)", nc->spot ? "spot" : "on demand", nc->node.region,
+                   nc->node.price_date[0] ? nc->node.price_date : "undated");
+        printf("\n");
         sol_span sp;
         if (sol_node_span(pb, plan, n, &sp)) {
             const scn_deployment *sd = &s->deps[sp.dep];

@@ -110,16 +110,27 @@ int emit_readme(const ep_plan *m, emit_set *out, fp_error *err)
                 "Each server is a service of the official image (`vllm/vllm-openai`,\n"
                 "`ghcr.io/ggml-org/llama.cpp:server`) with its GPUs as a device request; pin the image tags\n"
                 "you tested instead of `latest`.  Nodes without a server have no compose file.\n");
-    eb_puts(&b, "\n## Kubernetes\n\n"
-                "Label each machine with the node it plays, then apply its file:\n\n```\n");
+    size_t kube_files = 0;
     for (size_t n = 0; n < plan->nnodes; n++) {
+        char path[64];
+        snprintf(path, sizeof path, "kubernetes/node-%zu.yaml", n + 1);
+        kube_files += emit_set_find(out, path) != NULL;
+    }
+    eb_puts(&b, "\n## Kubernetes\n\n");
+    if (!kube_files) /* training jobs and the user's own programs are no Deployments */
+        eb_puts(&b, "No manifests: the plan has no server to run as a Deployment (training jobs and your own\n"
+                    "programs start from `launch.sh` or SkyPilot).\n");
+    else
+        eb_puts(&b, "Label each machine with the node it plays, then apply its file:\n\n```\n");
+    for (size_t n = 0; n < plan->nnodes && kube_files; n++) {
         char path[64];
         snprintf(path, sizeof path, "kubernetes/node-%zu.yaml", n + 1);
         if (!emit_set_find(out, path))
             continue;
         eb_printf(&b, "kubectl label node MACHINE-%zu fedplan/node=node-%zu\nkubectl apply -f %s\n", n + 1, n + 1, path);
     }
-    eb_puts(&b, "```\n\n"
+    if (kube_files)
+        eb_puts(&b, "```\n\n"
                 "Each server is a Deployment of one pod, pinned by `nodeSelector` to its machine, with its\n"
                 "GPUs as `nvidia.com/gpu` limits (the NVIDIA device plugin must run on the GPU nodes) and a\n"
                 "readiness probe on `/health`.  Gated models read a token from the secret `hf-token`\n"

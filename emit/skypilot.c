@@ -47,6 +47,8 @@ int emit_skypilot(const ep_plan *m, emit_set *out, fp_error *err)
         eb_puts(&b, "  instance_type: ");
         eb_quoted(&b, itype);
         eb_puts(&b, "\n");
+        if (m->in->s->nodes[m->in->plan->nodes[n].type].spot) /* the plan priced it as a spot instance */
+            eb_puts(&b, "  use_spot: true\n");
         const char *acc = node->gpus ? sky_accelerator(node->gpu) : NULL;
         if (acc)
             eb_printf(&b, "  accelerators: \"%s:%u\"\n", acc, node->gpus);

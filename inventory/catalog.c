@@ -254,13 +254,6 @@ static int g_source(const ydoc *d, const ynode *v, const char *k, void *o, fp_er
     inv_gpu *g = o;
     return copy_str(d, v, k, g->source, sizeof g->source, e);
 }
-static int g_ignore_str(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
-{
-    (void)o;
-    const char *s;
-    return ynode_str(d, v, k, &s, e);
-}
-
 static const yfield gpu_fields[] = {
     {"name", 1, g_name},
     {"aliases", 0, g_aliases},
@@ -353,7 +346,7 @@ out:
 
 typedef struct node_ctx {
     inv_node *n;
-    const inv_catalog *cat;
+    inv_catalog *cat; /* GPUs to resolve against; per-region prices are appended to it */
 } node_ctx;
 
 static int n_name(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
@@ -422,6 +415,97 @@ static int n_price(const ydoc *d, const ynode *v, const char *k, void *o, fp_err
     return 0;
 }
 
+static int price_value(const ydoc *d, const ynode *v, const char *k, double *out, fp_error *e)
+{
+    if (ynode_double(d, v, k, out, e))
+        return -1;
+    if (!(*out >= 0) || *out > 1e5)
+        return ydoc_fail(d, v, e, "'%s' must be between 0 and 100000 per hour, got %s", k, v->str);
+    return 0;
+}
+static int n_spot(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    node_ctx *c = o;
+    if (price_value(d, v, k, &c->n->spot, e))
+        return -1;
+    c->n->has_spot = 1;
+    return 0;
+}
+/* price_date: "YYYY-MM", "YYYY-MM-DD" (the day or month the source published the price) or "undated" */
+static int n_date(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    node_ctx *c = o;
+    if (copy_str(d, v, k, c->n->price_date, sizeof c->n->price_date, e))
+        return -1;
+    const char *s = c->n->price_date;
+    size_t n = strlen(s);
+    int ok = !strcmp(s, "undated") || n == 7 || n == 10;
+    for (size_t i = 0; ok && i < n && strcmp(s, "undated") != 0; i++)
+        ok = (i == 4 || i == 7) ? s[i] == '-' : (s[i] >= '0' && s[i] <= '9');
+    if (ok && n >= 7 && strcmp(s, "undated") != 0) {
+        int month = (s[5] - '0') * 10 + (s[6] - '0'), day = n == 10 ? (s[8] - '0') * 10 + (s[9] - '0') : 1;
+        ok = month >= 1 && month <= 12 && day >= 1 && day <= 31;
+    }
+    if (!ok)
+        return ydoc_fail(d, v, e, "'%s' must be YYYY-MM, YYYY-MM-DD or 'undated', got '%s'", k, s);
+    return 0;
+}
+
+/* prices: one row per region, {region, on_demand, spot} (either price may be absent) */
+static int p_region(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    inv_price *p = o;
+    return copy_str(d, v, k, p->region, sizeof p->region, e);
+}
+static int p_on_demand(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    inv_price *p = o;
+    if (price_value(d, v, k, &p->on_demand, e))
+        return -1;
+    p->has_on_demand = 1;
+    return 0;
+}
+static int p_spot(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    inv_price *p = o;
+    if (price_value(d, v, k, &p->spot, e))
+        return -1;
+    p->has_spot = 1;
+    return 0;
+}
+static const yfield price_fields[] = {
+    {"region", 1, p_region},
+    {"on_demand", 0, p_on_demand},
+    {"spot", 0, p_spot},
+};
+static int n_prices(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    node_ctx *c = o;
+    if (v->type != YN_SEQ || v->n == 0)
+        return ydoc_fail(d, v, e, "'%s' must be a non-empty list of {region, on_demand, spot}", k);
+    if (v->n > 1000)
+        return ydoc_fail(d, v, e, "'%s' has more than 1000 regions", k);
+    inv_catalog *cat = c->cat;
+    inv_price *grown = realloc(cat->prices, (cat->nprices + v->n) * sizeof *grown);
+    if (!grown)
+        return fp_fail(e, d->file, 0, 0, "out of memory");
+    cat->prices = grown;
+    c->n->price0 = cat->nprices;
+    c->n->nprices = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        inv_price *p = &cat->prices[cat->nprices + i];
+        memset(p, 0, sizeof *p);
+        if (ymap_apply(d, v->vals[i], "a price row", price_fields, sizeof price_fields / sizeof price_fields[0], p, e))
+            return -1;
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(cat->prices[cat->nprices + j].region, p->region))
+                return ydoc_fail(d, ynode_get(v->vals[i], "region"), e, "region '%s' is listed twice", p->region);
+    }
+    c->n->nprices = v->n;
+    cat->nprices += v->n;
+    return 0;
+}
+
 static const yfield node_fields[] = {
     {"name", 1, n_name},
     {"provider", 0, n_provider},
@@ -434,7 +518,9 @@ static const yfield node_fields[] = {
     {"region", 0, n_region},
     {"source", 0, n_source},
     {"price_source", 0, n_source},
-    {"price_date", 0, g_ignore_str},
+    {"spot_price_per_hour", 0, n_spot},
+    {"prices", 0, n_prices},
+    {"price_date", 0, n_date},
 };
 
 int inv_nodes_parse(inv_catalog *cat, const char *name, const char *buf, size_t len, fp_error *err)
@@ -477,6 +563,15 @@ int inv_nodes_parse(inv_catalog *cat, const char *name, const char *buf, size_t 
             ydoc_fail(&doc, at, err, "'%s' has neither GPUs nor 'memory'", n->name);
             goto out;
         }
+        if (n->nprices) { /* prices per region: the defaults are the cheapest region's */
+            char why[160];
+            if (!n->has_price && inv_node_price(cat, n, NULL, 0, &n->price, n->region, sizeof n->region, why,
+                                                sizeof why) == 0)
+                n->has_price = 1;
+            if (!n->has_spot && inv_node_price(cat, n, NULL, 1, &n->spot, n->spot_region, sizeof n->spot_region, why,
+                                                sizeof why) == 0)
+                n->has_spot = 1;
+        }
         const inv_node *prev = inv_node_find(cat, n->name);
         if (prev && (size_t)(prev - cat->nodes) >= first) {
             ydoc_fail(&doc, at, err, "duplicate node name '%s'", n->name);
@@ -491,6 +586,65 @@ int inv_nodes_parse(inv_catalog *cat, const char *name, const char *buf, size_t 
 out:
     ydoc_free(&doc);
     return rc;
+}
+
+int inv_node_price(const inv_catalog *cat, const inv_node *n, const char *region, int spot, double *price,
+                   char *region_out, size_t rn, char *why, size_t wn)
+{
+    const char *kind = spot ? "spot" : "on-demand";
+    if (!n->nprices) { /* one price, for the entry's own region */
+        if (region && (!n->region[0] || strcmp(region, n->region) != 0)) {
+            snprintf(why, wn, "'%s' is priced for %s%s only", n->name, n->region[0] ? "region " : "one unnamed region",
+                     n->region);
+            return -1;
+        }
+        if (spot ? !n->has_spot : !n->has_price) {
+            snprintf(why, wn, "'%s' has no %s price in the catalog (an instances file from 'fedplan catalog import "
+                              "skypilot' has spot prices)", n->name, kind);
+            return -1;
+        }
+        *price = spot ? n->spot : n->price;
+        if (region_out)
+            snprintf(region_out, rn, "%s", n->region);
+        return 0;
+    }
+    const inv_price *best = NULL;
+    for (size_t i = n->price0; i < n->price0 + n->nprices && i < cat->nprices; i++) {
+        const inv_price *p = &cat->prices[i];
+        if (region && strcmp(region, p->region) != 0)
+            continue;
+        if (!(spot ? p->has_spot : p->has_on_demand))
+            continue;
+        double v = spot ? p->spot : p->on_demand, bv = best ? (spot ? best->spot : best->on_demand) : 0;
+        if (!best || v < bv || (v == bv && strcmp(p->region, best->region) < 0))
+            best = p;
+    }
+    if (!best) {
+        size_t used = 0;
+        if (region)
+            used = (size_t)snprintf(why, wn, "'%s' has no %s price for region '%s'; regions with one:", n->name, kind, region);
+        else
+            used = (size_t)snprintf(why, wn, "'%s' has no %s price in any region", n->name, kind);
+        size_t listed = 0;
+        for (size_t i = n->price0; region && i < n->price0 + n->nprices && i < cat->nprices && used < wn; i++) {
+            const inv_price *p = &cat->prices[i];
+            if (!(spot ? p->has_spot : p->has_on_demand))
+                continue;
+            if (listed == 8) {
+                used += (size_t)snprintf(why + used, wn - used, " ...");
+                break;
+            }
+            used += (size_t)snprintf(why + used, wn - used, " %s", p->region);
+            listed++;
+        }
+        if (region && !listed && used < wn)
+            snprintf(why + used, wn - used, " none");
+        return -1;
+    }
+    *price = spot ? best->spot : best->on_demand;
+    if (region_out)
+        snprintf(region_out, rn, "%s", best->region);
+    return 0;
 }
 
 uint64_t inv_gpu_capacity(const inv_gpu *g)
@@ -615,6 +769,7 @@ void inv_catalog_free(inv_catalog *cat)
     free(cat->models);
     free(cat->gpus);
     free(cat->nodes);
+    free(cat->prices);
     memset(cat, 0, sizeof *cat);
 }
 

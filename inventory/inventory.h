@@ -68,6 +68,14 @@ typedef struct inv_gpu {
     char source[512];
 } inv_gpu;
 
+/* One region's hourly prices of a cloud instance (an instances file's 'prices:' list, as
+ * 'fedplan catalog import skypilot' writes it).  The catalog holds them in one array. */
+typedef struct inv_price {
+    char region[32];
+    double on_demand, spot;
+    int has_on_demand, has_spot;
+} inv_price;
+
 /* A machine a deployment can be placed on: an owned server (nodes.yaml) or a cloud
  * instance (instances.yaml). */
 typedef struct inv_node {
@@ -79,9 +87,14 @@ typedef struct inv_node {
     inv_caps gpu_caps;    /* the GPU's capabilities, from the GPU catalog */
     uint64_t host_memory; /* bytes */
     uint32_t vcpus;
-    double price;         /* per hour */
+    double price;         /* per hour, on demand: the entry's price_per_hour, else its cheapest region's */
     int has_price;
-    char region[32];
+    double spot;          /* per hour, spot (spot_price_per_hour, else the cheapest region's) */
+    int has_spot;
+    char region[32];      /* the region price is for */
+    char spot_region[32]; /* the region spot is for (the cheapest spot region may be another) */
+    char price_date[16];  /* "YYYY-MM", "YYYY-MM-DD" or "undated"; "" when not given */
+    size_t price0, nprices; /* its per-region rows: cat->prices[price0 .. price0 + nprices) */
     char source[512];
 } inv_node;
 
@@ -92,6 +105,8 @@ typedef struct inv_catalog {
     size_t ngpus;
     inv_node *nodes;
     size_t nnodes;
+    inv_price *prices;    /* every node's per-region rows (inv_node.price0) */
+    size_t nprices;
 } inv_catalog;
 
 /* Load the built-in catalogs (or those under $FEDPLAN_DATA_DIR).  On success the
@@ -108,6 +123,12 @@ int inv_gpus_parse(inv_catalog *cat, const char *name, const char *buf, size_t l
  * from YAML; GPU names are resolved against the GPUs already in cat. Appends to cat. */
 int inv_nodes_parse(inv_catalog *cat, const char *name, const char *buf, size_t len, fp_error *err);
 const inv_node *inv_node_find(const inv_catalog *cat, const char *name);
+/* The hourly price of node n (from cat) in region (NULL: the cheapest region that has the
+ * price wanted, ties to the first region by name), spot or on demand.  Returns 0 with *price
+ * and region_out (size rn: the region the price is for, "" when the entry names none), or -1
+ * with why (size wn) saying what is missing and which regions there are. */
+int inv_node_price(const inv_catalog *cat, const inv_node *n, const char *region, int spot, double *price,
+                   char *region_out, size_t rn, char *why, size_t wn);
 /* After a GPU catalog overrides entries: give every node its GPU's (new) memory. */
 void inv_catalog_relink(inv_catalog *cat);
 const char *inv_node_suggest(const inv_catalog *cat, const char *name);
@@ -256,6 +277,38 @@ int inv_resolved_apply(const inv_resolved *r, est_options *o, fp_error *err);
 int inv_hfcache_find(const char *repo_id, const char *revision, char *dir, size_t n, fp_error *err);
 /* 1 when s has the shape of a Hub id: one '/', names of letters, digits, '-', '_', '.'. */
 int inv_hub_id_like(const char *s);
+
+/* ====================================================================== SkyPilot catalogs
+ * inventory/skypilot.c: SkyPilot's published price tables (skypilot-catalog catalogs/vN/
+ * CLOUD/vms.csv: InstanceType, AcceleratorName, AcceleratorCount, vCPUs, MemoryGiB, Price,
+ * SpotPrice, Region, AvailabilityZone; other columns are read past) into an instances file. */
+
+typedef struct inv_import_opts {
+    const char *provider; /* "aws", "gcp", "azure", ...: the names' prefix ("aws/g5.xlarge") */
+    const char *date;     /* price_date written: YYYY-MM-DD */
+    const char *source;   /* price_source written */
+    int skip_unknown;     /* 1: leave out instances whose accelerator the GPU catalog lacks */
+} inv_import_opts;
+
+#define INV_IMPORT_UNKNOWN 16
+typedef struct inv_import {
+    char *yaml;            /* the instances file (malloc'ed; inv_import_free frees it) */
+    size_t len;
+    size_t rows, instances, gpu_instances, regions;
+    size_t skipped_rows;   /* rows left out: unknown accelerators, partial GPUs, no InstanceType */
+    size_t nunknown;       /* distinct unknown accelerator names (the first INV_IMPORT_UNKNOWN kept) */
+    char unknown[INV_IMPORT_UNKNOWN][INV_NAME];
+    size_t partial_rows;   /* rows with a fractional AcceleratorCount (a share of one GPU) */
+    size_t untyped_rows;   /* rows without an InstanceType (GCP prices attachable GPUs so) */
+} inv_import;
+
+/* Read the CSV text buf (len bytes; file names it in errors) into out->yaml.  Accelerator
+ * names are looked up in cat's GPU catalog (names, aliases, and SkyPilot's own names listed
+ * in skypilot.c); an unknown one is an error naming its first row (file:line:col) unless
+ * o->skip_unknown.  Returns 0, or -1 with err; out is to be freed with inv_import_free either way. */
+int inv_skypilot_import(const inv_catalog *cat, const char *file, const char *buf, size_t len,
+                        const inv_import_opts *o, inv_import *out, fp_error *err);
+void inv_import_free(inv_import *imp);
 
 /* The compiled-in catalog texts (generated at build time from the inventory YAML files). */
 extern const char inv_builtin_models_yaml[];

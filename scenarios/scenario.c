@@ -150,7 +150,53 @@ static int c_type(const ydoc *d, const ynode *v, const char *k, void *o, fp_erro
     }
     c->nc->node = *n;
     snprintf(c->nc->name, sizeof c->nc->name, "%s", n->name);
-    c->nc->cost = n->has_price ? n->price : 0;
+    return 0; /* its price is settled after the whole choice is read (node_price) */
+}
+static int c_region(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    (void)o; /* read by node_price, with the type */
+    const char *s;
+    if (ynode_str(d, v, k, &s, e))
+        return -1;
+    if (!*s || strlen(s) >= sizeof ((inv_node *)0)->region)
+        return ydoc_fail(d, v, e, "'%s' must be a region name of at most 31 characters", k);
+    return 0;
+}
+static int c_spot(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
+{
+    return ynode_bool(d, v, k, &((load_ctx *)o)->nc->spot, e);
+}
+
+/* A catalog node choice's hourly price: the scenario's 'cost' when given, else the catalog's
+ * price (spot or on demand) for the choice's 'region', or the cheapest region when it names
+ * none (docs/formats.md). */
+static int node_price(const ydoc *d, const ynode *m, load_ctx *c, fp_error *e)
+{
+    scn_node_choice *nc = c->nc;
+    const ynode *region = ynode_get(m, "region"), *spot = ynode_get(m, "spot"), *cost = ynode_get(m, "cost");
+    if (!ynode_get(m, "type")) {
+        if (region || spot)
+            return ydoc_fail(d, region ? region : spot, e, "'%s' picks a catalog price: it needs a catalog 'type'",
+                             region ? "region" : "spot");
+        return 0;
+    }
+    if (cost && (region || nc->spot))
+        return ydoc_fail(d, cost, e, "'cost' is the price itself: give it or 'region'/'spot: true', not both");
+    if (cost)
+        return 0;
+    const inv_node *n = inv_node_find(c->cat, ynode_get(m, "type")->str);
+    double price;
+    char why[FP_ERR_MSG / 2];
+    if (!n || inv_node_price(c->cat, n, region ? region->str : NULL, nc->spot, &price, nc->node.region,
+                             sizeof nc->node.region, why, sizeof why) != 0) {
+        if (!region && !nc->spot) { /* an unpriced catalog node: free, as before */
+            nc->cost = 0;
+            return 0;
+        }
+        return ydoc_fail(d, region ? region : spot, e, "%s", n ? why : "no such node");
+    }
+    nc->cost = price;
+    nc->priced = 1;
     return 0;
 }
 static int c_name(const ydoc *d, const ynode *v, const char *k, void *o, fp_error *e)
@@ -233,6 +279,7 @@ static const yfield node_fields[] = {
     {"gpus", 0, c_gpus},           {"gpu", 0, c_gpu},         {"gpu_memory", 0, c_gpu_memory},
     {"count", 0, c_count},         {"cost", 0, c_cost},       {"reserve", 0, c_reserve},
     {"reserve_per_gpu", 0, c_reserve_gpu}, {"span", 0, c_span},
+    {"region", 0, c_region},       {"spot", 0, c_spot},
 };
 
 /* ---------------------------------------------------------------- deployments */
@@ -591,7 +638,8 @@ static int parse_node_set(const ydoc *d, const ynode *v, const char *k, load_ctx
         nc->col = v->vals[i]->col;
         c->nc = nc;
         const ynode *m = v->vals[i];
-        if (ymap_apply(d, m, "a node choice", node_fields, sizeof node_fields / sizeof node_fields[0], c, e))
+        if (ymap_apply(d, m, "a node choice", node_fields, sizeof node_fields / sizeof node_fields[0], c, e) ||
+            node_price(d, m, c, e))
             return -1;
         int has_type = ynode_get(m, "type") != NULL, has_name = ynode_get(m, "name") != NULL;
         if (!has_type && !has_name)

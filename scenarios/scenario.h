@@ -23,6 +23,8 @@ typedef struct scn_node_choice {
     inv_node node;        /* from the catalog or written inline */
     int64_t count;        /* -1: unlimited */
     double cost;          /* per hour */
+    int spot;             /* 1: cost is the spot price (the choice says 'spot: true') */
+    int priced;           /* 1: cost is the catalog's price for node.region; 0: the scenario's own or none */
     uint64_t reserve_host, reserve_gpu;
     int no_span;          /* 'span: false': no replica spans nodes of this choice */
     unsigned long line, col;

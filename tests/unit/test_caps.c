@@ -30,14 +30,25 @@ static void test_catalog_gpus(test_ctx *t)
         {"a100-80gb", "nvidia", "8.0", BF | I8 | FA},
         {"rtx3060", "nvidia", "8.6", BF | I8 | FA},
         {"rtx3090", "nvidia", "8.6", BF | I8 | FA},
+        {"rtx3070", "nvidia", "8.6", BF | I8 | FA},
+        {"rtx3080", "nvidia", "8.6", BF | I8 | FA},
         {"rtx-a6000", "nvidia", "8.6", BF | I8 | FA},
         {"l4", "nvidia", "8.9", BF | F8 | I8 | FA},
         {"l40s", "nvidia", "8.9", BF | F8 | I8 | FA},
+        {"rtx4060", "nvidia", "8.9", BF | F8 | I8 | FA},
+        {"rtx4060ti-8gb", "nvidia", "8.9", BF | F8 | I8 | FA},
+        {"rtx4060ti-16gb", "nvidia", "8.9", BF | F8 | I8 | FA},
+        {"rtx4070", "nvidia", "8.9", BF | F8 | I8 | FA},
+        {"rtx4080", "nvidia", "8.9", BF | F8 | I8 | FA},
+        {"l40", "nvidia", "8.9", BF | F8 | I8 | FA},
         {"rtx4090", "nvidia", "8.9", BF | F8 | I8 | FA},
         {"rtx6000-ada", "nvidia", "8.9", BF | F8 | I8 | FA},
         {"h100", "nvidia", "9.0", BF | F8 | I8 | FA},
         {"h100-nvl", "nvidia", "9.0", BF | F8 | I8 | FA},
         {"h200", "nvidia", "9.0", BF | F8 | I8 | FA},
+        /* NVIDIA's CUDA GPUs list: B200 10.0, GeForce RTX 5090 12.0 */
+        {"b200", "nvidia", "10.0", BF | F8 | I8 | FA},
+        {"rtx5090", "nvidia", "12.0", BF | F8 | I8 | FA},
         {"mi300x", "amd", "gfx942", BF | F8 | I8 | FA}, /* stated in the entry: no CUDA compute capability */
     };
     inv_catalog cat;
@@ -263,11 +274,53 @@ static void test_catalog_entries(test_ctx *t)
     inv_catalog_free(&cat);
 }
 
+
+/* Per-region prices (docs/formats.md, "Prices"): the default is the cheapest region's on-demand
+ * price (ties: the first region by name), spot the cheapest spot of any region; a named region
+ * gets its own price or an error naming the regions that have one. */
+static void test_region_prices(test_ctx *t)
+{
+    static const char gpus[] = "gpus:\n  - {name: a10g, memory: 22888 MiB, source: x}\n";
+    static const char inst[] = "instances:\n"
+                               "  - name: aws/x\n"
+                               "    gpu: a10g\n"
+                               "    gpus: 1\n"
+                               "    host_memory: 16 GiB\n"
+                               "    prices:\n"
+                               "      - {region: us-west-2, on_demand: 1.5, spot: 0.30}\n"
+                               "      - {region: eu-west-1, on_demand: 1.2}\n"
+                               "      - {region: ap-south-1, on_demand: 1.2, spot: 0.45}\n";
+    inv_catalog cat;
+    memset(&cat, 0, sizeof cat);
+    fp_error e;
+    CHECK(t, inv_gpus_parse(&cat, "g.yaml", gpus, sizeof gpus - 1, &e) == 0);
+    CHECK(t, inv_nodes_parse(&cat, "i.yaml", inst, sizeof inst - 1, &e) == 0);
+    const inv_node *n = inv_node_find(&cat, "aws/x");
+    CHECK(t, n != NULL);
+    if (n) {
+        CHECK(t, n->has_price && n->price == 1.2);
+        CHECK_STR(t, n->region, "ap-south-1"); /* 1.2 twice: the first by name */
+        CHECK(t, n->has_spot && n->spot == 0.30);
+        CHECK_STR(t, n->spot_region, "us-west-2");
+        double p = 0;
+        char region[32], why[256];
+        CHECK(t, inv_node_price(&cat, n, "us-west-2", 0, &p, region, sizeof region, why, sizeof why) == 0);
+        CHECK(t, p == 1.5);
+        CHECK(t, inv_node_price(&cat, n, "ap-south-1", 1, &p, region, sizeof region, why, sizeof why) == 0);
+        CHECK(t, p == 0.45);
+        CHECK(t, inv_node_price(&cat, n, "eu-west-1", 1, &p, region, sizeof region, why, sizeof why) == -1);
+        CHECK_HAS(t, why, "regions with one: us-west-2 ap-south-1");
+        CHECK(t, inv_node_price(&cat, n, "mars-1", 0, &p, region, sizeof region, why, sizeof why) == -1);
+    }
+    inv_catalog_free(&cat);
+}
+
 const test_case caps_tests[] = {
     {"caps/catalog_gpus", test_catalog_gpus},
     {"caps/cc_table", test_cc_table},
     {"caps/runtime_rows", test_runtime_rows},
     {"caps/fp16_fallback", test_fp16_fallback},
     {"caps/catalog_entries", test_catalog_entries},
+    {"caps/region_prices", test_region_prices},
     {NULL, NULL},
 };

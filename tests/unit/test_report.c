@@ -131,7 +131,106 @@ static void test_plan_host_memory_of_gpu_processes(test_ctx *t)
     sol_plan_free(&plan);
 }
 
+
+/* ---------------------------------------------------------------- CSV */
+
+/* 1 when some row holds a cell equal to v (a list of strings: its ';'-joined cell) */
+static int csv_has_value(const json_t *rows, const json_t *v)
+{
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        const char *k;
+        json_t *c;
+        json_object_foreach(row, k, c) if (json_equal(c, v)) return 1;
+    }
+    return 0;
+}
+
+/* every scalar of the JSON is the value of some CSV cell */
+static size_t csv_missing(const json_t *rows, const json_t *v)
+{
+    size_t n = 0, i;
+    const char *k;
+    json_t *x;
+    if (json_is_object(v)) {
+        json_object_foreach((json_t *)v, k, x) n += csv_missing(rows, x);
+    } else if (json_is_array(v)) {
+        int strings = json_array_size(v) > 0;
+        json_array_foreach(v, i, x) strings &= json_is_string(x);
+        if (!strings) {
+            json_array_foreach(v, i, x) n += csv_missing(rows, x);
+        }
+    } else if (!csv_has_value(rows, v)) {
+        n++;
+    }
+    return n;
+}
+
+/* A plan JSON written out by hand (the shape report_plan_json prints, with every kind of
+ * row), turned into CSV rows: each record where the docs say, and no scalar lost. */
+static void test_plan_csv_rows(test_ctx *t)
+{
+    static const char plan[] =
+        "{\"scenario\": \"s.yaml\", \"status\": \"optimal\", \"goal\": \"cost\","
+        " \"objective\": {\"cost_per_hour\": 1.25, \"cost_per_month\": 912.5, \"nodes\": 1},"
+        " \"bound\": 1.25, \"bound_unit\": \"dollars_per_hour\", \"bound_scope\": \"placed\", \"gap\": 0.0,"
+        " \"nodes\": [{\"id\": 1, \"type\": \"aws/g6.xlarge\", \"cost_per_hour\": 0.75, \"price\": \"spot\","
+        "   \"region\": \"us-west-2\", \"price_date\": \"2026-11-29\","
+        "   \"host\": {\"capacity_bytes\": 17179869184, \"used_bytes\": 6442450944, \"margin_bytes\": 7,"
+        "     \"deployments\": [{\"deployment\": \"cpu-llm\", \"replica\": 3, \"bytes\": 1111, \"margin_bytes\": 11}],"
+        "     \"gpu_processes\": [{\"deployment\": \"chat\", \"replica\": 2, \"bytes\": 2222}]},"
+        "   \"gpus\": [{\"index\": 0, \"capacity_bytes\": 23999807488, \"used_bytes\": 3333, \"margin_bytes\": 33,"
+        "     \"shards\": [{\"deployment\": \"chat\", \"replica\": 2, \"shard\": 0, \"tp\": 1, \"gpus\": 1,"
+        "       \"bytes\": 4444, \"margin_bytes\": 44, \"vllm_gpu_memory_utilization\": 0.8765}]}]}],"
+        " \"unplaced\": [{\"deployment\": \"big\", \"count\": 5, \"reason\": \"too large\"}],"
+        " \"deployments\": [{\"name\": \"chat\", \"replicas\": 2, \"on\": \"gpu\","
+        "   \"variants\": [{\"tp\": 1, \"gpus\": 1, \"bytes_per_shard\": 5555, \"margin_per_shard\": 55,"
+        "     \"host_bytes_per_replica\": 6666}]}]}";
+    json_error_t je;
+    json_t *o = json_loads(plan, 0, &je);
+    CHECK(t, o != NULL);
+    if (!o)
+        return;
+    json_t *rows = report_plan_csv_rows(o);
+    CHECK(t, rows != NULL);
+    if (!rows) {
+        json_decref(o);
+        return;
+    }
+    static const char *const records[] = {"plan", "node", "host_deployment", "host_process", "gpu", "shard", "unplaced",
+                                          "variant"};
+    CHECK_U64(t, json_array_size(rows), 8);
+    for (size_t i = 0; i < json_array_size(rows); i++) {
+        json_t *r = json_array_get(rows, i);
+        const char *rec = json_string_value(json_object_get(r, "record"));
+        int known = 0;
+        for (size_t k = 0; k < sizeof records / sizeof records[0]; k++)
+            known |= rec && !strcmp(rec, records[k]);
+        CHECK(t, known);
+        if (rec && !strcmp(rec, "shard")) {
+            CHECK_U64(t, (uint64_t)json_integer_value(json_object_get(r, "node")), 1);
+            CHECK_U64(t, (uint64_t)json_integer_value(json_object_get(r, "gpu")), 0);
+            CHECK(t, json_real_value(json_object_get(r, "vllm_gpu_memory_utilization")) == 0.8765);
+        }
+        if (rec && !strcmp(rec, "node")) {
+            CHECK_STR(t, json_string_value(json_object_get(r, "price")), "spot");
+            CHECK_STR(t, json_string_value(json_object_get(r, "region")), "us-west-2");
+            CHECK_U64(t, (uint64_t)json_integer_value(json_object_get(r, "host_capacity_bytes")), 17179869184ULL);
+        }
+        if (rec && !strcmp(rec, "variant"))
+            CHECK_STR(t, json_string_value(json_object_get(r, "deployment")), "chat");
+        if (rec && !strcmp(rec, "host_process"))
+            CHECK_STR(t, json_string_value(json_object_get(r, "gpu")), "host");
+    }
+    CHECK_U64(t, csv_missing(rows, o), 0);
+    json_decref(rows);
+    json_decref(o);
+}
+
 const test_case report_tests[] = {
     {"report/plan_host_memory_of_gpu_processes", test_plan_host_memory_of_gpu_processes},
+    {"report/plan_csv_rows", test_plan_csv_rows},
     {NULL, NULL},
 };

@@ -1,0 +1,571 @@
+/* skypilot.c: SkyPilot's published price tables into an instances file.
+ *
+ * SkyPilot (skypilot-org/skypilot-catalog) publishes one CSV per cloud, catalogs/vN/CLOUD/vms.csv,
+ * regenerated from the clouds' own APIs (AWS Price List and DescribeInstanceTypes, the Azure
+ * Retail Prices API, GCP's billing catalog).  Its README documents the columns: InstanceType,
+ * vCPUs, MemoryGiB, AcceleratorName, AcceleratorCount, GPUInfo, Region, AvailabilityZone, Price,
+ * SpotPrice.  The v7 AWS file orders them InstanceType, AcceleratorName, AcceleratorCount, vCPUs,
+ * MemoryGiB, GpuInfo, Price, SpotPrice, Region, AvailabilityZone, so columns are found by their
+ * header name, never by position; columns fedplan does not use (GpuInfo, a quoted text holding
+ * commas) are read past.
+ *
+ * What the rows mean, and what this reader makes of them (docs/formats.md, "SkyPilot's price tables"):
+ *   - one row per instance type, region and availability zone; the hardware columns repeat.
+ *     An instance type whose hardware differs between two rows is an error naming both lines.
+ *   - Price (on demand) and SpotPrice may be empty: that region has no such price.
+ *   - on-demand prices are per region; spot prices differ by zone.  A region's price is the
+ *     lowest of its rows, which is SkyPilot's own rule for spot ("the cheapest cost among all
+ *     zones", the docstring of get_hourly_cost in SkyPilot's sky/clouds/service_catalog/aws_catalog.py,
+ *     implemented by common.get_hourly_cost_impl).
+ *   - an entry's default price (a scenario that names no region) is its cheapest region's.
+ *   - AcceleratorName is looked up in the GPU catalog (names and aliases) after the few names
+ *     SkyPilot spells its own way (below).  Names it lacks are reported, never guessed.
+ *   - a fractional AcceleratorCount is a share of one GPU (Azure's NVadsA10 v5 sizes): left
+ *     out and counted, as are rows without an InstanceType (GCP lists the GPUs one attaches
+ *     to a VM as rows of their own).
+ *
+ * CSV syntax is RFC 4180: fields separated by commas, double-quoted where they hold commas,
+ * quotes ("" inside quotes) or line breaks; records end with LF or CRLF.  Every error names
+ * file:line:col of the field it is about. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/text.h"
+#include "inventory.h"
+
+/* ---------------------------------------------------------------- SkyPilot's own names
+ * Where SkyPilot's AcceleratorName differs from the GPU catalog's names.  "A100" is the 40 GB
+ * A100 in SkyPilot's catalogs (AWS p4d.24xlarge rows: AcceleratorName A100, GpuInfo SizeInMiB
+ * 40960; p4de.24xlarge: A100-80GB), where a bare "A100" is not a name fedplan resolves. */
+static const struct {
+    const char *skypilot, *gpu;
+} sky_names[] = {
+    {"A100", "a100-40gb"},
+};
+
+static const inv_gpu *sky_gpu(const inv_catalog *cat, const char *name)
+{
+    for (size_t i = 0; i < sizeof sky_names / sizeof sky_names[0]; i++)
+        if (!strcmp(name, sky_names[i].skypilot))
+            return inv_gpu_find(cat, sky_names[i].gpu);
+    return inv_gpu_find(cat, name);
+}
+
+/* ---------------------------------------------------------------- text out */
+
+typedef struct tbuf {
+    char *p;
+    size_t len, cap;
+    int oom;
+} tbuf;
+
+static void tb_printf(tbuf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void tb_printf(tbuf *b, const char *fmt, ...)
+{
+    if (b->oom)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->oom = 1;
+            return;
+        }
+        if (b->p && b->len + (size_t)n < b->cap) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap <= b->len + (size_t)n)
+            cap *= 2;
+        char *q = realloc(b->p, cap);
+        if (!q) {
+            b->oom = 1;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+}
+
+/* s as a YAML double-quoted scalar */
+static void tb_quoted(tbuf *b, const char *s)
+{
+    tb_printf(b, "\"");
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            tb_printf(b, "\\%c", c);
+        else if (c < 0x20 || c >= 0x7f) /* \\xNN: YAML's escape for a code point, keeps the file UTF-8 */
+            tb_printf(b, "\\x%02x", c);
+        else
+            tb_printf(b, "%c", c);
+    }
+    tb_printf(b, "\"");
+}
+
+/* s in a comment: printable ASCII only (a line break would end it; YAML wants UTF-8) */
+static void tb_comment(tbuf *b, const char *s)
+{
+    for (; *s; s++)
+        tb_printf(b, "%c", (unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f ? *s : '?');
+}
+
+/* ---------------------------------------------------------------- CSV in */
+
+#define CSV_MAXF 64
+
+typedef struct csv {
+    const char *file;
+    const char *p, *end;
+    unsigned long line, col;
+    /* the current record */
+    size_t n;
+    char *f[CSV_MAXF];
+    unsigned long fline[CSV_MAXF], fcol[CSV_MAXF];
+    char *store;
+    size_t cap;
+} csv;
+
+/* Read one record into c->f.  Returns 1 with a record, 0 at the end, -1 with err. */
+static int csv_record(csv *c, fp_error *err)
+{
+    if (c->p >= c->end)
+        return 0;
+    /* room for the record: its characters (up to the first line feed outside quotes) and a NUL per field */
+    const char *q = c->p;
+    int quoted = 0;
+    while (q < c->end && (quoted || *q != '\n')) {
+        if (*q == '"')
+            quoted = !quoted;
+        q++;
+    }
+    size_t need = (size_t)(q - c->p) + CSV_MAXF + 1;
+    if (need > c->cap) {
+        char *s = realloc(c->store, need);
+        if (!s)
+            return fp_fail(err, c->file, c->line, 1, "out of memory");
+        c->store = s;
+        c->cap = need;
+    }
+    size_t w = 0;
+    c->n = 0;
+    for (;;) {
+        if (c->n == CSV_MAXF)
+            return fp_fail(err, c->file, c->line, c->col, "more than %d fields in a record", CSV_MAXF);
+        c->f[c->n] = c->store + w;
+        c->fline[c->n] = c->line;
+        c->fcol[c->n] = c->col;
+        c->n++;
+        if (c->p < c->end && *c->p == '"') {
+            unsigned long ql = c->line, qc = c->col;
+            c->p++, c->col++;
+            for (;;) {
+                if (c->p >= c->end)
+                    return fp_fail(err, c->file, ql, qc, "a quoted field is not closed");
+                char ch = *c->p++;
+                c->col++;
+                if (ch == '"') {
+                    if (c->p < c->end && *c->p == '"') {
+                        c->store[w++] = '"';
+                        c->p++, c->col++;
+                        continue;
+                    }
+                    break;
+                }
+                if (ch == '\0')
+                    return fp_fail(err, c->file, c->line, c->col - 1, "a NUL byte in the text");
+                if (ch == '\n')
+                    c->line++, c->col = 1;
+                c->store[w++] = ch;
+            }
+            if (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r')
+                return fp_fail(err, c->file, c->line, c->col, "text after a closing quote (a quote inside a field is written \"\")");
+        } else {
+            while (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r') {
+                if (*c->p == '"')
+                    return fp_fail(err, c->file, c->line, c->col,
+                                   "a quote inside an unquoted field (quote the whole field)");
+                if (*c->p == '\0')
+                    return fp_fail(err, c->file, c->line, c->col, "a NUL byte in the text");
+                c->store[w++] = *c->p++;
+                c->col++;
+            }
+        }
+        c->store[w++] = '\0';
+        if (c->p < c->end && *c->p == ',') {
+            c->p++, c->col++;
+            continue;
+        }
+        if (c->p < c->end && *c->p == '\r') {
+            c->p++;
+            if (c->p < c->end && *c->p != '\n')
+                return fp_fail(err, c->file, c->line, c->col, "a carriage return not followed by a line feed");
+        }
+        if (c->p < c->end)
+            c->p++; /* the line feed */
+        c->line++;
+        c->col = 1;
+        return 1;
+    }
+}
+
+/* ---------------------------------------------------------------- instances */
+
+typedef struct sky_region {
+    char name[32];
+    double on_demand, spot;
+    int has_on_demand, has_spot;
+} sky_region;
+
+typedef struct sky_inst {
+    char type[INV_NAME];
+    char acc[INV_NAME];  /* AcceleratorName as written; "" for none */
+    const inv_gpu *gpu;  /* NULL when acc is "" */
+    double count, vcpus, mem_gib;
+    unsigned long line;  /* its first row */
+    sky_region *regions;
+    size_t nregions, capregions;
+} sky_inst;
+
+enum { C_TYPE, C_ACC, C_COUNT, C_VCPUS, C_MEM, C_PRICE, C_SPOT, C_REGION, C_NCOLS };
+static const char *const col_names[C_NCOLS] = {"InstanceType", "AcceleratorName", "AcceleratorCount", "vCPUs",
+                                               "MemoryGiB",    "Price",           "SpotPrice",        "Region"};
+
+/* A number field: "" is absent (*has 0) where empty_ok, else an error. */
+static int num_field(const csv *c, size_t i, const char *what, double max, int empty_ok, double *out, int *has,
+                     fp_error *err)
+{
+    const char *s = c->f[i];
+    if (!*s) {
+        if (empty_ok) {
+            *has = 0;
+            return 0;
+        }
+        return fp_fail(err, c->file, c->fline[i], c->fcol[i], "'%s' is empty", what);
+    }
+    char *e;
+    errno = 0;
+    double v = strtod(s, &e);
+    if (e == s || *e || errno == ERANGE || !isfinite(v))
+        return fp_fail(err, c->file, c->fline[i], c->fcol[i], "'%s' must be a number, got '%s'", what, s);
+    if (v < 0 || v > max)
+        return fp_fail(err, c->file, c->fline[i], c->fcol[i], "'%s' must be between 0 and %g, got '%s'", what, max, s);
+    *out = v;
+    *has = 1;
+    return 0;
+}
+
+/* names are printable ASCII without quotes (the clouds' names are; YAML needs valid UTF-8) */
+static int name_ok(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f || *s == '"' || *s == '\'' || *s == '\\')
+            return 0;
+    return 1;
+}
+
+static void insts_free(sky_inst *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i].regions);
+    free(v);
+}
+
+static int by_type(const void *a, const void *b)
+{
+    return strcmp(((const sky_inst *)a)->type, ((const sky_inst *)b)->type);
+}
+static int by_region(const void *a, const void *b)
+{
+    return strcmp(((const sky_region *)a)->name, ((const sky_region *)b)->name);
+}
+
+static void note_unknown(inv_import *out, const char *name)
+{
+    for (size_t i = 0; i < out->nunknown && i < INV_IMPORT_UNKNOWN; i++)
+        if (!strcmp(out->unknown[i], name))
+            return;
+    if (out->nunknown < INV_IMPORT_UNKNOWN)
+        snprintf(out->unknown[out->nunknown], INV_NAME, "%s", name);
+    out->nunknown++;
+}
+
+/* Write the instances file. */
+static void write_yaml(tbuf *b, const char *file, const inv_import_opts *o, const sky_inst *v, size_t n)
+{
+    tb_printf(b, "# Cloud instances imported by 'fedplan catalog import skypilot' from \"");
+    tb_comment(b, file);
+    tb_printf(b, "\".\n# Prices: USD per hour, per region; a region's spot price is the lowest of its zones'.\n"
+                 "# price_per_hour and region (the default a scenario gets when it names no region) are the\n"
+                 "# cheapest region's on-demand price.\ninstances:\n");
+    for (size_t i = 0; i < n; i++) {
+        const sky_inst *s = &v[i];
+        char name[INV_NAME + 32];
+        snprintf(name, sizeof name, "%s/%s", o->provider, s->type);
+        tb_printf(b, "  - name: ");
+        tb_quoted(b, name);
+        tb_printf(b, "\n    provider: ");
+        tb_quoted(b, o->provider);
+        tb_printf(b, "\n");
+        if (s->gpu) {
+            tb_printf(b, "    gpu: ");
+            tb_quoted(b, s->gpu->name);
+            tb_printf(b, "   # ");
+            tb_comment(b, s->acc);
+            tb_printf(b, "\n    gpus: %.0f\n", s->count);
+        } else {
+            tb_printf(b, "    gpus: 0\n");
+        }
+        /* MemoryGiB as MiB when it is no whole number of GiB (AWS c1.medium: 1.69921875) */
+        double mib = s->mem_gib * 1024.0;
+        if (s->mem_gib == floor(s->mem_gib))
+            tb_printf(b, "    host_memory: %.0f GiB\n", s->mem_gib);
+        else
+            tb_printf(b, "    host_memory: %.0f MiB\n", floor(mib + 0.5));
+        if (s->vcpus == floor(s->vcpus) && s->vcpus >= 1)
+            tb_printf(b, "    vcpus: %.0f\n", s->vcpus);
+        tb_printf(b, "    price_source: ");
+        tb_quoted(b, o->source);
+        tb_printf(b, "\n    price_date: %s\n    prices:\n", o->date);
+        for (size_t r = 0; r < s->nregions; r++) {
+            const sky_region *g = &s->regions[r];
+            tb_printf(b, "      - {region: ");
+            tb_quoted(b, g->name);
+            if (g->has_on_demand)
+                tb_printf(b, ", on_demand: %.6g", g->on_demand);
+            if (g->has_spot)
+                tb_printf(b, ", spot: %.6g", g->spot);
+            tb_printf(b, "}\n");
+        }
+    }
+}
+
+int inv_skypilot_import(const inv_catalog *cat, const char *file, const char *buf, size_t len,
+                        const inv_import_opts *o, inv_import *out, fp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    csv c = {.file = file, .p = buf, .end = buf + len, .line = 1, .col = 1};
+    if (len >= 3 && (unsigned char)buf[0] == 0xef && (unsigned char)buf[1] == 0xbb && (unsigned char)buf[2] == 0xbf)
+        c.p += 3; /* a UTF-8 byte order mark */
+    sky_inst *v = NULL;
+    size_t n = 0, cap = 0;
+    tbuf b = {0};
+    int rc = -1;
+    size_t col[C_NCOLS];
+    int r = csv_record(&c, err);
+    if (r <= 0) {
+        if (r == 0)
+            fp_fail(err, file, 1, 1, "the file is empty: a SkyPilot vms.csv starts with a header line");
+        goto out;
+    }
+    size_t ncols = c.n;
+    for (size_t k = 0; k < C_NCOLS; k++) {
+        col[k] = ncols;
+        for (size_t i = 0; i < ncols; i++)
+            if (!strcmp(c.f[i], col_names[k])) {
+                if (col[k] != ncols) {
+                    fp_fail(err, file, c.fline[i], c.fcol[i], "column '%s' is named twice", col_names[k]);
+                    goto out;
+                }
+                col[k] = i;
+            }
+        if (col[k] == ncols) {
+            fp_fail(err, file, 1, 1,
+                    "no column '%s' in the header (a SkyPilot vms.csv has InstanceType, AcceleratorName, "
+                    "AcceleratorCount, vCPUs, MemoryGiB, Price, SpotPrice, Region)",
+                    col_names[k]);
+            goto out;
+        }
+    }
+    sky_inst *last = NULL;
+    unsigned long first_unknown_line = 0, first_unknown_col = 0;
+    char first_unknown[INV_NAME] = "";
+    while ((r = csv_record(&c, err)) == 1) {
+        if (c.n == 1 && !c.f[0][0])
+            continue; /* a blank line */
+        if (c.n != ncols) {
+            fp_fail(err, file, c.fline[c.n - 1], c.fcol[c.n - 1], "%zu fields, but the header has %zu", c.n, ncols);
+            goto out;
+        }
+        out->rows++;
+        const char *type = c.f[col[C_TYPE]], *acc = c.f[col[C_ACC]], *region = c.f[col[C_REGION]];
+        double count = 0, vcpus = 0, mem = 0, price = 0, spot = 0;
+        int has_count, has_vcpus, has_mem, has_price, has_spot;
+        if (num_field(&c, col[C_COUNT], "AcceleratorCount", 1024, 1, &count, &has_count, err) ||
+            num_field(&c, col[C_VCPUS], "vCPUs", 100000, 1, &vcpus, &has_vcpus, err) ||
+            num_field(&c, col[C_MEM], "MemoryGiB", 1e6, 1, &mem, &has_mem, err) ||
+            num_field(&c, col[C_PRICE], "Price", 1e5, 1, &price, &has_price, err) ||
+            num_field(&c, col[C_SPOT], "SpotPrice", 1e5, 1, &spot, &has_spot, err))
+            goto out;
+        if (!*type) {
+            out->untyped_rows++;
+            out->skipped_rows++;
+            continue;
+        }
+        if (strlen(type) + strlen(o->provider) + 2 > INV_NAME || !name_ok(type)) {
+            fp_fail(err, file, c.fline[col[C_TYPE]], c.fcol[col[C_TYPE]],
+                    "'InstanceType' must be a name without spaces or quotes, at most %zu characters, got '%s'",
+                    INV_NAME - strlen(o->provider) - 2, type);
+            goto out;
+        }
+        if (!*region || strlen(region) >= sizeof v->regions->name || !name_ok(region)) {
+            fp_fail(err, file, c.fline[col[C_REGION]], c.fcol[col[C_REGION]],
+                    "'Region' must be a name without spaces or quotes, at most 31 characters, got '%s'", region);
+            goto out;
+        }
+        if (!has_mem || mem <= 0) {
+            fp_fail(err, file, c.fline[col[C_MEM]], c.fcol[col[C_MEM]], "'MemoryGiB' must be a positive number, got '%s'",
+                    c.f[col[C_MEM]]);
+            goto out;
+        }
+        if (*acc && (!has_count || count <= 0)) {
+            fp_fail(err, file, c.fline[col[C_COUNT]], c.fcol[col[C_COUNT]],
+                    "'AcceleratorCount' must be positive where 'AcceleratorName' is given, got '%s'", c.f[col[C_COUNT]]);
+            goto out;
+        }
+        if (*acc && count != floor(count)) {
+            out->partial_rows++;
+            out->skipped_rows++;
+            continue;
+        }
+        if (*acc && count > 64) {
+            fp_fail(err, file, c.fline[col[C_COUNT]], c.fcol[col[C_COUNT]], "'AcceleratorCount' must be at most 64, got '%s'",
+                    c.f[col[C_COUNT]]);
+            goto out;
+        }
+        const inv_gpu *g = NULL;
+        if (*acc) {
+            g = strlen(acc) < INV_NAME ? sky_gpu(cat, acc) : NULL;
+            if (!g) {
+                char nm[INV_NAME];
+                snprintf(nm, sizeof nm, "%s", acc);
+                if (!first_unknown_line) {
+                    first_unknown_line = c.fline[col[C_ACC]];
+                    first_unknown_col = c.fcol[col[C_ACC]];
+                    snprintf(first_unknown, sizeof first_unknown, "%s", nm);
+                }
+                note_unknown(out, nm);
+                out->skipped_rows++;
+                continue;
+            }
+        }
+        /* one entry per type, the case ignored, as the catalogs find names (inv_node_find) */
+        sky_inst *s = last && fp_streq_ci(last->type, type) ? last : NULL;
+        for (size_t i = 0; !s && i < n; i++)
+            if (fp_streq_ci(v[i].type, type))
+                s = &v[i];
+        if (!s) {
+            if (n == cap) {
+                size_t nc = cap ? cap * 2 : 256;
+                sky_inst *nv = realloc(v, nc * sizeof *nv);
+                if (!nv) {
+                    fp_fail(err, file, 0, 0, "out of memory");
+                    goto out;
+                }
+                v = nv;
+                cap = nc;
+            }
+            s = &v[n++];
+            memset(s, 0, sizeof *s);
+            snprintf(s->type, sizeof s->type, "%s", type);
+            snprintf(s->acc, sizeof s->acc, "%s", acc);
+            s->gpu = g;
+            s->count = *acc ? count : 0;
+            s->vcpus = has_vcpus ? vcpus : 0;
+            s->mem_gib = mem;
+            s->line = c.fline[0];
+        } else if (strcmp(s->acc, acc) != 0 || s->count != (*acc ? count : 0) || s->mem_gib != mem ||
+                   s->vcpus != (has_vcpus ? vcpus : 0)) {
+            fp_fail(err, file, c.fline[0], c.fcol[0],
+                    "'%s' has other hardware here (accelerator, count, vCPUs or memory) than at line %lu", type, s->line);
+            goto out;
+        }
+        last = s;
+        sky_region *g2 = NULL;
+        for (size_t i = 0; i < s->nregions && !g2; i++)
+            if (!strcmp(s->regions[i].name, region))
+                g2 = &s->regions[i];
+        if (!g2) {
+            if (s->nregions == s->capregions) {
+                size_t nc = s->capregions ? s->capregions * 2 : 8;
+                sky_region *nr = realloc(s->regions, nc * sizeof *nr);
+                if (!nr) {
+                    fp_fail(err, file, 0, 0, "out of memory");
+                    goto out;
+                }
+                s->regions = nr;
+                s->capregions = nc;
+            }
+            g2 = &s->regions[s->nregions++];
+            memset(g2, 0, sizeof *g2);
+            snprintf(g2->name, sizeof g2->name, "%s", region);
+        }
+        if (has_price && (!g2->has_on_demand || price < g2->on_demand)) {
+            g2->on_demand = price;
+            g2->has_on_demand = 1;
+        }
+        if (has_spot && (!g2->has_spot || spot < g2->spot)) {
+            g2->spot = spot;
+            g2->has_spot = 1;
+        }
+    }
+    if (r < 0)
+        goto out;
+    if (out->nunknown && !o->skip_unknown) {
+        char list[512] = "";
+        size_t used = 0;
+        for (size_t i = 0; i < out->nunknown && i < INV_IMPORT_UNKNOWN && used < sizeof list; i++)
+            used += (size_t)snprintf(list + used, sizeof list - used, "%s'%s'", i ? ", " : "", out->unknown[i]);
+        fp_fail(err, file, first_unknown_line, first_unknown_col,
+                "accelerator '%s' is not in the GPU catalog (unknown: %s%s); add the GPUs with --inventory "
+                "GPUS.yaml, or leave their instances out with --skip-unknown",
+                first_unknown, list, out->nunknown > INV_IMPORT_UNKNOWN ? ", ..." : "");
+        goto out;
+    }
+    if (!n) {
+        fp_fail(err, file, c.line, 1, "no instance left to write (%zu rows read, %zu left out)", out->rows,
+                out->skipped_rows);
+        goto out;
+    }
+    qsort(v, n, sizeof *v, by_type);
+    for (size_t i = 0; i < n; i++) {
+        qsort(v[i].regions, v[i].nregions, sizeof *v[i].regions, by_region);
+        out->regions += v[i].nregions;
+        out->gpu_instances += v[i].gpu != NULL;
+    }
+    out->instances = n;
+    write_yaml(&b, file, o, v, n);
+    if (b.oom) {
+        fp_fail(err, file, 0, 0, "out of memory");
+        goto out;
+    }
+    out->yaml = b.p;
+    out->len = b.len;
+    b.p = NULL;
+    rc = 0;
+out:
+    free(b.p);
+    free(c.store);
+    insts_free(v, n);
+    return rc;
+}
+
+void inv_import_free(inv_import *imp)
+{
+    if (!imp)
+        return;
+    free(imp->yaml);
+    imp->yaml = NULL;
+    imp->len = 0;
+}
