@@ -974,7 +974,7 @@ static af_model *af_new(size_t ntypes)
 /* Build the model in m and solve it within the limits, the outcome in m->res; inc (may be
  * NULL) is given as the first solution, and only a solution better than inc_model_obj (the
  * model's objective; < 0: any) is turned into a plan.  -1 out of memory (nothing proven). */
-static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, af_model *m)
+static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, double share, af_model *m)
 {
     const sol_problem *pb = c->pb;
     af_result *res = &m->res;
@@ -999,14 +999,17 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, a
     smcp.msg_lev = pb->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
     smcp.presolve = GLP_ON;
     int budget_on = c->meter && c->meter->limit > 0;
-    double left = (budget_on ? c->t0 + pb->time_limit_s : c->deadline) - now_s();
+    /* its share of what is left: the clock (or, with a budget, the work) it may use */
+    double end = now_s() + share * ((budget_on ? c->t0 + pb->time_limit_s : c->deadline) - now_s());
+    double work_end = budget_on ? c->meter->steps + share * (c->meter->limit - c->meter->steps) : 0;
+    double left = end - now_s();
     if (left <= 0.01)
         return 0;
     smcp.tm_lim = (int)fmin(left * 1000.0, 2e9);
     int nrows = glp_get_num_rows(m->lp), ncols = glp_get_num_cols(m->lp);
     double per_iter = SOL_W_ITER_ROW * (double)(nrows + ncols);
     if (budget_on) {
-        double iters = (c->meter->limit - c->meter->steps) / per_iter;
+        double iters = (work_end - c->meter->steps) / per_iter;
         if (iters < 1)
             return 0;
         smcp.it_lim = iters < 2e9 ? (int)iters : 2000000000;
@@ -1036,7 +1039,7 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, a
             ub = all;
     }
     iocp.tol_obj = fmin(1e-7, 0.25 / (1 + ub));
-    left = (budget_on ? c->t0 + pb->time_limit_s : c->deadline) - now_s();
+    left = end - now_s();
     if (left <= 0.01)
         return 0;
     iocp.tm_lim = (int)fmin(left * 1000.0, 2e9);
@@ -1044,7 +1047,7 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, a
                 .node_steps = SOL_W_BNB_ROW * (double)(nrows + ncols) * (double)nrows,
                 .iter_steps = per_iter, .it_last = glp_get_it_cnt(m->lp)};
     if (budget_on)
-        cb.work_stop = c->meter->limit;
+        cb.work_stop = work_end;
     iocp.cb_func = af_callback;
     iocp.cb_info = &cb;
     r = glp_intopt(m->lp, &iocp);
@@ -1086,7 +1089,7 @@ static double model_obj(const sol_ctx *c, const sol_plan *p)
 
 /* ---------------------------------------------------------------- the stage */
 
-int arcflow_step(solve_state *s)
+int arcflow_step(solve_state *s, double share)
 {
     sol_ctx *c = &s->c;
     if (s->arcflow_tried || s->best.nunplaced || !af_applies(c) || ctx_over(c) ||
@@ -1094,7 +1097,7 @@ int arcflow_step(solve_state *s)
         return 0;
     s->arcflow_tried = 1;
     s->af = af_new(s->pb->ntypes);
-    if (!s->af || af_run(c, &s->best, model_obj(c, &s->best), s->af) != 0) {
+    if (!s->af || af_run(c, &s->best, model_obj(c, &s->best), share, s->af) != 0) {
         arcflow_free(s->af);
         s->af = NULL;
         return fp_fail(s->err, NULL, 0, 0, "out of memory");
@@ -1168,7 +1171,7 @@ int sol_arcflow(const sol_problem *pb, sol_plan *plan, double *primary, fp_error
         goto out;
     }
     glp_error_hook(glpk_hook, &guard);
-    if (ctx_greedy(&c, &m->inc) != 0 || af_run(&c, m->inc.nunplaced ? NULL : &m->inc, model_obj(&c, &m->inc), m) != 0) {
+    if (ctx_greedy(&c, &m->inc) != 0 || af_run(&c, m->inc.nunplaced ? NULL : &m->inc, model_obj(&c, &m->inc), 1.0, m) != 0) {
         fp_fail(err, NULL, 0, 0, "out of memory");
         goto out;
     }

@@ -220,6 +220,8 @@ static void solve_free(solve_state *s, int rc)
 }
 
 /* One solve of the (merged) problem, stage by stage (docs/solver.md, "Solving"). */
+#define ARCFLOW_EARLY_SHARE 0.35
+
 static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
 {
     solve_state s;
@@ -255,14 +257,16 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
         if (r < 0)
             goto out;
         /* 4. branch and bound over the patterns, then over all of them when they can be listed;
+         * (an early proof step gets ARCFLOW_EARLY_SHARE of what is left, so that a graph too
+         * large to solve leaves the patterns' branch and bound most of the limit)
          * 4b. the proof step (once): the compressed arc-flow model, when a gap remains and the
          * problem is one it covers.  With several node types (prices, count limits) the gap is
          * the LP's, which branch and bound over the patterns rarely closes: the proof step goes
          * first there (docs/performance.md, "Beside VPSolver's arc-flow model"); with one type
          * (bin packing) the patterns' branch and bound usually proves first, and faster */
-        if (pb->ntypes > 1 && arcflow_step(&s) != 0)
+        if (pb->ntypes > 1 && arcflow_step(&s, ARCFLOW_EARLY_SHARE) != 0)
             goto out;
-        if (integer_program(&s) != 0 || arcflow_step(&s) != 0)
+        if (integer_program(&s) != 0 || arcflow_step(&s, 1.0) != 0)
             goto out;
         /* time left and no proof: dive again, choosing differently */
     } while ((r = dive_again(&s)) == 1);

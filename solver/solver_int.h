@@ -303,6 +303,6 @@ int dive_again(solve_state *s); /* 1: dive again, 0: no */
 /* mip.c */
 int integer_program(solve_state *s);
 /* arcflow.c: the proof step, when a gap remains and the model applies (runs once) */
-int arcflow_step(solve_state *s);
+int arcflow_step(solve_state *s, double share); /* share: of the time or work left */
 
 #endif
