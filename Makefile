@@ -15,7 +15,7 @@ CFLAGS  ?= -O2 -g
 FP_CFLAGS := $(WARN) -fopenmp
 LDLIBS  += -lyaml -ljansson -lglpk -lm -fopenmp
 
-LIB_SRC := common/fperror.c common/units.c common/text.c common/atomic.c \
+LIB_SRC := common/fperror.c common/units.c common/text.c common/textbuf.c common/atomic.c \
            estimator/params.c estimator/footprint.c estimator/names.c estimator/options.c \
            inventory/ydoc.c inventory/hfconfig.c inventory/catalog.c inventory/caps.c \
            inventory/safetensors.c inventory/gguf.c inventory/quantcfg.c inventory/hfcache.c inventory/modelfile.c inventory/resolve.c inventory/skypilot.c \

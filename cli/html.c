@@ -8,61 +8,21 @@
 #include <string.h>
 
 #include "../common/atomic.h"
+#include "../common/textbuf.h"
 #include "report.h"
 
-/* ====================================================================== a growing string */
+/* ====================================================================== text (common/textbuf.h) */
 
-typedef struct sb {
-    char *p;
-    size_t len, cap;
-    int oom;
-} sb;
 
-static void sb_printf(sb *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static void sb_printf(sb *b, const char *fmt, ...)
-{
-    if (b->oom)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->oom = 1;
-            return;
-        }
-        if (b->p && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = b->cap ? b->cap * 2 : 65536;
-        while (cap < b->len + (size_t)n + 1)
-            cap *= 2;
-        char *q = realloc(b->p, cap);
-        if (!q) {
-            b->oom = 1;
-            return;
-        }
-        b->p = q;
-        b->cap = cap;
-    }
-}
-
-static void sb_text(sb *b, const char *s)
+static void sb_text(fp_tbuf *b, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
-        case '<': sb_printf(b, "&lt;"); break;
-        case '>': sb_printf(b, "&gt;"); break;
-        case '&': sb_printf(b, "&amp;"); break;
-        case '"': sb_printf(b, "&quot;"); break;
-        default: sb_printf(b, "%c", *s);
+        case '<': fp_tb_printf(b, "&lt;"); break;
+        case '>': fp_tb_printf(b, "&gt;"); break;
+        case '&': fp_tb_printf(b, "&amp;"); break;
+        case '"': fp_tb_printf(b, "&quot;"); break;
+        default: fp_tb_printf(b, "%c", *s);
         }
     }
 }
@@ -94,11 +54,11 @@ static const char *color_of(const json_t *deps, const char *name)
     return pal[0];
 }
 
-static void head(sb *b, const char *title)
+static void head(fp_tbuf *b, const char *title)
 {
-    sb_printf(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
+    fp_tb_printf(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
     sb_text(b, title);
-    sb_printf(b, "</title>\n<style>\n"
+    fp_tb_printf(b, "</title>\n<style>\n"
                  "body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}\n"
                  "h1{font-size:20px}h2{font-size:16px;margin-top:28px}\n"
                  "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}\n"
@@ -107,21 +67,21 @@ static void head(sb *b, const char *title)
                  ".muted{color:#666;font-size:13px}\n"
                  "</style></head><body>\n<h1>");
     sb_text(b, title);
-    sb_printf(b, "</h1>\n");
+    fp_tb_printf(b, "</h1>\n");
 }
 
 /* The script only checks the page: it counts the SVG elements and records script errors in
  * the DOM, where the browser test (and anyone curious) can read them. */
-static void tail(sb *b)
+static void tail(fp_tbuf *b)
 {
-    sb_printf(b, "<div id=\"report-status\" data-ok=\"0\" data-svg=\"0\" data-errors=\"0\"></div>\n"
+    fp_tb_printf(b, "<div id=\"report-status\" data-ok=\"0\" data-svg=\"0\" data-errors=\"0\"></div>\n"
                  "<script>\n(function(){var e=0;window.addEventListener('error',function(){e++;});\n"
                  "window.addEventListener('load',function(){var s=document.getElementById('report-status');\n"
                  "s.dataset.svg=document.querySelectorAll('svg').length;s.dataset.errors=e;s.dataset.ok=e===0?'1':'0';});})();\n"
                  "</script>\n<p class=\"muted\">Made by fedplan.</p>\n</body></html>\n");
 }
 
-static int finish(sb *b, const char *path, fp_error *err)
+static int finish(fp_tbuf *b, const char *path, fp_error *err)
 {
     if (b->oom) {
         free(b->p);
@@ -135,13 +95,13 @@ static int finish(sb *b, const char *path, fp_error *err)
 /* ====================================================================== plan */
 
 /* One bar: the items of `items`, then those of `more` (NULL: none), each `bytes_key` wide. */
-static void bar_row(sb *b, const json_t *deps, double y, const char *label, double cap, const json_t *items,
+static void bar_row(fp_tbuf *b, const json_t *deps, double y, const char *label, double cap, const json_t *items,
                     const json_t *more, const char *bytes_key)
 {
     const double x0 = 90, w = 560;
-    sb_printf(b, "<text x=\"4\" y=\"%.0f\">", y + 14);
+    fp_tb_printf(b, "<text x=\"4\" y=\"%.0f\">", y + 14);
     sb_text(b, label);
-    sb_printf(b, "</text><rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"20\" fill=\"#eee\" stroke=\"#999\"/>\n", x0, y, w);
+    fp_tb_printf(b, "</text><rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"20\" fill=\"#eee\" stroke=\"#999\"/>\n", x0, y, w);
     double x = x0, used = 0, margin = 0;
     size_t i, n1 = json_array_size(items), n = n1 + json_array_size(more);
     for (i = 0; i < n; i++) {
@@ -149,16 +109,16 @@ static void bar_row(sb *b, const json_t *deps, double y, const char *label, doub
         double bytes = num(it, bytes_key);
         double bw = cap > 0 ? bytes / cap * w : 0;
         const char *name = str(it, "deployment");
-        sb_printf(b, "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"20\" fill=\"%s\" stroke=\"#fff\"><title>", x, y,
+        fp_tb_printf(b, "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"20\" fill=\"%s\" stroke=\"#fff\"><title>", x, y,
                   bw, color_of(deps, name));
         sb_text(b, name);
         if (json_object_get(it, "replica"))
-            sb_printf(b, " #%lld", (long long)num(it, "replica"));
-        sb_printf(b, ": %.2f GiB</title></rect>\n", bytes / 1073741824.0);
+            fp_tb_printf(b, " #%lld", (long long)num(it, "replica"));
+        fp_tb_printf(b, ": %.2f GiB</title></rect>\n", bytes / 1073741824.0);
         if (bw > 40) {
-            sb_printf(b, "<text x=\"%.1f\" y=\"%.0f\" fill=\"#fff\">", x + 3, y + 14);
+            fp_tb_printf(b, "<text x=\"%.1f\" y=\"%.0f\" fill=\"#fff\">", x + 3, y + 14);
             sb_text(b, name);
-            sb_printf(b, "</text>\n");
+            fp_tb_printf(b, "</text>\n");
         }
         x += bw;
         used += bytes;
@@ -166,30 +126,30 @@ static void bar_row(sb *b, const json_t *deps, double y, const char *label, doub
         double mb = json_is_number(json_object_get(it, "margin_bytes")) ? num(it, "margin_bytes") : 0;
         if (mb > 0 && cap > 0) {
             double mw = mb / cap * w;
-            sb_printf(b, "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"20\" fill=\"%s\" fill-opacity=\"0.35\" "
+            fp_tb_printf(b, "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"20\" fill=\"%s\" fill-opacity=\"0.35\" "
                          "stroke=\"#fff\"><title>margin of ",
                       x, y, mw, color_of(deps, name));
             sb_text(b, name);
-            sb_printf(b, " #%lld: %.2f GiB</title></rect>\n", (long long)num(it, "replica"), mb / 1073741824.0);
+            fp_tb_printf(b, " #%lld: %.2f GiB</title></rect>\n", (long long)num(it, "replica"), mb / 1073741824.0);
             x += mw;
             margin += mb;
         }
     }
-    sb_printf(b, "<text x=\"%.0f\" y=\"%.0f\">%.2f + %.2f / %.2f GiB free %.2f</text>\n", x0 + w + 6, y + 14,
+    fp_tb_printf(b, "<text x=\"%.0f\" y=\"%.0f\">%.2f + %.2f / %.2f GiB free %.2f</text>\n", x0 + w + 6, y + 14,
               used / 1073741824.0, margin / 1073741824.0, cap / 1073741824.0, (cap - used - margin) / 1073741824.0);
 }
 
-static void plan_body(sb *b, const json_t *plan)
+static void plan_body(fp_tbuf *b, const json_t *plan)
 {
     const json_t *deps = json_object_get(plan, "deployments");
     const json_t *obj = json_object_get(plan, "objective");
-    sb_printf(b, "<p>Status <b>%s</b>; %lld node(s); $%.3f per hour ($%.2f per month); ", str(plan, "status"),
+    fp_tb_printf(b, "<p>Status <b>%s</b>; %lld node(s); $%.3f per hour ($%.2f per month); ", str(plan, "status"),
               (long long)num(obj, "nodes"), num(obj, "cost_per_hour"), num(obj, "cost_per_month"));
     /* the bound, in its unit, and what it bounds (docs/formats.md) */
     if (!json_is_number(json_object_get(plan, "bound")))
-        sb_printf(b, "no bound (some replicas unplaced).</p>\n");
+        fp_tb_printf(b, "no bound (some replicas unplaced).</p>\n");
     else
-        sb_printf(b, "bound %s%.*f%s%s, gap %.1f %%.</p>\n", strcmp(str(plan, "bound_unit"), "nodes") ? "$" : "",
+        fp_tb_printf(b, "bound %s%.*f%s%s, gap %.1f %%.</p>\n", strcmp(str(plan, "bound_unit"), "nodes") ? "$" : "",
                   strcmp(str(plan, "bound_unit"), "nodes") ? 3 : 0, num(plan, "bound"),
                   strcmp(str(plan, "bound_unit"), "nodes") ? "/h" : " node(s)",
                   strcmp(str(plan, "bound_scope"), "placed") ? "" : " for the placed replicas", num(plan, "gap") * 100.0);
@@ -203,18 +163,18 @@ static void plan_body(sb *b, const json_t *plan)
         int show_host = json_array_size(gpus) == 0 || json_array_size(json_object_get(host, "deployments")) > 0 ||
                         json_array_size(procs) > 0;
         size_t rows = json_array_size(gpus) + (show_host ? 1 : 0);
-        sb_printf(b, "<h2>node %lld: ", (long long)num(node, "id"));
+        fp_tb_printf(b, "<h2>node %lld: ", (long long)num(node, "id"));
         sb_text(b, str(node, "type"));
-        sb_printf(b, " ($%.3f/h)</h2>\n", num(node, "cost_per_hour"));
+        fp_tb_printf(b, " ($%.3f/h)</h2>\n", num(node, "cost_per_hour"));
         const json_t *span = json_object_get(node, "span");
         if (span) { /* part of a replica that spans nodes: the replica is drawn on each of them */
-            sb_printf(b, "<p class=\"span\">");
+            fp_tb_printf(b, "<p class=\"span\">");
             sb_text(b, str(span, "deployment"));
-            sb_printf(b, " #%lld spans %lld nodes (tp %lld x pp %lld): this is its node %lld of %lld, its own</p>\n",
+            fp_tb_printf(b, " #%lld spans %lld nodes (tp %lld x pp %lld): this is its node %lld of %lld, its own</p>\n",
                       (long long)num(span, "replica"), (long long)num(span, "of"), (long long)num(span, "tp"),
                       (long long)num(span, "pp"), (long long)num(span, "node"), (long long)num(span, "of"));
         }
-        sb_printf(b, "<svg class=\"node\" width=\"900\" height=\"%zu\" viewBox=\"0 0 900 %zu\">\n", rows * 26 + 6,
+        fp_tb_printf(b, "<svg class=\"node\" width=\"900\" height=\"%zu\" viewBox=\"0 0 900 %zu\">\n", rows * 26 + 6,
                   rows * 26 + 6);
         double y = 3;
         if (show_host) {
@@ -246,24 +206,24 @@ static void plan_body(sb *b, const json_t *plan)
             bar_row(b, deps, y, label, num(gpu, "capacity_bytes"), json_object_get(gpu, "shards"), NULL, "bytes");
             y += 26;
         }
-        sb_printf(b, "</svg>\n");
+        fp_tb_printf(b, "</svg>\n");
     }
     const json_t *un = json_object_get(plan, "unplaced");
     if (json_array_size(un)) {
-        sb_printf(b, "<h2>unplaced</h2>\n<table><tr><th>deployment</th><th>replicas</th><th>why</th></tr>\n");
+        fp_tb_printf(b, "<h2>unplaced</h2>\n<table><tr><th>deployment</th><th>replicas</th><th>why</th></tr>\n");
         const json_t *u;
         json_array_foreach(un, i, u)
         {
-            sb_printf(b, "<tr><td>");
+            fp_tb_printf(b, "<tr><td>");
             sb_text(b, str(u, "deployment"));
-            sb_printf(b, "</td><td>%lld</td><td>", (long long)num(u, "count"));
+            fp_tb_printf(b, "</td><td>%lld</td><td>", (long long)num(u, "count"));
             sb_text(b, str(u, "reason"));
-            sb_printf(b, "</td></tr>\n");
+            fp_tb_printf(b, "</td></tr>\n");
         }
-        sb_printf(b, "</table>\n");
+        fp_tb_printf(b, "</table>\n");
     }
     /* the same as text: every shard */
-    sb_printf(b, "<h2>placements</h2>\n<table><tr><th>node</th><th>type</th><th>where</th><th>deployment</th>"
+    fp_tb_printf(b, "<h2>placements</h2>\n<table><tr><th>node</th><th>type</th><th>where</th><th>deployment</th>"
                  "<th>replica</th><th>GiB</th></tr>\n");
     json_array_foreach(json_object_get(plan, "nodes"), i, node)
     {
@@ -271,11 +231,11 @@ static void plan_body(sb *b, const json_t *plan)
         const json_t *x;
         json_array_foreach(json_object_get(json_object_get(node, "host"), "deployments"), k, x)
         {
-            sb_printf(b, "<tr><td>%lld</td><td>", (long long)num(node, "id"));
+            fp_tb_printf(b, "<tr><td>%lld</td><td>", (long long)num(node, "id"));
             sb_text(b, str(node, "type"));
-            sb_printf(b, "</td><td>host</td><td>");
+            fp_tb_printf(b, "</td><td>host</td><td>");
             sb_text(b, str(x, "deployment"));
-            sb_printf(b, "</td><td>%lld</td><td>%.2f</td></tr>\n", (long long)num(x, "replica"), num(x, "bytes") / 1073741824.0);
+            fp_tb_printf(b, "</td><td>%lld</td><td>%.2f</td></tr>\n", (long long)num(x, "replica"), num(x, "bytes") / 1073741824.0);
         }
         size_t g;
         const json_t *gpu;
@@ -283,21 +243,21 @@ static void plan_body(sb *b, const json_t *plan)
         {
             json_array_foreach(json_object_get(gpu, "shards"), k, x)
             {
-                sb_printf(b, "<tr><td>%lld</td><td>", (long long)num(node, "id"));
+                fp_tb_printf(b, "<tr><td>%lld</td><td>", (long long)num(node, "id"));
                 sb_text(b, str(node, "type"));
-                sb_printf(b, "</td><td>gpu %zu</td><td>", g);
+                fp_tb_printf(b, "</td><td>gpu %zu</td><td>", g);
                 sb_text(b, str(x, "deployment"));
-                sb_printf(b, "</td><td>%lld</td><td>%.2f</td></tr>\n", (long long)num(x, "replica"),
+                fp_tb_printf(b, "</td><td>%lld</td><td>%.2f</td></tr>\n", (long long)num(x, "replica"),
                           num(x, "bytes") / 1073741824.0);
             }
         }
     }
-    sb_printf(b, "</table>\n");
+    fp_tb_printf(b, "</table>\n");
 }
 
 int html_write_plan(const char *path, const json_t *plan, fp_error *err)
 {
-    sb b = {0};
+    fp_tbuf b = {0};
     char title[300];
     snprintf(title, sizeof title, "fedplan plan: %s", str(plan, "name")[0] ? str(plan, "name") : str(plan, "scenario"));
     head(&b, title);
@@ -309,7 +269,7 @@ int html_write_plan(const char *path, const json_t *plan, fp_error *err)
 /* ====================================================================== charts */
 
 /* horizontal bar chart of one numeric key over rows */
-static void hbars(sb *b, const json_t *rows, const char *key, const char *unit, const char *label_key, int mark)
+static void hbars(fp_tbuf *b, const json_t *rows, const char *key, const char *unit, const char *label_key, int mark)
 {
     double max = 0;
     size_t i;
@@ -320,65 +280,65 @@ static void hbars(sb *b, const json_t *rows, const char *key, const char *unit, 
             max = num(r, key);
     }
     size_t n = json_array_size(rows);
-    sb_printf(b, "<svg class=\"chart\" width=\"900\" height=\"%zu\" viewBox=\"0 0 900 %zu\">\n", n * 24 + 8, n * 24 + 8);
+    fp_tb_printf(b, "<svg class=\"chart\" width=\"900\" height=\"%zu\" viewBox=\"0 0 900 %zu\">\n", n * 24 + 8, n * 24 + 8);
     json_array_foreach(rows, i, r)
     {
         double v = num(r, key), w = max > 0 ? v / max * 560 : 0;
         double y = 4 + (double)i * 24;
         int best = mark && json_is_true(json_object_get(r, "cheapest"));
-        sb_printf(b, "<text x=\"4\" y=\"%.0f\">", y + 14);
+        fp_tb_printf(b, "<text x=\"4\" y=\"%.0f\">", y + 14);
         sb_text(b, str(r, label_key));
-        sb_printf(b, "</text><rect x=\"260\" y=\"%.0f\" width=\"%.1f\" height=\"18\" fill=\"%s\"/>"
+        fp_tb_printf(b, "</text><rect x=\"260\" y=\"%.0f\" width=\"%.1f\" height=\"18\" fill=\"%s\"/>"
                      "<text x=\"%.1f\" y=\"%.0f\">%g %s%s</text>\n",
                   y, w, best ? "#59a14f" : "#4e79a7", 266 + w, y + 14, v, unit, best ? "  (cheapest)" : "");
     }
-    sb_printf(b, "</svg>\n");
+    fp_tb_printf(b, "</svg>\n");
 }
 
-static void rows_table(sb *b, const json_t *rows, const char *const *cols, size_t ncols)
+static void rows_table(fp_tbuf *b, const json_t *rows, const char *const *cols, size_t ncols)
 {
-    sb_printf(b, "<table><tr>");
+    fp_tb_printf(b, "<table><tr>");
     for (size_t c = 0; c < ncols; c++) {
-        sb_printf(b, "<th>");
+        fp_tb_printf(b, "<th>");
         sb_text(b, cols[c]);
-        sb_printf(b, "</th>");
+        fp_tb_printf(b, "</th>");
     }
-    sb_printf(b, "</tr>\n");
+    fp_tb_printf(b, "</tr>\n");
     size_t i;
     const json_t *r;
     json_array_foreach(rows, i, r)
     {
-        sb_printf(b, "<tr%s>", json_is_true(json_object_get(r, "cheapest")) ? " class=\"best\"" : "");
+        fp_tb_printf(b, "<tr%s>", json_is_true(json_object_get(r, "cheapest")) ? " class=\"best\"" : "");
         for (size_t c = 0; c < ncols; c++) {
             const json_t *v = json_object_get(r, cols[c]);
-            sb_printf(b, "<td>");
+            fp_tb_printf(b, "<td>");
             if (json_is_string(v))
                 sb_text(b, json_string_value(v));
             else if (json_is_integer(v))
-                sb_printf(b, "%lld", (long long)json_integer_value(v));
+                fp_tb_printf(b, "%lld", (long long)json_integer_value(v));
             else if (json_is_real(v))
-                sb_printf(b, "%g", json_real_value(v));
+                fp_tb_printf(b, "%g", json_real_value(v));
             else if (json_is_boolean(v))
-                sb_printf(b, "%s", json_is_true(v) ? "yes" : "");
-            sb_printf(b, "</td>");
+                fp_tb_printf(b, "%s", json_is_true(v) ? "yes" : "");
+            fp_tb_printf(b, "</td>");
         }
-        sb_printf(b, "</tr>\n");
+        fp_tb_printf(b, "</tr>\n");
     }
-    sb_printf(b, "</table>\n");
+    fp_tb_printf(b, "</table>\n");
 }
 
 int html_write_compare(const char *path, const json_t *cmp, fp_error *err)
 {
-    sb b = {0};
+    fp_tbuf b = {0};
     head(&b, "fedplan compare");
     const json_t *rows = json_object_get(cmp, "rows");
-    sb_printf(&b, "<h2>cost per hour</h2>\n");
+    fp_tb_printf(&b, "<h2>cost per hour</h2>\n");
     hbars(&b, rows, "cost_per_hour", "$/h", "scenario", 1);
-    sb_printf(&b, "<h2>nodes</h2>\n");
+    fp_tb_printf(&b, "<h2>nodes</h2>\n");
     hbars(&b, rows, "nodes", "", "scenario", 0);
     static const char *const cols[] = {"scenario", "status", "nodes_by_type", "cost_per_hour", "cost_per_month",
                                        "utilization", "unplaced", "gap", "cheapest"};
-    sb_printf(&b, "<h2>table</h2>\n");
+    fp_tb_printf(&b, "<h2>table</h2>\n");
     rows_table(&b, rows, cols, sizeof cols / sizeof cols[0]);
     tail(&b);
     return finish(&b, path, err);
@@ -386,7 +346,7 @@ int html_write_compare(const char *path, const json_t *cmp, fp_error *err)
 
 int html_write_sweep(const char *path, const json_t *sweep, fp_error *err)
 {
-    sb b = {0};
+    fp_tbuf b = {0};
     head(&b, "fedplan sweep");
     const json_t *pts = json_object_get(sweep, "points");
     size_t n = json_array_size(pts);
@@ -400,23 +360,23 @@ int html_write_sweep(const char *path, const json_t *sweep, fp_error *err)
     }
     /* line chart: cost (left axis) and nodes (right axis) over the points in grid order */
     const double W = 860, H = 260, x0 = 50, y0 = 20, pw = W - 2 * x0, ph = H - 60;
-    sb_printf(&b, "<h2>cost per hour and nodes over the grid</h2>\n<svg class=\"chart\" width=\"%.0f\" height=\"%.0f\" "
+    fp_tb_printf(&b, "<h2>cost per hour and nodes over the grid</h2>\n<svg class=\"chart\" width=\"%.0f\" height=\"%.0f\" "
                   "viewBox=\"0 0 %.0f %.0f\">\n<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" "
                   "stroke=\"#999\"/>\n",
               W, H, W, H, x0, y0, pw, ph);
     for (int series = 0; series < 2; series++) {
         double max = series ? maxn : maxc;
-        sb_printf(&b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", series ? "#f28e2b" : "#4e79a7");
+        fp_tb_printf(&b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", series ? "#f28e2b" : "#4e79a7");
         json_array_foreach(pts, i, p)
         {
             double v = num(p, series ? "nodes" : "cost_per_hour");
             double x = x0 + (n > 1 ? (double)i / (double)(n - 1) : 0.5) * pw;
             double y = y0 + ph - (max > 0 ? v / max : 0) * ph;
-            sb_printf(&b, "%.1f,%.1f ", x, y);
+            fp_tb_printf(&b, "%.1f,%.1f ", x, y);
         }
-        sb_printf(&b, "\"/>\n");
+        fp_tb_printf(&b, "\"/>\n");
     }
-    sb_printf(&b, "<text x=\"%.0f\" y=\"14\" fill=\"#4e79a7\">cost $/h (max %g)</text>"
+    fp_tb_printf(&b, "<text x=\"%.0f\" y=\"14\" fill=\"#4e79a7\">cost $/h (max %g)</text>"
                   "<text x=\"%.0f\" y=\"14\" fill=\"#f28e2b\">nodes (max %g)</text>\n",
               x0, maxc, x0 + 300, maxn);
     json_array_foreach(pts, i, p)
@@ -424,10 +384,10 @@ int html_write_sweep(const char *path, const json_t *sweep, fp_error *err)
         if (!str(p, "change")[0])
             continue;
         double x = x0 + (n > 1 ? (double)i / (double)(n - 1) : 0.5) * pw;
-        sb_printf(&b, "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#e15759\" stroke-dasharray=\"3,3\"/>\n",
+        fp_tb_printf(&b, "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#e15759\" stroke-dasharray=\"3,3\"/>\n",
                   x, y0, x, y0 + ph);
     }
-    sb_printf(&b, "<text x=\"%.0f\" y=\"%.0f\">point 1 .. %zu in grid order (red: the answer changes)</text>\n</svg>\n",
+    fp_tb_printf(&b, "<text x=\"%.0f\" y=\"%.0f\">point 1 .. %zu in grid order (red: the answer changes)</text>\n</svg>\n",
               x0, y0 + ph + 20, n);
     /* table with the varied keys first */
     const json_t *keys = json_object_get(sweep, "vary");
@@ -443,7 +403,7 @@ int html_write_sweep(const char *path, const json_t *sweep, fp_error *err)
     const char *rest[] = {"status", "nodes_by_type", "cost_per_hour", "utilization", "unplaced", "gap", "change"};
     for (size_t r = 0; r < sizeof rest / sizeof rest[0]; r++)
         cols[nc++] = rest[r];
-    sb_printf(&b, "<h2>table</h2>\n");
+    fp_tb_printf(&b, "<h2>table</h2>\n");
     rows_table(&b, pts, cols, nc);
     tail(&b);
     return finish(&b, path, err);

@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "../common/text.h"
+#include "../common/textbuf.h"
 #include "inventory.h"
 
 /* ---------------------------------------------------------------- SkyPilot's own names
@@ -55,70 +56,29 @@ static const inv_gpu *sky_gpu(const inv_catalog *cat, const char *name)
     return inv_gpu_find(cat, name);
 }
 
-/* ---------------------------------------------------------------- text out */
-
-typedef struct tbuf {
-    char *p;
-    size_t len, cap;
-    int oom;
-} tbuf;
-
-static void tb_printf(tbuf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void tb_printf(tbuf *b, const char *fmt, ...)
-{
-    if (b->oom)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->oom = 1;
-            return;
-        }
-        if (b->p && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap <= b->len + (size_t)n)
-            cap *= 2;
-        char *q = realloc(b->p, cap);
-        if (!q) {
-            b->oom = 1;
-            return;
-        }
-        b->p = q;
-        b->cap = cap;
-    }
-}
+/* ---------------------------------------------------------------- text out (common/textbuf.h) */
 
 /* s as a YAML double-quoted scalar */
-static void tb_quoted(tbuf *b, const char *s)
+static void tb_quoted(fp_tbuf *b, const char *s)
 {
-    tb_printf(b, "\"");
+    fp_tb_printf(b, "\"");
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c == '"' || c == '\\')
-            tb_printf(b, "\\%c", c);
+            fp_tb_printf(b, "\\%c", c);
         else if (c < 0x20 || c >= 0x7f) /* \\xNN: YAML's escape for a code point, keeps the file UTF-8 */
-            tb_printf(b, "\\x%02x", c);
+            fp_tb_printf(b, "\\x%02x", c);
         else
-            tb_printf(b, "%c", c);
+            fp_tb_printf(b, "%c", c);
     }
-    tb_printf(b, "\"");
+    fp_tb_printf(b, "\"");
 }
 
 /* s in a comment: printable ASCII only (a line break would end it; YAML wants UTF-8) */
-static void tb_comment(tbuf *b, const char *s)
+static void tb_comment(fp_tbuf *b, const char *s)
 {
     for (; *s; s++)
-        tb_printf(b, "%c", (unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f ? *s : '?');
+        fp_tb_printf(b, "%c", (unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f ? *s : '?');
 }
 
 /* ---------------------------------------------------------------- CSV in */
@@ -302,51 +262,51 @@ static void note_unknown(inv_import *out, const char *name)
 }
 
 /* Write the instances file. */
-static void write_yaml(tbuf *b, const char *file, const inv_import_opts *o, const sky_inst *v, size_t n)
+static void write_yaml(fp_tbuf *b, const char *file, const inv_import_opts *o, const sky_inst *v, size_t n)
 {
-    tb_printf(b, "# Cloud instances imported by 'fedplan catalog import skypilot' from \"");
+    fp_tb_printf(b, "# Cloud instances imported by 'fedplan catalog import skypilot' from \"");
     tb_comment(b, file);
-    tb_printf(b, "\".\n# Prices: USD per hour, per region; a region's spot price is the lowest of its zones'.\n"
+    fp_tb_printf(b, "\".\n# Prices: USD per hour, per region; a region's spot price is the lowest of its zones'.\n"
                  "# price_per_hour and region (the default a scenario gets when it names no region) are the\n"
                  "# cheapest region's on-demand price.\ninstances:\n");
     for (size_t i = 0; i < n; i++) {
         const sky_inst *s = &v[i];
         char name[INV_NAME + 32];
         snprintf(name, sizeof name, "%s/%s", o->provider, s->type);
-        tb_printf(b, "  - name: ");
+        fp_tb_printf(b, "  - name: ");
         tb_quoted(b, name);
-        tb_printf(b, "\n    provider: ");
+        fp_tb_printf(b, "\n    provider: ");
         tb_quoted(b, o->provider);
-        tb_printf(b, "\n");
+        fp_tb_printf(b, "\n");
         if (s->gpu) {
-            tb_printf(b, "    gpu: ");
+            fp_tb_printf(b, "    gpu: ");
             tb_quoted(b, s->gpu->name);
-            tb_printf(b, "   # ");
+            fp_tb_printf(b, "   # ");
             tb_comment(b, s->acc);
-            tb_printf(b, "\n    gpus: %.0f\n", s->count);
+            fp_tb_printf(b, "\n    gpus: %.0f\n", s->count);
         } else {
-            tb_printf(b, "    gpus: 0\n");
+            fp_tb_printf(b, "    gpus: 0\n");
         }
         /* MemoryGiB as MiB when it is no whole number of GiB (AWS c1.medium: 1.69921875) */
         double mib = s->mem_gib * 1024.0;
         if (s->mem_gib == floor(s->mem_gib))
-            tb_printf(b, "    host_memory: %.0f GiB\n", s->mem_gib);
+            fp_tb_printf(b, "    host_memory: %.0f GiB\n", s->mem_gib);
         else
-            tb_printf(b, "    host_memory: %.0f MiB\n", floor(mib + 0.5));
+            fp_tb_printf(b, "    host_memory: %.0f MiB\n", floor(mib + 0.5));
         if (s->vcpus == floor(s->vcpus) && s->vcpus >= 1)
-            tb_printf(b, "    vcpus: %.0f\n", s->vcpus);
-        tb_printf(b, "    price_source: ");
+            fp_tb_printf(b, "    vcpus: %.0f\n", s->vcpus);
+        fp_tb_printf(b, "    price_source: ");
         tb_quoted(b, o->source);
-        tb_printf(b, "\n    price_date: %s\n    prices:\n", o->date);
+        fp_tb_printf(b, "\n    price_date: %s\n    prices:\n", o->date);
         for (size_t r = 0; r < s->nregions; r++) {
             const sky_region *g = &s->regions[r];
-            tb_printf(b, "      - {region: ");
+            fp_tb_printf(b, "      - {region: ");
             tb_quoted(b, g->name);
             if (g->has_on_demand)
-                tb_printf(b, ", on_demand: %.6g", g->on_demand);
+                fp_tb_printf(b, ", on_demand: %.6g", g->on_demand);
             if (g->has_spot)
-                tb_printf(b, ", spot: %.6g", g->spot);
-            tb_printf(b, "}\n");
+                fp_tb_printf(b, ", spot: %.6g", g->spot);
+            fp_tb_printf(b, "}\n");
         }
     }
 }
@@ -360,7 +320,7 @@ int inv_skypilot_import(const inv_catalog *cat, const char *file, const char *bu
         c.p += 3; /* a UTF-8 byte order mark */
     sky_inst *v = NULL;
     size_t n = 0, cap = 0;
-    tbuf b = {0};
+    fp_tbuf b = {0};
     int rc = -1;
     size_t col[C_NCOLS];
     int r = csv_record(&c, err);
