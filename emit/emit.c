@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/text.h"
 #include "emit_int.h"
 
 /* ====================================================================== text */
@@ -202,8 +203,35 @@ static ep_kind kind_of(const scn_deployment *dp, int on_host)
     return EP_HF;
 }
 
+/* The local path deployment dp's model was read from (a config.json stands for its
+ * directory), into path; 0 when it was not read from local files. */
+static int local_path(const emit_input *in, const scn_deployment *dp, char *path, size_t n)
+{
+    const inv_resolved *r = dp->model[0] && dp->model_ix >= 0 && (size_t)dp->model_ix < in->s->nmodels
+                                ? &in->s->models[dp->model_ix].r
+                                : NULL;
+    if (!r || !r->files.kind[0] || r->hf_id[0])
+        return 0;
+    snprintf(path, n, "%s", r->where);
+    size_t len = strlen(path);
+    if (len >= 11 && !strcmp(path + len - 11, "config.json") && (len == 11 || path[len - 12] == '/'))
+        snprintf(path + len - 11, n - (len - 11), "%s", len == 11 ? "." : "");
+    len = strlen(path);
+    while (len > 1 && path[len - 1] == '/')
+        path[--len] = 0;
+    return 1;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    return strcmp(b, ".") && strcmp(b, "..") && b[0] ? b : NULL;
+}
+
 /* the model a process loads: the catalog's hub id, a Hub id read from the cache, or a local
- * file or directory (p->local: the path read; p->model: its name under models/) */
+ * file or directory (p->local: the path read; p->model: its name under models/, the
+ * deployment's name put before it when another local model has the same name) */
 static void model_of(const emit_input *in, const scn_deployment *dp, ep_proc *p)
 {
     char *out = p->model;
@@ -213,20 +241,23 @@ static void model_of(const emit_input *in, const scn_deployment *dp, ep_proc *p)
         return;
     const inv_resolved *r = dp->model_ix >= 0 && (size_t)dp->model_ix < in->s->nmodels ? &in->s->models[dp->model_ix].r
                                                                                        : NULL;
-    if (r && r->files.kind[0] && !r->hf_id[0]) {
-        /* local files: a config.json stands for its directory */
-        char path[FP_ERR_FILE];
-        snprintf(path, sizeof path, "%s", r->where);
-        size_t len = strlen(path);
-        if (len >= 11 && !strcmp(path + len - 11, "config.json") && (len == 11 || path[len - 12] == '/'))
-            snprintf(path + len - 11, sizeof path - (len - 11), "%s", len == 11 ? "." : "");
-        len = strlen(path);
-        while (len > 1 && path[len - 1] == '/')
-            path[--len] = 0;
+    char path[FP_ERR_FILE];
+    if (local_path(in, dp, path, sizeof path)) {
         snprintf(p->local, sizeof p->local, "%s", path);
-        const char *base = strrchr(path, '/');
-        base = base ? base + 1 : path;
-        snprintf(out, n, "%s", strcmp(base, ".") && strcmp(base, "..") && base[0] ? base : dp->name);
+        const char *base = base_name(path);
+        int clash = !base;
+        for (size_t j = 0; j < in->s->ndeps && !clash; j++) {
+            char other[FP_ERR_FILE];
+            const char *ob;
+            clash = local_path(in, &in->s->deps[j], other, sizeof other) && strcmp(other, path) != 0 &&
+                    (ob = base_name(other)) != NULL && !strcmp(ob, base);
+        }
+        if (!base)
+            snprintf(out, n, "%s", dp->name);
+        else if (clash)
+            snprintf(out, n, "%s-%s", dp->name, base);
+        else
+            snprintf(out, n, "%s", base);
         return;
     }
     if (r && r->hf_id[0] && dp->revision[0])
@@ -400,10 +431,17 @@ size_t ep_node_servers(const ep_plan *m, size_t n)
     return k;
 }
 
+int ep_local_gguf(const ep_proc *p)
+{
+    size_t n = strlen(p->local);
+    return n > 5 && fp_streq_ci(p->local + n - 5, ".gguf");
+}
+
 int ep_checkpoint_var(const ep_plan *m, const ep_proc *p, char *var, size_t n)
 {
     const char *note;
-    if (p->kind != EP_VLLM || (ep_vllm_quantization(p->w.weight_dtype, &note), !note))
+    /* a local checkpoint is the one the plan sized, quantized as it is stored */
+    if (p->kind != EP_VLLM || p->local[0] || (ep_vllm_quantization(p->w.weight_dtype, &note), !note))
         return 0;
     size_t k = (size_t)snprintf(var, n, "FEDPLAN_CHECKPOINT_");
     for (const char *c = m->in->s->deps[p->dep].name; *c && k + 1 < n; c++)
@@ -476,7 +514,7 @@ void ep_server_args(const ep_plan *m, const ep_proc *p, int container, ep_argv *
             arg(a, "--enforce-eager");
     } else if (p->kind == EP_LLAMACPP) {
         char f[300];
-        if (p->local[0]) /* the user's own GGUF file, copied beside the launch files */
+        if (ep_local_gguf(p)) /* the user's own GGUF file, copied beside the launch files */
             snprintf(f, sizeof f, "%s", p->model);
         else
             ep_gguf_name(m, p, f, sizeof f);

@@ -81,6 +81,8 @@ typedef struct ep_argv {
     size_t n;
 } ep_argv;
 void ep_server_args(const ep_plan *m, const ep_proc *p, int container, ep_argv *a);
+/* 1 when p loads a GGUF file of the user's own (p->local ends in .gguf) */
+int ep_local_gguf(const ep_proc *p);
 /* A vLLM process planned with int4 or int8 weights needs a checkpoint stored that way (AWQ,
  * GPTQ, W8A8), which fedplan cannot name: 1 and the environment variable that must hold it
  * ("FEDPLAN_CHECKPOINT_CHAT_8B", one a deployment).  The launch files refuse to start without it

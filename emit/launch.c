@@ -149,9 +149,15 @@ void emit_launch_body(const ep_plan *m, size_t n, int script, eb *b)
         }
         case EP_LLAMACPP:
             ep_server_args(m, p, 0, &a);
-            if (p->local[0])
+            if (ep_local_gguf(p))
                 local_note(p, b);
-            else
+            else if (p->local[0]) { /* a checkpoint: llama.cpp reads GGUF only */
+                char f[300];
+                ep_gguf_name(m, p, f, sizeof f);
+                eb_puts(b, "# llama.cpp reads GGUF: convert ");
+                eb_shword(b, p->local);
+                eb_printf(b, " (from where fedplan ran) at this type to models/%s beside this script\n", f);
+            } else
                 eb_puts(b, "# the GGUF file (models/ beside this script) is yours to convert or download at this type\n");
             if (p->ngpus) /* layers on a GPU: the CUDA build of llama-server, on the plan's GPU */
                 eb_printf(b, "CUDA_VISIBLE_DEVICES=%s ", g);
