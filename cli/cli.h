@@ -34,6 +34,9 @@ extern const cli_command cmd_fit;
 /* Read an extra catalog file (models, gpus, nodes or instances) into cat. */
 struct inv_catalog;
 int cli_load_inventory(struct inv_catalog *cat, const char *path, fp_error *err);
+/* Every --inventory file of a command, in order, then the catalog relinked (as plan, compare,
+ * sweep and catalog all load them).  0, or -1 with err (the catalog is left to the caller). */
+int cli_load_inventories(struct inv_catalog *cat, const char *const *paths, size_t n, fp_error *err);
 
 /* ---------------------------------------------------------------- option parsing
  * Options are "--name value" or "--name=value"; flags take no value. A table of

@@ -250,12 +250,10 @@ static int run_import(const char *const *pos, size_t npos, const char *output, c
     inv_catalog cat;
     if (inv_catalog_load(&cat, &err) != 0)
         return cli_report(&err);
-    for (size_t i = 0; i < ninv; i++)
-        if (cli_load_inventory(&cat, inv[i], &err) != 0) {
-            inv_catalog_free(&cat);
-            return cli_report(&err);
-        }
-    inv_catalog_relink(&cat);
+    if (cli_load_inventories(&cat, inv, ninv, &err) != 0) {
+        inv_catalog_free(&cat);
+        return cli_report(&err);
+    }
     char *buf = NULL;
     size_t len = 0;
     struct stat st;
@@ -380,12 +378,10 @@ static int run(int argc, char **argv)
     inv_catalog cat;
     if (inv_catalog_load(&cat, &err) != 0)
         return cli_report(&err);
-    for (size_t i = 0; i < ninv; i++)
-        if (cli_load_inventory(&cat, inv[i], &err) != 0) {
-            inv_catalog_free(&cat);
-            return cli_report(&err);
-        }
-    inv_catalog_relink(&cat);
+    if (cli_load_inventories(&cat, inv, ninv, &err) != 0) {
+        inv_catalog_free(&cat);
+        return cli_report(&err);
+    }
     const inv_gpu *want = NULL;
     if (gpu && !(want = inv_gpu_find(&cat, gpu))) {
         char dym[96];

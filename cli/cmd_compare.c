@@ -169,10 +169,8 @@ static int run(int argc, char **argv)
         return cli_report(&err);
     int rc = EXIT_BADINPUT;
     json_t *rows = json_array();
-    for (size_t i = 0; i < ninv; i++)
-        if (cli_load_inventory(&cat, inventory[i], &err) != 0)
-            goto out;
-    inv_catalog_relink(&cat);
+    if (cli_load_inventories(&cat, inventory, ninv, &err) != 0)
+        goto out;
     for (size_t f = 0; f < nfiles; f++) {
         scenario s;
         if (scn_load(&s, files[f], &cat, &err) != 0)

@@ -57,6 +57,15 @@ static void help(FILE *out)
           out);
 }
 
+int cli_load_inventories(inv_catalog *cat, const char *const *paths, size_t n, fp_error *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (cli_load_inventory(cat, paths[i], err) != 0)
+            return -1;
+    inv_catalog_relink(cat);
+    return 0;
+}
+
 /* ---------------------------------------------------------------- run */
 
 /* progress of a long solve, on a terminal only */
@@ -198,10 +207,8 @@ static int run(int argc, char **argv)
     scn_result res;
     memset(&s, 0, sizeof s);
     memset(&res, 0, sizeof res);
-    for (size_t i = 0; i < ninv; i++)
-        if (cli_load_inventory(&cat, inventory[i], &err) != 0)
-            goto out;
-    inv_catalog_relink(&cat);
+    if (cli_load_inventories(&cat, inventory, ninv, &err) != 0)
+        goto out;
     if (scn_load(&s, file, &cat, &err) != 0)
         goto out;
     if (variant) {

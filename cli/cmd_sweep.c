@@ -684,10 +684,8 @@ static int run(int argc, char **argv)
     json_t **rows = NULL;
     fp_error *errs = NULL;
     {
-        for (size_t i = 0; i < ninv; i++)
-            if (cli_load_inventory(&cat, inventory[i], &err) != 0)
-                goto out;
-        inv_catalog_relink(&cat);
+        if (cli_load_inventories(&cat, inventory, ninv, &err) != 0)
+            goto out;
         ydoc doc;
         if (ydoc_load_file(&doc, file, &err) != 0)
             goto out;

@@ -731,13 +731,7 @@ static void af_callback(glp_tree *tree, void *info)
         break;
     }
     case GLP_ISELECT:
-        if (cb->work_stop > 0) { /* the budget ends the search, not the clock */
-            int it = glp_get_it_cnt(glp_ios_get_prob(tree));
-            ctx_work(cb->c, cb->node_steps + (double)(it > cb->it_last ? it - cb->it_last : 0) * cb->iter_steps);
-            cb->it_last = it;
-            if (cb->c->meter->steps >= cb->work_stop)
-                glp_ios_terminate(tree);
-        }
+        ios_node_work(tree, cb->c, cb->node_steps, cb->iter_steps, &cb->it_last, cb->work_stop);
         break;
     default:
         break;

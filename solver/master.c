@@ -40,6 +40,20 @@ static int glpk_capture(void *info, const char *s)
     return 1;
 }
 
+int ios_node_work(glp_tree *tree, const sol_ctx *c, double node_steps, double iter_steps, int *it_last,
+                  double work_stop)
+{
+    if (work_stop <= 0) /* the budget ends the search, not the clock */
+        return 0;
+    int it = glp_get_it_cnt(glp_ios_get_prob(tree));
+    ctx_work(c, node_steps + (double)(it > *it_last ? it - *it_last : 0) * iter_steps);
+    *it_last = it;
+    if (c->meter->steps < work_stop)
+        return 0;
+    glp_ios_terminate(tree);
+    return 1;
+}
+
 void glpk_hook(void *info)
 {
     glpk_guard *g = info;

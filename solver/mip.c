@@ -11,7 +11,6 @@
 
 typedef struct mip_cb {
     const double *x;    /* incumbent to inject, 1-based, in the columns of the problem given */
-    int ncols;          /* its columns */
     const sol_ctx *c;
     double t0, last, best, lb;
     int injected;
@@ -36,23 +35,12 @@ static void mip_callback(glp_tree *tree, void *info)
     case GLP_IHEUR:
         if (cb->x && !cb->injected) {
             cb->injected = 1;
-            /* GLPK reads a heuristic solution in the columns of the problem it searches, the
-             * presolved one: the incumbent is given only when presolve kept every column (else
-             * it would be read in the wrong columns; the incumbent is kept outside anyway) */
-            if (glp_get_num_cols(glp_ios_get_prob(tree)) == cb->ncols)
-                glp_ios_heur_sol(tree, cb->x);
+            glp_ios_heur_sol(tree, cb->x); /* presolve is off when one is given (below) */
         }
         break;
     case GLP_ISELECT: {
-        if (cb->work_stop > 0) { /* one node's work; the budget ends the search, not the clock */
-            int it = glp_get_it_cnt(glp_ios_get_prob(tree));
-            ctx_work(cb->c, cb->node_steps + (double)(it > cb->it_last ? it - cb->it_last : 0) * cb->iter_steps);
-            cb->it_last = it;
-            if (cb->c->meter->steps >= cb->work_stop) {
-                glp_ios_terminate(tree);
-                return;
-            }
-        }
+        if (ios_node_work(tree, cb->c, cb->node_steps, cb->iter_steps, &cb->it_last, cb->work_stop))
+            return;
         int best = glp_ios_best_node(tree);
         if (best)
             cb->tree_bound = glp_ios_node_bound(tree, best);
@@ -220,7 +208,7 @@ int integer_program(solve_state *s)
                 left = 0.15 * pb->time_limit_s;
         }
         iocp.tm_lim = left > 0.01 ? (int)(left * 1000.0) : 10;
-        mip_cb cb = {.x = xinit_ok ? s->xinit : NULL, .ncols = ncols, .c = c, .t0 = s->t0, .last = s->last_tick, .best = s->best_obj,
+        mip_cb cb = {.x = xinit_ok ? s->xinit : NULL, .c = c, .t0 = s->t0, .last = s->last_tick, .best = s->best_obj,
                      .lb = s->lb_obj, .target = primary_bound(c, c->exact_units ? s->lb_obj : fmax(s->vb.value, 0)),
                      .tree_bound = -1, .work_stop = work_stop,
                      .node_steps = SOL_W_BNB_ROW * (double)(nrows + ncols) * (double)nrows,

@@ -272,16 +272,19 @@ static double knapsack(pricer *pr, uint64_t cap, int mode)
             }
         }
     /* the order of the rows: items without a shared file first, then each file's items together
-     * (its set-up weight is paid once, when the first of them goes in) */
-    order = malloc((nkey + 1) * sizeof *order);
-    if (!order)
-        goto out;
-    for (size_t q = 0; q < nkey; q++)
-        order[q] = (uint64_t)(host ? pr->c->vi[key[2 * q]].share : 0) << 32 | q;
-    qsort(order, nkey, sizeof *order, cmp_u64);
+     * (its set-up weight is paid once, when the first of them goes in); without shared files
+     * (the usual case, and every GPU), the keys' own order */
+    if (host && pr->c->nshare) {
+        order = malloc((nkey + 1) * sizeof *order);
+        if (!order)
+            goto out;
+        for (size_t q = 0; q < nkey; q++)
+            order[q] = (uint64_t)pr->c->vi[key[2 * q]].share << 32 | q;
+        qsort(order, nkey, sizeof *order, cmp_u64);
+    }
     /* binary-split pieces */
     for (size_t oq = 0; oq < nkey; oq++) {
-        size_t q = (size_t)(order[oq] & 0xffffffffu);
+        size_t q = order ? (size_t)(order[oq] & 0xffffffffu) : oq;
         uint32_t b = key[2 * q + 1];
         for (uint32_t m = 1; b > 0; m *= 2) {
             uint32_t cnt = m < b ? m : b;

@@ -210,6 +210,11 @@ typedef struct glpk_guard {
 
 int glpk_quiet(void *info, const char *s);
 void glpk_hook(void *info);
+/* In a branch-and-bound callback (GLP_ISELECT), with a work budget (work_stop > 0): count one
+ * node's work (node_steps, and iter_steps per simplex iteration since *it_last) and end the
+ * search once the meter reaches work_stop.  1 when it ended the search. */
+int ios_node_work(glp_tree *tree, const sol_ctx *c, double node_steps, double iter_steps, int *it_last,
+                  double work_stop);
 /* 0 optimal, 1 stopped by the deadline or the budget (no duals), -1 failed */
 int master_solve(const sol_ctx *c, glp_prob *lp, glp_smcp *smcp, double deadline);
 
