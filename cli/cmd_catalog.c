@@ -289,6 +289,11 @@ static int run_import(const char *const *pos, size_t npos, const char *output, c
     }
     fprintf(stderr, "fedplan: imported %zu instance types (%zu with GPUs), %zu region prices, from %zu rows\n",
             imp.instances, imp.gpu_instances, imp.regions, imp.rows);
+    if (imp.attached_instances)
+        fprintf(stderr,
+                "fedplan: %zu GCP machine types priced as the VM plus its GPUs (%zu GPU price rows); regions "
+                "left unpriced for want of a GPU row there: %zu\n",
+                imp.attached_instances, imp.gpu_price_rows, imp.unpriced_regions);
     if (imp.skipped_rows) {
         fprintf(stderr, "fedplan: rows left out: %zu:", imp.skipped_rows);
         if (imp.nunknown) {

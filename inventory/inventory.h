@@ -299,7 +299,10 @@ typedef struct inv_import {
     size_t nunknown;       /* distinct unknown accelerator names (the first INV_IMPORT_UNKNOWN kept) */
     char unknown[INV_IMPORT_UNKNOWN][INV_NAME];
     size_t partial_rows;   /* rows with a fractional AcceleratorCount (a share of one GPU) */
-    size_t untyped_rows;   /* rows without an InstanceType (GCP prices attachable GPUs so) */
+    size_t untyped_rows;   /* rows without an InstanceType that priced no machine type (TPUs, ...) */
+    size_t gpu_price_rows; /* GCP: GPU rows added to the machine types that carry them */
+    size_t attached_instances; /* GCP machine types priced as VM + GPUs */
+    size_t unpriced_regions;   /* of those, regions left without a price (no GPU row there) */
 } inv_import;
 
 /* Read the CSV text buf (len bytes; file names it in errors) into out->yaml.  Accelerator

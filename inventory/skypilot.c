@@ -21,8 +21,17 @@
  *   - AcceleratorName is looked up in the GPU catalog (names and aliases) after the few names
  *     SkyPilot spells its own way (below).  Names it lacks are reported, never guessed.
  *   - a fractional AcceleratorCount is a share of one GPU (Azure's NVadsA10 v5 sizes): left
- *     out and counted, as are rows without an InstanceType (GCP lists the GPUs one attaches
- *     to a VM as rows of their own).
+ *     out and counted.
+ *   - GCP bills a machine type and the GPUs attached to it apart, and SkyPilot's GCP table says
+ *     so: an accelerator-optimized machine type (a2, a3, a4, g2) has a row without an
+ *     AcceleratorName holding the VM's price, and the GPUs have rows of their own without an
+ *     InstanceType (AcceleratorName, AcceleratorCount, Region, Price, SpotPrice).  SkyPilot's
+ *     own cost is the sum of the two (sky/clouds/gcp.py: instance_type_to_hourly_cost plus
+ *     accelerators_to_hourly_cost).  This reader does the same: those machine types get the
+ *     GPUs Google documents for them (gcp_machines below) and, per region, the VM's price plus
+ *     the price of that many GPUs there; a region without such a GPU row has no price.  Other
+ *     rows without an InstanceType (TPUs, GPUs no machine type here carries) are left out and
+ *     counted.
  *
  * CSV syntax is RFC 4180: fields separated by commas, double-quoted where they hold commas,
  * quotes ("" inside quotes) or line breaks; records end with LF or CRLF.  Every error names
@@ -46,7 +55,35 @@ static const struct {
     const char *skypilot, *gpu;
 } sky_names[] = {
     {"A100", "a100-40gb"},
+    {"H100-MEGA", "h100"}, /* GCP a3-megagpu-8g: H100 80GB with more network bandwidth */
 };
+
+/* GCP's accelerator-optimized machine types and the GPUs that come with them, in SkyPilot's
+ * accelerator names (https://cloud.google.com/compute/docs/accelerator-optimized-machines and
+ * https://cloud.google.com/compute/docs/gpus; g2-standard-24 has 2 L4, 48 has 4, 96 has 8, the
+ * other sizes 1). */
+static const struct {
+    const char *type, *acc;
+    int count;
+} gcp_machines[] = {
+    {"a2-highgpu-1g", "A100", 1},       {"a2-highgpu-2g", "A100", 2},       {"a2-highgpu-4g", "A100", 4},
+    {"a2-highgpu-8g", "A100", 8},       {"a2-megagpu-16g", "A100", 16},     {"a2-ultragpu-1g", "A100-80GB", 1},
+    {"a2-ultragpu-2g", "A100-80GB", 2}, {"a2-ultragpu-4g", "A100-80GB", 4}, {"a2-ultragpu-8g", "A100-80GB", 8},
+    {"a3-highgpu-1g", "H100", 1},       {"a3-highgpu-2g", "H100", 2},       {"a3-highgpu-4g", "H100", 4},
+    {"a3-highgpu-8g", "H100", 8},       {"a3-edgegpu-8g", "H100", 8},       {"a3-edgegpu-8g-nolssd", "H100", 8},
+    {"a3-megagpu-8g", "H100-MEGA", 8},  {"a3-ultragpu-8g", "H200", 8},      {"a4-highgpu-8g", "B200", 8},
+    {"g2-standard-4", "L4", 1},         {"g2-standard-8", "L4", 1},         {"g2-standard-12", "L4", 1},
+    {"g2-standard-16", "L4", 1},        {"g2-standard-24", "L4", 2},        {"g2-standard-32", "L4", 1},
+    {"g2-standard-48", "L4", 4},        {"g2-standard-96", "L4", 8},
+};
+
+static int gcp_machine(const char *type)
+{
+    for (size_t i = 0; i < sizeof gcp_machines / sizeof gcp_machines[0]; i++)
+        if (fp_streq_ci(type, gcp_machines[i].type))
+            return (int)i;
+    return -1;
+}
 
 static const inv_gpu *sky_gpu(const inv_catalog *cat, const char *name)
 {
@@ -194,9 +231,19 @@ typedef struct sky_inst {
     const inv_gpu *gpu;  /* NULL when acc is "" */
     double count, vcpus, mem_gib;
     unsigned long line;  /* its first row */
+    int attach;          /* GCP: the GPUs are priced on rows of their own (gcp_machines) */
     sky_region *regions;
     size_t nregions, capregions;
 } sky_inst;
+
+/* GCP: the price of COUNT accelerators ACC in REGION, from rows without an InstanceType */
+typedef struct sky_acc {
+    char acc[INV_NAME];
+    double count;
+    sky_region r;
+    size_t rows;
+    int used;
+} sky_acc;
 
 enum { C_TYPE, C_ACC, C_COUNT, C_VCPUS, C_MEM, C_PRICE, C_SPOT, C_REGION, C_NCOLS };
 static const char *const col_names[C_NCOLS] = {"InstanceType", "AcceleratorName", "AcceleratorCount", "vCPUs",
@@ -320,6 +367,8 @@ int inv_skypilot_import(const inv_catalog *cat, const char *file, const char *bu
         c.p += 3; /* a UTF-8 byte order mark */
     sky_inst *v = NULL;
     size_t n = 0, cap = 0;
+    sky_acc *acc_v = NULL;
+    size_t nacc = 0, capacc = 0;
     fp_tbuf b = {0};
     int rc = -1;
     size_t col[C_NCOLS];
@@ -369,9 +418,53 @@ int inv_skypilot_import(const inv_catalog *cat, const char *file, const char *bu
             num_field(&c, col[C_SPOT], "SpotPrice", 1e5, 1, &spot, &has_spot, err))
             goto out;
         if (!*type) {
-            out->untyped_rows++;
-            out->skipped_rows++;
+            if (*acc && has_count && count > 0 && *region && strlen(region) < sizeof v->regions->name &&
+                strlen(acc) < INV_NAME) {
+                sky_acc *e = NULL;
+                for (size_t i = 0; i < nacc && !e; i++)
+                    if (acc_v[i].count == count && !strcmp(acc_v[i].acc, acc) && !strcmp(acc_v[i].r.name, region))
+                        e = &acc_v[i];
+                if (!e) {
+                    if (nacc == capacc) {
+                        size_t nc = capacc ? capacc * 2 : 64;
+                        sky_acc *na = realloc(acc_v, nc * sizeof *na);
+                        if (!na) {
+                            fp_fail(err, file, 0, 0, "out of memory");
+                            goto out;
+                        }
+                        acc_v = na;
+                        capacc = nc;
+                    }
+                    e = &acc_v[nacc++];
+                    memset(e, 0, sizeof *e);
+                    snprintf(e->acc, sizeof e->acc, "%s", acc);
+                    e->count = count;
+                    snprintf(e->r.name, sizeof e->r.name, "%s", region);
+                }
+                e->rows++;
+                if (has_price && (!e->r.has_on_demand || price < e->r.on_demand)) {
+                    e->r.on_demand = price;
+                    e->r.has_on_demand = 1;
+                }
+                if (has_spot && (!e->r.has_spot || spot < e->r.spot)) {
+                    e->r.spot = spot;
+                    e->r.has_spot = 1;
+                }
+            } else {
+                out->untyped_rows++;
+                out->skipped_rows++;
+            }
             continue;
+        }
+        int attach = 0;
+        if (!*acc) {
+            int m = gcp_machine(type);
+            if (m >= 0) {
+                acc = gcp_machines[m].acc;
+                count = gcp_machines[m].count;
+                has_count = 1;
+                attach = 1;
+            }
         }
         if (strlen(type) + strlen(o->provider) + 2 > INV_NAME || !name_ok(type)) {
             fp_fail(err, file, c.fline[col[C_TYPE]], c.fcol[col[C_TYPE]],
@@ -445,6 +538,7 @@ int inv_skypilot_import(const inv_catalog *cat, const char *file, const char *bu
             s->vcpus = has_vcpus ? vcpus : 0;
             s->mem_gib = mem;
             s->line = c.fline[0];
+            s->attach = attach;
         } else if (strcmp(s->acc, acc) != 0 || s->count != (*acc ? count : 0) || s->mem_gib != mem ||
                    s->vcpus != (has_vcpus ? vcpus : 0)) {
             fp_fail(err, file, c.fline[0], c.fcol[0],
@@ -482,6 +576,37 @@ int inv_skypilot_import(const inv_catalog *cat, const char *file, const char *bu
     }
     if (r < 0)
         goto out;
+    /* GCP: each region's price is the VM's plus its GPUs' there (none where either is missing) */
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i].attach)
+            continue;
+        for (size_t k = 0; k < v[i].nregions; k++) {
+            sky_region *g = &v[i].regions[k];
+            const sky_acc *e = NULL;
+            for (size_t j = 0; j < nacc && !e; j++)
+                if (acc_v[j].count == v[i].count && !strcmp(acc_v[j].acc, v[i].acc) &&
+                    !strcmp(acc_v[j].r.name, g->name)) {
+                    e = &acc_v[j];
+                    acc_v[j].used = 1;
+                }
+            g->has_on_demand = g->has_on_demand && e && e->r.has_on_demand;
+            g->has_spot = g->has_spot && e && e->r.has_spot;
+            if (g->has_on_demand)
+                g->on_demand += e->r.on_demand;
+            if (g->has_spot)
+                g->spot += e->r.spot;
+            out->unpriced_regions += !g->has_on_demand && !g->has_spot;
+        }
+        out->attached_instances++;
+    }
+    for (size_t j = 0; j < nacc; j++) {
+        if (acc_v[j].used)
+            out->gpu_price_rows += acc_v[j].rows;
+        else {
+            out->untyped_rows += acc_v[j].rows;
+            out->skipped_rows += acc_v[j].rows;
+        }
+    }
     if (out->nunknown && !o->skip_unknown) {
         char list[512] = "";
         size_t used = 0;
@@ -517,6 +642,7 @@ int inv_skypilot_import(const inv_catalog *cat, const char *file, const char *bu
 out:
     free(b.p);
     free(c.store);
+    free(acc_v);
     insts_free(v, n);
     return rc;
 }

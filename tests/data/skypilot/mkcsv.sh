@@ -21,3 +21,21 @@ g() { # GpuInfo as SkyPilot writes it: NAME COUNT MIB
     echo "p4d.24xlarge,A100,8.0,96.0,1152.0,$(g A100 8 40960),32.7726,,us-east-1,use1-az1"
     echo 'inf2.xlarge,Inferentia2,1.0,4.0,16.0,,0.7582,0.2,us-east-1,use1-az1'
 } > "$1/aws/vms.csv"
+
+# DIR/gcp/vms.csv: the column layout of catalogs/v7/gcp/vms.csv.  GCP bills a machine type and its
+# GPUs apart: the a2/g2 rows carry no AcceleratorName and hold the VM's price; the GPUs' prices are
+# rows without an InstanceType, one per AcceleratorCount.  The figures are the 2025 us-central1
+# ones (VM + GPU = the whole machine type's price); europe-west4 has no A100 row here on purpose.
+mkdir -p "$1/gcp"
+{
+    echo 'InstanceType,vCPUs,MemoryGiB,AcceleratorName,AcceleratorCount,GpuInfo,Region,AvailabilityZone,Price,SpotPrice'
+    for z in a b; do echo "a2-highgpu-1g,12.0,85.0,,,,us-central1,us-central1-$z,0.73948,0.29576"; done
+    echo 'a2-highgpu-1g,12.0,85.0,,,,europe-west4,europe-west4-a,0.81406,0.31824'
+    echo 'g2-standard-24,24.0,96.0,,,,us-central1,us-central1-a,0.88075,0.35226'
+    echo 'n1-standard-8,8.0,30.0,,,,us-central1,us-central1-a,0.379998,0.08'
+    echo ',,,A100,1.0,,us-central1,us-central1-a,2.93391,0.9976'
+    echo ',,,A100,1.0,,us-central1,us-central1-b,2.93391,0.9976'
+    echo ',,,A100,2.0,,us-central1,us-central1-a,5.86782,1.9952'
+    echo ',,,L4,2.0,,us-central1,us-central1-a,1.12008,0.43'
+    echo ',,,tpu-v6e-16,1,tpu-v6e-16,us-central1,us-central1-b,43.2,10.37331'
+} > "$1/gcp/vms.csv"
