@@ -330,7 +330,7 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
             json_object_set_new(kinds, st->kinds[i].name, k);
         }
         json_object_set_new(ck, "types", kinds);
-        if (st->unloaded_tensors) { /* GGUF NextN/MTP blocks llama.cpp skips at load: in no figure above */
+        if (st->unloaded_tensors) { /* NextN/MTP layers the runtime skips at load: in no figure above */
             json_t *u = json_object();
             json_object_set_new(u, "tensors", json_integer((json_int_t)st->unloaded_tensors));
             json_object_set_new(u, "elements", json_integer((json_int_t)st->unloaded_elements));
