@@ -210,11 +210,14 @@ typedef struct result {
     int params_match;         /* stored elements == architecture's count (-1: not comparable) */
 } result;
 
-/* The weights' dtype as printed: a GGUF's tensors have types of their own. */
+/* The weights' dtype as printed: a GGUF's tensors have types of their own, and so does a
+ * checkpoint quantized by a method fedplan has no formula for (named by its quant_method). */
 static const char *weights_name(const est_workload *w, const result *r)
 {
     if (w->stored_weights && !strcmp(r->model.files.stored.format, "gguf"))
         return "gguf";
+    if (w->stored_weights && r->model.files.quant.present && r->model.files.quant.dtype == EST_DT_COUNT)
+        return r->model.files.quant.method;
     return est_dtype_name(w->weight_dtype);
 }
 

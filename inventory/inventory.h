@@ -267,8 +267,10 @@ const char *inv_model_runtime(const char *model);
 
 /* What r's files say about the weights, into o (after est_options_finish): the dtype of its
  * quantization_config, and for inference the bytes as stored (est_workload.stored_weights).
- * A dtype given in o wins over both.  Returns 0, or -1 with err naming r->where (a method
- * fedplan cannot size; a .gguf given another runtime than llama.cpp). */
+ * A dtype given in o wins over both.  A method fedplan has no formula for is sized by the
+ * stored bytes when a checkpoint's safetensors were read and the workload is inference on a
+ * runtime that loads them.  Returns 0, or -1 with err naming r->where (a method fedplan cannot
+ * size otherwise; a .gguf given another runtime than llama.cpp). */
 int inv_resolved_apply(const inv_resolved *r, est_options *o, fp_error *err);
 
 /* Find a Hub id ("org/name") in the local Hugging Face cache, offline: HF_HUB_CACHE, else

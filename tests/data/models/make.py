@@ -372,6 +372,12 @@ def main():
     checkpoint(os.path.join(M, "tiny-llama-fp8"), llama_config(2, h=256, inter=512, heads=4, kv=2, vocab=64,
                                                                extra={"quantization_config": qc}),
                fp8_tensors(2, 256, 512, 4, 2, 64))
+    # a method fedplan has no formula for (compressed-tensors, as llm-compressor writes fp8
+    # checkpoints): the tensors' bytes size the weights
+    qc = {"quant_method": "compressed-tensors", "format": "float-quantized", "quantization_status": "compressed"}
+    checkpoint(os.path.join(M, "tiny-llama-ct"), llama_config(2, h=256, inter=512, heads=4, kv=2, vocab=64,
+                                                              extra={"quantization_config": qc}),
+               fp8_tensors(2, 256, 512, 4, 2, 64))
     # config.json files with each quantization_config (no weights: the formula sizes them)
     for name, qc in [("gptq", {"quant_method": "gptq", "bits": 4, "group_size": 128, "desc_act": False, "sym": True}),
                      ("awq", {"quant_method": "awq", "bits": 4, "group_size": 64, "zero_point": True, "version": "gemm"}),
