@@ -210,11 +210,14 @@ typedef struct result {
     int params_match;         /* stored elements == architecture's count (-1: not comparable) */
 } result;
 
-/* The weights' dtype as printed: a GGUF's tensors have types of their own. */
+/* The weights' dtype as printed: a GGUF's tensors have types of their own, and so does a
+ * checkpoint quantized by a method fedplan has no formula for (named by its quant_method). */
 static const char *weights_name(const est_workload *w, const result *r)
 {
     if (w->stored_weights && !strcmp(r->model.files.stored.format, "gguf"))
         return "gguf";
+    if (w->stored_weights && r->model.files.quant.present && r->model.files.quant.dtype == EST_DT_COUNT)
+        return r->model.files.quant.method;
     return est_dtype_name(w->weight_dtype);
 }
 
@@ -330,7 +333,7 @@ static json_t *build_json(const est_cli *c, const char *name, const char *hf_id,
             json_object_set_new(kinds, st->kinds[i].name, k);
         }
         json_object_set_new(ck, "types", kinds);
-        if (st->unloaded_tensors) { /* GGUF NextN/MTP blocks llama.cpp skips at load: in no figure above */
+        if (st->unloaded_tensors) { /* NextN/MTP layers the runtime skips at load: in no figure above */
             json_t *u = json_object();
             json_object_set_new(u, "tensors", json_integer((json_int_t)st->unloaded_tensors));
             json_object_set_new(u, "elements", json_integer((json_int_t)st->unloaded_elements));

@@ -27,6 +27,7 @@ for t in "$@"; do
         done ;;
     safetensors)
         cp tests/data/models/tiny-llama/*.safetensors tests/data/models/tiny-llama-fp8/*.safetensors \
+            tests/data/models/tiny-glm4moe-mtp/*.safetensors \
             tests/data/bad/st-*.safetensors "$corpus"/ 2>/dev/null ;;
     gguf) cp tests/data/models/*.gguf tests/data/bad/gguf-*.gguf "$corpus"/ 2>/dev/null ;;
     cli)

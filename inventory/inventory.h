@@ -186,18 +186,20 @@ typedef struct inv_stored {
     int quantized;     /* some tensor is not F32/F16/BF16/F64 (safetensors): elements are no parameter count */
     /* in the files but not loaded by the runtime, so in none of the figures above: the
      * NextN/MTP layers a GGUF keeps as its last nextn_predict_layers blocks (llama.cpp
-     * creates them TENSOR_SKIP: GLM-4.5) */
+     * creates them TENSOR_SKIP: GLM-4.5), and the safetensors layers past num_hidden_layers
+     * (model.layers.N, N >= it: GLM-4.5's and DeepSeek-V3's MTP layers) */
     uint64_t unloaded_tensors, unloaded_elements, unloaded_bytes;
     size_t nkinds;
     inv_kind kinds[INV_KINDS]; /* in first-seen order */
 } inv_stored;
 
 /* safetensors: one file's header (8-byte little-endian length, then that much JSON).  Adds
- * its tensors to st (which the caller zeroes before the first file).  _parse reads the
- * first len bytes of a file of file_size bytes held in buf (buf is not kept). */
-int inv_safetensors_read(const char *path, inv_stored *st, fp_error *err);
+ * its tensors to st (which the caller zeroes before the first file); those of layers past
+ * the architecture's `layers` (num_hidden_layers; 0: none set apart) as unloaded.  _parse
+ * reads the first len bytes of a file of file_size bytes held in buf (buf is not kept). */
+int inv_safetensors_read(const char *path, uint64_t layers, inv_stored *st, fp_error *err);
 int inv_safetensors_parse(const char *file, const unsigned char *buf, size_t len, uint64_t file_size,
-                          inv_stored *st, fp_error *err);
+                          uint64_t layers, inv_stored *st, fp_error *err);
 
 /* GGUF (version 2 or 3): header, metadata and tensor infos into an architecture (through
  * the same config readers as config.json: docs/formats.md has the key mapping), the stored
@@ -265,8 +267,10 @@ const char *inv_model_runtime(const char *model);
 
 /* What r's files say about the weights, into o (after est_options_finish): the dtype of its
  * quantization_config, and for inference the bytes as stored (est_workload.stored_weights).
- * A dtype given in o wins over both.  Returns 0, or -1 with err naming r->where (a method
- * fedplan cannot size; a .gguf given another runtime than llama.cpp). */
+ * A dtype given in o wins over both.  A method fedplan has no formula for is sized by the
+ * stored bytes when a checkpoint's safetensors were read and the workload is inference on a
+ * runtime that loads them.  Returns 0, or -1 with err naming r->where (a method fedplan cannot
+ * size otherwise; a .gguf given another runtime than llama.cpp). */
 int inv_resolved_apply(const inv_resolved *r, est_options *o, fp_error *err);
 
 /* Find a Hub id ("org/name") in the local Hugging Face cache, offline: HF_HUB_CACHE, else

@@ -119,8 +119,9 @@ static int load_config(const char *path, inv_modelfile *m, fp_error *err)
 
 /* ====================================================================== safetensors shards */
 
-/* The shard names of an index's weight_map (unique, sorted) read into st. */
-static int read_index(const char *dir, const char *index, inv_stored *st, fp_error *err)
+/* The shard names of an index's weight_map (unique, sorted) read into st; layers past
+ * `layers` set apart (inv_safetensors_read). */
+static int read_index(const char *dir, const char *index, uint64_t layers, inv_stored *st, fp_error *err)
 {
     char *text;
     size_t len;
@@ -162,7 +163,7 @@ static int read_index(const char *dir, const char *index, inv_stored *st, fp_err
             continue;
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        if (inv_safetensors_read(path, st, err) != 0)
+        if (inv_safetensors_read(path, layers, st, err) != 0)
             goto out;
     }
     rc = 0;
@@ -173,7 +174,7 @@ out:
 }
 
 /* Every *.safetensors in dir, in name order. */
-static int read_all(const char *dir, inv_stored *st, fp_error *err)
+static int read_all(const char *dir, uint64_t layers, inv_stored *st, fp_error *err)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -207,7 +208,7 @@ static int read_all(const char *dir, inv_stored *st, fp_error *err)
     for (size_t i = 0; rc == 0 && i < n; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        rc = inv_safetensors_read(path, st, err);
+        rc = inv_safetensors_read(path, layers, st, err);
     }
     for (size_t i = 0; i < n; i++)
         free(names[i]);
@@ -232,29 +233,32 @@ int inv_modelfile_load(const char *path, inv_modelfile *m, fp_error *err)
             return -1;
         snprintf(index, sizeof index, "%s/model.safetensors.index.json", path);
         if (stat(index, &sb) == 0)
-            return read_index(path, index, &m->stored, err);
-        return read_all(path, &m->stored, err);
+            return read_index(path, index, m->arch.layers, &m->stored, err);
+        return read_all(path, m->arch.layers, &m->stored, err);
     }
     if (ends_with(path, ".gguf")) {
         snprintf(m->kind, sizeof m->kind, "gguf");
         return inv_gguf_load(path, &m->arch, &m->stored, m->name, err);
     }
     if (ends_with(path, ".safetensors")) {
-        /* one file of a checkpoint: its header first (a broken file is named as such), then the
-         * config.json beside it */
+        /* one file of a checkpoint and the config.json beside it, read first for its layer
+         * count; without one the header is still read, so that a broken file is named as such */
         char cfg[4200], dir[4096];
         snprintf(m->kind, sizeof m->kind, "checkpoint");
-        if (inv_safetensors_read(path, &m->stored, err) != 0)
-            return -1;
         snprintf(dir, sizeof dir, "%s", path);
         char *slash = strrchr(dir, '/');
         if (slash)
             *slash = 0;
         snprintf(cfg, sizeof cfg, "%s/config.json", slash ? dir : ".");
-        if (stat(cfg, &sb) != 0)
-            return fp_fail(err, path, 0, 0, "a safetensors file holds no architecture, and no config.json is beside it");
         base_name(path, m->name, sizeof m->name);
-        return load_config(cfg, m, err);
+        if (stat(cfg, &sb) != 0) {
+            if (inv_safetensors_read(path, 0, &m->stored, err) != 0)
+                return -1;
+            return fp_fail(err, path, 0, 0, "a safetensors file holds no architecture, and no config.json is beside it");
+        }
+        if (load_config(cfg, m, err) != 0)
+            return -1;
+        return inv_safetensors_read(path, m->arch.layers, &m->stored, err);
     }
     snprintf(m->kind, sizeof m->kind, "config");
     base_name(path, m->name, sizeof m->name);

@@ -112,11 +112,20 @@ int inv_resolved_apply(const inv_resolved *r, est_options *o, fp_error *err)
     const inv_quant *q = &mf->quant;
     if (o->dtype_set)
         return 0; /* --dtype (a workload's dtype) says how the weights are sized: it wins */
+    /* a checkpoint's safetensors headers give the bytes inference loads, whatever the method */
+    int st_usable = !strcmp(mf->stored.format, "safetensors") && w->mode == EST_MODE_INFER &&
+                    w->runtime != EST_RT_LLAMACPP;
     if (q->present) {
-        if (q->dtype == EST_DT_COUNT)
+        if (q->dtype == EST_DT_COUNT) {
+            if (st_usable) { /* a method fedplan has no formula for: the tensors as they are */
+                w->stored_weights = mf->stored.bytes;
+                return 0;
+            }
             return fp_fail(err, r->where, 0, 0,
-                           "quantization_config: fedplan cannot size %s: give --dtype to say how the weights are stored",
-                           q->what);
+                           "quantization_config: fedplan cannot size %s: give --dtype to say how the weights are "
+                           "stored%s", q->what,
+                           mf->stored.format[0] ? "" : ", or give the checkpoint directory (its tensors say it)");
+        }
         w->weight_dtype = q->dtype;
         w->group_size = q->group_size;
         w->gptq_g_idx = q->g_idx;

@@ -13,6 +13,13 @@
  * Every length is checked against the file's size before anything is allocated or read: a
  * header that claims 2^63 bytes is refused from its first 8 bytes.  Errors name the file and
  * the byte offset ("at byte 8: ...").
+ *
+ * Tensors of decoder layers past the config's num_hidden_layers ("model.layers.N." with
+ * N >= layers) are counted apart, as unloaded: GLM-4.5 and DeepSeek-V3 keep their NextN/MTP
+ * layers there (GLM-4.5-Air: model.layers.46.*, with its own copies of the embedding and the
+ * head), and neither transformers (Glm4MoePreTrainedModel and DeepseekV3PreTrainedModel list
+ * them in _keys_to_ignore_on_load_unexpected) nor vLLM's model classes (their load_weights
+ * skip the spec-decode layers) load them unless asked to draft with them.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -70,10 +77,28 @@ static int span_cmp(const void *a, const void *b)
     return x->begin < y->begin ? -1 : x->begin > y->begin;
 }
 
+/* Whether a tensor name is "model.layers.N.<...>" with N >= layers (layers 0: never). */
+static int past_last_layer(const char *name, uint64_t layers)
+{
+    static const char prefix[] = "model.layers.";
+    if (!layers || strncmp(name, prefix, sizeof prefix - 1))
+        return 0;
+    const char *p = name + sizeof prefix - 1;
+    if (*p < '0' || *p > '9')
+        return 0;
+    uint64_t v = 0;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (v >= layers) /* already past: no need to read (or overflow on) more digits */
+            return 1;
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    return *p == '.' && v >= layers;
+}
+
 /* The JSON header (n bytes, not NUL-terminated) of a file whose tensor data holds data_size
  * bytes.  Adds into st only when every tensor is valid. */
-static int parse_header(const char *file, const char *hdr, size_t n, uint64_t data_size, inv_stored *st,
-                        fp_error *err)
+static int parse_header(const char *file, const char *hdr, size_t n, uint64_t data_size, uint64_t layers,
+                        inv_stored *st, fp_error *err)
 {
     json_error_t jerr;
     json_t *root = json_loadb(hdr, n, JSON_REJECT_DUPLICATES, &jerr);
@@ -158,6 +183,12 @@ static int parse_header(const char *file, const char *hdr, size_t n, uint64_t da
             goto out;
         }
         spans[ns++] = (span){begin, end, name};
+        if (past_last_layer(name, layers)) {
+            add.unloaded_tensors++;
+            add.unloaded_elements += elems;
+            add.unloaded_bytes += end - begin;
+            continue;
+        }
         add.tensors++;
         add.elements += elems;
         add.bytes += end - begin;
@@ -208,7 +239,7 @@ static int header_len(const char *file, const unsigned char *first8, uint64_t fi
 }
 
 int inv_safetensors_parse(const char *file, const unsigned char *buf, size_t len, uint64_t file_size,
-                          inv_stored *st, fp_error *err)
+                          uint64_t layers, inv_stored *st, fp_error *err)
 {
     if (file_size < 8 || len < 8)
         return fp_fail(err, file, 0, 0, "at byte 0: %llu bytes: too short for a safetensors header (8-byte length first)",
@@ -219,10 +250,10 @@ int inv_safetensors_parse(const char *file, const unsigned char *buf, size_t len
     if (n > len - 8)
         return fp_fail(err, file, 0, 0, "at byte 8: the header (%llu bytes) is cut short at %llu bytes",
                        (unsigned long long)n, (unsigned long long)(len - 8));
-    return parse_header(file, (const char *)buf + 8, (size_t)n, file_size - 8 - n, st, err);
+    return parse_header(file, (const char *)buf + 8, (size_t)n, file_size - 8 - n, layers, st, err);
 }
 
-int inv_safetensors_read(const char *path, inv_stored *st, fp_error *err)
+int inv_safetensors_read(const char *path, uint64_t layers, inv_stored *st, fp_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -254,7 +285,7 @@ int inv_safetensors_read(const char *path, inv_stored *st, fp_error *err)
                 ferror(f) ? strerror(errno) : "the file shrank");
         goto out;
     }
-    rc = parse_header(path, hdr, (size_t)n, size - 8 - n, st, err);
+    rc = parse_header(path, hdr, (size_t)n, size - 8 - n, layers, st, err);
 out:
     free(hdr);
     fclose(f);

@@ -124,6 +124,13 @@ static void test_kv_patterns(test_ctx *t)
     CHECK_U64(t, kv_at(t, &cat, "gemma-3-27b", 32768), 8192ULL * (10 * 32768 + 52 * 1024));
     /* Llama 4 Scout at 65536: 12 NoPE global layers x 65536 + 36 chunked x 8192; 2 x 8 x 128 x 2 B */
     CHECK_U64(t, kv_at(t, &cat, "llama-4-scout", 65536), 4096ULL * (12 * 65536 + 36 * 8192));
+    /* gemma-3-12b at 32768: 8 global (of 48, every 6th) x 32768 + 40 local x 1024; 2 x 8 x 256 x 2 B */
+    CHECK_U64(t, kv_at(t, &cat, "gemma-3-12b", 32768), 8192ULL * (8 * 32768 + 40 * 1024));
+    /* GLM-4.5-Air and GLM-4.5: full attention in every layer (the MTP layer holds no KV unless it
+     * drafts), 2 x 8 x 128 x 2 B per layer; partial_rotary_factor changes no size */
+    CHECK_U64(t, est_kv_bytes_per_token(&model(t, &cat, "glm-4.5-air")->arch, 2), 46 * 4096);
+    CHECK_U64(t, est_kv_bytes_per_token(&model(t, &cat, "glm-4.5")->arch, 2), 92 * 4096);
+    CHECK_U64(t, kv_at(t, &cat, "glm-4.5-air", 32768), 46ULL * 4096 * 32768);
     /* shorter than the window or chunk: every layer holds every token */
     CHECK_U64(t, kv_at(t, &cat, "llama-4-scout", 4096), 4096ULL * 48 * 4096);
     CHECK_U64(t, kv_at(t, &cat, "gpt-oss-20b", 100), 2048ULL * 24 * 100);
@@ -142,7 +149,12 @@ static void test_new_rules(test_ctx *t)
     CHECK_U64(t, p.vision, 416866032ULL + 2949120ULL + 1152ULL);
     CHECK_U64(t, p.total - p.vision, 3880263168ULL);
     CHECK_U64(t, p.active, p.total - p.vision);
-    /* Gemma 3 12B: keras-hub gemma3_12b counts vocab 262144: 12,187,079,280 */
+    /* Gemma 3 12B as released (vocab 262208): the Hub's count 12,187,325,040, of which the
+     * SigLIP tower and projector 416,866,032 + 3840 x 1152 + 1152; keras-hub gemma3_12b counts
+     * vocab 262144: 12,187,079,280 */
+    CHECK(t, est_params_count(&model(t, &cat, "gemma-3-12b")->arch, &p, NULL) == 0);
+    CHECK_U64(t, p.total, 12187325040ULL);
+    CHECK_U64(t, p.vision, 416866032ULL + 4423680ULL + 1152ULL);
     {
         est_arch a = model(t, &cat, "gemma-3-12b")->arch;
         a.vocab = 262144;
@@ -152,6 +164,31 @@ static void test_new_rules(test_ctx *t)
         a.vision.kind = EST_VIS_NONE;
         CHECK(t, est_params_count(&a, &p, NULL) == 0);
         CHECK_U64(t, p.total, 11765788416ULL);
+    }
+    /* GLM-4.5 and GLM-4.5-Air: the Hub's counts of zai-org/GLM-4.5 and zai-org/GLM-4.5-Air,
+     * 358,337,791,296 and 110,468,824,832 (quoted in public GitHub files: debaditc/kvfit
+     * scripts/build_registry.py), are the parameters loaded plus the MTP layer each checkpoint
+     * stores as model.layers.{num_hidden_layers} (transformers' Glm4MoeMTPLayer layout): one
+     * more MoE decoder layer, eh_proj (2h -> h), enorm, hnorm, shared_head.norm and its own
+     * embedding and head (vocab x h each) */
+    {
+        static const struct {
+            const char *name;
+            uint64_t loaded, mtp, hub;
+        } glm[] = {{"glm-4.5", 352797829024ULL, 5539962272ULL, 358337791296ULL},
+                   {"glm-4.5-air", 106852251264ULL, 3616573568ULL, 110468824832ULL}};
+        for (size_t i = 0; i < sizeof glm / sizeof glm[0]; i++) {
+            est_arch a = model(t, &cat, glm[i].name)->arch;
+            est_params p1;
+            CHECK(t, est_params_count(&a, &p, NULL) == 0);
+            CHECK_U64(t, p.total, glm[i].loaded);
+            a.layers++;
+            a.moe_layers++;
+            CHECK(t, est_params_count(&a, &p1, NULL) == 0);
+            uint64_t mtp = (p1.total - p.total) + 2 * a.hidden * a.hidden + 3 * a.hidden + 2 * a.vocab * a.hidden;
+            CHECK_U64(t, mtp, glm[i].mtp);
+            CHECK_U64(t, p.total + mtp, glm[i].hub);
+        }
     }
     /* Llama 4: both checkpoints differ from their text models by the same vision + projector */
     CHECK(t, est_params_count(&model(t, &cat, "llama-4-scout")->arch, &p, NULL) == 0);

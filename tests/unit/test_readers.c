@@ -55,7 +55,7 @@ static void test_safetensors_dtypes(test_ctx *t)
     inv_stored st;
     memset(&st, 0, sizeof st);
     fp_error e;
-    CHECK(t, inv_safetensors_parse("x.safetensors", buf, len, len, &st, &e) == 0);
+    CHECK(t, inv_safetensors_parse("x.safetensors", buf, len, len, 0, &st, &e) == 0);
     CHECK_U64(t, st.tensors, sizeof rows / sizeof rows[0]);
     CHECK_U64(t, st.bytes, off);
     CHECK(t, st.quantized);
@@ -78,7 +78,7 @@ static int st_fails(const char *hdr, size_t data, uint64_t claimed_len, fp_error
             buf[i] = (unsigned char)(claimed_len >> (8 * i));
     inv_stored st;
     memset(&st, 0, sizeof st);
-    int rc = inv_safetensors_parse("bad.safetensors", buf, len, len, &st, e);
+    int rc = inv_safetensors_parse("bad.safetensors", buf, len, len, 0, &st, e);
     return rc != 0 && st.tensors == 0; /* nothing added from a broken file */
 }
 
@@ -104,8 +104,35 @@ static void test_safetensors_broken(test_ctx *t)
     unsigned char five[5] = {1, 0, 0, 0, 0};
     inv_stored st;
     memset(&st, 0, sizeof st);
-    CHECK(t, inv_safetensors_parse("short.safetensors", five, 5, 5, &st, &e) != 0);
+    CHECK(t, inv_safetensors_parse("short.safetensors", five, 5, 5, 0, &st, &e) != 0);
     CHECK_HAS(t, e.msg, "too short");
+}
+
+/* which names are layers past the last: "model.layers.N." with N >= layers, only that prefix,
+ * digits then a dot (a 25-digit index is past any count without overflowing) */
+static void test_safetensors_past_layers(test_ctx *t)
+{
+    static const char *names[] = {"model.layers.1.w", "model.layers.2.w", "model.layers.10.w",
+                                  "model.layers.9999999999999999999999999.w", "model.layers.2x.w", "model.layers.x",
+                                  "model.layers.2", "lm.model.layers.3.w", "model.norm.weight"};
+    static const int past[] = {0, 1, 1, 1, 0, 0, 0, 0, 0};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char hdr[256];
+        snprintf(hdr, sizeof hdr, "{\"%s\":{\"dtype\":\"BF16\",\"shape\":[4],\"data_offsets\":[0,8]}}", names[i]);
+        unsigned char buf[512];
+        size_t len = st_file(buf, sizeof buf, hdr, 8);
+        inv_stored st;
+        memset(&st, 0, sizeof st);
+        fp_error e;
+        CHECK(t, inv_safetensors_parse("x.safetensors", buf, len, len, 2, &st, &e) == 0);
+        if (st.unloaded_tensors != (uint64_t)past[i]) {
+            fprintf(stderr, "  %s:%d: '%s': %" PRIu64 " unloaded, want %d\n", __FILE__, __LINE__, names[i],
+                    st.unloaded_tensors, past[i]);
+            t->failures++;
+        }
+        CHECK_U64(t, st.tensors + st.unloaded_tensors, 1);
+        CHECK_U64(t, st.bytes + st.unloaded_bytes, 8);
+    }
 }
 
 /* the checkpoint directory of make.py: two shards named by an index, bf16 matrices, f32 norms */
@@ -129,6 +156,39 @@ static void test_checkpoint_dir(test_ctx *t)
         CHECK_U64(t, f32->bytes, 5 * 16 * 4);
     }
     CHECK_U64(t, m.stored.bytes, 11584);
+}
+
+/* GLM-4.5's safetensors layout (make.py: a dense layer, an MoE layer, and the MTP layer as
+ * model.layers.2 with eh_proj, enorm, hnorm and its own embedding and head): the MTP layer is
+ * set apart, as transformers and vLLM do not load it, and the rest holds exactly the
+ * parameters the glm4_moe reader counts */
+static void test_checkpoint_mtp(test_ctx *t)
+{
+    inv_modelfile m;
+    fp_error e;
+    CHECK(t, inv_modelfile_load("tests/data/models/tiny-glm4moe-mtp", &m, &e) == 0);
+    CHECK_STR(t, m.arch.model_type, "glm4_moe");
+    est_params p;
+    CHECK(t, est_params_count(&m.arch, &p, &e) == 0);
+    CHECK_U64(t, m.stored.elements, p.total);
+    /* one MoE layer: norms 2 x 16, attention 4 x 8 x 16 + 32 + 2 x (2 x 8 x 16 + 16) + 16 x 32 = 1600,
+     * router 4 x 16 + 4, 4 experts and one shared of 3 x 8 x 16: 3620; then eh_proj 16 x 32,
+     * enorm, hnorm, the head's norm 3 x 16, embedding and head 2 x 32 x 16: 1584 */
+    CHECK_U64(t, m.stored.unloaded_elements, 3620 + 1584);
+    CHECK_U64(t, m.stored.unloaded_tensors, 32);
+    /* 84 of them f32 (the norms and e_score_correction_bias), the rest bf16 */
+    CHECK_U64(t, m.stored.unloaded_bytes, (5204 - 84) * 2 + 84 * 4);
+    CHECK(t, !m.stored.quantized);
+    /* one shard read alone, beside its config.json: the same rule */
+    inv_modelfile one;
+    CHECK(t, inv_modelfile_load("tests/data/models/tiny-glm4moe-mtp/model-00002-of-00002.safetensors", &one, &e) == 0);
+    CHECK_U64(t, one.stored.unloaded_tensors, 32);
+    /* without a layer count nothing is set apart */
+    inv_stored st;
+    memset(&st, 0, sizeof st);
+    CHECK(t, inv_safetensors_read("tests/data/models/tiny-glm4moe-mtp/model-00002-of-00002.safetensors", 0, &st, &e) == 0);
+    CHECK_U64(t, st.unloaded_tensors, 0);
+    CHECK_U64(t, st.tensors, one.stored.tensors + 32);
 }
 
 /* fp8 with 128x128 block scales: the formula of --dtype fp8-block gives the stored bytes */
@@ -621,7 +681,9 @@ static void test_quant_config(test_ctx *t)
 const test_case readers_tests[] = {
     {"readers_safetensors_dtypes", test_safetensors_dtypes},
     {"readers_safetensors_broken", test_safetensors_broken},
+    {"readers_safetensors_past_layers", test_safetensors_past_layers},
     {"readers_checkpoint_dir", test_checkpoint_dir},
+    {"readers_checkpoint_mtp", test_checkpoint_mtp},
     {"readers_fp8_block_formula", test_fp8_block_formula},
     {"readers_gguf_all_types", test_gguf_all_types},
     {"readers_gguf_mixture_and_split", test_gguf_mixture_and_split},

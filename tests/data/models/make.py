@@ -45,6 +45,52 @@ def llama_tensors(layers, h, inter, heads, kv, vocab, wdt="BF16", ndt="F32", tie
         t.append(("lm_head.weight", wdt, [vocab, h]))
     return t
 
+def glm4moe_layer(i, c, wdt="BF16", ndt="F32"):
+    """One Glm4MoeDecoderLayer as transformers names its tensors: q/k/v with biases, o without;
+    layers before first_k_dense_replace dense, the rest a router (with e_score_correction_bias),
+    routed experts and the shared experts as one MLP."""
+    h, hd, p = c["h"], c["hd"], "model.layers.%d." % i
+    t = [(p + "input_layernorm.weight", ndt, [h]), (p + "post_attention_layernorm.weight", ndt, [h])]
+    for proj, n in [("q", c["heads"]), ("k", c["kv"]), ("v", c["kv"])]:
+        t += [(p + "self_attn.%s_proj.weight" % proj, wdt, [n * hd, h]), (p + "self_attn.%s_proj.bias" % proj, wdt, [n * hd])]
+    t.append((p + "self_attn.o_proj.weight", wdt, [h, c["heads"] * hd]))
+    def mlp(q, inter):
+        return [(q + "gate_proj.weight", wdt, [inter, h]), (q + "up_proj.weight", wdt, [inter, h]),
+                (q + "down_proj.weight", wdt, [h, inter])]
+    if i < c["dense"]:
+        return t + mlp(p + "mlp.", c["inter"])
+    t += [(p + "mlp.gate.weight", wdt, [c["experts"], h]), (p + "mlp.gate.e_score_correction_bias", "F32", [c["experts"]])]
+    for e in range(c["experts"]):
+        t += mlp(p + "mlp.experts.%d." % e, c["moe"])
+    return t + mlp(p + "mlp.shared_experts.", c["moe"] * c["shared"])
+
+def glm4moe_checkpoint_tensors(c):
+    """The model, then its NextN/MTP layers as GLM-4.5 stores them: model.layers.N for N from
+    num_hidden_layers on, each a decoder layer with eh_proj, enorm, hnorm and its own embedding
+    and head (shared_head)."""
+    h, v = c["h"], c["vocab"]
+    t = [("model.embed_tokens.weight", "BF16", [v, h])]
+    for i in range(c["layers"]):
+        t += glm4moe_layer(i, c)
+    t += [("model.norm.weight", "F32", [h]), ("lm_head.weight", "BF16", [v, h])]
+    for i in range(c["layers"], c["layers"] + c["nextn"]):
+        p = "model.layers.%d." % i
+        t += glm4moe_layer(i, c) + [(p + "eh_proj.weight", "BF16", [h, 2 * h]), (p + "enorm.weight", "F32", [h]),
+                                    (p + "hnorm.weight", "F32", [h]), (p + "embed_tokens.weight", "BF16", [v, h]),
+                                    (p + "shared_head.head.weight", "BF16", [v, h]),
+                                    (p + "shared_head.norm.weight", "F32", [h])]
+    return t
+
+def glm4moe_config(c):
+    return {"architectures": ["Glm4MoeForCausalLM"], "model_type": "glm4_moe", "vocab_size": c["vocab"],
+            "hidden_size": c["h"], "intermediate_size": c["inter"], "moe_intermediate_size": c["moe"],
+            "num_hidden_layers": c["layers"], "num_attention_heads": c["heads"], "num_key_value_heads": c["kv"],
+            "head_dim": c["hd"], "partial_rotary_factor": 0.5, "n_routed_experts": c["experts"],
+            "n_shared_experts": c["shared"], "num_experts_per_tok": 2, "first_k_dense_replace": c["dense"],
+            "n_group": 1, "topk_group": 1, "norm_topk_prob": True, "attention_bias": True, "use_qk_norm": False,
+            "num_nextn_predict_layers": c["nextn"], "max_position_embeddings": 64, "tie_word_embeddings": False,
+            "torch_dtype": "bfloat16"}
+
 def llama_config(layers, h=16, inter=32, heads=4, kv=2, vocab=32, extra=None):
     c = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": vocab, "hidden_size": h,
          "intermediate_size": inter, "num_hidden_layers": layers, "num_attention_heads": heads,
@@ -316,10 +362,21 @@ def main():
     checkpoint(os.path.join(M, "tiny-llama"), llama_config(2), llama_tensors(2, 16, 32, 4, 2, 32), shards=2)
     # one shard, no index, and a config that claims three layers: the counts disagree
     checkpoint(os.path.join(M, "tiny-llama-mismatch"), llama_config(3), llama_tensors(2, 16, 32, 4, 2, 32))
+    # GLM-4.5's layout: a dense first layer, then MoE, and the MTP layer past num_hidden_layers,
+    # in two shards with an index
+    g = {"layers": 2, "nextn": 1, "h": 16, "hd": 8, "heads": 4, "kv": 2, "inter": 32, "moe": 8, "experts": 4,
+         "shared": 1, "dense": 1, "vocab": 32}
+    checkpoint(os.path.join(M, "tiny-glm4moe-mtp"), glm4moe_config(g), glm4moe_checkpoint_tensors(g), shards=2)
     # fp8 with 128x128 block scales (quantization_config as DeepSeek-V3 and Qwen3-FP8 write it)
     qc = {"quant_method": "fp8", "fmt": "e4m3", "activation_scheme": "dynamic", "weight_block_size": [128, 128]}
     checkpoint(os.path.join(M, "tiny-llama-fp8"), llama_config(2, h=256, inter=512, heads=4, kv=2, vocab=64,
                                                                extra={"quantization_config": qc}),
+               fp8_tensors(2, 256, 512, 4, 2, 64))
+    # a method fedplan has no formula for (compressed-tensors, as llm-compressor writes fp8
+    # checkpoints): the tensors' bytes size the weights
+    qc = {"quant_method": "compressed-tensors", "format": "float-quantized", "quantization_status": "compressed"}
+    checkpoint(os.path.join(M, "tiny-llama-ct"), llama_config(2, h=256, inter=512, heads=4, kv=2, vocab=64,
+                                                              extra={"quantization_config": qc}),
                fp8_tensors(2, 256, 512, 4, 2, 64))
     # config.json files with each quantization_config (no weights: the formula sizes them)
     for name, qc in [("gptq", {"quant_method": "gptq", "bits": 4, "group_size": 128, "desc_act": False, "sym": True}),
