@@ -11,6 +11,7 @@ sh tests/run_cli.sh "$fedplan" >> "$log" 2>&1 || status=1
 sh tests/badinput/run.sh "$fedplan" >> "$log" 2>&1 || status=1
 sh tests/validation/run.sh "$fedplan" >> "$log" 2>&1 || status=1
 sh tests/validation/doc_check.sh "$fedplan" >> "$log" 2>&1 || status=1
+sh tests/docs/run.sh "$fedplan" >> "$log" 2>&1 || status=1
 sh tests/browser.sh "$fedplan" >> "$log" 2>&1 || status=1
 sh tests/faults/run.sh "$fedplan" >> "$log" 2>&1 || status=1
 sh tests/emit/run.sh "$fedplan" "$(dirname "$unit")/yamlcheck" >> "$log" 2>&1 || status=1
