@@ -4,7 +4,17 @@
  * Servers start one after the other where they share a GPU: vLLM checks at start that the
  * share it was given (--gpu-memory-utilization x the GPU's total) is free, so the next one
  * starts when the one before answers on /health.  Every process runs in the background with
- * its log in logs/; the script then waits for them (SkyPilot's run: ends when it does). */
+ * its log in logs/; the script then waits for them (SkyPilot's run: ends when it does).
+ *
+ * A replica that spans nodes has a script on each of its nodes (docs/deploy.md, "Across
+ * nodes"), each told the head's address by FEDPLAN_HEAD_ADDRESS.  vLLM runs on a Ray cluster,
+ * as its multi-node serving guide describes: the first node starts Ray's head, the others
+ * join it (`ray start --address=HEAD:6379 --block`, retried while the head comes up), and
+ * once every node has joined the head starts `vllm serve` with --tensor-parallel-size and
+ * --pipeline-parallel-size over them all and --distributed-executor-backend ray.  Training
+ * runs torchrun on every node, meeting at the head through the c10d rendezvous (or
+ * accelerate's --machine_rank and --main_process_ip for FSDP), with the same DeepSpeed or
+ * FSDP file as on one node. */
 #include <stdio.h>
 #include <string.h>
 
@@ -43,7 +53,22 @@ static void describe(const ep_plan *m, const ep_proc *p, eb *b)
                   (double)dp->margin_bytes[p->variant] / FP_GIB);
     if (p->shares_gpu)
         eb_puts(b, " (shares a GPU)");
+    if (ep_spans(p))
+        eb_printf(b, ";\n#   node %u of the %u it spans (%u GPUs in all), %s", p->part + 1, p->of, p->all_gpus,
+                  p->part ? "joining the head" : "the head: start it first");
     eb_puts(b, "\n");
+}
+
+/* the node's part of a replica across nodes that needs the head's address (all of them but
+ * a Ray head), or NULL */
+static const ep_proc *needs_head(const ep_plan *m, size_t n)
+{
+    for (size_t i = 0; i < m->nprocs; i++) {
+        const ep_proc *p = &m->procs[i];
+        if (p->node == n && ep_spans(p) && (p->kind == EP_TRAIN || (p->kind == EP_VLLM && p->part)))
+            return p;
+    }
+    return NULL;
 }
 
 static int waited_for(const ep_plan *m, size_t i)
@@ -52,6 +77,71 @@ static int waited_for(const ep_plan *m, size_t i)
         if (m->procs[k].after == (long)i)
             return 1;
     return 0;
+}
+
+/* ====================================================================== across nodes */
+
+/* the shell's `until` loop around cmd, 5 s apart, 30 minutes at most, then fail with what */
+static void retry(eb *b, const char *cmd, const char *what)
+{
+    eb_printf(b, "i=0\nuntil %s; do\n"
+                 "    i=$((i + 1))\n"
+                 "    if [ \"$i\" -gt 360 ]; then\n"
+                 "        echo %s >&2\n"
+                 "        exit 1\n"
+                 "    fi\n"
+                 "    sleep 5\n"
+                 "done\n",
+              cmd, what);
+}
+
+void ep_ray_lines(const ep_plan *m, const ep_proc *p, const char *addr, int container, eb *b)
+{
+    char g[64], cmd[512], what[256];
+    gpu_list(p, g, sizeof g);
+    /* on a bare machine Ray takes the GPUs CUDA_VISIBLE_DEVICES names; a container has its own */
+    char cvd[96] = "";
+    if (!container && p->ngpus)
+        snprintf(cvd, sizeof cvd, "CUDA_VISIBLE_DEVICES=%s ", g);
+    if (p->part) {
+        eb_printf(b, "# join the Ray cluster of node-%zu, the head, retrying while it starts; this node's\n"
+                     "# GPUs then run vLLM's workers for it\n",
+                  p->head + 1);
+        char log[128] = "";
+        if (!container) /* in the foreground: the script blocks here while the cluster runs */
+            snprintf(log, sizeof log, " >>logs/%s.log 2>&1", p->name);
+        snprintf(cmd, sizeof cmd, "%sray start --address=\"%s:%d\" --block%s", cvd, addr, EP_RAY_PORT, log);
+        snprintf(what, sizeof what, "\"%s: the Ray head at %s:%d did not take this node\"", p->name, addr,
+                 EP_RAY_PORT);
+        retry(b, cmd, what);
+        return;
+    }
+    eb_printf(b, "# the Ray cluster's head: once the replica's %u other node%s joined it, vLLM starts\n"
+                 "# here over all %u (its pipeline stages across the nodes)\n",
+              p->of - 1, p->of == 2 ? " has" : "s have", p->of);
+    eb_printf(b, "%sray start --head --port=%d\n", cvd, EP_RAY_PORT);
+    snprintf(cmd, sizeof cmd,
+             "[ \"$(python3 -c 'import ray; ray.init(address=\"auto\"); "
+             "print(sum(1 for n in ray.nodes() if n[\"Alive\"]))' 2>/dev/null | tail -n 1)\" = %u ]",
+             p->of);
+    snprintf(what, sizeof what, "\"%s: not all %u nodes joined the Ray cluster: see their logs\"", p->name, p->of);
+    retry(b, cmd, what);
+    ep_argv a;
+    ep_server_args(m, p, container, &a);
+    char var[128];
+    eb_puts(b, container ? "exec vllm serve " : "nohup vllm serve ");
+    if (ep_checkpoint_var(m, p, var, sizeof var) && !container)
+        eb_printf(b, "\"%s\"", a.v[1]);
+    else
+        eb_shword(b, a.v[1]);
+    for (size_t k = 2; k < a.n; k++) {
+        eb_puts(b, a.v[k][0] == '-' ? " \\\n    " : " ");
+        eb_shword(b, a.v[k]);
+    }
+    if (!container)
+        eb_printf(b, " \\\n    >logs/%s.log 2>&1 &\necho $! >>pids\n", p->name);
+    else
+        eb_puts(b, "\n");
 }
 
 static void train_lines(const ep_plan *m, const ep_proc *p, eb *b)
@@ -68,8 +158,16 @@ static void train_lines(const ep_plan *m, const ep_proc *p, eb *b)
         gpu_list(p, g, sizeof g);
         eb_printf(b, "CUDA_VISIBLE_DEVICES=%s ", g);
     }
-    if (c && p->fsdp)
+    if (c && p->fsdp && ep_spans(p)) /* accelerate's multi-machine flags: this machine's rank, rank 0's address */
+        eb_printf(b, "nohup accelerate launch --config_file %s --num_machines %u --machine_rank %u \\\n"
+                     "    --main_process_ip \"$%s\" --main_process_port %d \"${TRAIN_SCRIPT:-train.py}\"",
+                  c, p->of, p->part, EP_HEAD_VAR, EP_RDZV_PORT);
+    else if (c && p->fsdp)
         eb_printf(b, "nohup accelerate launch --config_file %s \"${TRAIN_SCRIPT:-train.py}\"", c);
+    else if (ep_spans(p)) /* every node meets at the head's c10d store */
+        eb_printf(b, "nohup torchrun --nnodes %u --node_rank %u --nproc_per_node %llu \\\n"
+                     "    --rdzv_backend c10d --rdzv_endpoint \"$%s:%d\" --rdzv_id %s \"${TRAIN_SCRIPT:-train.py}\"",
+                  p->of, p->part, nproc, EP_HEAD_VAR, EP_RDZV_PORT, p->name);
     else
         eb_printf(b, "nohup torchrun --standalone --nproc_per_node %llu \"${TRAIN_SCRIPT:-train.py}\"", nproc);
     if (c && !p->fsdp)
@@ -96,6 +194,10 @@ void emit_launch_body(const ep_plan *m, size_t n, int script, eb *b)
         eb_printf(b, " (%u x %s)", t->gpus, node->gpu);
     eb_puts(b, "\n# Starts every process the plan put on this node; logs in logs/, process ids in pids.\n"
                "set -eu\n");
+    const ep_proc *h = needs_head(m, n);
+    if (h) /* stop at once, with what to set, rather than when the process fails to connect */
+        eb_printf(b, ": \"${%s:?set %s to the address of node-%zu, the head of %s replica %u (README.md)}\"\n",
+                  EP_HEAD_VAR, EP_HEAD_VAR, h->head + 1, m->in->s->deps[h->dep].name, h->replica + 1);
     if (script) /* SkyPilot runs the lines in its workdir, this node's folder */
         eb_puts(b, "cd \"$(dirname \"$0\")\"\n");
     eb_puts(b, "mkdir -p logs\n");
@@ -129,8 +231,14 @@ void emit_launch_body(const ep_plan *m, size_t n, int script, eb *b)
         case EP_VLLM: {
             const char *note;
             ep_vllm_quantization(p->w.weight_dtype, &note);
-            if (note)
+            if (note && !p->part)
                 eb_printf(b, "# %s\n", note);
+            if (ep_spans(p)) {
+                if (p->local[0] && !p->part)
+                    local_note(p, b);
+                ep_ray_lines(m, p, "$" EP_HEAD_VAR, 0, b);
+                break;
+            }
             ep_server_args(m, p, 0, &a);
             if (p->local[0])
                 local_note(p, b);
