@@ -26,17 +26,30 @@ static int node_shares(const ep_plan *m, size_t n)
     return 0;
 }
 
-static void deployment(const ep_plan *m, const ep_proc *p, eb *b)
+/* text's lines into b, each indented by `in` spaces (empty lines stay empty) */
+static void indented(eb *b, const eb *text, int in)
+{
+    for (const char *line = text->p; line && *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        if (len)
+            eb_printf(b, "%*s%.*s\n", in, "", (int)len, line);
+        else
+            eb_puts(b, "\n");
+        line = nl ? nl + 1 : line + len;
+    }
+}
+
+/* the host memory the plan counted for p's pod (requests.memory) */
+static uint64_t pod_host_bytes(const ep_plan *m, const ep_proc *p)
 {
     const scn_deployment *dp = &m->in->s->deps[p->dep];
     const sol_variant *v = &m->in->pb->deps[p->dep].variants[p->variant];
-    ep_argv a;
-    ep_server_args(m, p, 1, &a);
-    char var[128];
-    int ckpt = ep_checkpoint_var(m, p, var, sizeof var);
-    if (ckpt) /* Kubernetes expands $(VAR) from the container's env, not ${VAR:?...} */
-        snprintf(a.v[1], sizeof a.v[1], "$(%s)", var);
     uint64_t host = p->ngpus ? v->host_bytes : dp->device_bytes[p->variant] + dp->margin_bytes[p->variant];
+    if (ep_spans(p) && p->all_gpus) { /* the share of its GPUs on this node, as the plan counts it */
+        uint64_t all = p->all_gpus, here = p->ngpus;
+        host = v->host_bytes / all * here + ((v->host_bytes % all) * here + all - 1) / all;
+    }
     if (!p->ngpus && v->share) {
         /* replicas on this node mmapping one weights file hold one copy in the page cache: each
          * pod requests its own part and its share of the file, so that the scheduler's sum of
@@ -50,62 +63,183 @@ static void deployment(const ep_plan *m, const ep_proc *p, eb *b)
         host -= file;
         host += nrep ? (file + nrep - 1) / nrep : file;
     }
-    eb_printf(b, "---\n# %s replica %u\n", dp->name, p->replica + 1);
-    const char *note;
-    if (p->kind == EP_VLLM && (ep_vllm_quantization(p->w.weight_dtype, &note), note))
-        eb_printf(b, "# %s\n", note);
-    eb_printf(b, "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: %s\n  labels:\n"
-                 "    app.kubernetes.io/instance: %s\n    app.kubernetes.io/part-of: fedplan\n"
-                 "spec:\n  replicas: 1\n"
-                 "  # one copy at a time: the GPU memory was planned for one\n"
-                 "  strategy:\n    type: Recreate\n"
-                 "  selector:\n    matchLabels:\n      app.kubernetes.io/instance: %s\n"
-                 "  template:\n    metadata:\n      labels:\n        app.kubernetes.io/instance: %s\n"
-                 "        app.kubernetes.io/part-of: fedplan\n"
-                 "    spec:\n      nodeSelector:\n        fedplan/node: node-%zu\n"
-                 "      containers:\n        - name: server\n          image: %s\n          args: [",
-              p->name, p->name, p->name, p->name, p->node + 1, p->kind == EP_VLLM ? VLLM_IMAGE : p->ngpus ? LLAMACPP_CUDA_IMAGE : LLAMACPP_IMAGE);
-    for (size_t k = 0; k < a.n; k++) {
-        if (k)
-            eb_puts(b, ", ");
-        eb_quoted(b, a.v[k]);
+    return host;
+}
+
+typedef enum {
+    POD_SERVER,     /* one node: the server's own command line */
+    POD_RAY_HEAD,   /* a LeaderWorkerSet's leader: Ray's head, then vLLM over the group */
+    POD_RAY_WORKER  /* its workers: Ray workers joining the leader */
+} pod_role;
+
+/* A pod spec (its fields at column 0) running p in its role; workers: the parts of p's
+ * replica other than the head, pinned to their nodes' labels, one to a machine. */
+static void pod_spec(const ep_plan *m, const ep_proc *p, pod_role role, eb *b)
+{
+    ep_argv a;
+    ep_server_args(m, p, 1, &a);
+    char var[128];
+    int ckpt = ep_checkpoint_var(m, p, var, sizeof var);
+    if (ckpt) /* Kubernetes expands $(VAR) from the container's env, not ${VAR:?...} */
+        snprintf(a.v[1], sizeof a.v[1], "$(%s)", var);
+    if (role != POD_RAY_WORKER)
+        eb_printf(b, "nodeSelector:\n  fedplan/node: node-%zu\n", p->node + 1);
+    else {
+        eb_puts(b, "affinity:\n  nodeAffinity:\n    requiredDuringSchedulingIgnoredDuringExecution:\n"
+                   "      nodeSelectorTerms:\n        - matchExpressions:\n            - key: fedplan/node\n"
+                   "              operator: In\n              values: [");
+        int first = 1;
+        for (size_t i = 0; i < m->nprocs; i++) {
+            const ep_proc *o = &m->procs[i];
+            if (o->dep == p->dep && o->replica == p->replica && o->part) {
+                eb_printf(b, "%snode-%zu", first ? "" : ", ", o->node + 1);
+                first = 0;
+            }
+        }
+        eb_printf(b, "]\n  # one worker to a machine, as planned\n  podAntiAffinity:\n"
+                     "    requiredDuringSchedulingIgnoredDuringExecution:\n      - labelSelector:\n"
+                     "          matchLabels:\n            app.kubernetes.io/instance: %s\n"
+                     "        topologyKey: kubernetes.io/hostname\n",
+                   p->name);
     }
-    eb_printf(b, "]\n          ports:\n            - name: http\n              containerPort: %u\n", p->port);
-    if (p->kind == EP_VLLM)
-        eb_puts(b, "          env:\n            - name: HF_TOKEN\n              valueFrom:\n                secretKeyRef:\n"
-                   "                  name: hf-token\n                  key: token\n                  optional: true\n");
-    if (ckpt) {
-        eb_printf(b, "            # replace with the quantized checkpoint; as written, vLLM stops: no such model\n"
-                     "            - name: %s\n              value: ",
+    eb_printf(b, "containers:\n  - name: %s\n    image: %s\n", role == POD_RAY_WORKER ? "ray-worker" : "server",
+              p->kind == EP_VLLM ? VLLM_IMAGE : p->ngpus ? LLAMACPP_CUDA_IMAGE : LLAMACPP_IMAGE);
+    if (role == POD_SERVER) {
+        eb_puts(b, "    args: [");
+        for (size_t k = 0; k < a.n; k++) {
+            if (k)
+                eb_puts(b, ", ");
+            eb_quoted(b, a.v[k]);
+        }
+        eb_puts(b, "]\n");
+    } else {
+        /* the same lines as launch.sh; LWS_LEADER_ADDRESS is the leader pod's address, which
+         * LeaderWorkerSet puts in every pod's environment (Kubernetes expands $(...) in args) */
+        eb lines = {0};
+        ep_ray_lines(m, p, "$(LWS_LEADER_ADDRESS)", 1, &lines);
+        eb_puts(b, "    command: [\"/bin/sh\", \"-c\"]\n    args:\n      - |\n");
+        if (lines.oom)
+            b->oom = 1;
+        else
+            indented(b, &lines, 8);
+        eb_free(&lines);
+    }
+    if (role != POD_RAY_WORKER)
+        eb_printf(b, "    ports:\n      - name: http\n        containerPort: %u\n", p->port);
+    if (p->kind == EP_VLLM) /* Ray's workers load their stages' weights too */
+        eb_puts(b, "    env:\n      - name: HF_TOKEN\n        valueFrom:\n          secretKeyRef:\n"
+                   "            name: hf-token\n            key: token\n            optional: true\n");
+    if (ckpt && role != POD_RAY_WORKER) {
+        eb_printf(b, "      # replace with the quantized checkpoint; as written, vLLM stops: no such model\n"
+                     "      - name: %s\n        value: ",
                   var);
         char ph[400];
         snprintf(ph, sizeof ph, "set-me-to-a-quantized-checkpoint-of-%s", p->model);
         eb_quoted(b, ph);
         eb_puts(b, "\n");
     }
-    eb_printf(b, "          resources:\n            requests:\n              memory: %.0fMi\n",
-              ceil((double)host / 1048576.0));
+    eb_printf(b, "    resources:\n      requests:\n        memory: %.0fMi\n",
+              ceil((double)pod_host_bytes(m, p) / 1048576.0));
     if (p->ngpus)
-        eb_printf(b, "            limits:\n              nvidia.com/gpu: %zu\n", p->ngpus);
-    eb_printf(b, "          readinessProbe:\n            httpGet:\n              path: /health\n              port: %u\n"
-                 "            initialDelaySeconds: 30\n            periodSeconds: 10\n            failureThreshold: 3\n",
-              p->port);
+        eb_printf(b, "      limits:\n        nvidia.com/gpu: %zu\n", p->ngpus);
+    if (role != POD_RAY_WORKER)
+        eb_printf(b, "    readinessProbe:\n      httpGet:\n        path: /health\n        port: %u\n"
+                     "      initialDelaySeconds: 30\n      periodSeconds: 10\n      failureThreshold: 3\n",
+                  p->port);
     if (p->kind == EP_VLLM && !p->local[0])
-        eb_puts(b, "          volumeMounts:\n            - name: dshm\n              mountPath: /dev/shm\n"
-                   "            - name: hf-cache\n              mountPath: /root/.cache/huggingface\n"
-                   "      volumes:\n        - name: dshm\n          emptyDir:\n            medium: Memory\n"
-                   "        - name: hf-cache\n          emptyDir: {}\n");
+        eb_puts(b, "    volumeMounts:\n      - name: dshm\n        mountPath: /dev/shm\n"
+                   "      - name: hf-cache\n        mountPath: /root/.cache/huggingface\n"
+                   "volumes:\n  - name: dshm\n    emptyDir:\n      medium: Memory\n"
+                   "  - name: hf-cache\n    emptyDir: {}\n");
     else if (p->kind == EP_VLLM) /* a local checkpoint: from the node's /models, as llama.cpp's files */
-        eb_puts(b, "          volumeMounts:\n            - name: dshm\n              mountPath: /dev/shm\n"
-                   "            - name: models\n              mountPath: /models\n              readOnly: true\n"
-                   "      volumes:\n        - name: dshm\n          emptyDir:\n            medium: Memory\n"
-                   "        - name: models\n          hostPath:\n            path: /models\n"
-                   "            type: Directory\n");
+        eb_puts(b, "    volumeMounts:\n      - name: dshm\n        mountPath: /dev/shm\n"
+                   "      - name: models\n        mountPath: /models\n        readOnly: true\n"
+                   "volumes:\n  - name: dshm\n    emptyDir:\n      medium: Memory\n"
+                   "  - name: models\n    hostPath:\n      path: /models\n"
+                   "      type: Directory\n");
     else
-        eb_puts(b, "          volumeMounts:\n            - name: models\n              mountPath: /models\n"
-                   "              readOnly: true\n"
-                   "      volumes:\n        - name: models\n          hostPath:\n            path: /models\n"
-                   "            type: Directory\n");
+        eb_puts(b, "    volumeMounts:\n      - name: models\n        mountPath: /models\n"
+                   "        readOnly: true\n"
+                   "volumes:\n  - name: models\n    hostPath:\n      path: /models\n"
+                   "      type: Directory\n");
+}
+
+static void labels(const ep_proc *p, int in, eb *b)
+{
+    eb_printf(b, "%*slabels:\n%*s  app.kubernetes.io/instance: %s\n%*s  app.kubernetes.io/part-of: fedplan\n", in, "",
+              in, "", p->name, in, "");
+}
+
+static void deployment(const ep_plan *m, const ep_proc *p, eb *b)
+{
+    const scn_deployment *dp = &m->in->s->deps[p->dep];
+    eb_printf(b, "---\n# %s replica %u\n", dp->name, p->replica + 1);
+    const char *note;
+    if (p->kind == EP_VLLM && (ep_vllm_quantization(p->w.weight_dtype, &note), note))
+        eb_printf(b, "# %s\n", note);
+    eb_printf(b, "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: %s\n", p->name);
+    labels(p, 2, b);
+    eb_printf(b, "spec:\n  replicas: 1\n"
+                 "  # one copy at a time: the GPU memory was planned for one\n"
+                 "  strategy:\n    type: Recreate\n"
+                 "  selector:\n    matchLabels:\n      app.kubernetes.io/instance: %s\n"
+                 "  template:\n    metadata:\n",
+              p->name);
+    labels(p, 6, b);
+    eb_puts(b, "    spec:\n");
+    eb spec = {0};
+    pod_spec(m, p, POD_SERVER, &spec);
+    if (spec.oom)
+        b->oom = 1;
+    else
+        indented(b, &spec, 6);
+    eb_free(&spec);
+}
+
+/* A vLLM replica across nodes: a LeaderWorkerSet (leaderworkerset.x-k8s.io/v1, the
+ * Kubernetes SIG API for multi-node inference, which vLLM's deployment guide uses) of one
+ * group of `of` pods: the leader on the head's node runs Ray's head and vLLM, the workers
+ * join it.  The group restarts as a whole when one of its pods does. */
+static void leader_worker_set(const ep_plan *m, const ep_proc *p, eb *b)
+{
+    const scn_deployment *dp = &m->in->s->deps[p->dep];
+    eb_printf(b, "---\n# %s replica %u, across %u nodes: the leader (Ray's head and vLLM) on node-%zu, Ray\n"
+                 "# workers on the others.  Needs the LeaderWorkerSet controller (README.md).\n",
+              dp->name, p->replica + 1, p->of, p->node + 1);
+    const char *note;
+    if (p->kind == EP_VLLM && (ep_vllm_quantization(p->w.weight_dtype, &note), note))
+        eb_printf(b, "# %s\n", note);
+    eb_printf(b, "apiVersion: leaderworkerset.x-k8s.io/v1\nkind: LeaderWorkerSet\nmetadata:\n  name: %s\n", p->name);
+    labels(p, 2, b);
+    eb_printf(b, "spec:\n  replicas: 1\n  leaderWorkerTemplate:\n    size: %u\n"
+                 "    restartPolicy: RecreateGroupOnPodRestart\n    leaderTemplate:\n      metadata:\n",
+              p->of);
+    labels(p, 8, b);
+    eb_puts(b, "      spec:\n");
+    eb spec = {0};
+    pod_spec(m, p, POD_RAY_HEAD, &spec);
+    if (!spec.oom)
+        indented(b, &spec, 8);
+    eb_free(&spec);
+    /* the workers' template: one for all, with the most GPUs a worker node holds (the nodes
+     * are the replica's own: a worker holding fewer still gets its machine) */
+    const ep_proc *w = NULL;
+    for (size_t i = 0; i < m->nprocs; i++) {
+        const ep_proc *o = &m->procs[i];
+        if (o->dep == p->dep && o->replica == p->replica && o->part && (!w || o->ngpus > w->ngpus))
+            w = o;
+    }
+    eb_puts(b, "    workerTemplate:\n      metadata:\n");
+    labels(p, 8, b);
+    eb_puts(b, "      spec:\n");
+    if (w) {
+        pod_spec(m, w, POD_RAY_WORKER, &spec);
+        if (!spec.oom)
+            indented(b, &spec, 8);
+    }
+    if (spec.oom)
+        b->oom = 1;
+    eb_free(&spec);
 }
 
 int emit_kube(const ep_plan *m, emit_set *out, fp_error *err)
@@ -117,11 +251,19 @@ int emit_kube(const ep_plan *m, emit_set *out, fp_error *err)
         eb_printf(&b, "# fedplan: node %zu (%s): label the machine first, then kubectl apply -f this file\n"
                       "#   kubectl label node MACHINE fedplan/node=node-%zu\n",
                   n + 1, ep_node_type(m, n), n + 1);
+        for (size_t i = 0; i < m->nprocs; i++) /* the nodes of a LeaderWorkerSet's workers */
+            for (size_t j = 0; j < m->nprocs && m->procs[i].node == n && ep_span_head(&m->procs[i]); j++)
+                if (m->procs[j].dep == m->procs[i].dep && m->procs[j].replica == m->procs[i].replica &&
+                    m->procs[j].part)
+                    eb_printf(&b, "#   kubectl label node MACHINE-%zu fedplan/node=node-%zu   (%s's worker)\n",
+                              m->procs[j].node + 1, m->procs[j].node + 1, m->procs[i].name);
         if (node_shares(m, n))
             eb_printf(&b, "#   kubectl label node MACHINE nvidia.com/device-plugin.config=fedplan-shared\n"
                           "# (several processes share a GPU here: see time-slicing-config.yaml and README.md)\n");
         for (size_t i = 0; i < m->nprocs; i++)
-            if (m->procs[i].node == n && ep_is_server(&m->procs[i]))
+            if (m->procs[i].node == n && ep_span_head(&m->procs[i]))
+                leader_worker_set(m, &m->procs[i], &b);
+            else if (m->procs[i].node == n && ep_is_server(&m->procs[i]))
                 deployment(m, &m->procs[i], &b);
         char path[64];
         snprintf(path, sizeof path, "kubernetes/node-%zu.yaml", n + 1);

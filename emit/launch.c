@@ -322,25 +322,29 @@ static void ds_config(const ep_proc *p, eb *b)
     eb_puts(b, "\n}\n");
 }
 
-/* accelerate's config for FSDP full sharding (ZeRO-3's equivalent) on one machine */
+/* accelerate's config for FSDP full sharding (ZeRO-3's equivalent) on one machine, or on this
+ * machine's part of several (num_processes counts them all; the launch line gives the head) */
 static void fsdp_config(const ep_proc *p, eb *b)
 {
     const est_workload *w = &p->w;
+    size_t all = ep_spans(p) ? p->all_gpus : p->ngpus ? p->ngpus : 1;
     eb_printf(b, "# fedplan: accelerate launch --config_file for %s (FSDP full sharding over %zu GPUs)\n"
                  "compute_environment: LOCAL_MACHINE\n"
                  "distributed_type: FSDP\n"
                  "mixed_precision: %s\n"
-                 "num_machines: 1\n"
-                 "num_processes: %zu\n"
+                 "num_machines: %u\n",
+              p->name, all, w->compute_dtype == EST_DT_BF16 ? "bf16" : w->compute_dtype == EST_DT_FP16 ? "fp16" : "no",
+              p->of);
+    if (ep_spans(p)) /* the launch line gives the same, and the head's address */
+        eb_printf(b, "machine_rank: %u\n", p->part);
+    eb_printf(b, "num_processes: %zu\n"
                  "fsdp_config:\n"
                  "  fsdp_sharding_strategy: FULL_SHARD\n"
                  "  fsdp_auto_wrap_policy: TRANSFORMER_BASED_WRAP\n"
                  "  fsdp_state_dict_type: SHARDED_STATE_DICT\n"
                  "  fsdp_offload_params: %s\n"
                  "  fsdp_activation_checkpointing: %s\n",
-              p->name, p->ngpus, w->compute_dtype == EST_DT_BF16 ? "bf16" : w->compute_dtype == EST_DT_FP16 ? "fp16" : "no",
-              p->ngpus ? p->ngpus : 1, w->offload == EST_OFFLOAD_PARAMS ? "true" : "false",
-              w->grad_checkpointing ? "true" : "false");
+              all, w->offload == EST_OFFLOAD_PARAMS ? "true" : "false", w->grad_checkpointing ? "true" : "false");
 }
 
 int emit_launch(const ep_plan *m, emit_set *out, fp_error *err)
