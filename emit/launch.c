@@ -130,7 +130,7 @@ void ep_ray_lines(const ep_plan *m, const ep_proc *p, const char *addr, int cont
     ep_server_args(m, p, container, &a);
     char var[128];
     eb_puts(b, container ? "exec vllm serve " : "nohup vllm serve ");
-    if (ep_checkpoint_var(m, p, var, sizeof var) && !container)
+    if (ep_checkpoint_var(m, p, var, sizeof var)) /* the shell stops when it is unset, in a container too */
         eb_printf(b, "\"%s\"", a.v[1]);
     else
         eb_shword(b, a.v[1]);
