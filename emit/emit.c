@@ -602,8 +602,8 @@ int emit_plan(const emit_input *in, emit_set *out, fp_error *err)
     if (build(&m, err) != 0)
         goto out;
     /* vLLM spans nodes on a Ray cluster and training with torchrun's rendezvous (launch.c);
-     * llama-server has no launcher across machines: the scenario loader keeps it on one node,
-     * and a plan that says otherwise gets no files */
+     * llama-server runs on one machine (its RPC backend is no part of the plan), so a plan
+     * that spans one (pp on a GPU deployment) gets no files */
     for (size_t i = 0; i < m.nprocs; i++)
         if (ep_spans(&m.procs[i]) && m.procs[i].kind == EP_LLAMACPP) {
             rc = fp_fail(err, NULL, 0, 0,
