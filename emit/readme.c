@@ -249,10 +249,12 @@ int emit_readme(const ep_plan *m, emit_set *out, fp_error *err)
             any = 1;
         }
     }
-    if (any)
+    if (!any)
+        eb_puts(&b, "No node of this plan is an AWS, GCP or Azure instance: there is no SkyPilot task.\n");
+    else
         eb_puts(&b, "```\n\nOne cluster per cloud node, the instance type the plan chose, this node's folder as the\n"
                     "workdir and the launch lines as `run:`.\n");
-    for (size_t i = 0; i < m->nprocs && any; i++)
+    for (size_t i = 0; i < m->nprocs && any; i++) {
         if (ep_span_head(&m->procs[i])) {
             eb_printf(&b, "\nA replica across nodes is one task of `num_nodes` machines, in its head's file: SkyPilot\n"
                           "starts them together with this whole folder as the workdir, and each runs its node's\n"
@@ -260,8 +262,7 @@ int emit_readme(const ep_plan *m, emit_set *out, fp_error *err)
                       EP_HEAD_VAR);
             break;
         }
-    else
-        eb_puts(&b, "No node of this plan is an AWS, GCP or Azure instance: there is no SkyPilot task.\n");
+    }
     eb_puts(&b, "\nSee docs/deploy.md in fedplan for where each flag comes from.\n");
     return emit_add(out, "README.md", &b, 0, err);
 }
