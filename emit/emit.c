@@ -604,14 +604,24 @@ int emit_plan(const emit_input *in, emit_set *out, fp_error *err)
     /* vLLM spans nodes on a Ray cluster and training with torchrun's rendezvous (launch.c);
      * llama-server runs on one machine (its RPC backend is no part of the plan), so a plan
      * that spans one (pp on a GPU deployment) gets no files */
-    for (size_t i = 0; i < m.nprocs; i++)
-        if (ep_spans(&m.procs[i]) && m.procs[i].kind == EP_LLAMACPP) {
+    for (size_t i = 0; i < m.nprocs; i++) {
+        const ep_proc *p = &m.procs[i];
+        if (ep_spans(p) && p->kind == EP_LLAMACPP) {
             rc = fp_fail(err, NULL, 0, 0,
                          "--emit: '%s' replica %u spans %u nodes, and llama-server runs on one machine: plan it with "
                          "max_nodes: 1",
-                         in->pb->deps[m.procs[i].dep].name, m.procs[i].replica + 1, m.procs[i].of);
+                         in->pb->deps[p->dep].name, p->replica + 1, p->of);
             goto out;
         }
+        /* accelerate starts num_processes / num_machines processes on every machine */
+        if (ep_spans(p) && p->kind == EP_TRAIN && p->fsdp && p->all_gpus != p->ngpus * p->of) {
+            rc = fp_fail(err, NULL, 0, 0,
+                         "--emit: '%s' replica %u has %zu of its %u GPUs on node %zu, and accelerate launch (FSDP) "
+                         "starts as many processes on each of its %u nodes: give it a multiple of the nodes' GPUs",
+                         in->pb->deps[p->dep].name, p->replica + 1, p->ngpus, p->all_gpus, p->node + 1, p->of);
+            goto out;
+        }
+    }
     if (emit_launch(&m, out, err) != 0 || emit_compose(&m, out, err) != 0 || emit_kube(&m, out, err) != 0 ||
         emit_skypilot(&m, out, err) != 0)
         goto out;
