@@ -617,7 +617,8 @@ int emit_plan(const emit_input *in, emit_set *out, fp_error *err)
         if (ep_spans(p) && p->kind == EP_TRAIN && p->fsdp && p->all_gpus != p->ngpus * p->of) {
             rc = fp_fail(err, NULL, 0, 0,
                          "--emit: '%s' replica %u has %zu of its %u GPUs on node %zu, and accelerate launch (FSDP) "
-                         "starts the same number of processes on each of its %u nodes: give it a multiple of the nodes' GPUs",
+                         "starts the same number of processes on each of its %u nodes: give it a multiple of the "
+                         "nodes' GPUs",
                          in->pb->deps[p->dep].name, p->replica + 1, p->ngpus, p->all_gpus, p->node + 1, p->of);
             goto out;
         }

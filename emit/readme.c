@@ -168,9 +168,9 @@ int emit_readme(const ep_plan *m, emit_set *out, fp_error *err)
                 "you tested instead of `latest`.  Nodes without a server have no compose file.\n");
     for (size_t i = 0; i < m->nprocs; i++)
         if (ep_span_head(&m->procs[i]) && m->procs[i].kind == EP_VLLM) {
-            eb_printf(&b, "\nA vLLM replica across nodes has a compose file on each of its nodes, on the host's network\n"
-                          "(Ray and NCCL open ports of their own): `docker compose up -d` on the head's first, then\n"
-                          "`%s=ADDRESS-OF-THE-HEAD docker compose up -d` on the others.\n",
+            eb_printf(&b, "\nA vLLM replica across nodes has a compose file on each of its nodes, on the host's\n"
+                          "network (Ray and NCCL open ports of their own): `docker compose up -d` on the head's first,\n"
+                          "then `%s=ADDRESS-OF-THE-HEAD docker compose up -d` on the others.\n",
                       EP_HEAD_VAR);
             break;
         }

@@ -46,7 +46,8 @@ async function lws(obj) {
   if ('replicas' in spec && !isInt(spec.replicas, 0)) out.push('spec.replicas must be an integer >= 0');
   const t = spec.leaderWorkerTemplate;
   if (t === null || typeof t !== 'object') return [...out, 'spec.leaderWorkerTemplate is required'];
-  if (!isInt(t.size, 1)) out.push(`spec.leaderWorkerTemplate.size must be an integer >= 1, not ${JSON.stringify(t.size)}`);
+  if (!isInt(t.size, 1))
+    out.push(`spec.leaderWorkerTemplate.size must be an integer >= 1, not ${JSON.stringify(t.size)}`);
   if ('restartPolicy' in t && !['RecreateGroupOnPodRestart', 'None', 'Default'].includes(t.restartPolicy))
     out.push(`spec.leaderWorkerTemplate.restartPolicy: unknown value ${JSON.stringify(t.restartPolicy)}`);
   if (!('workerTemplate' in t)) out.push('spec.leaderWorkerTemplate.workerTemplate is required');
