@@ -125,6 +125,15 @@ const char *ep_train_config(const ep_proc *p, char *buf, size_t n);
  * every interface, as in compose and Kubernetes. */
 void ep_ray_lines(const ep_plan *m, const ep_proc *p, const char *addr, int container, eb *b);
 
+/* A training job's launcher and its flags, one command without a final newline: torchrun
+ * (with --deepspeed) or accelerate launch (FSDP), across nodes with rank (a number or an
+ * expansion: "$JOB_COMPLETION_INDEX") and the head's address (head: "$FEDPLAN_HEAD_ADDRESS",
+ * a host name); dir: where its config file is ("" beside the script, "/config/"). */
+void ep_train_command(const ep_proc *p, const char *rank, const char *head, const char *dir, eb *b);
+/* its config file's text: DeepSpeed's JSON, or accelerate's YAML for FSDP */
+void ep_ds_config(const ep_proc *p, eb *b);
+void ep_fsdp_config(const ep_proc *p, eb *b);
+
 /* ---------------------------------------------------------------- targets (one file each) */
 
 int emit_launch(const ep_plan *m, emit_set *out, fp_error *err);   /* launch.c */

@@ -144,34 +144,26 @@ void ep_ray_lines(const ep_plan *m, const ep_proc *p, const char *addr, int cont
         eb_puts(b, "\n");
 }
 
-static void train_lines(const ep_plan *m, const ep_proc *p, eb *b)
+void ep_train_command(const ep_proc *p, const char *rank, const char *head, const char *dir, eb *b)
 {
     const est_workload *w = &p->w;
     char cfg[128];
     const char *c = ep_train_config(p, cfg, sizeof cfg);
     unsigned long long nproc = p->ngpus ? p->ngpus : 1;
-    (void)m;
-    eb_puts(b, "# the training script is yours (TRAIN_SCRIPT); the flags after it are transformers'\n"
-               "# TrainingArguments (HfArgumentParser), the method and its LoRA settings your script's own\n");
-    if (p->ngpus) {
-        char g[64];
-        gpu_list(p, g, sizeof g);
-        eb_printf(b, "CUDA_VISIBLE_DEVICES=%s ", g);
-    }
     if (c && p->fsdp && ep_spans(p)) /* accelerate's multi-machine flags: this machine's rank, rank 0's address */
-        eb_printf(b, "nohup accelerate launch --config_file %s --num_machines %u --machine_rank %u \\\n"
-                     "    --main_process_ip \"$%s\" --main_process_port %d \"${TRAIN_SCRIPT:-train.py}\"",
-                  c, p->of, p->part, EP_HEAD_VAR, EP_RDZV_PORT);
+        eb_printf(b, "accelerate launch --config_file %s%s --num_machines %u --machine_rank %s \\\n"
+                     "    --main_process_ip \"%s\" --main_process_port %d \"${TRAIN_SCRIPT:-train.py}\"",
+                  dir, c, p->of, rank, head, EP_RDZV_PORT);
     else if (c && p->fsdp)
-        eb_printf(b, "nohup accelerate launch --config_file %s \"${TRAIN_SCRIPT:-train.py}\"", c);
+        eb_printf(b, "accelerate launch --config_file %s%s \"${TRAIN_SCRIPT:-train.py}\"", dir, c);
     else if (ep_spans(p)) /* every node meets at the head's c10d store */
-        eb_printf(b, "nohup torchrun --nnodes %u --node_rank %u --nproc_per_node %llu \\\n"
-                     "    --rdzv_backend c10d --rdzv_endpoint \"$%s:%d\" --rdzv_id %s \"${TRAIN_SCRIPT:-train.py}\"",
-                  p->of, p->part, nproc, EP_HEAD_VAR, EP_RDZV_PORT, p->name);
+        eb_printf(b, "torchrun --nnodes %u --node_rank %s --nproc_per_node %llu \\\n"
+                     "    --rdzv_backend c10d --rdzv_endpoint \"%s:%d\" --rdzv_id %s \"${TRAIN_SCRIPT:-train.py}\"",
+                  p->of, rank, nproc, head, EP_RDZV_PORT, p->name);
     else
-        eb_printf(b, "nohup torchrun --standalone --nproc_per_node %llu \"${TRAIN_SCRIPT:-train.py}\"", nproc);
+        eb_printf(b, "torchrun --standalone --nproc_per_node %llu \"${TRAIN_SCRIPT:-train.py}\"", nproc);
     if (c && !p->fsdp)
-        eb_printf(b, " \\\n    --deepspeed %s", c);
+        eb_printf(b, " \\\n    --deepspeed %s%s", dir, c);
     eb_printf(b, " \\\n    --per_device_train_batch_size %llu", (unsigned long long)w->batch);
     eb_printf(b, " \\\n    --gradient_accumulation_steps %llu",
               (unsigned long long)(w->grad_accum ? w->grad_accum : 1));
@@ -181,6 +173,21 @@ static void train_lines(const ep_plan *m, const ep_proc *p, eb *b)
         eb_puts(b, " \\\n    --bf16");
     else if (w->compute_dtype == EST_DT_FP16)
         eb_puts(b, " \\\n    --fp16");
+}
+
+static void train_lines(const ep_proc *p, eb *b)
+{
+    eb_puts(b, "# the training script is yours (TRAIN_SCRIPT); the flags after it are transformers'\n"
+               "# TrainingArguments (HfArgumentParser), the method and its LoRA settings your script's own\n");
+    if (p->ngpus) {
+        char g[64];
+        gpu_list(p, g, sizeof g);
+        eb_printf(b, "CUDA_VISIBLE_DEVICES=%s ", g);
+    }
+    char rank[16];
+    snprintf(rank, sizeof rank, "%u", p->part);
+    eb_puts(b, "nohup ");
+    ep_train_command(p, rank, "$" EP_HEAD_VAR, "", b);
     eb_printf(b, " \\\n    >logs/%s.log 2>&1 &\necho $! >>pids\n", p->name);
 }
 
@@ -277,7 +284,7 @@ void emit_launch_body(const ep_plan *m, size_t n, int script, eb *b)
             eb_printf(b, " \\\n    >logs/%s.log 2>&1 &\necho $! >>pids\n", p->name);
             break;
         case EP_TRAIN:
-            train_lines(m, p, b);
+            train_lines(p, b);
             break;
         case EP_HF:
             if (p->local[0])
@@ -302,7 +309,7 @@ void emit_launch_body(const ep_plan *m, size_t n, int script, eb *b)
 }
 
 /* DeepSpeed's JSON: micro-batch, accumulation, the ZeRO stage and the precision */
-static void ds_config(const ep_proc *p, eb *b)
+void ep_ds_config(const ep_proc *p, eb *b)
 {
     const est_workload *w = &p->w;
     eb_printf(b, "{\n  \"train_micro_batch_size_per_gpu\": %llu,\n  \"gradient_accumulation_steps\": %llu,\n"
@@ -324,7 +331,7 @@ static void ds_config(const ep_proc *p, eb *b)
 
 /* accelerate's config for FSDP full sharding (ZeRO-3's equivalent) on one machine, or on this
  * machine's part of several (num_processes counts them all; the launch line gives the head) */
-static void fsdp_config(const ep_proc *p, eb *b)
+void ep_fsdp_config(const ep_proc *p, eb *b)
 {
     const est_workload *w = &p->w;
     size_t all = ep_spans(p) ? p->all_gpus : p->ngpus ? p->ngpus : 1;
@@ -363,9 +370,9 @@ int emit_launch(const ep_plan *m, emit_set *out, fp_error *err)
             if (p->node != n || !ep_train_config(p, cfg, sizeof cfg))
                 continue;
             if (p->fsdp)
-                fsdp_config(p, &b);
+                ep_fsdp_config(p, &b);
             else
-                ds_config(p, &b);
+                ep_ds_config(p, &b);
             snprintf(fp, sizeof fp, "node-%zu/%s", n + 1, cfg);
             if (emit_add(out, fp, &b, 0, err) != 0)
                 return -1;
