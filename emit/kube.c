@@ -7,7 +7,11 @@
  * Kubernetes hands out whole GPUs; a plan that puts several processes on one GPU needs the
  * NVIDIA device plugin's time-slicing (kubernetes/time-slicing-config.yaml), which advertises
  * each GPU several times and isolates nothing: the README says what that implies.  The device
- * plugin, not the manifest, chooses which GPU of the node a pod gets. */
+ * plugin, not the manifest, chooses which GPU of the node a pod gets.
+ *
+ * A replica across nodes is one object in its head's file: a LeaderWorkerSet for vLLM (Ray's
+ * head and vLLM in the leader, Ray workers beside it), an Indexed Job with a headless Service
+ * for training (docs/deploy.md, "Across nodes"). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -66,6 +70,22 @@ static uint64_t pod_host_bytes(const ep_plan *m, const ep_proc *p)
     return host;
 }
 
+/* the replica's nodes other than the head as a YAML flow list of their labels, "[node-2, node-3]" */
+static void worker_nodes(const ep_plan *m, const ep_proc *p, int all, eb *b)
+{
+    int first = 1;
+    eb_puts(b, "[");
+    for (uint32_t part = all ? 0 : 1; part < p->of; part++)
+        for (size_t i = 0; i < m->nprocs; i++) {
+            const ep_proc *o = &m->procs[i];
+            if (o->dep == p->dep && o->replica == p->replica && o->part == part) {
+                eb_printf(b, "%snode-%zu", first ? "" : ", ", o->node + 1);
+                first = 0;
+            }
+        }
+    eb_puts(b, "]");
+}
+
 typedef enum {
     POD_SERVER,     /* one node: the server's own command line */
     POD_RAY_HEAD,   /* a LeaderWorkerSet's leader: Ray's head, then vLLM over the group */
@@ -87,16 +107,9 @@ static void pod_spec(const ep_plan *m, const ep_proc *p, pod_role role, eb *b)
     else {
         eb_puts(b, "affinity:\n  nodeAffinity:\n    requiredDuringSchedulingIgnoredDuringExecution:\n"
                    "      nodeSelectorTerms:\n        - matchExpressions:\n            - key: fedplan/node\n"
-                   "              operator: In\n              values: [");
-        int first = 1;
-        for (size_t i = 0; i < m->nprocs; i++) {
-            const ep_proc *o = &m->procs[i];
-            if (o->dep == p->dep && o->replica == p->replica && o->part) {
-                eb_printf(b, "%snode-%zu", first ? "" : ", ", o->node + 1);
-                first = 0;
-            }
-        }
-        eb_printf(b, "]\n  # one worker to a machine, as planned\n  podAntiAffinity:\n"
+                   "              operator: In\n              values: ");
+        worker_nodes(m, p, 0, b);
+        eb_printf(b, "\n  # one worker to a machine, as planned\n  podAntiAffinity:\n"
                      "    requiredDuringSchedulingIgnoredDuringExecution:\n      - labelSelector:\n"
                      "          matchLabels:\n            app.kubernetes.io/instance: %s\n"
                      "        topologyKey: kubernetes.io/hostname\n",
@@ -242,26 +255,139 @@ static void leader_worker_set(const ep_plan *m, const ep_proc *p, eb *b)
     eb_free(&spec);
 }
 
+/* 1 when every node of p's replica holds as many of its GPUs (one pod template fits them all) */
+static int even_parts(const ep_plan *m, const ep_proc *p)
+{
+    for (size_t i = 0; i < m->nprocs; i++) {
+        const ep_proc *o = &m->procs[i];
+        if (o->dep == p->dep && o->replica == p->replica && o->ngpus != p->ngpus)
+            return 0;
+    }
+    return 1;
+}
+
+/* A training job across nodes: an Indexed Job (batch/v1, completionMode Indexed) of one pod a
+ * node, its index the node's rank ($JOB_COMPLETION_INDEX), and a headless Service whose name
+ * is the pods' subdomain, so that pod 0 is <job>-0.<service> to the others: the head of
+ * torchrun's c10d rendezvous, or accelerate's main process.  Its config file is a ConfigMap
+ * mounted at /config; the image is the user's (their script, torch, transformers, DeepSpeed):
+ * as written it names none that exists, and the pods do not start. */
+static void training_job(const ep_plan *m, const ep_proc *p, eb *b)
+{
+    const scn_deployment *dp = &m->in->s->deps[p->dep];
+    char cfg[128], head[200], rank[] = "\"$JOB_COMPLETION_INDEX\"";
+    const char *c = ep_train_config(p, cfg, sizeof cfg);
+    snprintf(head, sizeof head, "%s-0.%s", p->name, p->name);
+    eb_printf(b, "---\n# %s replica %u, across %u nodes: an Indexed Job of one pod a node (its index the node's\n"
+                 "# rank), meeting at pod 0, %s, which the headless Service below names\n",
+              dp->name, p->replica + 1, p->of, head);
+    eb_printf(b, "apiVersion: v1\nkind: Service\nmetadata:\n  name: %s\n", p->name);
+    labels(p, 2, b);
+    eb_printf(b, "spec:\n  clusterIP: None\n  selector:\n    app.kubernetes.io/instance: %s\n"
+                 "  ports:\n    - name: rendezvous\n      port: %d\n",
+              p->name, EP_RDZV_PORT);
+    if (c) {
+        eb_printf(b, "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s-config\n", p->name);
+        labels(p, 2, b);
+        eb_printf(b, "data:\n  %s: |\n", cfg);
+        eb text = {0};
+        if (p->fsdp)
+            ep_fsdp_config(p, &text);
+        else
+            ep_ds_config(p, &text);
+        if (text.oom)
+            b->oom = 1;
+        else
+            indented(b, &text, 4);
+        eb_free(&text);
+    }
+    eb_printf(b, "---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: %s\n", p->name);
+    labels(p, 2, b);
+    eb_printf(b, "spec:\n  completionMode: Indexed\n  completions: %u\n  parallelism: %u\n"
+                 "  # a rank lost is the job lost: torchrun's ranks do not rejoin\n  backoffLimit: 0\n"
+                 "  template:\n    metadata:\n",
+              p->of, p->of);
+    labels(p, 6, b);
+    eb_printf(b, "    spec:\n      subdomain: %s\n      restartPolicy: Never\n", p->name);
+    eb spec = {0};
+    eb_puts(&spec, "affinity:\n  nodeAffinity:\n    requiredDuringSchedulingIgnoredDuringExecution:\n"
+                   "      nodeSelectorTerms:\n        - matchExpressions:\n            - key: fedplan/node\n"
+                   "              operator: In\n              values: ");
+    worker_nodes(m, p, 1, &spec);
+    eb_printf(&spec, "\n  # one pod to a machine, as planned\n  podAntiAffinity:\n"
+                     "    requiredDuringSchedulingIgnoredDuringExecution:\n      - labelSelector:\n"
+                     "          matchLabels:\n            app.kubernetes.io/instance: %s\n"
+                     "        topologyKey: kubernetes.io/hostname\n",
+              p->name);
+    eb_puts(&spec, "containers:\n  - name: train\n"
+                   "    # yours: an image with the training script (TRAIN_SCRIPT), torch, transformers,\n"
+                   "    # accelerate and DeepSpeed; as written no such image exists and the pods do not start\n"
+                   "    image: set-me-to-your-training-image\n"
+                   "    command: [\"/bin/sh\", \"-c\"]\n    args:\n      - |\n");
+    eb line = {0};
+    eb_puts(&line, "exec ");
+    ep_train_command(p, rank, head, c ? "/config/" : "", &line);
+    eb_puts(&line, "\n");
+    if (line.oom)
+        spec.oom = 1;
+    else
+        indented(&spec, &line, 8);
+    eb_free(&line);
+    eb_puts(&spec, "    env:\n      - name: HF_TOKEN\n        valueFrom:\n          secretKeyRef:\n"
+                   "            name: hf-token\n            key: token\n            optional: true\n");
+    eb_printf(&spec, "    resources:\n      requests:\n        memory: %.0fMi\n",
+              ceil((double)pod_host_bytes(m, p) / 1048576.0));
+    if (p->ngpus)
+        eb_printf(&spec, "      limits:\n        nvidia.com/gpu: %zu\n", p->ngpus);
+    eb_puts(&spec, "    volumeMounts:\n      - name: dshm\n        mountPath: /dev/shm\n");
+    if (c)
+        eb_puts(&spec, "      - name: config\n        mountPath: /config\n        readOnly: true\n");
+    eb_puts(&spec, "volumes:\n  - name: dshm\n    emptyDir:\n      medium: Memory\n");
+    if (c)
+        eb_printf(&spec, "  - name: config\n    configMap:\n      name: %s-config\n", p->name);
+    if (spec.oom)
+        b->oom = 1;
+    else
+        indented(b, &spec, 6);
+    eb_free(&spec);
+}
+
+/* what kubernetes/node-N.yaml holds for p: a Deployment, a LeaderWorkerSet or a Job */
+static int kube_has(const ep_plan *m, const ep_proc *p)
+{
+    return ep_is_server(p) || (ep_span_head(p) && p->kind == EP_TRAIN && even_parts(m, p));
+}
+
 int emit_kube(const ep_plan *m, emit_set *out, fp_error *err)
 {
     for (size_t n = 0; n < m->in->plan->nnodes; n++) {
-        if (!ep_node_servers(m, n))
+        int any = 0;
+        for (size_t i = 0; i < m->nprocs; i++)
+            any |= m->procs[i].node == n && kube_has(m, &m->procs[i]);
+        if (!any)
             continue;
         eb b = {0};
         eb_printf(&b, "# fedplan: node %zu (%s): label the machine first, then kubectl apply -f this file\n"
                       "#   kubectl label node MACHINE fedplan/node=node-%zu\n",
                   n + 1, ep_node_type(m, n), n + 1);
         for (size_t i = 0; i < m->nprocs; i++) /* the nodes of a LeaderWorkerSet's workers */
-            for (size_t j = 0; j < m->nprocs && m->procs[i].node == n && ep_span_head(&m->procs[i]); j++)
+            for (size_t j = 0; j < m->nprocs && m->procs[i].node == n && ep_span_head(&m->procs[i]) &&
+                               kube_has(m, &m->procs[i]);
+                 j++)
                 if (m->procs[j].dep == m->procs[i].dep && m->procs[j].replica == m->procs[i].replica &&
                     m->procs[j].part)
-                    eb_printf(&b, "#   kubectl label node MACHINE-%zu fedplan/node=node-%zu   (%s's worker)\n",
-                              m->procs[j].node + 1, m->procs[j].node + 1, m->procs[i].name);
+                    eb_printf(&b, "#   kubectl label node MACHINE-%zu fedplan/node=node-%zu   (%s, node %u of %u)\n",
+                              m->procs[j].node + 1, m->procs[j].node + 1, m->procs[i].name, m->procs[j].part + 1,
+                              m->procs[j].of);
         if (node_shares(m, n))
             eb_printf(&b, "#   kubectl label node MACHINE nvidia.com/device-plugin.config=fedplan-shared\n"
                           "# (several processes share a GPU here: see time-slicing-config.yaml and README.md)\n");
         for (size_t i = 0; i < m->nprocs; i++)
-            if (m->procs[i].node == n && ep_span_head(&m->procs[i]))
+            if (m->procs[i].node == n && !kube_has(m, &m->procs[i]))
+                continue;
+            else if (m->procs[i].node == n && ep_span_head(&m->procs[i]) && m->procs[i].kind == EP_TRAIN)
+                training_job(m, &m->procs[i], &b);
+            else if (m->procs[i].node == n && ep_span_head(&m->procs[i]))
                 leader_worker_set(m, &m->procs[i], &b);
             else if (m->procs[i].node == n && ep_is_server(&m->procs[i]))
                 deployment(m, &m->procs[i], &b);

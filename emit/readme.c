@@ -200,8 +200,13 @@ int emit_readme(const ep_plan *m, emit_set *out, fp_error *err)
                               m->procs[j].node + 1);
         eb_printf(&b, "kubectl apply -f %s\n", path);
     }
+    size_t servers = 0;
+    for (size_t n = 0; n < plan->nnodes; n++)
+        servers += ep_node_servers(m, n);
     if (kube_files)
-        eb_puts(&b, "```\n\n"
+        eb_puts(&b, "```\n");
+    if (kube_files && servers)
+        eb_puts(&b, "\n"
                 "Each server is a Deployment of one pod, pinned by `nodeSelector` to its machine, with its\n"
                 "GPUs as `nvidia.com/gpu` limits (the NVIDIA device plugin must run on the GPU nodes) and a\n"
                 "readiness probe on `/health`.  Gated models read a token from the secret `hf-token`\n"
@@ -219,8 +224,12 @@ int emit_readme(const ep_plan *m, emit_set *out, fp_error *err)
                     "gives every pod) on the other machines of the replica, labelled as above; when one pod\n"
                     "restarts, the group restarts together.\n");
     if (train_span)
-        eb_puts(&b, "\nA training job across nodes has no manifest, as on one node: the training script and its\n"
-                    "image are yours (`launch.sh` and SkyPilot start it).\n");
+        eb_puts(&b, "\nA training job across nodes is an Indexed Job of one pod a machine (its index the\n"
+                    "node's rank) and a headless Service naming pod 0, where the ranks meet; its DeepSpeed or\n"
+                    "FSDP file is a ConfigMap.  The image is yours (your script, torch, transformers,\n"
+                    "accelerate, DeepSpeed): replace `set-me-to-your-training-image` first.  A job whose\n"
+                    "machines hold unequal shares of its GPUs has no manifest (one pod template fits them\n"
+                    "all): `launch.sh` and SkyPilot start it.\n");
     if (m->max_share > 1) {
         eb_puts(&b, "\n### Processes that share a GPU\n\n"
                     "The plan puts several processes on one GPU (marked above).  On bare machines and with\n"
