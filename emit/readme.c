@@ -60,7 +60,7 @@ static void across_nodes(const ep_plan *m, eb *b)
             continue;
         if (!any)
             eb_printf(b, "\n## Across nodes\n\n"
-                         "These replicas span several machines.  On each, every node's files start its own part;\n"
+                         "Each replica below spans several machines, and each node's files start that node's part:\n"
                          "start the head first, then the others, each told the head's address in `%s`\n"
                          "(an address the other machines reach it at, such as its private IP; the launch scripts\n"
                          "stop at once when it is unset):\n\n",
@@ -77,11 +77,10 @@ static void across_nodes(const ep_plan *m, eb *b)
             eb_printf(b, "  1. on node-%zu: `sh launch.sh` starts Ray's head (port %d) and waits for the others;\n"
                          "  2. on each other node: `%s=ADDRESS-OF-NODE-%zu sh launch.sh` joins it as a Ray\n"
                          "     worker (it retries while the head starts);\n"
-                         "  3. once %s%u have joined, node-%zu starts `vllm serve` over them\n"
+                         "  3. once %s have joined, node-%zu starts `vllm serve` over them\n"
                          "     (`--tensor-parallel-size %llu --pipeline-parallel-size %llu\n"
                          "     --distributed-executor-backend ray`) and serves on port %u.\n",
-                      p->node + 1, EP_RAY_PORT, EP_HEAD_VAR, p->node + 1, p->of == 2 ? "both of the " : "all ", p->of,
-                      p->node + 1,
+                      p->node + 1, EP_RAY_PORT, EP_HEAD_VAR, p->node + 1, p->of == 2 ? "both" : "all of them", p->node + 1,
                       (unsigned long long)p->w.tp, (unsigned long long)p->w.pp, p->port);
         else if (p->kind == EP_TRAIN)
             eb_printf(b, "  on every one of them, node-%zu first: `%s=ADDRESS-OF-NODE-%zu sh launch.sh`\n"
