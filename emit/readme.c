@@ -80,7 +80,8 @@ static void across_nodes(const ep_plan *m, eb *b)
                          "  3. once %s have joined, node-%zu starts `vllm serve` over them\n"
                          "     (`--tensor-parallel-size %llu --pipeline-parallel-size %llu\n"
                          "     --distributed-executor-backend ray`) and serves on port %u.\n",
-                      p->node + 1, EP_RAY_PORT, EP_HEAD_VAR, p->node + 1, p->of == 2 ? "both" : "all of them", p->node + 1,
+                      p->node + 1, EP_RAY_PORT, EP_HEAD_VAR, p->node + 1, p->of == 2 ? "both" : "all of them",
+                      p->node + 1,
                       (unsigned long long)p->w.tp, (unsigned long long)p->w.pp, p->port);
         else if (p->kind == EP_TRAIN)
             eb_printf(b, "  on every one of them, node-%zu first: `%s=ADDRESS-OF-NODE-%zu sh launch.sh`\n"
