@@ -124,7 +124,8 @@ void ep_ray_lines(const ep_plan *m, const ep_proc *p, const char *addr, int cont
              "[ \"$(python3 -c 'import ray; ray.init(address=\"auto\"); "
              "print(sum(1 for n in ray.nodes() if n[\"Alive\"]))' 2>/dev/null | tail -n 1)\" = %u ]",
              p->of);
-    snprintf(what, sizeof what, "\"%s: not all %u nodes joined the Ray cluster: see their logs\"", p->name, p->of);
+    snprintf(what, sizeof what, "\"%s: the %u nodes did not all join the Ray cluster: see their logs\"", p->name,
+             p->of);
     retry(b, cmd, what);
     ep_argv a;
     ep_server_args(m, p, container, &a);
@@ -132,7 +133,10 @@ void ep_ray_lines(const ep_plan *m, const ep_proc *p, const char *addr, int cont
     eb_puts(b, container ? "exec vllm serve " : "nohup vllm serve ");
     if (ep_checkpoint_var(m, p, var, sizeof var)) /* the shell stops when it is unset, in a container too */
         eb_printf(b, "\"%s\"", a.v[1]);
-    else
+    else if (p->local[0] && !container) { /* Ray's workers load it by the path the head gives: absolute */
+        eb_puts(b, "\"$PWD\"/");
+        eb_shword(b, a.v[1]);
+    } else
         eb_shword(b, a.v[1]);
     for (size_t k = 2; k < a.n; k++) {
         eb_puts(b, a.v[k][0] == '-' ? " \\\n    " : " ");
@@ -241,8 +245,11 @@ void emit_launch_body(const ep_plan *m, size_t n, int script, eb *b)
             if (note && !p->part)
                 eb_printf(b, "# %s\n", note);
             if (ep_spans(p)) {
-                if (p->local[0] && !p->part)
+                if (p->local[0]) {
                     local_note(p, b);
+                    eb_puts(b, "# on every node of the replica, with this folder at the same path on each: Ray's\n"
+                               "# workers load the model by the path the head gives them\n");
+                }
                 ep_ray_lines(m, p, "$" EP_HEAD_VAR, 0, b);
                 break;
             }
