@@ -270,6 +270,25 @@ static void model_of(const emit_input *in, const scn_deployment *dp, ep_proc *p)
     snprintf(out, n, "%s", r && r->hf_id[0] ? r->hf_id : dp->model);
 }
 
+/* where p's replica spans nodes: which part node n is, and the node of part 0 (a spanning
+ * replica has its nodes to itself: the solver gives it whole nodes) */
+static void span_of(const emit_input *in, size_t n, ep_proc *p)
+{
+    sol_span sp, o;
+    p->part = 0;
+    p->of = 1;
+    p->head = n;
+    p->all_gpus = 0;
+    if (!sol_node_span(in->pb, in->plan, n, &sp) || sp.dep != p->dep || sp.replica != p->replica)
+        return;
+    p->part = sp.part - 1;
+    p->of = sp.of;
+    p->all_gpus = sol_variant_gpus(&in->pb->deps[sp.dep].variants[sp.variant]);
+    for (size_t k = 0; k < in->plan->nnodes; k++)
+        if (sol_node_span(in->pb, in->plan, k, &o) && o.dep == sp.dep && o.replica == sp.replica && o.part == 1)
+            p->head = k;
+}
+
 static int build(ep_plan *m, fp_error *err)
 {
     const emit_input *in = m->in;
@@ -306,8 +325,11 @@ static int build(ep_plan *m, fp_error *err)
                 p->w.tp = dp->vtp[sh->variant];
                 if (sh->gpu >= 0 && node->gpu_caps.known && !(node->gpu_caps.features & INV_F_BF16))
                     est_options_fp16_fallback(&dp->opts, &p->w);
+                if (dp->vpp[sh->variant]) /* the variant's stages (pp lists several) */
+                    p->w.pp = dp->vpp[sh->variant];
                 p->fsdp = dp->opts.fsdp_set;
                 p->util = sh->gpu >= 0 ? scn_vllm_utilization(in->s, sh->dep, sh->variant, node) : 0;
+                span_of(in, n, p);
                 if (ep_is_server(p))
                     p->port = port++;
             }
@@ -420,7 +442,17 @@ static unsigned llama_threads(const ep_plan *m, const ep_proc *p)
 
 int ep_is_server(const ep_proc *p)
 {
-    return p->kind == EP_VLLM || p->kind == EP_LLAMACPP;
+    return (p->kind == EP_VLLM || p->kind == EP_LLAMACPP) && p->part == 0;
+}
+
+int ep_spans(const ep_proc *p)
+{
+    return p->of > 1;
+}
+
+int ep_span_head(const ep_proc *p)
+{
+    return p->of > 1 && p->part == 0;
 }
 
 size_t ep_node_servers(const ep_plan *m, size_t n)
@@ -512,6 +544,10 @@ void ep_server_args(const ep_plan *m, const ep_proc *p, int container, ep_argv *
         }
         if (!w->cuda_graphs)
             arg(a, "--enforce-eager");
+        if (ep_span_head(p)) { /* its other nodes are Ray workers (launch.c) */
+            arg(a, "--distributed-executor-backend");
+            arg(a, "ray");
+        }
     } else if (p->kind == EP_LLAMACPP) {
         char f[300];
         if (ep_local_gguf(p)) /* the user's own GGUF file, copied beside the launch files */
@@ -563,19 +599,30 @@ int emit_plan(const emit_input *in, emit_set *out, fp_error *err)
 {
     ep_plan m = {.in = in};
     int rc = -1;
-    /* a replica that spans nodes needs one launcher across them (vLLM on a Ray cluster with
-     * --pipeline-parallel-size, torchrun with --nnodes): not written yet, so no file is */
-    for (size_t n = 0; n < in->plan->nnodes; n++) {
-        sol_span sp;
-        if (sol_node_span(in->pb, in->plan, n, &sp))
-            return fp_fail(err, NULL, 0, 0,
-                           "--emit: '%s' replica %u spans %u nodes, and fedplan does not write launch files for a "
-                           "replica across nodes yet (vLLM on a Ray cluster, torchrun --nnodes): plan without --emit, "
-                           "or with max_nodes: 1",
-                           in->pb->deps[sp.dep].name, sp.replica + 1, sp.of);
-    }
     if (build(&m, err) != 0)
         goto out;
+    /* vLLM spans nodes on a Ray cluster and training with torchrun's rendezvous (launch.c);
+     * llama-server runs on one machine (its RPC backend is no part of the plan), so a plan
+     * that spans one (pp on a GPU deployment) gets no files */
+    for (size_t i = 0; i < m.nprocs; i++) {
+        const ep_proc *p = &m.procs[i];
+        if (ep_spans(p) && p->kind == EP_LLAMACPP) {
+            rc = fp_fail(err, NULL, 0, 0,
+                         "--emit: '%s' replica %u spans %u nodes, and llama-server runs on one machine: plan it with "
+                         "max_nodes: 1",
+                         in->pb->deps[p->dep].name, p->replica + 1, p->of);
+            goto out;
+        }
+        /* accelerate starts num_processes / num_machines processes on every machine */
+        if (ep_spans(p) && p->kind == EP_TRAIN && p->fsdp && p->all_gpus != p->ngpus * p->of) {
+            rc = fp_fail(err, NULL, 0, 0,
+                         "--emit: '%s' replica %u has %zu of its %u GPUs on node %zu, and accelerate launch (FSDP) "
+                         "starts the same number of processes on each of its %u nodes: give it a multiple of the "
+                         "nodes' GPUs",
+                         in->pb->deps[p->dep].name, p->replica + 1, p->ngpus, p->all_gpus, p->node + 1, p->of);
+            goto out;
+        }
+    }
     if (emit_launch(&m, out, err) != 0 || emit_compose(&m, out, err) != 0 || emit_kube(&m, out, err) != 0 ||
         emit_skypilot(&m, out, err) != 0)
         goto out;

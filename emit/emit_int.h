@@ -58,6 +58,11 @@ typedef struct ep_proc {
     char revision[64];      /* a Hub id's revision in the cache ("": main) */
     est_workload w;         /* as it runs on this node's GPU (fp16 where the GPU has no bf16) */
     int fsdp;               /* training: FSDP (accelerate) rather than DeepSpeed ZeRO */
+    /* a replica that spans nodes (sol_node_span) is one process per node: part 0 (the
+     * replica's first shards) is the head, the others join it; of == 1: no span */
+    uint32_t part, of;
+    size_t head;            /* the node of part 0 */
+    uint32_t all_gpus;      /* GPUs of the whole replica, over its nodes */
 } ep_proc;
 
 typedef struct ep_plan {
@@ -90,6 +95,10 @@ int ep_local_gguf(const ep_proc *p);
 /* a process that serves (vLLM, llama-server): what compose and Kubernetes run, and what
  * launch.sh waits for; and how many of them node n has */
 int ep_is_server(const ep_proc *p);
+/* 1 when p is part of a replica spanning nodes; ep_span_head: and the part that serves or
+ * hosts the rendezvous */
+int ep_spans(const ep_proc *p);
+int ep_span_head(const ep_proc *p);
 size_t ep_node_servers(const ep_plan *m, size_t n);
 
 int ep_checkpoint_var(const ep_plan *m, const ep_proc *p, char *var, size_t n);
@@ -99,6 +108,31 @@ const char *ep_vllm_quantization(est_dtype d, const char **note);
 void ep_gguf_name(const ep_plan *m, const ep_proc *p, char *buf, size_t n);
 /* the training files: "node-1/lora-7b-1.ds_config.json" or ".accelerate.yaml" (NULL: none needed) */
 const char *ep_train_config(const ep_proc *p, char *buf, size_t n);
+
+/* ---------------------------------------------------------------- across nodes (launch.c) */
+
+/* Ports of a replica across nodes: Ray's head (vLLM's multi-node serving docs) and the
+ * rendezvous of torchrun's c10d backend (its default master port). */
+#define EP_RAY_PORT 6379
+#define EP_RDZV_PORT 29500
+/* The variable launch.sh reads the head's address from, on every node of a spanning replica */
+#define EP_HEAD_VAR "FEDPLAN_HEAD_ADDRESS"
+
+/* The shell lines of one part of a spanning vLLM replica, for a container's `sh -c` or a
+ * script: the Ray head, a wait for the other nodes, then `vllm serve` across them (part 0), or
+ * a Ray worker joining the head at addr (a shell word or expansion: "$FEDPLAN_HEAD_ADDRESS",
+ * "$(LWS_LEADER_ADDRESS)"), retrying while the head starts.  container: the server listens on
+ * every interface, as in compose and Kubernetes. */
+void ep_ray_lines(const ep_plan *m, const ep_proc *p, const char *addr, int container, eb *b);
+
+/* A training job's launcher and its flags, one command without a final newline: torchrun
+ * (with --deepspeed) or accelerate launch (FSDP), across nodes with rank (a number or an
+ * expansion: "$JOB_COMPLETION_INDEX") and the head's address (head: "$FEDPLAN_HEAD_ADDRESS",
+ * a host name); dir: where its config file is ("" beside the script, "/config/"). */
+void ep_train_command(const ep_proc *p, const char *rank, const char *head, const char *dir, eb *b);
+/* its config file's text: DeepSpeed's JSON, or accelerate's YAML for FSDP */
+void ep_ds_config(const ep_proc *p, eb *b);
+void ep_fsdp_config(const ep_proc *p, eb *b);
 
 /* ---------------------------------------------------------------- targets (one file each) */
 

@@ -4,7 +4,17 @@
  * Servers start one after the other where they share a GPU: vLLM checks at start that the
  * share it was given (--gpu-memory-utilization x the GPU's total) is free, so the next one
  * starts when the one before answers on /health.  Every process runs in the background with
- * its log in logs/; the script then waits for them (SkyPilot's run: ends when it does). */
+ * its log in logs/; the script then waits for them (SkyPilot's run: ends when it does).
+ *
+ * A replica that spans nodes has a script on each of its nodes (docs/deploy.md, "Across
+ * nodes"), each told the head's address by FEDPLAN_HEAD_ADDRESS.  vLLM runs on a Ray cluster,
+ * as its multi-node serving guide describes: the first node starts Ray's head, the others
+ * join it (`ray start --address=HEAD:6379 --block`, retried while the head comes up), and
+ * once every node has joined the head starts `vllm serve` with --tensor-parallel-size and
+ * --pipeline-parallel-size over them all and --distributed-executor-backend ray.  Training
+ * runs torchrun on every node, meeting at the head through the c10d rendezvous (or
+ * accelerate's --machine_rank and --main_process_ip for FSDP), with the same DeepSpeed or
+ * FSDP file as on one node. */
 #include <stdio.h>
 #include <string.h>
 
@@ -43,7 +53,22 @@ static void describe(const ep_plan *m, const ep_proc *p, eb *b)
                   (double)dp->margin_bytes[p->variant] / FP_GIB);
     if (p->shares_gpu)
         eb_puts(b, " (shares a GPU)");
+    if (ep_spans(p))
+        eb_printf(b, ";\n#   node %u of the %u it spans (%u GPUs in all), %s", p->part + 1, p->of, p->all_gpus,
+                  p->part ? "joining the head" : "the head: start it first");
     eb_puts(b, "\n");
+}
+
+/* the node's part of a replica across nodes that needs the head's address (all of them but
+ * a Ray head), or NULL */
+static const ep_proc *needs_head(const ep_plan *m, size_t n)
+{
+    for (size_t i = 0; i < m->nprocs; i++) {
+        const ep_proc *p = &m->procs[i];
+        if (p->node == n && ep_spans(p) && (p->kind == EP_TRAIN || (p->kind == EP_VLLM && p->part)))
+            return p;
+    }
+    return NULL;
 }
 
 static int waited_for(const ep_plan *m, size_t i)
@@ -54,26 +79,95 @@ static int waited_for(const ep_plan *m, size_t i)
     return 0;
 }
 
-static void train_lines(const ep_plan *m, const ep_proc *p, eb *b)
+/* ====================================================================== across nodes */
+
+/* the shell's `until` loop around cmd, 5 s apart, 30 minutes at most, then fail with what */
+static void retry(eb *b, const char *cmd, const char *what)
+{
+    eb_printf(b, "i=0\nuntil %s; do\n"
+                 "    i=$((i + 1))\n"
+                 "    if [ \"$i\" -gt 360 ]; then\n"
+                 "        echo %s >&2\n"
+                 "        exit 1\n"
+                 "    fi\n"
+                 "    sleep 5\n"
+                 "done\n",
+              cmd, what);
+}
+
+void ep_ray_lines(const ep_plan *m, const ep_proc *p, const char *addr, int container, eb *b)
+{
+    char g[64], cmd[512], what[256];
+    gpu_list(p, g, sizeof g);
+    /* on a bare machine Ray takes the GPUs CUDA_VISIBLE_DEVICES names; a container has its own */
+    char cvd[96] = "";
+    if (!container && p->ngpus)
+        snprintf(cvd, sizeof cvd, "CUDA_VISIBLE_DEVICES=%s ", g);
+    if (p->part) {
+        eb_printf(b, "# join the Ray cluster of node-%zu, the head, retrying while it starts; this node's\n"
+                     "# GPUs then run vLLM's workers for it\n",
+                  p->head + 1);
+        char log[128] = "";
+        if (!container) /* in the foreground: the script blocks here while the cluster runs */
+            snprintf(log, sizeof log, " >>logs/%s.log 2>&1", p->name);
+        snprintf(cmd, sizeof cmd, "%sray start --address=\"%s:%d\" --block%s", cvd, addr, EP_RAY_PORT, log);
+        snprintf(what, sizeof what, "\"%s: the Ray head at %s:%d did not take this node\"", p->name, addr,
+                 EP_RAY_PORT);
+        retry(b, cmd, what);
+        return;
+    }
+    eb_printf(b, "# the Ray cluster's head: once the replica's %u other node%s joined it, vLLM starts\n"
+                 "# here over all %u (its pipeline stages across the nodes)\n",
+              p->of - 1, p->of == 2 ? " has" : "s have", p->of);
+    eb_printf(b, "%sray start --head --port=%d\n", cvd, EP_RAY_PORT);
+    snprintf(cmd, sizeof cmd,
+             "[ \"$(python3 -c 'import ray; ray.init(address=\"auto\"); "
+             "print(sum(1 for n in ray.nodes() if n[\"Alive\"]))' 2>/dev/null | tail -n 1)\" = %u ]",
+             p->of);
+    snprintf(what, sizeof what, "\"%s: the %u nodes did not all join the Ray cluster: see their logs\"", p->name,
+             p->of);
+    retry(b, cmd, what);
+    ep_argv a;
+    ep_server_args(m, p, container, &a);
+    char var[128];
+    eb_puts(b, container ? "exec vllm serve " : "nohup vllm serve ");
+    if (ep_checkpoint_var(m, p, var, sizeof var)) /* the shell stops when it is unset, in a container too */
+        eb_printf(b, "\"%s\"", a.v[1]);
+    else if (p->local[0] && !container) { /* Ray's workers load it by the path the head gives: absolute */
+        eb_puts(b, "\"$PWD\"/");
+        eb_shword(b, a.v[1]);
+    } else
+        eb_shword(b, a.v[1]);
+    for (size_t k = 2; k < a.n; k++) {
+        eb_puts(b, a.v[k][0] == '-' ? " \\\n    " : " ");
+        eb_shword(b, a.v[k]);
+    }
+    if (!container)
+        eb_printf(b, " \\\n    >logs/%s.log 2>&1 &\necho $! >>pids\n", p->name);
+    else
+        eb_puts(b, "\n");
+}
+
+void ep_train_command(const ep_proc *p, const char *rank, const char *head, const char *dir, eb *b)
 {
     const est_workload *w = &p->w;
     char cfg[128];
     const char *c = ep_train_config(p, cfg, sizeof cfg);
     unsigned long long nproc = p->ngpus ? p->ngpus : 1;
-    (void)m;
-    eb_puts(b, "# the training script is yours (TRAIN_SCRIPT); the flags after it are transformers'\n"
-               "# TrainingArguments (HfArgumentParser), the method and its LoRA settings your script's own\n");
-    if (p->ngpus) {
-        char g[64];
-        gpu_list(p, g, sizeof g);
-        eb_printf(b, "CUDA_VISIBLE_DEVICES=%s ", g);
-    }
-    if (c && p->fsdp)
-        eb_printf(b, "nohup accelerate launch --config_file %s \"${TRAIN_SCRIPT:-train.py}\"", c);
+    if (c && p->fsdp && ep_spans(p)) /* accelerate's multi-machine flags: this machine's rank, rank 0's address */
+        eb_printf(b, "accelerate launch --config_file %s%s --num_machines %u --machine_rank %s \\\n"
+                     "    --main_process_ip \"%s\" --main_process_port %d \"${TRAIN_SCRIPT:-train.py}\"",
+                  dir, c, p->of, rank, head, EP_RDZV_PORT);
+    else if (c && p->fsdp)
+        eb_printf(b, "accelerate launch --config_file %s%s \"${TRAIN_SCRIPT:-train.py}\"", dir, c);
+    else if (ep_spans(p)) /* every node meets at the head's c10d store */
+        eb_printf(b, "torchrun --nnodes %u --node_rank %s --nproc_per_node %llu \\\n"
+                     "    --rdzv_backend c10d --rdzv_endpoint \"%s:%d\" --rdzv_id %s \"${TRAIN_SCRIPT:-train.py}\"",
+                  p->of, rank, nproc, head, EP_RDZV_PORT, p->name);
     else
-        eb_printf(b, "nohup torchrun --standalone --nproc_per_node %llu \"${TRAIN_SCRIPT:-train.py}\"", nproc);
+        eb_printf(b, "torchrun --standalone --nproc_per_node %llu \"${TRAIN_SCRIPT:-train.py}\"", nproc);
     if (c && !p->fsdp)
-        eb_printf(b, " \\\n    --deepspeed %s", c);
+        eb_printf(b, " \\\n    --deepspeed %s%s", dir, c);
     eb_printf(b, " \\\n    --per_device_train_batch_size %llu", (unsigned long long)w->batch);
     eb_printf(b, " \\\n    --gradient_accumulation_steps %llu",
               (unsigned long long)(w->grad_accum ? w->grad_accum : 1));
@@ -83,6 +177,21 @@ static void train_lines(const ep_plan *m, const ep_proc *p, eb *b)
         eb_puts(b, " \\\n    --bf16");
     else if (w->compute_dtype == EST_DT_FP16)
         eb_puts(b, " \\\n    --fp16");
+}
+
+static void train_lines(const ep_proc *p, eb *b)
+{
+    eb_puts(b, "# the training script is yours (TRAIN_SCRIPT); the flags after it are transformers'\n"
+               "# TrainingArguments (HfArgumentParser), the method and its LoRA settings your script's own\n");
+    if (p->ngpus) {
+        char g[64];
+        gpu_list(p, g, sizeof g);
+        eb_printf(b, "CUDA_VISIBLE_DEVICES=%s ", g);
+    }
+    char rank[16];
+    snprintf(rank, sizeof rank, "%u", p->part);
+    eb_puts(b, "nohup ");
+    ep_train_command(p, rank, "$" EP_HEAD_VAR, "", b);
     eb_printf(b, " \\\n    >logs/%s.log 2>&1 &\necho $! >>pids\n", p->name);
 }
 
@@ -96,6 +205,10 @@ void emit_launch_body(const ep_plan *m, size_t n, int script, eb *b)
         eb_printf(b, " (%u x %s)", t->gpus, node->gpu);
     eb_puts(b, "\n# Starts every process the plan put on this node; logs in logs/, process ids in pids.\n"
                "set -eu\n");
+    const ep_proc *h = needs_head(m, n);
+    if (h) /* stop at once, with what to set, rather than when the process fails to connect */
+        eb_printf(b, ": \"${%s:?set %s to the address of node-%zu, the head of %s replica %u (README.md)}\"\n",
+                  EP_HEAD_VAR, EP_HEAD_VAR, h->head + 1, m->in->s->deps[h->dep].name, h->replica + 1);
     if (script) /* SkyPilot runs the lines in its workdir, this node's folder */
         eb_puts(b, "cd \"$(dirname \"$0\")\"\n");
     eb_puts(b, "mkdir -p logs\n");
@@ -129,8 +242,17 @@ void emit_launch_body(const ep_plan *m, size_t n, int script, eb *b)
         case EP_VLLM: {
             const char *note;
             ep_vllm_quantization(p->w.weight_dtype, &note);
-            if (note)
+            if (note && !p->part)
                 eb_printf(b, "# %s\n", note);
+            if (ep_spans(p)) {
+                if (p->local[0]) {
+                    local_note(p, b);
+                    eb_puts(b, "# on every node of the replica, with this folder at the same path on each: Ray's\n"
+                               "# workers load the model by the path the head gives them\n");
+                }
+                ep_ray_lines(m, p, "$" EP_HEAD_VAR, 0, b);
+                break;
+            }
             ep_server_args(m, p, 0, &a);
             if (p->local[0])
                 local_note(p, b);
@@ -169,7 +291,7 @@ void emit_launch_body(const ep_plan *m, size_t n, int script, eb *b)
             eb_printf(b, " \\\n    >logs/%s.log 2>&1 &\necho $! >>pids\n", p->name);
             break;
         case EP_TRAIN:
-            train_lines(m, p, b);
+            train_lines(p, b);
             break;
         case EP_HF:
             if (p->local[0])
@@ -194,7 +316,7 @@ void emit_launch_body(const ep_plan *m, size_t n, int script, eb *b)
 }
 
 /* DeepSpeed's JSON: micro-batch, accumulation, the ZeRO stage and the precision */
-static void ds_config(const ep_proc *p, eb *b)
+void ep_ds_config(const ep_proc *p, eb *b)
 {
     const est_workload *w = &p->w;
     eb_printf(b, "{\n  \"train_micro_batch_size_per_gpu\": %llu,\n  \"gradient_accumulation_steps\": %llu,\n"
@@ -214,25 +336,29 @@ static void ds_config(const ep_proc *p, eb *b)
     eb_puts(b, "\n}\n");
 }
 
-/* accelerate's config for FSDP full sharding (ZeRO-3's equivalent) on one machine */
-static void fsdp_config(const ep_proc *p, eb *b)
+/* accelerate's config for FSDP full sharding (ZeRO-3's equivalent) on one machine, or on this
+ * machine's part of several (num_processes counts them all; the launch line gives the head) */
+void ep_fsdp_config(const ep_proc *p, eb *b)
 {
     const est_workload *w = &p->w;
+    size_t all = ep_spans(p) ? p->all_gpus : p->ngpus ? p->ngpus : 1;
     eb_printf(b, "# fedplan: accelerate launch --config_file for %s (FSDP full sharding over %zu GPUs)\n"
                  "compute_environment: LOCAL_MACHINE\n"
                  "distributed_type: FSDP\n"
                  "mixed_precision: %s\n"
-                 "num_machines: 1\n"
-                 "num_processes: %zu\n"
+                 "num_machines: %u\n",
+              p->name, all, w->compute_dtype == EST_DT_BF16 ? "bf16" : w->compute_dtype == EST_DT_FP16 ? "fp16" : "no",
+              p->of);
+    if (ep_spans(p)) /* the launch line gives the same, and the head's address */
+        eb_printf(b, "machine_rank: %u\n", p->part);
+    eb_printf(b, "num_processes: %zu\n"
                  "fsdp_config:\n"
                  "  fsdp_sharding_strategy: FULL_SHARD\n"
                  "  fsdp_auto_wrap_policy: TRANSFORMER_BASED_WRAP\n"
                  "  fsdp_state_dict_type: SHARDED_STATE_DICT\n"
                  "  fsdp_offload_params: %s\n"
                  "  fsdp_activation_checkpointing: %s\n",
-              p->name, p->ngpus, w->compute_dtype == EST_DT_BF16 ? "bf16" : w->compute_dtype == EST_DT_FP16 ? "fp16" : "no",
-              p->ngpus ? p->ngpus : 1, w->offload == EST_OFFLOAD_PARAMS ? "true" : "false",
-              w->grad_checkpointing ? "true" : "false");
+              all, w->offload == EST_OFFLOAD_PARAMS ? "true" : "false", w->grad_checkpointing ? "true" : "false");
 }
 
 int emit_launch(const ep_plan *m, emit_set *out, fp_error *err)
@@ -251,9 +377,9 @@ int emit_launch(const ep_plan *m, emit_set *out, fp_error *err)
             if (p->node != n || !ep_train_config(p, cfg, sizeof cfg))
                 continue;
             if (p->fsdp)
-                fsdp_config(p, &b);
+                ep_fsdp_config(p, &b);
             else
-                ds_config(p, &b);
+                ep_ds_config(p, &b);
             snprintf(fp, sizeof fp, "node-%zu/%s", n + 1, cfg);
             if (emit_add(out, fp, &b, 0, err) != 0)
                 return -1;

