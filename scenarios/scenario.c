@@ -807,6 +807,13 @@ static int t_deployments(const ydoc *d, const ynode *v, const char *k, void *o, 
         if (dp->on_host && (dp->npp || dp->max_nodes > 1))
             return ydoc_fail(d, ynode_get(m, dp->npp ? "pp" : "max_nodes"), e,
                              "deployment '%s' runs on host memory: it does not span nodes", dp->name);
+        /* llama-server runs on one machine (its RPC backend is nothing fedplan launches): its
+         * layers may split over one node's GPUs (pp), never over nodes */
+        if (dp->opts.w.runtime == EST_RT_LLAMACPP && dp->max_nodes > 1)
+            return ydoc_fail(d, ynode_get(m, "max_nodes"), e,
+                             "deployment '%s' runs llama.cpp, which serves from one machine: 'max_nodes' does not "
+                             "apply ('pp' splits its layers over one node's GPUs)",
+                             dp->name);
         const ynode *wl = ynode_get(m, "workload");
         if (dp->npp && wl && wl->type == YN_MAP && ynode_get(wl, "pp"))
             return ydoc_fail(d, ynode_get(m, "pp"), e,
@@ -1141,7 +1148,10 @@ static int vllm_fixed_share(scenario *s, scn_deployment *dp, sol_deployment *sd,
 static int span_shape(const scn_deployment *dp, sol_variant *v, uint32_t tp, uint64_t g, uint32_t node_gpus,
                       const scenario *s, fp_error *err)
 {
-    uint32_t span = dp->max_nodes ? dp->max_nodes : dp->npp || g > node_gpus ? SCN_DEFAULT_SPAN : 1;
+    uint32_t span = dp->opts.w.runtime == EST_RT_LLAMACPP ? 1
+                    : dp->max_nodes                       ? dp->max_nodes
+                    : dp->npp || g > node_gpus            ? SCN_DEFAULT_SPAN
+                                                          : 1;
     if (span <= 1 || g <= tp) {
         if (g > SCN_MAX_JOB_GPUS)
             return fp_fail(err, s->file, dp->line, dp->col,
@@ -1505,10 +1515,16 @@ void scn_why_unplaceable(const scenario *s, const sol_problem *pb, size_t d, cha
                  (double)va->shard_bytes / FP_GIB, (double)best_host / FP_GIB);
     else if (!most_gpus)
         snprintf(buf, n, "needs a GPU and none of its node choices has one");
-    else if ((va->max_nodes > 1 ? va->tp : va_all) > most_gpus)
-        snprintf(buf, n, "needs %u GPUs on one node (tp %u x %u data-parallel) and its node choices have at most %u",
-                 va->max_nodes > 1 ? va->tp : va_all, s->deps[d].vtp[va - dp->variants],
-                 (va->max_nodes > 1 ? va->tp : va_all) / s->deps[d].vtp[va - dp->variants], most_gpus);
+    else if ((va->max_nodes > 1 ? va->tp : va_all) > most_gpus) {
+        uint32_t need = va->max_nodes > 1 ? va->tp : va_all, tp = s->deps[d].vtp[va - dp->variants];
+        uint32_t pp = va->max_nodes > 1 ? 1 : s->deps[d].vpp[va - dp->variants];
+        if (pp > 1)
+            snprintf(buf, n, "needs %u GPUs on one node (tp %u x pp %u x %u data-parallel) and its node choices have "
+                     "at most %u", need, tp, pp, need / tp / pp, most_gpus);
+        else
+            snprintf(buf, n, "needs %u GPUs on one node (tp %u x %u data-parallel) and its node choices have at most %u",
+                     need, tp, need / tp, most_gpus);
+    }
     else {
         size_t vi = (size_t)(va - dp->variants);
         const scn_deployment *sd = &s->deps[d];
