@@ -252,12 +252,16 @@ static void model_of(const emit_input *in, const scn_deployment *dp, ep_proc *p)
             clash = local_path(in, &in->s->deps[j], other, sizeof other) && strcmp(other, path) != 0 &&
                     (ob = base_name(other)) != NULL && !strcmp(ob, base);
         }
+        /* a config file of another name (llama-3.1-405b.json) stands for a checkpoint directory
+         * the user makes of it: named without its extension */
+        size_t blen = base ? strlen(base) : 0;
+        int json = blen > 5 && !strcmp(base + blen - 5, ".json");
         if (!base)
             snprintf(out, n, "%s", dp->name);
         else if (clash)
-            snprintf(out, n, "%s-%s", dp->name, base);
+            snprintf(out, n, "%s-%.*s", dp->name, (int)(json ? blen - 5 : blen), base);
         else
-            snprintf(out, n, "%s", base);
+            snprintf(out, n, "%.*s", (int)(json ? blen - 5 : blen), base);
         return;
     }
     if (r && r->hf_id[0] && dp->revision[0])

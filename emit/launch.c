@@ -32,6 +32,16 @@ static void gpu_list(const ep_proc *p, char *buf, size_t n)
 /* a model read from the planning machine's files: where to copy it from */
 static void local_note(const ep_proc *p, eb *b)
 {
+    size_t len = strlen(p->local);
+    if (len > 5 && !strcmp(p->local + len - 5, ".json")) { /* a config file alone: no weights */
+        eb_puts(b, "# the model fedplan read is a config file alone (");
+        eb_shword(b, p->local);
+        eb_puts(b, ", from where fedplan ran): make models/");
+        eb_puts(b, p->model);
+        eb_puts(b, " beside this script a checkpoint directory holding it as config.json, the weights and the "
+                   "tokenizer\n");
+        return;
+    }
     eb_puts(b, "# the model fedplan read: copy ");
     eb_shword(b, p->local);
     eb_printf(b, " (from where fedplan ran) to models/%s beside this script\n", p->model);
