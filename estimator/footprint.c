@@ -1384,13 +1384,20 @@ static void place_gradients(fp_ctx *c, est_footprint *fp, est_explain *ex)
                     c->grad_bytes, (unsigned long long)w->grad_accum);
         return;
     }
-    uint64_t end = all + temp;
+    /* a tied embedding is used twice (the lookup and the head): its second gradient, made by the
+     * lookup's backward at the end, is held beside the running sum of the head's (the same
+     * InputBuffer::add as above) while every other gradient exists */
+    uint64_t second = w->finetune == EST_FT_FULL && a->tied_embeddings && w->frozen_layers == 0 && c->st->emb && c->st->head
+                      ? ceil_div(sat((double)(a->vocab * a->hidden) * c->grad_bytes), c->tp) : 0;
+    uint64_t end = all + temp + second;
     uint64_t beyond = end > held ? end - held : 0;
     b[EST_C_GRADIENTS] = beyond > first ? beyond : first;
     explain(ex, EST_C_GRADIENTS, "%llu trainable params x %g B = %.2f GiB%s, made in the backward as the activations "
             "are released: counted beyond them (%.2f GiB), at least the head's gradient made first%s",
             (unsigned long long)c->tpart.trainable, c->grad_bytes, gib(all),
-            temp ? " + the foreach AdamW step's sqrt(v) temporary" : "", gib(held),
+            temp && second ? " + the foreach AdamW step's sqrt(v) temporary + the tied embedding's second gradient"
+            : temp ? " + the foreach AdamW step's sqrt(v) temporary"
+            : second ? " + the tied embedding's second gradient" : "", gib(held),
             chunked_head ? " (run in chunks: its running sum and one chunk's gradient)" : "");
 }
 
