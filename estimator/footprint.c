@@ -1103,24 +1103,23 @@ static void comp_activations_train(fp_ctx *c, est_footprint *fp, est_explain *ex
     if (w->grad_checkpointing) {
         char ck[96];
         if (c->act_host)
-            snprintf(ck, sizeof ck, "2 of the %llu layers' checkpoints x h, the rest in pinned host memory",
+            snprintf(ck, sizeof ck, "2 of the %llu layers' checkpoints x h (the rest in pinned host memory) + ",
                      (unsigned long long)Lbw);
         else
-            snprintf(ck, sizeof ck, "%llu layers' checkpoints x h", (unsigned long long)Lbw);
+            snprintf(ck, sizeof ck, "%llu layers' checkpoints x h + ", (unsigned long long)Lbw);
         if (c->act_phase == 1)
-            explain(ex, EST_C_ACTIVATIONS, "checkpointing%s: %llu tokens x (%s2h, the final norm's and head's inputs) x %g B "
-                    "(%s) beside the logits at the forward's end; a layer's recompute (%.0f values) comes after the "
-                    "logits are released and is smaller",
-                    c->act_host ? ", offloaded" : "", (unsigned long long)T, c->act_host ? "" : "checkpoints + ", B,
+            explain(ex, EST_C_ACTIVATIONS, "checkpointing%s: %llu tokens x (%s2h of the final norm and head) x %g B (%s), "
+                    "beside the logits at the forward's end (a layer's recompute, %.0f values, comes after them)",
+                    c->act_host ? ", offloaded" : "", (unsigned long long)T, c->act_host ? "" : ck, B,
                     est_dtype_name(w->compute_dtype), big);
         else if (c->act_phase == 2)
-            explain(ex, EST_C_ACTIVATIONS, "checkpointing%s: %llu tokens x (%s + one layer's %.0f values%s) x %g B (%s) "
+            explain(ex, EST_C_ACTIVATIONS, "checkpointing%s: %llu tokens x (%sone layer's %.0f values%s) x %g B (%s) "
                     "+ the last layer's MLP gradients%s, the layers' backward, which comes after the logits are released: "
                     "counted beyond the logits",
                     c->act_host ? ", offloaded" : "", (unsigned long long)T, ck, big, extra > 0 ? " + LoRA/4-bit extras" : "",
                     B, est_dtype_name(w->compute_dtype), c->dequant ? " + one dequantized 4-bit matrix" : "");
         else
-            explain(ex, EST_C_ACTIVATIONS, "checkpointing%s: %llu tokens x (%s + one layer's %.0f values%s) x %g B (%s)%s",
+            explain(ex, EST_C_ACTIVATIONS, "checkpointing%s: %llu tokens x (%sone layer's %.0f values%s) x %g B (%s)%s",
                     c->act_host ? ", offloaded" : "", (unsigned long long)T, ck, big, extra > 0 ? " + LoRA/4-bit extras" : "",
                     B, est_dtype_name(w->compute_dtype), c->dequant ? " + one dequantized 4-bit matrix" : "");
     } else {
