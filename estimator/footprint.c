@@ -1194,6 +1194,21 @@ static void comp_logits(fp_ctx *c, est_footprint *fp, est_explain *ex)
                 (unsigned long long)T, (unsigned long long)V,
                 w->compile ? "(B-byte logits, compiled)" : "(B-byte logits + 4 B fp32 log-probabilities)",
                 (unsigned long long)lt, w->compile ? "B-byte gradient (fused)" : "upcast (B-byte logits + 4 B fp32 copy + 4 B fp32 gradient)");
+    } else if (w->framework == EST_FW_TORCHTUNE && !w->loss_chunk) {
+        /* torchtune: output(h).float() (the B-byte logits are not kept), and the recipes delete their
+         * logits before the backward (_loss_step: del logits).  Eager, the loss keeps its fp32
+         * log-probabilities, and its backward holds them with their gradient and the logits' (nll_loss's
+         * dense gradient, then log_softmax's): three fp32 copies.  The full fine-tune recipe discards the
+         * compiled loss (training.compile_loss's return value is not kept: full_finetune_single_device.py
+         * at 1814feb17), the LoRA recipe keeps it: compiled, the loss keeps its fp32 input and writes one
+         * fp32 gradient */
+        int compiled = w->compile && w->finetune != EST_FT_FULL;
+        kept = T * V * 4;
+        transient = T * V * (compiled ? 4 : 8);
+        explain(ex, EST_C_LOGITS, "%llu tokens x vocab %llu x %s (torchtune: output(h).float(), logits deleted before the "
+                "backward)", (unsigned long long)T, (unsigned long long)V,
+                compiled ? "(4 B fp32 input kept by the compiled loss + 4 B fp32 gradient)"
+                         : "(4 B fp32 log-probabilities + 4 B their gradient + 4 B the logits' gradient)");
     } else {
         kept = lt * V * (Bi + 4);
         transient = lt * V * 4;
