@@ -735,6 +735,7 @@ typedef struct fp_ctx {
     uint64_t master, wcopy, w16, gathered; /* set by comp_weights */
     uint64_t logits_transient; /* the part of the logits released before the layers' backward (comp_logits) */
     uint64_t act_host;         /* checkpoints moved to pinned host memory (--activation-offload) */
+    int act_phase;             /* checkpointing: 1 the forward's end sets the peak, 2 a layer's backward */
     double grad_bytes;         /* bytes per gradient value (comp_gradients) */
 } fp_ctx;
 
@@ -1040,58 +1041,98 @@ static void comp_activations_train(fp_ctx *c, est_footprint *fp, est_explain *ex
     double big = dense_v > moe_v ? dense_v : moe_v;
     double act;
     double mb = (double)inflight;
-    if (w->grad_checkpointing && w->activation_offload) {
-        /* torchtune's OffloadActivations: every checkpoint goes to pinned host memory on a side
-         * stream as the forward makes it and comes back for its layer's recompute; the GPU holds
-         * the one being copied and the one in use, beside the layer being recomputed */
-        act = (double)T * (2.0 * h + big) * B;
-        c->act_host = sat(mb * (double)T * (double)Lbw * h * B);
-    } else if (w->grad_checkpointing) /* each micro-batch in flight keeps its checkpoints; one layer is recomputed at a time */
-        act = (double)T * (mb * (double)Lbw * h + big) * B;
-    else
-        act = mb * (double)T * (double)Lbw * per_layer * B;
-    double bwd = 0;
-    if (st->head) {
-        act += (double)T * 2.0 * h * B; /* final norm input and lm_head input */
-        /* the backward of the last layer starts beside all the saved activations: its MLP's input
-         * gradients (gated: the down projection's input, act(gate) and up; plain: two) are held
-         * before that layer's saved tensors are released.  The loss's own transient (its fp32
-         * gradient) is released before, so only what exceeds it adds to the peak. */
-        double width = a->moe_layers ? (double)(a->experts_per_tok * a->moe_intermediate + a->shared_experts *
-                                                a->moe_intermediate + a->shared_intermediate)
-                                     : (double)a->intermediate;
-        bwd = (double)T * (a->mlp == EST_MLP_GATED ? 3.0 : 2.0) * width / (double)w->tp * B -
-              (double)c->logits_transient;
-        if (bwd > 0)
-            act += bwd;
-    }
     double extra = lora_extra_bytes(a, p, w, B); /* per token per layer, bytes */
     if (w->finetune == EST_FT_QLORA && w->bnb_legacy)
         /* bitsandbytes < 0.43.2 kept the input of every frozen 4-bit linear: the two normed
          * block inputs and the down-projection input (the o_proj input is already kept) */
         extra += (2.0 * h + (double)a->intermediate / (double)w->tp) * B;
-    if (!w->grad_checkpointing)
-        act += mb * (double)T * (double)Lbw * extra;
-    else
-        act += (double)T * extra;
-    fp->bytes[EST_C_ACTIVATIONS] = (uint64_t)act + c->dequant;
-    if (c->act_host)
-        explain(ex, EST_C_ACTIVATIONS, "checkpointing, offloaded: %llu tokens x (2 of the %llu layers' checkpoints x h + "
-                "one layer's %.0f values) x %g B (%s); the rest in pinned host memory (--activation-offload)",
-                (unsigned long long)T, (unsigned long long)Lbw, big, B, est_dtype_name(w->compute_dtype));
-    else
-        explain(ex, EST_C_ACTIVATIONS,
-                w->grad_checkpointing ? "checkpointing: %llu tokens x (%llu layers x h + one layer's %.0f values) x %g B (%s)"
-                                      : "%llu tokens x %llu layers x %.0f saved values/token/layer x %g B (%s)",
-                (unsigned long long)T, (unsigned long long)Lbw, w->grad_checkpointing ? big : per_layer, B,
-                est_dtype_name(w->compute_dtype));
+    /* the backward of the last layer starts with its MLP's input gradients (gated: the down
+     * projection's input, act(gate) and up; plain: two), held before that layer's saved tensors
+     * are released */
+    double width = a->moe_layers ? (double)(a->experts_per_tok * a->moe_intermediate + a->shared_experts *
+                                            a->moe_intermediate + a->shared_intermediate)
+                                 : (double)a->intermediate;
+    double mlp_grads = st->head ? (double)T * (a->mlp == EST_MLP_GATED ? 3.0 : 2.0) * width / (double)w->tp * B : 0;
+    double head_in = st->head ? (double)T * 2.0 * h * B : 0; /* final norm input and lm_head input */
+    double logits = (double)fp->bytes[EST_C_LOGITS];
+    double bwd = 0;
+    c->act_phase = 0;
+    if (w->grad_checkpointing) {
+        /* The recompute of a checkpointed layer starts only when the backward reaches that layer,
+         * after the loss's backward has released the logits (autograd frees a node's saved
+         * tensors once it has run): the logits share the GPU with the checkpoints and the head's
+         * inputs at the forward's end, never with a recomputed layer.  The peak is the larger of
+         * the two phases; this component is what sits beside the logits, or what the layers'
+         * backward exceeds them by.  With --activation-offload every checkpoint goes to pinned
+         * host memory on a side stream as the forward makes it and comes back for its layer's
+         * recompute (torchtune's OffloadActivations): the GPU holds two, the one being copied
+         * and the one in use. */
+        double ckpt;
+        if (w->activation_offload) {
+            ckpt = (double)T * 2.0 * h * B;
+            c->act_host = sat(mb * (double)T * (double)Lbw * h * B);
+        } else {
+            ckpt = mb * (double)T * (double)Lbw * h * B;
+        }
+        /* offloaded, the side stream's stash keeps only the last five saved tensors on the GPU
+         * (max_fwd_stash_size=5): at the forward's end those of the final norm, which head_in
+         * counts; the checkpoints have left */
+        double fwd_end = (w->activation_offload ? 0 : ckpt) + head_in;
+        /* bitsandbytes' dequantized matrix is made in a layer's forward and backward, not beside the logits */
+        double layer_bwd = ckpt + (double)T * (big * B + extra) + mlp_grads + (double)c->dequant;
+        if (layer_bwd - logits > fwd_end) {
+            act = layer_bwd - logits;
+            c->act_phase = 2;
+        } else {
+            act = fwd_end;
+            c->act_phase = 1;
+        }
+        if (!st->head) {
+            act = layer_bwd;
+            c->act_phase = 0;
+        }
+    } else {
+        act = mb * (double)T * (double)Lbw * (per_layer * B + extra) + head_in;
+        /* the loss's own transient (its fp32 gradient) is released before the last layer's
+         * backward, so only what its MLP gradients exceed it by adds to the peak */
+        bwd = mlp_grads - (double)c->logits_transient;
+        if (bwd > 0)
+            act += bwd;
+    }
+    fp->bytes[EST_C_ACTIVATIONS] = (uint64_t)act + (w->grad_checkpointing ? 0 : c->dequant);
+    if (w->grad_checkpointing) {
+        char ck[96];
+        if (c->act_host)
+            snprintf(ck, sizeof ck, "2 of the %llu layers' checkpoints x h (the rest in pinned host memory) + ",
+                     (unsigned long long)Lbw);
+        else
+            snprintf(ck, sizeof ck, "%llu layers' checkpoints x h + ", (unsigned long long)Lbw);
+        if (c->act_phase == 1)
+            explain(ex, EST_C_ACTIVATIONS, "checkpointing%s: %llu tokens x (%s2h of the final norm and head) x %g B (%s), "
+                    "beside the logits at the forward's end (a layer's recompute, %.0f values, comes after them)",
+                    c->act_host ? ", offloaded" : "", (unsigned long long)T, c->act_host ? "" : ck, B,
+                    est_dtype_name(w->compute_dtype), big);
+        else if (c->act_phase == 2)
+            explain(ex, EST_C_ACTIVATIONS, "checkpointing%s: %llu tokens x (%sone layer's %.0f values%s) x %g B (%s) "
+                    "+ the last layer's MLP gradients%s, the layers' backward, which comes after the logits are released: "
+                    "counted beyond the logits",
+                    c->act_host ? ", offloaded" : "", (unsigned long long)T, ck, big, extra > 0 ? " + LoRA/4-bit extras" : "",
+                    B, est_dtype_name(w->compute_dtype), c->dequant ? " + one dequantized 4-bit matrix" : "");
+        else
+            explain(ex, EST_C_ACTIVATIONS, "checkpointing%s: %llu tokens x (%sone layer's %.0f values%s) x %g B (%s)%s",
+                    c->act_host ? ", offloaded" : "", (unsigned long long)T, ck, big, extra > 0 ? " + LoRA/4-bit extras" : "",
+                    B, est_dtype_name(w->compute_dtype), c->dequant ? " + one dequantized 4-bit matrix" : "");
+    } else {
+        explain(ex, EST_C_ACTIVATIONS, "%llu tokens x %llu layers x %.0f saved values/token/layer x %g B (%s)",
+                (unsigned long long)T, (unsigned long long)Lbw, per_layer, B, est_dtype_name(w->compute_dtype));
+    }
     if (ex && w->pp > 1) {
         size_t len = strlen(ex->text[EST_C_ACTIVATIONS]);
         snprintf(ex->text[EST_C_ACTIVATIONS] + len, sizeof ex->text[EST_C_ACTIVATIONS] - len,
                  "; x %llu micro-batches in flight (1F1B, stage %llu of %llu)", (unsigned long long)inflight,
                  (unsigned long long)st->index, (unsigned long long)w->pp);
     }
-    if (ex && (extra > 0 || c->dequant || bwd > 0)) {
+    if (ex && !w->grad_checkpointing && (extra > 0 || c->dequant || bwd > 0)) {
         size_t len = strlen(ex->text[EST_C_ACTIVATIONS]);
         snprintf(ex->text[EST_C_ACTIVATIONS] + len, sizeof ex->text[EST_C_ACTIVATIONS] - len, "%s%s%s%s",
                  bwd > 0 ? " + the last layer's MLP gradients at the start of the backward" : "",
@@ -1153,6 +1194,21 @@ static void comp_logits(fp_ctx *c, est_footprint *fp, est_explain *ex)
                 (unsigned long long)T, (unsigned long long)V,
                 w->compile ? "(B-byte logits, compiled)" : "(B-byte logits + 4 B fp32 log-probabilities)",
                 (unsigned long long)lt, w->compile ? "B-byte gradient (fused)" : "upcast (B-byte logits + 4 B fp32 copy + 4 B fp32 gradient)");
+    } else if (w->framework == EST_FW_TORCHTUNE && !w->loss_chunk) {
+        /* torchtune: output(h).float() (the B-byte logits are not kept), and the recipes delete their
+         * logits before the backward (_loss_step: del logits).  Eager, the loss keeps its fp32
+         * log-probabilities, and its backward holds them with their gradient and the logits' (nll_loss's
+         * dense gradient, then log_softmax's): three fp32 copies.  The full fine-tune recipe discards the
+         * compiled loss (training.compile_loss's return value is not kept: full_finetune_single_device.py
+         * at 1814feb17), the LoRA recipe keeps it: compiled, the loss keeps its fp32 input and writes one
+         * fp32 gradient */
+        int compiled = w->compile && w->finetune != EST_FT_FULL;
+        kept = T * V * 4;
+        transient = T * V * (compiled ? 4 : 8);
+        explain(ex, EST_C_LOGITS, "%llu tokens x vocab %llu x %s (torchtune: output(h).float(), logits deleted before the "
+                "backward)", (unsigned long long)T, (unsigned long long)V,
+                compiled ? "(4 B fp32 input kept by the compiled loss + 4 B fp32 gradient)"
+                         : "(4 B fp32 log-probabilities + 4 B their gradient + 4 B the logits' gradient)");
     } else {
         kept = lt * V * (Bi + 4);
         transient = lt * V * 4;
@@ -1285,9 +1341,8 @@ static void place_gradients(fp_ctx *c, est_footprint *fp, est_explain *ex)
     const est_params *p = c->p;
     const est_workload *w = c->w;
     uint64_t *b = fp->bytes;
-    if (!c->train || w->finetune != EST_FT_FULL || w->dp > 1 || w->zero_stage > 0 || w->offload != EST_OFFLOAD_NONE ||
-        w->pp > 1)
-        return; /* (LoRA's gradients are small: counted whole) */
+    if (!c->train || w->dp > 1 || w->zero_stage > 0 || w->offload != EST_OFFLOAD_NONE || w->pp > 1)
+        return;
     /* the largest trainable tensor, and the head's (the embedding's when tied), in values */
     uint64_t largest = 0, head = 0;
     for (size_t i = 0; i < p->nlinears; i++) {
@@ -1307,14 +1362,22 @@ static void place_gradients(fp_ctx *c, est_footprint *fp, est_explain *ex)
         if (a->tied_embeddings)
             head = emb;
     }
-    uint64_t first = ceil_div(sat((double)head * c->grad_bytes), c->tp);
+    /* A head run in chunks (litgpt's 128-token chunks, torchtune's chunked output) is used once per
+     * chunk: autograd sums the weight's gradients from its uses in the engine's input buffer
+     * (torch/csrc/autograd/input_buffer.cpp, InputBuffer::add), and each chunk's gradient is made
+     * beside the running sum before it is added: two head gradients at the loss's backward. */
+    int chunked_head = head && (w->framework == EST_FW_LITGPT || (w->framework == EST_FW_TORCHTUNE && w->loss_chunk));
+    uint64_t first = ceil_div(sat((double)head * c->grad_bytes), c->tp) * (chunked_head ? 2 : 1);
     uint64_t one = ceil_div(sat((double)largest * c->grad_bytes), c->tp);
     uint64_t all = b[EST_C_GRADIENTS];
     if (w->optimizer_in_backward) {
         b[EST_C_GRADIENTS] = one < all ? one : all;
+        if (first > b[EST_C_GRADIENTS])
+            b[EST_C_GRADIENTS] = first;
         explain(ex, EST_C_GRADIENTS, "optimizer step in the backward (--optimizer-in-backward): one parameter's "
-                "gradient at a time, the largest %llu values x %g B (%.2f GiB for all %llu)", (unsigned long long)largest,
-                c->grad_bytes, gib(all), (unsigned long long)c->tpart.trainable);
+                "gradient at a time, the largest %llu values x %g B (%.2f GiB for all %llu)%s", (unsigned long long)largest,
+                c->grad_bytes, gib(all), (unsigned long long)c->tpart.trainable,
+                chunked_head && first > one ? "; the chunked head's running sum and one chunk's gradient at the loss's backward" : "");
         return;
     }
     /* the step after the backward: torch.optim.AdamW's default foreach implementation takes the
@@ -1335,13 +1398,21 @@ static void place_gradients(fp_ctx *c, est_footprint *fp, est_explain *ex)
                     c->grad_bytes, (unsigned long long)w->grad_accum);
         return;
     }
-    uint64_t end = all + temp;
+    /* a tied embedding is used twice (the lookup and the head): its second gradient, made by the
+     * lookup's backward at the end, is held beside the running sum of the head's (the same
+     * InputBuffer::add as above) while every other gradient exists */
+    uint64_t second = w->finetune == EST_FT_FULL && a->tied_embeddings && w->frozen_layers == 0 && c->st->emb && c->st->head
+                      ? ceil_div(sat((double)(a->vocab * a->hidden) * c->grad_bytes), c->tp) : 0;
+    uint64_t end = all + temp + second;
     uint64_t beyond = end > held ? end - held : 0;
     b[EST_C_GRADIENTS] = beyond > first ? beyond : first;
     explain(ex, EST_C_GRADIENTS, "%llu trainable params x %g B = %.2f GiB%s, made in the backward as the activations "
-            "are released: counted beyond them (%.2f GiB), at least the head's gradient made first",
+            "are released: counted beyond them (%.2f GiB), at least the head's gradient made first%s",
             (unsigned long long)c->tpart.trainable, c->grad_bytes, gib(all),
-            temp ? " + the foreach AdamW step's sqrt(v) temporary" : "", gib(held));
+            temp && second ? " + the foreach AdamW step's sqrt(v) temporary + the tied embedding's second gradient"
+            : temp ? " + the foreach AdamW step's sqrt(v) temporary"
+            : second ? " + the tied embedding's second gradient" : "", gib(held),
+            chunked_head ? " (run in chunks: its running sum and one chunk's gradient)" : "");
 }
 
 /* Training: ZeRO-Offload / ZeRO-Infinity / FSDP CPU offload and bitsandbytes' paged optimizers.
