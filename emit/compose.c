@@ -9,6 +9,7 @@
  * image running launch.sh's lines for that node (Ray's head and vLLM, or a Ray worker) on the
  * host's network, since Ray and NCCL reach the other machines on ports of their choosing.  The
  * workers' files read the head's address from FEDPLAN_HEAD_ADDRESS, which Compose interpolates. */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -92,8 +93,14 @@ static void ray_service(const ep_plan *m, const ep_proc *p, eb *b)
         b->oom = 1;
     eb_free(&lines);
     eb_puts(b, "    environment:\n      HF_TOKEN: \"${HF_TOKEN:-}\"\n");
-    if (!p->part && ep_checkpoint_var(m, p, var, sizeof var))
-        eb_printf(b, "      %s: \"${%s:?set %s to a quantized checkpoint of %s}\"\n", var, var, var, p->model);
+    if (!p->part && ep_checkpoint_var(m, p, var, sizeof var)) {
+        /* the model's name inside ${...:?...} and a YAML string: a '}', '"' or '$' would end or
+         * change them, so only a model id's characters are kept */
+        eb_printf(b, "      %s: \"${%s:?set %s to a quantized checkpoint of ", var, var, var);
+        for (const char *c = p->model; *c; c++)
+            eb_printf(b, "%c", isalnum((unsigned char)*c) || strchr("._/-", *c) ? *c : '?');
+        eb_puts(b, "}\"\n");
+    }
     eb_puts(b, "    volumes:\n      - \"${HOME}/.cache/huggingface:/root/.cache/huggingface\"\n");
     if (p->local[0])
         eb_puts(b, "      - \"./models:/models:ro\"\n");

@@ -268,8 +268,8 @@ static int even_parts(const ep_plan *m, const ep_proc *p)
 
 /* A training job across nodes: an Indexed Job (batch/v1, completionMode Indexed) of one pod a
  * node, its index the node's rank ($JOB_COMPLETION_INDEX), and a headless Service whose name
- * is the pods' subdomain, so that pod 0 is <job>-0.<service> to the others: the head of
- * torchrun's c10d rendezvous, or accelerate's main process.  Its config file is a ConfigMap
+ * is the pods' subdomain, so that pod 0 is <job>-0.<service> to the others: torchrun's master
+ * (static rendezvous), or accelerate's main process.  Its config file is a ConfigMap
  * mounted at /config; the image is the user's (their script, torch, transformers, DeepSpeed):
  * as written it names none that exists, and the pods do not start. */
 static void training_job(const ep_plan *m, const ep_proc *p, eb *b)

@@ -11,10 +11,13 @@
  * as its multi-node serving guide describes: the first node starts Ray's head, the others
  * join it (`ray start --address=HEAD:6379 --block`, retried while the head comes up), and
  * once every node has joined the head starts `vllm serve` with --tensor-parallel-size and
- * --pipeline-parallel-size over them all and --distributed-executor-backend ray.  Training
- * runs torchrun on every node, meeting at the head through the c10d rendezvous (or
- * accelerate's --machine_rank and --main_process_ip for FSDP), with the same DeepSpeed or
- * FSDP file as on one node. */
+ * --pipeline-parallel-size over them all and --distributed-executor-backend ray.  Ray is
+ * addressed as 127.0.0.1:6379 on the head (RAY_ADDRESS for vllm serve): a machine may run
+ * another Ray cluster (SkyPilot's own, on 6380), which "auto" could pick.  Training runs
+ * torchrun on every node with the plan's fixed ranks and the head as its master (static
+ * rendezvous: --node_rank, --master_addr, --master_port; the c10d backend would need the head
+ * to recognise its own address), or accelerate's --machine_rank and --main_process_ip for
+ * FSDP, with the same DeepSpeed or FSDP file as on one node. */
 #include <stdio.h>
 #include <string.h>
 
@@ -120,6 +123,8 @@ void ep_ray_lines(const ep_plan *m, const ep_proc *p, const char *addr, int cont
         char log[128] = "";
         if (!container) /* in the foreground: the script blocks here while the cluster runs */
             snprintf(log, sizeof log, " >>logs/%s.log 2>&1", p->name);
+        if (!container) /* SkyPilot's own Ray sets it for its jobs; a second cluster must not inherit it */
+            eb_puts(b, "unset RAY_RAYLET_PID\n");
         snprintf(cmd, sizeof cmd, "%sray start --address=\"%s:%d\" --block%s", cvd, addr, EP_RAY_PORT, log);
         snprintf(what, sizeof what, "\"%s: the Ray head at %s:%d did not take this node\"", p->name, addr,
                  EP_RAY_PORT);
@@ -129,18 +134,20 @@ void ep_ray_lines(const ep_plan *m, const ep_proc *p, const char *addr, int cont
     eb_printf(b, "# the Ray cluster's head: once the replica's %u other node%s joined it, vLLM starts\n"
                  "# here over all %u (its pipeline stages across the nodes)\n",
               p->of - 1, p->of == 2 ? " has" : "s have", p->of);
+    if (!container)
+        eb_puts(b, "unset RAY_RAYLET_PID\n");
     eb_printf(b, "%sray start --head --port=%d\n", cvd, EP_RAY_PORT);
     snprintf(cmd, sizeof cmd,
-             "[ \"$(python3 -c 'import ray; ray.init(address=\"auto\"); "
+             "[ \"$(python3 -c 'import ray; ray.init(address=\"127.0.0.1:%d\"); "
              "print(sum(1 for n in ray.nodes() if n[\"Alive\"]))' 2>/dev/null | tail -n 1)\" = %u ]",
-             p->of);
+             EP_RAY_PORT, p->of);
     snprintf(what, sizeof what, "\"%s: the %u nodes did not all join the Ray cluster: see their logs\"", p->name,
              p->of);
     retry(b, cmd, what);
     ep_argv a;
     ep_server_args(m, p, container, &a);
     char var[128];
-    eb_puts(b, container ? "exec vllm serve " : "nohup vllm serve ");
+    eb_printf(b, "%sRAY_ADDRESS=127.0.0.1:%d vllm serve ", container ? "exec env " : "nohup env ", EP_RAY_PORT);
     if (ep_checkpoint_var(m, p, var, sizeof var)) /* the shell stops when it is unset, in a container too */
         eb_printf(b, "\"%s\"", a.v[1]);
     else if (p->local[0] && !container) { /* Ray's workers load it by the path the head gives: absolute */
@@ -170,10 +177,10 @@ void ep_train_command(const ep_proc *p, const char *rank, const char *head, cons
                   dir, c, p->of, rank, head, EP_RDZV_PORT);
     else if (c && p->fsdp)
         eb_printf(b, "accelerate launch --config_file %s%s \"${TRAIN_SCRIPT:-train.py}\"", dir, c);
-    else if (ep_spans(p)) /* every node meets at the head's c10d store */
+    else if (ep_spans(p)) /* the plan fixes every node's rank: static rendezvous at the head */
         eb_printf(b, "torchrun --nnodes %u --node_rank %s --nproc_per_node %llu \\\n"
-                     "    --rdzv_backend c10d --rdzv_endpoint \"%s:%d\" --rdzv_id %s \"${TRAIN_SCRIPT:-train.py}\"",
-                  p->of, rank, nproc, head, EP_RDZV_PORT, p->name);
+                     "    --master_addr \"%s\" --master_port %d \"${TRAIN_SCRIPT:-train.py}\"",
+                  p->of, rank, nproc, head, EP_RDZV_PORT);
     else
         eb_printf(b, "torchrun --standalone --nproc_per_node %llu \"${TRAIN_SCRIPT:-train.py}\"", nproc);
     if (c && !p->fsdp)
@@ -210,15 +217,18 @@ void emit_launch_body(const ep_plan *m, size_t n, int script, eb *b)
     const sol_problem *pb = m->in->pb;
     const sol_node_type *t = &pb->types[m->in->plan->nodes[n].type];
     const inv_node *node = ep_node(m, n);
-    eb_printf(b, "# fedplan: node %zu of the plan for %s: %s", n + 1, m->in->s->file, t->name);
+    eb_printf(b, "# fedplan: node %zu of the plan for ", n + 1);
+    for (const char *f = m->in->s->file; *f; f++) /* a comment line: no line break may end it */
+        eb_printf(b, "%c", (unsigned char)*f < ' ' || *f == 0x7f ? '?' : *f);
+    eb_printf(b, ": %s", t->name);
     if (t->gpus)
         eb_printf(b, " (%u x %s)", t->gpus, node->gpu);
     eb_puts(b, "\n# Starts every process the plan put on this node; logs in logs/, process ids in pids.\n"
                "set -eu\n");
     const ep_proc *h = needs_head(m, n);
     if (h) /* stop at once, with what to set, rather than when the process fails to connect */
-        eb_printf(b, ": \"${%s:?set %s to the address of node-%zu, the head of %s replica %u (README.md)}\"\n",
-                  EP_HEAD_VAR, EP_HEAD_VAR, h->head + 1, m->in->s->deps[h->dep].name, h->replica + 1);
+        eb_printf(b, ": \"${%s:?set %s to the address of node-%zu, the head of %s (README.md)}\"\n",
+                  EP_HEAD_VAR, EP_HEAD_VAR, h->head + 1, h->name); /* the process name: [a-z0-9-] only */
     if (script) /* SkyPilot runs the lines in its workdir, this node's folder */
         eb_puts(b, "cd \"$(dirname \"$0\")\"\n");
     eb_puts(b, "mkdir -p logs\n");

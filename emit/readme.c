@@ -85,9 +85,8 @@ static void across_nodes(const ep_plan *m, eb *b)
                       (unsigned long long)p->w.tp, (unsigned long long)p->w.pp, p->port);
         else if (p->kind == EP_TRAIN)
             eb_printf(b, "  on every one of them, node-%zu first: `%s=ADDRESS-OF-NODE-%zu sh launch.sh`\n"
-                         "  (node-%zu included: its own address, which it must recognise as its own, since the\n"
-                         "  rendezvous runs there, on port %d).  Each node runs its GPUs' ranks; the %u nodes\n"
-                         "  meet before the first step.\n",
+                         "  (node-%zu included: the job's master listens there, on port %d).  Each node runs\n"
+                         "  its GPUs' ranks, at the rank the plan gave it; the %u nodes meet before the first step.\n",
                       p->node + 1, EP_HEAD_VAR, p->node + 1, p->node + 1, EP_RDZV_PORT, p->of);
         else
             eb_puts(b, "  fedplan knows no launcher for it: start it across these nodes yourself.\n");
