@@ -106,7 +106,12 @@ static int use_nodes(scenario *s, const inv_catalog *cat, const char *value, fp_
             return scn_use_variant(s, v, err);
     const inv_node *n = inv_node_find(cat, value);
     if (!n)
-        return fp_fail(err, NULL, 0, 0, "--vary nodes: '%s' is neither a variant of the scenario nor a node type", value);
+        return fp_fail(err, NULL, 0, 0, "'%s' is neither a variant of the scenario nor a node type", value);
+    if (!n->has_price && strcmp(n->provider, "on-prem") != 0) /* a cloud instance is never free */
+        return fp_fail(err, NULL, 0, 0,
+                       "'%s' is a %s instance with no on-demand price in the catalog: load a priced "
+                       "instances file with --inventory, or name a scenario variant that gives its 'cost'",
+                       value, n->provider);
     scn_variant *nv = realloc(s->variants, (s->nvariants + 1) * sizeof *nv);
     if (!nv)
         return fp_fail(err, NULL, 0, 0, "out of memory");

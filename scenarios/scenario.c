@@ -189,10 +189,15 @@ static int node_price(const ydoc *d, const ynode *m, load_ctx *c, fp_error *e)
     char why[FP_ERR_MSG / 2];
     if (!n || inv_node_price(c->cat, n, region ? region->str : NULL, nc->spot, &price, nc->node.region,
                              sizeof nc->node.region, why, sizeof why) != 0) {
-        if (!region && !nc->spot) { /* an unpriced catalog node: free, as before */
+        if (!region && !nc->spot && n && !strcmp(n->provider, "on-prem")) { /* an owned server: free */
             nc->cost = 0;
             return 0;
         }
+        if (!region && !nc->spot && n) /* a cloud instance bills by the hour: never plan it as free */
+            return ydoc_fail(d, ynode_get(m, "type"), e,
+                             "'%s' is a %s instance with no on-demand price in the catalog: give the node choice "
+                             "its 'cost' (USD per hour), or load a priced instances file with --inventory",
+                             n->name, n->provider);
         return ydoc_fail(d, region ? region : spot, e, "%s", n ? why : "no such node");
     }
     nc->cost = price;
