@@ -308,6 +308,12 @@ static int run_import(const char *const *pos, size_t npos, const char *output, c
             fprintf(stderr, " %zu without an InstanceType;", imp.untyped_rows);
         fprintf(stderr, "\n");
     }
+    if (imp.nmachines) {
+        fprintf(stderr, "fedplan: GCP machine types left out, whose GPUs fedplan does not know or have no price: ");
+        for (size_t i = 0; i < imp.nmachines && i < INV_IMPORT_UNKNOWN; i++)
+            fprintf(stderr, "%s%s", i ? ", " : "", imp.machines[i]);
+        fprintf(stderr, "%s\n", imp.nmachines > INV_IMPORT_UNKNOWN ? ", ..." : "");
+    }
     inv_import_free(&imp);
     return EXIT_OK;
 }

@@ -307,6 +307,9 @@ typedef struct inv_import {
     size_t gpu_price_rows; /* GCP: GPU rows added to the machine types that carry them */
     size_t attached_instances; /* GCP machine types priced as VM + GPUs */
     size_t unpriced_regions;   /* of those, regions left without a price (no GPU row there) */
+    size_t nmachines;          /* GCP accelerator machine types left out: not in fedplan's table of their
+                                  GPUs, or no GPU price row in any region (the first INV_IMPORT_UNKNOWN kept) */
+    char machines[INV_IMPORT_UNKNOWN][INV_NAME];
 } inv_import;
 
 /* Read the CSV text buf (len bytes; file names it in errors) into out->yaml.  Accelerator

@@ -70,7 +70,9 @@ static const struct {
     {"a2-highgpu-8g", "A100", 8},       {"a2-megagpu-16g", "A100", 16},     {"a2-ultragpu-1g", "A100-80GB", 1},
     {"a2-ultragpu-2g", "A100-80GB", 2}, {"a2-ultragpu-4g", "A100-80GB", 4}, {"a2-ultragpu-8g", "A100-80GB", 8},
     {"a3-highgpu-1g", "H100", 1},       {"a3-highgpu-2g", "H100", 2},       {"a3-highgpu-4g", "H100", 4},
-    {"a3-highgpu-8g", "H100", 8},       {"a3-edgegpu-8g", "H100", 8},       {"a3-edgegpu-8g-nolssd", "H100", 8},
+    {"a3-highgpu-8g", "H100", 8},       {"a3-highgpu-1g-nolssd", "H100", 1}, {"a3-highgpu-2g-nolssd", "H100", 2},
+    {"a3-highgpu-4g-nolssd", "H100", 4}, {"a3-highgpu-8g-nolssd", "H100", 8}, {"a3-edgegpu-8g", "H100", 8},
+    {"a3-edgegpu-8g-nolssd", "H100", 8},
     {"a3-megagpu-8g", "H100-MEGA", 8},  {"a3-ultragpu-8g", "H200", 8},      {"a4-highgpu-8g", "B200", 8},
     {"g2-standard-4", "L4", 1},         {"g2-standard-8", "L4", 1},         {"g2-standard-12", "L4", 1},
     {"g2-standard-16", "L4", 1},        {"g2-standard-24", "L4", 2},        {"g2-standard-32", "L4", 1},
@@ -83,6 +85,17 @@ static int gcp_machine(const char *type)
         if (fp_streq_ci(type, gcp_machines[i].type))
             return (int)i;
     return -1;
+}
+
+/* a GCP accelerator-optimized series (its GPUs come with the machine type): one not in
+ * gcp_machines would otherwise be read as a machine without GPUs, at the VM's price alone */
+static int gcp_accelerator_series(const char *type)
+{
+    static const char *const series[] = {"a2-", "a3-", "a4-", "a4x-", "g2-", "g4-"};
+    for (size_t i = 0; i < sizeof series / sizeof series[0]; i++)
+        if (!strncmp(type, series[i], strlen(series[i])))
+            return 1;
+    return 0;
 }
 
 static const inv_gpu *sky_gpu(const inv_catalog *cat, const char *name)
@@ -298,6 +311,16 @@ static int by_region(const void *a, const void *b)
     return strcmp(((const sky_region *)a)->name, ((const sky_region *)b)->name);
 }
 
+static void note_machine(inv_import *out, const char *type)
+{
+    for (size_t i = 0; i < out->nmachines && i < INV_IMPORT_UNKNOWN; i++)
+        if (!strcmp(out->machines[i], type))
+            return;
+    if (out->nmachines < INV_IMPORT_UNKNOWN)
+        snprintf(out->machines[out->nmachines], INV_NAME, "%s", type);
+    out->nmachines++;
+}
+
 static void note_unknown(inv_import *out, const char *name)
 {
     for (size_t i = 0; i < out->nunknown && i < INV_IMPORT_UNKNOWN; i++)
@@ -464,6 +487,9 @@ int inv_skypilot_import(const inv_catalog *cat, const char *file, const char *bu
                 count = gcp_machines[m].count;
                 has_count = 1;
                 attach = 1;
+            } else if (gcp_accelerator_series(type)) { /* reported by name, not as a row count */
+                note_machine(out, type);
+                continue;
             }
         }
         if (strlen(type) + strlen(o->provider) + 2 > INV_NAME || !name_ok(type)) {
@@ -576,29 +602,44 @@ int inv_skypilot_import(const inv_catalog *cat, const char *file, const char *bu
     }
     if (r < 0)
         goto out;
-    /* GCP: each region's price is the VM's plus its GPUs' there (none where either is missing) */
+    /* GCP: each region's price is the VM's plus its GPUs' there (none where either is missing).
+     * A GPU row is the machine's when it names the same catalog GPU (SkyPilot's spellings vary:
+     * H100, H100-80GB) in the same count.  A machine type left with no price in any region is
+     * left out: an instance without a price would otherwise replace a priced built-in one. */
+    size_t kept = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!v[i].attach)
-            continue;
-        for (size_t k = 0; k < v[i].nregions; k++) {
-            sky_region *g = &v[i].regions[k];
-            const sky_acc *e = NULL;
-            for (size_t j = 0; j < nacc && !e; j++)
-                if (acc_v[j].count == v[i].count && !strcmp(acc_v[j].acc, v[i].acc) &&
-                    !strcmp(acc_v[j].r.name, g->name)) {
-                    e = &acc_v[j];
-                    acc_v[j].used = 1;
-                }
-            g->has_on_demand = g->has_on_demand && e && e->r.has_on_demand;
-            g->has_spot = g->has_spot && e && e->r.has_spot;
-            if (g->has_on_demand)
-                g->on_demand += e->r.on_demand;
-            if (g->has_spot)
-                g->spot += e->r.spot;
-            out->unpriced_regions += !g->has_on_demand && !g->has_spot;
+        if (v[i].attach) {
+            int priced = 0;
+            size_t unpriced = 0;
+            for (size_t k = 0; k < v[i].nregions; k++) {
+                sky_region *g = &v[i].regions[k];
+                const sky_acc *e = NULL;
+                for (size_t j = 0; j < nacc && !e; j++)
+                    if (acc_v[j].count == v[i].count && !strcmp(acc_v[j].r.name, g->name) && v[i].gpu &&
+                        sky_gpu(cat, acc_v[j].acc) == v[i].gpu) {
+                        e = &acc_v[j];
+                        acc_v[j].used = 1;
+                    }
+                g->has_on_demand = g->has_on_demand && e && e->r.has_on_demand;
+                g->has_spot = g->has_spot && e && e->r.has_spot;
+                if (g->has_on_demand)
+                    g->on_demand += e->r.on_demand;
+                if (g->has_spot)
+                    g->spot += e->r.spot;
+                unpriced += !g->has_on_demand && !g->has_spot;
+                priced |= g->has_on_demand || g->has_spot;
+            }
+            if (!priced) {
+                note_machine(out, v[i].type);
+                free(v[i].regions);
+                continue;
+            }
+            out->attached_instances++;
+            out->unpriced_regions += unpriced;
         }
-        out->attached_instances++;
+        v[kept++] = v[i];
     }
+    n = kept;
     for (size_t j = 0; j < nacc; j++) {
         if (acc_v[j].used)
             out->gpu_price_rows += acc_v[j].rows;
@@ -626,7 +667,8 @@ int inv_skypilot_import(const inv_catalog *cat, const char *file, const char *bu
     qsort(v, n, sizeof *v, by_type);
     for (size_t i = 0; i < n; i++) {
         qsort(v[i].regions, v[i].nregions, sizeof *v[i].regions, by_region);
-        out->regions += v[i].nregions;
+        for (size_t k = 0; k < v[i].nregions; k++)
+            out->regions += v[i].regions[k].has_on_demand || v[i].regions[k].has_spot;
         out->gpu_instances += v[i].gpu != NULL;
     }
     out->instances = n;

@@ -39,3 +39,16 @@ mkdir -p "$1/gcp"
     echo ',,,L4,2.0,,us-central1,us-central1-a,1.12008,0.43'
     echo ',,,tpu-v6e-16,1,tpu-v6e-16,us-central1,us-central1-b,43.2,10.37331'
 } > "$1/gcp/vms.csv"
+
+# DIR/gcp-odd/vms.csv: what the reader must not take as it stands: an a3 machine whose GPU rows
+# SkyPilot spells H100-80GB (older catalogs), an a2-highgpu-8g with no A100 row anywhere (a GPU
+# row the fetcher dropped: left out, never imported without a price), and a g4 machine type
+# fedplan has no GPU table for (left out and named, never read as a machine without GPUs).
+mkdir -p "$1/gcp-odd"
+{
+    echo 'InstanceType,vCPUs,MemoryGiB,AcceleratorName,AcceleratorCount,GpuInfo,Region,AvailabilityZone,Price,SpotPrice'
+    echo 'a3-highgpu-8g-nolssd,208.0,1872.0,,,,us-central1,us-central1-a,9.46006,2.17547'
+    echo 'a2-highgpu-8g,96.0,680.0,,,,us-central1,us-central1-a,5.91582,2.36604'
+    echo 'g4-standard-48,48.0,180.0,,,,us-central1,us-central1-a,4.5,1.8'
+    echo ',,,H100-80GB,8.0,,us-central1,us-central1-a,79.03,33.22'
+} > "$1/gcp-odd/vms.csv"
