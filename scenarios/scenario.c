@@ -167,6 +167,17 @@ static int c_spot(const ydoc *d, const ynode *v, const char *k, void *o, fp_erro
     return ynode_bool(d, v, k, &((load_ctx *)o)->nc->spot, e);
 }
 
+/* A deployment whose replica runs on one machine, whatever its GPUs: llama-server (its RPC
+ * backend is nothing fedplan launches) and transformers inference (device_map splits the
+ * layers in one process).  Their 'pp' splits the layers over one node's GPUs, never nodes. */
+static int one_machine(const scn_deployment *dp)
+{
+    if (dp->memory) /* a fixed size: no runtime named, it may span where the scenario says */
+        return 0;
+    return dp->opts.w.runtime == EST_RT_LLAMACPP ||
+           (dp->opts.w.runtime == EST_RT_TRANSFORMERS && dp->opts.w.mode != EST_MODE_TRAIN);
+}
+
 /* A catalog node choice's hourly price: the scenario's 'cost' when given, else the catalog's
  * price (spot or on demand) for the choice's 'region', or the cheapest region when it names
  * none (docs/formats.md). */
@@ -812,13 +823,11 @@ static int t_deployments(const ydoc *d, const ynode *v, const char *k, void *o, 
         if (dp->on_host && (dp->npp || dp->max_nodes > 1))
             return ydoc_fail(d, ynode_get(m, dp->npp ? "pp" : "max_nodes"), e,
                              "deployment '%s' runs on host memory: it does not span nodes", dp->name);
-        /* llama-server runs on one machine (its RPC backend is nothing fedplan launches): its
-         * layers may split over one node's GPUs (pp), never over nodes */
-        if (dp->opts.w.runtime == EST_RT_LLAMACPP && dp->max_nodes > 1)
+        if (one_machine(dp) && dp->max_nodes > 1)
             return ydoc_fail(d, ynode_get(m, "max_nodes"), e,
-                             "deployment '%s' runs llama.cpp, which serves from one machine: 'max_nodes' does not "
+                             "deployment '%s' runs %s, which serves from one machine: 'max_nodes' above 1 does not "
                              "apply ('pp' splits its layers over one node's GPUs)",
-                             dp->name);
+                             dp->name, dp->opts.w.runtime == EST_RT_LLAMACPP ? "llama.cpp" : "transformers inference");
         const ynode *wl = ynode_get(m, "workload");
         if (dp->npp && wl && wl->type == YN_MAP && ynode_get(wl, "pp"))
             return ydoc_fail(d, ynode_get(m, "pp"), e,
@@ -1153,7 +1162,7 @@ static int vllm_fixed_share(scenario *s, scn_deployment *dp, sol_deployment *sd,
 static int span_shape(const scn_deployment *dp, sol_variant *v, uint32_t tp, uint64_t g, uint32_t node_gpus,
                       const scenario *s, fp_error *err)
 {
-    uint32_t span = dp->opts.w.runtime == EST_RT_LLAMACPP ? 1
+    uint32_t span = one_machine(dp) ? 1
                     : dp->max_nodes                       ? dp->max_nodes
                     : dp->npp || g > node_gpus            ? SCN_DEFAULT_SPAN
                                                           : 1;
