@@ -1080,8 +1080,16 @@ static void comp_activations_train(fp_ctx *c, est_footprint *fp, est_explain *ex
         double fwd_end = (w->activation_offload ? 0 : ckpt) + head_in;
         /* bitsandbytes' dequantized matrix is made in a layer's forward and backward, not beside the logits */
         double layer_bwd = ckpt + (double)T * (big * B + extra) + mlp_grads + (double)c->dequant;
-        if (layer_bwd - logits > fwd_end) {
-            act = layer_bwd - logits;
+        /* litgpt's finetune scripts hold their list of logit chunks (logits = model(...)) until the
+         * step ends: those B-byte chunks stay beside the layers' backward; only the rest of the
+         * logits component (the log-probabilities, a chunk's gradients) is released before it */
+        double held = w->framework == EST_FW_LITGPT && st->head
+                          ? (double)T * (double)a->vocab * (double)c->Bi / (double)c->tp
+                          : 0;
+        if (held > logits)
+            held = logits;
+        if (layer_bwd - (logits - held) > fwd_end) {
+            act = layer_bwd - (logits - held);
             c->act_phase = 2;
         } else {
             act = fwd_end;

@@ -343,6 +343,32 @@ static void test_frameworks(test_ctx *t)
     CHECK_U64(t, fp.bytes[EST_C_ACTIVATIONS],
               T * 32 * ((4 * h + 2 * h + 2 * h + 3 * I) * 2 + 2 * h * 5) + T * 2 * h * 2);
 
+    /* litgpt, checkpointed, 4096 tokens: the layers' backward sets the peak, and the script's list
+     * of logit chunks (T x V x 2 B) is still held then, while the log-probabilities and the
+     * chunk's gradients are gone.  Nothing else in that phase depends on the vocabulary, so
+     * halving it takes T x 16000 x 2 B off activations + logits (without the held chunks, the
+     * sum would not move at all) */
+    {
+        fx g;
+        if (setup(t, &g, "llama-2-7b") == 0) {
+            g.w.mode = EST_MODE_TRAIN;
+            g.w.finetune = EST_FT_LORA;
+            g.w.precision = EST_PREC_PURE;
+            g.w.lora_dropout = 0.05;
+            g.w.context = 4096;
+            g.w.grad_checkpointing = 1;
+            g.w.framework = EST_FW_LITGPT;
+            est_footprint a = run(t, &g);
+            g.a.vocab = 16000;
+            CHECK(t, est_params_count(&g.a, &g.p, NULL) == 0);
+            est_footprint b = run(t, &g);
+            CHECK_U64(t, (a.bytes[EST_C_ACTIVATIONS] + a.bytes[EST_C_LOGITS]) -
+                             (b.bytes[EST_C_ACTIVATIONS] + b.bytes[EST_C_LOGITS]),
+                      4096ULL * 16000 * 2);
+            inv_catalog_free(&g.cat);
+        }
+    }
+
     /* torchtune, full, checkpointed and offloaded: 2 checkpoints on the GPU, all 32 in pinned
      * host memory; the step in the backward keeps one gradient, the largest (the 32000 x 4096
      * embedding, untied) */
