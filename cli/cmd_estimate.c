@@ -515,6 +515,15 @@ static void print_stored(const est_workload *w, const est_params *p, const resul
     if (r->model.files.quant.present)
         printf("quantized  %s (quantization_config)%s\n", r->model.files.quant.what,
                w->weight_dtype == r->model.files.quant.dtype ? "" : "; --dtype replaces it");
+    if (r->model.files.quant.present && r->model.files.quant.dtype == EST_DT_COUNT && w->stored_weights &&
+        w->runtime != EST_RT_VLLM)
+        /* a method without a formula, sized as its tensors are stored: vLLM loads them so, but
+         * transformers dequantizes some at load (compressed-tensors with run_compressed=False, fp8
+         * on GPUs older than compute capability 8.9) */
+        printf("note       weights sized as stored, as vLLM loads them; if %s dequantizes them at load, give "
+               "--dtype %s\n",
+               w->runtime == EST_RT_TRANSFORMERS ? "transformers" : "the runtime",
+               est_dtype_name(w->compute_dtype));
     if (!st->format[0])
         return;
     printf("stored     %s, %llu file%s, %s tensors, %s bytes:", st->format, (unsigned long long)st->files,
