@@ -14,11 +14,11 @@ fail=0
 for doc in README.md docs/*.md; do
     rm -f "$dir"/block.*
     # block.N.cmd: the arguments; block.N.out: the lines up to the closing fence
+    # code: inside any fenced block; opened: the line before was an opening fence
     awk -v d="$dir" '
-        /^```/ && !inb { fence = 1; next }
-        fence && /^\$ fedplan / { inb = 1; n++; sub(/^\$ fedplan /, ""); print > (d "/block." n ".cmd"); close(d "/block." n ".cmd"); printf "" > (d "/block." n ".out"); fence = 0; next }
-        { fence = 0 }
-        inb && /^```/ { inb = 0; close(d "/block." n ".out"); next }
+        /^```/ { if (inb) close(d "/block." n ".out"); code = !code; opened = code; inb = 0; next }
+        opened && /^\$ fedplan / { inb = 1; n++; sub(/^\$ fedplan /, ""); print > (d "/block." n ".cmd"); close(d "/block." n ".cmd"); printf "" > (d "/block." n ".out"); opened = 0; next }
+        { opened = 0 }
         inb { print >> (d "/block." n ".out") }
     ' "$doc"
     for cmd in "$dir"/block.*.cmd; do
