@@ -1,4 +1,4 @@
-/* lns.c: the improvement stage (docs/solver.md, "Solving", step 5): a large-neighbourhood
+/* lns.c: the improvement stage (docs/solver.md, "Solving", step 4c): a large-neighbourhood
  * search on the incumbent, run last, when the plan is not proven and time or work is left.
  *
  * Why: on fleets of a few hundred replicas with priced node types and count limits, the LP
@@ -13,7 +13,7 @@
  *
  * One move: choose a few nodes of the incumbent (a seed node among those wasting the most
  * cost, its unused share of capacity times its price, then nodes that share a deployment with
- * the chosen ones, other wasteful ones, and random ones), take their replicas out, and solve
+ * the chosen ones, nodes of a chosen one's type, other wasteful ones, and random ones), take their replicas out, and solve
  * that sub-problem exactly with the solver itself (solve_part: greedy, column generation, the
  * dive, branch and bound, the arc-flow proof step; no search of its own) on the node types as
  * the rest of the plan leaves their counts.  Its plan replaces the chosen nodes when it costs
@@ -21,7 +21,7 @@
  * better), and the whole plan passes plan_verify before it is kept.  Nodes holding part of a
  * replica that spans nodes are never chosen; replicas left unplaced stay so.
  *
- * Deterministic: the choices come from a fixed seed and the move's number, and each move's
+ * Deterministic: the choices are draws from a stream with a fixed seed, and each move's
  * sub-solve runs on a work budget (its answer is the same on any machine); only how many
  * moves fit depends on the clock when no work budget is set.  The neighbourhood starts at two
  * nodes and grows by one after LNS_TRIES failed moves, up to LNS_MAX_NODES; an improvement
@@ -35,7 +35,7 @@
 
 #define LNS_SEED 0x9e3779b97f4a7c15ULL /* fixed: the same moves on every run */
 #define LNS_MIN_NODES 2
-#define LNS_MAX_NODES 6
+#define LNS_MAX_NODES 12
 #define LNS_TRIES 10          /* failed moves at one size before the neighbourhood grows */
 #define LNS_MAX_REPLICAS 160  /* replicas one move takes out at most (past two nodes) */
 #define LNS_MOVE_WORK 10000.0 /* work units a move's sub-solve may spend, per node taken out */
@@ -128,6 +128,19 @@ static double lns_u01(lns *L)
     return (double)(lns_next(L) >> 11) / 9007199254740992.0;
 }
 
+typedef struct lns_rankee {
+    double waste;
+    size_t node;
+} lns_rankee;
+
+static int by_waste(const void *a, const void *b)
+{
+    const lns_rankee *x = a, *y = b;
+    if (x->waste != y->waste)
+        return x->waste > y->waste ? -1 : 1;
+    return x->node < y->node ? -1 : x->node > y->node;
+}
+
 /* The incumbent's nodes ranked (after every change of it).  -1 out of memory. */
 static int lns_rank(lns *L)
 {
@@ -154,15 +167,16 @@ static int lns_rank(lns *L)
         if (!L->fixed[i] && p->nodes[i].nshards > 0)
             L->order[L->nfree++] = i;
     }
-    /* insertion sort, stable: the most waste first, ties by position */
-    for (size_t i = 1; i < L->nfree; i++) {
-        size_t x = L->order[i], j = i;
-        while (j > 0 && L->waste[L->order[j - 1]] < L->waste[x]) {
-            L->order[j] = L->order[j - 1];
-            j--;
-        }
-        L->order[j] = x;
-    }
+    /* the most waste first, ties by position (qsort is not stable: the position decides) */
+    lns_rankee *r = malloc((L->nfree + 1) * sizeof *r);
+    if (!r)
+        return -1;
+    for (size_t q = 0; q < L->nfree; q++)
+        r[q] = (lns_rankee){L->waste[L->order[q]], L->order[q]};
+    qsort(r, L->nfree, sizeof *r, by_waste);
+    for (size_t q = 0; q < L->nfree; q++)
+        L->order[q] = r[q].node;
+    free(r);
     L->nseen = 0;
     return 0;
 }
@@ -194,8 +208,23 @@ static size_t lns_related(lns *L)
     return SIZE_MAX;
 }
 
-/* Choose k nodes: a seed among the most wasteful, then by turns a related node, another
- * wasteful one, a random one.  0 when this set was tried already since the last change. */
+/* A node of the type of one already chosen, not chosen itself (the type mix is what a move
+ * changes most often: two half-empty nodes of one type become one): SIZE_MAX if none */
+static size_t lns_same_type(lns *L)
+{
+    const sol_plan *p = &L->s->best;
+    uint32_t type = p->nodes[L->pick[lns_next(L) % L->npick]].type;
+    size_t start = (size_t)(lns_next(L) % L->nfree);
+    for (size_t q = 0; q < L->nfree; q++) {
+        size_t i = L->order[(start + q) % L->nfree];
+        if (!L->in[i] && p->nodes[i].type == type)
+            return i;
+    }
+    return SIZE_MAX;
+}
+
+/* Choose k nodes: a seed among the most wasteful, then by turns a related node, one of a
+ * chosen node's type, another wasteful one, a random one.  0 when this set was tried already since the last change. */
 static int lns_choose(lns *L, size_t k)
 {
     for (size_t q = 0; q < L->npick; q++)
@@ -205,9 +234,12 @@ static int lns_choose(lns *L, size_t k)
     lns_add(L, L->order[(size_t)(u * u * u * (double)L->nfree)]);
     for (int tries = 0; L->npick < k && tries < 64; tries++) {
         size_t i;
-        switch (lns_next(L) % 3) {
+        switch (lns_next(L) % 4) {
         case 0:
             i = lns_related(L);
+            break;
+        case 3:
+            i = lns_same_type(L);
             break;
         case 1:
             u = lns_u01(L);

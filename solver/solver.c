@@ -222,7 +222,7 @@ static void solve_free(solve_state *s, int rc)
 
 /* One solve of the (merged) problem, stage by stage (docs/solver.md, "Solving"). */
 #define ARCFLOW_EARLY_SHARE 0.35
-/* no new dive past this share of the limit: the rest goes to the improvement stage (step 5),
+/* no new dive past this share of the limit: the rest goes to the improvement stage (step 4c),
  * which on fleets of a few hundred replicas improves plans where later dives do not
  * (docs/performance.md, "The improvement stage") */
 #define LNS_FROM_SHARE 0.6
@@ -280,11 +280,11 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err, in
     /* the model, for other solvers */
     master_export(&s);
     glp_error_hook(NULL, NULL);
-    /* 5. the improvement stage: a large-neighbourhood search on the plan, when it is not proven
+    /* 4c. the improvement stage: a large-neighbourhood search on the plan, when it is not proven
      * and time is left (its sub-solves guard GLPK themselves) */
     if (improve && lns_step(&s) != 0)
         goto out;
-    /* 6. status, bound and gap of the plan returned */
+    /* 5. status, bound and gap of the plan returned */
     if (solve_finish(&s) != 0)
         goto out;
     rc = 0;
