@@ -58,9 +58,11 @@ static int plan_copy(const sol_plan *src, sol_plan *dst)
             dst->nnodes = n;
             goto oom;
         }
-        memcpy(dst->nodes[n].shards, src->nodes[n].shards, src->nodes[n].nshards * sizeof *src->nodes[n].shards);
+        if (src->nodes[n].nshards) /* memcpy from NULL is undefined even for no bytes */
+            memcpy(dst->nodes[n].shards, src->nodes[n].shards, src->nodes[n].nshards * sizeof *src->nodes[n].shards);
     }
-    memcpy(dst->unplaced, src->unplaced, src->nunplaced * sizeof *src->unplaced);
+    if (src->nunplaced)
+        memcpy(dst->unplaced, src->unplaced, src->nunplaced * sizeof *src->unplaced);
     return 0;
 oom:
     if (!dst->nodes)
@@ -367,7 +369,8 @@ static int lns_move(lns *L, double work, double secs)
         nd->shards = malloc((nd->nshards + 1) * sizeof *nd->shards);
         if (!nd->shards)
             goto out;
-        memcpy(nd->shards, best->nodes[i].shards, nd->nshards * sizeof *nd->shards);
+        if (nd->nshards)
+            memcpy(nd->shards, best->nodes[i].shards, nd->nshards * sizeof *nd->shards);
         cand.nnodes++;
     }
     for (size_t n = 0; n < sub.nnodes; n++) {
@@ -380,7 +383,8 @@ static int lns_move(lns *L, double work, double secs)
             sh->dep = dep_of[sh->dep];
         }
     }
-    memcpy(cand.unplaced, best->unplaced, best->nunplaced * sizeof *cand.unplaced);
+    if (best->nunplaced)
+        memcpy(cand.unplaced, best->unplaced, best->nunplaced * sizeof *cand.unplaced);
     cand.nunplaced = best->nunplaced;
     for (size_t n = 0; n < cand.nnodes; n++)
         cand.cost += pb->types[cand.nodes[n].type].cost;
