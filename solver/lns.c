@@ -464,6 +464,8 @@ static int lns_run(solve_state *s)
             if (++fails < LNS_TRIES)
                 continue;
         }
+        if (kk < k)
+            break; /* the largest neighbourhood the plan allows has failed */
         k++; /* this size has failed (or its sets are used up): a larger neighbourhood */
         fails = dups = 0;
         L.nseen = 0;

@@ -1543,6 +1543,53 @@ static void test_lns_reaches_the_optimum(test_ctx *t)
     sol_plan_free(&same);
 }
 
+/* The count limits a move sees are what the nodes kept leave.  A replica spanning both nodes of
+ * a cheap two-GPU type (two at most: both used, and a spanning replica's nodes are never taken
+ * out) and four 20 GB replicas on two 80 GB nodes at $3.  Two more cheap nodes would hold the
+ * four for $2, but none is left: the optimum puts them on one 80 GB node, $2 + $3 = $5.00 (the
+ * brute force agrees).  A move that saw the type's whole count would choose the cheap nodes,
+ * fail the verifier and never find it. */
+static void test_lns_keeps_count_limits(test_ctx *t)
+{
+    const uint64_t G = 1000000000ULL;
+    sol_deployment deps[2];
+    memset(deps, 0, sizeof deps);
+    snprintf(deps[0].name, sizeof deps[0].name, "wide");
+    deps[0].replicas = 1;
+    deps[0].nvariants = 1;
+    deps[0].variants[0] = (sol_variant){.tp = 2, .groups = 2, .max_nodes = 2, .shard_bytes = 30 * G};
+    snprintf(deps[1].name, sizeof deps[1].name, "small");
+    deps[1].replicas = 4;
+    deps[1].nvariants = 1;
+    deps[1].variants[0] = (sol_variant){.tp = 1, .shard_bytes = 20 * G};
+    sol_node_type types[2] = {
+        {.name = "pair", .gpus = 2, .gpu_bytes = 40 * G, .host_bytes = 100 * G, .cost = 1.0, .available = 2},
+        {.name = "big", .gpus = 1, .gpu_bytes = 80 * G, .host_bytes = 100 * G, .cost = 3.0, .available = -1},
+    };
+    sol_problem pb = {.deps = deps, .ndeps = 2, .types = types, .ntypes = 2, .goal = SOL_GOAL_COST,
+                      .time_limit_s = 30, .work_limit = 100000};
+    sol_shard a[] = {{0, 0, 0, 0, 0}, {0, 0, 0, 1, 1}}, b[] = {{0, 0, 0, 2, 0}, {0, 0, 0, 3, 1}};
+    sol_shard c[] = {{1, 0, 0, 0, 0}, {1, 1, 0, 0, 0}}, d[] = {{1, 2, 0, 0, 0}, {1, 3, 0, 0, 0}};
+    sol_node nodes[] = {{0, 2, a}, {0, 2, b}, {1, 2, c}, {1, 2, d}};
+    sol_plan start = {.status = SOL_FEASIBLE, .nnodes = 4, .nodes = nodes, .cost = 8.0, .nodes_used = 4};
+    fp_error e;
+    CHECK(t, plan_verify(&pb, &start, &e) == 0);
+    bf bb = {.pb = &pb, .best = 1e18};
+    for (size_t k = 0; k < 2; k++)
+        for (uint32_t r = 0; r < deps[k].replicas; r++) {
+            bb.reps[bb.nreps][0] = (uint32_t)k;
+            bb.reps[bb.nreps][1] = r;
+            bb.nreps++;
+        }
+    bf_rec(&bb, 0);
+    CHECK(t, fabs(bb.best - 5000) < 0.5);
+    sol_plan out;
+    CHECK(t, sol_improve(&pb, &start, &out, &e) == 0);
+    CHECK(t, plan_verify(&pb, &out, &e) == 0);
+    CHECK_U64(t, (uint64_t)cost_m(&pb, &out), 5000);
+    sol_plan_free(&out);
+}
+
 /* The search from the greedy plan of the brute-force instances (GPU shards, host memory,
  * shared weights files, spanning replicas, anti-affinity, pinning, count limits): every plan
  * it returns passes plan_verify, never costs more than the greedy's and never less than the
@@ -1629,6 +1676,7 @@ const test_case solver_tests[] = {
     {"solver/host_memory_keeps_classes_apart", test_host_memory_keeps_classes_apart},
     {"solver/lns_reaches_the_optimum", test_lns_reaches_the_optimum},
     {"solver/lns_brute_force", test_lns_brute_force},
+    {"solver/lns_keeps_count_limits", test_lns_keeps_count_limits},
     {"solver/u120_optimal_and_proven", test_u120},
     {NULL, NULL},
 };
