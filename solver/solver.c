@@ -4,8 +4,9 @@
  * incumbent), master.c (the restricted master LP), colgen.c (column generation), pricing.c and
  * enumerate.c (patterns), bounds.c (lower bounds and the proof), rounding.c (the LP's plans and
  * the dive), mip.c (branch and bound), arcflow.c (the proof step: a compressed arc-flow model
- * when a gap remains), classes.c (interchangeable deployments merged),
- * verify.c (every plan checked).  The stages share one solve_state (solver_int.h). */
+ * when a gap remains), lns.c (the improvement stage: a large-neighbourhood search on the
+ * plan), classes.c (interchangeable deployments merged), verify.c (every plan checked).  The
+ * stages share one solve_state (solver_int.h). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdlib.h>
@@ -221,8 +222,12 @@ static void solve_free(solve_state *s, int rc)
 
 /* One solve of the (merged) problem, stage by stage (docs/solver.md, "Solving"). */
 #define ARCFLOW_EARLY_SHARE 0.35
+/* no new dive past this share of the limit: the rest goes to the improvement stage (step 4c),
+ * which on fleets of a few hundred replicas improves plans where later dives do not
+ * (docs/performance.md, "The improvement stage") */
+#define LNS_FROM_SHARE 0.6
 
-static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
+static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err, int improve)
 {
     solve_state s;
     glpk_guard guard;
@@ -269,12 +274,16 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err)
         if (integer_program(&s) != 0 || arcflow_step(&s, 1.0) != 0)
             goto out;
         /* time left and no proof: dive again, choosing differently */
-    } while ((r = dive_again(&s)) == 1);
+    } while ((!improve || ctx_used(&s.c) < LNS_FROM_SHARE) && (r = dive_again(&s)) == 1);
     if (r < 0)
         goto out;
     /* the model, for other solvers */
     master_export(&s);
     glp_error_hook(NULL, NULL);
+    /* 4c. the improvement stage: a large-neighbourhood search on the plan, when it is not proven
+     * and time is left (its sub-solves guard GLPK themselves) */
+    if (improve && lns_step(&s) != 0)
+        goto out;
     /* 5. status, bound and gap of the plan returned */
     if (solve_finish(&s) != 0)
         goto out;
@@ -300,13 +309,13 @@ int sol_solve(const sol_problem *pb, sol_plan *plan, fp_error *err)
         return fp_fail(err, NULL, 0, 0, "out of memory");
     if (cl.n == 0 || cl.n == pb->ndeps) {
         cls_free(&cl);
-        return solve_merged(pb, plan, err);
+        return solve_merged(pb, plan, err, 1);
     }
     sol_problem mp = *pb;
     mp.deps = cl.deps;
     mp.ndeps = cl.n;
     sol_plan cp;
-    int rc = solve_merged(&mp, &cp, err);
+    int rc = solve_merged(&mp, &cp, err, 1);
     if (rc == 0) {
         rc = cls_expand(pb, &cl, &cp, plan);
         if (rc != 0)
@@ -319,6 +328,11 @@ int sol_solve(const sol_problem *pb, sol_plan *plan, fp_error *err)
     }
     cls_free(&cl);
     return rc;
+}
+
+int solve_part(const sol_problem *pb, sol_plan *plan, fp_error *err)
+{
+    return solve_merged(pb, plan, err, 0);
 }
 
 void sol_thread_done(void)

@@ -238,6 +238,12 @@ int sol_glpk_fault_selftest(fp_error *err);
  * -1 with err filled on an error. */
 int sol_arcflow(const sol_problem *pb, sol_plan *plan, double *primary, fp_error *err);
 
+/* The improvement stage alone (docs/solver.md, step 4c), exposed for tests: the
+ * large-neighbourhood search run on `start` (a plan of pb that passes plan_verify) within pb's
+ * limits.  Returns 0 with *out the best plan it reached, never worse than start (free with
+ * sol_plan_free), or -1 with err filled. */
+int sol_improve(const sol_problem *pb, const sol_plan *start, sol_plan *out, fp_error *err);
+
 /* Release this thread's GLPK environment; each thread that solved calls it once at its end. */
 void sol_thread_done(void);
 

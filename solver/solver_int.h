@@ -309,5 +309,10 @@ int dive_again(solve_state *s); /* 1: dive again, 0: no */
 int integer_program(solve_state *s);
 /* arcflow.c: the proof step, when a gap remains and the model applies (runs once) */
 int arcflow_step(solve_state *s, double share); /* share: of the time or work left */
+/* lns.c: the improvement stage, a large-neighbourhood search on the incumbent (last; frees the
+ * stages' GLPK problems first) */
+int lns_step(solve_state *s);
+/* solver.c: one solve of a problem without the improvement stage (lns.c's moves) */
+int solve_part(const sol_problem *pb, sol_plan *plan, fp_error *err);
 
 #endif

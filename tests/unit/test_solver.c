@@ -1464,6 +1464,187 @@ static void test_greedy_heeds_the_work_budget(test_ctx *t)
     sol_plan_free(&b);
 }
 
+/* ---------------------------------------------------------------- the improvement stage */
+
+static double cost_m(const sol_problem *pb, const sol_plan *p)
+{
+    double m = 0;
+    for (size_t n = 0; n < p->nnodes; n++)
+        m += round(pb->types[p->nodes[n].type].cost * 1000.0);
+    return m;
+}
+
+/* A plan the dive and the repair could leave: every replica placed, on nodes with room left
+ * over (three 64 GB nodes filled to 48, 56 and 44 GB, and a 32 GB node holding 12 GB: $7.10/h).
+ * 160 GB in all, on 64 GB nodes at $2, 32 GB ones at $1.10 (two at most) and 16 GB ones at
+ * $0.50 (one at most).  By hand: $0.03125 per GB is the best price, but filling 160 GB at it
+ * takes two 16 GB nodes; so two 64 GB nodes and one 32 GB node, $5.10, filled exactly
+ * (24 + 24 + 16 | 24 + 16 + 8 + 8 + 8 | 8 + 12 + 12); the brute force agrees.  The search must
+ * reach it from the wasteful plan, keep the count limits (plan_verify), return the same plan
+ * on a second run, and leave the optimum itself untouched: an equal-cost move is no move. */
+static void test_lns_reaches_the_optimum(test_ctx *t)
+{
+    const uint64_t G = 1000000000ULL;
+    sol_deployment deps[4];
+    memset(deps, 0, sizeof deps);
+    const uint64_t size[4] = {24, 16, 8, 12};
+    const uint32_t reps[4] = {3, 2, 4, 2};
+    for (int k = 0; k < 4; k++) {
+        snprintf(deps[k].name, sizeof deps[k].name, "d%d", k);
+        deps[k].replicas = reps[k];
+        deps[k].nvariants = 1;
+        deps[k].variants[0] = (sol_variant){.tp = 1, .on_host = 1, .shard_bytes = size[k] * G};
+    }
+    deps[0].anti_affinity = 1; /* the 24 GB replicas on distinct nodes: the optimum still fits */
+    sol_node_type types[3] = {
+        {.name = "big", .host_bytes = 64 * G, .cost = 2.0, .available = -1},
+        {.name = "mid", .host_bytes = 32 * G, .cost = 1.1, .available = 2},
+        {.name = "small", .host_bytes = 16 * G, .cost = 0.5, .available = 1},
+    };
+    sol_problem pb = {.deps = deps, .ndeps = 4, .types = types, .ntypes = 3, .goal = SOL_GOAL_COST,
+                      .time_limit_s = 30, .work_limit = 100000};
+    /* d0: 3 x 24, d1: 2 x 16, d2: 4 x 8, d3: 2 x 12 */
+    sol_shard n0[] = {{0, 0, 0, 0, -1}, {3, 0, 0, 0, -1}, {3, 1, 0, 0, -1}};           /* 48 */
+    sol_shard n1[] = {{0, 1, 0, 0, -1}, {1, 0, 0, 0, -1}, {1, 1, 0, 0, -1}};           /* 56 */
+    sol_shard n2[] = {{0, 2, 0, 0, -1}, {2, 0, 0, 0, -1}, {2, 1, 0, 0, -1}};           /* 40 */
+    sol_shard n3[] = {{2, 2, 0, 0, -1}, {2, 3, 0, 0, -1}};                             /* 16 */
+    sol_node nodes[] = {{0, 3, n0}, {0, 3, n1}, {0, 3, n2}, {1, 2, n3}};
+    sol_plan start = {.status = SOL_FEASIBLE, .nnodes = 4, .nodes = nodes, .cost = 7.1, .nodes_used = 4};
+    fp_error e;
+    CHECK(t, plan_verify(&pb, &start, &e) == 0);
+    bf b = {.pb = &pb, .best = 1e18};
+    for (size_t k = 0; k < 4; k++)
+        for (uint32_t r = 0; r < deps[k].replicas; r++) {
+            b.reps[b.nreps][0] = (uint32_t)k;
+            b.reps[b.nreps][1] = r;
+            b.nreps++;
+        }
+    bf_rec(&b, 0);
+    CHECK(t, fabs(b.best - 5100) < 0.5);
+    sol_plan a, a2, same;
+    CHECK(t, sol_improve(&pb, &start, &a, &e) == 0);
+    CHECK(t, plan_verify(&pb, &a, &e) == 0);
+    CHECK(t, a.nunplaced == 0);
+    CHECK_U64(t, (uint64_t)cost_m(&pb, &a), 5100);
+    /* deterministic: the same plan, node by node */
+    CHECK(t, sol_improve(&pb, &start, &a2, &e) == 0);
+    CHECK(t, a2.nnodes == a.nnodes);
+    for (size_t n = 0; n < a.nnodes && n < a2.nnodes; n++)
+        CHECK(t, a.nodes[n].type == a2.nodes[n].type && a.nodes[n].nshards == a2.nodes[n].nshards &&
+                     memcmp(a.nodes[n].shards, a2.nodes[n].shards, a.nodes[n].nshards * sizeof *a.nodes[n].shards) == 0);
+    /* from the optimum: nothing cheaper exists, and an equal plan is not a move */
+    CHECK(t, sol_improve(&pb, &a, &same, &e) == 0);
+    CHECK(t, same.nnodes == a.nnodes);
+    for (size_t n = 0; n < a.nnodes && n < same.nnodes; n++)
+        CHECK(t, a.nodes[n].type == same.nodes[n].type && a.nodes[n].nshards == same.nodes[n].nshards &&
+                     memcmp(a.nodes[n].shards, same.nodes[n].shards, a.nodes[n].nshards * sizeof *a.nodes[n].shards) == 0);
+    sol_plan_free(&a);
+    sol_plan_free(&a2);
+    sol_plan_free(&same);
+}
+
+/* The count limits a move sees are what the nodes kept leave.  A replica spanning both nodes of
+ * a cheap two-GPU type (two at most: both used, and a spanning replica's nodes are never taken
+ * out) and four 20 GB replicas on two 80 GB nodes at $3.  Two more cheap nodes would hold the
+ * four for $2, but none is left: the optimum puts them on one 80 GB node, $2 + $3 = $5.00 (the
+ * brute force agrees).  A move that saw the type's whole count would choose the cheap nodes,
+ * fail the verifier and never find it. */
+static void test_lns_keeps_count_limits(test_ctx *t)
+{
+    const uint64_t G = 1000000000ULL;
+    sol_deployment deps[2];
+    memset(deps, 0, sizeof deps);
+    snprintf(deps[0].name, sizeof deps[0].name, "wide");
+    deps[0].replicas = 1;
+    deps[0].nvariants = 1;
+    deps[0].variants[0] = (sol_variant){.tp = 2, .groups = 2, .max_nodes = 2, .shard_bytes = 30 * G};
+    snprintf(deps[1].name, sizeof deps[1].name, "small");
+    deps[1].replicas = 4;
+    deps[1].nvariants = 1;
+    deps[1].variants[0] = (sol_variant){.tp = 1, .shard_bytes = 20 * G};
+    sol_node_type types[2] = {
+        {.name = "pair", .gpus = 2, .gpu_bytes = 40 * G, .host_bytes = 100 * G, .cost = 1.0, .available = 2},
+        {.name = "big", .gpus = 1, .gpu_bytes = 80 * G, .host_bytes = 100 * G, .cost = 3.0, .available = -1},
+    };
+    sol_problem pb = {.deps = deps, .ndeps = 2, .types = types, .ntypes = 2, .goal = SOL_GOAL_COST,
+                      .time_limit_s = 30, .work_limit = 100000};
+    sol_shard a[] = {{0, 0, 0, 0, 0}, {0, 0, 0, 1, 1}}, b[] = {{0, 0, 0, 2, 0}, {0, 0, 0, 3, 1}};
+    sol_shard c[] = {{1, 0, 0, 0, 0}, {1, 1, 0, 0, 0}}, d[] = {{1, 2, 0, 0, 0}, {1, 3, 0, 0, 0}};
+    sol_node nodes[] = {{0, 2, a}, {0, 2, b}, {1, 2, c}, {1, 2, d}};
+    sol_plan start = {.status = SOL_FEASIBLE, .nnodes = 4, .nodes = nodes, .cost = 8.0, .nodes_used = 4};
+    fp_error e;
+    CHECK(t, plan_verify(&pb, &start, &e) == 0);
+    bf bb = {.pb = &pb, .best = 1e18};
+    for (size_t k = 0; k < 2; k++)
+        for (uint32_t r = 0; r < deps[k].replicas; r++) {
+            bb.reps[bb.nreps][0] = (uint32_t)k;
+            bb.reps[bb.nreps][1] = r;
+            bb.nreps++;
+        }
+    bf_rec(&bb, 0);
+    CHECK(t, fabs(bb.best - 5000) < 0.5);
+    sol_plan out;
+    CHECK(t, sol_improve(&pb, &start, &out, &e) == 0);
+    CHECK(t, plan_verify(&pb, &out, &e) == 0);
+    CHECK_U64(t, (uint64_t)cost_m(&pb, &out), 5000);
+    sol_plan_free(&out);
+}
+
+/* The search from the greedy plan of the brute-force instances (GPU shards, host memory,
+ * shared weights files, spanning replicas, anti-affinity, pinning, count limits): every plan
+ * it returns passes plan_verify, never costs more than the greedy's and never less than the
+ * brute-force optimum; and it does improve some. */
+static void test_lns_brute_force(test_ctx *t)
+{
+    int improved = 0, better_than_optimum = 0, checked = 0;
+    for (int kind = 0; kind < 4; kind++) {
+        uint64_t seed = 6060 + (uint64_t)kind;
+        for (int inst = 0; inst < 60; inst++) {
+            instance in;
+            gen_instance(&seed, inst % 2, 0, kind, &in);
+            sol_problem pb = {.deps = in.deps, .ndeps = in.nd, .types = in.types, .ntypes = in.nt,
+                              .goal = SOL_GOAL_COST, .time_limit_s = 30, .work_limit = 20000, .allow_partial = 1};
+            sol_plan g, l;
+            fp_error e;
+            if (sol_greedy(&pb, &g, &e) != 0) {
+                t->failures++;
+                continue;
+            }
+            if (sol_improve(&pb, &g, &l, &e) != 0) {
+                fprintf(stderr, "  kind %d instance %d: %s\n", kind, inst, e.msg);
+                t->failures++;
+                sol_plan_free(&g);
+                continue;
+            }
+            checked++;
+            if (plan_verify(&pb, &l, &e) != 0) {
+                fprintf(stderr, "  kind %d instance %d: verifier: %s\n", kind, inst, e.msg);
+                t->failures++;
+            }
+            double og = sol_objective(&pb, &g), ol = sol_objective(&pb, &l);
+            CHECK(t, ol <= og);
+            improved += ol < og - 0.5;
+            if (l.nunplaced == 0) {
+                bf b = {.pb = &pb, .best = 1e18};
+                for (size_t k = 0; k < in.nd; k++)
+                    for (uint32_t r = 0; r < in.deps[k].replicas; r++) {
+                        b.reps[b.nreps][0] = (uint32_t)k;
+                        b.reps[b.nreps][1] = r;
+                        b.nreps++;
+                    }
+                bf_rec(&b, 0);
+                better_than_optimum += cost_m(&pb, &l) < b.best - 0.5;
+            }
+            sol_plan_free(&g);
+            sol_plan_free(&l);
+        }
+    }
+    CHECK(t, better_than_optimum == 0);
+    if (getenv("FP_TEST_STATS") || improved < 5)
+        fprintf(stderr, "  the search improved %d of %d greedy plans\n", improved, checked);
+    CHECK(t, improved >= 5);
+}
+
 const test_case solver_tests[] = {
     {"solver/glpk_error_hook", test_glpk_error_hook},
     {"solver/greedy_heeds_the_stop_flag", test_greedy_heeds_the_stop_flag},
@@ -1493,6 +1674,9 @@ const test_case solver_tests[] = {
     {"solver/merged_anti_affinity_splits", test_merged_anti_affinity},
     {"solver/gpu_host_memory_binds", test_gpu_host_memory_binds},
     {"solver/host_memory_keeps_classes_apart", test_host_memory_keeps_classes_apart},
+    {"solver/lns_reaches_the_optimum", test_lns_reaches_the_optimum},
+    {"solver/lns_brute_force", test_lns_brute_force},
+    {"solver/lns_keeps_count_limits", test_lns_keeps_count_limits},
     {"solver/u120_optimal_and_proven", test_u120},
     {NULL, NULL},
 };
