@@ -805,6 +805,8 @@ double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, int *ex
     int over_limit = 0;
     for (uint32_t q = 0; q < p->ncopies && !over_limit; q++) {
         uint32_t d = c->vi[p->copies[q].vi].dep, cnt = 0;
+        if (pb->deps[d].nvariants < 2)
+            continue; /* one variant: its bound is its deployment's */
         for (uint32_t q2 = 0; q2 < p->ncopies; q2++)
             cnt += c->vi[p->copies[q2].vi].dep == d;
         over_limit = cnt > dep_limit(pb, d);

@@ -1340,6 +1340,63 @@ static void test_mixed_variants_on_one_node(test_ctx *t)
     }
 }
 
+/* Anti-affinity over a deployment's GPU and host variants: the replicas of "aa" (a GPU
+ * variant and a host-only one) never share a node, whichever variant each runs.  Pricing
+ * prices host memory and the GPUs apart, each part within the deployment's limit of one, so
+ * together they once offered a node with a GPU replica and a host replica of it.  Worked by
+ * hand: each node holds one "aa" replica, so its 3 replicas need 3 nodes ($3; the filler
+ * fits beside them); without anti-affinity one node holds all of it ($1). */
+static void test_anti_affinity_mixed_gpu_host_variants(test_ctx *t)
+{
+    sol_node_type types[1] = {{.name = "n", .gpus = 2, .gpu_bytes = 10 * GB, .host_bytes = 32 * GB, .cost = 1,
+                               .available = -1}};
+    sol_deployment deps[2];
+    memset(deps, 0, sizeof deps);
+    snprintf(deps[0].name, sizeof deps[0].name, "aa");
+    deps[0].replicas = 3;
+    deps[0].anti_affinity = 1;
+    deps[0].nvariants = 2;
+    deps[0].variants[0] = (sol_variant){.tp = 1, .shard_bytes = 4 * GB, .host_bytes = 1 * GB};
+    deps[0].variants[1] = (sol_variant){.tp = 1, .on_host = 1, .shard_bytes = 6 * GB};
+    snprintf(deps[1].name, sizeof deps[1].name, "filler");
+    deps[1].replicas = 3;
+    deps[1].nvariants = 1;
+    deps[1].variants[0] = (sol_variant){.tp = 1, .shard_bytes = 5 * GB};
+    sol_problem pb = {.deps = deps, .ndeps = 2, .types = types, .ntypes = 1, .goal = SOL_GOAL_COST,
+                      .time_limit_s = 10};
+    for (int aa = 1; aa >= 0; aa--) {
+        deps[0].anti_affinity = aa;
+        sol_plan plan;
+        fp_error e;
+        CHECK(t, sol_solve(&pb, &plan, &e) == 0);
+        CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+        CHECK(t, plan.status == SOL_OPTIMAL && plan.nunplaced == 0);
+        CHECK(t, fabs(plan.cost - (aa ? 3.0 : 1.0)) < 1e-9);
+        for (size_t n = 0; aa && n < plan.nnodes; n++) {
+            uint32_t reps = 0;
+            for (size_t s = 0; s < plan.nodes[n].nshards; s++)
+                reps += plan.nodes[n].shards[s].dep == 0 && plan.nodes[n].shards[s].shard == 0;
+            CHECK(t, reps <= 1);
+        }
+        sol_plan_free(&plan);
+        /* the greedy alone respects it too */
+        CHECK(t, sol_greedy(&pb, &plan, &e) == 0);
+        CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+        sol_plan_free(&plan);
+    }
+    /* and the verifier rejects a node with a GPU replica and a host replica of it */
+    deps[0].anti_affinity = 1;
+    sol_shard n1[3] = {{0, 0, 0, 0, 0}, {0, 1, 1, 0, -1}, {1, 0, 0, 0, 1}};
+    sol_shard n2[3] = {{0, 2, 1, 0, -1}, {1, 1, 0, 0, 0}, {1, 2, 0, 0, 1}};
+    sol_node nodes[2] = {{0, 3, n1}, {0, 3, n2}};
+    sol_plan bad = {.status = SOL_FEASIBLE, .nnodes = 2, .nodes = nodes};
+    fp_error e;
+    CHECK(t, plan_verify(&pb, &bad, &e) != 0);
+    CHECK_HAS(t, e.msg, "anti-affinity");
+    deps[0].anti_affinity = 0;
+    CHECK(t, plan_verify(&pb, &bad, &e) == 0);
+}
+
 /* A start solution given to GLPK's branch and bound must be read against our columns: with
  * the MIP presolver on, it was read against the presolved problem's, and GLPK kept a plan of
  * 4 nodes of a type with 2 (one replica spanning 2 nodes counted twice).  Worked by hand: the
@@ -1470,6 +1527,7 @@ const test_case solver_tests[] = {
     {"solver/greedy_heeds_the_work_budget", test_greedy_heeds_the_work_budget},
     {"solver/verifier_rejects_broken_plans", test_verifier_rejects},
     {"solver/brute_force_small_instances", test_brute_force},
+    {"solver/anti_affinity_mixed_gpu_host_variants", test_anti_affinity_mixed_gpu_host_variants},
     {"solver/brute_force_interchangeable_deployments", test_brute_force_twins},
     {"solver/brute_force_sizes_that_round", test_brute_force_odd_sizes},
     {"solver/bounds_never_exceed_the_plan", test_bounds_never_exceed_the_plan},
