@@ -36,7 +36,8 @@
 #include "solver_int.h"
 
 #define MG_CELLS 1024   /* the suffix table's cells per GPU */
-#define MG_MEMO 65536   /* transposition table entries (a power of two) */
+#define MG_MEMO 65536   /* transposition table entries at most (a power of two; fewer for a small
+                           budget: the table is cleared on every call) */
 #define MG_PROBES 4
 
 typedef struct mg {
@@ -61,8 +62,8 @@ typedef struct mg {
     long nodes_left;
     int exhausted;
     uint32_t *ord;           /* per depth of copy placement: GPUs in ascending free space */
-    /* the transposition table: MG_MEMO entries of (G + 4) words and a value */
-    size_t kw;
+    /* the transposition table: nmemo entries of (G + 4) words and a value */
+    size_t kw, nmemo;
     uint64_t *mkey;
     double *mval;
     uint64_t *key;           /* scratch: the current state's key */
@@ -232,9 +233,9 @@ static int mg_seen(mg *s, size_t k, double val)
     for (size_t i = 0; i < s->kw; i++)
         h = mg_mix(h ^ key[i]);
     key[3] = h | 1; /* 0 marks an empty entry */
-    size_t slot = (size_t)h & (MG_MEMO - 1), empty = (size_t)-1;
+    size_t slot = (size_t)h & (s->nmemo - 1), empty = (size_t)-1;
     for (int p = 0; p < MG_PROBES; p++) {
-        size_t e = (slot + (size_t)p) & (MG_MEMO - 1);
+        size_t e = (slot + (size_t)p) & (s->nmemo - 1);
         uint64_t *ek = s->mkey + e * s->kw;
         if (ek[3] == 0) {
             if (empty == (size_t)-1)
@@ -371,6 +372,8 @@ int mgpu_price(const sol_ctx *c, uint32_t t, const double *pi, const uint32_t *c
     for (size_t k = 0; k < n; k++)
         maxcopies += bound[k];
     s.kw = 4 + s.G;
+    for (s.nmemo = 1024; s.nmemo < MG_MEMO && (long)s.nmemo < budget / 2;)
+        s.nmemo *= 2;
     s.cand = malloc((n + 1) * sizeof *s.cand);
     s.bound = malloc((n + 1) * sizeof *s.bound);
     s.dord = malloc((n + 1) * sizeof *s.dord);
@@ -380,8 +383,8 @@ int mgpu_price(const sol_ctx *c, uint32_t t, const double *pi, const uint32_t *c
     s.cur = malloc((maxcopies + 1) * sizeof *s.cur);
     s.best = malloc((maxcopies + 1) * sizeof *s.best);
     s.ord = malloc((maxcopies + 1) * s.G * sizeof *s.ord);
-    s.mkey = calloc((size_t)MG_MEMO * s.kw, sizeof *s.mkey);
-    s.mval = malloc((size_t)MG_MEMO * sizeof *s.mval);
+    s.mkey = calloc(s.nmemo * s.kw, sizeof *s.mkey);
+    s.mval = malloc(s.nmemo * sizeof *s.mval);
     s.key = malloc(s.kw * sizeof *s.key);
     if (!s.cand || !s.bound || !s.dord || !s.gfree || !s.vcount || !s.depcount || !s.cur || !s.best || !s.ord ||
         !s.mkey || !s.mval || !s.key)
