@@ -228,6 +228,12 @@ int ios_node_work(glp_tree *tree, const sol_ctx *c, double node_steps, double it
 /* 0 optimal, 1 stopped by the deadline or the budget (no duals), -1 failed */
 int master_solve(const sol_ctx *c, glp_prob *lp, glp_smcp *smcp, double deadline);
 
+/* ---------------------------------------------------------------- compact.c */
+/* Empty p's least-used nodes into its other nodes where every replica fits as it is (p is a
+ * plan of c's problem; the result passes plan_verify, else p is left as it was).  Returns
+ * the nodes removed, or -1 out of memory (p unchanged). */
+int plan_compact(const sol_ctx *c, sol_plan *p);
+
 /* ---------------------------------------------------------------- rounding.c */
 int floor_and_repair(const sol_ctx *c, glp_prob *lp, sol_plan *best, volatile double *best_obj);
 int keep_if_better(const sol_ctx *c, glp_prob *lp, int mip, sol_plan *best, volatile double *best_obj);

@@ -268,7 +268,96 @@ static void test_pricing_multi_gpu_host_both(test_ctx *t)
     pricing_run(t, 99, 1, 1);
 }
 
+/* ---------------------------------------------------------------- compaction (compact.c) */
+
+/* Worked by hand: nodes of 2 GPUs of 10 GB; "a" (2 replicas of 4 GB, anti-affinity), "b"
+ * (3 of 3 GB), "t" (one of 2 shards of 2 GB).  Node 0 holds a#0 and b#0, node 1 a#1, node 2
+ * b#1, b#2 and t#0.  Node 1 (4 GB) cannot be emptied (a#1 may not join a#0); node 2 can:
+ * b#1 and b#2 on node 0's GPUs (6 and 7 GB free), t#0's shards on two GPUs of node 1. */
+static void test_compact_by_hand(test_ctx *t)
+{
+    sol_node_type type = {.name = "n", .gpus = 2, .gpu_bytes = 10 * GB, .host_bytes = 64 * GB, .cost = 1,
+                          .available = -1};
+    sol_deployment deps[3];
+    memset(deps, 0, sizeof deps);
+    snprintf(deps[0].name, sizeof deps[0].name, "a");
+    deps[0].replicas = 2;
+    deps[0].anti_affinity = 1;
+    deps[0].nvariants = 1;
+    deps[0].variants[0] = (sol_variant){.tp = 1, .shard_bytes = 4 * GB, .host_bytes = 1 * GB};
+    snprintf(deps[1].name, sizeof deps[1].name, "b");
+    deps[1].replicas = 3;
+    deps[1].nvariants = 1;
+    deps[1].variants[0] = (sol_variant){.tp = 1, .shard_bytes = 3 * GB};
+    snprintf(deps[2].name, sizeof deps[2].name, "t");
+    deps[2].replicas = 1;
+    deps[2].nvariants = 1;
+    deps[2].variants[0] = (sol_variant){.tp = 2, .shard_bytes = 2 * GB};
+    sol_problem pb = {.deps = deps, .ndeps = 3, .types = &type, .ntypes = 1, .goal = SOL_GOAL_COST,
+                      .time_limit_s = 10};
+    sol_plan plan = {.status = SOL_FEASIBLE, .nnodes = 3, .cost = 3};
+    plan.nodes = calloc(3, sizeof *plan.nodes);
+    sol_shard n0[2] = {{0, 0, 0, 0, 0}, {1, 0, 0, 0, 1}}, n1[1] = {{0, 1, 0, 0, 0}},
+              n2[4] = {{1, 1, 0, 0, 0}, {1, 2, 0, 0, 1}, {2, 0, 0, 0, 0}, {2, 0, 0, 1, 1}};
+    sol_shard *src[3] = {n0, n1, n2};
+    size_t cnt[3] = {2, 1, 4};
+    for (int i = 0; i < 3; i++) {
+        plan.nodes[i].type = 0;
+        plan.nodes[i].nshards = cnt[i];
+        plan.nodes[i].shards = malloc(cnt[i] * sizeof(sol_shard));
+        memcpy(plan.nodes[i].shards, src[i], cnt[i] * sizeof(sol_shard));
+    }
+    fp_error e;
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    sol_ctx c;
+    memset(&c, 0, sizeof c);
+    CHECK(t, ctx_build(&c, &pb, &e) == 0);
+    CHECK(t, plan_compact(&c, &plan) == 1);
+    CHECK(t, plan.nnodes == 2 && plan.cost == 2);
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    /* and nothing more to empty */
+    CHECK(t, plan_compact(&c, &plan) == 0);
+    CHECK(t, plan.nnodes == 2);
+    ctx_free(&c);
+    sol_plan_free(&plan);
+}
+
+/* Random fleets of 2-4-GPU nodes (the instances above, as whole problems): the greedy's plan,
+ * compacted, still passes the verifier, never costs more, and some get smaller. */
+static void test_compact_random(test_ctx *t)
+{
+    uint64_t seed = 31;
+    int smaller = 0;
+    for (int inst = 0; inst < 200; inst++) {
+        pinst in;
+        pinst_gen(&seed, inst % 2, inst % 3 == 0, &in);
+        for (size_t d = 0; d < in.pb.ndeps; d++)
+            in.deps[d].replicas += prnd(&seed, 4);
+        sol_plan plan;
+        fp_error e;
+        if (sol_greedy(&in.pb, &plan, &e) != 0) {
+            CHECK(t, 0);
+            continue;
+        }
+        sol_ctx c;
+        memset(&c, 0, sizeof c);
+        CHECK(t, ctx_build(&c, &in.pb, &e) == 0);
+        double before = plan.cost;
+        size_t nn = plan.nnodes;
+        int r = plan_compact(&c, &plan);
+        CHECK(t, r >= 0);
+        CHECK(t, plan_verify(&in.pb, &plan, &e) == 0);
+        CHECK(t, plan.cost <= before + 1e-9 && plan.nnodes + (size_t)(r > 0 ? r : 0) == nn);
+        smaller += r > 0;
+        ctx_free(&c);
+        sol_plan_free(&plan);
+    }
+    CHECK(t, smaller > 0);
+}
+
 const test_case pricing_tests[] = {
+    {"pricing/compact_by_hand", test_compact_by_hand},
+    {"pricing/compact_random_greedy_plans", test_compact_random},
     {"pricing/multi_gpu_brute_force", test_pricing_multi_gpu},
     {"pricing/multi_gpu_brute_force_host_memory", test_pricing_multi_gpu_host_memory},
     {"pricing/multi_gpu_brute_force_host_items", test_pricing_multi_gpu_host_items},
