@@ -392,8 +392,10 @@ int mgpu_price(const sol_ctx *c, uint32_t t, const double *pi, const uint32_t *c
     memcpy(s.cand, cand, n * sizeof *cand);
     memcpy(s.bound, bound, n * sizeof *bound);
     for (size_t k = 0; k < n; k++)
-        if (c->vi[cand[k]].on_host || c->vi[cand[k]].tp > 32 || c->vi[cand[k]].w == 0)
-            goto out; /* GPU candidates only (the caller's contract) */
+        if (c->vi[cand[k]].on_host || c->vi[cand[k]].tp > 32 || c->vi[cand[k]].w == 0) {
+            rc = 0; /* not a GPU candidate of a pattern (the caller's contract): no answer, not exact */
+            goto out;
+        }
     if (mg_order(&s) != 0 || mg_suffix(&s, c->gcap[t]) != 0)
         goto out;
     for (uint32_t g = 0; g < s.G; g++)
