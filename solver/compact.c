@@ -8,7 +8,10 @@
  * the last two held 2 % of the bytes; docs/performance.md).  Here each node, least-used GPU
  * memory first, is emptied when every replica on it fits elsewhere as it is: the same variant,
  * on a node of a type it may use, its shards on distinct GPUs (best fit), its host memory, the
- * deployment's anti-affinity.  A node that cannot be emptied is left as it was.  Loads are
+ * deployment's anti-affinity; the other nodes are tried fullest first.  Where a replica fits
+ * nowhere, one replica of another node may make room by moving to a third (an ejection chain
+ * of length one, within a budget of placements).  A node that cannot be emptied is left as
+ * it was (every change of the attempt undone).  Loads are
  * counted in exact bytes as the verifier counts them, and the compacted plan must pass the
  * verifier, else the plan is kept as it was.  Nodes holding a replica that spans nodes, or a
  * host replica sharing a weights file, are left alone. */
@@ -98,6 +101,115 @@ static int cplace(const sol_problem *pb, cnode *m, uint32_t d, uint32_t r, uint3
     return 1;
 }
 
+#define CGONE UINT32_MAX /* a shard moved away during an attempt (its entry kept for the undo) */
+
+/* One attempt to empty a node: what it changed, to undo it. */
+typedef struct cattempt {
+    cnode *nodes;
+    size_t N;
+    size_t *save_n, *tidx, ntouched;   /* nodes appended to, and their shard counts before */
+    unsigned char *touched;
+    size_t ngone, capgone;
+    size_t (*gone)[2];                 /* (node, shard entry) marked CGONE, their shard index */
+    uint32_t *gone_shard;
+    long budget;                       /* placements the ejections may still try */
+} cattempt;
+
+/* the load of shard entry q of node m taken off (sign -1: put on again) */
+static void cunload(const sol_problem *pb, cnode *m, size_t q, int sign)
+{
+    const sol_shard *sh = &m->sh[q];
+    const sol_variant *va = cvar(pb, sh);
+    uint64_t h = va->on_host ? va->shard_bytes : sh->shard == 0 ? va->host_bytes : 0;
+    if (sign > 0) {
+        m->hfree += h;
+        if (!va->on_host)
+            m->gfree[sh->gpu] += va->shard_bytes;
+    } else {
+        m->hfree -= h;
+        if (!va->on_host)
+            m->gfree[sh->gpu] -= va->shard_bytes;
+    }
+}
+
+/* cplace on node j, its shard count noted the first time the attempt appends to it */
+static int cput(const sol_problem *pb, cattempt *a, size_t j, uint32_t d, uint32_t r, uint32_t v)
+{
+    size_t before = a->nodes[j].n;
+    int rc = cplace(pb, &a->nodes[j], d, r, v);
+    if (rc > 0 && !a->touched[j]) {
+        a->touched[j] = 1;
+        a->save_n[a->ntouched] = before;
+        a->tidx[a->ntouched++] = j;
+    }
+    return rc;
+}
+
+/* Replica (d, r, v) onto node j after one replica of j moves to a third node (not `skip`,
+ * the node being emptied): 1 done, 0 not, -1 out of memory.  A failed try leaves the
+ * nodes as they were. */
+static int ceject(const sol_problem *pb, cattempt *a, size_t skip, size_t j, uint32_t d, uint32_t r, uint32_t v)
+{
+    cnode *m = &a->nodes[j];
+    if (m->removed || m->fixed || !sol_variant_allowed(&pb->deps[d], &pb->deps[d].variants[v], m->type))
+        return 0;
+    for (size_t q = 0; q < m->n && a->budget > 0; q++) {
+        sol_shard *qs = &m->sh[q];
+        if (qs->shard != 0 || (qs->dep == d && qs->replica == r))
+            continue;
+        uint32_t qd = qs->dep, qr = qs->replica, qv = qs->variant;
+        size_t mark = a->ngone;
+        /* Q's shards off m (marked, loads taken off) */
+        for (size_t q2 = 0; q2 < m->n; q2++)
+            if (m->sh[q2].dep == qd && m->sh[q2].replica == qr && m->sh[q2].shard != CGONE) {
+                if (a->ngone == a->capgone) {
+                    size_t cap = a->capgone ? 2 * a->capgone : 64;
+                    size_t(*g)[2] = realloc(a->gone, cap * sizeof *g);
+                    uint32_t *gs = g ? realloc(a->gone_shard, cap * sizeof *gs) : NULL;
+                    if (g)
+                        a->gone = g;
+                    if (!g || !gs)
+                        return -1;
+                    a->gone_shard = gs;
+                    a->capgone = cap;
+                }
+                cunload(pb, m, q2, 1);
+                a->gone[a->ngone][0] = j;
+                a->gone[a->ngone][1] = q2;
+                a->gone_shard[a->ngone++] = m->sh[q2].shard;
+                m->sh[q2].shard = CGONE;
+            }
+        a->budget--;
+        size_t before = m->n;
+        int rr = cput(pb, a, j, d, r, v);
+        if (rr < 0)
+            return -1;
+        if (rr) {
+            for (size_t k = 0; k < a->N; k++) {
+                if (k == skip || k == j)
+                    continue;
+                a->budget--;
+                int rq = cput(pb, a, k, qd, qr, qv);
+                if (rq)
+                    return rq; /* done (or out of memory) */
+            }
+            /* Q fits nowhere: R off m again */
+            for (size_t q2 = before; q2 < m->n; q2++)
+                cunload(pb, m, q2, 1);
+            m->n = before;
+        }
+        /* Q back on m */
+        while (a->ngone > mark) {
+            a->ngone--;
+            cnode *g = &a->nodes[a->gone[a->ngone][0]];
+            size_t e = a->gone[a->ngone][1];
+            g->sh[e].shard = a->gone_shard[a->ngone];
+            cunload(pb, g, e, -1);
+        }
+    }
+    return 0;
+}
+
 static int cmp_used(const void *a, const void *b)
 {
     const uint64_t *x = a, *y = b; /* (used, index) */
@@ -109,6 +221,7 @@ int plan_compact(const sol_ctx *c, sol_plan *p)
     const sol_problem *pb = c->pb;
     size_t N = p->nnodes, removed = 0;
     int rc = -1;
+    cattempt a = {0};
     cnode *nodes = calloc(N + 1, sizeof *nodes);
     size_t *save_n = malloc((N + 1) * sizeof *save_n);
     uint64_t *order = malloc((2 * N + 2) * sizeof *order);
@@ -146,37 +259,39 @@ int plan_compact(const sol_ctx *c, sol_plan *p)
         order[2 * i + 1] = i;
     }
     qsort(order, N, 2 * sizeof *order, cmp_used);
-    /* each node in turn, least used first: every replica on it moved to another node, or none;
-     * the 64 least used at most, and 16 failures in a row end it (the rest are fuller) */
+    /* each node in turn, least used first: every replica on it moved to another node (or onto
+     * one after one of its replicas moves to a third), or none; the 64 least used at most, and
+     * 16 failures in a row end it (the rest are fuller) */
+    a = (cattempt){.nodes = nodes, .N = N, .save_n = save_n, .tidx = tidx, .touched = touched, .budget = 200000};
     for (size_t oi = 0, fails = 0; oi < N && oi < 64 && fails < 16; oi++) {
         size_t i = (size_t)order[2 * oi + 1];
         cnode *n = &nodes[i];
         if (n->fixed || n->removed || n->n == 0)
             continue;
         n->removed = 1;
-        size_t ntouched = 0;
+        a.ntouched = 0;
+        a.ngone = 0;
         int ok = 1;
         for (size_t s = 0; s < n->n && ok; s++) {
             const sol_shard *sh = &n->sh[s];
             if (sh->shard != 0)
                 continue; /* each replica once, by its first shard */
+            /* the other nodes fullest first (as they were at the start): a replica goes where it
+             * fits most tightly, and a full node is the likelier to take it by moving one of
+             * its own replicas to an emptier one */
             ok = 0;
-            for (size_t j = 0; j < N && !ok; j++) {
-                if (j == i)
-                    continue;
-                size_t before = nodes[j].n; /* shards are only appended: undone from here */
-                int r = cplace(pb, &nodes[j], sh->dep, sh->replica, sh->variant);
-                if (r < 0)
+            for (size_t oj = N; oj-- > 0 && !ok;) {
+                size_t j = (size_t)order[2 * oj + 1];
+                if (j != i && (ok = cput(pb, &a, j, sh->dep, sh->replica, sh->variant)) < 0)
                     goto out;
-                if (r && !touched[j]) {
-                    touched[j] = 1;
-                    save_n[ntouched] = before;
-                    tidx[ntouched++] = j;
-                }
-                ok = r;
+            }
+            for (size_t oj = N; oj-- > 0 && !ok && a.budget > 0;) {
+                size_t j = (size_t)order[2 * oj + 1];
+                if (j != i && (ok = ceject(pb, &a, i, j, sh->dep, sh->replica, sh->variant)) < 0)
+                    goto out;
             }
         }
-        for (size_t k = 0; k < ntouched; k++)
+        for (size_t k = 0; k < a.ntouched; k++)
             touched[tidx[k]] = 0;
         if (ok) {
             removed++;
@@ -184,21 +299,23 @@ int plan_compact(const sol_ctx *c, sol_plan *p)
             continue;
         }
         fails++;
-        /* undo: the shards appended to the touched nodes taken off again */
+        /* undo: the shards appended to the touched nodes taken off, the moved ones put back */
         n->removed = 0;
-        for (size_t k = 0; k < ntouched; k++) {
+        for (size_t k = 0; k < a.ntouched; k++) {
             cnode *m = &nodes[tidx[k]];
-            for (size_t q = save_n[k]; q < m->n; q++) {
-                const sol_variant *va = cvar(pb, &m->sh[q]);
-                if (va->on_host)
-                    m->hfree += va->shard_bytes;
-                else {
-                    m->gfree[m->sh[q].gpu] += va->shard_bytes;
-                    if (m->sh[q].shard == 0)
-                        m->hfree += va->host_bytes;
-                }
-            }
+            for (size_t q = save_n[k]; q < m->n; q++)
+                if (m->sh[q].shard != CGONE)
+                    cunload(pb, m, q, 1);
             m->n = save_n[k];
+        }
+        while (a.ngone > 0) {
+            a.ngone--;
+            cnode *g = &nodes[a.gone[a.ngone][0]];
+            size_t e = a.gone[a.ngone][1];
+            if (e < g->n) { /* an entry appended in this attempt is gone with the undo above */
+                g->sh[e].shard = a.gone_shard[a.ngone];
+                cunload(pb, g, e, -1);
+            }
         }
     }
     rc = 0;
@@ -217,6 +334,11 @@ int plan_compact(const sol_ctx *c, sol_plan *p)
         if (nodes[i].removed)
             continue;
         sol_node *qn = &q.nodes[q.nnodes++];
+        size_t kept = 0;
+        for (size_t e = 0; e < nodes[i].n; e++) /* the entries of replicas moved away dropped */
+            if (nodes[i].sh[e].shard != CGONE)
+                nodes[i].sh[kept++] = nodes[i].sh[e];
+        nodes[i].n = kept;
         qn->type = nodes[i].type;
         qn->nshards = nodes[i].n;
         qn->shards = nodes[i].sh;
@@ -246,5 +368,7 @@ out:
     free(order);
     free(tidx);
     free(touched);
+    free(a.gone);
+    free(a.gone_shard);
     return rc;
 }

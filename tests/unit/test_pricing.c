@@ -322,6 +322,57 @@ static void test_compact_by_hand(test_ctx *t)
     sol_plan_free(&plan);
 }
 
+/* A node emptied only by moving one replica of another node first.  Nodes of 2 GPUs of 10 GB;
+ * "r" (3 replicas of 5 GB) and "x" (2 of 2 GB), both anti-affinity; "a" and "b" (9 GB).
+ * Node 0 holds a#0 and b#0, node 1 r#0 and x#0, node 2 r#1 and x#1, node 3 r#2.  No node
+ * empties by moves of its own replicas (an r replica is on every other node, node 0's GPUs
+ * have 1 GB free, and a and b need a GPU of 9 GB); but with a#0 moved to node 3's free GPU,
+ * r#0 takes its place and x#0 follows: 3 nodes. */
+static void test_compact_ejection(test_ctx *t)
+{
+    sol_node_type type = {.name = "n", .gpus = 2, .gpu_bytes = 10 * GB, .host_bytes = 64 * GB, .cost = 1,
+                          .available = -1};
+    sol_deployment deps[4];
+    memset(deps, 0, sizeof deps);
+    const char *names[4] = {"r", "x", "a", "b"};
+    const uint32_t reps[4] = {3, 2, 1, 1};
+    const uint64_t size[4] = {5, 2, 9, 9};
+    for (int k = 0; k < 4; k++) {
+        snprintf(deps[k].name, sizeof deps[k].name, "%s", names[k]);
+        deps[k].replicas = reps[k];
+        deps[k].anti_affinity = k < 2;
+        deps[k].nvariants = 1;
+        deps[k].variants[0] = (sol_variant){.tp = 1, .shard_bytes = size[k] * GB};
+    }
+    sol_problem pb = {.deps = deps, .ndeps = 4, .types = &type, .ntypes = 1, .goal = SOL_GOAL_COST,
+                      .time_limit_s = 10};
+    sol_plan plan = {.status = SOL_FEASIBLE, .nnodes = 4, .cost = 4};
+    plan.nodes = calloc(4, sizeof *plan.nodes);
+    sol_shard n0[2] = {{2, 0, 0, 0, 0}, {3, 0, 0, 0, 1}}, n1[2] = {{0, 0, 0, 0, 0}, {1, 0, 0, 0, 1}},
+              n2[2] = {{0, 1, 0, 0, 0}, {1, 1, 0, 0, 1}}, n3[1] = {{0, 2, 0, 0, 0}};
+    sol_shard *src[4] = {n0, n1, n2, n3};
+    size_t cnt[4] = {2, 2, 2, 1};
+    for (int i = 0; i < 4; i++) {
+        plan.nodes[i].nshards = cnt[i];
+        plan.nodes[i].shards = malloc(cnt[i] * sizeof(sol_shard));
+        memcpy(plan.nodes[i].shards, src[i], cnt[i] * sizeof(sol_shard));
+    }
+    fp_error e;
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    sol_ctx c;
+    memset(&c, 0, sizeof c);
+    CHECK(t, ctx_build(&c, &pb, &e) == 0);
+    CHECK(t, plan_compact(&c, &plan) == 1);
+    CHECK(t, plan.nnodes == 3 && plan.cost == 3);
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    size_t shards = 0;
+    for (size_t i = 0; i < plan.nnodes; i++)
+        shards += plan.nodes[i].nshards;
+    CHECK(t, shards == 7); /* every replica once: none lost, none doubled */
+    ctx_free(&c);
+    sol_plan_free(&plan);
+}
+
 /* Random fleets of 2-4-GPU nodes (the instances above, as whole problems): the greedy's plan,
  * compacted, still passes the verifier, never costs more, and some get smaller. */
 static void test_compact_random(test_ctx *t)
@@ -357,6 +408,7 @@ static void test_compact_random(test_ctx *t)
 
 const test_case pricing_tests[] = {
     {"pricing/compact_by_hand", test_compact_by_hand},
+    {"pricing/compact_ejection", test_compact_ejection},
     {"pricing/compact_random_greedy_plans", test_compact_random},
     {"pricing/multi_gpu_brute_force", test_pricing_multi_gpu},
     {"pricing/multi_gpu_brute_force_host_memory", test_pricing_multi_gpu_host_memory},
