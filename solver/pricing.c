@@ -731,9 +731,13 @@ double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, int *ex
             }
         }
         int done = sv >= ub - 1e-9 * fmax(1.0, ub);
-        if (!done && gpu_only) {
+        if (!done && gpu_only && (need <= 0 || hv + ub <= 2 * need)) {
             /* the exact search (multigpu.c): it only has to beat the sequence, or what the
-             * caller needs of the GPU part, whichever is higher */
+             * caller needs of the GPU part, whichever is higher.  Not while the upper bound is
+             * over twice what is needed: far from convergence its proof bounds nothing useful
+             * (the round's Lagrangian and Farley bounds are far below the LP anyway) and the
+             * GPU-by-GPU pattern is column enough (measured: the same plans and gaps with less
+             * work on 200-500-deployment fleets, docs/performance.md) */
             double floor_val = fmax(fmax(sv, need - hv), 0), fv;
             uint32_t nf = 0;
             pcopy *found = malloc((pr.maxcopies + 1) * sizeof *found);
