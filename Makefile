@@ -19,8 +19,8 @@ LIB_SRC := common/fperror.c common/units.c common/text.c common/textbuf.c common
            estimator/params.c estimator/footprint.c estimator/names.c estimator/options.c \
            inventory/ydoc.c inventory/hfconfig.c inventory/catalog.c inventory/caps.c \
            inventory/safetensors.c inventory/gguf.c inventory/quantcfg.c inventory/hfcache.c inventory/modelfile.c inventory/resolve.c inventory/skypilot.c \
-           solver/solver.c solver/context.c solver/pricing.c solver/enumerate.c solver/master.c \
-           solver/colgen.c solver/mip.c solver/arcflow.c solver/rounding.c solver/bounds.c solver/greedy.c solver/verify.c solver/classes.c solver/lns.c scenarios/scenario.c scenarios/plan.c \
+           solver/solver.c solver/context.c solver/pricing.c solver/multigpu.c solver/enumerate.c solver/master.c \
+           solver/colgen.c solver/mip.c solver/arcflow.c solver/rounding.c solver/compact.c solver/bounds.c solver/greedy.c solver/verify.c solver/classes.c solver/lns.c scenarios/scenario.c scenarios/plan.c \
            emit/emit.c emit/launch.c emit/compose.c emit/kube.c emit/skypilot.c emit/readme.c
 CLI_SRC := cli/main.c cli/common.c cli/report.c cli/html.c cli/cmd_estimate.c cli/cmd_catalog.c cli/cmd_plan.c cli/cmd_compare.c cli/cmd_sweep.c cli/cmd_fit.c cli/emit_dir.c
 UNIT_SRC := $(wildcard tests/unit/*.c)

@@ -639,7 +639,7 @@ double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, int *ex
     } else if (nt->gpus > 1) {
         pricer_sort(&pr);
         /* only GPU candidates take part */
-        size_t m = 0;
+        size_t m = 0, host_cands = pr.nhost;
         for (size_t i = 0; i < pr.n; i++)
             if (!c->vi[pr.cand[i]].on_host) {
                 pr.cand[m] = pr.cand[i];
@@ -704,6 +704,11 @@ double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, int *ex
             if (knapsack(&pr, c->gcap[t], 0) <= 0 || pr.nbest == 0)
                 break;
             for (uint32_t q = 0; q < pr.nbest && nseq < pr.maxcopies; q++) {
+                /* one GPU's knapsack bounds each variant, not the deployment over its variants:
+                 * copies past the deployment's limit are left out (the pattern stays feasible) */
+                uint32_t dq = c->vi[pr.best[q].vi].dep;
+                if (pr.depcount[dq] >= dep_limit(pb, dq))
+                    continue;
                 seq[nseq] = pr.best[q];
                 seq[nseq].gpu[0] = (int8_t)g;
                 pr.depcount[c->vi[seq[nseq].vi].dep]++;
@@ -713,8 +718,49 @@ double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, int *ex
         }
         memcpy(pr.bound, saved, pr.n * sizeof *saved);
         free(saved);
+        /* with GPU processes' host memory and no host candidate, the GPU search below packs
+         * both memories: it starts from the sequence only if that fits the host */
+        int gpu_only = !joint || host_cands == 0;
+        if (joint && gpu_only) {
+            uint64_t hused = 0;
+            for (uint32_t q = 0; q < nseq; q++)
+                hused += c->vi[seq[q].vi].h;
+            if (hused > c->hcap[t]) {
+                nseq = 0;
+                sv = 0;
+            }
+        }
         int done = sv >= ub - 1e-9 * fmax(1.0, ub);
-        if (!done && has_tp) {
+        if (!done && gpu_only && (need <= 0 || hv + ub <= 2 * need)) {
+            /* the exact search (multigpu.c): it only has to beat the sequence, or what the
+             * caller needs of the GPU part, whichever is higher.  Not while the upper bound is
+             * over twice what is needed: far from convergence its proof bounds nothing useful
+             * (the round's Lagrangian and Farley bounds are far below the LP anyway) and the
+             * GPU-by-GPU pattern is column enough (measured: the same plans and gaps with less
+             * work on 200-500-deployment fleets, docs/performance.md) */
+            double floor_val = fmax(fmax(sv, need - hv), 0), fv;
+            uint32_t nf = 0;
+            pcopy *found = malloc((pr.maxcopies + 1) * sizeof *found);
+            int r = found ? mgpu_price(c, t, pi, pr.cand, pr.bound, pr.n, floor_val, budget, found, &nf, &fv) : -1;
+            if (r < 0) {
+                free(found);
+                free(seq);
+                *exact = -1;
+                value = 1e300;
+                free(hostp.copies);
+                goto out;
+            }
+            if (nf && fv > sv) {
+                sv = fv;
+                memcpy(seq, found, nf * sizeof *seq);
+                nseq = nf;
+            }
+            free(found);
+            if (r == 1) { /* complete: no pattern beats floor_val, or sv is the best */
+                done = 1;
+                sv = fmax(sv, floor_val);
+            }
+        } else if (!done && has_tp) {
             /* tensor-parallel items: the exact search, within its budget */
             for (uint32_t g = 0; g < nt->gpus; g++)
                 pr.gfree[g] = c->gcap[t];
@@ -757,12 +803,25 @@ double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, int *ex
     memcpy(p->copies + hostp.ncopies, pr.best, pr.nbest * sizeof *p->copies);
     p->ncopies = hostp.ncopies + pr.nbest;
     free(hostp.copies);
-    if (joint) {
+    /* the parts are priced apart, each within a deployment's per-node limit: a deployment with
+     * a host variant and a GPU variant (or two variants in one GPU's knapsack) may exceed it
+     * over the parts together, and the pattern is then not a pattern */
+    int over_limit = 0;
+    for (uint32_t q = 0; q < p->ncopies && !over_limit; q++) {
+        uint32_t d = c->vi[p->copies[q].vi].dep, cnt = 0;
+        if (pb->deps[d].nvariants < 2)
+            continue; /* one variant: its bound is its deployment's */
+        for (uint32_t q2 = 0; q2 < p->ncopies; q2++)
+            cnt += c->vi[p->copies[q2].vi].dep == d;
+        over_limit = cnt > dep_limit(pb, d);
+    }
+    if (joint || over_limit) {
         uint64_t hused = pattern_host_units(c, p);
-        if (hused > c->hcap[t]) {
-            /* the parts' best patterns overcommit the host together: search both memories at once.
-             * The parts' value stays an upper bound (every real pattern splits into a host part and
-             * a GPU part); so is the host memory alone; the search, when complete, is exact */
+        if (hused > c->hcap[t] || over_limit) {
+            /* the parts' best patterns overcommit the host together, or a deployment's limit:
+             * search both memories at once, every variant counted.  The parts' value stays an
+             * upper bound (every real pattern splits into a host part and a GPU part); so is
+             * the host memory alone; the search, when complete, is exact */
             double jv;
             int jr = price_joint(c, t, pi, budget, p, &jv);
             if (jr < 0) {

@@ -161,6 +161,9 @@ static int solve_finish(solve_state *s)
     plan->export_failed = s->export_failed;
     if (s->export_failed)
         plan->export_err = s->export_err;
+    /* the incumbent's least-used nodes emptied into the others where its replicas fit */
+    if (plan_compact(c, &s->best) < 0)
+        return fp_fail(s->err, NULL, 0, 0, "out of memory");
     plan->nodes = s->best.nodes;
     plan->nnodes = s->best.nnodes;
     plan->unplaced = s->best.unplaced;

@@ -196,6 +196,16 @@ double exact_gpu_value(const sol_ctx *b, uint32_t t, const double *pi, long budg
 int more_columns(sol_ctx *c, uint32_t t, const double *pi, double mu, const pattern *first, int max_more, double *pi2,
                  int64_t *rem);
 
+/* ---------------------------------------------------------------- multigpu.c */
+/* Type t's best pattern of GPU candidates cand[0..n) (per-node bounds bound[]; GPU variants
+ * only, their processes' host memory within the node's) worth more than floor_val, exactly,
+ * within `budget` search nodes.  Writes it to out (room for the sum of the bounds) and its
+ * value to *value; *nout = 0 (and *value = floor_val) when none beats floor_val.  Returns 1
+ * when the search was complete (then no pattern is worth more than max(floor_val, *value)),
+ * 0 when the budget or the time ran out, -1 out of memory. */
+int mgpu_price(const sol_ctx *c, uint32_t t, const double *pi, const uint32_t *cand, const uint32_t *bound, size_t n,
+               double floor_val, long budget, pcopy *out, uint32_t *nout, double *value);
+
 /* ---------------------------------------------------------------- enumerate.c */
 uint64_t vbytes(const sol_ctx *c, uint32_t vi);      /* an item's size in exact bytes */
 uint64_t vhost_bytes(const sol_ctx *c, uint32_t vi); /* a GPU replica's host memory in bytes */
@@ -217,6 +227,12 @@ int ios_node_work(glp_tree *tree, const sol_ctx *c, double node_steps, double it
                   double work_stop);
 /* 0 optimal, 1 stopped by the deadline or the budget (no duals), -1 failed */
 int master_solve(const sol_ctx *c, glp_prob *lp, glp_smcp *smcp, double deadline);
+
+/* ---------------------------------------------------------------- compact.c */
+/* Empty p's least-used nodes into its other nodes where every replica fits as it is (p is a
+ * plan of c's problem; the result passes plan_verify, else p is left as it was).  Returns
+ * the nodes removed, or -1 out of memory (p unchanged). */
+int plan_compact(const sol_ctx *c, sol_plan *p);
 
 /* ---------------------------------------------------------------- rounding.c */
 int floor_and_repair(const sol_ctx *c, glp_prob *lp, sol_plan *best, volatile double *best_obj);

@@ -5,7 +5,7 @@
 
 static const test_case *const tables[] = {units_tests, ydoc_tests, params_tests, footprint_tests, hfconfig_tests,
                                           solver_tests, report_tests, plan_props_tests, caps_tests,
-                                          readers_tests};
+                                          readers_tests, pricing_tests};
 
 int main(int argc, char **argv)
 {

@@ -68,5 +68,6 @@ extern const test_case solver_tests[];
 extern const test_case plan_props_tests[];
 extern const test_case report_tests[];
 extern const test_case readers_tests[];
+extern const test_case pricing_tests[];
 
 #endif
