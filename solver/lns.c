@@ -444,7 +444,9 @@ static int lns_run(solve_state *s)
                     work = left;
                 secs = c->t0 + pb->time_limit_s - now_s(); /* the runaway guard */
             } else {
-                secs = (c->deadline - now_s()) / 0.95; /* the sub-solve ends at 95 % of its limit */
+                /* the sub-solve runs on its work budget; its clock is only the runaway guard, at
+                 * the whole of its limit: that must end by this solve's own deadline */
+                secs = c->deadline - now_s();
             }
             if (work < 1 || secs <= 0.001)
                 break;

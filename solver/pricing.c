@@ -587,9 +587,17 @@ out:
     return rc;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
 /* Best pattern of type t under duals pi.  Returns its value (sum of pi), fills *p
  * (caller frees p->copies); *exact = 0 when the search was cut short (then the
- * returned value is an upper bound, not attained by *p); *exact = -1 out of memory (no
+ * returned value is an upper bound, not attained by *p).  An exact value is attained by *p
+ * where it exceeds the need the caller gave; at the need, it is only a bound that no pattern
+ * beats (the multi-GPU search stops at the need: docs/solver.md), which prices nothing out; *exact = -1 out of memory (no
  * answer: the value, 1e300, bounds nothing useful, and the round that asked is not complete);
  * *exact = -2 stopped (the deadline passed or a signal came): no answer either. */
 double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, int *exact, long budget,
@@ -599,6 +607,7 @@ double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, int *ex
     const sol_node_type *nt = &pb->types[t];
     pricer pr = {.c = c, .t = t, .pi = pi, .kc = kc};
     double value = 0;
+    int host_over = 0;
     *exact = 1;
     p->type = t;
     p->ncopies = 0;
@@ -728,6 +737,7 @@ double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, int *ex
             if (hused > c->hcap[t]) {
                 nseq = 0;
                 sv = 0;
+                host_over = 1;
             }
         }
         int done = sv >= ub - 1e-9 * fmax(1.0, ub);
@@ -807,17 +817,31 @@ double price(const sol_ctx *c, uint32_t t, const double *pi, pattern *p, int *ex
      * a host variant and a GPU variant (or two variants in one GPU's knapsack) may exceed it
      * over the parts together, and the pattern is then not a pattern */
     int over_limit = 0;
-    for (uint32_t q = 0; q < p->ncopies && !over_limit; q++) {
-        uint32_t d = c->vi[p->copies[q].vi].dep, cnt = 0;
-        if (pb->deps[d].nvariants < 2)
-            continue; /* one variant: its bound is its deployment's */
-        for (uint32_t q2 = 0; q2 < p->ncopies; q2++)
-            cnt += c->vi[p->copies[q2].vi].dep == d;
-        over_limit = cnt > dep_limit(pb, d);
+    {
+        /* the deployments of several variants among the copies, sorted: each run's length is
+         * its count (n log n: a node may hold thousands of small copies) */
+        uint32_t *deps = malloc((p->ncopies ? p->ncopies : 1) * sizeof *deps), nd = 0;
+        if (!deps) {
+            *exact = -1;
+            value = 1e300;
+            goto out;
+        }
+        for (uint32_t q = 0; q < p->ncopies; q++) {
+            uint32_t d = c->vi[p->copies[q].vi].dep;
+            if (pb->deps[d].nvariants >= 2) /* one variant: its bound is its deployment's */
+                deps[nd++] = d;
+        }
+        qsort(deps, nd, sizeof *deps, cmp_u32);
+        for (uint32_t i = 0, j; i < nd && !over_limit; i = j) {
+            for (j = i; j < nd && deps[j] == deps[i]; j++)
+                ;
+            over_limit = j - i > dep_limit(pb, deps[i]);
+        }
+        free(deps);
     }
     if (joint || over_limit) {
         uint64_t hused = pattern_host_units(c, p);
-        if (hused > c->hcap[t] || over_limit) {
+        if (hused > c->hcap[t] || over_limit || (host_over && !*exact)) {
             /* the parts' best patterns overcommit the host together, or a deployment's limit:
              * search both memories at once, every variant counted.  The parts' value stays an
              * upper bound (every real pattern splits into a host part and a GPU part); so is

@@ -241,6 +241,22 @@ static void pricing_run(test_ctx *t, uint64_t seed, int hostmem, int hostitems)
         CHECK(t, pattern_fits(&c, &in, p.copies, p.ncopies, &pv));
         CHECK(t, exact != 1 || p.ncopies == 0 || fabs(pv - v) <= 1e-9 * fmax(1, v));
         free(p.copies);
+        /* with a need below the best pattern (as column generation asks) and colgen's budget,
+         * pricing never answers with nothing unless it proved nothing prices out: an empty,
+         * inexact answer loses the column that round (a GPU-by-GPU pattern over the host's
+         * memory was once dropped with no joint search after it) */
+        for (int k = 0; k < 2; k++) {
+            double need = truth * (k ? 0.95 : 0.6);
+            v = price(&c, 0, in.pi, &p, &exact, 20000, NULL, need);
+            CHECK(t, exact >= 0);
+            if (truth > need + 1e-9 && need > 0 && p.ncopies == 0 && exact != 1) {
+                fprintf(stderr, "  instance %d: need %.4f, nothing priced (exhaustive %.4f)\n", inst, need, truth);
+                CHECK(t, 0);
+            }
+            if (p.ncopies)
+                CHECK(t, pattern_fits(&c, &in, p.copies, p.ncopies, &pv));
+            free(p.copies);
+        }
         ctx_free(&c);
     }
     /* the instances exercise the search, and pricing is exact on (almost) all of them */
