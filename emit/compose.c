@@ -19,6 +19,19 @@
 #define LLAMACPP_IMAGE "ghcr.io/ggml-org/llama.cpp:server"
 #define LLAMACPP_CUDA_IMAGE "ghcr.io/ggml-org/llama.cpp:server-cuda" /* layers on a GPU */
 
+/* a service's GPUs, as a device request of the planned ones, and its restart policy */
+static void gpus_and_restart(const ep_proc *p, eb *b)
+{
+    if (p->ngpus) {
+        eb_puts(b, "    deploy:\n      resources:\n        reservations:\n          devices:\n"
+                   "            - driver: nvidia\n              device_ids: [");
+        for (size_t i = 0; i < p->ngpus; i++)
+            eb_printf(b, "%s\"%u\"", i ? ", " : "", p->gpu[i]);
+        eb_puts(b, "]\n              capabilities: [gpu]\n");
+    }
+    eb_puts(b, "    restart: unless-stopped\n");
+}
+
 static void service(const ep_plan *m, const ep_proc *p, eb *b)
 {
     ep_argv a;
@@ -52,14 +65,7 @@ static void service(const ep_plan *m, const ep_proc *p, eb *b)
         const ep_proc *q = &m->procs[p->after];
         eb_printf(b, "    depends_on:\n      %s:\n        condition: service_healthy\n", q->name);
     }
-    if (p->ngpus) {
-        eb_puts(b, "    deploy:\n      resources:\n        reservations:\n          devices:\n"
-                   "            - driver: nvidia\n              device_ids: [");
-        for (size_t i = 0; i < p->ngpus; i++)
-            eb_printf(b, "%s\"%u\"", i ? ", " : "", p->gpu[i]);
-        eb_puts(b, "]\n              capabilities: [gpu]\n");
-    }
-    eb_puts(b, "    restart: unless-stopped\n");
+    gpus_and_restart(p, b);
 }
 
 /* a part of a vLLM replica across nodes: the node's lines of launch.sh in the container, on
@@ -109,14 +115,7 @@ static void ray_service(const ep_plan *m, const ep_proc *p, eb *b)
                      "\"import urllib.request; urllib.request.urlopen('http://127.0.0.1:%u/health')\"]\n"
                      "      interval: 10s\n      timeout: 5s\n      retries: 5\n      start_period: 30m\n",
                   p->port);
-    if (p->ngpus) {
-        eb_puts(b, "    deploy:\n      resources:\n        reservations:\n          devices:\n"
-                   "            - driver: nvidia\n              device_ids: [");
-        for (size_t i = 0; i < p->ngpus; i++)
-            eb_printf(b, "%s\"%u\"", i ? ", " : "", p->gpu[i]);
-        eb_puts(b, "]\n              capabilities: [gpu]\n");
-    }
-    eb_puts(b, "    restart: unless-stopped\n");
+    gpus_and_restart(p, b);
 }
 
 static int ray_part(const ep_proc *p)
