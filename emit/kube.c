@@ -92,6 +92,17 @@ typedef enum {
     POD_RAY_WORKER  /* its workers: Ray workers joining the leader */
 } pod_role;
 
+/* text's lines into b, each indented by `in` spaces, and text freed: where text ran out of
+ * memory, b is marked so (nothing is written from a text that is not whole) */
+static void append_indented(eb *b, eb *text, int in)
+{
+    if (text->oom)
+        b->oom = 1;
+    else
+        indented(b, text, in);
+    eb_free(text);
+}
+
 /* A pod spec (its fields at column 0) running p in its role; workers: the parts of p's
  * replica other than the head, pinned to their nodes' labels, one to a machine. */
 static void pod_spec(const ep_plan *m, const ep_proc *p, pod_role role, eb *b)
@@ -131,11 +142,7 @@ static void pod_spec(const ep_plan *m, const ep_proc *p, pod_role role, eb *b)
         eb lines = {0};
         ep_ray_lines(m, p, "$(LWS_LEADER_ADDRESS)", 1, &lines);
         eb_puts(b, "    command: [\"/bin/sh\", \"-c\"]\n    args:\n      - |\n");
-        if (lines.oom)
-            b->oom = 1;
-        else
-            indented(b, &lines, 8);
-        eb_free(&lines);
+        append_indented(b, &lines, 8);
     }
     if (role != POD_RAY_WORKER)
         eb_printf(b, "    ports:\n      - name: http\n        containerPort: %u\n", p->port);
@@ -202,11 +209,7 @@ static void deployment(const ep_plan *m, const ep_proc *p, eb *b)
     eb_puts(b, "    spec:\n");
     eb spec = {0};
     pod_spec(m, p, POD_SERVER, &spec);
-    if (spec.oom)
-        b->oom = 1;
-    else
-        indented(b, &spec, 6);
-    eb_free(&spec);
+    append_indented(b, &spec, 6);
 }
 
 /* A vLLM replica across nodes: a LeaderWorkerSet (leaderworkerset.x-k8s.io/v1, the
@@ -231,9 +234,7 @@ static void leader_worker_set(const ep_plan *m, const ep_proc *p, eb *b)
     eb_puts(b, "      spec:\n");
     eb spec = {0};
     pod_spec(m, p, POD_RAY_HEAD, &spec);
-    if (!spec.oom)
-        indented(b, &spec, 8);
-    eb_free(&spec);
+    append_indented(b, &spec, 8);
     /* the workers' template: one for all, with the most GPUs a worker node holds (the nodes
      * are the replica's own: a worker holding fewer still gets its machine) */
     const ep_proc *w = NULL;
@@ -245,14 +246,9 @@ static void leader_worker_set(const ep_plan *m, const ep_proc *p, eb *b)
     eb_puts(b, "    workerTemplate:\n      metadata:\n");
     labels(p, 8, b);
     eb_puts(b, "      spec:\n");
-    if (w) {
+    if (w)
         pod_spec(m, w, POD_RAY_WORKER, &spec);
-        if (!spec.oom)
-            indented(b, &spec, 8);
-    }
-    if (spec.oom)
-        b->oom = 1;
-    eb_free(&spec);
+    append_indented(b, &spec, 8);
 }
 
 /* 1 when every node of p's replica holds as many of its GPUs (one pod template fits them all) */
@@ -295,11 +291,7 @@ static void training_job(const ep_plan *m, const ep_proc *p, eb *b)
             ep_fsdp_config(p, &text);
         else
             ep_ds_config(p, &text);
-        if (text.oom)
-            b->oom = 1;
-        else
-            indented(b, &text, 4);
-        eb_free(&text);
+        append_indented(b, &text, 4);
     }
     eb_printf(b, "---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: %s\n", p->name);
     labels(p, 2, b);
@@ -345,11 +337,7 @@ static void training_job(const ep_plan *m, const ep_proc *p, eb *b)
     eb_puts(&spec, "volumes:\n  - name: dshm\n    emptyDir:\n      medium: Memory\n");
     if (c)
         eb_printf(&spec, "  - name: config\n    configMap:\n      name: %s-config\n", p->name);
-    if (spec.oom)
-        b->oom = 1;
-    else
-        indented(b, &spec, 6);
-    eb_free(&spec);
+    append_indented(b, &spec, 6);
 }
 
 /* what kubernetes/node-N.yaml holds for p: a Deployment, a LeaderWorkerSet or a Job */
