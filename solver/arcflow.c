@@ -48,6 +48,7 @@
 
 #define AF_MAX_ARCS 200000   /* merged arcs over all types: larger graphs are not run */
 #define AF_MAX_STATES 400000 /* fill levels before merging, per type */
+#define AF_FIRST_TRY_S 0.3   /* the branch and bound's first try (seconds, or 3e5 work units) */
 
 /* ---------------------------------------------------------------- a small hash map: 4 x u64 -> u32 */
 
@@ -127,6 +128,9 @@ typedef struct af_item {
     uint32_t vi, dep;
     uint64_t g, h;    /* GPU and host memory units */
     uint32_t bound;   /* copies of its deployment one node may hold (anti-affinity); 0: no count */
+    uint32_t cap;     /* copies a state counts up to: the anti-affinity bound, else the replicas
+                       * (more are never needed; Brandão and Pedroso's step 1 bounds by demand),
+                       * or 0: not counted (the graph built again without counts, too large) */
 } af_item;
 
 /* An arc of the merged graph; nodes are numbered over all types. */
@@ -158,6 +162,7 @@ struct af_model {
     int64_t *src;        /* per type: its source node, -1 none (nothing fits it) */
     int64_t *sink;
     double *xinit;       /* the incumbent as a flow, 1-based over the arcs */
+    double *xbest;       /* GLPK's best solution over its tries, 1-based over the arcs */
     int inject;          /* xinit holds the whole incumbent */
     int *row_of;         /* per merged node: its conservation row, 0 source and sink */
     int *ia, *ja;
@@ -180,6 +185,7 @@ void arcflow_free(af_model *m)
     free(m->src);
     free(m->sink);
     free(m->xinit);
+    free(m->xbest);
     free(m->row_of);
     free(m->ia);
     free(m->ja);
@@ -204,6 +210,15 @@ typedef struct s1node {
     uint32_t arc0, narcs;
     uint32_t m;
 } s1node;
+
+/* The copies a merged node keeps apart: counted only where a per-node bound needs them (a
+ * deployment with anti-affinity); the demand's count, which only keeps the graph small, is
+ * forgotten when states merge (a path may then take more copies than the demand: a pattern
+ * that still fits, whose extra copies a plan drops). */
+static uint32_t key_j(const af_item *items, size_t nit, const s1node *s)
+{
+    return s->layer < nit && items[s->layer].bound ? s->j : 0;
+}
 
 typedef struct s1arc {
     uint32_t to;
@@ -341,7 +356,7 @@ static int map_incumbent(af_model *m, const sol_ctx *c, const sol_plan *inc, uin
             const af_item *it = &m->items[it0 + i];
             for (uint32_t q = 0; q < cnt[i] && ok; q++) {
                 const s1node *s = &g->nodes[u];
-                uint64_t k[4] = {s->layer, it->bound ? s->j + 1 : 0, s->g + it->g, s->h + it->h};
+                uint64_t k[4] = {s->layer, it->cap ? s->j + 1 : 0, s->g + it->g, s->h + it->h};
                 int64_t v = ht_get(&g->idx, k);
                 int64_t a = -1;
                 if (v >= 0) {
@@ -406,7 +421,7 @@ static int cmp_m1(const void *a, const void *b)
 /* The graph whose nodes g->nodes[].m (0..nm) were merged by psi, merged again by phi (the
  * level a path reaches them at, forward from the source: node 0's), keeping phase and count;
  * g->nodes[].m renumbered, *nm2 the nodes left.  0 done, -1 out of memory. */
-static int forward_merge(s1graph *g, const af_item *items, const uint32_t *phase, size_t nm, size_t *nm2)
+static int forward_merge(s1graph *g, const af_item *items, size_t nit, const uint32_t *phase, size_t nm, size_t *nm2)
 {
     int rc = -1;
     m1info *info = malloc((nm + 1) * sizeof *info);
@@ -422,7 +437,7 @@ static int forward_merge(s1graph *g, const af_item *items, const uint32_t *phase
         const s1node *s = &g->nodes[u];
         if (!seen[s->m]) {
             seen[s->m] = 1;
-            info[s->m] = (m1info){phase[s->layer], s->j, s->pg + s->ph, s->m};
+            info[s->m] = (m1info){phase[s->layer], key_j(items, nit, s), s->pg + s->ph, s->m};
         }
     }
     /* the merged arcs by tail (an arc per step-1 arc; a repeated one changes nothing) */
@@ -487,7 +502,8 @@ out:
 
 /* One node type's graph, built, compressed and appended to the model (its items too).
  * 1 done, 0 too large (the model is not run), -1 out of memory. */
-static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan *inc, size_t *budget_arcs)
+static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan *inc, size_t *budget_arcs,
+                      int counts)
 {
     const sol_problem *pb = c->pb;
     const sol_node_type *nt = &pb->types[t];
@@ -543,7 +559,9 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
                 m->capitems = cap;
             }
             const vitem *v = &c->vi[k];
-            m->items[m->nitems++] = (af_item){(uint32_t)k, dk[q].dep, v->on_host ? 0 : v->w, vi_host(v), bound};
+            m->items[m->nitems++] =
+                (af_item){(uint32_t)k, dk[q].dep, v->on_host ? 0 : v->w, vi_host(v), bound,
+                          bound ? bound : counts ? dp->replicas : 0};
         }
     }
     size_t nit = m->nitems - it0;
@@ -569,8 +587,8 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
         if (s.layer == nit)
             continue; /* the sink */
         const af_item *it = &items[s.layer];
-        if (s.g + it->g <= G && s.h + it->h <= H && (!it->bound || s.j < it->bound)) {
-            int64_t v = s1_get(&g, s.layer, it->bound ? s.j + 1 : 0, s.g + it->g, s.h + it->h);
+        if (s.g + it->g <= G && s.h + it->h <= H && (!it->cap || s.j < it->cap)) {
+            int64_t v = s1_get(&g, s.layer, it->cap ? s.j + 1 : 0, s.g + it->g, s.h + it->h);
             if (v == -2) {
                 rc = 0;
                 goto out;
@@ -631,7 +649,7 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
                     s->ph = v->ph - wh;
             }
         }
-        uint64_t k[4] = {phase[s->layer], s->j, s->pg, s->ph};
+        uint64_t k[4] = {phase[s->layer], key_j(items, nit, s), s->pg, s->ph};
         int64_t mid = ht_get(&mnode, k);
         if (mid < 0) {
             mid = (int64_t)nm++;
@@ -644,7 +662,7 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
      * path reaches them at, phi(v) = max over arcs u->v of phi(u) + w, phi(source) = 0, and
      * merged again by label (Brandão and Pedroso's final compression).  Every arc keeps
      * phi(v) - phi(u) >= w and phi(sink) <= the capacity, so every path still fits. */
-    int fr = forward_merge(&g, items, phase, nm, &nm);
+    int fr = forward_merge(&g, items, nit, phase, nm, &nm);
     if (fr != 0) {
         rc = fr < 0 ? -1 : 0;
         goto out;
@@ -837,7 +855,7 @@ static int flow_to_plan(af_model *m, const sol_ctx *c, sol_plan *out)
     if (!m->flow || !m->out0 || !m->by_from || !next)
         goto out;
     for (size_t a = 0; a < m->narcs; a++) {
-        m->flow[a] = (double)lround(glp_mip_col_val(m->lp, (int)a + 1));
+        m->flow[a] = (double)lround(m->xbest[a + 1]);
         m->out0[m->arcs[a].from + 1]++;
     }
     for (size_t v = 0; v < m->nnodes; v++)
@@ -975,7 +993,17 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, d
     m->inject = inc != NULL;
     size_t budget = AF_MAX_ARCS;
     for (uint32_t t = 0; t < pb->ntypes; t++) {
-        int r = build_type(m, c, t, inc, &budget);
+        /* copies counted up to the demand first: fewer levels are reachable on large nodes; when
+         * the counts make the graph too large (many small replicas), without them */
+        size_t ni = m->nitems, na = m->narcs, nn = m->nnodes, left_arcs = budget;
+        int r = build_type(m, c, t, inc, &budget, 1);
+        if (r == 0 && !ctx_over(c)) {
+            m->nitems = ni;
+            m->narcs = na;
+            m->nnodes = nn;
+            budget = left_arcs;
+            r = build_type(m, c, t, inc, &budget, 0);
+        }
         if (r < 0)
             return -1;
         if (r == 0 || ctx_over(c))
@@ -1036,26 +1064,66 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, d
     left = end - now_s();
     if (left <= 0.01)
         return 0;
-    iocp.tm_lim = (int)fmin(left * 1000.0, 2e9);
     af_cb cb = {.c = c, .x = m->inject ? m->xinit : NULL,
                 .node_steps = SOL_W_BNB_ROW * (double)(nrows + ncols) * (double)nrows,
-                .iter_steps = per_iter, .it_last = glp_get_it_cnt(m->lp)};
-    if (budget_on)
-        cb.work_stop = work_end;
+                .iter_steps = per_iter};
     iocp.cb_func = af_callback;
     iocp.cb_info = &cb;
-    r = glp_intopt(m->lp, &iocp);
-    /* its own share of the clock ending is no runaway: only the guard's passing marks the solve */
-    if (r == GLP_ETMLIM && budget_on && now_s() > c->t0 + pb->time_limit_s)
-        c->meter->wall_hit = 1;
-    int ms = glp_mip_status(m->lp);
+    /* GLPK's branch and bound on these models is erratic: on one fleet it proves the optimum in
+     * 0.25 s with Gomory's mixed-integer cuts and not in 6 s without, on the next the reverse
+     * (docs/performance.md).  So it gets two tries: with the cuts for AF_FIRST_TRY_S (or that
+     * much work under a budget), then without them for the rest, given the first try's best
+     * solution as its first.  An optimum is claimed only by a try that ended its search. */
+    double best_z = INFINITY;
+    int ms = GLP_UNDEF, proven = 0;
+    for (int attempt = 0;; attempt++) {
+        left = end - now_s();
+        if (left <= 0.01 || (budget_on && c->meter->steps >= work_end))
+            break;
+        double try_s = attempt == 0 ? AF_FIRST_TRY_S : 1e9;
+        iocp.gmi_cuts = attempt == 0 ? GLP_ON : GLP_OFF;
+        iocp.tm_lim = (int)fmin((budget_on ? left : fmin(left, try_s)) * 1000.0, 2e9);
+        cb.work_stop = budget_on ? fmin(work_end, c->meter->steps + try_s * 1e6 * SOL_WORK_STEPS) : 0;
+        cb.injected = 0;
+        cb.it_last = glp_get_it_cnt(m->lp);
+        r = glp_intopt(m->lp, &iocp);
+        /* its own share of the clock ending is no runaway: only the guard's passing marks the solve */
+        if (r == GLP_ETMLIM && budget_on && now_s() > c->t0 + pb->time_limit_s)
+            c->meter->wall_hit = 1;
+        ms = glp_mip_status(m->lp);
+        if ((ms == GLP_OPT || ms == GLP_FEAS) && glp_mip_obj_val(m->lp) < best_z - 0.5) {
+            best_z = glp_mip_obj_val(m->lp);
+            if (!m->xbest && !(m->xbest = malloc(((size_t)ncols + 1) * sizeof *m->xbest)))
+                return -1;
+            for (int j = 1; j <= ncols; j++)
+                m->xbest[j] = glp_mip_col_val(m->lp, j);
+            cb.x = m->xbest;
+        }
+        if (r == 0 && ms == GLP_OPT) {
+            proven = cb.worst <= ub;
+            break;
+        }
+        if (r != GLP_ETMLIM && r != GLP_ESTOP)
+            break;
+        if (ctx_stopped(c) || (budget_on ? c->meter->steps >= work_end : now_s() >= end - 0.01))
+            break;
+        /* the next try starts from the LP's optimal basis again */
+        glp_smcp again;
+        glp_init_smcp(&again);
+        again.msg_lev = GLP_MSG_OFF;
+        again.tm_lim = (int)fmin(fmax(end - now_s(), 0.001) * 1000.0, 2e9);
+        int it0 = glp_get_it_cnt(m->lp);
+        if (glp_simplex(m->lp, &again) != 0 || glp_get_status(m->lp) != GLP_OPT)
+            break;
+        ctx_work(c, (double)(glp_get_it_cnt(m->lp) - it0) * per_iter);
+    }
     double unit;
     (void)type_cost(c, 0, &unit);
-    if (r == 0 && ms == GLP_OPT && cb.worst <= ub) {
+    if (proven) {
         res->proven = 1;
-        res->primary = round(glp_mip_obj_val(m->lp)) * unit;
+        res->primary = round(best_z) * unit;
     }
-    if ((ms == GLP_OPT || ms == GLP_FEAS) && (inc_model_obj < 0 || glp_mip_obj_val(m->lp) < inc_model_obj - 0.5)) {
+    if (m->xbest && (inc_model_obj < 0 || best_z < inc_model_obj - 0.5)) {
         int fr = flow_to_plan(m, c, &res->plan);
         if (fr < 0)
             return -1;

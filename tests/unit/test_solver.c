@@ -803,6 +803,65 @@ static void test_arcflow_closes_the_gap(test_ctx *t)
     }
 }
 
+/* Many small replicas on a large node: counting each deployment's copies up to its replicas
+ * (what keeps the graph small on large nodes with few replicas) would make 4,096 fill levels
+ * times up to 600 counts per layer here, over the graph's limit of 400,000 levels, so the
+ * type's graph is built again without the counts (about 16,000 levels).  The optimum is known
+ * by hand: 1,500 GiB of quarter-GiB multiples on 1 TiB nodes, two nodes.  Without the rebuild
+ * the model is not run and nothing is proven. */
+static void test_arcflow_many_small_replicas(test_ctx *t)
+{
+    sol_node_type type = {.name = "big", .gpus = 0, .host_bytes = 1024 * GB, .cost = 1, .available = -1};
+    sol_deployment deps[4];
+    for (size_t k = 0; k < 4; k++) {
+        memset(&deps[k], 0, sizeof deps[k]);
+        snprintf(deps[k].name, sizeof deps[k].name, "small%zu", k);
+        deps[k].replicas = 600;
+        deps[k].nvariants = 1;
+        deps[k].variants[0] = (sol_variant){1, 1, (k + 1) * GB / 4, 0, NULL, 0, 0, 0, 0};
+    }
+    sol_problem pb = {.deps = deps, .ndeps = 4, .types = &type, .ntypes = 1, .goal = SOL_GOAL_COST,
+                      .time_limit_s = 10, .work_limit = 3000000};
+    sol_plan plan;
+    fp_error e;
+    double primary;
+    CHECK(t, sol_arcflow(&pb, &plan, &primary, &e) == 1);
+    CHECK(t, fabs(primary - 2000) < 0.5);
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    CHECK_U64(t, plan.nnodes, 2);
+    sol_plan_free(&plan);
+}
+
+/* Anti-affinity where merging would lose it: three 1 GB deployments on 4 GB nodes, in the
+ * graph's order Z (1 replica), X (3 replicas, at most one per node), Y (4 replicas).  Entering
+ * X's part at level 1 (after Z) and reaching level 1 by one copy of X are two states of one
+ * fill whose labels are equal (what follows fills every level), so a merge by label alone
+ * would let a path take X twice.  Volume fits 2 nodes; anti-affinity needs 3 (found by hand:
+ * each node holds one X). */
+static void test_arcflow_anti_affinity_in_merged_levels(test_ctx *t)
+{
+    sol_node_type type = {.name = "box", .gpus = 0, .host_bytes = 4 * GB, .cost = 1, .available = -1};
+    sol_deployment deps[3];
+    const uint32_t reps[3] = {1, 3, 4};
+    for (size_t k = 0; k < 3; k++) {
+        memset(&deps[k], 0, sizeof deps[k]);
+        snprintf(deps[k].name, sizeof deps[k].name, "%c", "ZXY"[k]);
+        deps[k].replicas = reps[k];
+        deps[k].anti_affinity = k == 1;
+        deps[k].nvariants = 1;
+        deps[k].variants[0] = (sol_variant){1, 1, GB, 0, NULL, 0, 0, 0, 0};
+    }
+    sol_problem pb = {.deps = deps, .ndeps = 3, .types = &type, .ntypes = 1, .goal = SOL_GOAL_COST,
+                      .time_limit_s = 10, .work_limit = 1000000};
+    sol_plan plan;
+    fp_error e;
+    double primary;
+    CHECK(t, sol_arcflow(&pb, &plan, &primary, &e) == 1);
+    CHECK(t, fabs(primary - 3000) < 0.5);
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    sol_plan_free(&plan);
+}
+
 static void test_arcflow_never_on_rounded_sizes(test_ctx *t)
 {
     sol_deployment deps[21];
@@ -1730,6 +1789,8 @@ const test_case solver_tests[] = {
     {"solver/arcflow_brute_force", test_arcflow_brute_force},
     {"solver/arcflow_closes_the_gap", test_arcflow_closes_the_gap},
     {"solver/arcflow_never_on_rounded_sizes", test_arcflow_never_on_rounded_sizes},
+    {"solver/arcflow_many_small_replicas", test_arcflow_many_small_replicas},
+    {"solver/arcflow_anti_affinity_in_merged_levels", test_arcflow_anti_affinity_in_merged_levels},
     {"solver/rounding_never_fakes_a_proof", test_rounding_never_fakes_a_proof},
     {"solver/size_under_one_unit", test_size_under_one_unit},
     {"solver/merged_anti_affinity_splits", test_merged_anti_affinity},
