@@ -356,3 +356,169 @@ double volume_bound(const sol_ctx *c)
         }
     return fmax(out[0], out[1]) * (1 - 1e-12); /* rounding of the sums stays on the safe side */
 }
+
+/* ====================================================================== the integer volume bound
+ * The volume bound prices bytes as if nodes could be bought by the byte; plans buy whole
+ * nodes.  Every plan's nodes hold every replica, so in each memory their capacities add up to
+ * at least the replicas' bytes (each replica at its smallest variant; none where a variant
+ * needs none of that memory); and the replicas that can only go on some of the types need
+ * those types' capacity alone: for each set A of types that is a deployment's set, the
+ * capacity of A's nodes covers every deployment whose types are all in A.  The cheapest
+ * count of nodes per type meeting those rows (within the count limits) is a covering
+ * integer program of a few rows and a column per type, solved exactly by GLPK; its optimum
+ * bounds every plan's primary objective, as a whole number of nodes does (a fleet whose
+ * volume needs 14.6 of the cheapest node per byte needs 15 of it, or dearer ones).  Cost in
+ * milli-dollars over their gcd (integers); the bound in the solver's objective as the proof
+ * step turns its optimum into one (arcflow_step).  -1 none (no time, too many types, GLPK
+ * did not prove its optimum); to be called under the GLPK error guard. */
+#define KB_MAX_TYPES 64
+#define KB_MAX_ROWS 64
+#define KB_MAX_NODES 5000 /* branch-and-bound nodes: a limit of work, not of time, so that the
+                           * bound is the same on every machine */
+
+static void kb_callback(glp_tree *tree, void *info)
+{
+    int *nodes = info;
+    if (glp_ios_reason(tree) == GLP_ISELECT && ++*nodes > KB_MAX_NODES)
+        glp_ios_terminate(tree);
+}
+
+double knapsack_bound(const sol_ctx *c)
+{
+    const sol_problem *pb = c->pb;
+    size_t nt = pb->ntypes;
+    if (nt == 0 || nt > KB_MAX_TYPES || c->node_unit == 0)
+        return -1;
+    uint64_t mask[2 * KB_MAX_ROWS];
+    double rhs[2 * KB_MAX_ROWS];
+    int dim_of[2 * KB_MAX_ROWS];
+    size_t nrows = 0;
+    uint64_t *dmask = malloc((pb->ndeps + 1) * sizeof *dmask);
+    double *dbytes = malloc((pb->ndeps + 1) * sizeof *dbytes);
+    if (!dmask || !dbytes) {
+        free(dmask);
+        free(dbytes);
+        return -1;
+    }
+    for (int dim = 0; dim < 2; dim++) {
+        size_t first = nrows;
+        for (size_t d = 0; d < pb->ndeps; d++) {
+            const sol_deployment *dp = &pb->deps[d];
+            double least = INFINITY;
+            uint64_t m = 0;
+            for (size_t v = 0; v < dp->nvariants; v++) {
+                const sol_variant *va = &dp->variants[v];
+                double bytes = dim == 0 ? (va->on_host ? 0 : (double)va->shard_bytes * (double)sol_variant_gpus(va))
+                                        : (double)(va->on_host ? va->shard_bytes : va->host_bytes);
+                for (size_t t = 0; t < nt; t++) {
+                    const sol_node_type *ty = &pb->types[t];
+                    if (!sol_variant_allowed(dp, va, t))
+                        continue;
+                    uint32_t span = va->on_host ? 1 : sol_span_nodes(va, ty);
+                    int fits = va->on_host ? va->shard_bytes <= ty->host_bytes &&
+                                                 va->shared_bytes <= ty->host_bytes - va->shard_bytes
+                                           : span > 1 ? va->shard_bytes <= ty->gpu_bytes
+                                           : span == 1 && va->shard_bytes <= ty->gpu_bytes &&
+                                                 va->host_bytes <= ty->host_bytes;
+                    if (fits) {
+                        m |= 1ULL << t;
+                        least = fmin(least, bytes);
+                    }
+                }
+            }
+            dmask[d] = m;
+            dbytes[d] = m && least > 0 ? least * (double)dp->replicas : 0;
+        }
+        /* a row per distinct set of types among the deployments that need this memory, and the
+         * row of all types */
+        for (size_t d = 0; d <= pb->ndeps; d++) {
+            uint64_t m = d < pb->ndeps ? dmask[d] : (nt == 64 ? ~0ULL : (1ULL << nt) - 1);
+            if (d < pb->ndeps && dbytes[d] == 0)
+                continue;
+            size_t r = first;
+            while (r < nrows && mask[r] != m)
+                r++;
+            if (r < nrows)
+                continue;
+            if (nrows == first + KB_MAX_ROWS)
+                continue; /* rows left out: a weaker bound, still one */
+            mask[nrows] = m;
+            rhs[nrows] = 0;
+            dim_of[nrows++] = dim;
+        }
+        for (size_t r = first; r < nrows; r++)
+            for (size_t d = 0; d < pb->ndeps; d++)
+                if (dbytes[d] > 0 && (dmask[d] & ~mask[r]) == 0)
+                    rhs[r] += dbytes[d];
+    }
+    free(dmask);
+    free(dbytes);
+    /* the program: bytes in GiB (capacities exact, the right-hand sides a hair lower, so that
+     * a rounding of the sums never excludes a plan) */
+    int cost_goal = pb->goal == SOL_GOAL_COST && c->node_unit != 1.0;
+    double g = c->gm > 0 ? c->gm : 1;
+    glp_prob *lp = glp_create_prob();
+    glp_set_obj_dir(lp, GLP_MIN);
+    glp_add_cols(lp, (int)nt);
+    for (size_t t = 0; t < nt; t++) {
+        const sol_node_type *ty = &pb->types[t];
+        glp_set_col_kind(lp, (int)t + 1, GLP_IV);
+        if (ty->available >= 0)
+            glp_set_col_bnds(lp, (int)t + 1, ty->available > 0 ? GLP_DB : GLP_FX, 0, (double)ty->available);
+        else
+            glp_set_col_bnds(lp, (int)t + 1, GLP_LO, 0, 0);
+        glp_set_obj_coef(lp, (int)t + 1, cost_goal ? round(ty->cost * 1000.0) / g : 1.0);
+    }
+    int ind[KB_MAX_TYPES + 1];
+    double val[KB_MAX_TYPES + 1];
+    int rows = 0;
+    for (size_t r = 0; r < nrows; r++) {
+        if (rhs[r] <= 0)
+            continue;
+        int len = 0;
+        for (size_t t = 0; t < nt; t++) {
+            const sol_node_type *ty = &pb->types[t];
+            double cap = dim_of[r] == 0 ? (double)ty->gpus * (double)ty->gpu_bytes : (double)ty->host_bytes;
+            if ((mask[r] >> t & 1) && cap > 0) {
+                ind[++len] = (int)t + 1;
+                val[len] = cap / 1073741824.0;
+            }
+        }
+        glp_add_rows(lp, 1);
+        rows++;
+        glp_set_row_bnds(lp, rows, GLP_LO, rhs[r] / 1073741824.0 * (1 - 1e-9), 0);
+        glp_set_mat_row(lp, rows, len, ind, val);
+    }
+    double out = -1;
+    if (rows == 0) {
+        glp_delete_prob(lp);
+        return -1;
+    }
+    glp_smcp smcp;
+    glp_init_smcp(&smcp);
+    smcp.msg_lev = GLP_MSG_OFF;
+    glp_iocp iocp;
+    glp_init_iocp(&iocp);
+    iocp.msg_lev = GLP_MSG_OFF;
+    iocp.tm_lim = 2000; /* milliseconds, a guard: the node limit ends it first */
+    int nodes = 0;
+    iocp.cb_func = kb_callback;
+    iocp.cb_info = &nodes;
+    /* the objective is integral: a node is pruned only when its bound is within a quarter unit */
+    double ub = 0;
+    for (size_t t = 0; t < nt; t++)
+        ub += glp_get_obj_coef(lp, (int)t + 1) * (double)(pb->ndeps + 1) * 64;
+    iocp.tol_obj = fmin(1e-7, 0.25 / (1 + ub));
+    if (glp_simplex(lp, &smcp) == 0 && glp_get_status(lp) == GLP_OPT && glp_intopt(lp, &iocp) == 0 &&
+        glp_mip_status(lp) == GLP_OPT) {
+        double p = round(glp_mip_obj_val(lp)) * (cost_goal ? g : 1); /* milli-dollars, or nodes */
+        double lb = p * c->node_unit;
+        if (c->node_unit != 1.0)
+            lb += pb->goal == SOL_GOAL_COST ? (c->max_m > 0 ? ceil(p / c->max_m - 1e-9) : 0) : p * c->min_m;
+        out = lb;
+    } else if (glp_get_status(lp) == GLP_NOFEAS || glp_mip_status(lp) == GLP_NOFEAS) {
+        out = -1; /* the capacities cannot hold every replica: the penalties say so elsewhere */
+    }
+    glp_delete_prob(lp);
+    return out;
+}

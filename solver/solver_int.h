@@ -258,6 +258,9 @@ double relaxed_bound(const sol_ctx *c, const double *duals, const int *avail_row
                      long budget);
 double valid_bound(const sol_ctx *c, vbound *vb, double lb_obj, int force);
 double volume_bound(const sol_ctx *c);
+/* the integer volume bound: the cheapest whole nodes whose capacities hold the replicas' bytes
+ * (docs/solver.md); -1 none.  Under the GLPK error guard. */
+double knapsack_bound(const sol_ctx *c);
 /* the spanning columns' part of Farley's theta and of the Lagrangian bound at these duals */
 void span_terms(const sol_ctx *c, const double *duals, const int *avail_row, double *theta, double *lterm);
 

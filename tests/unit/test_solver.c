@@ -730,15 +730,22 @@ static void test_arcflow_brute_force(test_ctx *t)
     CHECK(t, aa_binds >= 10);
 }
 
-/* A fleet where column generation leaves a gap and only the proof step closes it: 21
- * deployments of 2-30 GB (736 GB in all, sizes all different so that the patterns cannot be
- * listed) on CPU nodes of 115 GB at $1.41/h, 131 GB at $3.16/h and 70 GB at $3.31/h (at most
- * three).  The 115 GB node is the cheapest per node and per GB, so the LP packs 736/115 = 6.4
- * of them: a bound of $9.024/h, $9.03/h rounded up to the costs' divisor.  But 6 such nodes hold
- * only 690 GB, and any other node costs more than a seventh one, so no plan costs less than
- * 7 x $1.41 = $9.87/h, and a plan of 7 exists.  Only an exact model sees that: the arc-flow
- * step proves $9.87/h (sol_plan.arcflow = 2), on RAM servers and on single-GPU nodes alike.  With every size 7 bytes larger, the model's
- * units round: the step must not run, and claims nothing. */
+/* Two fleets where column generation leaves a gap, on CPU nodes of 115 GB at $1.41/h, 131 GB
+ * at $3.16/h and 70 GB at $3.31/h (at most three).  The 115 GB node is the cheapest per node
+ * and per GB.
+ * The volume fleet (gap_fleet): 21 deployments of 2-30 GB (736 GB in all, sizes all different
+ * so that the patterns cannot be listed).  The LP packs 736/115 = 6.4 of the 115 GB nodes: a
+ * bound of $9.024/h, $9.03/h rounded up to the costs' divisor.  But 6 such nodes hold only 690
+ * GB, and any other node costs more than a seventh one, so no plan costs less than 7 x $1.41 =
+ * $9.87/h, and a plan of 7 exists.  Whole nodes see that: the integer volume bound proves
+ * $9.87/h (bounds.c, knapsack_bound), with no proof step.
+ * The packing fleet (pack_fleet): 15 deployments of 3-61 GB, 1,031 GB in all: 9 nodes of 115 GB
+ * hold that much, so the volume bounds say $12.69/h, but the replicas of 46-61 GB do not pack
+ * into 9 nodes without waste, and the optimum is 10 x $1.41 = $14.10/h (VPSolver's arc-flow
+ * model solved by GLPK finds the same).  Only an exact model sees that: the
+ * arc-flow step proves it (sol_plan.arcflow = 2), on RAM servers and on single-GPU nodes alike.
+ * With every size 7 bytes larger, the model's units round: the step must not run, and claims
+ * nothing. */
 static const uint32_t gap_fleet[][2] = {{1, 6},  {3, 30}, {2, 14}, {3, 25}, {1, 18}, {3, 23}, {3, 7},
                                         {2, 10}, {3, 8},  {3, 13}, {3, 29}, {3, 7},  {1, 24}, {1, 17},
                                         {2, 2},  {2, 16}, {1, 28}, {2, 30}, {2, 4},  {3, 19}, {1, 8}};
@@ -746,8 +753,13 @@ static const uint32_t gap_fleet[][2] = {{1, 6},  {3, 30}, {2, 14}, {3, 25}, {1, 
 /* gpu: the same fleet on single-GPU nodes (the GPU's memory the sizes above, 64 GB of host
  * memory), each replica's process taking 1 GB of host memory beside its GPU memory (never
  * binding: at most 10 replicas fit a GPU), so that levels are two-dimensional */
-static void gap_fleet_problem(sol_deployment *deps, sol_node_type *types, sol_problem *pb, uint64_t extra, int gpu)
+static const uint32_t pack_fleet[][2] = {{3, 46}, {2, 19}, {3, 3},  {3, 47}, {3, 29}, {1, 29}, {2, 59}, {1, 13},
+                                         {3, 25}, {2, 3},  {2, 61}, {2, 61}, {1, 29}, {3, 30}, {1, 14}};
+
+static void gap_fleet_problem(sol_deployment *deps, sol_node_type *types, sol_problem *pb, uint64_t extra, int gpu,
+                              int packing)
 {
+    const uint32_t(*fleet)[2] = packing ? pack_fleet : gap_fleet;
     const struct {
         uint64_t host;
         double cost;
@@ -765,14 +777,14 @@ static void gap_fleet_problem(sol_deployment *deps, sol_node_type *types, sol_pr
         types[k].cost = nt[k].cost;
         types[k].available = nt[k].available;
     }
-    size_t nd = sizeof gap_fleet / sizeof gap_fleet[0];
+    size_t nd = packing ? sizeof pack_fleet / sizeof pack_fleet[0] : sizeof gap_fleet / sizeof gap_fleet[0];
     for (size_t k = 0; k < nd; k++) {
         memset(&deps[k], 0, sizeof deps[k]);
         snprintf(deps[k].name, sizeof deps[k].name, "dep%zu", k);
-        deps[k].replicas = gap_fleet[k][0];
+        deps[k].replicas = fleet[k][0];
         deps[k].nvariants = 1;
-        deps[k].variants[0] = gpu ? (sol_variant){1, 0, gap_fleet[k][1] * GB + extra, GB, NULL, 0, 0, 0, 0}
-                                  : (sol_variant){1, 1, gap_fleet[k][1] * GB + extra, 0, NULL, 0, 0, 0, 0};
+        deps[k].variants[0] = gpu ? (sol_variant){1, 0, fleet[k][1] * GB + extra, GB, NULL, 0, 0, 0, 0}
+                                  : (sol_variant){1, 1, fleet[k][1] * GB + extra, 0, NULL, 0, 0, 0, 0};
     }
     *pb = (sol_problem){.deps = deps, .ndeps = nd, .types = types, .ntypes = 3, .goal = SOL_GOAL_COST,
                         .time_limit_s = 30, .work_limit = 1000000};
@@ -784,20 +796,20 @@ static void test_arcflow_closes_the_gap(test_ctx *t)
         sol_deployment deps[21];
         sol_node_type types[3];
         sol_problem pb;
-        gap_fleet_problem(deps, types, &pb, 0, gpu);
+        gap_fleet_problem(deps, types, &pb, 0, gpu, 1);
         sol_plan plan;
         fp_error e;
         CHECK(t, sol_solve(&pb, &plan, &e) == 0);
         CHECK(t, plan_verify(&pb, &plan, &e) == 0);
         CHECK(t, plan.status == SOL_OPTIMAL);
         CHECK_U64(t, plan.arcflow, 2);
-        CHECK_U64(t, plan.nnodes, 7);
-        CHECK(t, fabs(plan.cost - 9.87) < 1e-9 && fabs(plan.bound - 9.87) < 1e-9);
+        CHECK_U64(t, plan.nnodes, 10);
+        CHECK(t, fabs(plan.cost - 14.10) < 1e-9 && fabs(plan.bound - 14.10) < 1e-9);
         sol_plan_free(&plan);
         /* the step alone proves the same optimum */
         double primary;
         CHECK(t, sol_arcflow(&pb, &plan, &primary, &e) == 1);
-        CHECK(t, fabs(primary - 9870) < 0.5);
+        CHECK(t, fabs(primary - 14100) < 0.5);
         CHECK(t, plan_verify(&pb, &plan, &e) == 0);
         sol_plan_free(&plan);
     }
@@ -862,12 +874,34 @@ static void test_arcflow_anti_affinity_in_merged_levels(test_ctx *t)
     sol_plan_free(&plan);
 }
 
+/* The volume fleet: whole nodes prove $9.87/h before any proof step (bounds.c,
+ * knapsack_bound); before that bound, the LP's $9.03/h was all that held until the arc-flow
+ * step ran. */
+static void test_integer_volume_bound(test_ctx *t)
+{
+    for (int gpu = 0; gpu < 2; gpu++) {
+        sol_deployment deps[21];
+        sol_node_type types[3];
+        sol_problem pb;
+        gap_fleet_problem(deps, types, &pb, 0, gpu, 0);
+        sol_plan plan;
+        fp_error e;
+        CHECK(t, sol_solve(&pb, &plan, &e) == 0);
+        CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+        CHECK(t, plan.status == SOL_OPTIMAL);
+        CHECK_U64(t, plan.arcflow, 0);
+        CHECK_U64(t, plan.nnodes, 7);
+        CHECK(t, fabs(plan.cost - 9.87) < 1e-9 && fabs(plan.bound - 9.87) < 1e-9);
+        sol_plan_free(&plan);
+    }
+}
+
 static void test_arcflow_never_on_rounded_sizes(test_ctx *t)
 {
     sol_deployment deps[21];
     sol_node_type types[3];
     sol_problem pb;
-    gap_fleet_problem(deps, types, &pb, 7, 0);
+    gap_fleet_problem(deps, types, &pb, 7, 0, 0);
     sol_plan plan;
     fp_error e;
     double primary;
@@ -883,7 +917,7 @@ static void test_arcflow_never_on_rounded_sizes(test_ctx *t)
     memcpy(gtypes, types, sizeof gtypes);
     gtypes[2].gpus = 2;
     gtypes[2].gpu_bytes = 24 * GB;
-    gap_fleet_problem(deps, types, &pb, 0, 0);
+    gap_fleet_problem(deps, types, &pb, 0, 0, 0);
     pb.types = gtypes;
     CHECK(t, sol_arcflow(&pb, &plan, &primary, &e) == 0);
     CHECK(t, sol_solve(&pb, &plan, &e) == 0);
@@ -1555,14 +1589,17 @@ static void test_greedy_heeds_the_stop_flag(test_ctx *t)
 
 /* A work budget of one unit (1,000 steps): the greedy switches to next fit once half of it
  * is spent (docs/solver.md, "Limits: time and work"), so first-fit decreasing's pairing is
- * not found: every replica is placed, on more than the 100 nodes of the optimum, and the
- * answer is the same on every run (work is counted, the clock is not read).  By hand: 16
+ * not found by the greedy, and the answer is the same on every run (work is counted, the
+ * clock is not read).  By hand: 16
  * replicas of 60 GB open 16 nodes, trying 0 + 1 + ... + 15 = 120 open nodes and 16 node
  * types: 136 candidates x 4 steps = 544 > 500; then the other 84 open 84 nodes, 8 of the
  * 40 GB replicas join the 8 newest and the other 92 pair up on 46 new nodes: 146 nodes.
  * Compaction (compact.c, which counts no work) then empties nodes of one 60 GB replica: its
  * replica onto a node of two 40 GB ones, which sends one of them to another node of one 60 GB
- * replica; within its limit of 64 nodes tried, 45 are emptied: 101 nodes. */
+ * replica; within its limit of 64 nodes tried, 45 are emptied: 101 nodes.  Compaction runs
+ * on the greedy plan as soon as it is made and again at the end: the second pass empties one
+ * more, 100 nodes, which the integer volume bound (10,000 GB on nodes of 100 GB) proves
+ * optimal. */
 static void test_greedy_heeds_the_work_budget(test_ctx *t)
 {
     sol_deployment deps[2];
@@ -1574,8 +1611,8 @@ static void test_greedy_heeds_the_work_budget(test_ctx *t)
     fp_error e;
     CHECK(t, sol_solve(&pb, &a, &e) == 0);
     CHECK(t, plan_verify(&pb, &a, &e) == 0);
-    CHECK(t, a.nunplaced == 0 && a.status == SOL_FEASIBLE && !a.wall_limited);
-    CHECK_U64(t, a.nnodes, 101);
+    CHECK(t, a.nunplaced == 0 && a.status == SOL_OPTIMAL && !a.wall_limited);
+    CHECK_U64(t, a.nnodes, 100);
     CHECK(t, a.work >= 0.5);
     CHECK(t, sol_solve(&pb, &b, &e) == 0);
     CHECK(t, b.nnodes == a.nnodes && b.work == a.work);
@@ -1789,6 +1826,7 @@ const test_case solver_tests[] = {
     {"solver/arcflow_brute_force", test_arcflow_brute_force},
     {"solver/arcflow_closes_the_gap", test_arcflow_closes_the_gap},
     {"solver/arcflow_never_on_rounded_sizes", test_arcflow_never_on_rounded_sizes},
+    {"solver/integer_volume_bound", test_integer_volume_bound},
     {"solver/arcflow_many_small_replicas", test_arcflow_many_small_replicas},
     {"solver/arcflow_anti_affinity_in_merged_levels", test_arcflow_anti_affinity_in_merged_levels},
     {"solver/rounding_never_fakes_a_proof", test_rounding_never_fakes_a_proof},
