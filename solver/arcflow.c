@@ -164,6 +164,7 @@ struct af_model {
     double *xinit;       /* the incumbent as a flow, 1-based over the arcs */
     double *xbest;       /* GLPK's best solution over its tries, 1-based over the arcs */
     int inject;          /* xinit holds the whole incumbent */
+    int counted;         /* some type's graph counts copies up to the demand */
     int *row_of;         /* per merged node: its conservation row, 0 source and sink */
     int *ia, *ja;
     double *ar;
@@ -986,7 +987,7 @@ static af_model *af_new(size_t ntypes)
 /* Build the model in m and solve it within the limits, the outcome in m->res; inc (may be
  * NULL) is given as the first solution, and only a solution better than inc_model_obj (the
  * model's objective; < 0: any) is turned into a plan.  -1 out of memory (nothing proven). */
-static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, double share, af_model *m)
+static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, double share, int counts, af_model *m)
 {
     const sol_problem *pb = c->pb;
     af_result *res = &m->res;
@@ -996,8 +997,11 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, d
         /* copies counted up to the demand first: fewer levels are reachable on large nodes; when
          * the counts make the graph too large (many small replicas), without them */
         size_t ni = m->nitems, na = m->narcs, nn = m->nnodes, left_arcs = budget;
-        int r = build_type(m, c, t, inc, &budget, 1);
-        if (r == 0 && !ctx_over(c)) {
+        int r = build_type(m, c, t, inc, &budget, counts);
+        if (r == 1 && counts)
+            m->counted = 1;
+        if (r == 0 && counts && !ctx_over(c)) {
+            m->counted = 0;
             m->nitems = ni;
             m->narcs = na;
             m->nnodes = nn;
@@ -1155,19 +1159,26 @@ static double model_obj(const sol_ctx *c, const sol_plan *p)
 int arcflow_step(solve_state *s, double share)
 {
     sol_ctx *c = &s->c;
-    if (s->arcflow_tried || s->best.nunplaced || !af_applies(c) || ctx_over(c) ||
-        good_enough(c, &s->vb, s->lb_obj, s->best_obj))
+    /* once, and once more without the demand counts when the first graph had them and its
+     * branch and bound ended unproven: the two graphs differ, and so do GLPK's searches on them
+     * (docs/performance.md); the second gets at most half of what is left */
+    if (s->arcflow_tried > 1 || (s->arcflow_tried == 1 && !s->arcflow_again) || s->best.nunplaced ||
+        !af_applies(c) || ctx_over(c) || good_enough(c, &s->vb, s->lb_obj, s->best_obj))
         return 0;
-    s->arcflow_tried = 1;
+    int counts = s->arcflow_tried == 0;
+    if (!counts)
+        share = fmin(share, 0.5);
+    s->arcflow_tried++;
     s->af = af_new(s->pb->ntypes);
-    if (!s->af || af_run(c, &s->best, model_obj(c, &s->best), share, s->af) != 0) {
+    if (!s->af || af_run(c, &s->best, model_obj(c, &s->best), share, counts, s->af) != 0) {
         arcflow_free(s->af);
         s->af = NULL;
         return fp_fail(s->err, NULL, 0, 0, "out of memory");
     }
     af_result *res = &s->af->res;
-    if (res->ran)
+    if (res->ran && s->arcflow == 0)
         s->arcflow = 1;
+    s->arcflow_again = res->ran && !res->proven && s->af->counted;
     if (res->have_plan) {
         double o = plan_obj(c, &res->plan);
         if (o < s->best_obj) {
@@ -1234,7 +1245,7 @@ int sol_arcflow(const sol_problem *pb, sol_plan *plan, double *primary, fp_error
         goto out;
     }
     glp_error_hook(glpk_hook, &guard);
-    if (ctx_greedy(&c, &m->inc) != 0 || af_run(&c, m->inc.nunplaced ? NULL : &m->inc, model_obj(&c, &m->inc), 1.0, m) != 0) {
+    if (ctx_greedy(&c, &m->inc) != 0 || af_run(&c, m->inc.nunplaced ? NULL : &m->inc, model_obj(&c, &m->inc), 1.0, 1, m) != 0) {
         fp_fail(err, NULL, 0, 0, "out of memory");
         goto out;
     }
