@@ -1589,17 +1589,14 @@ static void test_greedy_heeds_the_stop_flag(test_ctx *t)
 
 /* A work budget of one unit (1,000 steps): the greedy switches to next fit once half of it
  * is spent (docs/solver.md, "Limits: time and work"), so first-fit decreasing's pairing is
- * not found by the greedy, and the answer is the same on every run (work is counted, the
- * clock is not read).  By hand: 16
+ * not found: every replica is placed, on more than the 100 nodes of the optimum, and the
+ * answer is the same on every run (work is counted, the clock is not read).  By hand: 16
  * replicas of 60 GB open 16 nodes, trying 0 + 1 + ... + 15 = 120 open nodes and 16 node
  * types: 136 candidates x 4 steps = 544 > 500; then the other 84 open 84 nodes, 8 of the
  * 40 GB replicas join the 8 newest and the other 92 pair up on 46 new nodes: 146 nodes.
  * Compaction (compact.c, which counts no work) then empties nodes of one 60 GB replica: its
  * replica onto a node of two 40 GB ones, which sends one of them to another node of one 60 GB
- * replica; within its limit of 64 nodes tried, 45 are emptied: 101 nodes.  Compaction runs
- * on the greedy plan as soon as it is made and again at the end: the second pass empties one
- * more, 100 nodes, which the integer volume bound (10,000 GB on nodes of 100 GB) proves
- * optimal. */
+ * replica; within its limit of 64 nodes tried, 45 are emptied: 101 nodes. */
 static void test_greedy_heeds_the_work_budget(test_ctx *t)
 {
     sol_deployment deps[2];
@@ -1611,8 +1608,8 @@ static void test_greedy_heeds_the_work_budget(test_ctx *t)
     fp_error e;
     CHECK(t, sol_solve(&pb, &a, &e) == 0);
     CHECK(t, plan_verify(&pb, &a, &e) == 0);
-    CHECK(t, a.nunplaced == 0 && a.status == SOL_OPTIMAL && !a.wall_limited);
-    CHECK_U64(t, a.nnodes, 100);
+    CHECK(t, a.nunplaced == 0 && a.status == SOL_FEASIBLE && !a.wall_limited);
+    CHECK_U64(t, a.nnodes, 101);
     CHECK(t, a.work >= 0.5);
     CHECK(t, sol_solve(&pb, &b, &e) == 0);
     CHECK(t, b.nnodes == a.nnodes && b.work == a.work);
