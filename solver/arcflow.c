@@ -998,10 +998,9 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, d
          * the counts make the graph too large (many small replicas), without them */
         size_t ni = m->nitems, na = m->narcs, nn = m->nnodes, left_arcs = budget;
         int r = build_type(m, c, t, inc, &budget, counts);
-        if (r == 1 && counts)
+        if (r == 1 && counts && m->src[t] >= 0) /* a graph built, with counts */
             m->counted = 1;
         if (r == 0 && counts && !ctx_over(c)) {
-            m->counted = 0;
             m->nitems = ni;
             m->narcs = na;
             m->nnodes = nn;

@@ -376,11 +376,21 @@ double volume_bound(const sol_ctx *c)
 #define KB_MAX_NODES 5000 /* branch-and-bound nodes: a limit of work, not of time, so that the
                            * bound is the same on every machine */
 
+typedef struct kb_cb {
+    int nodes;
+    double worst; /* the largest objective of a solution GLPK found (its incumbents) */
+} kb_cb;
+
 static void kb_callback(glp_tree *tree, void *info)
 {
-    int *nodes = info;
-    if (glp_ios_reason(tree) == GLP_ISELECT && ++*nodes > KB_MAX_NODES)
+    kb_cb *cb = info;
+    if (glp_ios_reason(tree) == GLP_ISELECT && ++cb->nodes > KB_MAX_NODES)
         glp_ios_terminate(tree);
+    if (glp_ios_reason(tree) == GLP_IBINGO) {
+        double z = glp_mip_obj_val(glp_ios_get_prob(tree));
+        if (z > cb->worst)
+            cb->worst = z;
+    }
 }
 
 double knapsack_bound(const sol_ctx *c)
@@ -501,16 +511,24 @@ double knapsack_bound(const sol_ctx *c)
     glp_init_iocp(&iocp);
     iocp.msg_lev = GLP_MSG_OFF;
     iocp.tm_lim = 2000; /* milliseconds, a guard: the node limit ends it first */
-    int nodes = 0;
+    kb_cb cb = {0, 0};
     iocp.cb_func = kb_callback;
-    iocp.cb_info = &nodes;
-    /* the objective is integral: a node is pruned only when its bound is within a quarter unit */
-    double ub = 0;
-    for (size_t t = 0; t < nt; t++)
-        ub += glp_get_obj_coef(lp, (int)t + 1) * (double)(pb->ndeps + 1) * 64;
+    iocp.cb_info = &cb;
+    /* the objective is integral: GLPK prunes a node whose bound is within tol_obj * (1 +
+     * |incumbent|) of the incumbent, so tol_obj keeps that under a quarter unit while every
+     * incumbent is at most ub (each row covered by every one of its types alone, a sum no
+     * sensible solution reaches), and the optimum is taken only if every incumbent GLPK found
+     * was (as the proof step does) */
+    double ub = 1000;
+    for (int r = 1; r <= rows; r++) {
+        int len = glp_get_mat_row(lp, r, ind, val);
+        double need = glp_get_row_lb(lp, r);
+        for (int k = 1; k <= len; k++)
+            ub += glp_get_obj_coef(lp, ind[k]) * ceil(need / val[k]);
+    }
     iocp.tol_obj = fmin(1e-7, 0.25 / (1 + ub));
     if (glp_simplex(lp, &smcp) == 0 && glp_get_status(lp) == GLP_OPT && glp_intopt(lp, &iocp) == 0 &&
-        glp_mip_status(lp) == GLP_OPT) {
+        glp_mip_status(lp) == GLP_OPT && cb.worst <= ub) {
         double p = round(glp_mip_obj_val(lp)) * (cost_goal ? g : 1); /* milli-dollars, or nodes */
         double lb = p * c->node_unit;
         if (c->node_unit != 1.0)
