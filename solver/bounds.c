@@ -310,6 +310,26 @@ double valid_bound(const sol_ctx *c, vbound *vb, double lb_obj, int force)
     return vb->value > 0 ? vb->value : 0;
 }
 
+/* A variant's bytes in one memory (0: GPU memory, 1: host memory): none for a host variant in
+ * GPU memory, a GPU variant's process memory (often none) in host memory. */
+static double variant_bytes(const sol_variant *va, int dim)
+{
+    return dim == 0 ? (va->on_host ? 0 : (double)va->shard_bytes * (double)sol_variant_gpus(va))
+                    : (double)(va->on_host ? va->shard_bytes : va->host_bytes);
+}
+
+/* Can a replica of variant va of deployment dp go on type t at all (its types, its memory)?
+ * A replica spanning k nodes needs its shard on each of their GPUs. */
+static int variant_fits(const sol_deployment *dp, const sol_variant *va, size_t t, const sol_node_type *nt)
+{
+    if (!sol_variant_allowed(dp, va, t))
+        return 0;
+    uint32_t span = va->on_host ? 1 : sol_span_nodes(va, nt);
+    return va->on_host ? va->shard_bytes <= nt->host_bytes && va->shared_bytes <= nt->host_bytes - va->shard_bytes
+           : span > 1  ? va->shard_bytes <= nt->gpu_bytes
+                       : span == 1 && va->shard_bytes <= nt->gpu_bytes && va->host_bytes <= nt->host_bytes;
+}
+
 /* The volume bound: every node costs at least its used GPU bytes times its objective per byte
  * of GPU capacity, so each replica costs at least its bytes times the lowest such ratio among
  * the types that can hold it (or its unplaced penalty); a variant on host memory costs
@@ -327,26 +347,16 @@ double volume_bound(const sol_ctx *c)
             double best = c->penalty[d];
             for (size_t v = 0; v < dp->nvariants; v++) {
                 const sol_variant *va = &dp->variants[v];
-                /* its bytes in this memory: none for a host variant in GPU memory, a GPU
-                 * variant's process memory (often none) in host memory */
-                double bytes = dim == 0 ? (va->on_host ? 0 : (double)va->shard_bytes * (double)sol_variant_gpus(va))
-                                        : (double)(va->on_host ? va->shard_bytes : va->host_bytes);
+                double bytes = variant_bytes(va, dim);
                 if (bytes == 0) { /* it can run without this memory: free here */
                     best = 0;
                     break;
                 }
                 for (size_t t = 0; t < pb->ntypes; t++) {
                     const sol_node_type *nt = &pb->types[t];
-                    if (!sol_variant_allowed(dp, va, t))
-                        continue;
                     /* a replica spanning k nodes pays k nodes of k times the capacity: the same ratio
                      * (its host memory, spread over them, is at most k nodes' too) */
-                    uint32_t span = va->on_host ? 1 : sol_span_nodes(va, nt);
-                    int fits = va->on_host ? va->shard_bytes <= nt->host_bytes &&
-                                                 va->shared_bytes <= nt->host_bytes - va->shard_bytes
-                                           : span > 1 ? va->shard_bytes <= nt->gpu_bytes
-                                           : span == 1 && va->shard_bytes <= nt->gpu_bytes &&
-                                                 va->host_bytes <= nt->host_bytes;
+                    int fits = variant_fits(dp, va, t, nt);
                     double cap = !fits ? 0 : dim == 0 ? (double)nt->gpus * (double)nt->gpu_bytes : (double)nt->host_bytes;
                     if (cap > 0 && c->obj[t] * bytes / cap < best)
                         best = c->obj[t] * bytes / cap;
@@ -418,23 +428,12 @@ double knapsack_bound(const sol_ctx *c)
             uint64_t m = 0;
             for (size_t v = 0; v < dp->nvariants; v++) {
                 const sol_variant *va = &dp->variants[v];
-                double bytes = dim == 0 ? (va->on_host ? 0 : (double)va->shard_bytes * (double)sol_variant_gpus(va))
-                                        : (double)(va->on_host ? va->shard_bytes : va->host_bytes);
-                for (size_t t = 0; t < nt; t++) {
-                    const sol_node_type *ty = &pb->types[t];
-                    if (!sol_variant_allowed(dp, va, t))
-                        continue;
-                    uint32_t span = va->on_host ? 1 : sol_span_nodes(va, ty);
-                    int fits = va->on_host ? va->shard_bytes <= ty->host_bytes &&
-                                                 va->shared_bytes <= ty->host_bytes - va->shard_bytes
-                                           : span > 1 ? va->shard_bytes <= ty->gpu_bytes
-                                           : span == 1 && va->shard_bytes <= ty->gpu_bytes &&
-                                                 va->host_bytes <= ty->host_bytes;
-                    if (fits) {
+                double bytes = variant_bytes(va, dim);
+                for (size_t t = 0; t < nt; t++)
+                    if (variant_fits(dp, va, t, &pb->types[t])) {
                         m |= 1ULL << t;
                         least = fmin(least, bytes);
                     }
-                }
             }
             dmask[d] = m;
             dbytes[d] = m && least > 0 ? least * (double)dp->replicas : 0;

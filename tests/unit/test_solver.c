@@ -790,29 +790,58 @@ static void gap_fleet_problem(sol_deployment *deps, sol_node_type *types, sol_pr
                         .time_limit_s = 30, .work_limit = 1000000};
 }
 
-static void test_arcflow_closes_the_gap(test_ctx *t)
+/* The proof step alone proves primary (milli-dollars) with a plan that passes the verifier,
+ * of nnodes nodes unless 0. */
+static void check_arcflow_proves(test_ctx *t, const sol_problem *pb, double want, size_t nnodes)
+{
+    sol_plan plan;
+    fp_error e;
+    double primary;
+    CHECK(t, sol_arcflow(pb, &plan, &primary, &e) == 1);
+    CHECK(t, fabs(primary - want) < 0.5);
+    CHECK(t, plan_verify(pb, &plan, &e) == 0);
+    if (nnodes)
+        CHECK_U64(t, plan.nnodes, nnodes);
+    sol_plan_free(&plan);
+}
+
+/* One of the two fleets, on RAM servers and on single-GPU nodes: solved, proven at its known
+ * optimum, with or without the proof step (sol_plan.arcflow); with it, the step alone proves
+ * the same optimum. */
+static void check_gap_fleet(test_ctx *t, int packing, uint64_t arcflow, uint64_t nnodes, double cost)
 {
     for (int gpu = 0; gpu < 2; gpu++) {
         sol_deployment deps[21];
         sol_node_type types[3];
         sol_problem pb;
-        gap_fleet_problem(deps, types, &pb, 0, gpu, 1);
+        gap_fleet_problem(deps, types, &pb, 0, gpu, packing);
         sol_plan plan;
         fp_error e;
         CHECK(t, sol_solve(&pb, &plan, &e) == 0);
         CHECK(t, plan_verify(&pb, &plan, &e) == 0);
         CHECK(t, plan.status == SOL_OPTIMAL);
-        CHECK_U64(t, plan.arcflow, 2);
-        CHECK_U64(t, plan.nnodes, 10);
-        CHECK(t, fabs(plan.cost - 14.10) < 1e-9 && fabs(plan.bound - 14.10) < 1e-9);
+        CHECK_U64(t, plan.arcflow, arcflow);
+        CHECK_U64(t, plan.nnodes, nnodes);
+        CHECK(t, fabs(plan.cost - cost) < 1e-9 && fabs(plan.bound - cost) < 1e-9);
         sol_plan_free(&plan);
-        /* the step alone proves the same optimum */
-        double primary;
-        CHECK(t, sol_arcflow(&pb, &plan, &primary, &e) == 1);
-        CHECK(t, fabs(primary - 14100) < 0.5);
-        CHECK(t, plan_verify(&pb, &plan, &e) == 0);
-        sol_plan_free(&plan);
+        if (arcflow)
+            check_arcflow_proves(t, &pb, cost * 1000, 0);
     }
+}
+
+static void test_arcflow_closes_the_gap(test_ctx *t)
+{
+    check_gap_fleet(t, 1, 2, 10, 14.10);
+}
+
+/* A deployment of one host variant of the given size. */
+static void host_dep(sol_deployment *d, const char *name, uint32_t replicas, uint64_t bytes)
+{
+    memset(d, 0, sizeof *d);
+    snprintf(d->name, sizeof d->name, "%s", name);
+    d->replicas = replicas;
+    d->nvariants = 1;
+    d->variants[0] = (sol_variant){1, 1, bytes, 0, NULL, 0, 0, 0, 0};
 }
 
 /* Many small replicas on a large node: counting each deployment's copies up to its replicas
@@ -825,23 +854,11 @@ static void test_arcflow_many_small_replicas(test_ctx *t)
 {
     sol_node_type type = {.name = "big", .gpus = 0, .host_bytes = 1024 * GB, .cost = 1, .available = -1};
     sol_deployment deps[4];
-    for (size_t k = 0; k < 4; k++) {
-        memset(&deps[k], 0, sizeof deps[k]);
-        snprintf(deps[k].name, sizeof deps[k].name, "small%zu", k);
-        deps[k].replicas = 600;
-        deps[k].nvariants = 1;
-        deps[k].variants[0] = (sol_variant){1, 1, (k + 1) * GB / 4, 0, NULL, 0, 0, 0, 0};
-    }
+    for (size_t k = 0; k < 4; k++)
+        host_dep(&deps[k], (const char *[]){"small0", "small1", "small2", "small3"}[k], 600, (k + 1) * GB / 4);
     sol_problem pb = {.deps = deps, .ndeps = 4, .types = &type, .ntypes = 1, .goal = SOL_GOAL_COST,
                       .time_limit_s = 10, .work_limit = 3000000};
-    sol_plan plan;
-    fp_error e;
-    double primary;
-    CHECK(t, sol_arcflow(&pb, &plan, &primary, &e) == 1);
-    CHECK(t, fabs(primary - 2000) < 0.5);
-    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
-    CHECK_U64(t, plan.nnodes, 2);
-    sol_plan_free(&plan);
+    check_arcflow_proves(t, &pb, 2000, 2);
 }
 
 /* Anti-affinity where merging would lose it: three 1 GB deployments on 4 GB nodes, in the
@@ -856,22 +873,12 @@ static void test_arcflow_anti_affinity_in_merged_levels(test_ctx *t)
     sol_deployment deps[3];
     const uint32_t reps[3] = {1, 3, 4};
     for (size_t k = 0; k < 3; k++) {
-        memset(&deps[k], 0, sizeof deps[k]);
-        snprintf(deps[k].name, sizeof deps[k].name, "%c", "ZXY"[k]);
-        deps[k].replicas = reps[k];
+        host_dep(&deps[k], (const char *[]){"Z", "X", "Y"}[k], reps[k], GB);
         deps[k].anti_affinity = k == 1;
-        deps[k].nvariants = 1;
-        deps[k].variants[0] = (sol_variant){1, 1, GB, 0, NULL, 0, 0, 0, 0};
     }
     sol_problem pb = {.deps = deps, .ndeps = 3, .types = &type, .ntypes = 1, .goal = SOL_GOAL_COST,
                       .time_limit_s = 10, .work_limit = 1000000};
-    sol_plan plan;
-    fp_error e;
-    double primary;
-    CHECK(t, sol_arcflow(&pb, &plan, &primary, &e) == 1);
-    CHECK(t, fabs(primary - 3000) < 0.5);
-    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
-    sol_plan_free(&plan);
+    check_arcflow_proves(t, &pb, 3000, 3);
 }
 
 /* The volume fleet: whole nodes prove $9.87/h before any proof step (bounds.c,
@@ -879,21 +886,7 @@ static void test_arcflow_anti_affinity_in_merged_levels(test_ctx *t)
  * step ran. */
 static void test_integer_volume_bound(test_ctx *t)
 {
-    for (int gpu = 0; gpu < 2; gpu++) {
-        sol_deployment deps[21];
-        sol_node_type types[3];
-        sol_problem pb;
-        gap_fleet_problem(deps, types, &pb, 0, gpu, 0);
-        sol_plan plan;
-        fp_error e;
-        CHECK(t, sol_solve(&pb, &plan, &e) == 0);
-        CHECK(t, plan_verify(&pb, &plan, &e) == 0);
-        CHECK(t, plan.status == SOL_OPTIMAL);
-        CHECK_U64(t, plan.arcflow, 0);
-        CHECK_U64(t, plan.nnodes, 7);
-        CHECK(t, fabs(plan.cost - 9.87) < 1e-9 && fabs(plan.bound - 9.87) < 1e-9);
-        sol_plan_free(&plan);
-    }
+    check_gap_fleet(t, 0, 0, 7, 9.87);
 }
 
 static void test_arcflow_never_on_rounded_sizes(test_ctx *t)
