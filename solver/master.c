@@ -45,8 +45,9 @@ int ios_node_work(glp_tree *tree, const sol_ctx *c, double node_steps, double it
 {
     if (work_stop <= 0) /* the budget ends the search, not the clock */
         return 0;
-    int it = glp_get_it_cnt(glp_ios_get_prob(tree));
-    ctx_work(c, node_steps + (double)(it > *it_last ? it - *it_last : 0) * iter_steps);
+    int it = glp_get_it_cnt(glp_ios_get_prob(tree)), open;
+    glp_ios_tree_size(tree, &open, NULL, NULL);
+    ctx_work(c, node_steps + SOL_W_BNB_ACTIVE * (double)open + (double)(it > *it_last ? it - *it_last : 0) * iter_steps);
     *it_last = it;
     if (c->meter->steps < work_stop)
         return 0;

@@ -94,6 +94,10 @@ typedef struct sol_meter {
 #define SOL_W_ITER_ROW 2.0      /* one simplex iteration, per row and column of the LP */
 #define SOL_W_BNB_ROW 4.0       /* one branch-and-bound node, per row times (rows + columns) of the
                                    LP: GLPK's branching heuristic (Driebeck-Tomlin) reads tableau rows */
+#define SOL_W_BNB_ACTIVE 40.0   /* one branch-and-bound node, per node still open in the tree: GLPK
+                                   scans the open nodes to select the next (best local bound); on a
+                                   pattern model of 20 rows with 8,000 open nodes that was 0.3 ms a
+                                   node, 20 times the row term (docs/solver.md) */
 
 static inline void ctx_work(const sol_ctx *c, double steps)
 {
