@@ -286,6 +286,28 @@ static void test_pricing_multi_gpu_host_both(test_ctx *t)
 
 /* ---------------------------------------------------------------- compaction (compact.c) */
 
+/* A plan of n nodes of type 0 (cost 1 each) holding the shards given, valid; compacting it
+ * (with c, built here and left for the caller to free) empties exactly one node and leaves a
+ * valid plan of n - 1. */
+static void check_compacts_one(test_ctx *t, const sol_problem *pb, sol_plan *plan, sol_ctx *c, size_t n,
+                               sol_shard *const *src, const size_t *cnt)
+{
+    *plan = (sol_plan){.status = SOL_FEASIBLE, .nnodes = n, .cost = (double)n};
+    plan->nodes = calloc(n, sizeof *plan->nodes);
+    for (size_t i = 0; i < n; i++) {
+        plan->nodes[i].nshards = cnt[i];
+        plan->nodes[i].shards = malloc(cnt[i] * sizeof(sol_shard));
+        memcpy(plan->nodes[i].shards, src[i], cnt[i] * sizeof(sol_shard));
+    }
+    fp_error e;
+    CHECK(t, plan_verify(pb, plan, &e) == 0);
+    memset(c, 0, sizeof *c);
+    CHECK(t, ctx_build(c, pb, &e) == 0);
+    CHECK(t, plan_compact(c, plan) == 1);
+    CHECK(t, plan->nnodes == n - 1 && plan->cost == (double)(n - 1));
+    CHECK(t, plan_verify(pb, plan, &e) == 0);
+}
+
 /* Worked by hand: nodes of 2 GPUs of 10 GB; "a" (2 replicas of 4 GB, anti-affinity), "b"
  * (3 of 3 GB), "t" (one of 2 shards of 2 GB).  Node 0 holds a#0 and b#0, node 1 a#1, node 2
  * b#1, b#2 and t#0.  Node 1 (4 GB) cannot be emptied (a#1 may not join a#0); node 2 can:
@@ -311,26 +333,13 @@ static void test_compact_by_hand(test_ctx *t)
     deps[2].variants[0] = (sol_variant){.tp = 2, .shard_bytes = 2 * GB};
     sol_problem pb = {.deps = deps, .ndeps = 3, .types = &type, .ntypes = 1, .goal = SOL_GOAL_COST,
                       .time_limit_s = 10};
-    sol_plan plan = {.status = SOL_FEASIBLE, .nnodes = 3, .cost = 3};
-    plan.nodes = calloc(3, sizeof *plan.nodes);
     sol_shard n0[2] = {{0, 0, 0, 0, 0}, {1, 0, 0, 0, 1}}, n1[1] = {{0, 1, 0, 0, 0}},
               n2[4] = {{1, 1, 0, 0, 0}, {1, 2, 0, 0, 1}, {2, 0, 0, 0, 0}, {2, 0, 0, 1, 1}};
     sol_shard *src[3] = {n0, n1, n2};
     size_t cnt[3] = {2, 1, 4};
-    for (int i = 0; i < 3; i++) {
-        plan.nodes[i].type = 0;
-        plan.nodes[i].nshards = cnt[i];
-        plan.nodes[i].shards = malloc(cnt[i] * sizeof(sol_shard));
-        memcpy(plan.nodes[i].shards, src[i], cnt[i] * sizeof(sol_shard));
-    }
-    fp_error e;
-    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    sol_plan plan;
     sol_ctx c;
-    memset(&c, 0, sizeof c);
-    CHECK(t, ctx_build(&c, &pb, &e) == 0);
-    CHECK(t, plan_compact(&c, &plan) == 1);
-    CHECK(t, plan.nnodes == 2 && plan.cost == 2);
-    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    check_compacts_one(t, &pb, &plan, &c, 3, src, cnt);
     /* and nothing more to empty */
     CHECK(t, plan_compact(&c, &plan) == 0);
     CHECK(t, plan.nnodes == 2);
@@ -362,25 +371,13 @@ static void test_compact_ejection(test_ctx *t)
     }
     sol_problem pb = {.deps = deps, .ndeps = 4, .types = &type, .ntypes = 1, .goal = SOL_GOAL_COST,
                       .time_limit_s = 10};
-    sol_plan plan = {.status = SOL_FEASIBLE, .nnodes = 4, .cost = 4};
-    plan.nodes = calloc(4, sizeof *plan.nodes);
     sol_shard n0[2] = {{2, 0, 0, 0, 0}, {3, 0, 0, 0, 1}}, n1[2] = {{0, 0, 0, 0, 0}, {1, 0, 0, 0, 1}},
               n2[2] = {{0, 1, 0, 0, 0}, {1, 1, 0, 0, 1}}, n3[1] = {{0, 2, 0, 0, 0}};
     sol_shard *src[4] = {n0, n1, n2, n3};
     size_t cnt[4] = {2, 2, 2, 1};
-    for (int i = 0; i < 4; i++) {
-        plan.nodes[i].nshards = cnt[i];
-        plan.nodes[i].shards = malloc(cnt[i] * sizeof(sol_shard));
-        memcpy(plan.nodes[i].shards, src[i], cnt[i] * sizeof(sol_shard));
-    }
-    fp_error e;
-    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    sol_plan plan;
     sol_ctx c;
-    memset(&c, 0, sizeof c);
-    CHECK(t, ctx_build(&c, &pb, &e) == 0);
-    CHECK(t, plan_compact(&c, &plan) == 1);
-    CHECK(t, plan.nnodes == 3 && plan.cost == 3);
-    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    check_compacts_one(t, &pb, &plan, &c, 4, src, cnt);
     size_t shards = 0;
     for (size_t i = 0; i < plan.nnodes; i++)
         shards += plan.nodes[i].nshards;

@@ -137,6 +137,24 @@ typedef struct bf {
 
 static void bf_rec(bf *b, size_t i);
 
+/* count replicas 0..count-1 of deployment dep among those the search places */
+static void bf_add(bf *b, uint32_t dep, uint32_t count)
+{
+    for (uint32_t r = 0; r < count; r++) {
+        b->reps[b->nreps][0] = dep;
+        b->reps[b->nreps][1] = r;
+        b->nreps++;
+    }
+}
+
+/* every replica of the problem's deployments, searched: the optimum in b->best (1e18: none) */
+static void bf_solve(bf *b)
+{
+    for (size_t k = 0; k < b->pb->ndeps; k++)
+        bf_add(b, (uint32_t)k, b->pb->deps[k].replicas);
+    bf_rec(b, 0);
+}
+
 /* put variant v of replica i on node n, choosing GPUs from `from` on (distinct, increasing) */
 static void bf_gpus(bf *b, size_t i, size_t n, const sol_variant *v, uint32_t shard, uint32_t from)
 {
@@ -378,13 +396,7 @@ static void brute_force_run(test_ctx *t, int twins, int odd, int hostmem)
         sol_problem pb = {.deps = deps, .ndeps = nd, .types = types, .ntypes = nt, .goal = SOL_GOAL_COST,
                           .time_limit_s = 10, .allow_partial = 1};
         bf b = {.pb = &pb, .best = 1e18};
-        for (size_t k = 0; k < nd; k++)
-            for (uint32_t r = 0; r < deps[k].replicas; r++) {
-                b.reps[b.nreps][0] = (uint32_t)k;
-                b.reps[b.nreps][1] = r;
-                b.nreps++;
-            }
-        bf_rec(&b, 0);
+        bf_solve(&b);
         if (getenv("FP_TEST_DUMP") && atoi(getenv("FP_TEST_DUMP")) == inst) {
             for (size_t k = 0; k < nt; k++)
                 fprintf(stderr, "type %zu: gpus %u gpu %llu host %llu cost %g avail %lld nospan %d\n", k, types[k].gpus,
@@ -631,13 +643,7 @@ static void test_arcflow_brute_force(test_ctx *t)
         sol_problem pb = {.deps = in.deps, .ndeps = in.nd, .types = in.types, .ntypes = in.nt,
                           .goal = goal_nodes ? SOL_GOAL_NODES : SOL_GOAL_COST, .time_limit_s = 10};
         bf b = {.pb = &pb, .best = 1e18, .node_w = goal_nodes ? 1e6 : 0};
-        for (size_t k = 0; k < in.nd; k++)
-            for (uint32_t r = 0; r < in.deps[k].replicas; r++) {
-                b.reps[b.nreps][0] = (uint32_t)k;
-                b.reps[b.nreps][1] = r;
-                b.nreps++;
-            }
-        bf_rec(&b, 0);
+        bf_solve(&b);
         /* the same without count limits, and without anti-affinity: do they bind? */
         sol_node_type free_types[3];
         memcpy(free_types, in.types, sizeof free_types);
@@ -962,11 +968,7 @@ static void test_bounds_never_exceed_the_plan(test_ctx *t)
                     for (size_t u = 0; u < plan.nunplaced; u++)
                         if (plan.unplaced[u].dep == k)
                             placed -= plan.unplaced[u].count;
-                    for (uint32_t r = 0; r < placed; r++) {
-                        b.reps[b.nreps][0] = (uint32_t)k;
-                        b.reps[b.nreps][1] = r;
-                        b.nreps++;
-                    }
+                    bf_add(&b, (uint32_t)k, placed);
                 }
                 bf_rec(&b, 0);
                 double opt = goal ? floor(b.best / 1e6) : b.best;
@@ -1659,13 +1661,7 @@ static void test_lns_reaches_the_optimum(test_ctx *t)
     fp_error e;
     CHECK(t, plan_verify(&pb, &start, &e) == 0);
     bf b = {.pb = &pb, .best = 1e18};
-    for (size_t k = 0; k < 4; k++)
-        for (uint32_t r = 0; r < deps[k].replicas; r++) {
-            b.reps[b.nreps][0] = (uint32_t)k;
-            b.reps[b.nreps][1] = r;
-            b.nreps++;
-        }
-    bf_rec(&b, 0);
+    bf_solve(&b);
     CHECK(t, fabs(b.best - 5100) < 0.5);
     sol_plan a, a2, same;
     CHECK(t, sol_improve(&pb, &start, &a, &e) == 0);
@@ -1721,13 +1717,7 @@ static void test_lns_keeps_count_limits(test_ctx *t)
     fp_error e;
     CHECK(t, plan_verify(&pb, &start, &e) == 0);
     bf bb = {.pb = &pb, .best = 1e18};
-    for (size_t k = 0; k < 2; k++)
-        for (uint32_t r = 0; r < deps[k].replicas; r++) {
-            bb.reps[bb.nreps][0] = (uint32_t)k;
-            bb.reps[bb.nreps][1] = r;
-            bb.nreps++;
-        }
-    bf_rec(&bb, 0);
+    bf_solve(&bb);
     CHECK(t, fabs(bb.best - 5000) < 0.5);
     sol_plan out;
     CHECK(t, sol_improve(&pb, &start, &out, &e) == 0);
@@ -1772,13 +1762,7 @@ static void test_lns_brute_force(test_ctx *t)
             improved += ol < og - 0.5;
             if (l.nunplaced == 0) {
                 bf b = {.pb = &pb, .best = 1e18};
-                for (size_t k = 0; k < in.nd; k++)
-                    for (uint32_t r = 0; r < in.deps[k].replicas; r++) {
-                        b.reps[b.nreps][0] = (uint32_t)k;
-                        b.reps[b.nreps][1] = r;
-                        b.nreps++;
-                    }
-                bf_rec(&b, 0);
+                bf_solve(&b);
                 better_than_optimum += cost_m(&pb, &l) < b.best - 0.5;
             }
             sol_plan_free(&g);
