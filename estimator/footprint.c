@@ -494,9 +494,13 @@ static double layer_saved_values(const est_arch *a, const est_workload *w, int m
     /* RMSNorm as transformers (LlamaRMSNorm) and torchtune (modules/rms_norm.py) write it upcasts
      * its input to fp32 and autograd keeps that copy (pow and the product save it); with a trained
      * weight the product weight x normed also keeps the normed copy in B bytes.  litgpt's 2023
-     * RMSNorm computes in the input dtype and keeps the input; LayerNorm keeps its input.  Under
-     * torch.compile the fused norm keeps its input and recomputes the rest. */
+     * RMSNorm computes in the input dtype and keeps the input, and torch.mean(x * x) keeps its
+     * input too on the PyTorch its tables ran on (2.1: MeanBackward saves self, pytorch/pytorch
+     * issue 109876, fixed by PR 109935 for 2.2); LayerNorm keeps its input.  Under torch.compile
+     * the fused norm keeps its input and recomputes the rest. */
     double per_norm = 1.0;
+    if (a->norm == EST_NORM_RMS && w->framework == EST_FW_LITGPT)
+        per_norm = 2.0;
     if (a->norm == EST_NORM_RMS && w->framework != EST_FW_LITGPT && B < 4.0 && !w->compile)
         per_norm = 4.0 / B + (full ? 1.0 : 0.0);
     /* a parallel block (phi, gpt_neox) normalizes one layer input: kept once however many norms read it */
@@ -1043,9 +1047,11 @@ static void comp_activations_train(fp_ctx *c, est_footprint *fp, est_explain *ex
     double mb = (double)inflight;
     double extra = lora_extra_bytes(a, p, w, B); /* per token per layer, bytes */
     if (w->finetune == EST_FT_QLORA && w->bnb_legacy)
-        /* bitsandbytes < 0.43.2 kept the input of every frozen 4-bit linear: the two normed
-         * block inputs and the down-projection input (the o_proj input is already kept) */
-        extra += (2.0 * h + (double)a->intermediate / (double)w->tp) * B;
+        /* bitsandbytes < 0.43.2 kept the input of every frozen 4-bit linear: the normed block
+         * inputs (two; one where a parallel block's attention and MLP read one norm's output, as
+         * phi's do) and the down-projection input (the o_proj input is already kept) */
+        extra += ((a->parallel_block && a->norms_per_layer == 1 ? 1.0 : 2.0) * h +
+                  (double)a->intermediate / (double)w->tp) * B;
     /* the backward of the last layer starts with its MLP's input gradients (gated: the down
      * projection's input, act(gate) and up; plain: two), held before that layer's saved tensors
      * are released */
@@ -1084,7 +1090,7 @@ static void comp_activations_train(fp_ctx *c, est_footprint *fp, est_explain *ex
          * step ends: those B-byte chunks stay beside the layers' backward; only the rest of the
          * logits component (the log-probabilities, a chunk's gradients) is released before it */
         double held = w->framework == EST_FW_LITGPT && st->head
-                          ? (double)T * (double)a->vocab * (double)c->Bi / (double)c->tp
+                          ? (double)T * (double)a->vocab * 4.0 / (double)c->tp
                           : 0;
         if (held > logits)
             held = logits;
@@ -1183,14 +1189,17 @@ static void comp_logits(fp_ctx *c, est_footprint *fp, est_explain *ex)
     uint64_t kept, transient;
     if (w->framework == EST_FW_LITGPT) {
         /* litgpt's finetune scripts run the head in 128-token chunks (lm_head_chunk_size=128) and
-         * keep the list of chunks until the step ends; each chunk's cross-entropy keeps its B-byte
-         * log-probabilities; the backward holds one chunk's gradients */
+         * keep the list of chunks until the step ends.  Lightning Fabric casts a module's outputs
+         * to the default dtype (HalfPrecision.convert_output: fp32), so the chunks kept are fp32
+         * whatever the compute dtype, and each chunk's cross-entropy keeps its fp32
+         * log-probabilities; the loss's backward holds one chunk's two fp32 gradients (nll_loss's
+         * dense one, log_softmax's) */
         lt = w->loss_chunk ? lt : (T < 128 ? T : 128);
-        kept = T * V * 2 * Bi;
-        transient = lt * V * 2 * Bi;
-        explain(ex, EST_C_LOGITS, "%llu tokens x vocab %llu x (%g B logits + %g B log-probabilities), kept by litgpt's "
-                "chunked loss; + one %llu-token chunk's gradients", (unsigned long long)T, (unsigned long long)V,
-                c->B, c->B, (unsigned long long)lt);
+        kept = T * V * 8;
+        transient = lt * V * 8;
+        explain(ex, EST_C_LOGITS, "%llu tokens x vocab %llu x (4 B fp32 logits, Fabric's output cast, + 4 B fp32 "
+                "log-probabilities), kept by litgpt's chunked loss; + one %llu-token chunk's two fp32 gradients",
+                (unsigned long long)T, (unsigned long long)V, (unsigned long long)lt);
     } else if (w->framework == EST_FW_TORCHTUNE && w->loss_chunk) {
         /* torchtune's CEWithChunkedOutputLoss upcasts one chunk at a time, but autograd keeps every
          * chunk's fp32 log-probabilities beside the B-byte chunks; compiled, the loss keeps the

@@ -307,13 +307,15 @@ static void test_activations(test_ctx *t)
 /* What the training code keeps (docs/methodology.md, 5c), counted by hand for Llama-2-7B (h 4096,
  * I 11008, 32 layers of 32 heads, vocab 32000), LoRA r=8 on q and v, dropout 0.05, pure bf16,
  * 1304 tokens, as lit-gpt's code runs it:
- *   per layer: 2 RMSNorm inputs (2h) + the fused qkv output kept through v (3h) + RoPE's new q
- *   and k (2h) + the attention output (h) + SwiGLU's gate, act(gate) and up (3I) = 65,792 values;
+ *   per layer: 2 RMSNorm inputs and the 2 x*x that torch.mean keeps on PyTorch 2.1 (4h) + the
+ *   fused qkv output kept through v (3h) + RoPE's new q and k (2h) + the attention output (h) +
+ *   SwiGLU's gate, act(gate) and up (3I) = 73,984 values;
  *   + one dropout copy and mask for the fused module (4096 x 3 B) + index_copy's source, q and v
  *   widths (8192 x 2 B);
  *   + the final norm and head inputs (2h a token) + the last MLP's gradients (3I a token) beyond
- *   the loss's transient (one 128-token chunk's 2 x 2 B gradients);
- *   logits: the 128-token chunks and their log-probabilities kept (2 + 2 B) + that transient. */
+ *   the loss's transient (one 128-token chunk's 2 x 4 B fp32 gradients);
+ *   logits: the 128-token chunks, cast to fp32 by Fabric, and their fp32 log-probabilities kept
+ *   (4 + 4 B) + that transient. */
 static void test_frameworks(test_ctx *t)
 {
     fx f;
@@ -327,10 +329,10 @@ static void test_frameworks(test_ctx *t)
     f.w.context = T;
     f.w.framework = EST_FW_LITGPT;
     est_footprint fp = run(t, &f);
-    const uint64_t chunk = 128 * V * 4;
-    CHECK_U64(t, fp.bytes[EST_C_LOGITS], T * V * 4 + chunk);
+    const uint64_t chunk = 128 * V * 8;
+    CHECK_U64(t, fp.bytes[EST_C_LOGITS], T * V * 8 + chunk);
     CHECK_U64(t, fp.bytes[EST_C_ACTIVATIONS],
-              T * 32 * (65792 * 2 + h * 3 + 2 * h * 2) + T * 2 * h * 2 + (T * 3 * I * 2 - chunk));
+              T * 32 * (73984 * 2 + h * 3 + 2 * h * 2) + T * 2 * h * 2 + (T * 3 * I * 2 - chunk));
 
     /* transformers + PEFT, same workload: the adapters are fp32 (4,194,304 x 4 B, and so are their
      * gradients and AdamW states) and each of q and v keeps an fp32 input copy and a mask
@@ -344,9 +346,9 @@ static void test_frameworks(test_ctx *t)
               T * 32 * ((4 * h + 2 * h + 2 * h + 3 * I) * 2 + 2 * h * 5) + T * 2 * h * 2);
 
     /* litgpt, checkpointed, 4096 tokens: the layers' backward sets the peak, and the script's list
-     * of logit chunks (T x V x 2 B) is still held then, while the log-probabilities and the
+     * of fp32 logit chunks (T x V x 4 B) is still held then, while the log-probabilities and the
      * chunk's gradients are gone.  Nothing else in that phase depends on the vocabulary, so
-     * halving it takes T x 16000 x 2 B off activations + logits (without the held chunks, the
+     * halving it takes T x 16000 x 4 B off activations + logits (without the held chunks, the
      * sum would not move at all) */
     {
         fx g;
@@ -364,7 +366,27 @@ static void test_frameworks(test_ctx *t)
             est_footprint b = run(t, &g);
             CHECK_U64(t, (a.bytes[EST_C_ACTIVATIONS] + a.bytes[EST_C_LOGITS]) -
                              (b.bytes[EST_C_ACTIVATIONS] + b.bytes[EST_C_LOGITS]),
-                      4096ULL * 16000 * 2);
+                      4096ULL * 16000 * 4);
+            inv_catalog_free(&g.cat);
+        }
+    }
+
+    /* bitsandbytes before 0.43.2 (--bnb-legacy) keeps each frozen 4-bit linear's input: phi-1.5's
+     * parallel block feeds one norm's output to both qkv and fc1, so that is kept once, with fc2's
+     * input: (h + I) values a token and layer (h 2048, I 8192, 24 layers), not (2h + I) */
+    {
+        fx g;
+        if (setup(t, &g, "phi-1.5") == 0) {
+            g.w.mode = EST_MODE_TRAIN;
+            g.w.finetune = EST_FT_QLORA;
+            g.w.weight_dtype = EST_DT_NF4;
+            g.w.precision = EST_PREC_PURE;
+            g.w.context = 512;
+            g.w.framework = EST_FW_LITGPT;
+            est_footprint a = run(t, &g);
+            g.w.bnb_legacy = 1;
+            est_footprint b = run(t, &g);
+            CHECK_U64(t, b.bytes[EST_C_ACTIVATIONS] - a.bytes[EST_C_ACTIVATIONS], 512ULL * 24 * (2048 + 8192) * 2);
             inv_catalog_free(&g.cat);
         }
     }
