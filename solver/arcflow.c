@@ -27,10 +27,15 @@
  * Without anti-affinity no count is kept: a path holding more copies than there are replicas
  * is only surplus, dropped when the plan is built (the demand rows are "at least").
  *
- * The integer program: a column per arc, flow conservation at every inner node, the flow out
- * of a type's source (its nodes) within its count limit and at its cost in the primary
- * objective (milli-dollars over their greatest common divisor, or nodes), and every
- * deployment's replicas covered by its items' arcs.  It covers node types of at most one GPU
+ * The integer program: a column per arc, flow conservation at every node, and every
+ * deployment's replicas covered by its items' arcs.  Each type's graph is closed by one arc
+ * from its sink back to its source, as in VPSolver's model: its flow is the type's node count,
+ * within the count limit (its bounds) and at the type's cost in the primary objective
+ * (milli-dollars over their greatest common divisor, or nodes).  Branch and bound branches on
+ * those counts first, the most fractional, while any is fractional (GLPK's branching callback),
+ * then on the most fractional arc: a search that decides how many nodes of each type before
+ * what they hold proves fleets GLPK's own choice of arcs does not (docs/performance.md, "Third
+ * run").  It covers node types of at most one GPU
  * (CPU nodes, single-GPU instances; multi-GPU nodes need per-GPU structure, not yet here), and
  * only sizes in exact units: with sizes rounded, the graph would be a model of the rounded
  * problem and its optimum no bound (the step is then not run).  It runs only when every
@@ -164,7 +169,6 @@ struct af_model {
     double *xinit;       /* the incumbent as a flow, 1-based over the arcs */
     double *xbest;       /* GLPK's best solution over its tries, 1-based over the arcs */
     int inject;          /* xinit holds the whole incumbent */
-    int counted;         /* some type's graph counts copies up to the demand */
     int *row_of;         /* per merged node: its conservation row, 0 source and sink */
     int *ia, *ja;
     double *ar;
@@ -727,6 +731,7 @@ typedef struct af_cb {
     double worst;     /* the largest objective of a solution GLPK found (its incumbents) */
     double work_stop, node_steps, iter_steps;
     int it_last;
+    int back0, back1; /* the columns of the types' back arcs (the last ones) */
 } af_cb;
 
 static void af_callback(glp_tree *tree, void *info)
@@ -749,6 +754,23 @@ static void af_callback(glp_tree *tree, void *info)
             cb->worst = z;
         break;
     }
+    case GLP_IBRANCH: {
+        /* the nodes of a type first: of the fractional node counts, the most fractional */
+        glp_prob *lp = glp_ios_get_prob(tree);
+        int best = 0;
+        double bf = 0;
+        for (int j = cb->back0; j <= cb->back1; j++)
+            if (glp_ios_can_branch(tree, j)) {
+                double x = glp_get_col_prim(lp, j), f = x - floor(x), d = fmin(f, 1 - f);
+                if (d > bf) {
+                    bf = d;
+                    best = j;
+                }
+            }
+        if (best)
+            glp_ios_branch_upon(tree, best, GLP_NO_BRNCH);
+        break;
+    }
     case GLP_ISELECT:
         ios_node_work(tree, cb->c, cb->node_steps, cb->iter_steps, &cb->it_last, cb->work_stop);
         break;
@@ -768,6 +790,12 @@ static double type_cost(const sol_ctx *c, uint32_t t, double *unit)
     return cost_goal ? round(c->pb->types[t].cost * 1000.0) / g : 1.0;
 }
 
+/* the arc that carries a type's nodes back from its sink to its source */
+static int is_back(const af_model *m, const af_arc *a)
+{
+    return a->item < 0 && (int64_t)a->from == m->sink[a->type] && (int64_t)a->to == m->src[a->type];
+}
+
 /* The GLPK problem of the model: a column per arc, conservation rows, covering rows
  * (1..ndeps), count limits.  -1 out of memory. */
 static int load_lp(af_model *m, const sol_ctx *c)
@@ -775,32 +803,20 @@ static int load_lp(af_model *m, const sol_ctx *c)
     const sol_problem *pb = c->pb;
     double unit;
     m->row_of = calloc(m->nnodes + 1, sizeof *m->row_of);
-    int *avail = calloc(pb->ntypes + 1, sizeof *avail);
     size_t nz = 4 * m->narcs + 1;
     m->ia = malloc(nz * sizeof *m->ia);
     m->ja = malloc(nz * sizeof *m->ja);
     m->ar = malloc(nz * sizeof *m->ar);
-    if (!m->row_of || !avail || !m->ia || !m->ja || !m->ar) {
-        free(avail);
+    if (!m->row_of || !m->ia || !m->ja || !m->ar)
         return -1;
-    }
     int nrows = (int)pb->ndeps;
-    for (size_t t = 0; t < pb->ntypes; t++)
-        if (m->src[t] >= 0 && pb->types[t].available >= 0)
-            avail[t] = ++nrows;
-    for (size_t t = 0; t < pb->ntypes; t++)
-        if (m->src[t] >= 0)
-            m->row_of[m->src[t]] = m->row_of[m->sink[t]] = -1;
     for (size_t v = 0; v < m->nnodes; v++)
-        m->row_of[v] = m->row_of[v] < 0 ? 0 : ++nrows;
+        m->row_of[v] = ++nrows;
     m->lp = glp_create_prob();
     glp_set_obj_dir(m->lp, GLP_MIN);
     glp_add_rows(m->lp, nrows);
     for (size_t d = 0; d < pb->ndeps; d++)
         glp_set_row_bnds(m->lp, (int)d + 1, GLP_LO, (double)pb->deps[d].replicas, 0);
-    for (size_t t = 0; t < pb->ntypes; t++)
-        if (avail[t])
-            glp_set_row_bnds(m->lp, avail[t], GLP_UP, 0, (double)pb->types[t].available);
     for (size_t v = 0; v < m->nnodes; v++)
         if (m->row_of[v])
             glp_set_row_bnds(m->lp, m->row_of[v], GLP_FX, 0, 0);
@@ -811,13 +827,11 @@ static int load_lp(af_model *m, const sol_ctx *c)
         int col = (int)a + 1;
         glp_set_col_kind(m->lp, col, GLP_IV);
         glp_set_col_bnds(m->lp, col, GLP_LO, 0, 0);
-        if ((int64_t)arc->from == m->src[arc->type]) {
+        if (is_back(m, arc)) {
             glp_set_obj_coef(m->lp, col, type_cost(c, arc->type, &unit));
-            if (avail[arc->type]) {
-                m->ia[++k] = avail[arc->type];
-                m->ja[k] = col;
-                m->ar[k] = 1;
-            }
+            int64_t av = pb->types[arc->type].available;
+            if (av >= 0)
+                glp_set_col_bnds(m->lp, col, av > 0 ? GLP_DB : GLP_FX, 0, (double)av);
         }
         if (m->row_of[arc->from]) {
             m->ia[++k] = m->row_of[arc->from];
@@ -836,7 +850,6 @@ static int load_lp(af_model *m, const sol_ctx *c)
         }
     }
     glp_load_matrix(m->lp, k, m->ia, m->ja, m->ar);
-    free(avail);
     return 0;
 }
 
@@ -998,8 +1011,6 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, d
          * the counts make the graph too large (many small replicas), without them */
         size_t ni = m->nitems, na = m->narcs, nn = m->nnodes, left_arcs = budget;
         int r = build_type(m, c, t, inc, &budget, counts);
-        if (r == 1 && counts && m->src[t] >= 0) /* a graph built, with counts */
-            m->counted = 1;
         if (r == 0 && counts && !ctx_over(c)) {
             m->nitems = ni;
             m->narcs = na;
@@ -1014,6 +1025,23 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, d
     }
     if (m->narcs == 0)
         return 0;
+    /* each type's nodes on one arc, from its sink back to its source (a circulation, as in
+     * VPSolver's model): its cost and count limit there, and a variable to branch on */
+    for (uint32_t t = 0; t < pb->ntypes; t++)
+        if (m->src[t] >= 0 && add_arc(m, (uint32_t)m->sink[t], (uint32_t)m->src[t], -1, t) != 0)
+            return -1;
+    if (m->inject) {
+        double *nx = realloc(m->xinit, (m->narcs + 1) * sizeof *nx);
+        if (!nx)
+            return -1;
+        m->xinit = nx;
+        for (size_t a = 0; a < m->narcs; a++)
+            if (is_back(m, &m->arcs[a])) {
+                nx[a + 1] = 0;
+                for (size_t n = 0; n < inc->nnodes; n++)
+                    nx[a + 1] += inc->nodes[n].type == m->arcs[a].type;
+            }
+    }
     if (load_lp(m, c) != 0)
         return -1;
     res->ran = 1;
@@ -1049,7 +1077,7 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, d
     glp_init_iocp(&iocp);
     iocp.msg_lev = pb->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
     iocp.presolve = GLP_OFF;
-    iocp.br_tech = GLP_BR_DTH;
+    iocp.br_tech = GLP_BR_MFV;
     iocp.bt_tech = GLP_BT_BLB;
     /* no better plan may be pruned: the objective is integral, GLPK prunes a node whose bound
      * is within tol_obj * (1 + |incumbent|) of it, so tol_obj is set for that to stay under a
@@ -1069,7 +1097,10 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, d
         return 0;
     af_cb cb = {.c = c, .x = m->inject ? m->xinit : NULL,
                 .node_steps = SOL_W_BNB_ROW * (double)(nrows + ncols) * (double)nrows,
-                .iter_steps = per_iter};
+                .iter_steps = per_iter, .back0 = ncols + 1, .back1 = ncols};
+    for (size_t a = 0; a < m->narcs; a++)
+        if (is_back(m, &m->arcs[a]) && (int)a + 1 < cb.back0)
+            cb.back0 = (int)a + 1;
     iocp.cb_func = af_callback;
     iocp.cb_info = &cb;
     /* GLPK's branch and bound on these models is erratic: on one fleet it proves the optimum in
@@ -1158,18 +1189,14 @@ static double model_obj(const sol_ctx *c, const sol_plan *p)
 int arcflow_step(solve_state *s, double share)
 {
     sol_ctx *c = &s->c;
-    /* once, and once more without the demand counts when the first graph had them and its
-     * branch and bound ended unproven: the two graphs differ, and so do GLPK's searches on them
-     * (docs/performance.md); the second gets at most half of what is left */
-    if (s->arcflow_tried > 1 || (s->arcflow_tried == 1 && !s->arcflow_again) || s->best.nunplaced ||
-        !af_applies(c) || ctx_over(c) || good_enough(c, &s->vb, s->lb_obj, s->best_obj))
+    /* once: a second run on graphs without the demand counts proved nothing the first did not
+     * once the types' node counts had their own arcs (docs/performance.md, "Third run") */
+    if (s->arcflow_tried || s->best.nunplaced || !af_applies(c) || ctx_over(c) ||
+        good_enough(c, &s->vb, s->lb_obj, s->best_obj))
         return 0;
-    int counts = s->arcflow_tried == 0;
-    if (!counts)
-        share = fmin(share, 0.5);
-    s->arcflow_tried++;
+    s->arcflow_tried = 1;
     s->af = af_new(s->pb->ntypes);
-    if (!s->af || af_run(c, &s->best, model_obj(c, &s->best), share, counts, s->af) != 0) {
+    if (!s->af || af_run(c, &s->best, model_obj(c, &s->best), share, 1, s->af) != 0) {
         arcflow_free(s->af);
         s->af = NULL;
         return fp_fail(s->err, NULL, 0, 0, "out of memory");
@@ -1177,7 +1204,6 @@ int arcflow_step(solve_state *s, double share)
     af_result *res = &s->af->res;
     if (res->ran && s->arcflow == 0)
         s->arcflow = 1;
-    s->arcflow_again = res->ran && !res->proven && s->af->counted;
     if (res->have_plan) {
         double o = plan_obj(c, &res->plan);
         if (o < s->best_obj) {

@@ -245,7 +245,7 @@ static int compact_best(solve_state *s)
 }
 
 /* One solve of the (merged) problem, stage by stage (docs/solver.md, "Solving"). */
-#define ARCFLOW_EARLY_SHARE 0.35
+#define ARCFLOW_EARLY_SHARE 0.6
 /* no new dive past this share of the limit: the rest goes to the improvement stage (step 4c),
  * which on fleets of a few hundred replicas improves plans where later dives do not
  * (docs/performance.md, "The improvement stage") */
@@ -292,16 +292,20 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err, in
         if (r < 0 || compact_best(&s) != 0)
             goto out;
         /* 4. branch and bound over the patterns, then over all of them when they can be listed;
-         * (an early proof step gets ARCFLOW_EARLY_SHARE of what is left, so that a graph too
-         * large to solve leaves the patterns' branch and bound most of the limit)
          * 4b. the proof step (once): the compressed arc-flow model, when a gap remains and the
          * problem is one it covers.  With several node types (prices, count limits) the gap is
          * the LP's, which branch and bound over the patterns rarely closes: the proof step goes
-         * first there (docs/performance.md, "Beside VPSolver's arc-flow model"); with one type
-         * (bin packing) the patterns' branch and bound usually proves first, and faster */
+         * first there, with ARCFLOW_EARLY_SHARE of what is left (docs/performance.md, "Beside
+         * VPSolver's arc-flow model"), and when it ran and ended unproven the patterns' branch
+         * and bound is not run after it: the rest goes to the improvement stage, which finds the
+         * plans these fleets miss (a graph too large to build leaves the patterns' branch and
+         * bound the whole limit).  With one type (bin packing) the patterns' branch and bound
+         * usually proves first, and faster */
         if (pb->ntypes > 1 && arcflow_step(&s, ARCFLOW_EARLY_SHARE) != 0)
             goto out;
-        if (integer_program(&s) != 0 || arcflow_step(&s, 1.0) != 0)
+        if (!(improve && pb->ntypes > 1 && s.arcflow == 1) && integer_program(&s) != 0)
+            goto out;
+        if (arcflow_step(&s, 1.0) != 0)
             goto out;
         /* time left and no proof: dive again, choosing differently */
     } while ((!improve || ctx_used(&s.c) < LNS_FROM_SHARE) && (r = dive_again(&s)) == 1);

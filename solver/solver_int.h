@@ -313,8 +313,7 @@ typedef struct solve_state {
     int export_failed;          /* the model could not be written (export_err says why) */
     fp_error export_err;
     /* the proof step (arcflow.c) */
-    int arcflow_tried;          /* its runs (at most two) */
-    int arcflow_again;          /* the first ran on counted graphs, unproven: a second may run */
+    int arcflow_tried;          /* it ran (once at most) */
     int arcflow;                /* 0 not run, 1 ran, 2 its proven optimum raised the bound (sol_plan.arcflow) */
     af_model *af;               /* its model while it runs (freed by solve_free after a GLPK error) */
 } solve_state;
