@@ -296,16 +296,11 @@ static int solve_merged(const sol_problem *pb, sol_plan *plan, fp_error *err, in
          * problem is one it covers.  With several node types (prices, count limits) the gap is
          * the LP's, which branch and bound over the patterns rarely closes: the proof step goes
          * first there, with ARCFLOW_EARLY_SHARE of what is left (docs/performance.md, "Beside
-         * VPSolver's arc-flow model"), and when it ran and ended unproven the patterns' branch
-         * and bound is not run after it: the rest goes to the improvement stage, which finds the
-         * plans these fleets miss (a graph too large to build leaves the patterns' branch and
-         * bound the whole limit).  With one type (bin packing) the patterns' branch and bound
-         * usually proves first, and faster */
+         * VPSolver's arc-flow model" and "Third run"); with one type (bin packing) the patterns'
+         * branch and bound usually proves first, and faster */
         if (pb->ntypes > 1 && arcflow_step(&s, ARCFLOW_EARLY_SHARE) != 0)
             goto out;
-        if (!(improve && pb->ntypes > 1 && s.arcflow == 1) && integer_program(&s) != 0)
-            goto out;
-        if (arcflow_step(&s, 1.0) != 0)
+        if (integer_program(&s) != 0 || arcflow_step(&s, 1.0) != 0)
             goto out;
         /* time left and no proof: dive again, choosing differently */
     } while ((!improve || ctx_used(&s.c) < LNS_FROM_SHARE) && (r = dive_again(&s)) == 1);
