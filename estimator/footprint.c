@@ -499,7 +499,7 @@ static double layer_saved_values(const est_arch *a, const est_workload *w, int m
      * issue 109876, fixed by PR 109935 for 2.2); LayerNorm keeps its input.  Under torch.compile
      * the fused norm keeps its input and recomputes the rest. */
     double per_norm = 1.0;
-    if (a->norm == EST_NORM_RMS && w->framework == EST_FW_LITGPT)
+    if (a->norm == EST_NORM_RMS && w->framework == EST_FW_LITGPT && !w->compile)
         per_norm = 2.0;
     if (a->norm == EST_NORM_RMS && w->framework != EST_FW_LITGPT && B < 4.0 && !w->compile)
         per_norm = 4.0 / B + (full ? 1.0 : 0.0);
@@ -1087,8 +1087,9 @@ static void comp_activations_train(fp_ctx *c, est_footprint *fp, est_explain *ex
         /* bitsandbytes' dequantized matrix is made in a layer's forward and backward, not beside the logits */
         double layer_bwd = ckpt + (double)T * (big * B + extra) + mlp_grads + (double)c->dequant;
         /* litgpt's finetune scripts hold their list of logit chunks (logits = model(...)) until the
-         * step ends: those B-byte chunks stay beside the layers' backward; only the rest of the
-         * logits component (the log-probabilities, a chunk's gradients) is released before it */
+         * step ends: those chunks, fp32 (Fabric's output cast, comp_logits), stay beside the layers'
+         * backward; only the rest of the logits component (the log-probabilities, a chunk's
+         * gradients) is released before it */
         double held = w->framework == EST_FW_LITGPT && st->head
                           ? (double)T * (double)a->vocab * 4.0 / (double)c->tp
                           : 0;

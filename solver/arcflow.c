@@ -1111,8 +1111,10 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, d
     double best_z = INFINITY;
     int ms = GLP_UNDEF, proven = 0;
     for (int attempt = 0;; attempt++) {
+        /* a try must have room for one node of its search: a node is counted when GLPK selects
+         * it, after it is solved, so one that does not fit would overrun the share */
         left = end - now_s();
-        if (left <= 0.01 || (budget_on && c->meter->steps >= work_end))
+        if (left <= 0.01 || (budget_on && c->meter->steps + cb.node_steps > work_end))
             break;
         double try_s = attempt == 0 ? AF_FIRST_TRY_S : 1e9;
         iocp.gmi_cuts = attempt == 0 ? GLP_ON : GLP_OFF;

@@ -611,7 +611,9 @@ static void gen_af_instance(uint64_t *seed, af_instance *in)
         nt->gpu_bytes = nt->gpus ? (8 + rnd(seed, 17)) * GB : 0;
         nt->host_bytes = (10 + rnd(seed, 31)) * GB;
         nt->cost = 1 + rnd(seed, 5) + 0.5 * rnd(seed, 2);
-        nt->available = rnd(seed, 3) == 0 ? (int64_t)(1 + rnd(seed, 3)) : -1;
+        /* a count limit of 0-3 (0: a type in the catalog with none to have, whose nodes' count
+         * the proof step fixes at 0) */
+        nt->available = rnd(seed, 3) == 0 ? (int64_t)rnd(seed, 4) : -1;
     }
     for (size_t k = 0; k < in->nd; k++) {
         sol_deployment *d = &in->deps[k];
@@ -635,10 +637,12 @@ static void gen_af_instance(uint64_t *seed, af_instance *in)
 static void test_arcflow_brute_force(test_ctx *t)
 {
     uint64_t seed = 31337;
-    int optimal = 0, limits_bind = 0, aa_binds = 0, nodes_goal = 0, step_ran = 0;
+    int optimal = 0, limits_bind = 0, aa_binds = 0, nodes_goal = 0, step_ran = 0, zero_limits = 0;
     for (int inst = 0; inst < 300; inst++) {
         af_instance in;
         gen_af_instance(&seed, &in);
+        for (size_t k = 0; k < in.nt; k++)
+            zero_limits += in.types[k].available == 0;
         int goal_nodes = inst % 3 == 2;
         sol_problem pb = {.deps = in.deps, .ndeps = in.nd, .types = in.types, .ntypes = in.nt,
                           .goal = goal_nodes ? SOL_GOAL_NODES : SOL_GOAL_COST, .time_limit_s = 10};
@@ -734,6 +738,7 @@ static void test_arcflow_brute_force(test_ctx *t)
     CHECK(t, nodes_goal > 40);
     CHECK(t, limits_bind >= 10);
     CHECK(t, aa_binds >= 10);
+    CHECK(t, zero_limits >= 10);
 }
 
 /* Two fleets where column generation leaves a gap, on CPU nodes of 115 GB at $1.41/h, 131 GB
