@@ -248,7 +248,10 @@ static int run(int argc, char **argv)
     if (stats)
         fprintf(stderr, "fedplan: solver: %.3f s, %.0f work units, %zu patterns, %d LP rounds, branch and bound %s%s\n", planp->seconds, planp->work,
                 planp->columns, planp->lp_iterations, planp->used_mip ? "used" : "not needed",
-                planp->arcflow == 2 ? ", arc-flow proof step: its proven optimum raised the bound" : planp->arcflow ? ", arc-flow proof step: ran, no proof" : "");
+                planp->arcflow == 2   ? ", arc-flow proof step: its proven optimum raised the bound"
+                : planp->arcflow == 3 ? ", arc-flow proof step: proved an optimum the bound already reached"
+                : planp->arcflow      ? ", arc-flow proof step: ran, no proof"
+                                      : "");
     if (fmt == FMT_TABLE) {
         report_plan_table(&s, pbp, planp, res.reasons);
     } else {

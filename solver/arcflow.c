@@ -1229,7 +1229,8 @@ int arcflow_step(solve_state *s, double share)
             if (lb > s->vb.value)
                 s->vb.value = lb;
             s->arcflow = 2;
-        }
+        } else if (s->arcflow != 2)
+            s->arcflow = 3; /* proven, but the bound already said as much */
     }
     arcflow_free(s->af);
     s->af = NULL;

@@ -197,8 +197,9 @@ typedef struct sol_plan {
     size_t columns;       /* patterns generated */
     int lp_iterations;    /* column-generation rounds */
     int used_mip;         /* 1 when branch and bound ran */
-    int arcflow;          /* the proof step (docs/solver.md): 0 not run, 1 ran, 2 its proven
-                             arc-flow optimum raised the bound */
+    int arcflow;          /* the proof step (docs/solver.md): 0 not run, 1 ran unproven, 2 its
+                             proven arc-flow optimum raised the bound, 3 it proved an optimum
+                             the bound already reached */
     int interrupted;      /* 1 when *stop ended the solve early */
     int wall_limited;     /* 1 when a work budget was set and the wall-clock guard (time_limit_s)
                              stopped the solve anyway: this answer may depend on the machine */

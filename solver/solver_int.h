@@ -314,7 +314,7 @@ typedef struct solve_state {
     fp_error export_err;
     /* the proof step (arcflow.c) */
     int arcflow_tried;          /* it ran (once at most) */
-    int arcflow;                /* 0 not run, 1 ran, 2 its proven optimum raised the bound (sol_plan.arcflow) */
+    int arcflow;                /* 0 not run, 1 ran unproven, 2 its proven optimum raised the bound, 3 proven, the bound already there (sol_plan.arcflow) */
     af_model *af;               /* its model while it runs (freed by solve_free after a GLPK error) */
 } solve_state;
 
