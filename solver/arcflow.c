@@ -169,7 +169,8 @@ struct af_model {
     double *xinit;       /* the incumbent as a flow, 1-based over the arcs */
     double *xbest;       /* GLPK's best solution over its tries, 1-based over the arcs */
     int inject;          /* xinit holds the whole incumbent */
-    int *row_of;         /* per merged node: its conservation row, 0 source and sink */
+    size_t back0;        /* the first of the types' back arcs (sink to source), the last arcs */
+    int *row_of;         /* per merged node: its conservation row */
     int *ia, *ja;
     double *ar;
     double *flow;        /* the solution's flow per arc, then left to decompose */
@@ -790,14 +791,8 @@ static double type_cost(const sol_ctx *c, uint32_t t, double *unit)
     return cost_goal ? round(c->pb->types[t].cost * 1000.0) / g : 1.0;
 }
 
-/* the arc that carries a type's nodes back from its sink to its source */
-static int is_back(const af_model *m, const af_arc *a)
-{
-    return a->item < 0 && (int64_t)a->from == m->sink[a->type] && (int64_t)a->to == m->src[a->type];
-}
-
-/* The GLPK problem of the model: a column per arc, conservation rows, covering rows
- * (1..ndeps), count limits.  -1 out of memory. */
+/* The GLPK problem of the model: a column per arc (a back arc's bounds its type's count
+ * limit), covering rows (1..ndeps), conservation rows.  -1 out of memory. */
 static int load_lp(af_model *m, const sol_ctx *c)
 {
     const sol_problem *pb = c->pb;
@@ -818,8 +813,7 @@ static int load_lp(af_model *m, const sol_ctx *c)
     for (size_t d = 0; d < pb->ndeps; d++)
         glp_set_row_bnds(m->lp, (int)d + 1, GLP_LO, (double)pb->deps[d].replicas, 0);
     for (size_t v = 0; v < m->nnodes; v++)
-        if (m->row_of[v])
-            glp_set_row_bnds(m->lp, m->row_of[v], GLP_FX, 0, 0);
+        glp_set_row_bnds(m->lp, m->row_of[v], GLP_FX, 0, 0);
     glp_add_cols(m->lp, (int)m->narcs);
     int k = 0;
     for (size_t a = 0; a < m->narcs; a++) {
@@ -827,22 +821,18 @@ static int load_lp(af_model *m, const sol_ctx *c)
         int col = (int)a + 1;
         glp_set_col_kind(m->lp, col, GLP_IV);
         glp_set_col_bnds(m->lp, col, GLP_LO, 0, 0);
-        if (is_back(m, arc)) {
+        if (a >= m->back0) {
             glp_set_obj_coef(m->lp, col, type_cost(c, arc->type, &unit));
             int64_t av = pb->types[arc->type].available;
             if (av >= 0)
                 glp_set_col_bnds(m->lp, col, av > 0 ? GLP_DB : GLP_FX, 0, (double)av);
         }
-        if (m->row_of[arc->from]) {
-            m->ia[++k] = m->row_of[arc->from];
-            m->ja[k] = col;
-            m->ar[k] = -1;
-        }
-        if (m->row_of[arc->to]) {
-            m->ia[++k] = m->row_of[arc->to];
-            m->ja[k] = col;
-            m->ar[k] = 1;
-        }
+        m->ia[++k] = m->row_of[arc->from];
+        m->ja[k] = col;
+        m->ar[k] = -1;
+        m->ia[++k] = m->row_of[arc->to];
+        m->ja[k] = col;
+        m->ar[k] = 1;
         if (arc->item >= 0) {
             m->ia[++k] = (int)m->items[arc->item].dep + 1;
             m->ja[k] = col;
@@ -1027,6 +1017,7 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, d
         return 0;
     /* each type's nodes on one arc, from its sink back to its source (a circulation, as in
      * VPSolver's model): its cost and count limit there, and a variable to branch on */
+    m->back0 = m->narcs;
     for (uint32_t t = 0; t < pb->ntypes; t++)
         if (m->src[t] >= 0 && add_arc(m, (uint32_t)m->sink[t], (uint32_t)m->src[t], -1, t) != 0)
             return -1;
@@ -1035,12 +1026,11 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, d
         if (!nx)
             return -1;
         m->xinit = nx;
-        for (size_t a = 0; a < m->narcs; a++)
-            if (is_back(m, &m->arcs[a])) {
-                nx[a + 1] = 0;
-                for (size_t n = 0; n < inc->nnodes; n++)
-                    nx[a + 1] += inc->nodes[n].type == m->arcs[a].type;
-            }
+        for (size_t a = m->back0; a < m->narcs; a++) {
+            nx[a + 1] = 0;
+            for (size_t n = 0; n < inc->nnodes; n++)
+                nx[a + 1] += inc->nodes[n].type == m->arcs[a].type;
+        }
     }
     if (load_lp(m, c) != 0)
         return -1;
@@ -1097,10 +1087,7 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, d
         return 0;
     af_cb cb = {.c = c, .x = m->inject ? m->xinit : NULL,
                 .node_steps = SOL_W_BNB_ROW * (double)(nrows + ncols) * (double)nrows,
-                .iter_steps = per_iter, .back0 = ncols + 1, .back1 = ncols};
-    for (size_t a = 0; a < m->narcs; a++)
-        if (is_back(m, &m->arcs[a]) && (int)a + 1 < cb.back0)
-            cb.back0 = (int)a + 1;
+                .iter_steps = per_iter, .back0 = (int)m->back0 + 1, .back1 = ncols};
     iocp.cb_func = af_callback;
     iocp.cb_info = &cb;
     /* GLPK's branch and bound on these models is erratic: on one fleet it proves the optimum in
