@@ -250,6 +250,7 @@ static int run(int argc, char **argv)
                 planp->columns, planp->lp_iterations, planp->used_mip ? "used" : "not needed",
                 planp->arcflow == 2   ? ", arc-flow proof step: its proven optimum raised the bound"
                 : planp->arcflow == 3 ? ", arc-flow proof step: proved an optimum the bound already reached"
+                : planp->arcflow == 4 ? ", arc-flow proof step: no proof, its search raised the bound"
                 : planp->arcflow      ? ", arc-flow proof step: ran, no proof"
                                       : "");
     if (fmt == FMT_TABLE) {

@@ -23,15 +23,10 @@ static const char *scope_name(sol_bound_scope s)
 }
 
 /* The solver bounds nodes for the nodes goal, and when every node type is free (its cost
- * goal is then the node count); else dollars per hour (milli-dollars, as it rounds them). */
+ * goal is then the node count); else dollars per hour. */
 static int bound_in_nodes(const sol_problem *pb)
 {
-    if (pb->goal == SOL_GOAL_NODES)
-        return 1;
-    for (size_t t = 0; t < pb->ntypes; t++)
-        if (round(pb->types[t].cost * 1000.0) > 0)
-            return 0;
-    return 1;
+    return pb->goal == SOL_GOAL_NODES || sol_costs_free(pb);
 }
 
 static uint32_t unplaced_replicas(const sol_plan *plan)
@@ -446,7 +441,8 @@ void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan 
         if (bound_in_nodes(pb))
             printf("bound %.0f node%s", plan->bound, plan->bound == 1 ? "" : "s");
         else
-            printf("bound $%.3f/h", plan->bound);
+            /* to a tenth of a cent, rounded down unless it is the plan's own cost: still a bound */
+            printf("bound $%.3f/h", plan->status == SOL_OPTIMAL ? plan->bound : floor(plan->bound * 1000.0 + 1e-6) / 1000.0);
         printf("%s, gap %.1f %%\n", plan->bound_scope == SOL_BOUND_PLACED ? " for the placed replicas" : "",
                plan->gap * 100.0);
     }

@@ -150,6 +150,7 @@ typedef struct af_result {
     int ran;          /* the model was built and GLPK ran */
     int proven;       /* GLPK proved its optimum: primary is a bound on every plan */
     double primary;   /* the optimum, in solver objective units of the primary (a multiple of unit) */
+    double bound;     /* when not proven: a bound on every plan's primary, the same units (-1 none) */
     sol_plan plan;    /* its best solution as a plan, when have_plan */
     int have_plan;
 } af_result;
@@ -730,6 +731,8 @@ typedef struct af_cb {
     const double *x;
     int injected;
     double worst;     /* the largest objective of a solution GLPK found (its incumbents) */
+    double bound;     /* the largest lower bound the tree showed (the model's units; -inf none) */
+    double tol_obj;   /* GLPK's pruning tolerance (iocp.tol_obj) */
     double work_stop, node_steps, iter_steps;
     int it_last;
     int back0, back1; /* the columns of the types' back arcs (the last ones) */
@@ -772,9 +775,22 @@ static void af_callback(glp_tree *tree, void *info)
             glp_ios_branch_upon(tree, best, GLP_NO_BRNCH);
         break;
     }
-    case GLP_ISELECT:
+    case GLP_ISELECT: {
+        /* the tree's bound: its best open node's, or the incumbent's less the tolerance GLPK
+         * prunes with (a pruned node's bound is within it of the incumbent); the largest one
+         * seen holds for the model, since the optimum does not move */
+        int p = glp_ios_best_node(tree);
+        double b = p ? glp_ios_node_bound(tree, p) : INFINITY;
+        glp_prob *mip = glp_ios_get_prob(tree);
+        if (glp_mip_status(mip) == GLP_FEAS || glp_mip_status(mip) == GLP_OPT) {
+            double z = glp_mip_obj_val(mip);
+            b = fmin(b, z - cb->tol_obj * (1 + fabs(z)));
+        }
+        if (isfinite(b) && b > cb->bound)
+            cb->bound = b;
         ios_node_work(tree, cb->c, cb->node_steps, cb->iter_steps, &cb->it_last, cb->work_stop);
         break;
+    }
     default:
         break;
     }
@@ -788,7 +804,7 @@ static double type_cost(const sol_ctx *c, uint32_t t, double *unit)
     int cost_goal = c->pb->goal == SOL_GOAL_COST && c->node_unit != 1.0;
     double g = c->gm > 0 ? c->gm : 1;
     *unit = cost_goal ? c->node_unit * g : c->node_unit;
-    return cost_goal ? round(c->pb->types[t].cost * 1000.0) / g : 1.0;
+    return cost_goal ? ctx_cost_units(c, c->pb->types[t].cost) / g : 1.0;
 }
 
 /* The GLPK problem of the model: a column per arc (a back arc's bounds its type's count
@@ -1035,6 +1051,7 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, d
     if (load_lp(m, c) != 0)
         return -1;
     res->ran = 1;
+    res->bound = -1;
     /* the LP relaxation first (glp_intopt without its presolver needs an optimal basis); the
      * LP presolver halves its time on large graphs, and the basis comes back to the model */
     glp_smcp smcp;
@@ -1063,6 +1080,7 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, d
     ctx_work(c, (double)glp_get_it_cnt(m->lp) * per_iter);
     if (r != 0 || glp_get_status(m->lp) != GLP_OPT)
         return 0;
+    double lp_bound = glp_get_obj_val(m->lp); /* the relaxation's optimum: a bound too */
     glp_iocp iocp;
     glp_init_iocp(&iocp);
     iocp.msg_lev = pb->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
@@ -1087,7 +1105,8 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, d
         return 0;
     af_cb cb = {.c = c, .x = m->inject ? m->xinit : NULL,
                 .node_steps = SOL_W_BNB_ROW * (double)(nrows + ncols) * (double)nrows,
-                .iter_steps = per_iter, .back0 = (int)m->back0 + 1, .back1 = ncols};
+                .iter_steps = per_iter, .back0 = (int)m->back0 + 1, .back1 = ncols,
+                .bound = lp_bound, .tol_obj = iocp.tol_obj};
     iocp.cb_func = af_callback;
     iocp.cb_info = &cb;
     /* GLPK's branch and bound on these models is erratic: on one fleet it proves the optimum in
@@ -1145,6 +1164,9 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, d
     if (proven) {
         res->proven = 1;
         res->primary = round(best_z) * unit;
+    } else if (isfinite(cb.bound)) {
+        /* the objective is an integer: the bound rounds up, past the LP's rounding errors */
+        res->bound = ceil(cb.bound - 0.01) * unit;
     }
     if (m->xbest && (inc_model_obj < 0 || best_z < inc_model_obj - 0.5)) {
         int fr = flow_to_plan(m, c, &res->plan);
@@ -1175,6 +1197,25 @@ static double model_obj(const sol_ctx *c, const sol_plan *p)
 
 /* ---------------------------------------------------------------- the stage */
 
+/* Raises the solve's bound to what a bound P on every plan's primary objective implies; 1 when
+ * it rose.  Every plan's objective is at least its primary objective P times node_unit, plus its
+ * secondary part: at least P / (the dearest node) nodes for the cost goal, P nodes' least cost
+ * for the nodes goal (a plan of a larger primary objective is above that anyway: the secondary
+ * part stays below node_unit). */
+static int raise_bound(solve_state *s, double primary)
+{
+    const sol_ctx *c = &s->c;
+    double p = primary_of(c, primary), lb = primary;
+    if (c->node_unit != 1.0)
+        lb += s->pb->goal == SOL_GOAL_COST ? (c->max_m > 0 ? ceil(p / c->max_m - 1e-9) : 0) : p * c->min_m;
+    if (lb <= s->lb_obj)
+        return 0;
+    s->lb_obj = lb;
+    if (lb > s->vb.value)
+        s->vb.value = lb;
+    return 1;
+}
+
 int arcflow_step(solve_state *s, double share)
 {
     sol_ctx *c = &s->c;
@@ -1203,22 +1244,12 @@ int arcflow_step(solve_state *s, double share)
         }
     }
     if (res->proven) {
-        /* every plan's objective is at least its primary objective P times node_unit, plus its
-         * secondary part: at least P / (the dearest node) nodes for the cost goal, P nodes' least
-         * cost for the nodes goal (a plan of a larger primary objective is above that anyway:
-         * the secondary part stays below node_unit) */
-        const sol_problem *pb = s->pb;
-        double p = primary_of(c, res->primary), lb = res->primary;
-        if (c->node_unit != 1.0)
-            lb += pb->goal == SOL_GOAL_COST ? (c->max_m > 0 ? ceil(p / c->max_m - 1e-9) : 0) : p * c->min_m;
-        if (lb > s->lb_obj) {
-            s->lb_obj = lb;
-            if (lb > s->vb.value)
-                s->vb.value = lb;
+        if (raise_bound(s, res->primary))
             s->arcflow = 2;
-        } else if (s->arcflow != 2)
+        else if (s->arcflow != 2)
             s->arcflow = 3; /* proven, but the bound already said as much */
-    }
+    } else if (res->bound > 0 && raise_bound(s, res->bound))
+        s->arcflow = 4; /* no proof, but the search raised the bound */
     arcflow_free(s->af);
     s->af = NULL;
     tick(c, s->t0, &s->last_tick, s->best_obj, s->lb_obj);

@@ -84,8 +84,17 @@ int report_bound(const sol_ctx *c, double lb_obj, double vol_placed, sol_plan *p
     if (lb > prim)
         lb = prim;
     int cost_goal = c->pb->goal == SOL_GOAL_COST && c->node_unit != 1.0;
-    plan->bound = cost_goal ? lb / 1000.0 : lb;
-    if (lb >= prim) /* met: the bound is the plan's own value (costs are rounded to milli-dollars) */
+    if (cost_goal && !c->cost_exact) {
+        /* costs finer than a micro-dollar were rounded down (context.c, cost_scale): the bound
+         * holds for the real costs, an optimum of the rounded ones is not one of theirs */
+        plan->bound = lb / c->cost_scale;
+        plan->gap = plan->cost > 0 ? (plan->cost - plan->bound) / plan->cost : 0;
+        if (plan->gap < 1e-12)
+            plan->gap = 0;
+        return proven && plan->gap == 0;
+    }
+    plan->bound = cost_goal ? lb / c->cost_scale : lb;
+    if (lb >= prim) /* met: the bound is the plan's own value (in whole cost units) */
         plan->bound = cost_goal ? plan->cost : prim;
     plan->gap = prim > 0 ? (prim - lb) / prim : 0;
     if (plan->gap < 1e-12)
@@ -378,7 +387,7 @@ double volume_bound(const sol_ctx *c)
  * integer program of a few rows and a column per type, solved exactly by GLPK; its optimum
  * bounds every plan's primary objective, as a whole number of nodes does (a fleet whose
  * volume needs 14.6 of the cheapest node per byte needs 15 of it, or dearer ones).  Cost in
- * milli-dollars over their gcd (integers); the bound in the solver's objective as the proof
+ * cost units over their gcd (integers); the bound in the solver's objective as the proof
  * step turns its optimum into one (arcflow_step).  -1 none (no time, too many types, GLPK
  * did not prove its optimum); to be called under the GLPK error guard. */
 #define KB_MAX_TYPES 64
@@ -476,7 +485,7 @@ double knapsack_bound(const sol_ctx *c)
             glp_set_col_bnds(lp, (int)t + 1, ty->available > 0 ? GLP_DB : GLP_FX, 0, (double)ty->available);
         else
             glp_set_col_bnds(lp, (int)t + 1, GLP_LO, 0, 0);
-        glp_set_obj_coef(lp, (int)t + 1, cost_goal ? round(ty->cost * 1000.0) / g : 1.0);
+        glp_set_obj_coef(lp, (int)t + 1, cost_goal ? ctx_cost_units(c, ty->cost) / g : 1.0);
     }
     int ind[KB_MAX_TYPES + 1];
     double val[KB_MAX_TYPES + 1];
@@ -528,7 +537,7 @@ double knapsack_bound(const sol_ctx *c)
     iocp.tol_obj = fmin(1e-7, 0.25 / (1 + ub));
     if (glp_simplex(lp, &smcp) == 0 && glp_get_status(lp) == GLP_OPT && glp_intopt(lp, &iocp) == 0 &&
         glp_mip_status(lp) == GLP_OPT && cb.worst <= ub) {
-        double p = round(glp_mip_obj_val(lp)) * (cost_goal ? g : 1); /* milli-dollars, or nodes */
+        double p = round(glp_mip_obj_val(lp)) * (cost_goal ? g : 1); /* cost units, or nodes */
         double lb = p * c->node_unit;
         if (c->node_unit != 1.0)
             lb += pb->goal == SOL_GOAL_COST ? (c->max_m > 0 ? ceil(p / c->max_m - 1e-9) : 0) : p * c->min_m;

@@ -152,6 +152,56 @@ void ctx_free(sol_ctx *c)
     memset(c, 0, sizeof *c);
 }
 
+/* Costs in whole units, so that the objective is an integer and a bound on it can be rounded
+ * up: the coarsest of milli-dollars to micro-dollars an hour that holds every cost exactly
+ * (catalog prices have up to five decimals), as long as the objective, about the dearest cost x
+ * N x N nodes, stays under COST_OBJ_MAX, where GLPK's pruning tolerance still resolves a unit
+ * (mip.c).  When none does, the finest scale under it, with each cost rounded down: every
+ * plan's objective is then at most its cost, so a bound still holds for the real costs, but a
+ * plan is never called optimal (bounds.c, report_bound). */
+#define COST_OBJ_MAX 1e13
+
+static int cost_whole(double x)
+{
+    return fabs(x - round(x)) <= 1e-6 + 1e-12 * x;
+}
+
+static void cost_scale(sol_ctx *c, double max_nodes)
+{
+    const sol_problem *pb = c->pb;
+    double maxcost = 0;
+    for (size_t t = 0; t < pb->ntypes; t++)
+        maxcost = fmax(maxcost, pb->types[t].cost);
+    c->cost_scale = 1e3;
+    c->cost_exact = 0;
+    for (double s = 1e3; s <= 1e6; s *= 10) {
+        if (s > 1e3 && maxcost * s * max_nodes * max_nodes > COST_OBJ_MAX)
+            break;
+        c->cost_scale = s;
+        int exact = 1;
+        for (size_t t = 0; t < pb->ntypes; t++)
+            exact &= cost_whole(pb->types[t].cost * s);
+        if (exact) {
+            c->cost_exact = 1;
+            break;
+        }
+    }
+}
+
+int sol_costs_free(const sol_problem *pb)
+{
+    for (size_t t = 0; t < pb->ntypes; t++)
+        if (round(pb->types[t].cost * 1e6) > 0)
+            return 0;
+    return 1;
+}
+
+double ctx_cost_units(const sol_ctx *c, double cost)
+{
+    double x = cost * c->cost_scale;
+    return cost_whole(x) ? round(x) : floor(x);
+}
+
 /* ====================================================================== setup */
 
 #define MAX_UNITS 20000ULL
@@ -261,34 +311,34 @@ int ctx_build(sol_ctx *c, const sol_problem *pb, fp_error *err)
                 c->nshare = va->share;
         }
     }
-    /* objective in integer units: milli-dollars per hour and nodes, lexicographic */
-    double maxcost = 0;
+    /* objective in integer units: cost units per hour (cost_scale) and nodes, lexicographic */
     for (size_t t = 0; t < pb->ntypes; t++) {
         c->gcap[t] = pb->types[t].gpu_bytes / c->gunit;
         c->hcap[t] = pb->types[t].host_bytes / c->hunit;
         if (!(pb->types[t].cost >= 0) || pb->types[t].cost > 1e6)
             return fp_fail(err, NULL, 0, 0, "node type '%s' has an invalid cost", pb->types[t].name);
-        double m = round(pb->types[t].cost * 1000.0);
-        if (m > maxcost)
-            maxcost = m;
     }
     double max_nodes = (double)total_shards + 1;
+    cost_scale(c, max_nodes);
+    double maxcost = 0;
+    for (size_t t = 0; t < pb->ntypes; t++)
+        maxcost = fmax(maxcost, ctx_cost_units(c, pb->types[t].cost));
     c->gm = 0;
     c->min_m = -1;
     for (size_t t = 0; t < pb->ntypes; t++) {
-        double m = round(pb->types[t].cost * 1000.0);
+        double m = ctx_cost_units(c, pb->types[t].cost);
         c->gm = (double)gcd64((uint64_t)c->gm, (uint64_t)m);
         if (c->min_m < 0 || m < c->min_m)
             c->min_m = m;
     }
     c->max_m = maxcost;
-    int all_free = maxcost == 0;
+    int all_free = sol_costs_free(pb);
     if (pb->goal == SOL_GOAL_COST)
         c->node_unit = all_free ? 1.0 : max_nodes;
     else
         c->node_unit = maxcost * max_nodes + 1.0;
     for (size_t t = 0; t < pb->ntypes; t++) {
-        double m = round(pb->types[t].cost * 1000.0);
+        double m = ctx_cost_units(c, pb->types[t].cost);
         if (pb->goal == SOL_GOAL_COST)
             c->obj[t] = all_free ? 1.0 : m * max_nodes + 1.0;
         else
@@ -528,11 +578,11 @@ void tick(const sol_ctx *c, double t0, double *last, double best_obj, double lb_
     int cost_goal = c->pb->goal == SOL_GOAL_COST && c->node_unit != 1.0;
     double pen = penalty_part(c, best_obj); /* what the placed replicas cost, and their bound */
     double inc = primary_of(c, best_obj - pen), lb = lb_obj - pen > 0 ? primary_bound(c, lb_obj - pen) : 0;
-    c->pb->progress(c->pb->progress_ctx, t - t0, cost_goal ? inc / 1000.0 : inc, cost_goal ? lb / 1000.0 : lb);
+    c->pb->progress(c->pb->progress_ctx, t - t0, cost_goal ? inc / c->cost_scale : inc, cost_goal ? lb / c->cost_scale : lb);
 }
 
-/* The primary objective (milli-dollars for the cost goal, nodes for the nodes goal or
- * when every node is free) of an objective value in solver units. */
+/* The primary objective (cost units for the cost goal, nodes for the nodes goal or when
+ * every node is free) of an objective value in solver units. */
 double primary_of(const sol_ctx *c, double z)
 {
     return floor((z + 0.5) / c->node_unit);

@@ -233,11 +233,17 @@ int sol_glpk_fault_selftest(fp_error *err);
 /* The proof step alone (docs/solver.md, "The proof step: compressed arc-flow"), exposed for
  * tests: the problem's arc-flow model solved by GLPK's branch and bound, the greedy plan
  * (sol_greedy) as its first solution.  Returns 1 with *plan its optimal plan (verified; free with sol_plan_free) and *primary its
- * primary objective (milli-dollars, or nodes for the nodes goal or when every node is free);
+ * primary objective (cost units: milli-dollars when every cost is a whole number of them, else
+ * the finest of 1e-4 to 1e-6 dollars that holds them; nodes for the nodes goal or when every
+ * node is free);
  * 0 when the model does not apply (a node type of more than one GPU, sizes that round, a graph
  * too large, a replica that fits nowhere) or was not solved to optimality in the time limit;
  * -1 with err filled on an error. */
 int sol_arcflow(const sol_problem *pb, sol_plan *plan, double *primary, fp_error *err);
+
+/* Whether every node type is free (each cost under half a micro-dollar an hour): the cost goal
+ * then counts nodes, and its bound is in nodes. */
+int sol_costs_free(const sol_problem *pb);
 
 /* The improvement stage alone (docs/solver.md, step 4c), exposed for tests: the
  * large-neighbourhood search run on `start` (a plan of pb that passes plan_verify) within pb's

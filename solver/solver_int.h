@@ -63,11 +63,14 @@ typedef struct sol_ctx {
     uint64_t *gcap, *hcap;     /* per type, in units */
     double *obj;               /* per type: objective coefficient (integer-valued) */
     double *penalty;           /* per deployment: unplaced replica */
-    double node_unit;          /* cost goal: objective = N x milli-dollars + nodes, node_unit = N;
-                                  nodes goal: objective = K x nodes + milli-dollars, node_unit = K;
+    double node_unit;          /* cost goal: objective = N x cost units + nodes, node_unit = N;
+                                  nodes goal: objective = K x nodes + cost units, node_unit = K;
                                   all nodes free: objective = nodes, node_unit = 1 */
-    double gm;                 /* gcd of the node costs in milli-dollars (cost goal) */
-    double min_m, max_m;       /* smallest and largest node cost, milli-dollars */
+    double cost_scale;         /* cost units per dollar an hour: 1e3 (milli-dollars) to 1e6 */
+    int cost_exact;            /* every cost is a whole number of cost units; else each was
+                                  rounded down (the bound still holds, no optimum is claimed) */
+    double gm;                 /* gcd of the node costs in cost units (cost goal) */
+    double min_m, max_m;       /* smallest and largest node cost, cost units */
     size_t npat, cappat;
     pattern *pats;
     /* sizes in exact units (every size a multiple of its unit): the model is the problem; else
@@ -170,6 +173,8 @@ double ctx_end_share(const sol_ctx *c);
 int ctx_over(const sol_ctx *c);
 double plan_obj(const sol_ctx *c, const sol_plan *p);
 double primary_of(const sol_ctx *c, double z);
+/* A node type's cost in the context's cost units (a whole number: rounded down if it was not) */
+double ctx_cost_units(const sol_ctx *c, double cost);
 double primary_bound(const sol_ctx *c, double z);
 void tick(const sol_ctx *c, double t0, double *last, double best_obj, double lb_obj);
 
@@ -314,7 +319,7 @@ typedef struct solve_state {
     fp_error export_err;
     /* the proof step (arcflow.c) */
     int arcflow_tried;          /* it ran (once at most) */
-    int arcflow;                /* 0 not run, 1 ran unproven, 2 its proven optimum raised the bound, 3 proven, the bound already there (sol_plan.arcflow) */
+    int arcflow;                /* 0 not run, 1 ran unproven, 2 its proven optimum raised the bound, 3 proven, the bound already there, 4 unproven, its search raised the bound (sol_plan.arcflow) */
     af_model *af;               /* its model while it runs (freed by solve_free after a GLPK error) */
 } solve_state;
 
