@@ -150,7 +150,11 @@ static void plan_body(fp_tbuf *b, const json_t *plan)
         fp_tb_printf(b, "no bound (some replicas unplaced).</p>\n");
     else
         fp_tb_printf(b, "bound %s%.*f%s%s, gap %.1f %%.</p>\n", strcmp(str(plan, "bound_unit"), "nodes") ? "$" : "",
-                  strcmp(str(plan, "bound_unit"), "nodes") ? 3 : 0, num(plan, "bound"),
+                  strcmp(str(plan, "bound_unit"), "nodes") ? 3 : 0,
+                  /* dollars to a tenth of a cent, rounded down unless the plan is optimal: still a bound */
+                  strcmp(str(plan, "bound_unit"), "nodes") && strcmp(str(plan, "status"), "optimal")
+                      ? floor(num(plan, "bound") * 1000.0 + 1e-6) / 1000.0
+                      : num(plan, "bound"),
                   strcmp(str(plan, "bound_unit"), "nodes") ? "/h" : " node(s)",
                   strcmp(str(plan, "bound_scope"), "placed") ? "" : " for the placed replicas", num(plan, "gap") * 100.0);
     size_t i;

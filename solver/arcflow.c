@@ -975,15 +975,21 @@ out:
 }
 
 /* Can the model be built for this problem?  Node types of at most one GPU, sizes in exact
- * units, and no weights file shared between host items (a node's fill would then depend on
- * which files it holds, which these levels do not track). */
+ * units, no weights file shared between host items (a node's fill would then depend on
+ * which files it holds, which these levels do not track), and no replica that may span
+ * nodes (the graphs hold replicas within one node: with a spanning variant left out, the
+ * model would be a restriction, and its optimum or bound no bound). */
 static int af_applies(const sol_ctx *c)
 {
     if (!c->exact_units || c->nshare > 0)
         return 0;
-    for (size_t t = 0; t < c->pb->ntypes; t++)
+    for (size_t t = 0; t < c->pb->ntypes; t++) {
         if (c->pb->types[t].gpus > 1)
             return 0;
+        for (size_t k = 0; k < c->nvi; k++)
+            if (span_of(c, k, (uint32_t)t) > 1)
+                return 0;
+    }
     return 1;
 }
 

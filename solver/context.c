@@ -154,12 +154,14 @@ void ctx_free(sol_ctx *c)
 
 /* Costs in whole units, so that the objective is an integer and a bound on it can be rounded
  * up: the coarsest of milli-dollars to micro-dollars an hour that holds every cost exactly
- * (catalog prices have up to five decimals), as long as the objective, about the dearest cost x
- * N x N nodes, stays under COST_OBJ_MAX, where GLPK's pruning tolerance still resolves a unit
- * (mip.c).  When none does, the finest scale under it, with each cost rounded down: every
- * plan's objective is then at most its cost, so a bound still holds for the real costs, but a
- * plan is never called optimal (bounds.c, report_bound). */
-#define COST_OBJ_MAX 1e13
+ * (catalog prices have up to six decimals), as long as the penalty of an unplaced replica,
+ * about the dearest cost x N x N nodes x 2^(priority levels), stays under COST_OBJ_MAX: a plan's
+ * objective is then under 1e14, where GLPK's pruning tolerance still resolves a unit (mip.c),
+ * and the penalties under ctx_build's limit of 4e15.  When none does, the finest scale under
+ * it, with each cost rounded down: every plan's objective is then at most its cost, so a bound
+ * still holds for the real costs, but a plan is never called optimal (bounds.c,
+ * report_bound). */
+#define COST_OBJ_MAX 1e14
 
 static int cost_whole(double x)
 {
@@ -172,10 +174,16 @@ static void cost_scale(sol_ctx *c, double max_nodes)
     double maxcost = 0;
     for (size_t t = 0; t < pb->ntypes; t++)
         maxcost = fmax(maxcost, pb->types[t].cost);
+    int minp = 0, maxp = 0;
+    for (size_t d = 0; d < pb->ndeps; d++) {
+        minp = d == 0 || pb->deps[d].priority < minp ? pb->deps[d].priority : minp;
+        maxp = d == 0 || pb->deps[d].priority > maxp ? pb->deps[d].priority : maxp;
+    }
+    double levels = (double)(1 << (maxp - minp > 20 ? 20 : maxp - minp));
     c->cost_scale = 1e3;
     c->cost_exact = 0;
     for (double s = 1e3; s <= 1e6; s *= 10) {
-        if (s > 1e3 && maxcost * s * max_nodes * max_nodes > COST_OBJ_MAX)
+        if (s > 1e3 && maxcost * s * max_nodes * max_nodes * levels > COST_OBJ_MAX)
             break;
         c->cost_scale = s;
         int exact = 1;
@@ -601,6 +609,8 @@ double primary_bound(const sol_ctx *c, double z)
     /* cost goal: z <= N P + nodes; nodes <= P / min_m when every node costs something */
     double raw = c->min_m > 0 ? z / (c->node_unit + 1.0 / c->min_m) : z / c->node_unit - 1.0;
     double g = c->gm > 0 ? c->gm : 1;
-    double lb = ceil(raw / g - 1e-9) * g;
+    /* less a relative slack: at a micro-dollar scale raw / g reaches 1e9, where 1e-9 is below
+     * the division's rounding (a bound rounded down is still a bound) */
+    double lb = ceil(raw / g - 1e-9 - 1e-12 * fabs(raw / g)) * g;
     return lb > 0 ? lb : 0;
 }
