@@ -39,8 +39,10 @@ for spec in 50:10 200:20 1000:30 2000:40; do
     gap=$(awk -F': ' '/"gap"/ { gsub(",", "", $2); print $2; exit }' "$tmp/out.json")
     exp="- -" asg="- - - -"
     if [ "$have_cbc" = 1 ]; then
-        # fedplan's objective: milli-dollars x (32 x replicas + 1) + nodes
-        exp=$(cbc_run "$tmp/m.mps" | awk -v r="$reps" '{ o = $2; if (o ~ /^[0-9.]+$/) o = sprintf("%.3f", int(o / (32 * r + 1)) / 1000); print $1, o }')
+        # fedplan's objective: cost units x (32 x replicas + 1) + nodes, S cost units a dollar
+        # (the model's name, fedplan_cost_units_per_dollar_S)
+        S=$(awk '/^NAME/ { n = split($2, a, "_"); print a[n]; exit }' "$tmp/m.mps")
+        exp=$(cbc_run "$tmp/m.mps" | awk -v r="$reps" -v S="${S:-1000}" '{ o = $2; if (o ~ /^[0-9.]+$/) o = sprintf("%.4f", int(o / (32 * r + 1)) / S); print $1, o }')
         if [ -n "$assign" ]; then
             cols=$("$assign" "$tmp/f.yaml" "$tmp/a.lp")
             if [ $? -eq 0 ]; then

@@ -31,7 +31,7 @@
  * deployment's replicas covered by its items' arcs.  Each type's graph is closed by one arc
  * from its sink back to its source, as in VPSolver's model: its flow is the type's node count,
  * within the count limit (its bounds) and at the type's cost in the primary objective
- * (milli-dollars over their greatest common divisor, or nodes).  Branch and bound branches on
+ * (cost units over their greatest common divisor, or nodes).  Branch and bound branches on
  * those counts first, the most fractional, while any is fractional (GLPK's branching callback),
  * then on the most fractional arc: a search that decides how many nodes of each type before
  * what they hold proves fleets GLPK's own choice of arcs does not (docs/performance.md, "Third
@@ -796,7 +796,7 @@ static void af_callback(glp_tree *tree, void *info)
     }
 }
 
-/* The primary objective of one node of type t in the model's units (integers): milli-dollars
+/* The primary objective of one node of type t in the model's units (integers): cost units
  * over their gcd for the cost goal, else one per node; *unit: that unit in solver objective
  * units (node_unit times the gcd, or node_unit). */
 static double type_cost(const sol_ctx *c, uint32_t t, double *unit)

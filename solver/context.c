@@ -2,7 +2,7 @@
  * that round").  ctx_build checks the stated limits and discretizes memory: GPU and host
  * memory each in units of their own, exact when the sizes share a divisor that leaves at
  * most 20,000 units, else items rounded up and capacities down; it sets the objective in
- * integer units (milli-dollars and nodes, lexicographic) and the penalty of an unplaced
+ * integer units (cost units of 1e-3 to 1e-6 $/h, and nodes, lexicographic) and the penalty of an unplaced
  * replica.  Also here: the pattern store (a column per pattern, duplicates refused), a
  * plan's nodes as patterns, how many copies of an item one node can hold, the limits every
  * stage asks (time and the work meter, docs/solver.md "Limits: time and work"), and the

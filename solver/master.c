@@ -173,7 +173,10 @@ void master_export(solve_state *s)
         return;
     int ncols = glp_get_num_cols(lp);
     char name[64];
-    glp_set_prob_name(lp, "fedplan");
+    /* the objective's cost unit in the name (the MPS NAME line, the LP file's first comment):
+     * cost units per dollar an hour, docs/solver.md "Costs in whole units" */
+    snprintf(name, sizeof name, "fedplan_cost_units_per_dollar_%.0f", s->c.cost_scale);
+    glp_set_prob_name(lp, name);
     glp_set_obj_name(lp, "cost");
     for (size_t d = 0; d < pb->ndeps; d++) {
         snprintf(name, sizeof name, "cover_%zu", d);

@@ -182,9 +182,9 @@ int integer_program(solve_state *s)
         iocp.br_tech = GLP_BR_DTH;
         iocp.bt_tech = GLP_BT_BLB;
         iocp.mip_gap = pb->gap_limit;
-        /* the objective is integer-valued and large (1000 x cost x N + nodes, around 1e12): a
+        /* the objective is integer-valued and large (S x cost x N + nodes, up to 1e14): a
          * node is pruned when its bound is within tol_obj x (1 + |incumbent|) of the incumbent,
-         * so the default 1e-7 would prune plans better by a few milli-dollars an hour.  A
+         * so the default 1e-7 would prune plans better by a few cost units an hour.  A
          * quarter unit is exact for an integer objective */
         iocp.tol_obj = fmax(0.25 / (1.0 + fabs(s->best_obj)), 1e-15);
         if (iocp.tol_obj > 1e-7)
