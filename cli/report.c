@@ -139,7 +139,7 @@ json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_pla
         json_object_set_new(o, "wall_limited", json_true());
     json_object_set_new(o, "goal", json_string(pb->goal == SOL_GOAL_COST ? "cost" : "nodes"));
     json_t *obj = json_object();
-    json_object_set_new(obj, "cost_per_hour", json_real(round(plan->cost * 1000.0) / 1000.0));
+    json_object_set_new(obj, "cost_per_hour", json_real(round(plan->cost * 1e6) / 1e6));
     json_object_set_new(obj, "cost_per_month", json_real(round(plan->cost * 730.0 * 100.0) / 100.0));
     json_object_set_new(obj, "nodes", json_integer((json_int_t)plan->nnodes));
     json_object_set_new(o, "objective", obj);
@@ -650,7 +650,7 @@ json_t *report_summary_json(const scenario *s, const scn_result *r, const char *
     }
     json_object_set_new(o, "nodes_by_type", json_string(bytype));
     json_object_set_new(o, "nodes", json_integer((json_int_t)plan->nnodes));
-    json_object_set_new(o, "cost_per_hour", json_real(round(plan->cost * 1000.0) / 1000.0));
+    json_object_set_new(o, "cost_per_hour", json_real(round(plan->cost * 1e6) / 1e6));
     json_object_set_new(o, "cost_per_month", json_real(round(plan->cost * 730.0 * 100.0) / 100.0));
     uint64_t cap = 0, used = 0, margin = 0;
     for (size_t n = 0; n < plan->nnodes; n++) {
