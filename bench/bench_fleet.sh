@@ -42,7 +42,7 @@ for spec in 50:10 200:20 1000:30 2000:40; do
         # fedplan's objective: cost units x (32 x replicas + 1) + nodes, S cost units a dollar
         # (the model's name, fedplan_cost_units_per_dollar_S)
         S=$(awk '/^NAME/ { n = split($2, a, "_"); print a[n]; exit }' "$tmp/m.mps")
-        exp=$(cbc_run "$tmp/m.mps" | awk -v r="$reps" -v S="${S:-1000}" '{ o = $2; if (o ~ /^[0-9.]+$/) o = sprintf("%.4f", int(o / (32 * r + 1)) / S); print $1, o }')
+        exp=$(cbc_run "$tmp/m.mps" | awk -v r="$reps" -v S="${S:-1000}" '{ o = $2; if (o ~ /^[0-9.]+$/) o = sprintf("%.6f", int(o / (32 * r + 1)) / S); print $1, o }')
         if [ -n "$assign" ]; then
             cols=$("$assign" "$tmp/f.yaml" "$tmp/a.lp")
             if [ $? -eq 0 ]; then

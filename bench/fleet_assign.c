@@ -1,7 +1,9 @@
 /* fleet_assign.c: the plain reference model of bench/bench_fleet.sh.  A scenario's placement
  * written as an assignment integer program (CPLEX LP format) for CBC: a binary per node
  * slot, per (replica, variant, slot) and per (shard, GPU), capacities in exact bytes,
- * anti-affinity, pinning and availability, the same costs in milli-dollars per hour.
+ * anti-affinity, pinning and availability, costs in milli-dollars per hour (rounded: fedplan
+ * counts them exactly, docs/solver.md "Costs in whole units", so with prices past the
+ * tenth of a cent the two optima may differ by that rounding).
  * Slots per node type: as many as the greedy plan's cost allows (an optimal plan costs no
  * more), and no more than the replicas or the availability.
  * Usage: fleet_assign SCENARIO.yaml OUT.lp   (exit 3: the model would pass 3 M columns) */

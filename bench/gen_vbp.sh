@@ -32,7 +32,7 @@ BEGIN {
     for (k = 1; k <= types; k++) {
         do { i = 1 + rnd(np) } while (i in used)
         used[i] = 1; split(pool[i], f, " ")
-        tn[k] = f[1]; tcap[k] = f[2] * 4; tcost[k] = sprintf("%.3f", f[3]) # milli-dollars, as fedplan counts
+        tn[k] = f[1]; tcap[k] = f[2] * 4; tcost[k] = sprintf("%.3f", f[3]) # milli-dollars: VPSolver's costs are integers
         tcount[k] = rnd(3) == 0 ? 1 + rnd(4) : -1
     }
     big = 1

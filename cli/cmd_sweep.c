@@ -193,8 +193,14 @@ static void mark_changes(json_t *points, const vary *vs, size_t nv)
         long long u0 = json_integer_value(json_object_get(prev, "unplaced")), u1 = json_integer_value(json_object_get(pt, "unplaced"));
         if (n0 != n1)
             snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "nodes %lld -> %lld; ", n0, n1);
-        if (fabs(c0 - c1) > 1e-9)
-            snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "$%.3f -> $%.3f/h; ", c0, c1);
+        if (fabs(c0 - c1) > 1e-9) {
+            /* three decimals, or six where three would print the same */
+            char a[32], b[32];
+            snprintf(a, sizeof a, "%.3f", c0);
+            snprintf(b, sizeof b, "%.3f", c1);
+            int dec = strcmp(a, b) ? 3 : 6;
+            snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "$%.*f -> $%.*f/h; ", dec, c0, dec, c1);
+        }
         if (u0 != u1)
             snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "unplaced %lld -> %lld; ", u0, u1);
         if (s0 && s1 && strcmp(s0, s1) && !buf[0])

@@ -37,6 +37,14 @@ static uint32_t unplaced_replicas(const sol_plan *plan)
     return un;
 }
 
+/* The gap to six decimals, and never 0 when the plan is not met by its bound: a plan a few
+ * micro-dollars from its bound (costs in whole units, docs/solver.md) is not proven */
+static double json_gap(double gap)
+{
+    double g = round(gap * 1e6) / 1e6;
+    return g == 0 && gap > 0 ? 1e-6 : g;
+}
+
 /* bound and gap as JSON: null when there is no bound */
 static json_t *json_bound(const sol_plan *plan, double v)
 {
@@ -146,7 +154,7 @@ json_t *report_plan_json(const scenario *s, const sol_problem *pb, const sol_pla
     json_object_set_new(o, "bound", json_bound(plan, plan->bound));
     json_object_set_new(o, "bound_unit", json_string(bound_in_nodes(pb) ? "nodes" : "dollars_per_hour"));
     json_object_set_new(o, "bound_scope", json_string(scope_name(plan->bound_scope)));
-    json_object_set_new(o, "gap", json_bound(plan, round(plan->gap * 1e6) / 1e6));
+    json_object_set_new(o, "gap", json_bound(plan, json_gap(plan->gap)));
     json_t *nodes = json_array();
     for (size_t n = 0; n < plan->nnodes; n++) {
         const sol_node *nd = &plan->nodes[n];
@@ -679,6 +687,6 @@ json_t *report_summary_json(const scenario *s, const scn_result *r, const char *
     json_object_set_new(o, "headroom_bytes", json_integer((json_int_t)(cap > taken ? cap - taken : 0)));
     json_object_set_new(o, "unplaced", json_integer(unplaced_replicas(plan)));
     json_object_set_new(o, "bound_scope", json_string(scope_name(plan->bound_scope)));
-    json_object_set_new(o, "gap", json_bound(plan, round(plan->gap * 1e6) / 1e6));
+    json_object_set_new(o, "gap", json_bound(plan, json_gap(plan->gap)));
     return o;
 }

@@ -36,8 +36,9 @@
  * then on the most fractional arc: a search that decides how many nodes of each type before
  * what they hold proves fleets GLPK's own choice of arcs does not (docs/performance.md, "Third
  * run").  It covers node types of at most one GPU
- * (CPU nodes, single-GPU instances; multi-GPU nodes need per-GPU structure, not yet here), and
- * only sizes in exact units: with sizes rounded, the graph would be a model of the rounded
+ * (CPU nodes, single-GPU instances; multi-GPU nodes need per-GPU structure, not yet here),
+ * replicas within one node (none that may span nodes), no weights file shared between host
+ * items, and only sizes in exact units: with sizes rounded, the graph would be a model of the rounded
  * problem and its optimum no bound (the step is then not run).  It runs only when every
  * replica is placed in the incumbent.  The incumbent is given to GLPK as its first solution
  * (so branch and bound prunes against it); GLPK's MIP presolver is off because a heuristic
@@ -1095,7 +1096,7 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, d
     /* best projection: the node whose bound, plus the degradation the integer infeasibility of
      * its LP costs at the rate seen so far, promises the best solution.  Best bound explores
      * breadth first and finds the optimum late: on the generated fleet `gpu 300 5 6` the
-     * search proves it in 3.7 s this way and in 11.4 s by best bound, the proof coming as soon
+     * solve proves it at 4.3 s this way and at 12.1 s by best bound, the proof coming as soon
      * as the optimum is found (docs/performance.md, "Fourth run") */
     iocp.bt_tech = GLP_BT_BPH;
     /* no better plan may be pruned: the objective is integral, GLPK prunes a node whose bound

@@ -154,14 +154,15 @@ void ctx_free(sol_ctx *c)
 
 /* Costs in whole units, so that the objective is an integer and a bound on it can be rounded
  * up: the coarsest of milli-dollars to micro-dollars an hour that holds every cost exactly
- * (catalog prices have up to six decimals), as long as the penalty of an unplaced replica,
- * about the dearest cost x N x N nodes x 2^(priority levels), stays under COST_OBJ_MAX: a plan's
- * objective is then under 1e14, where GLPK's pruning tolerance still resolves a unit (mip.c),
- * and the penalties under ctx_build's limit of 4e15.  When none does, the finest scale under
- * it, with each cost rounded down: every plan's objective is then at most its cost, so a bound
- * still holds for the real costs, but a plan is never called optimal (bounds.c,
- * report_bound). */
+ * (catalog prices have up to six decimals), as long as a plan's objective, at most the dearest
+ * cost x N x N nodes, stays under COST_OBJ_MAX, where GLPK's pruning tolerance still resolves
+ * a unit (mip.c), and the penalty of an unplaced replica, that x 2^(priority spread), under
+ * COST_PEN_MAX, below ctx_build's limit of 4e15.  When none does, the finest scale under them,
+ * with each cost rounded down: every plan's objective is then at most its cost, so a bound
+ * still holds for the real costs, but the plan is called optimal only if its real cost meets
+ * that bound (bounds.c, report_bound). */
 #define COST_OBJ_MAX 1e14
+#define COST_PEN_MAX 2e15
 
 static int cost_whole(double x)
 {
@@ -183,7 +184,8 @@ static void cost_scale(sol_ctx *c, double max_nodes)
     c->cost_scale = 1e3;
     c->cost_exact = 0;
     for (double s = 1e3; s <= 1e6; s *= 10) {
-        if (s > 1e3 && maxcost * s * max_nodes * max_nodes * levels > COST_OBJ_MAX)
+        double obj = maxcost * s * max_nodes * max_nodes;
+        if (s > 1e3 && (obj > COST_OBJ_MAX || obj * levels > COST_PEN_MAX))
             break;
         c->cost_scale = s;
         int exact = 1;

@@ -233,11 +233,12 @@ int sol_glpk_fault_selftest(fp_error *err);
 /* The proof step alone (docs/solver.md, "The proof step: compressed arc-flow"), exposed for
  * tests: the problem's arc-flow model solved by GLPK's branch and bound, the greedy plan
  * (sol_greedy) as its first solution.  Returns 1 with *plan its optimal plan (verified; free with sol_plan_free) and *primary its
- * primary objective (cost units: milli-dollars when every cost is a whole number of them, else
- * the finest of 1e-4 to 1e-6 dollars that holds them; nodes for the nodes goal or when every
- * node is free);
- * 0 when the model does not apply (a node type of more than one GPU, sizes that round, a graph
- * too large, a replica that fits nowhere) or was not solved to optimality in the time limit;
+ * primary objective (cost units: the coarsest of 1e-3 to 1e-6 dollars an hour that holds every
+ * cost, docs/solver.md "Costs in whole units"; nodes for the nodes goal or when every node is
+ * free);
+ * 0 when the model does not apply (a node type of more than one GPU, a replica that may span
+ * nodes, a weights file shared between host items, sizes that round, a graph too large, a
+ * replica that fits nowhere) or was not solved to optimality in the time limit;
  * -1 with err filled on an error. */
 int sol_arcflow(const sol_problem *pb, sol_plan *plan, double *primary, fp_error *err);
 
