@@ -85,8 +85,9 @@ int report_bound(const sol_ctx *c, double lb_obj, double vol_placed, sol_plan *p
         lb = prim;
     int cost_goal = c->pb->goal == SOL_GOAL_COST && c->node_unit != 1.0;
     if (cost_goal && !c->cost_exact) {
-        /* costs finer than a micro-dollar were rounded down (context.c, cost_scale): the bound
-         * holds for the real costs, an optimum of the rounded ones is not one of theirs */
+        /* costs were rounded down (finer than the scale the fleet allows, context.c,
+         * cost_scale): the bound holds for the real costs, and the plan is optimal only if its
+         * real cost meets it */
         plan->bound = lb / c->cost_scale;
         plan->gap = plan->cost > 0 ? (plan->cost - plan->bound) / plan->cost : 0;
         if (plan->gap < 1e-12)
