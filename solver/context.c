@@ -169,18 +169,27 @@ static int cost_whole(double x)
     return fabs(x - round(x)) <= 1e-6 + 1e-12 * x;
 }
 
+/* The deployments' lowest priority in *minp, and the spread above it, capped at 20 (the
+ * penalty of an unplaced replica doubles per level up to there) */
+static int priority_spread(const sol_problem *pb, int *minp)
+{
+    int lo = 0, hi = 0;
+    for (size_t d = 0; d < pb->ndeps; d++) {
+        lo = d == 0 || pb->deps[d].priority < lo ? pb->deps[d].priority : lo;
+        hi = d == 0 || pb->deps[d].priority > hi ? pb->deps[d].priority : hi;
+    }
+    *minp = lo;
+    return hi - lo > 20 ? 20 : hi - lo;
+}
+
 static void cost_scale(sol_ctx *c, double max_nodes)
 {
     const sol_problem *pb = c->pb;
     double maxcost = 0;
     for (size_t t = 0; t < pb->ntypes; t++)
         maxcost = fmax(maxcost, pb->types[t].cost);
-    int minp = 0, maxp = 0;
-    for (size_t d = 0; d < pb->ndeps; d++) {
-        minp = d == 0 || pb->deps[d].priority < minp ? pb->deps[d].priority : minp;
-        maxp = d == 0 || pb->deps[d].priority > maxp ? pb->deps[d].priority : maxp;
-    }
-    double levels = (double)(1 << (maxp - minp > 20 ? 20 : maxp - minp));
+    int minp;
+    double levels = (double)(1 << priority_spread(pb, &minp));
     c->cost_scale = 1e3;
     c->cost_exact = 0;
     for (double s = 1e3; s <= 1e6; s *= 10) {
@@ -359,20 +368,14 @@ int ctx_build(sol_ctx *c, const sol_problem *pb, fp_error *err)
     for (size_t t = 0; t < pb->ntypes; t++)
         worst = fmax(worst, c->obj[t]);
     worst = worst * max_nodes + 1.0;
-    int minp = 0, maxp = 0;
-    for (size_t d = 0; d < pb->ndeps; d++) {
-        if (d == 0 || pb->deps[d].priority < minp)
-            minp = pb->deps[d].priority;
-        if (d == 0 || pb->deps[d].priority > maxp)
-            maxp = pb->deps[d].priority;
-    }
+    int minp, spread = priority_spread(pb, &minp);
     for (size_t d = 0; d < pb->ndeps; d++) {
         int rank = pb->deps[d].priority - minp;
         if (rank > 20)
             rank = 20;
         c->penalty[d] = worst * (double)(1 << rank);
     }
-    if (worst * (double)(1 << (maxp - minp > 20 ? 20 : maxp - minp)) > 4e15)
+    if (worst * (double)(1 << spread) > 4e15)
         return fp_fail(err, NULL, 0, 0, "problem too large for exact objective arithmetic (costs x nodes)");
     return 0;
 }
