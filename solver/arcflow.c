@@ -132,6 +132,8 @@ static int ht_put(htab *t, const uint64_t k[4], uint32_t v)
 /* One item of a node type's graph: a variant that may go there, in the type's order. */
 typedef struct af_item {
     uint32_t vi, dep;
+    uint32_t seg;     /* a node type of several GPUs: the GPU whose segment of the graph holds it,
+                       * or the type's GPU count for a host item; else 0 */
     uint64_t g, h;    /* GPU and host memory units */
     uint32_t bound;   /* copies of its deployment one node may hold (anti-affinity); 0: no count */
     uint32_t cap;     /* copies a state counts up to: the anti-affinity bound, else the replicas
@@ -226,6 +228,20 @@ typedef struct s1node {
 static uint32_t key_j(const af_item *items, size_t nit, const s1node *s)
 {
     return s->layer < nit && items[s->layer].bound ? s->j : 0;
+}
+
+/* The state (layer, count, GPU fill, host fill) a path enters the next layer in, from state s
+ * without an item: the count kept while the deployment stays the same, a memory's fill kept
+ * while some layer from there on takes that memory, and the GPU fill emptied where the next
+ * GPU's segment begins (reset).  The sink's key is (nit, 0, 0, 0). */
+static void next_level(const af_item *items, size_t nit, const unsigned char *needs, const unsigned char *reset,
+                       const s1node *s, uint64_t k[4])
+{
+    size_t i = (size_t)s->layer + 1;
+    k[0] = i;
+    k[1] = i < nit && items[i].dep == items[s->layer].dep ? s->j : 0;
+    k[2] = (needs[i] & 1) && !reset[i] ? s->g : 0;
+    k[3] = (needs[i] & 2) ? s->h : 0;
 }
 
 typedef struct s1arc {
@@ -335,8 +351,10 @@ static int add_arc(af_model *m, uint32_t from, uint32_t to, int32_t item, uint32
 /* The incumbent's nodes of type t as paths of its graph, counted on xinit; 0 when some node
  * is not a path (the incumbent is then not given), -1 out of memory. */
 static int map_incumbent(af_model *m, const sol_ctx *c, const sol_plan *inc, uint32_t t, const s1graph *g,
-                         const htab *arcidx, size_t it0, size_t nit, uint32_t sink_local, const unsigned char *needs)
+                         const htab *arcidx, size_t it0, size_t nit, const unsigned char *needs,
+                         const unsigned char *reset)
 {
+    uint32_t gpus = c->pb->types[t].gpus;
     uint32_t *cnt = calloc(nit + 1, sizeof *cnt);
     if (!cnt)
         return -1;
@@ -350,8 +368,10 @@ static int map_incumbent(af_model *m, const sol_ctx *c, const sol_plan *inc, uin
             if (nd->shards[k].shard != 0)
                 continue;
             uint32_t vi = (uint32_t)(c->vi_first[nd->shards[k].dep] + nd->shards[k].variant);
+            /* a type of several GPUs: the item of the shard's GPU's segment */
+            int64_t seg = gpus <= 1 ? 0 : c->vi[vi].on_host ? (int64_t)gpus : nd->shards[k].gpu;
             size_t i = 0;
-            while (i < nit && m->items[it0 + i].vi != vi)
+            while (i < nit && (m->items[it0 + i].vi != vi || (int64_t)m->items[it0 + i].seg != seg))
                 i++;
             if (i == nit)
                 ok = 0;
@@ -380,15 +400,9 @@ static int map_incumbent(af_model *m, const sol_ctx *c, const sol_plan *inc, uin
             }
             if (!ok)
                 break;
-            const s1node *s = &g->nodes[u];
-            int64_t v;
-            if (i + 1 == nit)
-                v = sink_local;
-            else {
-                uint32_t j = m->items[it0 + i + 1].dep == it->dep ? s->j : 0;
-                uint64_t k[4] = {(uint64_t)i + 1, j, (needs[i + 1] & 1) ? s->g : 0, (needs[i + 1] & 2) ? s->h : 0};
-                v = ht_get(&g->idx, k);
-            }
+            uint64_t k[4];
+            next_level(m->items + it0, nit, needs, reset, &g->nodes[u], k);
+            int64_t v = ht_get(&g->idx, k);
             int64_t a = -1;
             if (v >= 0 && g->nodes[u].m == g->nodes[v].m) { /* merged into one node: no arc */
                 u = (uint32_t)v;
@@ -429,7 +443,8 @@ static int cmp_m1(const void *a, const void *b)
 /* The graph whose nodes g->nodes[].m (0..nm) were merged by psi, merged again by phi (the
  * level a path reaches them at, forward from the source: node 0's), keeping phase and count;
  * g->nodes[].m renumbered, *nm2 the nodes left.  0 done, -1 out of memory. */
-static int forward_merge(s1graph *g, const af_item *items, size_t nit, const uint32_t *phase, size_t nm, size_t *nm2)
+static int forward_merge(s1graph *g, const af_item *items, size_t nit, const uint32_t *phase,
+                         const unsigned char *reset, size_t nm, size_t *nm2)
 {
     int rc = -1;
     m1info *info = malloc((nm + 1) * sizeof *info);
@@ -474,8 +489,10 @@ static int forward_merge(s1graph *g, const af_item *items, size_t nit, const uin
             if (b1 == a1)
                 continue;
             uint64_t wg = arc->item >= 0 ? items[arc->item].g : 0, wh = arc->item >= 0 ? items[arc->item].h : 0;
-            if (phi[b1][0] == UINT64_MAX || phi[a1][0] + wg > phi[b1][0])
-                phi[b1][0] = phi[a1][0] + wg;
+            /* into the next GPU's segment: that GPU is empty */
+            uint64_t fg = arc->item < 0 && reset[g->nodes[arc->to].layer] ? 0 : phi[a1][0] + wg;
+            if (phi[b1][0] == UINT64_MAX || fg > phi[b1][0])
+                phi[b1][0] = fg;
             if (phi[b1][1] == UINT64_MAX || phi[a1][1] + wh > phi[b1][1])
                 phi[b1][1] = phi[a1][1] + wh;
         }
@@ -521,7 +538,7 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
     htab mnode = {0}, arcidx = {0};
     s1order *ord = NULL;
     uint32_t *phase = NULL;
-    unsigned char *needs = NULL;
+    unsigned char *needs = NULL, *reset = NULL;
     dep_key *dk = malloc((pb->ndeps + 1) * sizeof *dk);
     m->src[t] = m->sink[t] = -1;
     if (!dk)
@@ -552,36 +569,58 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
     }
     qsort(dk, nd, sizeof *dk, cmp_dep);
     size_t it0 = m->nitems;
-    for (size_t q = 0; q < nd; q++) {
-        const sol_deployment *dp = &pb->deps[dk[q].dep];
-        uint32_t bound = dp->anti_affinity > 0 && (uint32_t)dp->anti_affinity < dp->replicas ? (uint32_t)dp->anti_affinity : 0;
-        for (size_t k = c->vi_first[dk[q].dep]; k < c->vi_first[dk[q].dep] + dp->nvariants; k++) {
-            if (node_bound(c, t, k) == 0)
-                continue;
-            if (m->nitems == m->capitems) {
-                size_t cap = m->capitems ? m->capitems * 2 : 64;
-                af_item *ni = realloc(m->items, cap * sizeof *ni);
-                if (!ni)
-                    goto out;
-                m->items = ni;
-                m->capitems = cap;
+    /* a type of several GPUs: the items once per GPU, each GPU's a segment of the graph (its
+     * GPU variants, all of one shard: af_applies), then the host variants */
+    uint32_t npass = nt->gpus > 1 ? nt->gpus + 1 : 1;
+    for (uint32_t seg = 0; seg < npass; seg++) {
+        for (size_t q = 0; q < nd; q++) {
+            const sol_deployment *dp = &pb->deps[dk[q].dep];
+            uint32_t bound = dp->anti_affinity > 0 && (uint32_t)dp->anti_affinity < dp->replicas ? (uint32_t)dp->anti_affinity : 0;
+            for (size_t k = c->vi_first[dk[q].dep]; k < c->vi_first[dk[q].dep] + dp->nvariants; k++) {
+                if (node_bound(c, t, k) == 0 || (npass > 1 && (seg < nt->gpus) == (c->vi[k].on_host != 0)))
+                    continue;
+                if (m->nitems == m->capitems) {
+                    size_t cap = m->capitems ? m->capitems * 2 : 64;
+                    af_item *ni = realloc(m->items, cap * sizeof *ni);
+                    if (!ni)
+                        goto out;
+                    m->items = ni;
+                    m->capitems = cap;
+                }
+                const vitem *v = &c->vi[k];
+                m->items[m->nitems++] =
+                    (af_item){(uint32_t)k, dk[q].dep, seg, v->on_host ? 0 : v->w, vi_host(v), bound,
+                              bound ? bound : counts ? dp->replicas : 0};
             }
-            const vitem *v = &c->vi[k];
-            m->items[m->nitems++] =
-                (af_item){(uint32_t)k, dk[q].dep, v->on_host ? 0 : v->w, vi_host(v), bound,
-                          bound ? bound : counts ? dp->replicas : 0};
         }
     }
     size_t nit = m->nitems - it0;
+    /* several GPUs: where no host item goes and no node's GPUs can hold replicas whose
+     * processes' host memory passes the node's (every replica's h / w at most H / (GPUs x C):
+     * the GPUs' fill bounds the processes'), host memory never binds and is not tracked */
+    if (npass > 1) {
+        int host_free = 1;
+        for (size_t i = 0; i < nit; i++) {
+            const af_item *it = &m->items[it0 + i];
+            if (it->seg == nt->gpus || (uint64_t)nt->gpus * G * it->h > H * it->g)
+                host_free = 0;
+        }
+        for (size_t i = 0; i < nit && host_free; i++)
+            m->items[it0 + i].h = 0;
+    }
     const af_item *items = m->items + it0;
     /* per layer: does it or a later one take GPU (bit 1) or host memory (bit 2)?  A level
      * entering a layer forgets a memory that nothing from there on takes (its fill there can
      * no longer matter), so that the two memories' levels add rather than multiply */
     needs = calloc(nit + 1, 1);
-    if (!needs)
+    reset = calloc(nit + 1, 1);
+    if (!needs || !reset)
         goto out;
     for (size_t i = nit; i-- > 0;)
         needs[i] = (unsigned char)(needs[i + 1] | (items[i].g ? 1 : 0) | (items[i].h ? 2 : 0));
+    /* where a segment begins: the next GPU's, or the host items' after the GPUs */
+    for (size_t i = 1; i < nit; i++)
+        reset[i] = items[i].seg != items[i - 1].seg;
     /* the states reachable from the empty node, layer by layer (each state's arcs are added
      * when it is taken from the list, so a state's arcs are consecutive) */
     if (ht_alloc(&g.idx, 4096) != 0 || s1_get(&g, 0, 0, 0, 0) < 0)
@@ -604,9 +643,9 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
             if (v < 0 || s1_arc(&g, (uint32_t)v, (int32_t)s.layer) != 0)
                 goto out;
         }
-        int64_t v = s.layer + 1 == nit ? sink
-                                       : s1_get(&g, s.layer + 1, items[s.layer + 1].dep == it->dep ? s.j : 0,
-                                                (needs[s.layer + 1] & 1) ? s.g : 0, (needs[s.layer + 1] & 2) ? s.h : 0);
+        uint64_t nk[4];
+        next_level(items, nit, needs, reset, &s, nk);
+        int64_t v = s1_get(&g, (uint32_t)nk[0], (uint32_t)nk[1], nk[2], nk[3]);
         if (v == -2) {
             rc = 0;
             goto out;
@@ -634,7 +673,7 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
     if (!phase || ht_alloc(&mnode, 4096) != 0)
         goto out;
     for (size_t i = 0, ph = 0; i <= nit; i++) {
-        if (i == nit || (items[i].bound && (i == 0 || items[i - 1].dep != items[i].dep)) ||
+        if (i == nit || reset[i] || (items[i].bound && (i == 0 || items[i - 1].dep != items[i].dep)) ||
             (!items[i].bound && i > 0 && items[i - 1].bound))
             ph++;
         phase[i] = (uint32_t)ph;
@@ -651,8 +690,10 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
                 const s1node *v = &g.nodes[g.arcs[a].to];
                 uint64_t wg = g.arcs[a].item >= 0 ? items[g.arcs[a].item].g : 0;
                 uint64_t wh = g.arcs[a].item >= 0 ? items[g.arcs[a].item].h : 0;
-                if (v->pg - wg < s->pg)
-                    s->pg = v->pg - wg;
+                /* into the next GPU's segment: this GPU may be filled to its capacity */
+                uint64_t vg = g.arcs[a].item < 0 && reset[v->layer] ? G : v->pg;
+                if (vg - wg < s->pg)
+                    s->pg = vg - wg;
                 if (v->ph - wh < s->ph)
                     s->ph = v->ph - wh;
             }
@@ -670,7 +711,7 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
      * path reaches them at, phi(v) = max over arcs u->v of phi(u) + w, phi(source) = 0, and
      * merged again by label (Brandão and Pedroso's final compression).  Every arc keeps
      * phi(v) - phi(u) >= w and phi(sink) <= the capacity, so every path still fits. */
-    int fr = forward_merge(&g, items, nit, phase, nm, &nm);
+    int fr = forward_merge(&g, items, nit, phase, reset, nm, &nm);
     if (fr != 0) {
         rc = fr < 0 ? -1 : 0;
         goto out;
@@ -707,7 +748,7 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
             nx[a] = 0;
         m->xinit = nx;
         /* the arc indices in arcidx are global: map_incumbent adds 1 */
-        int r = map_incumbent(m, c, inc, t, &g, &arcidx, it0, nit, (uint32_t)sink, needs);
+        int r = map_incumbent(m, c, inc, t, &g, &arcidx, it0, nit, needs, reset);
         if (r < 0)
             goto out;
         if (r == 0)
@@ -719,6 +760,7 @@ out:
     free(ord);
     free(phase);
     free(needs);
+    free(reset);
     s1_free(&g);
     ht_free(&mnode);
     ht_free(&arcidx);
@@ -936,7 +978,8 @@ static int flow_to_plan(af_model *m, const sol_ctx *c, sol_plan *out)
                             }
                             sh = ns;
                         }
-                        sh[len++] = (sol_shard){v->dep, next[v->dep]++, v->variant, 0, v->on_host ? -1 : 0};
+                        sh[len++] = (sol_shard){v->dep, next[v->dep]++, v->variant, 0,
+                                                v->on_host ? -1 : (int32_t)m->items[m->arcs[a].item].seg};
                     }
                 }
                 u = m->arcs[a].to;
@@ -984,13 +1027,17 @@ static int af_applies(const sol_ctx *c)
 {
     if (!c->exact_units || c->nshare > 0)
         return 0;
-    for (size_t t = 0; t < c->pb->ntypes; t++) {
-        if (c->pb->types[t].gpus > 1)
-            return 0;
-        for (size_t k = 0; k < c->nvi; k++)
+    for (size_t t = 0; t < c->pb->ntypes; t++)
+        for (size_t k = 0; k < c->nvi; k++) {
             if (span_of(c, k, (uint32_t)t) > 1)
                 return 0;
-    }
+            /* several GPUs: each GPU a segment of the graph, which holds replicas of one GPU
+             * each, and counts a deployment's copies per GPU, not per node */
+            uint32_t d = c->vi[k].dep;
+            if (c->pb->types[t].gpus > 1 && node_bound(c, (uint32_t)t, k) > 0 &&
+                (c->vi[k].tp > 1 || dep_limit(c->pb, d) < c->pb->deps[d].replicas))
+                return 0;
+        }
     return 1;
 }
 

@@ -741,6 +741,137 @@ static void test_arcflow_brute_force(test_ctx *t)
     CHECK(t, zero_limits >= 10);
 }
 
+/* One random instance for the arc-flow model on nodes of several GPUs: one to three
+ * deployments of one to four replicas, on one or two node types of two or three GPUs (zero or
+ * one a quarter of the time; 8-24 GB each, 10-40 GB of host memory, $1-$5.5/h, a count limit
+ * a third of the time).
+ * A deployment has a GPU variant (2-12 GB, its process taking 0-6 GB of host memory), a host
+ * variant (2-16 GB), or both; a fifth of the GPU variants take two GPUs, a quarter of the
+ * deployments have anti-affinity: the two things the model's GPU segments do not hold, where
+ * the step must claim nothing.  Sizes in whole gigabytes: the model is the problem. */
+static void gen_af_multi(uint64_t *seed, af_instance *in)
+{
+    in->nd = 1 + rnd(seed, 3);
+    in->nt = 1 + rnd(seed, 2);
+    for (size_t k = 0; k < in->nt; k++) {
+        sol_node_type *nt = &in->types[k];
+        memset(nt, 0, sizeof *nt);
+        snprintf(nt->name, sizeof nt->name, "type%zu", k);
+        nt->gpus = rnd(seed, 4) ? 2 + rnd(seed, 2) : rnd(seed, 2);
+        nt->gpu_bytes = nt->gpus ? (8 + rnd(seed, 17)) * GB : 0;
+        nt->host_bytes = (10 + rnd(seed, 31)) * GB;
+        nt->cost = 1 + rnd(seed, 5) + 0.5 * rnd(seed, 2);
+        nt->available = rnd(seed, 3) == 0 ? (int64_t)(1 + rnd(seed, 3)) : -1;
+    }
+    for (size_t k = 0; k < in->nd; k++) {
+        sol_deployment *d = &in->deps[k];
+        memset(d, 0, sizeof *d);
+        snprintf(d->name, sizeof d->name, "dep%zu", k);
+        d->replicas = 1 + rnd(seed, 4);
+        d->anti_affinity = rnd(seed, 4) == 0;
+        uint32_t kind = rnd(seed, 3); /* 0 GPU, 1 host, 2 both */
+        if (kind != 1)
+            d->variants[d->nvariants++] =
+                (sol_variant){rnd(seed, 5) == 0 ? 2 : 1, 0, (2 + rnd(seed, 11)) * GB, rnd(seed, 7) * GB, NULL, 0, 0, 0, 0};
+        if (kind != 0)
+            d->variants[d->nvariants++] = (sol_variant){1, 1, (2 + rnd(seed, 15)) * GB, 0, NULL, 0, 0, 0, 0};
+    }
+}
+
+/* The proof step's model on nodes of several GPUs against brute force: where it holds the
+ * problem (no variant of two GPUs, no anti-affinity on a type of several GPUs) and every
+ * replica can be placed, it proves the brute-force optimum with a plan that passes the
+ * verifier; elsewhere it claims nothing.  Optima must put replicas on two GPUs of one node
+ * in some instances (else the segments were never crossed), and the model must hold them. */
+static void test_arcflow_brute_force_multi_gpu(test_ctx *t)
+{
+    uint64_t seed = 4242;
+    int proven = 0, refused = 0, spread = 0, host_binds = 0;
+    for (int inst = 0; inst < 500; inst++) {
+        af_instance in;
+        gen_af_multi(&seed, &in);
+        int goal_nodes = inst % 4 == 3;
+        sol_problem pb = {.deps = in.deps, .ndeps = in.nd, .types = in.types, .ntypes = in.nt,
+                          .goal = goal_nodes ? SOL_GOAL_NODES : SOL_GOAL_COST, .time_limit_s = 10};
+        bf b = {.pb = &pb, .best = 1e18, .node_w = goal_nodes ? 1e6 : 0};
+        bf_solve(&b);
+        /* does the model hold this instance?  Written from the rule, not from the code */
+        int holds = 1;
+        for (size_t k = 0; k < in.nt; k++)
+            for (size_t d = 0; d < in.nd && in.types[k].gpus > 1; d++)
+                for (size_t v = 0; v < in.deps[d].nvariants; v++) {
+                    const sol_variant *va = &in.deps[d].variants[v];
+                    int fits = va->on_host ? va->shard_bytes <= in.types[k].host_bytes
+                                           : va->tp <= in.types[k].gpus && va->shard_bytes <= in.types[k].gpu_bytes &&
+                                                 va->host_bytes <= in.types[k].host_bytes;
+                    if (fits && (va->tp > 1 || (in.deps[d].anti_affinity && in.deps[d].replicas > 1)))
+                        holds = 0;
+                }
+        /* without host memory for the GPU processes: does it bind? */
+        sol_deployment free_deps[4];
+        memcpy(free_deps, in.deps, sizeof free_deps);
+        for (size_t k = 0; k < in.nd; k++)
+            for (size_t v = 0; v < free_deps[k].nvariants; v++)
+                free_deps[k].variants[v].host_bytes = 0;
+        sol_problem hpb = pb;
+        hpb.deps = free_deps;
+        bf hb = b;
+        hb.pb = &hpb;
+        hb.best = 1e18;
+        bf_rec(&hb, 0);
+        sol_plan plan;
+        fp_error e;
+        double primary;
+        int r = sol_arcflow(&pb, &plan, &primary, &e);
+        if (r < 0) {
+            fprintf(stderr, "  instance %d: %s\n", inst, e.msg);
+            t->failures++;
+            continue;
+        }
+        if (!holds || b.best >= 1e18) {
+            refused += !holds;
+            if (r != 0) {
+                fprintf(stderr, "  instance %d: the model does not hold it (or nothing places every replica), "
+                        "arc-flow claims %.0f\n", inst, primary);
+                t->failures++;
+            }
+            sol_plan_free(&plan);
+            continue;
+        }
+        host_binds += hb.best < b.best - 0.5;
+        double want = goal_nodes ? floor(b.best / 1e6) : b.best;
+        double got = 0;
+        for (size_t n = 0; n < plan.nnodes; n++)
+            got += goal_nodes ? 1 : round(in.types[plan.nodes[n].type].cost * 1000.0);
+        if (r != 1 || fabs(primary - want) > 0.5 || fabs(got - want) > 0.5 || plan.nunplaced ||
+            plan_verify(&pb, &plan, &e) != 0) {
+            fprintf(stderr, "  instance %d (goal %s): brute force %.0f, arc-flow rc %d, optimum %.0f, plan %.0f\n", inst,
+                    goal_nodes ? "nodes" : "cost", want, r, primary, got);
+            t->failures++;
+        }
+        proven++;
+        /* a node of the plan with replicas on two of its GPUs */
+        for (size_t n = 0; n < plan.nnodes; n++) {
+            unsigned used = 0;
+            for (size_t k = 0; k < plan.nodes[n].nshards; k++)
+                if (plan.nodes[n].shards[k].gpu >= 0)
+                    used |= 1u << plan.nodes[n].shards[k].gpu;
+            if (used & (used - 1)) {
+                spread++;
+                break;
+            }
+        }
+        sol_plan_free(&plan);
+    }
+    if (getenv("FP_TEST_STATS"))
+        fprintf(stderr, "  %d proven, %d refused, %d with replicas on two GPUs of a node, host memory binds in %d\n",
+                proven, refused, spread, host_binds);
+    CHECK(t, proven > 150);
+    CHECK(t, refused > 40);
+    CHECK(t, spread > 40);
+    CHECK(t, host_binds >= 10);
+}
+
 /* Two fleets where column generation leaves a gap, on CPU nodes of 115 GB at $1.41/h, 131 GB
  * at $3.16/h and 70 GB at $3.31/h (at most three).  The 115 GB node is the cheapest per node
  * and per GB.
@@ -916,16 +1047,26 @@ static void test_arcflow_never_on_rounded_sizes(test_ctx *t)
     CHECK_U64(t, plan.arcflow, 0);
     CHECK(t, plan.bound <= 9.87 + 1e-9);
     sol_plan_free(&plan);
-    /* a node type of two GPUs: not covered, not run */
+    /* a node type of two GPUs (the 70 GB one, 24 GB a GPU) with a replica of two GPUs or a
+     * deployment with anti-affinity that fits it: its GPU segments do not hold them, not run.
+     * Without either, it runs and proves an optimum. */
     sol_node_type gtypes[3];
+    gap_fleet_problem(deps, types, &pb, 0, 1, 0);
     memcpy(gtypes, types, sizeof gtypes);
     gtypes[2].gpus = 2;
     gtypes[2].gpu_bytes = 24 * GB;
-    gap_fleet_problem(deps, types, &pb, 0, 0, 0);
     pb.types = gtypes;
+    deps[20].variants[0].tp = 2; /* 8 GB a GPU */
     CHECK(t, sol_arcflow(&pb, &plan, &primary, &e) == 0);
     CHECK(t, sol_solve(&pb, &plan, &e) == 0);
     CHECK_U64(t, plan.arcflow, 0);
+    sol_plan_free(&plan);
+    deps[20].variants[0].tp = 1;
+    deps[19].anti_affinity = 1; /* 3 replicas of 19 GB */
+    CHECK(t, sol_arcflow(&pb, &plan, &primary, &e) == 0);
+    deps[19].anti_affinity = 0;
+    CHECK(t, sol_arcflow(&pb, &plan, &primary, &e) == 1);
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
     sol_plan_free(&plan);
 }
 
@@ -1803,6 +1944,7 @@ const test_case solver_tests[] = {
     {"solver/brute_force_shared_weights_twins", test_brute_force_shared_weights_twins},
     {"solver/brute_force_shared_weights_sizes_that_round", test_brute_force_shared_weights_odd_sizes},
     {"solver/arcflow_brute_force", test_arcflow_brute_force},
+    {"solver/arcflow_brute_force_multi_gpu", test_arcflow_brute_force_multi_gpu},
     {"solver/arcflow_closes_the_gap", test_arcflow_closes_the_gap},
     {"solver/arcflow_never_on_rounded_sizes", test_arcflow_never_on_rounded_sizes},
     {"solver/integer_volume_bound", test_integer_volume_bound},
