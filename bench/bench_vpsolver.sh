@@ -10,7 +10,7 @@
 # 10 s time limit, VPSolver's solvers with LIMIT seconds (default 60).  Prints a row per
 # instance and the median time ratio fedplan / VPSolver-with-GLPK over the instances both
 # prove; never fails on a timing.  KINDS, SIZES and SEEDS choose the instances (defaults:
-# "ram gpu", "30 100 300", "1 2 3").
+# "ram gpu", "30 100 300", "1 2 3"; KINDS mgpu: multi-GPU instances).
 set -u
 src=${1:?usage: bench_vpsolver.sh VPSOLVER_SRC [FEDPLAN]}
 f=${2:-./fedplan}
@@ -31,6 +31,8 @@ printf '%-4s %4s %5s %4s | %-8s %7s %9s | %-8s %7s %9s %9s | %-8s %7s | %7s\n' k
     fedplan s '$/h' vps-glpk s '$/h' 'bound' vps-cbc s ratio
 : > "$tmp/ratios"
 for kind in ${KINDS:-ram gpu}; do
+    cdiv=1000 # the MVP file's costs: milli-dollars, micro-dollars for mgpu (bench/gen_vbp.sh)
+    [ "$kind" = mgpu ] && cdiv=1000000
     for reps in ${SIZES:-30 100 300}; do
         for seed in ${SEEDS:-1 2 3}; do
             types=$((3 + seed % 4))
@@ -42,13 +44,23 @@ for kind in ${KINDS:-ram gpu}; do
             fst=$(awk -F'"' '/"status"/ { print $4; exit }' "$tmp/f.json")
             fc=$(awk -F': ' '/"cost_per_hour"/ { gsub(",", "", $2); print $2; exit }' "$tmp/f.json")
             s=$(now)
-            "$b/vbp2afg" "$tmp/i.mvp" "$tmp/g.afg" >/dev/null 2>&1 && "$b/afg2mps" "$tmp/g.afg" "$tmp/m.mps" >/dev/null 2>&1
+            # the graph's construction has no limit of its own: LIMIT seconds and 8 GiB at most
+            # (on mgpu fleets of 8-GPU types it can fill the machine's memory)
+            rm -f "$tmp/g.afg" "$tmp/m.mps"
+            (ulimit -v 8388608; timeout "$limit" "$b/vbp2afg" "$tmp/i.mvp" "$tmp/g.afg" >/dev/null 2>&1 &&
+                timeout "$limit" "$b/afg2mps" "$tmp/g.afg" "$tmp/m.mps" >/dev/null 2>&1)
             e=$(now)
             gen=$(echo "$s $e" | awk '{ print $2 - $1 }')
-            set -- $(build/mps_glpk "$tmp/m.mps" "$limit")
+            if [ -s "$tmp/m.mps" ]; then
+                # GLPK checks its limit between steps: a root LP that runs long is cut by timeout
+                r=$(timeout $((limit + 30)) build/mps_glpk "$tmp/m.mps" "$limit")
+                set -- ${r:-limit $((limit + 30)) - -}
+            else
+                set -- no-model 0 - -
+            fi
             gst=$1 gt=$(echo "$2 $gen" | awk '{ printf "%.3f", $1 + $2 }') gobj=$3 gb=$4
             cst=- ct=-
-            if [ $have_cbc -eq 1 ]; then
+            if [ $have_cbc -eq 1 ] && [ -s "$tmp/m.mps" ]; then
                 s=$(now)
                 timeout $((limit + 30)) cbc "$tmp/m.mps" sec "$limit" solve > "$tmp/cbc.log" 2>&1
                 e=$(now)
@@ -62,8 +74,8 @@ for kind in ${KINDS:-ram gpu}; do
             fi
             printf '%-4s %4s %5s %4s | %-8s %7s %9s | %-8s %7s %9s %9s | %-8s %7s | %7s\n' "$kind" "$reps" "$types" \
                 "$seed" "$fst" "$ft" "$fc" "$gst" "$gt" \
-                "$(echo "$gobj" | awk '{ if ($1 == "-") print "-"; else printf "%.3f", $1 / 1000 }')" \
-                "$(echo "$gb" | awk '{ if ($1 == "-" || $1 == "nan") print "-"; else printf "%.3f", $1 / 1000 }')" \
+                "$(echo "$gobj $cdiv" | awk '{ if ($1 == "-") print "-"; else printf "%.3f", $1 / $2 }')" \
+                "$(echo "$gb $cdiv" | awk '{ if ($1 == "-" || $1 == "nan") print "-"; else printf "%.3f", $1 / $2 }')" \
                 "$cst" "$ct" "$ratio"
         done
     done

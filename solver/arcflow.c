@@ -35,10 +35,14 @@
  * those counts first, the most fractional, while any is fractional (GLPK's branching callback),
  * then on the most fractional arc: a search that decides how many nodes of each type before
  * what they hold proves fleets GLPK's own choice of arcs does not (docs/performance.md, "Third
- * run").  It covers node types of at most one GPU
- * (CPU nodes, single-GPU instances; multi-GPU nodes need per-GPU structure, not yet here),
- * replicas within one node (none that may span nodes), no weights file shared between host
- * items, and only sizes in exact units: with sizes rounded, the graph would be a model of the rounded
+ * run").  A node type of G > 1 GPUs has a segment of its graph per GPU, one after the other:
+ * a path fills a GPU, steps to the next segment (the GPU fill emptied, the host fill carried),
+ * and after the last GPU takes the type's host items; each segment is a phase merging never
+ * crosses, and in the labels the step to the next segment counts as a full GPU (psi) and an
+ * empty one (phi).  Segments hold replicas of one GPU and count copies per GPU, so a type of
+ * several GPUs that a tensor-parallel variant or an anti-affinity deployment may use keeps
+ * the step out.  It covers replicas within one node (none that may span nodes), no weights
+ * file shared between host items, and only sizes in exact units: with sizes rounded, the graph would be a model of the rounded
  * problem and its optimum no bound (the step is then not run).  It runs only when every
  * replica is placed in the incumbent.  The incumbent is given to GLPK as its first solution
  * (so branch and bound prunes against it); GLPK's MIP presolver is off because a heuristic
@@ -525,6 +529,65 @@ out:
     return rc;
 }
 
+/* ---------------------------------------------------------------- sizes: exact, or a relaxation
+ * In exact units (c->exact_units) the model's sizes are the context's.  Otherwise the context
+ * rounds sizes up and capacities down (a restriction, whose optimum is no bound), so the model
+ * takes its own: every size rounded down to its unit and every capacity up.  Every plan then
+ * fits the model, whose optimum is a bound on every plan, but a solution of the model may not
+ * fit the nodes: it is kept only when plan_verify passes it. */
+
+static uint64_t ceil_div(uint64_t a, uint64_t b)
+{
+    return a / b + (a % b != 0);
+}
+
+/* Type t's capacities in the model's units: a GPU's (0 without GPUs) and the host's. */
+static void af_caps(const sol_ctx *c, uint32_t t, uint64_t *G, uint64_t *H)
+{
+    const sol_node_type *nt = &c->pb->types[t];
+    if (c->exact_units) {
+        *G = nt->gpus ? c->gcap[t] : 0;
+        *H = c->hcap[t];
+    } else {
+        *G = nt->gpus ? ceil_div(nt->gpu_bytes, c->gunit) : 0;
+        *H = ceil_div(nt->host_bytes, c->hunit);
+    }
+}
+
+/* Variant k's sizes in the model's units: GPU memory per shard (0 for a host item) and host
+ * memory (a host item's size, a GPU replica's process). */
+static void af_sizes(const sol_ctx *c, size_t k, uint64_t *g, uint64_t *h)
+{
+    const vitem *v = &c->vi[k];
+    if (c->exact_units) {
+        *g = v->on_host ? 0 : v->w;
+        *h = vi_host(v);
+    } else if (v->on_host) {
+        *g = 0;
+        *h = vbytes(c, (uint32_t)k) / c->hunit;
+    } else {
+        *g = vbytes(c, (uint32_t)k) / c->gunit;
+        *h = vhost_bytes(c, (uint32_t)k) / c->hunit;
+    }
+}
+
+/* May variant k go on type t in the model?  In exact units where it fits (node_bound); in
+ * a relaxation where its rounded-down sizes fit the rounded-up capacities. */
+static int af_fits(const sol_ctx *c, uint32_t t, size_t k)
+{
+    if (c->exact_units)
+        return node_bound(c, t, k) > 0;
+    const vitem *v = &c->vi[k];
+    const sol_deployment *d = &c->pb->deps[v->dep];
+    const sol_node_type *nt = &c->pb->types[t];
+    uint64_t G, H, g, h;
+    if (!sol_variant_allowed(d, &d->variants[v->variant], t))
+        return 0;
+    af_caps(c, t, &G, &H);
+    af_sizes(c, k, &g, &h);
+    return v->on_host ? h <= H : v->tp <= nt->gpus && v->tp <= 32 && g <= G && h <= H;
+}
+
 /* One node type's graph, built, compressed and appended to the model (its items too).
  * 1 done, 0 too large (the model is not run), -1 out of memory. */
 static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan *inc, size_t *budget_arcs,
@@ -532,7 +595,8 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
 {
     const sol_problem *pb = c->pb;
     const sol_node_type *nt = &pb->types[t];
-    uint64_t G = nt->gpus ? c->gcap[t] : 0, H = c->hcap[t];
+    uint64_t G, H;
+    af_caps(c, t, &G, &H);
     int rc = -1;
     s1graph g = {0};
     htab mnode = {0}, arcidx = {0};
@@ -552,8 +616,9 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
         double size = -1;
         int uses_g = 0, uses_h = 0;
         for (size_t k = c->vi_first[d]; k < c->vi_first[d] + pb->deps[d].nvariants; k++)
-            if (node_bound(c, t, k) > 0) {
-                uint64_t wg = c->vi[k].on_host ? 0 : c->vi[k].w, wh = vi_host(&c->vi[k]);
+            if (af_fits(c, t, k)) {
+                uint64_t wg, wh;
+                af_sizes(c, k, &wg, &wh);
                 double sg = G ? (double)wg / (double)G : 0;
                 double sh = H ? (double)wh / (double)H : 0;
                 size = fmax(size, fmax(sg, sh));
@@ -577,7 +642,7 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
             const sol_deployment *dp = &pb->deps[dk[q].dep];
             uint32_t bound = dp->anti_affinity > 0 && (uint32_t)dp->anti_affinity < dp->replicas ? (uint32_t)dp->anti_affinity : 0;
             for (size_t k = c->vi_first[dk[q].dep]; k < c->vi_first[dk[q].dep] + dp->nvariants; k++) {
-                if (node_bound(c, t, k) == 0 || (npass > 1 && (seg < nt->gpus) == (c->vi[k].on_host != 0)))
+                if (!af_fits(c, t, k) || (npass > 1 && (seg < nt->gpus) == (c->vi[k].on_host != 0)))
                     continue;
                 if (m->nitems == m->capitems) {
                     size_t cap = m->capitems ? m->capitems * 2 : 64;
@@ -587,10 +652,14 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
                     m->items = ni;
                     m->capitems = cap;
                 }
-                const vitem *v = &c->vi[k];
-                m->items[m->nitems++] =
-                    (af_item){(uint32_t)k, dk[q].dep, seg, v->on_host ? 0 : v->w, vi_host(v), bound,
-                              bound ? bound : counts ? dp->replicas : 0};
+                uint64_t wg, wh;
+                af_sizes(c, k, &wg, &wh);
+                if (wg == 0 && wh == 0) { /* a size below the unit: an item for nothing, not run */
+                    rc = 0;
+                    goto out;
+                }
+                m->items[m->nitems++] = (af_item){(uint32_t)k, dk[q].dep, seg, wg, wh, bound,
+                                                  bound ? bound : counts ? dp->replicas : 0};
             }
         }
     }
@@ -1018,14 +1087,14 @@ out:
     return -1;
 }
 
-/* Can the model be built for this problem?  Node types of at most one GPU, sizes in exact
- * units, no weights file shared between host items (a node's fill would then depend on
+/* Can the model be built for this problem?  Types of several GPUs only where what may go
+ * there takes one GPU and has no anti-affinity, sizes in exact units, no weights file shared between host items (a node's fill would then depend on
  * which files it holds, which these levels do not track), and no replica that may span
  * nodes (the graphs hold replicas within one node: with a spanning variant left out, the
  * model would be a restriction, and its optimum or bound no bound). */
 static int af_applies(const sol_ctx *c)
 {
-    if (!c->exact_units || c->nshare > 0)
+    if (c->nshare > 0)
         return 0;
     for (size_t t = 0; t < c->pb->ntypes; t++)
         for (size_t k = 0; k < c->nvi; k++) {
@@ -1034,7 +1103,7 @@ static int af_applies(const sol_ctx *c)
             /* several GPUs: each GPU a segment of the graph, which holds replicas of one GPU
              * each, and counts a deployment's copies per GPU, not per node */
             uint32_t d = c->vi[k].dep;
-            if (c->pb->types[t].gpus > 1 && node_bound(c, (uint32_t)t, k) > 0 &&
+            if (c->pb->types[t].gpus > 1 && af_fits(c, (uint32_t)t, k) &&
                 (c->vi[k].tp > 1 || dep_limit(c->pb, d) < c->pb->deps[d].replicas))
                 return 0;
         }
@@ -1356,13 +1425,17 @@ int sol_arcflow(const sol_problem *pb, sol_plan *plan, double *primary, fp_error
     }
     rc = 0;
     if (m->res.proven) {
-        /* GLPK's better plan, or the greedy plan it proved optimal */
+        /* GLPK's better plan, or the greedy plan: optimal when it meets the proven optimum (in
+         * a relaxation the model's optimum may fit no nodes: then it is a bound only) */
         sol_plan *best = m->res.have_plan ? &m->res.plan : &m->inc;
-        if (best->nunplaced == 0) {
+        double unit;
+        (void)type_cost(&c, 0, &unit);
+        *primary = primary_of(&c, m->res.primary);
+        rc = 2;
+        if (best->nunplaced == 0 && fabs(model_obj(&c, best) * unit - m->res.primary) < 0.5 * unit) {
             *plan = *best;
             memset(best, 0, sizeof *best);
             plan->status = SOL_OPTIMAL;
-            *primary = primary_of(&c, m->res.primary);
             rc = 1;
         }
     }

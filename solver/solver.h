@@ -236,9 +236,13 @@ int sol_glpk_fault_selftest(fp_error *err);
  * primary objective (cost units: the coarsest of 1e-3 to 1e-6 dollars an hour that holds every
  * cost, docs/solver.md "Costs in whole units"; nodes for the nodes goal or when every node is
  * free);
- * 0 when the model does not apply (a node type of more than one GPU, a replica that may span
- * nodes, a weights file shared between host items, sizes that round, a graph too large, a
- * replica that fits nowhere) or was not solved to optimality in the time limit;
+ * 2 with *primary a bound on every plan's primary objective and no plan, when the model's
+ * optimum was proven but no plan meets it (sizes that round: the model is a relaxation,
+ * docs/solver.md);
+ * 0 when the model does not apply (a type of several GPUs that a replica of several GPUs or
+ * an anti-affinity deployment may use, a replica that may span nodes, a weights file shared
+ * between host items, a graph too large, a size below the unit, a replica that fits nowhere)
+ * or was not solved to optimality in the time limit;
  * -1 with err filled on an error. */
 int sol_arcflow(const sol_problem *pb, sol_plan *plan, double *primary, fp_error *err);
 

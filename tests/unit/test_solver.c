@@ -872,6 +872,76 @@ static void test_arcflow_brute_force_multi_gpu(test_ctx *t)
     CHECK(t, host_binds >= 10);
 }
 
+/* The proof step on sizes that round (the model a relaxation: sizes rounded down, capacities
+ * up) against brute force: instances of both generators above, every capacity up to 8 MB
+ * less and every size up to 8 MB more than whole gigabytes (the context's units are then
+ * 2 MB or so, and round).  The step may prove the brute-force optimum with a plan meeting it
+ * (1), prove only a bound, at most the optimum (2), or claim nothing (0); never a plan or a
+ * bound past the optimum.  It must prove the optimum in most instances. */
+static void test_arcflow_brute_force_rounded(test_ctx *t)
+{
+    uint64_t seed = 777;
+    int optimal = 0, bound_only = 0, feasible = 0;
+    for (int inst = 0; inst < 400; inst++) {
+        af_instance in;
+        if (inst % 2)
+            gen_af_multi(&seed, &in);
+        else
+            gen_af_instance(&seed, &in);
+        for (size_t k = 0; k < in.nt; k++) {
+            if (in.types[k].gpus)
+                in.types[k].gpu_bytes -= rnd(&seed, 8000000);
+            in.types[k].host_bytes -= rnd(&seed, 8000000);
+        }
+        for (size_t k = 0; k < in.nd; k++)
+            for (size_t v = 0; v < in.deps[k].nvariants; v++) {
+                in.deps[k].variants[v].shard_bytes += rnd(&seed, 8000000);
+                if (in.deps[k].variants[v].host_bytes)
+                    in.deps[k].variants[v].host_bytes += rnd(&seed, 8000000);
+            }
+        int goal_nodes = inst % 3 == 2;
+        sol_problem pb = {.deps = in.deps, .ndeps = in.nd, .types = in.types, .ntypes = in.nt,
+                          .goal = goal_nodes ? SOL_GOAL_NODES : SOL_GOAL_COST, .time_limit_s = 10};
+        bf b = {.pb = &pb, .best = 1e18, .node_w = goal_nodes ? 1e6 : 0};
+        bf_solve(&b);
+        sol_plan plan;
+        fp_error e;
+        double primary;
+        int r = sol_arcflow(&pb, &plan, &primary, &e);
+        if (r < 0) {
+            fprintf(stderr, "  instance %d: %s\n", inst, e.msg);
+            t->failures++;
+            continue;
+        }
+        if (b.best >= 1e18) {
+            if (r == 1) {
+                fprintf(stderr, "  instance %d: nothing places every replica, arc-flow gives a plan\n", inst);
+                t->failures++;
+            }
+            sol_plan_free(&plan);
+            continue;
+        }
+        feasible++;
+        double want = goal_nodes ? floor(b.best / 1e6) : b.best;
+        double got = 0;
+        for (size_t n = 0; n < plan.nnodes; n++)
+            got += goal_nodes ? 1 : round(in.types[plan.nodes[n].type].cost * 1000.0);
+        if ((r == 1 && (fabs(primary - want) > 0.5 || fabs(got - want) > 0.5 || plan.nunplaced ||
+                        plan_verify(&pb, &plan, &e) != 0)) ||
+            (r == 2 && (primary > want + 0.5 || plan.nnodes))) {
+            fprintf(stderr, "  instance %d (goal %s): brute force %.0f, arc-flow rc %d, optimum %.0f, plan %.0f\n", inst,
+                    goal_nodes ? "nodes" : "cost", want, r, primary, got);
+            t->failures++;
+        }
+        optimal += r == 1;
+        bound_only += r == 2;
+        sol_plan_free(&plan);
+    }
+    if (getenv("FP_TEST_STATS"))
+        fprintf(stderr, "  %d placeable, %d proven optimal, %d a bound only\n", feasible, optimal, bound_only);
+    CHECK(t, optimal > feasible / 2);
+}
+
 /* Two fleets where column generation leaves a gap, on CPU nodes of 115 GB at $1.41/h, 131 GB
  * at $3.16/h and 70 GB at $3.31/h (at most three).  The 115 GB node is the cheapest per node
  * and per GB.
@@ -1031,7 +1101,11 @@ static void test_integer_volume_bound(test_ctx *t)
     check_gap_fleet(t, 0, 0, 7, 9.87);
 }
 
-static void test_arcflow_never_on_rounded_sizes(test_ctx *t)
+/* With every size 7 bytes larger the context's units round, and the proof step runs as a
+ * relaxation (sizes rounded down, capacities up): the fleet's optimum, 7 x $1.41 = $9.87/h,
+ * still holds (the 7 nodes have room for the 147 bytes), the model proves it and the greedy
+ * plan or its own meets it. */
+static void test_arcflow_relaxation_on_rounded_sizes(test_ctx *t)
 {
     sol_deployment deps[21];
     sol_node_type types[3];
@@ -1040,12 +1114,59 @@ static void test_arcflow_never_on_rounded_sizes(test_ctx *t)
     sol_plan plan;
     fp_error e;
     double primary;
-    CHECK(t, sol_arcflow(&pb, &plan, &primary, &e) == 0);
-    CHECK(t, plan.nnodes == 0 && primary < 0);
+    CHECK(t, sol_arcflow(&pb, &plan, &primary, &e) == 1);
+    CHECK(t, fabs(primary - 9870) < 0.5);
+    CHECK(t, plan_verify(&pb, &plan, &e) == 0);
+    sol_plan_free(&plan);
     CHECK(t, sol_solve(&pb, &plan, &e) == 0);
     CHECK(t, plan_verify(&pb, &plan, &e) == 0);
-    CHECK_U64(t, plan.arcflow, 0);
+    CHECK(t, plan.status == SOL_OPTIMAL);
     CHECK(t, plan.bound <= 9.87 + 1e-9);
+    sol_plan_free(&plan);
+    /* where rounding up loses the optimum: two replicas of 20 GB less and more a byte fill a
+     * 40 GB node exactly, but in 2 MB units rounded up (10,000 + 10,001 > 20,000) they take
+     * two nodes.  Rounded down (9,999 + 10,000 <= 20,000) the relaxation proves one node, and
+     * its plan, checked in bytes, is that node.  On two GPUs of 20 GB, four replicas of 10 GB
+     * less and more a byte: the relaxation proves one node; its plan may pair the larger two
+     * on a GPU (20 GB and 2 bytes: no plan), a bound only then */
+    sol_deployment tight[4];
+    sol_node_type one;
+    memset(tight, 0, sizeof tight);
+    memset(&one, 0, sizeof one);
+    snprintf(one.name, sizeof one.name, "ram-40");
+    one.host_bytes = 40 * GB;
+    one.cost = 1;
+    one.available = -1;
+    for (int k = 0; k < 2; k++) {
+        snprintf(tight[k].name, sizeof tight[k].name, "half%d", k);
+        tight[k].replicas = 1;
+        tight[k].nvariants = 1;
+        tight[k].variants[0] = (sol_variant){1, 1, 20 * GB + (k ? 1 : -1), 0, NULL, 0, 0, 0, 0};
+    }
+    sol_problem tpb = {.deps = tight, .ndeps = 2, .types = &one, .ntypes = 1, .goal = SOL_GOAL_COST,
+                       .time_limit_s = 10};
+    CHECK(t, sol_arcflow(&tpb, &plan, &primary, &e) == 1);
+    CHECK(t, fabs(primary - 1000) < 0.5);
+    CHECK_U64(t, plan.nnodes, 1);
+    CHECK(t, plan_verify(&tpb, &plan, &e) == 0);
+    sol_plan_free(&plan);
+    CHECK(t, sol_solve(&tpb, &plan, &e) == 0);
+    CHECK(t, plan.status == SOL_OPTIMAL);
+    CHECK_U64(t, plan.nnodes, 1);
+    sol_plan_free(&plan);
+    one.gpus = 2;
+    one.gpu_bytes = 20 * GB;
+    for (int k = 0; k < 4; k++) {
+        snprintf(tight[k].name, sizeof tight[k].name, "quarter%d", k);
+        tight[k].replicas = 1;
+        tight[k].nvariants = 1;
+        tight[k].variants[0] = (sol_variant){1, 0, 10 * GB + (k % 2 ? 1 : -1), 0, NULL, 0, 0, 0, 0};
+    }
+    tpb.ndeps = 4;
+    int r = sol_arcflow(&tpb, &plan, &primary, &e);
+    CHECK(t, r == 1 || r == 2);
+    CHECK(t, fabs(primary - 1000) < 0.5);
+    CHECK(t, r == 2 || (plan.nnodes == 1 && plan_verify(&tpb, &plan, &e) == 0));
     sol_plan_free(&plan);
     /* a node type of two GPUs (the 70 GB one, 24 GB a GPU) with a replica of two GPUs or a
      * deployment with anti-affinity that fits it: its GPU segments do not hold them, not run.
@@ -1945,8 +2066,9 @@ const test_case solver_tests[] = {
     {"solver/brute_force_shared_weights_sizes_that_round", test_brute_force_shared_weights_odd_sizes},
     {"solver/arcflow_brute_force", test_arcflow_brute_force},
     {"solver/arcflow_brute_force_multi_gpu", test_arcflow_brute_force_multi_gpu},
+    {"solver/arcflow_brute_force_rounded", test_arcflow_brute_force_rounded},
     {"solver/arcflow_closes_the_gap", test_arcflow_closes_the_gap},
-    {"solver/arcflow_never_on_rounded_sizes", test_arcflow_never_on_rounded_sizes},
+    {"solver/arcflow_relaxation_on_rounded_sizes", test_arcflow_relaxation_on_rounded_sizes},
     {"solver/integer_volume_bound", test_integer_volume_bound},
     {"solver/arcflow_many_small_replicas", test_arcflow_many_small_replicas},
     {"solver/arcflow_anti_affinity_in_merged_levels", test_arcflow_anti_affinity_in_merged_levels},
