@@ -41,9 +41,10 @@
  * crosses, and in the labels the step to the next segment counts as a full GPU (psi) and an
  * empty one (phi).  Segments hold replicas of one GPU and count copies per GPU, so a type of
  * several GPUs that a tensor-parallel variant or an anti-affinity deployment may use keeps
- * the step out.  It covers replicas within one node (none that may span nodes), no weights
- * file shared between host items, and only sizes in exact units: with sizes rounded, the graph would be a model of the rounded
- * problem and its optimum no bound (the step is then not run).  It runs only when every
+ * the step out.  It covers replicas within one node (none that may span nodes) and no
+ * weights file shared between host items.  Where sizes round (the context's units are not
+ * exact), the model rounds them down and the capacities up: a relaxation, whose optimum is a
+ * bound but whose solutions may not fit (af_caps, af_sizes).  It runs only when every
  * replica is placed in the incumbent.  The incumbent is given to GLPK as its first solution
  * (so branch and bound prunes against it); GLPK's MIP presolver is off because a heuristic
  * solution is read in the presolved problem's columns (glp_ios_heur_sol), and the objective
@@ -1088,8 +1089,9 @@ out:
 }
 
 /* Can the model be built for this problem?  Types of several GPUs only where what may go
- * there takes one GPU and has no anti-affinity, sizes in exact units, no weights file shared between host items (a node's fill would then depend on
- * which files it holds, which these levels do not track), and no replica that may span
+ * there takes one GPU and has no anti-affinity, no weights file shared between host items
+ * (a node's fill would then depend on which files it holds, which these levels do not
+ * track), and no replica that may span
  * nodes (the graphs hold replicas within one node: with a spanning variant left out, the
  * model would be a restriction, and its optimum or bound no bound). */
 static int af_applies(const sol_ctx *c)
