@@ -151,8 +151,10 @@ static void plan_body(fp_tbuf *b, const json_t *plan)
     else
         fp_tb_printf(b, "bound %s%.*f%s%s, gap %.1f %%.</p>\n", strcmp(str(plan, "bound_unit"), "nodes") ? "$" : "",
                   strcmp(str(plan, "bound_unit"), "nodes") ? 3 : 0,
-                  /* dollars to a tenth of a cent, rounded down unless the plan is optimal: still a bound */
-                  strcmp(str(plan, "bound_unit"), "nodes") && strcmp(str(plan, "status"), "optimal")
+                  /* dollars to a tenth of a cent, rounded down unless it is the plan's own cost
+                   * (optimal, or met for the placed replicas): still a bound */
+                  strcmp(str(plan, "bound_unit"), "nodes") && strcmp(str(plan, "status"), "optimal") &&
+                          num(plan, "gap") != 0
                       ? floor(num(plan, "bound") * 1000.0 + 1e-6) / 1000.0
                       : num(plan, "bound"),
                   strcmp(str(plan, "bound_unit"), "nodes") ? "/h" : " node(s)",

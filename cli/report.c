@@ -449,8 +449,11 @@ void report_plan_table(const scenario *s, const sol_problem *pb, const sol_plan 
         if (bound_in_nodes(pb))
             printf("bound %.0f node%s", plan->bound, plan->bound == 1 ? "" : "s");
         else
-            /* to a tenth of a cent, rounded down unless it is the plan's own cost: still a bound */
-            printf("bound $%.3f/h", plan->status == SOL_OPTIMAL ? plan->bound : floor(plan->bound * 1000.0 + 1e-6) / 1000.0);
+            /* to a tenth of a cent, rounded down unless it is the plan's own cost (optimal, or met
+             * for the placed replicas): still a bound */
+            printf("bound $%.3f/h", plan->status == SOL_OPTIMAL || plan->gap == 0
+                                        ? plan->bound
+                                        : floor(plan->bound * 1000.0 + 1e-6) / 1000.0);
         printf("%s, gap %.1f %%\n", plan->bound_scope == SOL_BOUND_PLACED ? " for the placed replicas" : "",
                plan->gap * 100.0);
     }

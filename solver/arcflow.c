@@ -44,8 +44,10 @@
  * the step out.  It covers replicas within one node (none that may span nodes) and no
  * weights file shared between host items.  Where sizes round (the context's units are not
  * exact), the model rounds them down and the capacities up: a relaxation, whose optimum is a
- * bound but whose solutions may not fit (af_caps, af_sizes).  It runs only when every
- * replica is placed in the incumbent.  The incumbent is given to GLPK as its first solution
+ * bound but whose solutions may not fit (af_caps, af_sizes).  It runs only when the
+ * incumbent places every replica that fits some node type; the deployments that fit none are
+ * left out of the model (their rows need nothing), and their penalty, the same in every plan,
+ * is added to the bound (find_nowhere).  The incumbent is given to GLPK as its first solution
  * (so branch and bound prunes against it); GLPK's MIP presolver is off because a heuristic
  * solution is read in the presolved problem's columns (glp_ios_heur_sol), and the objective
  * tolerance is set below one unit so that no better plan is pruned.  A proven optimum is a
@@ -178,6 +180,8 @@ struct af_model {
     double *xinit;       /* the incumbent as a flow, 1-based over the arcs */
     double *xbest;       /* GLPK's best solution over its tries, 1-based over the arcs */
     int inject;          /* xinit holds the whole incumbent */
+    unsigned char *nowhere; /* per deployment: it fits no node type (its replicas are left out) */
+    double pen0;            /* their penalty, in every plan (solver objective units) */
     size_t back0;        /* the first of the types' back arcs (sink to source), the last arcs */
     int *row_of;         /* per merged node: its conservation row */
     int *ia, *ja;
@@ -196,6 +200,7 @@ void arcflow_free(af_model *m)
     sol_plan_free(&m->res.plan);
     sol_plan_free(&m->inc);
     free(m->items);
+    free(m->nowhere);
     free(m->arcs);
     free(m->src);
     free(m->sink);
@@ -940,7 +945,7 @@ static int load_lp(af_model *m, const sol_ctx *c)
     glp_set_obj_dir(m->lp, GLP_MIN);
     glp_add_rows(m->lp, nrows);
     for (size_t d = 0; d < pb->ndeps; d++)
-        glp_set_row_bnds(m->lp, (int)d + 1, GLP_LO, (double)pb->deps[d].replicas, 0);
+        glp_set_row_bnds(m->lp, (int)d + 1, GLP_LO, m->nowhere[d] ? 0 : (double)pb->deps[d].replicas, 0);
     for (size_t v = 0; v < m->nnodes; v++)
         glp_set_row_bnds(m->lp, m->row_of[v], GLP_FX, 0, 0);
     glp_add_cols(m->lp, (int)m->narcs);
@@ -1112,19 +1117,57 @@ static int af_applies(const sol_ctx *c)
     return 1;
 }
 
+/* Per deployment in nowhere (ndeps bytes): 1 when no variant fits any node type in the model
+ * (every plan leaves its replicas unplaced, and pays their penalty).  Returns that penalty,
+ * in solver objective units. */
+static double find_nowhere(const sol_ctx *c, unsigned char *nowhere)
+{
+    double pen = 0;
+    for (size_t d = 0; d < c->pb->ndeps; d++) {
+        nowhere[d] = 1;
+        for (size_t k = c->vi_first[d]; k < c->vi_first[d] + c->pb->deps[d].nvariants && nowhere[d]; k++)
+            for (uint32_t t = 0; t < c->pb->ntypes && nowhere[d]; t++)
+                if (af_fits(c, t, k))
+                    nowhere[d] = 0;
+        if (nowhere[d])
+            pen += c->penalty[d] * (double)c->pb->deps[d].replicas;
+    }
+    return pen;
+}
+
+/* Does plan p leave unplaced only replicas that fit nowhere?  (The model covers every other
+ * replica: a plan that leaves one of them out is not a solution of it.)  -1 out of memory. */
+static int only_nowhere_unplaced(const sol_ctx *c, const sol_plan *p)
+{
+    if (p->nunplaced == 0)
+        return 1;
+    unsigned char *nowhere = malloc(c->pb->ndeps + 1);
+    if (!nowhere)
+        return -1;
+    find_nowhere(c, nowhere);
+    int ok = 1;
+    for (size_t u = 0; u < p->nunplaced; u++)
+        if (!nowhere[p->unplaced[u].dep])
+            ok = 0;
+    free(nowhere);
+    return ok;
+}
+
 /* A model to build: freed by arcflow_free (even after a GLPK error).  NULL out of memory. */
-static af_model *af_new(size_t ntypes)
+static af_model *af_new(const sol_ctx *c)
 {
     af_model *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
-    m->ntypes = ntypes;
-    m->src = malloc((ntypes + 1) * sizeof *m->src);
-    m->sink = malloc((ntypes + 1) * sizeof *m->sink);
-    if (!m->src || !m->sink) {
+    m->ntypes = c->pb->ntypes;
+    m->src = malloc((m->ntypes + 1) * sizeof *m->src);
+    m->sink = malloc((m->ntypes + 1) * sizeof *m->sink);
+    m->nowhere = malloc(c->pb->ndeps + 1);
+    if (!m->src || !m->sink || !m->nowhere) {
         arcflow_free(m);
         return NULL;
     }
+    m->pen0 = find_nowhere(c, m->nowhere);
     return m;
 }
 
@@ -1314,11 +1357,12 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, d
 }
 
 /* The incumbent's primary objective in the model's units (integers); -1 when some replica is
- * unplaced (the model has no slack: any solution is better). */
-static double model_obj(const sol_ctx *c, const sol_plan *p)
+ * unplaced (the model has no slack: any solution is better), unless nowhere_ok and it fits
+ * nowhere. */
+static double model_obj(const sol_ctx *c, const sol_plan *p, int nowhere_ok)
 {
     double o = 0, unit;
-    if (p->nunplaced)
+    if (p->nunplaced && (!nowhere_ok || only_nowhere_unplaced(c, p) != 1))
         return -1;
     for (size_t n = 0; n < p->nnodes; n++)
         o += type_cost(c, p->nodes[n].type, &unit);
@@ -1332,10 +1376,10 @@ static double model_obj(const sol_ctx *c, const sol_plan *p)
  * secondary part: at least P / (the dearest node) nodes for the cost goal, P nodes' least cost
  * for the nodes goal (a plan of a larger primary objective is above that anyway: the secondary
  * part stays below node_unit). */
-static int raise_bound(solve_state *s, double primary)
+static int raise_bound(solve_state *s, double primary, double pen0)
 {
     const sol_ctx *c = &s->c;
-    double p = primary_of(c, primary), lb = primary;
+    double p = primary_of(c, primary), lb = primary + pen0;
     if (c->node_unit != 1.0)
         lb += s->pb->goal == SOL_GOAL_COST ? (c->max_m > 0 ? ceil(p / c->max_m - 1e-9) : 0) : p * c->min_m;
     if (lb <= s->lb_obj)
@@ -1351,12 +1395,18 @@ int arcflow_step(solve_state *s, double share)
     sol_ctx *c = &s->c;
     /* once: a second run on graphs without the demand counts proved nothing the first did not
      * once the types' node counts had their own arcs (docs/performance.md, "Third run") */
-    if (s->arcflow_tried || s->best.nunplaced || !af_applies(c) || ctx_over(c) ||
-        good_enough(c, &s->vb, s->lb_obj, s->best_obj))
+    if (s->arcflow_tried || !af_applies(c) || ctx_over(c) || good_enough(c, &s->vb, s->lb_obj, s->best_obj))
+        return 0;
+    /* replicas that fit no node type are left out of the model (every plan pays their
+     * penalty); any other replica unplaced: not run */
+    int only = only_nowhere_unplaced(c, &s->best);
+    if (only < 0)
+        return fp_fail(s->err, NULL, 0, 0, "out of memory");
+    if (!only)
         return 0;
     s->arcflow_tried = 1;
-    s->af = af_new(s->pb->ntypes);
-    if (!s->af || af_run(c, &s->best, model_obj(c, &s->best), share, 1, s->af) != 0) {
+    s->af = af_new(c);
+    if (!s->af || af_run(c, &s->best, model_obj(c, &s->best, 1), share, 1, s->af) != 0) {
         arcflow_free(s->af);
         s->af = NULL;
         return fp_fail(s->err, NULL, 0, 0, "out of memory");
@@ -1374,11 +1424,11 @@ int arcflow_step(solve_state *s, double share)
         }
     }
     if (res->proven) {
-        if (raise_bound(s, res->primary))
+        if (raise_bound(s, res->primary, s->af->pen0))
             s->arcflow = 2;
         else if (s->arcflow != 2)
             s->arcflow = 3; /* proven, but the bound already said as much */
-    } else if (res->bound > 0 && raise_bound(s, res->bound))
+    } else if (res->bound > 0 && raise_bound(s, res->bound, s->af->pen0))
         s->arcflow = 4; /* no proof, but the search raised the bound */
     arcflow_free(s->af);
     s->af = NULL;
@@ -1406,10 +1456,15 @@ int sol_arcflow(const sol_problem *pb, sol_plan *plan, double *primary, fp_error
         ctx_free(&c);
         return 0;
     }
-    m = af_new(pb->ntypes);
+    m = af_new(&c);
     if (!m) {
         ctx_free(&c);
         return fp_fail(err, NULL, 0, 0, "out of memory");
+    }
+    if (m->pen0 > 0) { /* a replica fits nowhere: no plan places every one */
+        arcflow_free(m);
+        ctx_free(&c);
+        return 0;
     }
     glp_term_out(GLP_OFF);
     glp_term_hook(glpk_quiet, NULL);
@@ -1421,7 +1476,7 @@ int sol_arcflow(const sol_problem *pb, sol_plan *plan, double *primary, fp_error
         goto out;
     }
     glp_error_hook(glpk_hook, &guard);
-    if (ctx_greedy(&c, &m->inc) != 0 || af_run(&c, m->inc.nunplaced ? NULL : &m->inc, model_obj(&c, &m->inc), 1.0, 1, m) != 0) {
+    if (ctx_greedy(&c, &m->inc) != 0 || af_run(&c, m->inc.nunplaced ? NULL : &m->inc, model_obj(&c, &m->inc, 0), 1.0, 1, m) != 0) {
         fp_fail(err, NULL, 0, 0, "out of memory");
         goto out;
     }
@@ -1434,7 +1489,7 @@ int sol_arcflow(const sol_problem *pb, sol_plan *plan, double *primary, fp_error
         (void)type_cost(&c, 0, &unit);
         *primary = primary_of(&c, m->res.primary);
         rc = 2;
-        if (best->nunplaced == 0 && fabs(model_obj(&c, best) * unit - m->res.primary) < 0.5 * unit) {
+        if (best->nunplaced == 0 && fabs(model_obj(&c, best, 0) * unit - m->res.primary) < 0.5 * unit) {
             *plan = *best;
             memset(best, 0, sizeof *best);
             plan->status = SOL_OPTIMAL;

@@ -942,6 +942,72 @@ static void test_arcflow_brute_force_rounded(test_ctx *t)
     CHECK(t, optimal > feasible / 2);
 }
 
+/* Replicas that fit no node type leave the proof step running on the rest: instances of both
+ * generators above with one more deployment of two replicas too large for any node (1 TB on
+ * a GPU); the whole solve leaves exactly those two unplaced, its bound for the placed replicas
+ * is never above the brute-force optimum of the instance without them, and it is proven
+ * there (the step's optimum raising the bound) in some instances, with a plan at that optimum. */
+static void test_arcflow_leaves_out_what_fits_nowhere(test_ctx *t)
+{
+    uint64_t seed = 99;
+    int proven_by_step = 0, compared = 0;
+    for (int inst = 0; inst < 1000; inst++) {
+        af_instance in;
+        if (inst % 2)
+            gen_af_multi(&seed, &in);
+        else
+            gen_af_instance(&seed, &in);
+        sol_problem pb = {.deps = in.deps, .ndeps = in.nd, .types = in.types, .ntypes = in.nt,
+                          .goal = SOL_GOAL_COST, .time_limit_s = 10};
+        bf b = {.pb = &pb, .best = 1e18};
+        bf_solve(&b);
+        if (b.best >= 1e18)
+            continue;
+        sol_deployment deps[5];
+        memcpy(deps, in.deps, in.nd * sizeof deps[0]);
+        sol_deployment *huge = &deps[in.nd];
+        memset(huge, 0, sizeof *huge);
+        snprintf(huge->name, sizeof huge->name, "huge");
+        huge->replicas = 2;
+        huge->nvariants = 1;
+        huge->variants[0] = (sol_variant){1, 0, 1000 * GB, 0, NULL, 0, 0, 0, 0};
+        sol_problem hpb = pb;
+        hpb.deps = deps;
+        hpb.ndeps = in.nd + 1;
+        sol_plan plan;
+        fp_error e;
+        if (sol_solve(&hpb, &plan, &e) != 0) {
+            fprintf(stderr, "  instance %d: %s\n", inst, e.msg);
+            t->failures++;
+            continue;
+        }
+        compared++;
+        double got = 0;
+        for (size_t n = 0; n < plan.nnodes; n++)
+            got += round(in.types[plan.nodes[n].type].cost * 1000.0);
+        double bound = plan.bound * 1000.0;
+        int left_out = plan.nunplaced == 1 && plan.unplaced[0].dep == in.nd && plan.unplaced[0].count == 2;
+        if (!left_out || plan.bound_scope != SOL_BOUND_PLACED || bound > b.best + 0.5 || got < b.best - 0.5 ||
+            plan_verify(&hpb, &plan, &e) != 0) {
+            fprintf(stderr, "  instance %d: brute force %.0f, plan %.0f, bound %.3f, arc-flow %d\n", inst, b.best, got,
+                    bound, plan.arcflow);
+            t->failures++;
+        }
+        if (plan.arcflow == 2 && bound > b.best - 0.5) {
+            proven_by_step++;
+            if (fabs(got - b.best) > 0.5) {
+                fprintf(stderr, "  instance %d: proven %.0f by the step, plan %.0f\n", inst, b.best, got);
+                t->failures++;
+            }
+        }
+        sol_plan_free(&plan);
+    }
+    if (getenv("FP_TEST_STATS"))
+        fprintf(stderr, "  %d compared, %d proven by the step\n", compared, proven_by_step);
+    CHECK(t, compared > 500);
+    CHECK(t, proven_by_step >= 5);
+}
+
 /* Two fleets where column generation leaves a gap, on CPU nodes of 115 GB at $1.41/h, 131 GB
  * at $3.16/h and 70 GB at $3.31/h (at most three).  The 115 GB node is the cheapest per node
  * and per GB.
@@ -2067,6 +2133,7 @@ const test_case solver_tests[] = {
     {"solver/arcflow_brute_force", test_arcflow_brute_force},
     {"solver/arcflow_brute_force_multi_gpu", test_arcflow_brute_force_multi_gpu},
     {"solver/arcflow_brute_force_rounded", test_arcflow_brute_force_rounded},
+    {"solver/arcflow_leaves_out_what_fits_nowhere", test_arcflow_leaves_out_what_fits_nowhere},
     {"solver/arcflow_closes_the_gap", test_arcflow_closes_the_gap},
     {"solver/arcflow_relaxation_on_rounded_sizes", test_arcflow_relaxation_on_rounded_sizes},
     {"solver/integer_volume_bound", test_integer_volume_bound},
