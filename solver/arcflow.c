@@ -183,6 +183,12 @@ struct af_model {
     unsigned char *nowhere; /* per deployment: it fits no node type (its replicas are left out) */
     double pen0;            /* their penalty, in every plan (solver objective units) */
     size_t back0;        /* the first of the types' back arcs (sink to source), the last arcs */
+    uint32_t *per_path;  /* per type: GPUs of a node that are each a path (its GPUs independent bins:
+                          * a flow of k is k GPUs, on ceil(k / G) nodes, counted by a column of
+                          * their own), or 1: a path is a node */
+    int *node_col;       /* per type with per_path > 1: its node count's column (after the arcs), else 0 */
+    size_t nnode_cols;
+    uint32_t *inc_paths; /* per type: the incumbent's paths mapped (its non-empty GPUs, or nodes) */
     int *row_of;         /* per merged node: its conservation row */
     int *ia, *ja;
     double *ar;
@@ -204,6 +210,9 @@ void arcflow_free(af_model *m)
     free(m->arcs);
     free(m->src);
     free(m->sink);
+    free(m->per_path);
+    free(m->node_col);
+    free(m->inc_paths);
     free(m->xinit);
     free(m->xbest);
     free(m->row_of);
@@ -364,22 +373,25 @@ static int map_incumbent(af_model *m, const sol_ctx *c, const sol_plan *inc, uin
                          const htab *arcidx, size_t it0, size_t nit, const unsigned char *needs,
                          const unsigned char *reset)
 {
-    uint32_t gpus = c->pb->types[t].gpus;
+    uint32_t gpus = c->pb->types[t].gpus, per = m->per_path[t];
     uint32_t *cnt = calloc(nit + 1, sizeof *cnt);
     if (!cnt)
         return -1;
     int ok = 1;
-    for (size_t n = 0; n < inc->nnodes && ok; n++) {
-        const sol_node *nd = &inc->nodes[n];
+    /* a path per node, or per GPU of a node whose GPUs are each a path (its empty GPUs none) */
+    for (size_t np = 0; np < inc->nnodes * per && ok; np++) {
+        const sol_node *nd = &inc->nodes[np / per];
         if (nd->type != t)
             continue;
         memset(cnt, 0, (nit + 1) * sizeof *cnt);
+        int any = 0;
         for (size_t k = 0; k < nd->nshards && ok; k++) {
-            if (nd->shards[k].shard != 0)
+            if (nd->shards[k].shard != 0 || (per > 1 && nd->shards[k].gpu != (int32_t)(np % per)))
                 continue;
+            any = 1;
             uint32_t vi = (uint32_t)(c->vi_first[nd->shards[k].dep] + nd->shards[k].variant);
             /* a type of several GPUs: the item of the shard's GPU's segment */
-            int64_t seg = gpus <= 1 ? 0 : c->vi[vi].on_host ? (int64_t)gpus : nd->shards[k].gpu;
+            int64_t seg = gpus <= 1 || per > 1 ? 0 : c->vi[vi].on_host ? (int64_t)gpus : nd->shards[k].gpu;
             size_t i = 0;
             while (i < nit && (m->items[it0 + i].vi != vi || (int64_t)m->items[it0 + i].seg != seg))
                 i++;
@@ -388,6 +400,9 @@ static int map_incumbent(af_model *m, const sol_ctx *c, const sol_plan *inc, uin
             else
                 cnt[i]++;
         }
+        if (!any)
+            continue;
+        m->inc_paths[t]++;
         /* the path: from the source, each layer's copies, then on */
         uint32_t u = 0;
         for (size_t i = 0; i < nit && ok; i++) {
@@ -640,9 +655,25 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
     }
     qsort(dk, nd, sizeof *dk, cmp_dep);
     size_t it0 = m->nitems;
-    /* a type of several GPUs: the items once per GPU, each GPU's a segment of the graph (its
-     * GPU variants, all of one shard: af_applies), then the host variants */
-    uint32_t npass = nt->gpus > 1 ? nt->gpus + 1 : 1;
+    /* a type of several GPUs whose host memory cannot bind (no host item may go there, and
+     * every replica's h / w is at most H / (GPUs x C): the GPUs' fill bounds the processes')
+     * is GPUs x a GPU: its GPUs are independent bins, the graph is a GPU's and a path a GPU
+     * (af_run counts the nodes).  Any other type of several GPUs has the items once per GPU,
+     * each GPU's a segment of the graph (its GPU variants, all of one shard: af_applies), then
+     * the host variants */
+    int bins = 0;
+    if (nt->gpus > 1) {
+        bins = 1;
+        for (size_t k = 0; k < c->nvi && bins; k++)
+            if (af_fits(c, t, k)) {
+                uint64_t wg, wh;
+                af_sizes(c, k, &wg, &wh);
+                if (c->vi[k].on_host || (uint64_t)nt->gpus * G * wh > H * wg)
+                    bins = 0;
+            }
+    }
+    m->per_path[t] = bins ? nt->gpus : 1;
+    uint32_t npass = nt->gpus > 1 && !bins ? nt->gpus + 1 : 1;
     for (uint32_t seg = 0; seg < npass; seg++) {
         for (size_t q = 0; q < nd; q++) {
             const sol_deployment *dp = &pb->deps[dk[q].dep];
@@ -670,19 +701,8 @@ static int build_type(af_model *m, const sol_ctx *c, uint32_t t, const sol_plan 
         }
     }
     size_t nit = m->nitems - it0;
-    /* several GPUs: where no host item goes and no node's GPUs can hold replicas whose
-     * processes' host memory passes the node's (every replica's h / w at most H / (GPUs x C):
-     * the GPUs' fill bounds the processes'), host memory never binds and is not tracked */
-    if (npass > 1) {
-        int host_free = 1;
-        for (size_t i = 0; i < nit; i++) {
-            const af_item *it = &m->items[it0 + i];
-            if (it->seg == nt->gpus || (uint64_t)nt->gpus * G * it->h > H * it->g)
-                host_free = 0;
-        }
-        for (size_t i = 0; i < nit && host_free; i++)
-            m->items[it0 + i].h = 0;
-    }
+    for (size_t i = 0; i < nit && bins; i++) /* host memory never binds: not tracked */
+        m->items[it0 + i].h = 0;
     const af_item *items = m->items + it0;
     /* per layer: does it or a later one take GPU (bit 1) or host memory (bit 2)?  A level
      * entering a layer forgets a memory that nothing from there on takes (its fill there can
@@ -932,7 +952,7 @@ static int load_lp(af_model *m, const sol_ctx *c)
     const sol_problem *pb = c->pb;
     double unit;
     m->row_of = calloc(m->nnodes + 1, sizeof *m->row_of);
-    size_t nz = 4 * m->narcs + 1;
+    size_t nz = 4 * m->narcs + 2 * m->nnode_cols + 1;
     m->ia = malloc(nz * sizeof *m->ia);
     m->ja = malloc(nz * sizeof *m->ja);
     m->ar = malloc(nz * sizeof *m->ar);
@@ -941,21 +961,43 @@ static int load_lp(af_model *m, const sol_ctx *c)
     int nrows = (int)pb->ndeps;
     for (size_t v = 0; v < m->nnodes; v++)
         m->row_of[v] = ++nrows;
+    int link0 = nrows; /* then a row per node column: GPUs - G x nodes <= 0 */
+    nrows += (int)m->nnode_cols;
     m->lp = glp_create_prob();
     glp_set_obj_dir(m->lp, GLP_MIN);
     glp_add_rows(m->lp, nrows);
+    for (int r = link0 + 1; r <= nrows; r++)
+        glp_set_row_bnds(m->lp, r, GLP_UP, 0, 0);
     for (size_t d = 0; d < pb->ndeps; d++)
         glp_set_row_bnds(m->lp, (int)d + 1, GLP_LO, m->nowhere[d] ? 0 : (double)pb->deps[d].replicas, 0);
     for (size_t v = 0; v < m->nnodes; v++)
         glp_set_row_bnds(m->lp, m->row_of[v], GLP_FX, 0, 0);
-    glp_add_cols(m->lp, (int)m->narcs);
+    glp_add_cols(m->lp, (int)(m->narcs + m->nnode_cols));
     int k = 0;
+    for (uint32_t t = 0; t < pb->ntypes; t++) {
+        int col = m->node_col[t];
+        if (!col)
+            continue;
+        glp_set_col_kind(m->lp, col, GLP_IV);
+        glp_set_col_bnds(m->lp, col, GLP_LO, 0, 0);
+        glp_set_obj_coef(m->lp, col, type_cost(c, t, &unit));
+        int64_t av = pb->types[t].available;
+        if (av >= 0)
+            glp_set_col_bnds(m->lp, col, av > 0 ? GLP_DB : GLP_FX, 0, (double)av);
+        m->ia[++k] = link0 + (col - (int)m->narcs);
+        m->ja[k] = col;
+        m->ar[k] = -(double)m->per_path[t];
+    }
     for (size_t a = 0; a < m->narcs; a++) {
         const af_arc *arc = &m->arcs[a];
         int col = (int)a + 1;
         glp_set_col_kind(m->lp, col, GLP_IV);
         glp_set_col_bnds(m->lp, col, GLP_LO, 0, 0);
-        if (a >= m->back0) {
+        if (a >= m->back0 && m->node_col[arc->type]) { /* GPUs: the node column pays */
+            m->ia[++k] = link0 + (m->node_col[arc->type] - (int)m->narcs);
+            m->ja[k] = col;
+            m->ar[k] = 1;
+        } else if (a >= m->back0) {
             glp_set_obj_coef(m->lp, col, type_cost(c, arc->type, &unit));
             int64_t av = pb->types[arc->type].available;
             if (av >= 0)
@@ -1019,6 +1061,8 @@ static int flow_to_plan(af_model *m, const sol_ctx *c, sol_plan *out)
     for (size_t t = 0; t < pb->ntypes; t++) {
         if (m->src[t] < 0)
             continue;
+        uint32_t per = m->per_path[t];
+        size_t kpath = 0; /* the type's paths with something on them */
         for (;;) {
             /* one unit of flow from the source to the sink */
             uint32_t u = (uint32_t)m->src[t];
@@ -1060,6 +1104,22 @@ static int flow_to_plan(af_model *m, const sol_ctx *c, sol_plan *out)
                 u = m->arcs[a].to;
             }
             if (len == 0) {
+                free(sh);
+                continue;
+            }
+            /* a type whose GPUs are each a path: path k is GPU k % G of the type's node k / G */
+            for (size_t i = 0; i < len && per > 1; i++)
+                sh[i].gpu = (int32_t)(kpath % per);
+            if (per > 1 && kpath++ % per != 0) {
+                sol_node *nd = &out->nodes[out->nnodes - 1];
+                sol_shard *ns = realloc(nd->shards, (nd->nshards + len) * sizeof *ns);
+                if (!ns) {
+                    free(sh);
+                    goto out;
+                }
+                memcpy(ns + nd->nshards, sh, len * sizeof *sh);
+                nd->shards = ns;
+                nd->nshards += len;
                 free(sh);
                 continue;
             }
@@ -1163,7 +1223,10 @@ static af_model *af_new(const sol_ctx *c)
     m->src = malloc((m->ntypes + 1) * sizeof *m->src);
     m->sink = malloc((m->ntypes + 1) * sizeof *m->sink);
     m->nowhere = malloc(c->pb->ndeps + 1);
-    if (!m->src || !m->sink || !m->nowhere) {
+    m->per_path = malloc((m->ntypes + 1) * sizeof *m->per_path);
+    m->node_col = calloc(m->ntypes + 1, sizeof *m->node_col);
+    m->inc_paths = calloc(m->ntypes + 1, sizeof *m->inc_paths);
+    if (!m->src || !m->sink || !m->nowhere || !m->per_path || !m->node_col || !m->inc_paths) {
         arcflow_free(m);
         return NULL;
     }
@@ -1205,15 +1268,29 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, d
     for (uint32_t t = 0; t < pb->ntypes; t++)
         if (m->src[t] >= 0 && add_arc(m, (uint32_t)m->sink[t], (uint32_t)m->src[t], -1, t) != 0)
             return -1;
+    /* a type whose GPUs are each a path: its back arc counts GPUs, a column of its own its
+     * nodes (after the arcs), at most GPUs x nodes of the first */
+    for (uint32_t t = 0; t < pb->ntypes; t++)
+        if (m->src[t] >= 0 && m->per_path[t] > 1)
+            m->node_col[t] = (int)(m->narcs + ++m->nnode_cols);
     if (m->inject) {
         double *nx = realloc(m->xinit, (m->narcs + 1) * sizeof *nx);
         if (!nx)
             return -1;
         m->xinit = nx;
-        for (size_t a = m->back0; a < m->narcs; a++) {
-            nx[a + 1] = 0;
-            for (size_t n = 0; n < inc->nnodes; n++)
-                nx[a + 1] += inc->nodes[n].type == m->arcs[a].type;
+        for (size_t a = m->back0; a < m->narcs; a++)
+            nx[a + 1] = m->inc_paths[m->arcs[a].type];
+        if (m->nnode_cols) {
+            nx = realloc(m->xinit, (m->narcs + m->nnode_cols + 1) * sizeof *nx);
+            if (!nx)
+                return -1;
+            m->xinit = nx;
+            for (uint32_t t = 0; t < pb->ntypes; t++)
+                if (m->node_col[t]) {
+                    nx[m->node_col[t]] = 0;
+                    for (size_t n = 0; n < inc->nnodes; n++)
+                        nx[m->node_col[t]] += inc->nodes[n].type == t;
+                }
         }
     }
     if (load_lp(m, c) != 0)
@@ -1438,7 +1515,9 @@ int arcflow_step(solve_state *s, double share)
 
 /* ---------------------------------------------------------------- for tests */
 
-int sol_arcflow(const sol_problem *pb, sol_plan *plan, double *primary, fp_error *err)
+/* sol_arcflow, with the greedy plan as the first solution (start) or without (then a plan is
+ * always GLPK's own, turned back into nodes) */
+static int arcflow_alone(const sol_problem *pb, sol_plan *plan, double *primary, fp_error *err, int start)
 {
     sol_ctx c;
     glpk_guard guard;
@@ -1476,7 +1555,9 @@ int sol_arcflow(const sol_problem *pb, sol_plan *plan, double *primary, fp_error
         goto out;
     }
     glp_error_hook(glpk_hook, &guard);
-    if (ctx_greedy(&c, &m->inc) != 0 || af_run(&c, m->inc.nunplaced ? NULL : &m->inc, model_obj(&c, &m->inc, 0), 1.0, 1, m) != 0) {
+    if (ctx_greedy(&c, &m->inc) != 0 ||
+        af_run(&c, start && !m->inc.nunplaced ? &m->inc : NULL, start ? model_obj(&c, &m->inc, 0) : -1, 1.0, 1, m) !=
+            0) {
         fp_fail(err, NULL, 0, 0, "out of memory");
         goto out;
     }
@@ -1484,12 +1565,12 @@ int sol_arcflow(const sol_problem *pb, sol_plan *plan, double *primary, fp_error
     if (m->res.proven) {
         /* GLPK's better plan, or the greedy plan: optimal when it meets the proven optimum (in
          * a relaxation the model's optimum may fit no nodes: then it is a bound only) */
-        sol_plan *best = m->res.have_plan ? &m->res.plan : &m->inc;
+        sol_plan *best = m->res.have_plan ? &m->res.plan : start ? &m->inc : NULL;
         double unit;
         (void)type_cost(&c, 0, &unit);
         *primary = primary_of(&c, m->res.primary);
         rc = 2;
-        if (best->nunplaced == 0 && fabs(model_obj(&c, best, 0) * unit - m->res.primary) < 0.5 * unit) {
+        if (best && best->nunplaced == 0 && fabs(model_obj(&c, best, 0) * unit - m->res.primary) < 0.5 * unit) {
             *plan = *best;
             memset(best, 0, sizeof *best);
             plan->status = SOL_OPTIMAL;
@@ -1501,4 +1582,14 @@ out:
     arcflow_free(m);
     ctx_free(&c);
     return rc;
+}
+
+int sol_arcflow(const sol_problem *pb, sol_plan *plan, double *primary, fp_error *err)
+{
+    return arcflow_alone(pb, plan, primary, err, 1);
+}
+
+int sol_arcflow_cold(const sol_problem *pb, sol_plan *plan, double *primary, fp_error *err)
+{
+    return arcflow_alone(pb, plan, primary, err, 0);
 }

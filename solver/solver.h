@@ -245,6 +245,9 @@ int sol_glpk_fault_selftest(fp_error *err);
  * or was not solved to optimality in the time limit;
  * -1 with err filled on an error. */
 int sol_arcflow(const sol_problem *pb, sol_plan *plan, double *primary, fp_error *err);
+/* The same without the greedy plan as a first solution: a plan returned is always the model's
+ * own solution turned back into nodes (for tests of that turning back). */
+int sol_arcflow_cold(const sol_problem *pb, sol_plan *plan, double *primary, fp_error *err);
 
 /* Whether every node type is free (each cost under half a micro-dollar an hour): the cost goal
  * then counts nodes, and its bound is in nodes. */

@@ -850,6 +850,21 @@ static void test_arcflow_brute_force_multi_gpu(test_ctx *t)
             t->failures++;
         }
         proven++;
+        /* without the greedy plan as a start: the plan is the model's own solution, turned back
+         * into nodes (a GPU per path, or a node per path over its GPUs' segments) */
+        sol_plan cold;
+        double cprimary;
+        int rc = sol_arcflow_cold(&pb, &cold, &cprimary, &e);
+        double cgot = 0;
+        for (size_t n = 0; n < cold.nnodes; n++)
+            cgot += goal_nodes ? 1 : round(in.types[cold.nodes[n].type].cost * 1000.0);
+        if (rc != 1 || fabs(cprimary - want) > 0.5 || fabs(cgot - want) > 0.5 || cold.nunplaced ||
+            plan_verify(&pb, &cold, &e) != 0) {
+            fprintf(stderr, "  instance %d (goal %s, cold): brute force %.0f, arc-flow rc %d, optimum %.0f, plan %.0f\n",
+                    inst, goal_nodes ? "nodes" : "cost", want, rc, cprimary, cgot);
+            t->failures++;
+        }
+        sol_plan_free(&cold);
         /* a node of the plan with replicas on two of its GPUs */
         for (size_t n = 0; n < plan.nnodes; n++) {
             unsigned used = 0;
