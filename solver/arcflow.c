@@ -35,13 +35,15 @@
  * those counts first, the most fractional, while any is fractional (GLPK's branching callback),
  * then on the most fractional arc: a search that decides how many nodes of each type before
  * what they hold proves fleets GLPK's own choice of arcs does not (docs/performance.md, "Third
- * run").  A node type of G > 1 GPUs has a segment of its graph per GPU, one after the other:
- * a path fills a GPU, steps to the next segment (the GPU fill emptied, the host fill carried),
- * and after the last GPU takes the type's host items; each segment is a phase merging never
- * crosses, and in the labels the step to the next segment counts as a full GPU (psi) and an
- * empty one (phi).  Segments hold replicas of one GPU and count copies per GPU, so a type of
- * several GPUs that a tensor-parallel variant or an anti-affinity deployment may use keeps
- * the step out.  It covers replicas within one node (none that may span nodes) and no
+ * run").  A node type of G > 1 GPUs whose host memory cannot bind is G independent bins: its
+ * graph is one GPU's, a path a GPU, and a column of its own counts the nodes (GPUs <= G x
+ * nodes, per_path).  Any other type of G > 1 GPUs has a segment of its graph per GPU, one
+ * after the other: a path fills a GPU, steps to the next segment (the GPU fill emptied, the
+ * host fill carried), and after the last GPU takes the type's host items; each segment is a
+ * phase merging never crosses, and in the labels the step to the next segment counts as a
+ * full GPU (psi) and an empty one (phi).  Both hold replicas of one GPU and count copies per
+ * GPU, so a type of several GPUs that a tensor-parallel variant or an anti-affinity
+ * deployment may use keeps the step out.  It covers replicas within one node (none that may span nodes) and no
  * weights file shared between host items.  Where sizes round (the context's units are not
  * exact), the model rounds them down and the capacities up: a relaxation, whose optimum is a
  * bound but whose solutions may not fit (af_caps, af_sizes).  It runs only when the
