@@ -75,7 +75,10 @@ static void enum_rec(enumer *e, size_t k);
 static void enum_copy(enumer *e, size_t k, uint32_t shard, uint32_t from)
 {
     const vitem *v = &e->c->vi[e->cand[k]];
-    if (e->failed || e->budget-- <= 0 || ((e->budget & 1023) == 0 && (ctx_work(e->c, 1024 * SOL_W_DFS), ctx_stopped(e->c)))) {
+    /* every 1,024 search nodes: their work counted, and the listing given up when the solve
+     * must end (its limit, a stop signal) */
+    if (e->failed || e->budget-- <= 0 ||
+        ((e->budget & 1023) == 0 && (ctx_work(e->c, 1024 * SOL_W_DFS), ctx_stopped(e->c) || ctx_over(e->c)))) {
         if (!e->failed)
             e->failed = 1;
         return;
