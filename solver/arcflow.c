@@ -1232,6 +1232,8 @@ static af_model *af_new(const sol_ctx *c)
         arcflow_free(m);
         return NULL;
     }
+    for (size_t t = 0; t < m->ntypes; t++)
+        m->per_path[t] = 1;
     m->pen0 = find_nowhere(c, m->nowhere);
     return m;
 }
