@@ -1334,6 +1334,12 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, d
     glp_init_iocp(&iocp);
     iocp.msg_lev = pb->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
     iocp.presolve = GLP_OFF;
+    /* no node preprocessing: with the incumbent given at the root and Gomory's cuts added,
+     * GLPK's bound tightening against the incumbent as a cutoff fathomed roots that held
+     * better plans, and the incumbent came back "optimal" (two of 720 random fleets of 1-8
+     * GPUs; a review's reproducer: $37.677/h called optimal where $36.714/h verifies; test
+     * solver/arcflow_against_the_solve) */
+    iocp.pp_tech = GLP_PP_NONE;
     iocp.br_tech = GLP_BR_MFV;
     /* best projection: the node whose bound, plus the degradation the integer infeasibility of
      * its LP costs at the rate seen so far, promises the best solution.  Best bound explores
@@ -1463,12 +1469,18 @@ static int raise_bound(solve_state *s, double primary, double pen0)
     double p = primary_of(c, primary), lb = primary + pen0;
     if (c->node_unit != 1.0)
         lb += s->pb->goal == SOL_GOAL_COST ? (c->max_m > 0 ? ceil(p / c->max_m - 1e-9) : 0) : p * c->min_m;
-    if (lb <= s->lb_obj)
-        return 0;
-    s->lb_obj = lb;
-    if (lb > s->vb.value)
+    /* each on its own: where sizes round, lb_obj is the rounded-up model's (no bound on the
+     * problem, and it may be above this one) while vb.value holds for the problem */
+    int rose = 0;
+    if (lb > s->vb.value) {
         s->vb.value = lb;
-    return 1;
+        rose = 1;
+    }
+    if (lb > s->lb_obj) {
+        s->lb_obj = lb;
+        rose = 1;
+    }
+    return rose;
 }
 
 int arcflow_step(solve_state *s, double share)
