@@ -1334,12 +1334,6 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, d
     glp_init_iocp(&iocp);
     iocp.msg_lev = pb->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
     iocp.presolve = GLP_OFF;
-    /* no node preprocessing: with the incumbent given at the root and Gomory's cuts added,
-     * GLPK's bound tightening against the incumbent as a cutoff fathomed roots that held
-     * better plans, and the incumbent came back "optimal" (two of 720 random fleets of 1-8
-     * GPUs; a review's reproducer: $37.677/h called optimal where $36.714/h verifies; test
-     * solver/arcflow_against_the_solve) */
-    iocp.pp_tech = GLP_PP_NONE;
     iocp.br_tech = GLP_BR_MFV;
     /* best projection: the node whose bound, plus the degradation the integer infeasibility of
      * its LP costs at the rate seen so far, promises the best solution.  Best bound explores
@@ -1384,6 +1378,13 @@ static int af_run(const sol_ctx *c, const sol_plan *inc, double inc_model_obj, d
             break;
         double try_s = attempt == 0 ? AF_FIRST_TRY_S : 1e9;
         iocp.gmi_cuts = attempt == 0 ? GLP_ON : GLP_OFF;
+        /* no node preprocessing with the cuts: with the incumbent given at the root and
+         * Gomory's cuts added, GLPK's bound tightening against the incumbent as a cutoff
+         * closed roots that held better plans, and the incumbent came back "optimal" (two of
+         * 720 random fleets of 1-8 GPUs; a review's reproducer: $37.677/h called optimal where
+         * $36.714/h verifies; test solver/arcflow_against_a_false_proof).  Either alone was
+         * right there; without the preprocessing the second try lost gpu 300 5 6's proof */
+        iocp.pp_tech = attempt == 0 ? GLP_PP_NONE : GLP_PP_ALL;
         iocp.tm_lim = (int)fmin((budget_on ? left : fmin(left, try_s)) * 1000.0, 2e9);
         cb.work_stop = budget_on ? fmin(work_end, c->meter->steps + try_s * 1e6 * SOL_WORK_STEPS) : 0;
         cb.injected = 0;
