@@ -588,6 +588,37 @@ static void test_brute_force_shared_weights_odd_sizes(test_ctx *t)
 
 /* ---------------------------------------------------------------- the proof step: arc-flow */
 
+/* A plan's primary objective as brute force counts it: milli-dollars, or nodes */
+static double plan_units(const sol_node_type *types, const sol_plan *p, int goal_nodes)
+{
+    double u = 0;
+    for (size_t n = 0; n < p->nnodes; n++)
+        u += goal_nodes ? 1 : round(types[p->nodes[n].type].cost * 1000.0);
+    return u;
+}
+
+/* The proof step's answer r (sol_arcflow) against the brute-force optimum want: proven (1),
+ * at that optimum, with a plan that places everything, passes the verifier and costs it */
+static int af_at_optimum(const sol_problem *pb, const sol_node_type *types, int goal_nodes, int r, double primary,
+                         const sol_plan *p, double want)
+{
+    fp_error e;
+    return r == 1 && fabs(primary - want) <= 0.5 && fabs(plan_units(types, p, goal_nodes) - want) <= 0.5 &&
+           !p->nunplaced && plan_verify(pb, p, &e) == 0;
+}
+
+/* sol_arcflow on instance inst; a failure counted when it fails (-1) */
+static int af_alone(test_ctx *t, int inst, const sol_problem *pb, sol_plan *plan, double *primary)
+{
+    fp_error e;
+    int r = sol_arcflow(pb, plan, primary, &e);
+    if (r < 0) {
+        fprintf(stderr, "  instance %d: %s\n", inst, e.msg);
+        t->failures++;
+    }
+    return r;
+}
+
 /* One random instance for the arc-flow model (solver/arcflow.c): one to four deployments of
  * one to four replicas (anti-affinity half of the time; a GPU variant, a host variant, or
  * both, the GPU one taking 0-6 GB of host memory for its process), on one to three node types
@@ -675,12 +706,9 @@ static void test_arcflow_brute_force(test_ctx *t)
         sol_plan plan;
         fp_error e;
         double primary;
-        int r = sol_arcflow(&pb, &plan, &primary, &e);
-        if (r < 0) {
-            fprintf(stderr, "  instance %d: %s\n", inst, e.msg);
-            t->failures++;
+        int r = af_alone(t, inst, &pb, &plan, &primary);
+        if (r < 0)
             continue;
-        }
         if (b.best >= 1e18) {
             if (r != 0) {
                 fprintf(stderr, "  instance %d: brute force places not every replica, arc-flow claims %.0f\n", inst,
@@ -692,11 +720,8 @@ static void test_arcflow_brute_force(test_ctx *t)
         }
         /* the brute-force optimum in the primary objective: milli-dollars, or nodes */
         double want = goal_nodes ? floor(b.best / 1e6) : b.best;
-        double got = 0;
-        for (size_t n = 0; n < plan.nnodes; n++)
-            got += goal_nodes ? 1 : round(in.types[plan.nodes[n].type].cost * 1000.0);
-        if (r != 1 || fabs(primary - want) > 0.5 || fabs(got - want) > 0.5 || plan.nunplaced ||
-            plan_verify(&pb, &plan, &e) != 0) {
+        double got = plan_units(in.types, &plan, goal_nodes);
+        if (!af_at_optimum(&pb, in.types, goal_nodes, r, primary, &plan, want)) {
             fprintf(stderr, "  instance %d (goal %s): brute force %.0f, arc-flow rc %d, optimum %.0f, plan %.0f\n", inst,
                     goal_nodes ? "nodes" : "cost", want, r, primary, got);
             t->failures++;
@@ -718,9 +743,7 @@ static void test_arcflow_brute_force(test_ctx *t)
             t->failures++;
             continue;
         }
-        got = 0;
-        for (size_t n = 0; n < plan.nnodes; n++)
-            got += goal_nodes ? 1 : round(in.types[plan.nodes[n].type].cost * 1000.0);
+        got = plan_units(in.types, &plan, goal_nodes);
         double bound = goal_nodes ? plan.bound : plan.bound * 1000.0;
         if (plan.status != SOL_OPTIMAL || fabs(got - want) > 0.5 || bound > want + 0.5 ||
             plan_verify(&pb, &plan, &e) != 0) {
@@ -822,12 +845,9 @@ static void test_arcflow_brute_force_multi_gpu(test_ctx *t)
         sol_plan plan;
         fp_error e;
         double primary;
-        int r = sol_arcflow(&pb, &plan, &primary, &e);
-        if (r < 0) {
-            fprintf(stderr, "  instance %d: %s\n", inst, e.msg);
-            t->failures++;
+        int r = af_alone(t, inst, &pb, &plan, &primary);
+        if (r < 0)
             continue;
-        }
         if (!holds || b.best >= 1e18) {
             refused += !holds;
             if (r != 0) {
@@ -840,11 +860,8 @@ static void test_arcflow_brute_force_multi_gpu(test_ctx *t)
         }
         host_binds += hb.best < b.best - 0.5;
         double want = goal_nodes ? floor(b.best / 1e6) : b.best;
-        double got = 0;
-        for (size_t n = 0; n < plan.nnodes; n++)
-            got += goal_nodes ? 1 : round(in.types[plan.nodes[n].type].cost * 1000.0);
-        if (r != 1 || fabs(primary - want) > 0.5 || fabs(got - want) > 0.5 || plan.nunplaced ||
-            plan_verify(&pb, &plan, &e) != 0) {
+        double got = plan_units(in.types, &plan, goal_nodes);
+        if (!af_at_optimum(&pb, in.types, goal_nodes, r, primary, &plan, want)) {
             fprintf(stderr, "  instance %d (goal %s): brute force %.0f, arc-flow rc %d, optimum %.0f, plan %.0f\n", inst,
                     goal_nodes ? "nodes" : "cost", want, r, primary, got);
             t->failures++;
@@ -855,14 +872,11 @@ static void test_arcflow_brute_force_multi_gpu(test_ctx *t)
         sol_plan cold;
         double cprimary;
         int rc = sol_arcflow_cold(&pb, &cold, &cprimary, &e);
-        double cgot = 0;
-        for (size_t n = 0; n < cold.nnodes; n++)
-            cgot += goal_nodes ? 1 : round(in.types[cold.nodes[n].type].cost * 1000.0);
+        double cgot = plan_units(in.types, &cold, goal_nodes);
         /* unproven may happen (without a start, GLPK's first solutions can pass the objective
          * bound its tolerance is set for, and then no optimum is claimed); wrong may not */
         cold_proven += rc == 1;
-        if ((rc != 1 && rc != 0) || (rc == 1 && (fabs(cprimary - want) > 0.5 || fabs(cgot - want) > 0.5 ||
-                                                 cold.nunplaced || plan_verify(&pb, &cold, &e) != 0))) {
+        if ((rc != 1 && rc != 0) || (rc == 1 && !af_at_optimum(&pb, in.types, goal_nodes, rc, cprimary, &cold, want))) {
             fprintf(stderr, "  instance %d (goal %s, cold): brute force %.0f, arc-flow rc %d, optimum %.0f, plan %.0f\n",
                     inst, goal_nodes ? "nodes" : "cost", want, rc, cprimary, cgot);
             t->failures++;
@@ -926,12 +940,9 @@ static void test_arcflow_brute_force_rounded(test_ctx *t)
         sol_plan plan;
         fp_error e;
         double primary;
-        int r = sol_arcflow(&pb, &plan, &primary, &e);
-        if (r < 0) {
-            fprintf(stderr, "  instance %d: %s\n", inst, e.msg);
-            t->failures++;
+        int r = af_alone(t, inst, &pb, &plan, &primary);
+        if (r < 0)
             continue;
-        }
         if (b.best >= 1e18) {
             if (r == 1) {
                 fprintf(stderr, "  instance %d: nothing places every replica, arc-flow gives a plan\n", inst);
@@ -942,9 +953,7 @@ static void test_arcflow_brute_force_rounded(test_ctx *t)
         }
         feasible++;
         double want = goal_nodes ? floor(b.best / 1e6) : b.best;
-        double got = 0;
-        for (size_t n = 0; n < plan.nnodes; n++)
-            got += goal_nodes ? 1 : round(in.types[plan.nodes[n].type].cost * 1000.0);
+        double got = plan_units(in.types, &plan, goal_nodes);
         if ((r == 1 && (fabs(primary - want) > 0.5 || fabs(got - want) > 0.5 || plan.nunplaced ||
                         plan_verify(&pb, &plan, &e) != 0)) ||
             (r == 2 && (primary > want + 0.5 || plan.nnodes))) {
@@ -1001,9 +1010,7 @@ static void test_arcflow_leaves_out_what_fits_nowhere(test_ctx *t)
             continue;
         }
         compared++;
-        double got = 0;
-        for (size_t n = 0; n < plan.nnodes; n++)
-            got += round(in.types[plan.nodes[n].type].cost * 1000.0);
+        double got = plan_units(in.types, &plan, 0);
         double bound = plan.bound * 1000.0;
         int left_out = plan.nunplaced == 1 && plan.unplaced[0].dep == in.nd && plan.unplaced[0].count == 2;
         if (!left_out || plan.bound_scope != SOL_BOUND_PLACED || bound > b.best + 0.5 || got < b.best - 0.5 ||
